@@ -1,0 +1,174 @@
+//! Every way eksgrant can fail, organised by pipeline stage.
+//!
+//! A user sees one of these rendered by miette. Spec problems carry the spec's
+//! text and point at the offending token; everything else names the file or
+//! template involved.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use miette::{Diagnostic, LabeledSpan, Severity};
+
+use crate::source::SourceFile;
+
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The error type of the whole pipeline.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum Error {
+    /// A file could not be read, written or removed.
+    #[error("could not {action} {}", path.display())]
+    #[diagnostic(code(eksgrant::io))]
+    Io {
+        /// What eksgrant was doing, as a verb phrase ("read the spec").
+        action: &'static str,
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The spec is not valid TOML, or does not have the spec's shape
+    /// (unknown key, wrong type, missing field).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(Box<Problem>),
+
+    /// The spec parsed but breaks one or more rules; all of them are listed.
+    #[error("{} has {} {}", file.display(), problems.len(), if problems.len() == 1 { "problem" } else { "problems" })]
+    #[diagnostic(
+        code(eksgrant::invalid),
+        help("nothing was written; fix the spec and run the command again")
+    )]
+    Invalid {
+        /// The spec file.
+        file: PathBuf,
+        /// Each problem, with its span and a help line.
+        #[related]
+        problems: Vec<Problem>,
+    },
+
+    /// A built-in template failed to render. This is a bug in eksgrant.
+    #[error("template {name} failed to render")]
+    #[diagnostic(
+        code(eksgrant::template),
+        help("this is a bug in eksgrant; please report it with the spec that triggers it")
+    )]
+    Template {
+        /// The template's name, e.g. `terraform/workload.tf`.
+        name: String,
+        /// Tera's own report, with the template line and column.
+        report: String,
+    },
+
+    /// A generated file does not parse back as what it claims to be. This is
+    /// a bug in eksgrant, caught before anything was written.
+    #[error("generated file {path} is not valid {kind}: {message}")]
+    #[diagnostic(
+        code(eksgrant::output),
+        help("this is a bug in eksgrant; nothing was written. Please report it with the spec")
+    )]
+    Output {
+        /// The output path, relative to the output directory.
+        path: String,
+        /// "JSON" or "YAML".
+        kind: &'static str,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+/// One thing wrong (or worth a warning) in a spec, pointing at its text.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Problem {
+    code: &'static str,
+    message: String,
+    severity: Severity,
+    labels: Vec<(Range<usize>, String)>,
+    help: Option<String>,
+    spec: SourceFile,
+}
+
+impl Problem {
+    /// An error at `span` in `source`; `label` says what is wrong with that text.
+    pub fn error(
+        source: &SourceFile,
+        code: &'static str,
+        message: impl Into<String>,
+        span: Range<usize>,
+        label: impl Into<String>,
+    ) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            severity: Severity::Error,
+            labels: vec![(span, label.into())],
+            help: None,
+            spec: source.clone(),
+        }
+    }
+
+    /// Turns this problem into a warning: printed, but generation goes on.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// Adds the line that tells the user how to fix it.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Points at a second place, such as the first definition of a duplicate.
+    pub fn with_label(mut self, span: Range<usize>, label: impl Into<String>) -> Self {
+        self.labels.push((span, label.into()));
+        self
+    }
+
+    /// Whether this problem stops generation.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The stable code, e.g. `eksgrant::unknown_cluster`.
+    pub fn id(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl Diagnostic for Problem {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(self.spec.named_ref())
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().enumerate().map(
+            |(i, (span, text))| {
+                let label = (!text.is_empty()).then(|| text.clone());
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(label, span.clone())
+                } else {
+                    LabeledSpan::new_with_span(label, span.clone())
+                }
+            },
+        )))
+    }
+}

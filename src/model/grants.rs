@@ -1,0 +1,767 @@
+//! Grants: who gets which Kubernetes permissions where, and what that takes.
+//!
+//! A grant's subject is recognised on the target cluster in one of two ways,
+//! decided here and nowhere else:
+//!
+//! - a workload granted permissions in a cluster it runs in is bound through
+//!   its ServiceAccount; no IAM is involved;
+//! - any other subject (a principal, or a workload reaching another cluster)
+//!   authenticates with its IAM role or user: an access entry on the target
+//!   maps it into the eksgrant-owned group `eksgrant:<key>`, which the
+//!   generated RoleBindings name. `access_policy` grants become access policy
+//!   associations on that entry instead.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use super::access_policies::{self, CLUSTER_ADMIN};
+use super::arn::access_policy_arn;
+use super::names;
+use super::resolve::{ClusterInfo, Context, PrincipalInfo, Resolver, WorkloadInfo};
+use super::suggest::closest;
+use super::{
+    AccessEntry, AccessLine, Cluster, HclValue, KubeconfigMap, NamespaceObjects, ObjectRef,
+    PolicyAssociation, RbacBinding, RbacRole, RbacRule, RbacSubject, SubjectObjects, Workload,
+};
+use crate::spec::{self, Spanned};
+
+/// Verbs Kubernetes' built-in authorizers understand; anything else is
+/// probably a typo that would silently grant nothing.
+const KNOWN_VERBS: &[&str] = &[
+    "*",
+    "approve",
+    "bind",
+    "create",
+    "delete",
+    "deletecollection",
+    "escalate",
+    "get",
+    "impersonate",
+    "list",
+    "patch",
+    "proxy",
+    "sign",
+    "update",
+    "use",
+    "watch",
+];
+
+/// Every grant of the spec, resolved.
+pub(super) struct GrantSet {
+    grants: Vec<ResolvedGrant>,
+}
+
+struct ResolvedGrant {
+    subject: String,
+    cluster: String,
+    /// `None` for cluster-wide.
+    namespaces: Option<Vec<String>>,
+    what: What,
+    via: Via,
+}
+
+enum What {
+    Rules(Vec<RbacRule>),
+    ClusterRole(String),
+    AccessPolicy(String),
+}
+
+enum Via {
+    /// The workload's own ServiceAccount in the target cluster.
+    ServiceAccount { namespace: String, name: String },
+    /// An IAM role or user mapped in by an access entry.
+    Iam {
+        arn: HclValue,
+        identity: String,
+        is_workload: bool,
+    },
+}
+
+impl GrantSet {
+    /// Whether an IAM principal gets cluster-admin rights on `cluster`.
+    pub fn has_iam_cluster_admin(&self, cluster: &str) -> bool {
+        self.grants.iter().any(|g| {
+            g.cluster == cluster
+                && matches!(g.via, Via::Iam { .. })
+                && g.namespaces.is_none()
+                && match &g.what {
+                    What::AccessPolicy(policy) => policy == CLUSTER_ADMIN,
+                    What::ClusterRole(role) => role == "cluster-admin",
+                    What::Rules(_) => false,
+                }
+        })
+    }
+
+    /// The clusters a workload reaches through its IAM role.
+    pub fn reached_by(&self, workload: &str) -> BTreeSet<String> {
+        self.grants
+            .iter()
+            .filter(|g| {
+                g.subject == workload
+                    && matches!(
+                        g.via,
+                        Via::Iam {
+                            is_workload: true,
+                            ..
+                        }
+                    )
+            })
+            .map(|g| g.cluster.clone())
+            .collect()
+    }
+
+    /// How many grants a subject has.
+    pub fn grant_count(&self, subject: &str) -> usize {
+        self.grants.iter().filter(|g| g.subject == subject).count()
+    }
+}
+
+/// Checks and resolves every grant.
+pub(super) fn resolve_grants(
+    r: &mut Resolver<'_>,
+    ctx: &Context,
+    clusters: &BTreeMap<String, ClusterInfo>,
+    workloads: &BTreeMap<&str, &WorkloadInfo>,
+    principals: &BTreeMap<&str, &PrincipalInfo>,
+    workload_grants: Vec<(String, Vec<Spanned<spec::Grant>>)>,
+    principal_grants: Vec<(String, Vec<Spanned<spec::Grant>>)>,
+) -> GrantSet {
+    let mut grants = Vec::new();
+    let subjects = workload_grants
+        .into_iter()
+        .map(|(key, grants)| (key, grants, true))
+        .chain(
+            principal_grants
+                .into_iter()
+                .map(|(key, grants)| (key, grants, false)),
+        );
+    for (subject, subject_grants, is_workload) in subjects {
+        let mut seen: BTreeMap<(String, String), Range<usize>> = BTreeMap::new();
+        for grant in subject_grants {
+            let Some(cluster) = r.cluster_ref(clusters, &grant.cluster) else {
+                continue;
+            };
+            let via = if is_workload {
+                let workload = workloads[subject.as_str()];
+                if workload.clusters.contains(&cluster) {
+                    Via::ServiceAccount {
+                        namespace: workload.namespace.clone(),
+                        name: workload.service_account.clone(),
+                    }
+                } else {
+                    Via::Iam {
+                        arn: HclValue::Reference(format!(
+                            "aws_iam_role.{}.arn",
+                            names::tf_ident(&subject)
+                        )),
+                        identity: format!(
+                            "pods of {} on {} (IAM role {})",
+                            workload.service_account,
+                            workload.clusters.join(", "),
+                            workload.role_name.get()
+                        ),
+                        is_workload: true,
+                    }
+                }
+            } else {
+                let arn = principals[subject.as_str()].arn.clone();
+                Via::Iam {
+                    arn: HclValue::Literal(arn.clone()),
+                    identity: arn,
+                    is_workload: false,
+                }
+            };
+            let Some(what) = grant_what(r, ctx, &grant, &via) else {
+                continue;
+            };
+            let namespaces = grant_namespaces(r, &grant, &what);
+
+            let duplicate_key = match &what {
+                What::AccessPolicy(policy) => Some(format!("access policy {policy}")),
+                What::ClusterRole(role) => Some(format!(
+                    "ClusterRole {role} in {}",
+                    namespaces
+                        .as_ref()
+                        .map_or("the whole cluster".to_string(), |ns| ns.join(", "))
+                )),
+                What::Rules(_) => None,
+            };
+            if let Some(duplicate_key) = duplicate_key {
+                let key = (cluster.clone(), duplicate_key);
+                if let Some(first) = seen.get(&key) {
+                    let problem = crate::error::Problem::error(
+                        r.source,
+                        "eksgrant::duplicate_grant",
+                        format!("{subject} is granted {} on {} twice", key.1, key.0),
+                        grant.span(),
+                        "second grant",
+                    )
+                    .with_label(first.clone(), "first grant")
+                    .with_help("EKS associates each access policy once per principal and cluster: list all namespaces in one grant");
+                    r.problems.push(problem);
+                    continue;
+                }
+                seen.insert(key, grant.span());
+            }
+            grants.push(ResolvedGrant {
+                subject: subject.clone(),
+                cluster,
+                namespaces,
+                what,
+                via,
+            });
+        }
+    }
+    GrantSet { grants }
+}
+
+/// Exactly one of `rules`, `cluster_role` and `access_policy`, checked.
+fn grant_what(
+    r: &mut Resolver<'_>,
+    ctx: &Context,
+    grant: &Spanned<spec::Grant>,
+    via: &Via,
+) -> Option<What> {
+    let given: Vec<&str> = [
+        grant.rules.as_ref().map(|_| "rules"),
+        grant.cluster_role.as_ref().map(|_| "cluster_role"),
+        grant.access_policy.as_ref().map(|_| "access_policy"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if given.len() != 1 {
+        let message = if given.is_empty() {
+            "the grant does not say which permissions it gives".to_string()
+        } else {
+            format!(
+                "the grant sets {}; a grant gives one kind of permission",
+                given.join(" and ")
+            )
+        };
+        r.error(
+            "eksgrant::grant_kind",
+            message,
+            grant.span(),
+            "this grant",
+            "set exactly one of rules = [...], cluster_role = \"...\" or access_policy = \"...\"; split it into several grants if you need more",
+        );
+        return None;
+    }
+    if let Some(rules) = &grant.rules {
+        return grant_rules(r, rules).map(What::Rules);
+    }
+    if let Some(role) = &grant.cluster_role {
+        if !names::is_rbac_name(role.get()) {
+            r.error(
+                "eksgrant::cluster_role",
+                format!("`{}` is not a ClusterRole name", role.get()),
+                role.span(),
+                "not a valid name",
+                "name an existing ClusterRole, such as \"view\" or \"edit\"",
+            );
+            return None;
+        }
+        return Some(What::ClusterRole(role.get().clone()));
+    }
+    let policy = grant.access_policy.as_ref()?;
+    if let Via::ServiceAccount { .. } = via {
+        r.error(
+            "eksgrant::access_policy_same_cluster",
+            "access policies cannot be granted to a workload in its own cluster",
+            policy.span(),
+            "the workload runs in this cluster",
+            "access policies attach to IAM principals, but here the workload is bound through its ServiceAccount: use cluster_role (e.g. \"edit\") or rules instead",
+        );
+        return None;
+    }
+    let name = policy.get();
+    if name.starts_with("arn:") {
+        let short = name.rsplit('/').next().unwrap_or(name);
+        r.error(
+            "eksgrant::access_policy",
+            "access_policy takes the policy's name, not its ARN",
+            policy.span(),
+            "an ARN",
+            format!(
+                "write access_policy = \"{short}\"; eksgrant builds the ARN for partition {}",
+                ctx.partition.as_str()
+            ),
+        );
+        return None;
+    }
+    if !access_policies::KNOWN.contains(&name.as_str()) {
+        if access_policies::looks_like_access_policy(name) {
+            r.warning(
+                "eksgrant::unknown_access_policy",
+                format!("`{name}` is not an access policy eksgrant knows"),
+                policy.span(),
+                "unknown to eksgrant",
+                "check it against `aws eks list-access-policies`; a name that does not exist fails at terraform apply",
+            );
+        } else {
+            let help = match (access_policies::for_cluster_role(name), closest(name, access_policies::KNOWN.iter().copied())) {
+                (Some(policy), _) => format!(
+                    "`{name}` is a ClusterRole: bind it with cluster_role = \"{name}\", or use the access policy that mirrors it, access_policy = \"{policy}\""
+                ),
+                (None, Some(near)) => format!("did you mean \"{near}\"?"),
+                (None, None) => "access policies are AWS-defined names such as \"AmazonEKSViewPolicy\" or \"AmazonEKSClusterAdminPolicy\"".to_string(),
+            };
+            r.error(
+                "eksgrant::access_policy",
+                format!("`{name}` is not an EKS access policy"),
+                policy.span(),
+                "unknown access policy",
+                help,
+            );
+            return None;
+        }
+    }
+    Some(What::AccessPolicy(name.clone()))
+}
+
+fn grant_rules(
+    r: &mut Resolver<'_>,
+    rules: &Spanned<Vec<Spanned<spec::Rule>>>,
+) -> Option<Vec<RbacRule>> {
+    if rules.get().is_empty() {
+        r.error(
+            "eksgrant::rules",
+            "rules is empty",
+            rules.span(),
+            "no rules",
+            "give at least one rule, e.g. { api_groups = [\"\"], resources = [\"pods\"], verbs = [\"get\"] }",
+        );
+        return None;
+    }
+    let mut resolved = Vec::new();
+    for rule in rules.get() {
+        let strings = |list: &Spanned<Vec<Spanned<String>>>| {
+            list.get()
+                .iter()
+                .map(|s| s.get().clone())
+                .collect::<Vec<_>>()
+        };
+        for (field, list, help) in [
+            (
+                "api_groups",
+                &rule.api_groups,
+                "use [\"\"] for the core group (pods, services, configmaps)",
+            ),
+            (
+                "resources",
+                &rule.resources,
+                "name the resources, e.g. [\"pods\"]",
+            ),
+            (
+                "verbs",
+                &rule.verbs,
+                "name the verbs, e.g. [\"get\", \"list\", \"watch\"]",
+            ),
+        ] {
+            if list.get().is_empty() {
+                r.error(
+                    "eksgrant::rules",
+                    format!("{field} is empty, so the rule allows nothing"),
+                    list.span(),
+                    "empty",
+                    help,
+                );
+            }
+        }
+        for verb in rule.verbs.get() {
+            if !KNOWN_VERBS.contains(&verb.get().as_str()) {
+                let help = match closest(verb.get(), KNOWN_VERBS.iter().copied()) {
+                    Some(near) => format!("did you mean \"{near}\"? An unknown verb grants nothing"),
+                    None => "Kubernetes verbs are get, list, watch, create, update, patch, delete, deletecollection (and a few special ones)".to_string(),
+                };
+                r.warning(
+                    "eksgrant::unknown_verb",
+                    format!("`{}` is not a Kubernetes verb", verb.get()),
+                    verb.span(),
+                    "unknown verb",
+                    help,
+                );
+            }
+        }
+        let resource_names = match &rule.resource_names {
+            Some(names) if names.get().is_empty() => {
+                r.error(
+                    "eksgrant::rules",
+                    "resource_names is empty",
+                    names.span(),
+                    "empty",
+                    "remove resource_names to allow every object, or list the names",
+                );
+                Vec::new()
+            }
+            Some(names) => strings(names),
+            None => Vec::new(),
+        };
+        resolved.push(RbacRule {
+            api_groups: strings(&rule.api_groups),
+            resources: strings(&rule.resources),
+            verbs: strings(&rule.verbs),
+            resource_names,
+        });
+    }
+    Some(resolved)
+}
+
+/// The grant's namespaces, checked; `None` for cluster-wide.
+fn grant_namespaces(
+    r: &mut Resolver<'_>,
+    grant: &Spanned<spec::Grant>,
+    what: &What,
+) -> Option<Vec<String>> {
+    let list = grant.namespaces.as_ref()?;
+    if list.get().is_empty() {
+        r.error(
+            "eksgrant::namespaces",
+            "namespaces = [] grants nothing",
+            list.span(),
+            "empty",
+            "list the namespaces, or remove `namespaces` to grant cluster-wide",
+        );
+        return Some(Vec::new());
+    }
+    let wildcard_ok = matches!(what, What::AccessPolicy(_));
+    let mut resolved: Vec<String> = Vec::new();
+    for namespace in list.get() {
+        let name = namespace.get();
+        let valid = names::is_dns_label(name) || (wildcard_ok && names::is_namespace_pattern(name));
+        if !valid {
+            let help = if name.ends_with('*') {
+                "only access_policy grants accept a trailing `*` (EKS matches namespace prefixes); RBAC needs exact namespaces"
+            } else {
+                "namespaces are lowercase letters, digits and `-`, at most 63 characters"
+            };
+            r.error(
+                "eksgrant::namespace",
+                format!("`{name}` is not a namespace name"),
+                namespace.span(),
+                "not a namespace",
+                help,
+            );
+            continue;
+        }
+        if !wildcard_ok {
+            r.check_namespace_not_reserved(namespace);
+        }
+        if resolved.contains(name) {
+            r.error(
+                "eksgrant::namespace",
+                format!("namespace {name} is listed twice"),
+                namespace.span(),
+                "repeated",
+                "list each namespace once",
+            );
+            continue;
+        }
+        resolved.push(name.clone());
+    }
+    resolved.sort();
+    Some(resolved)
+}
+
+/// Builds a cluster's access entries, RBAC objects, kubeconfig ConfigMaps and
+/// overview lines.
+pub(super) fn finish_cluster(
+    r: &mut Resolver<'_>,
+    ctx: &Context,
+    info: &ClusterInfo,
+    clusters: &BTreeMap<String, ClusterInfo>,
+    grants: &GrantSet,
+    workload_infos: &[WorkloadInfo],
+    workloads: &[Workload],
+) -> Cluster {
+    let key = info.key.get();
+    let ident = info.ident();
+    let here: Vec<&ResolvedGrant> = grants.grants.iter().filter(|g| &g.cluster == key).collect();
+
+    // Access entries, one per IAM subject.
+    let mut entries: BTreeMap<&str, AccessEntry> = BTreeMap::new();
+    for grant in &here {
+        let Via::Iam { arn, .. } = &grant.via else {
+            continue;
+        };
+        let entry = entries.entry(grant.subject.as_str()).or_insert_with(|| {
+            let entry_ident = format!("{}_on_{ident}", names::tf_ident(&grant.subject));
+            r.claim(
+                "Terraform resource",
+                format!("aws_eks_access_entry.{entry_ident}"),
+                info.key.span(),
+            );
+            AccessEntry {
+                ident: entry_ident,
+                subject: grant.subject.clone(),
+                principal_arn: arn.clone(),
+                kubernetes_groups: Vec::new(),
+                policy_associations: Vec::new(),
+            }
+        });
+        match &grant.what {
+            What::AccessPolicy(policy) => {
+                let assoc_ident = format!("{}_{}", entry.ident, names::access_policy_ident(policy));
+                r.claim(
+                    "Terraform resource",
+                    format!("aws_eks_access_policy_association.{assoc_ident}"),
+                    info.key.span(),
+                );
+                entry.policy_associations.push(PolicyAssociation {
+                    ident: assoc_ident,
+                    policy_name: policy.clone(),
+                    policy_arn: access_policy_arn(ctx.partition, policy),
+                    namespaces: grant.namespaces.clone().unwrap_or_default(),
+                });
+            }
+            What::Rules(_) | What::ClusterRole(_) => {
+                let group = names::owned_name(&grant.subject);
+                if !entry.kubernetes_groups.contains(&group) {
+                    entry.kubernetes_groups.push(group);
+                }
+            }
+        }
+    }
+
+    // RBAC objects, one file per (namespace or cluster-wide, subject).
+    let mut scoped: BTreeMap<Option<String>, BTreeMap<String, SubjectObjects>> = BTreeMap::new();
+    let empty = |subject: &str| SubjectObjects {
+        subject: subject.to_string(),
+        service_account: None,
+        role: None,
+        bindings: Vec::new(),
+    };
+    for workload in workload_infos
+        .iter()
+        .filter(|w| w.create_service_account && w.clusters.contains(key))
+    {
+        let subject = workload.key.get();
+        scoped
+            .entry(Some(workload.namespace.clone()))
+            .or_default()
+            .entry(subject.clone())
+            .or_insert_with(|| empty(subject))
+            .service_account = Some(ObjectRef {
+            name: workload.service_account.clone(),
+            namespace: workload.namespace.clone(),
+        });
+    }
+    for grant in here
+        .iter()
+        .filter(|g| !matches!(g.what, What::AccessPolicy(_)))
+    {
+        let subject = match &grant.via {
+            Via::ServiceAccount { namespace, name } => RbacSubject {
+                kind: "ServiceAccount",
+                name: name.clone(),
+                namespace: Some(namespace.clone()),
+            },
+            Via::Iam { .. } => RbacSubject {
+                kind: "Group",
+                name: names::owned_name(&grant.subject),
+                namespace: None,
+            },
+        };
+        let scopes: Vec<Option<String>> = match &grant.namespaces {
+            Some(namespaces) => namespaces.iter().cloned().map(Some).collect(),
+            None => vec![None],
+        };
+        for scope in scopes {
+            let objects = scoped
+                .entry(scope.clone())
+                .or_default()
+                .entry(grant.subject.clone())
+                .or_insert_with(|| empty(&grant.subject));
+            let (role_kind, binding_kind) = if scope.is_some() {
+                ("Role", "RoleBinding")
+            } else {
+                ("ClusterRole", "ClusterRoleBinding")
+            };
+            match &grant.what {
+                What::Rules(rules) => {
+                    let role = objects.role.get_or_insert_with(|| RbacRole {
+                        kind: role_kind,
+                        name: names::owned_name(&grant.subject),
+                        namespace: scope.clone(),
+                        rules: Vec::new(),
+                    });
+                    role.rules.extend(rules.iter().cloned());
+                    let name = names::owned_name(&grant.subject);
+                    if !objects.bindings.iter().any(|b| b.name == name) {
+                        objects.bindings.insert(
+                            0,
+                            RbacBinding {
+                                kind: binding_kind,
+                                name,
+                                namespace: scope.clone(),
+                                role_kind,
+                                role_name: names::owned_name(&grant.subject),
+                                subject: subject.clone(),
+                            },
+                        );
+                    }
+                }
+                What::ClusterRole(role) => objects.bindings.push(RbacBinding {
+                    kind: binding_kind,
+                    name: names::cluster_role_binding_name(&grant.subject, role),
+                    namespace: scope.clone(),
+                    role_kind: "ClusterRole",
+                    role_name: role.clone(),
+                    subject: subject.clone(),
+                }),
+                What::AccessPolicy(_) => unreachable!("filtered out above"),
+            }
+        }
+    }
+    let cluster_scoped = scoped
+        .remove(&None)
+        .map(|m| m.into_values().collect())
+        .unwrap_or_default();
+    let namespaces = scoped
+        .into_iter()
+        .filter_map(|(ns, subjects)| {
+            ns.map(|name| NamespaceObjects {
+                name,
+                subjects: subjects.into_values().collect(),
+            })
+        })
+        .collect();
+
+    // Kubeconfig ConfigMaps for workloads here that reach other clusters.
+    let mut kubeconfigs: BTreeMap<(String, String), KubeconfigMap> = BTreeMap::new();
+    for workload in workloads.iter().filter(|w| w.clusters.contains(key)) {
+        for target in &workload.reaches {
+            let Some(target_info) = clusters.get(target) else {
+                continue;
+            };
+            let map = kubeconfigs
+                .entry((workload.namespace.clone(), target.clone()))
+                .or_insert_with(|| {
+                    let map_ident = format!(
+                        "{ident}_{}_kubeconfig_{}",
+                        names::tf_ident(&workload.namespace),
+                        target_info.ident()
+                    );
+                    r.claim(
+                        "Terraform resource",
+                        format!("kubernetes_config_map_v1.{map_ident}"),
+                        info.key.span(),
+                    );
+                    KubeconfigMap {
+                        ident: map_ident,
+                        name: names::kubeconfig_config_map(target),
+                        namespace: workload.namespace.clone(),
+                        home_ident: ident.clone(),
+                        home: key.clone(),
+                        target: target.clone(),
+                        target_name: target_info.name.clone(),
+                        target_ref: target_info.tf_ref(),
+                        used_by: Vec::new(),
+                    }
+                });
+            map.used_by.push(workload.key.clone());
+        }
+    }
+
+    let access_summary = here.iter().map(|grant| access_line(grant)).collect();
+    Cluster {
+        key: key.clone(),
+        ident: ident.clone(),
+        name: info.name.clone(),
+        arn: info.arn.clone(),
+        authentication_mode: match info.mode {
+            spec::AuthenticationMode::Api => "API",
+            spec::AuthenticationMode::ApiAndConfigMap => "API_AND_CONFIG_MAP",
+            spec::AuthenticationMode::ConfigMap => "CONFIG_MAP",
+        },
+        created: info.created.as_ref().map(|c| super::CreatedCluster {
+            kubernetes_version: c.kubernetes_version.clone(),
+            role_name: c.role_name.clone(),
+            role_ident: c.role_ident.clone(),
+            role_trust_file: c.role_trust_file.clone(),
+            subnet_ids: c.subnet_ids.clone(),
+            subnet_variable: c.subnet_variable.clone(),
+            endpoint_public_access: c.endpoint_public_access,
+            public_access_cidrs: c.public_access_cidrs.clone(),
+        }),
+        tf_ref: info.tf_ref(),
+        access_entries: entries.into_values().collect(),
+        namespaces,
+        cluster_scoped,
+        kubeconfigs: kubeconfigs.into_values().collect(),
+        pod_identity_workloads: workloads
+            .iter()
+            .filter(|w| w.role.is_some() && w.clusters.contains(key))
+            .map(|w| w.key.clone())
+            .collect(),
+        access_summary,
+    }
+}
+
+fn access_line(grant: &ResolvedGrant) -> AccessLine {
+    let (identity, mapped_as) = match &grant.via {
+        Via::ServiceAccount { namespace, name } => (
+            format!("pods of ServiceAccount {namespace}/{name}"),
+            "its ServiceAccount (no IAM)".to_string(),
+        ),
+        Via::Iam { identity, .. } => {
+            let mapped = match grant.what {
+                What::AccessPolicy(_) => "access entry".to_string(),
+                _ => format!("access entry, group {}", names::owned_name(&grant.subject)),
+            };
+            (identity.clone(), mapped)
+        }
+    };
+    let permissions = match &grant.what {
+        What::Rules(rules) => rules
+            .iter()
+            .map(describe_rule)
+            .collect::<Vec<_>>()
+            .join("; "),
+        What::ClusterRole(role) => format!("ClusterRole {role}"),
+        What::AccessPolicy(policy) => format!("access policy {policy}"),
+    };
+    let scope = match &grant.namespaces {
+        Some(namespaces) => format!("namespaces {}", namespaces.join(", ")),
+        None => "cluster-wide".to_string(),
+    };
+    AccessLine {
+        who: grant.subject.clone(),
+        identity,
+        mapped_as,
+        permissions,
+        scope,
+    }
+}
+
+/// `pods, pods/log: get, list` or `deployments.apps: get`.
+fn describe_rule(rule: &RbacRule) -> String {
+    let resources: Vec<String> = rule
+        .resources
+        .iter()
+        .flat_map(|resource| {
+            rule.api_groups.iter().map(move |group| {
+                // kubectl's notation: deployments.apps, deployments.apps/scale.
+                let (name, subresource) = resource
+                    .split_once('/')
+                    .map_or((resource.as_str(), None), |(n, s)| (n, Some(s)));
+                let group = if group.is_empty() {
+                    String::new()
+                } else {
+                    format!(".{group}")
+                };
+                match subresource {
+                    Some(sub) => format!("{name}{group}/{sub}"),
+                    None => format!("{name}{group}"),
+                }
+            })
+        })
+        .collect();
+    let names = if rule.resource_names.is_empty() {
+        String::new()
+    } else {
+        format!(" (only {})", rule.resource_names.join(", "))
+    };
+    format!("{}{names}: {}", resources.join(", "), rule.verbs.join(", "))
+}

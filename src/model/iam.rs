@@ -1,0 +1,176 @@
+//! IAM policy documents as typed values.
+//!
+//! Trust and permission policies are data, not templates: building them here
+//! lets validation measure them against IAM's size limits, and serde_json
+//! writes them with correct escaping and a stable key order.
+
+use std::collections::BTreeMap;
+
+use serde::{Serialize, Serializer};
+
+use crate::spec::Effect;
+
+/// IAM's limit on a role's trust policy (the default quota), in characters
+/// without whitespace.
+pub const MAX_TRUST_POLICY: usize = 2048;
+/// IAM's limit on a customer managed policy, in characters without whitespace.
+pub const MAX_MANAGED_POLICY: usize = 6144;
+
+/// A policy document, trust or permissions.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyDocument {
+    /// Always `2012-10-17`, the only version with policy variables.
+    pub version: &'static str,
+    /// The statements, in order.
+    pub statement: Vec<Statement>,
+}
+
+/// One statement of a policy document.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Statement {
+    /// Statement ID: letters and digits.
+    pub sid: String,
+    /// Allow or Deny.
+    #[serde(serialize_with = "effect_str")]
+    pub effect: Effect,
+    /// Who may assume the role (trust policies only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub principal: BTreeMap<&'static str, OneOrMany>,
+    /// The actions.
+    pub action: OneOrMany,
+    /// The resources (permission policies only).
+    #[serde(skip_serializing_if = "OneOrMany::is_empty")]
+    pub resource: OneOrMany,
+    /// Operator -> condition key -> values.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub condition: BTreeMap<String, BTreeMap<String, OneOrMany>>,
+}
+
+impl Statement {
+    /// An `Allow` statement on resources, without conditions.
+    pub fn allow(sid: impl Into<String>, actions: &[&str], resources: Vec<String>) -> Self {
+        Self {
+            sid: sid.into(),
+            effect: Effect::Allow,
+            principal: BTreeMap::new(),
+            action: OneOrMany(actions.iter().map(|a| a.to_string()).collect()),
+            resource: OneOrMany(resources),
+            condition: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a condition; values under the same operator and key accumulate.
+    pub fn when(mut self, operator: &str, key: &str, values: &[&str]) -> Self {
+        self.condition
+            .entry(operator.to_string())
+            .or_default()
+            .entry(key.to_string())
+            .or_default()
+            .0
+            .extend(values.iter().map(|v| v.to_string()));
+        self
+    }
+}
+
+fn effect_str<S: Serializer>(effect: &Effect, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(match effect {
+        Effect::Allow => "Allow",
+        Effect::Deny => "Deny",
+    })
+}
+
+/// A list that IAM writes as a bare string when it has one element, the way
+/// the console and Terraform's `aws_iam_policy_document` do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OneOrMany(pub Vec<String>);
+
+impl OneOrMany {
+    /// Whether the list is empty (the key is then left out).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for OneOrMany {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => serializer.serialize_str(one),
+            many => many.serialize(serializer),
+        }
+    }
+}
+
+impl PolicyDocument {
+    /// A document with these statements.
+    pub fn new(statement: Vec<Statement>) -> Self {
+        Self {
+            version: "2012-10-17",
+            statement,
+        }
+    }
+
+    /// The document as written to `policies/*.json`: two-space indent, one
+    /// trailing newline.
+    pub fn to_pretty_json(&self) -> String {
+        let mut json =
+            serde_json::to_string_pretty(self).expect("policy documents always serialise");
+        json.push('\n');
+        json
+    }
+
+    /// The size IAM counts against its limits: characters, whitespace excluded.
+    pub fn iam_size(&self) -> usize {
+        serde_json::to_string(self)
+            .expect("policy documents always serialise")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .count()
+    }
+}
+
+/// The trust policy of the IAM role of a cluster eksgrant creates: the EKS
+/// service assumes it (and tags the session, which newer EKS features need).
+pub fn eks_cluster_role_trust() -> PolicyDocument {
+    PolicyDocument::new(vec![Statement {
+        sid: "EksClusterService".to_string(),
+        effect: Effect::Allow,
+        principal: BTreeMap::from([("Service", OneOrMany(vec!["eks.amazonaws.com".to_string()]))]),
+        action: OneOrMany(vec![
+            "sts:AssumeRole".to_string(),
+            "sts:TagSession".to_string(),
+        ]),
+        resource: OneOrMany::default(),
+        condition: BTreeMap::new(),
+    }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_values_are_bare_strings_and_sizes_ignore_whitespace() {
+        let doc = PolicyDocument::new(vec![
+            Statement::allow(
+                "Describe",
+                &["eks:DescribeCluster"],
+                vec!["arn:aws:eks:eu-west-2:111122223333:cluster/a b".into()],
+            )
+            .when("StringEquals", "aws:ResourceTag/team", &["web"]),
+        ]);
+        let json = doc.to_pretty_json();
+        assert!(
+            json.contains(r#""Action": "eks:DescribeCluster""#),
+            "{json}"
+        );
+        assert!(json.ends_with("}\n"));
+        let compact = serde_json::to_string(&doc).unwrap();
+        assert_eq!(
+            doc.iam_size(),
+            compact.len() - 1,
+            "the space inside the ARN is not counted"
+        );
+    }
+}

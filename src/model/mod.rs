@@ -1,0 +1,375 @@
+//! The resolved model: what eksgrant generates from, with every default
+//! applied, every rule checked and every derived name made.
+//!
+//! [`Model::from_spec`] is the only way to build one, so holding a `Model`
+//! means the spec was valid. Model types serialise into the template
+//! contexts; fields that templates read are marked "(templates)" so that a
+//! rename is not made lightly.
+
+pub mod access_policies;
+pub mod arn;
+mod grants;
+pub mod iam;
+pub mod names;
+mod policies;
+pub mod presets;
+mod resolve;
+mod suggest;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::error::{Error, Problem, Result};
+use crate::source::SourceFile;
+use crate::spec::Spec;
+use iam::PolicyDocument;
+
+/// A valid spec, resolved.
+#[derive(Debug, Serialize)]
+pub struct Model {
+    /// The AWS account (templates).
+    pub account_id: String,
+    /// The AWS region (templates).
+    pub region: String,
+    /// The AWS partition, as in ARNs (templates).
+    pub partition: &'static str,
+    /// Settings for generated IAM roles and policies (templates).
+    pub iam: IamSettings,
+    /// Clusters, sorted by key (templates).
+    pub clusters: Vec<Cluster>,
+    /// Workloads, sorted by key (templates).
+    pub workloads: Vec<Workload>,
+    /// Principals, sorted by key (templates).
+    pub principals: Vec<Principal>,
+}
+
+/// The `[iam]` settings with defaults applied.
+#[derive(Debug, Serialize)]
+pub struct IamSettings {
+    /// Path of every generated role and policy (templates).
+    pub path: String,
+    /// Name prefix of every generated role and policy.
+    pub name_prefix: String,
+    /// Permissions boundary ARN of every generated role (templates).
+    pub permissions_boundary: Option<String>,
+    /// Tags of every generated role and policy (templates).
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A resolved cluster.
+#[derive(Debug, Serialize)]
+pub struct Cluster {
+    /// The spec key (templates: file names).
+    pub key: String,
+    /// The Terraform identifier made from the key (templates).
+    pub ident: String,
+    /// The EKS cluster name (templates).
+    pub name: String,
+    /// The cluster ARN.
+    pub arn: String,
+    /// `API` or `API_AND_CONFIG_MAP` (templates).
+    pub authentication_mode: &'static str,
+    /// Set when the generated Terraform creates the cluster (templates).
+    pub created: Option<CreatedCluster>,
+    /// The Terraform address other resources read the cluster from:
+    /// `aws_eks_cluster.x` or `data.aws_eks_cluster.x` (templates).
+    pub tf_ref: String,
+    /// IAM principals mapped into this cluster, sorted by subject (templates).
+    pub access_entries: Vec<AccessEntry>,
+    /// Kubernetes objects in namespaces, by namespace then subject (templates).
+    pub namespaces: Vec<NamespaceObjects>,
+    /// Cluster-scoped Kubernetes objects, by subject (templates).
+    pub cluster_scoped: Vec<SubjectObjects>,
+    /// Kubeconfig ConfigMaps that live on this cluster (templates).
+    pub kubeconfigs: Vec<KubeconfigMap>,
+    /// Workloads on this cluster that use Pod Identity.
+    pub pod_identity_workloads: Vec<String>,
+    /// Who can do what on this cluster, for the overview (templates).
+    pub access_summary: Vec<AccessLine>,
+}
+
+/// What the generated Terraform needs to create a cluster.
+#[derive(Debug, Serialize)]
+pub struct CreatedCluster {
+    /// `1.33` (templates).
+    pub kubernetes_version: String,
+    /// The cluster's IAM role (templates).
+    pub role_name: String,
+    /// The Terraform identifier of the cluster's IAM role (templates).
+    pub role_ident: String,
+    /// The path of the role's trust policy in the output tree (templates).
+    pub role_trust_file: String,
+    /// Subnets written in the spec; empty when a variable asks for them (templates).
+    pub subnet_ids: Vec<String>,
+    /// The Terraform variable that asks for subnets, when the spec has none (templates).
+    pub subnet_variable: Option<String>,
+    /// Whether the API endpoint is public (templates).
+    pub endpoint_public_access: bool,
+    /// CIDRs allowed to reach a public endpoint (templates).
+    pub public_access_cidrs: Vec<String>,
+}
+
+/// An access entry: an IAM role or user mapped into a cluster.
+#[derive(Debug, Serialize)]
+pub struct AccessEntry {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The subject's key.
+    pub subject: String,
+    /// The principal ARN as an HCL expression (templates).
+    pub principal_arn: HclValue,
+    /// Groups the principal is mapped into (templates).
+    pub kubernetes_groups: Vec<String>,
+    /// Access policies associated with the entry (templates).
+    pub policy_associations: Vec<PolicyAssociation>,
+}
+
+/// A value written into HCL: a reference to another resource, or a literal
+/// string that the template escapes.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HclValue {
+    /// A Terraform expression made by eksgrant, e.g. `aws_iam_role.x.arn`.
+    Reference(String),
+    /// A string from the spec; quoted and escaped when rendered.
+    Literal(String),
+}
+
+/// An EKS access policy associated with an access entry.
+#[derive(Debug, Serialize)]
+pub struct PolicyAssociation {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// E.g. `AmazonEKSViewPolicy`.
+    pub policy_name: String,
+    /// The policy's ARN (templates).
+    pub policy_arn: String,
+    /// Namespaces of a namespace-scoped association; empty for cluster scope (templates).
+    pub namespaces: Vec<String>,
+}
+
+/// The Kubernetes objects eksgrant owns in one namespace of one cluster.
+#[derive(Debug, Serialize)]
+pub struct NamespaceObjects {
+    /// The namespace (templates).
+    pub name: String,
+    /// One file per subject (templates).
+    pub subjects: Vec<SubjectObjects>,
+}
+
+/// The objects one subject gets in one namespace (or cluster-wide): one file.
+#[derive(Debug, Serialize)]
+pub struct SubjectObjects {
+    /// The subject's key; also the file name (templates).
+    pub subject: String,
+    /// The workload's ServiceAccount, in its own namespace and cluster (templates).
+    pub service_account: Option<ObjectRef>,
+    /// The Role or ClusterRole holding the subject's `rules` (templates).
+    pub role: Option<RbacRole>,
+    /// Bindings, the subject's own role first (templates).
+    pub bindings: Vec<RbacBinding>,
+}
+
+/// A namespaced object's name.
+#[derive(Debug, Serialize)]
+pub struct ObjectRef {
+    /// Name (templates).
+    pub name: String,
+    /// Namespace (templates).
+    pub namespace: String,
+}
+
+/// A Role or ClusterRole.
+#[derive(Debug, Serialize)]
+pub struct RbacRole {
+    /// `Role` or `ClusterRole` (templates).
+    pub kind: &'static str,
+    /// Name (templates).
+    pub name: String,
+    /// Namespace of a Role (templates).
+    pub namespace: Option<String>,
+    /// The rules (templates).
+    pub rules: Vec<RbacRule>,
+}
+
+/// One RBAC rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RbacRule {
+    /// API groups (templates).
+    pub api_groups: Vec<String>,
+    /// Resources (templates).
+    pub resources: Vec<String>,
+    /// Verbs (templates).
+    pub verbs: Vec<String>,
+    /// Object names; empty for all (templates).
+    pub resource_names: Vec<String>,
+}
+
+/// A RoleBinding or ClusterRoleBinding.
+#[derive(Debug, Serialize)]
+pub struct RbacBinding {
+    /// `RoleBinding` or `ClusterRoleBinding` (templates).
+    pub kind: &'static str,
+    /// Name (templates).
+    pub name: String,
+    /// Namespace of a RoleBinding (templates).
+    pub namespace: Option<String>,
+    /// `Role` or `ClusterRole` (templates).
+    pub role_kind: &'static str,
+    /// The bound role's name (templates).
+    pub role_name: String,
+    /// Who is bound (templates).
+    pub subject: RbacSubject,
+}
+
+/// The subject of a binding.
+#[derive(Debug, Clone, Serialize)]
+pub struct RbacSubject {
+    /// `ServiceAccount` or `Group` (templates).
+    pub kind: &'static str,
+    /// Name (templates).
+    pub name: String,
+    /// The ServiceAccount's namespace (templates).
+    pub namespace: Option<String>,
+}
+
+/// A ConfigMap holding a kubeconfig for reaching another cluster, written by
+/// Terraform because only Terraform knows the endpoint and CA.
+#[derive(Debug, Serialize)]
+pub struct KubeconfigMap {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The ConfigMap's name (templates).
+    pub name: String,
+    /// Its namespace (templates).
+    pub namespace: String,
+    /// The cluster it lives on, as the Terraform provider alias (templates).
+    pub home_ident: String,
+    /// The cluster it lives on (key).
+    pub home: String,
+    /// The cluster it reaches (key) (templates).
+    pub target: String,
+    /// The EKS name of the cluster it reaches (templates).
+    pub target_name: String,
+    /// The Terraform address of the cluster it reaches (templates).
+    pub target_ref: String,
+    /// The workloads that mount it (templates).
+    pub used_by: Vec<String>,
+}
+
+/// One line of the overview: who can do what, where.
+#[derive(Debug, Serialize)]
+pub struct AccessLine {
+    /// The subject's key (templates).
+    pub who: String,
+    /// What the subject is: an ARN, or the pods of a ServiceAccount (templates).
+    pub identity: String,
+    /// How the subject is recognised on the cluster (templates).
+    pub mapped_as: String,
+    /// The permissions (templates).
+    pub permissions: String,
+    /// `cluster-wide` or the namespaces (templates).
+    pub scope: String,
+}
+
+/// A resolved workload.
+#[derive(Debug, Serialize)]
+pub struct Workload {
+    /// The spec key (templates).
+    pub key: String,
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The namespace (templates).
+    pub namespace: String,
+    /// The ServiceAccount (templates).
+    pub service_account: String,
+    /// Clusters it runs in (keys) (templates).
+    pub clusters: Vec<String>,
+    /// Whether eksgrant emits its ServiceAccount.
+    pub create_service_account: bool,
+    /// Its IAM role, when it has AWS permissions or reaches another cluster (templates).
+    pub role: Option<WorkloadRole>,
+    /// Other clusters it reaches (keys) (templates).
+    pub reaches: Vec<String>,
+    /// One line per AWS permission source, for the overview (templates).
+    pub aws_permissions: Vec<String>,
+    /// Notes for whoever deploys the workload (templates).
+    pub notes: Vec<String>,
+}
+
+/// A workload's IAM role.
+#[derive(Debug, Serialize)]
+pub struct WorkloadRole {
+    /// The role name (templates).
+    pub name: String,
+    /// The role ARN.
+    pub arn: String,
+    /// The trust policy's path in the output tree (templates).
+    pub trust_file: String,
+    /// The trust policy.
+    #[serde(skip)]
+    pub trust: PolicyDocument,
+    /// The role's own permission policies: one, or several when the
+    /// statements do not fit IAM's size limit in one (templates).
+    pub policies: Vec<RolePolicy>,
+    /// Existing policies to attach (templates).
+    pub managed_policy_arns: Vec<String>,
+    /// One Pod Identity association per cluster (templates).
+    pub associations: Vec<Association>,
+}
+
+/// A customer managed policy eksgrant writes for a role.
+#[derive(Debug, Serialize)]
+pub struct RolePolicy {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The policy name (templates).
+    pub name: String,
+    /// The policy document's path in the output tree (templates).
+    pub file: String,
+    /// The document.
+    #[serde(skip)]
+    pub document: PolicyDocument,
+}
+
+/// A Pod Identity association.
+#[derive(Debug, Serialize)]
+pub struct Association {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The cluster (key).
+    pub cluster: String,
+    /// The cluster's Terraform address (templates).
+    pub cluster_ref: String,
+}
+
+/// A resolved principal.
+#[derive(Debug, Serialize)]
+pub struct Principal {
+    /// The spec key (templates).
+    pub key: String,
+    /// The IAM role or user ARN (templates).
+    pub arn: String,
+}
+
+impl Model {
+    /// Checks a parsed spec against every rule and resolves it.
+    ///
+    /// On success, returns the model and any warnings. On failure, the error
+    /// lists every problem found, warnings included.
+    pub fn from_spec(spec: Spec, source: &SourceFile) -> Result<(Model, Vec<Problem>)> {
+        let (model, problems) = resolve::resolve(spec, source);
+        match model {
+            Some(model) if problems.iter().all(|p| !p.is_error()) => Ok((model, problems)),
+            _ => {
+                let mut problems = problems;
+                problems.sort_by_key(|p| !p.is_error());
+                Err(Error::Invalid {
+                    file: source.path().to_path_buf(),
+                    problems,
+                })
+            }
+        }
+    }
+}

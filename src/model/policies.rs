@@ -1,0 +1,529 @@
+//! A workload's IAM documents: the Pod Identity trust policy and the
+//! permission policy built from presets, custom statements and the
+//! `eks:DescribeCluster` that reaching another cluster needs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+use super::iam::{MAX_MANAGED_POLICY, MAX_TRUST_POLICY, OneOrMany, PolicyDocument, Statement};
+use super::names;
+use super::presets::{self, PresetArg, PresetContext};
+use super::resolve::{ClusterInfo, Context, Resolver, WorkloadInfo};
+use super::suggest::closest;
+use crate::spec::{self, Effect, Spanned};
+
+/// The service principal EKS Pod Identity assumes roles as.
+const POD_IDENTITY_PRINCIPAL: &str = "pods.eks.amazonaws.com";
+
+/// IAM condition operators, without the `ForAllValues:`/`ForAnyValue:`
+/// prefixes and the `IfExists` suffix.
+const CONDITION_OPERATORS: &[&str] = &[
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "BinaryEquals",
+    "Bool",
+    "DateEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateNotEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "Null",
+    "NumericEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericNotEquals",
+    "StringEquals",
+    "StringEqualsIgnoreCase",
+    "StringLike",
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "StringNotLike",
+];
+
+/// The trust policy of a Pod Identity role, pinned to exactly the workload's
+/// clusters, namespace and ServiceAccount through the session tags EKS sets.
+///
+/// Without these conditions any Pod Identity association in the account could
+/// use the role; `aws:SourceAccount` guards against a confused deputy.
+pub(super) fn pod_identity_trust(
+    ctx: &Context,
+    clusters: &BTreeMap<String, ClusterInfo>,
+    workload: &WorkloadInfo,
+) -> PolicyDocument {
+    let cluster_arns: Vec<String> = workload
+        .clusters
+        .iter()
+        .filter_map(|key| clusters.get(key))
+        .map(|cluster| cluster.arn.clone())
+        .collect();
+    let mut conditions = BTreeMap::new();
+    conditions.insert(
+        "StringEquals".to_string(),
+        BTreeMap::from([
+            (
+                "aws:RequestTag/eks-cluster-arn".to_string(),
+                OneOrMany(cluster_arns),
+            ),
+            (
+                "aws:RequestTag/kubernetes-namespace".to_string(),
+                OneOrMany(vec![workload.namespace.clone()]),
+            ),
+            (
+                "aws:RequestTag/kubernetes-service-account".to_string(),
+                OneOrMany(vec![workload.service_account.clone()]),
+            ),
+            (
+                "aws:SourceAccount".to_string(),
+                OneOrMany(vec![ctx.account_id.clone()]),
+            ),
+        ]),
+    );
+    PolicyDocument::new(vec![Statement {
+        sid: "EksPodIdentity".to_string(),
+        effect: Effect::Allow,
+        principal: BTreeMap::from([(
+            "Service",
+            OneOrMany(vec![POD_IDENTITY_PRINCIPAL.to_string()]),
+        )]),
+        action: OneOrMany(vec![
+            "sts:AssumeRole".to_string(),
+            "sts:TagSession".to_string(),
+        ]),
+        resource: OneOrMany::default(),
+        condition: conditions,
+    }])
+}
+
+/// Refuses a trust policy over IAM's default limit.
+pub(super) fn check_trust_size(
+    r: &mut Resolver<'_>,
+    workload: &WorkloadInfo,
+    trust: &PolicyDocument,
+) {
+    let size = trust.iam_size();
+    if size > MAX_TRUST_POLICY {
+        r.error(
+            "eksgrant::trust_policy_size",
+            format!(
+                "the trust policy of workload {} is {size} characters; IAM's default limit is {MAX_TRUST_POLICY}",
+                workload.key.get()
+            ),
+            workload.key.span(),
+            "trust policy too large",
+            "split it into several workloads with fewer clusters each; every workload gets its own role",
+        );
+    }
+}
+
+/// The workload's own permission policies: none when it needs none, and as
+/// many as it takes to keep each within IAM's size limit.
+///
+/// Statements are packed in order, so the documents read like one policy cut
+/// in pages; the AWS Load Balancer Controller preset alone needs two.
+pub(super) fn permissions(
+    r: &mut Resolver<'_>,
+    ctx: &Context,
+    clusters: &BTreeMap<String, ClusterInfo>,
+    workload: &WorkloadInfo,
+    reaches: &[String],
+) -> Vec<PolicyDocument> {
+    let mut statements: Vec<(Statement, Option<Range<usize>>)> = Vec::new();
+    let mut seen_presets: HashMap<&str, Range<usize>> = HashMap::new();
+    for preset in &workload.aws.presets {
+        if let Some(first) = seen_presets.get(preset.name.get().as_str()) {
+            let problem = crate::error::Problem::error(
+                r.source,
+                "eksgrant::duplicate_preset",
+                format!("preset {} is listed twice", preset.name.get()),
+                preset.name.span(),
+                "second time",
+            )
+            .with_label(first.clone(), "first time")
+            .with_help("list each preset once; put all its hosted zones in one list");
+            r.problems.push(problem);
+            continue;
+        }
+        seen_presets.insert(preset.name.get(), preset.name.span());
+        statements.extend(
+            preset_statements(r, ctx, preset)
+                .into_iter()
+                .map(|s| (s, None)),
+        );
+    }
+    for (index, statement) in workload.aws.statements.iter().enumerate() {
+        if let Some(resolved) = custom_statement(r, index, statement) {
+            statements.push((resolved, statement.sid.as_ref().map(|s| s.span())));
+        }
+    }
+    for managed in &workload.aws.managed_policy_arns {
+        if !super::arn::is_policy_arn(managed.get(), ctx.partition) {
+            r.error(
+                "eksgrant::policy_arn",
+                format!("`{}` is not an IAM policy ARN", managed.get()),
+                managed.span(),
+                "not a policy ARN",
+                format!(
+                    "write arn:{p}:iam::aws:policy/NAME for AWS managed policies or arn:{p}:iam::ACCOUNT:policy/NAME for your own",
+                    p = ctx.partition.as_str()
+                ),
+            );
+        }
+    }
+    if !reaches.is_empty() {
+        let arns = reaches
+            .iter()
+            .filter_map(|key| clusters.get(key))
+            .map(|c| c.arn.clone())
+            .collect();
+        statements.push((
+            Statement::allow("DescribeReachedClusters", &["eks:DescribeCluster"], arns),
+            None,
+        ));
+    }
+    let mut sids: HashMap<String, Option<Range<usize>>> = HashMap::new();
+    for (statement, span) in &statements {
+        if let Some(first) = sids.get(&statement.sid) {
+            let span = span
+                .clone()
+                .or(first.clone())
+                .unwrap_or(workload.key.span());
+            r.error(
+                "eksgrant::duplicate_sid",
+                format!("statement ID {} is used twice in workload {}'s policy", statement.sid, workload.key.get()),
+                span,
+                "repeated Sid",
+                "give each statement its own sid (presets and eksgrant's own statements use fixed Sids; see the generated policy)",
+            );
+        } else {
+            sids.insert(statement.sid.clone(), span.clone());
+        }
+    }
+
+    let mut documents: Vec<PolicyDocument> = Vec::new();
+    for (statement, span) in statements {
+        let alone = PolicyDocument::new(vec![statement.clone()]);
+        if alone.iam_size() > MAX_MANAGED_POLICY {
+            r.error(
+                "eksgrant::permission_policy_size",
+                format!(
+                    "statement {} of workload {} is {} characters on its own; IAM allows {MAX_MANAGED_POLICY} per policy",
+                    statement.sid,
+                    workload.key.get(),
+                    alone.iam_size()
+                ),
+                span.unwrap_or(workload.key.span()),
+                "statement too large",
+                "split the statement into several, or use wildcards in its actions and resources",
+            );
+            continue;
+        }
+        let fits_in_last = documents.last().is_some_and(|last| {
+            let mut candidate = last.clone();
+            candidate.statement.push(statement.clone());
+            candidate.iam_size() <= MAX_MANAGED_POLICY
+        });
+        match documents.last_mut() {
+            Some(last) if fits_in_last => last.statement.push(statement),
+            _ => documents.push(alone),
+        }
+    }
+    documents
+}
+
+fn preset_statements(
+    r: &mut Resolver<'_>,
+    ctx: &Context,
+    preset: &Spanned<spec::Preset>,
+) -> Vec<Statement> {
+    let Some(def) = presets::find(preset.name.get()) else {
+        let help = match closest(preset.name.get(), presets::names()) {
+            Some(near) => format!("did you mean \"{near}\"?"),
+            None => format!("the presets are: {}", presets::names().join(", ")),
+        };
+        r.error(
+            "eksgrant::unknown_preset",
+            format!("there is no preset named `{}`", preset.name.get()),
+            preset.name.span(),
+            "unknown preset",
+            help,
+        );
+        return Vec::new();
+    };
+    let mut ok = true;
+    let hosted_zone_ids: Vec<String> = match &preset.hosted_zone_ids {
+        Some(ids) if !def.required_args.contains(&PresetArg::HostedZoneIds) => {
+            r.error(
+                "eksgrant::preset_argument",
+                format!("preset {} does not take hosted_zone_ids", def.name),
+                ids.span(),
+                "not an argument of this preset",
+                "remove hosted_zone_ids",
+            );
+            ok = false;
+            Vec::new()
+        }
+        Some(ids) => {
+            if ids.get().is_empty() {
+                r.error(
+                    "eksgrant::preset_argument",
+                    "hosted_zone_ids is empty",
+                    ids.span(),
+                    "no zones",
+                    "list the Route 53 hosted zone IDs the controller may change, e.g. [\"Z0123456789ABCDEFGHIJ\"]",
+                );
+                ok = false;
+            }
+            for id in ids.get() {
+                if !presets::is_hosted_zone_id(id.get()) {
+                    r.error(
+                        "eksgrant::preset_argument",
+                        format!("`{}` is not a hosted zone ID", id.get()),
+                        id.span(),
+                        "not a zone ID",
+                        "hosted zone IDs look like \"Z0123456789ABCDEFGHIJ\" (without /hostedzone/)",
+                    );
+                    ok = false;
+                }
+            }
+            ids.get().iter().map(|id| id.get().clone()).collect()
+        }
+        None if def.required_args.contains(&PresetArg::HostedZoneIds) => {
+            r.error(
+                "eksgrant::preset_argument",
+                format!("preset {} needs hosted_zone_ids", def.name),
+                preset.name.span(),
+                "missing hosted_zone_ids",
+                format!(
+                    "write {{ name = \"{}\", hosted_zone_ids = [\"Z...\"] }}: the preset may only change records in these zones",
+                    def.name
+                ),
+            );
+            ok = false;
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    if !ok {
+        return Vec::new();
+    }
+    let context = PresetContext {
+        partition: ctx.partition,
+        account_id: &ctx.account_id,
+        region: &ctx.region,
+        hosted_zone_ids,
+    };
+    (def.statements)(&context)
+}
+
+fn custom_statement(
+    r: &mut Resolver<'_>,
+    index: usize,
+    statement: &Spanned<spec::Statement>,
+) -> Option<Statement> {
+    let mut ok = true;
+    let sid = match &statement.sid {
+        Some(sid) => {
+            if !names::is_sid(sid.get()) {
+                r.error(
+                    "eksgrant::sid",
+                    format!("`{}` is not a valid statement ID", sid.get()),
+                    sid.span(),
+                    "IAM Sids are letters and digits only",
+                    format!(
+                        "use e.g. \"{}\"",
+                        names::sid_from_key(
+                            &sid.get()
+                                .to_lowercase()
+                                .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+                        )
+                    ),
+                );
+                ok = false;
+            }
+            sid.get().clone()
+        }
+        None => format!("Custom{}", index + 1),
+    };
+    if statement.actions.get().is_empty() {
+        r.error(
+            "eksgrant::statement",
+            "actions is empty",
+            statement.actions.span(),
+            "no actions",
+            "list the actions, e.g. [\"s3:GetObject\"]",
+        );
+        ok = false;
+    }
+    for action in statement.actions.get() {
+        if !is_action(action.get()) {
+            r.error(
+                "eksgrant::statement",
+                format!("`{}` is not an IAM action", action.get()),
+                action.span(),
+                "not service:Action",
+                "write actions as service:Action, e.g. \"s3:GetObject\" (wildcards allowed: \"s3:Get*\")",
+            );
+            ok = false;
+        }
+    }
+    if statement.resources.get().is_empty() {
+        r.error(
+            "eksgrant::statement",
+            "resources is empty",
+            statement.resources.span(),
+            "no resources",
+            "list resource ARNs, or [\"*\"] for actions that have no resource-level permissions",
+        );
+        ok = false;
+    }
+    for resource in statement.resources.get() {
+        if resource.get() != "*" && !resource.get().starts_with("arn:") {
+            r.error(
+                "eksgrant::statement",
+                format!("`{}` is not a resource ARN", resource.get()),
+                resource.span(),
+                "not an ARN",
+                "resources are ARNs (arn:aws:s3:::bucket/*) or \"*\"",
+            );
+            ok = false;
+        }
+    }
+    let mut condition: BTreeMap<String, BTreeMap<String, OneOrMany>> = BTreeMap::new();
+    for c in &statement.conditions {
+        if !is_condition_operator(c.test.get()) {
+            let base = c
+                .test
+                .get()
+                .trim_start_matches("ForAllValues:")
+                .trim_start_matches("ForAnyValue:");
+            let help = match closest(base, CONDITION_OPERATORS.iter().copied()) {
+                Some(near) => format!("did you mean \"{near}\"?"),
+                None => "use an IAM condition operator such as StringEquals, StringLike, ArnLike or Bool".to_string(),
+            };
+            r.error(
+                "eksgrant::condition",
+                format!("`{}` is not an IAM condition operator", c.test.get()),
+                c.test.span(),
+                "unknown operator",
+                help,
+            );
+            ok = false;
+        }
+        if c.variable.get().is_empty() || c.variable.get().contains(char::is_whitespace) {
+            r.error(
+                "eksgrant::condition",
+                "the condition key is empty or has spaces",
+                c.variable.span(),
+                "not a condition key",
+                "use a condition key such as \"aws:ResourceTag/team\"",
+            );
+            ok = false;
+        }
+        if c.values.get().is_empty() {
+            r.error(
+                "eksgrant::condition",
+                "values is empty",
+                c.values.span(),
+                "no values",
+                "give at least one value",
+            );
+            ok = false;
+        }
+        condition
+            .entry(c.test.get().clone())
+            .or_default()
+            .entry(c.variable.get().clone())
+            .or_default()
+            .0
+            .extend(c.values.get().iter().map(|v| v.get().clone()));
+    }
+    ok.then(|| Statement {
+        sid,
+        effect: statement
+            .effect
+            .as_ref()
+            .map_or(Effect::Allow, |e| *e.get()),
+        principal: BTreeMap::new(),
+        action: OneOrMany(
+            statement
+                .actions
+                .get()
+                .iter()
+                .map(|a| a.get().clone())
+                .collect(),
+        ),
+        resource: OneOrMany(
+            statement
+                .resources
+                .get()
+                .iter()
+                .map(|r| r.get().clone())
+                .collect(),
+        ),
+        condition,
+    })
+}
+
+/// `service:Action`, with `*` and `?` wildcards, or `*` alone.
+fn is_action(action: &str) -> bool {
+    if action == "*" {
+        return true;
+    }
+    let Some((service, name)) = action.split_once(':') else {
+        return false;
+    };
+    !service.is_empty()
+        && service
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'*' || b == b'?')
+}
+
+fn is_condition_operator(test: &str) -> bool {
+    let base = test
+        .strip_prefix("ForAllValues:")
+        .or_else(|| test.strip_prefix("ForAnyValue:"))
+        .unwrap_or(test);
+    match base.strip_suffix("IfExists") {
+        // Null tests for absence itself; it has no IfExists form.
+        Some(stripped) => stripped != "Null" && CONDITION_OPERATORS.contains(&stripped),
+        None => CONDITION_OPERATORS.contains(&base),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions() {
+        assert!(is_action("s3:GetObject"));
+        assert!(is_action("s3:Get*"));
+        assert!(is_action("cognito-idp:DescribeUserPoolClient"));
+        assert!(is_action("*"));
+        assert!(!is_action("GetObject"));
+        assert!(!is_action("s3:"));
+        assert!(!is_action("S3:GetObject"));
+        assert!(!is_action("s3:Get Object"));
+    }
+
+    #[test]
+    fn condition_operators() {
+        assert!(is_condition_operator("StringEquals"));
+        assert!(is_condition_operator("StringLikeIfExists"));
+        assert!(is_condition_operator("ForAllValues:StringLike"));
+        assert!(is_condition_operator("Null"));
+        assert!(!is_condition_operator("NullIfExists"));
+        assert!(!is_condition_operator("StringEqual"));
+    }
+}

@@ -1,0 +1,56 @@
+//! cert-manager's Route 53 DNS-01 solver.
+//!
+//! cert-manager only ever writes `_acme-challenge` TXT records, and polls the
+//! change it made; the conditions pin record names and types so the role
+//! cannot touch any other record in the zones.
+
+use super::{PresetArg, PresetContext, PresetDef};
+use crate::model::arn::hosted_zone_arn;
+use crate::model::iam::Statement;
+
+pub(super) const PRESET: PresetDef = PresetDef {
+    name: "cert-manager",
+    summary: "answer ACME DNS-01 challenges (TXT _acme-challenge records) in the given hosted zones",
+    required_args: &[PresetArg::HostedZoneIds],
+    statements,
+};
+
+fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
+    let zones: Vec<String> = ctx
+        .hosted_zone_ids
+        .iter()
+        .map(|id| hosted_zone_arn(ctx.partition, id))
+        .collect();
+    vec![
+        Statement::allow(
+            "CertManagerGetChange",
+            &["route53:GetChange"],
+            vec![format!("arn:{}:route53:::change/*", ctx.partition.as_str())],
+        ),
+        Statement::allow(
+            "CertManagerChallengeRecords",
+            &["route53:ChangeResourceRecordSets"],
+            zones.clone(),
+        )
+        .when(
+            "ForAllValues:StringEquals",
+            "route53:ChangeResourceRecordSetsRecordTypes",
+            &["TXT"],
+        )
+        .when(
+            "ForAllValues:StringLike",
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames",
+            &["_acme-challenge.*"],
+        ),
+        Statement::allow(
+            "CertManagerListRecords",
+            &["route53:ListResourceRecordSets"],
+            zones,
+        ),
+        Statement::allow(
+            "CertManagerFindZones",
+            &["route53:ListHostedZonesByName"],
+            vec!["*".into()],
+        ),
+    ]
+}

@@ -1,0 +1,42 @@
+//! external-dns (kubernetes-sigs/external-dns, AWS provider).
+//!
+//! external-dns lists every hosted zone, then reads and changes records only in
+//! the zones that pass its filters. The preset therefore allows
+//! `ListHostedZones` everywhere and everything else only in the zones given,
+//! which requires running external-dns with `--zone-id-filter` set to the same
+//! zones (the generated overview says so).
+
+use super::{PresetArg, PresetContext, PresetDef};
+use crate::model::arn::hosted_zone_arn;
+use crate::model::iam::Statement;
+
+pub(super) const PRESET: PresetDef = PresetDef {
+    name: "external-dns",
+    summary: "manage DNS records in the given Route 53 hosted zones",
+    required_args: &[PresetArg::HostedZoneIds],
+    statements,
+};
+
+fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
+    let zones = ctx
+        .hosted_zone_ids
+        .iter()
+        .map(|id| hosted_zone_arn(ctx.partition, id))
+        .collect();
+    vec![
+        Statement::allow(
+            "ExternalDnsManageRecords",
+            &[
+                "route53:ChangeResourceRecordSets",
+                "route53:ListResourceRecordSets",
+                "route53:ListTagsForResources",
+            ],
+            zones,
+        ),
+        Statement::allow(
+            "ExternalDnsListZones",
+            &["route53:ListHostedZones"],
+            vec!["*".into()],
+        ),
+    ]
+}

@@ -1,0 +1,137 @@
+//! The built-in templates, embedded in the binary, and the Tera instance
+//! that renders them.
+
+use tera::{Context, Tera};
+
+use super::filters;
+use crate::error::{Error, Result};
+
+/// `terraform/versions.tf`: Terraform and provider versions.
+pub const VERSIONS_TF: &str = "terraform/versions.tf";
+/// `terraform/providers.tf`: the AWS provider and a Kubernetes provider per
+/// cluster that holds kubeconfig ConfigMaps.
+pub const PROVIDERS_TF: &str = "terraform/providers.tf";
+/// `terraform/locals.tf`: IAM tags.
+pub const LOCALS_TF: &str = "terraform/locals.tf";
+/// `terraform/variables.tf`: subnets of created clusters.
+pub const VARIABLES_TF: &str = "terraform/variables.tf";
+/// `terraform/outputs.tf`: workload role ARNs.
+pub const OUTPUTS_TF: &str = "terraform/outputs.tf";
+/// `terraform/cluster-<key>.tf` for an existing cluster.
+pub const CLUSTER_EXISTING_TF: &str = "terraform/cluster-existing.tf";
+/// `terraform/cluster-<key>.tf` for a cluster created here.
+pub const CLUSTER_CREATED_TF: &str = "terraform/cluster-created.tf";
+/// `terraform/workload-<key>.tf`: a workload's role, policies and associations.
+pub const WORKLOAD_TF: &str = "terraform/workload.tf";
+/// `terraform/access-<key>.tf`: a cluster's access entries.
+pub const ACCESS_TF: &str = "terraform/access.tf";
+/// `terraform/kubeconfigs.tf`: kubeconfig ConfigMaps.
+pub const KUBECONFIGS_TF: &str = "terraform/kubeconfigs.tf";
+/// `kubernetes/<cluster>/<namespace or cluster-scoped>/<subject>.yaml`.
+pub const SUBJECT_YAML: &str = "kubernetes/subject.yaml";
+/// `kubernetes/<cluster>/Kustomization`.
+pub const KUSTOMIZATION_YAML: &str = "kubernetes/kustomization.yaml";
+/// `ACCESS.md`: the overview.
+pub const ACCESS_MD: &str = "ACCESS.md";
+
+/// Every built-in template: name and text.
+const BUILTINS: &[(&str, &str)] = &[
+    (
+        VERSIONS_TF,
+        include_str!("../../templates/terraform/versions.tf.tera"),
+    ),
+    (
+        PROVIDERS_TF,
+        include_str!("../../templates/terraform/providers.tf.tera"),
+    ),
+    (
+        LOCALS_TF,
+        include_str!("../../templates/terraform/locals.tf.tera"),
+    ),
+    (
+        VARIABLES_TF,
+        include_str!("../../templates/terraform/variables.tf.tera"),
+    ),
+    (
+        OUTPUTS_TF,
+        include_str!("../../templates/terraform/outputs.tf.tera"),
+    ),
+    (
+        CLUSTER_EXISTING_TF,
+        include_str!("../../templates/terraform/cluster-existing.tf.tera"),
+    ),
+    (
+        CLUSTER_CREATED_TF,
+        include_str!("../../templates/terraform/cluster-created.tf.tera"),
+    ),
+    (
+        WORKLOAD_TF,
+        include_str!("../../templates/terraform/workload.tf.tera"),
+    ),
+    (
+        ACCESS_TF,
+        include_str!("../../templates/terraform/access.tf.tera"),
+    ),
+    (
+        KUBECONFIGS_TF,
+        include_str!("../../templates/terraform/kubeconfigs.tf.tera"),
+    ),
+    (
+        SUBJECT_YAML,
+        include_str!("../../templates/kubernetes/subject.yaml.tera"),
+    ),
+    (
+        KUSTOMIZATION_YAML,
+        include_str!("../../templates/kubernetes/kustomization.yaml.tera"),
+    ),
+    (ACCESS_MD, include_str!("../../templates/ACCESS.md.tera")),
+];
+
+/// The Tera instance with every built-in template and filter.
+pub struct Templates {
+    tera: Tera,
+}
+
+impl Templates {
+    /// Compiles the built-in templates.
+    ///
+    /// # Panics
+    ///
+    /// When a built-in template does not compile: that can only happen to
+    /// someone editing `templates/`, and the unit test below catches it.
+    pub fn builtin() -> Self {
+        let mut tera = Tera::new();
+        tera.autoescape_on(Vec::<&str>::new());
+        filters::register(&mut tera);
+        if let Err(error) = tera.add_raw_templates(BUILTINS.iter().copied()) {
+            panic!("a built-in template does not compile:\n{error}");
+        }
+        Self { tera }
+    }
+
+    /// Renders one template.
+    pub fn render(&self, name: &str, context: &Context) -> Result<String> {
+        self.tera
+            .render(name, context)
+            .map_err(|error| Error::Template {
+                name: name.to_string(),
+                report: error.to_string(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_compiles_and_is_named_after_its_file() {
+        let templates = Templates::builtin();
+        for (name, _) in BUILTINS {
+            assert!(
+                templates.tera.get_template_names().any(|n| n == *name),
+                "{name}"
+            );
+        }
+    }
+}

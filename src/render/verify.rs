@@ -1,0 +1,35 @@
+//! The last check before anything is written: every generated file parses
+//! back as what it claims to be.
+//!
+//! Templates are tested, but a spec can always reach a corner the tests did
+//! not; a file that would not parse is a bug in eksgrant, and catching it here
+//! means it is reported instead of written.
+
+use crate::error::{Error, Result};
+use crate::plan::{FileKind, Plan};
+
+/// Parses every file of the plan according to its kind.
+pub fn verify(plan: &Plan) -> Result<()> {
+    for (path, file) in plan.files() {
+        let failure = match file.kind {
+            FileKind::Json => serde_json::from_str::<serde_json::Value>(&file.contents)
+                .err()
+                .map(|e| ("JSON", e.to_string())),
+            FileKind::Yaml => serde_saphyr::from_multiple::<serde_json::Value>(&file.contents)
+                .err()
+                .map(|e| ("YAML", e.to_string())),
+            FileKind::Terraform => hcl::parse(&file.contents)
+                .err()
+                .map(|e| ("HCL", e.to_string())),
+            FileKind::Markdown => None,
+        };
+        if let Some((kind, message)) = failure {
+            return Err(Error::Output {
+                path: path.to_string(),
+                kind,
+                message,
+            });
+        }
+    }
+    Ok(())
+}

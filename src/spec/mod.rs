@@ -1,0 +1,149 @@
+//! The spec as the user wrote it: serde types of `eksgrant.toml`.
+//!
+//! Nothing here applies defaults or checks rules across fields; that is
+//! [`crate::model`]'s job. These types only fix the shape: every table denies
+//! unknown keys (a misspelled key that is silently ignored can lock a user out
+//! of a cluster), and every value a later check may point at keeps its span.
+//! No `flatten`, untagged or internally tagged enums appear, because spans do
+//! not survive them.
+
+mod cluster;
+mod grant;
+mod spanned;
+mod workload;
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub use cluster::{AuthenticationMode, Cluster};
+pub use grant::{Grant, Rule};
+pub use spanned::Spanned;
+pub use workload::{Condition, Effect, Identity, Preset, Statement, Workload, WorkloadAws};
+
+use crate::error::{Error, Problem, Result};
+use crate::source::SourceFile;
+
+/// An eksgrant spec: clusters, the pods that need AWS permissions, and the
+/// IAM principals that need Kubernetes permissions.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "eksgrant spec")]
+pub struct Spec {
+    /// The spec format; only `1` exists.
+    pub version: Spanned<u32>,
+    /// The AWS account and region everything lives in.
+    pub aws: Aws,
+    /// Settings for every IAM role and policy eksgrant generates.
+    #[serde(default)]
+    pub iam: Iam,
+    /// EKS clusters, by key. The key is how the rest of the spec names the
+    /// cluster (a lowercase DNS label starting with a letter).
+    pub clusters: IndexMap<Spanned<String>, Cluster>,
+    /// Kubernetes ServiceAccounts whose pods need AWS permissions, or access
+    /// to another cluster, by key.
+    #[serde(default)]
+    pub workloads: IndexMap<Spanned<String>, Workload>,
+    /// IAM roles and users defined outside this spec (people, CI) that need
+    /// Kubernetes permissions, by key.
+    #[serde(default)]
+    pub principals: IndexMap<Spanned<String>, Principal>,
+}
+
+/// The `[aws]` table.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Aws {
+    /// The 12-digit AWS account ID.
+    pub account_id: Spanned<String>,
+    /// The AWS region, e.g. `eu-west-2`.
+    pub region: Spanned<String>,
+    /// The AWS partition: `aws` (default), `aws-cn` or `aws-us-gov`.
+    pub partition: Option<Spanned<Partition>>,
+}
+
+/// An AWS partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum Partition {
+    /// Commercial regions.
+    #[serde(rename = "aws")]
+    Aws,
+    /// China regions.
+    #[serde(rename = "aws-cn")]
+    AwsCn,
+    /// AWS GovCloud (US).
+    #[serde(rename = "aws-us-gov")]
+    AwsUsGov,
+}
+
+/// The `[iam]` table.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Iam {
+    /// Path of every generated role and policy; starts and ends with `/`.
+    /// Default `/`.
+    pub path: Option<Spanned<String>>,
+    /// Prepended to every generated role and policy name. Default empty.
+    pub name_prefix: Option<Spanned<String>>,
+    /// ARN of a managed policy set as the permissions boundary of every
+    /// generated role.
+    pub permissions_boundary: Option<Spanned<String>>,
+    /// Tags on every generated role and policy.
+    #[serde(default)]
+    pub tags: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+/// An IAM role or user that exists outside this spec.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Principal {
+    /// The IAM role or user ARN (paths allowed).
+    pub arn: Spanned<String>,
+    /// Kubernetes permissions for this principal.
+    #[serde(default)]
+    pub grants: Vec<Spanned<Grant>>,
+}
+
+impl Spec {
+    /// Parses a spec, turning TOML and shape errors into a diagnostic that
+    /// points at the offending text.
+    pub fn parse(source: &SourceFile) -> Result<Spec> {
+        toml::from_str(source.text()).map_err(|error| {
+            let span = error.span().unwrap_or(0..0);
+            let message = error.message().trim_end().to_string();
+            let help = syntax_help(&message);
+            let mut problem = Problem::error(source, "eksgrant::syntax", message, span, "here");
+            if let Some(help) = help {
+                problem = problem.with_help(help);
+            }
+            Error::Syntax(Box::new(problem))
+        })
+    }
+}
+
+/// A help line for the TOML errors users meet most often.
+fn syntax_help(message: &str) -> Option<String> {
+    if message.starts_with("unknown field") {
+        Some(
+            "check the spelling against the spec reference (`eksgrant schema` prints every key)"
+                .into(),
+        )
+    } else if message.starts_with("missing field") {
+        Some("add the field; the spec reference lists what each table requires".into())
+    } else if message.starts_with("unknown variant") {
+        Some("use one of the values listed above".into())
+    } else if message.starts_with("invalid type") {
+        Some("check the value's type: strings are quoted, lists use [ ]".into())
+    } else {
+        None
+    }
+}
+
+/// The spec's JSON Schema (draft-07, which Taplo and most editors read).
+pub fn json_schema() -> String {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let schema = generator.into_root_schema_for::<Spec>();
+    serde_json::to_string_pretty(&schema).expect("a schema always serialises")
+}

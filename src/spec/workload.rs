@@ -1,0 +1,108 @@
+//! `[workloads.<key>]`.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{Grant, Spanned};
+
+/// One Kubernetes ServiceAccount, in one namespace, in one or more clusters.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    /// The cluster (key) the ServiceAccount lives in. Use `clusters` for several.
+    pub cluster: Option<Spanned<String>>,
+    /// The clusters (keys) the ServiceAccount lives in: one role, one
+    /// association per cluster.
+    pub clusters: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The namespace of the ServiceAccount.
+    pub namespace: Spanned<String>,
+    /// The ServiceAccount name. Default: the key.
+    pub service_account: Option<Spanned<String>>,
+    /// Whether eksgrant emits the ServiceAccount manifest. Default `true`;
+    /// set `false` when a Helm chart or another tool creates it.
+    pub create_service_account: Option<Spanned<bool>>,
+    /// How pods get AWS credentials: `pod-identity` (default) or `irsa`.
+    pub identity: Option<Spanned<Identity>>,
+    /// The IAM role name. Default: `<iam.name_prefix><key>`.
+    pub role_name: Option<Spanned<String>>,
+    /// AWS permissions of the workload's pods.
+    pub aws: Option<WorkloadAws>,
+    /// Kubernetes permissions of the workload.
+    #[serde(default)]
+    pub grants: Vec<Spanned<Grant>>,
+}
+
+/// `identity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum Identity {
+    /// EKS Pod Identity.
+    #[serde(rename = "pod-identity")]
+    PodIdentity,
+    /// IAM roles for service accounts, through the cluster's OIDC provider.
+    #[serde(rename = "irsa")]
+    Irsa,
+}
+
+/// `[workloads.<key>.aws]`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadAws {
+    /// Built-in least-privilege policies.
+    #[serde(default)]
+    pub presets: Vec<Spanned<Preset>>,
+    /// Existing managed policies to attach.
+    #[serde(default)]
+    pub managed_policy_arns: Vec<Spanned<String>>,
+    /// Custom IAM statements.
+    #[serde(default)]
+    pub statements: Vec<Spanned<Statement>>,
+}
+
+/// A built-in policy and the arguments that scope it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    /// `external-dns`, `cert-manager` or `aws-load-balancer-controller`.
+    pub name: Spanned<String>,
+    /// Route 53 hosted zone IDs the preset may change (`external-dns`,
+    /// `cert-manager`).
+    pub hosted_zone_ids: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// A custom IAM policy statement.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    /// Statement ID (letters and digits). Default: `Custom<n>`.
+    pub sid: Option<Spanned<String>>,
+    /// `Allow` (default) or `Deny`.
+    pub effect: Option<Spanned<Effect>>,
+    /// Actions, e.g. `s3:GetObject`.
+    pub actions: Spanned<Vec<Spanned<String>>>,
+    /// Resource ARNs, or `*`.
+    pub resources: Spanned<Vec<Spanned<String>>>,
+    /// Conditions, each `{ test, variable, values }`.
+    #[serde(default)]
+    pub conditions: Vec<Spanned<Condition>>,
+}
+
+/// `effect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum Effect {
+    /// Allow the actions.
+    Allow,
+    /// Deny the actions.
+    Deny,
+}
+
+/// An IAM condition, in the shape of Terraform's `aws_iam_policy_document`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// The condition operator, e.g. `StringEquals`.
+    pub test: Spanned<String>,
+    /// The condition key, e.g. `aws:ResourceTag/team`.
+    pub variable: Spanned<String>,
+    /// The values; any one matches.
+    pub values: Spanned<Vec<Spanned<String>>>,
+}

@@ -1,0 +1,7 @@
+//! The one integration-test binary (one link on a 2-core machine).
+
+mod cli;
+mod diagnostics;
+mod generate;
+mod scenario;
+mod support;

@@ -1,0 +1,222 @@
+//! What a platform engineer checks in the headline scenario before applying:
+//! the seed example, read file by file.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::support::plan;
+
+fn example() -> eksgrant::Plan {
+    plan(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/platform-workload.toml"))
+}
+
+fn file<'a>(plan: &'a eksgrant::Plan, path: &str) -> &'a str {
+    &plan
+        .get(path)
+        .unwrap_or_else(|| panic!("{path} is generated"))
+        .contents
+}
+
+fn json(plan: &eksgrant::Plan, path: &str) -> Value {
+    serde_json::from_str(file(plan, path)).unwrap()
+}
+
+fn yaml_documents(plan: &eksgrant::Plan, path: &str) -> Vec<Value> {
+    serde_saphyr::from_multiple(file(plan, path)).unwrap()
+}
+
+#[test]
+fn backend_role_trusts_only_its_service_account_on_the_platform_cluster() {
+    let plan = example();
+    let trust = json(&plan, "policies/backend.trust.json");
+    assert_eq!(
+        trust["Statement"],
+        json!([{
+            "Sid": "EksPodIdentity",
+            "Effect": "Allow",
+            "Principal": { "Service": "pods.eks.amazonaws.com" },
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Condition": { "StringEquals": {
+                "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:eu-west-2:111122223333:cluster/platform",
+                "aws:RequestTag/kubernetes-namespace": "web",
+                "aws:RequestTag/kubernetes-service-account": "backend",
+                "aws:SourceAccount": "111122223333",
+            }},
+        }])
+    );
+}
+
+#[test]
+fn backend_may_describe_exactly_the_cluster_it_reaches() {
+    let plan = example();
+    let permissions = json(&plan, "policies/backend.permissions.json");
+    assert_eq!(
+        permissions["Statement"],
+        json!([{
+            "Sid": "DescribeReachedClusters",
+            "Effect": "Allow",
+            "Action": "eks:DescribeCluster",
+            "Resource": "arn:aws:eks:eu-west-2:111122223333:cluster/workload",
+        }])
+    );
+}
+
+#[test]
+fn backend_is_mapped_into_its_group_on_the_workload_cluster_without_an_access_policy() {
+    let plan = example();
+    let access = hcl::parse(file(&plan, "terraform/access-workload.tf")).unwrap();
+    let entry = access
+        .blocks()
+        .find(|b| {
+            b.identifier() == "resource"
+                && b.labels()
+                    .iter()
+                    .map(|l| l.as_str())
+                    .eq(["aws_eks_access_entry", "backend_on_workload"])
+        })
+        .expect("an access entry for backend on workload");
+    let attribute = |name: &str| {
+        let expr = entry
+            .body()
+            .attributes()
+            .find(|a| a.key() == name)
+            .map(|a| a.expr().to_string());
+        expr.unwrap_or_default()
+            .split_whitespace()
+            .collect::<String>()
+    };
+    assert_eq!(attribute("principal_arn"), "aws_iam_role.backend.arn");
+    assert_eq!(attribute("type"), "\"STANDARD\"");
+    assert_eq!(attribute("kubernetes_groups"), "[\"eksgrant:backend\"]");
+    assert!(
+        !file(&plan, "terraform/access-workload.tf").contains("backend_on_workload_"),
+        "no access policy for backend"
+    );
+}
+
+#[test]
+fn backend_gets_a_least_privilege_role_in_jobs_bound_to_its_group() {
+    let plan = example();
+    let documents = yaml_documents(&plan, "kubernetes/workload/jobs/backend.yaml");
+    assert_eq!(documents.len(), 2);
+    assert_eq!(documents[0]["kind"], "Role");
+    assert_eq!(documents[0]["metadata"]["namespace"], "jobs");
+    assert_eq!(
+        documents[0]["rules"],
+        json!([
+            { "apiGroups": [""], "resources": ["pods"], "verbs": ["create", "delete", "get", "list", "watch"] },
+            { "apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"] },
+        ])
+    );
+    assert_eq!(documents[1]["kind"], "RoleBinding");
+    assert_eq!(
+        documents[1]["roleRef"],
+        json!({ "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "eksgrant:backend" })
+    );
+    assert_eq!(
+        documents[1]["subjects"],
+        json!([{ "kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "eksgrant:backend" }])
+    );
+    let kustomization = file(&plan, "kubernetes/workload/Kustomization");
+    assert!(
+        kustomization.contains("- \"jobs/backend.yaml\""),
+        "{kustomization}"
+    );
+}
+
+#[test]
+fn backend_finds_a_kubeconfig_for_the_workload_cluster_in_its_namespace() {
+    let plan = example();
+    let kubeconfigs = file(&plan, "terraform/kubeconfigs.tf");
+    for expected in [
+        "provider = kubernetes.platform",
+        "namespace = \"web\"",
+        "server                       = aws_eks_cluster.workload.endpoint",
+        "\"certificate-authority-data\" = aws_eks_cluster.workload.certificate_authority[0].data",
+        "args            = [\"--region\", \"eu-west-2\", \"eks\", \"get-token\", \"--cluster-name\", \"workload\", \"--output\", \"json\"]",
+        "interactiveMode = \"Never\"",
+    ] {
+        assert!(
+            kubeconfigs.contains(expected),
+            "kubeconfigs.tf lacks {expected}:\n{kubeconfigs}"
+        );
+    }
+}
+
+#[test]
+fn the_created_cluster_has_no_implicit_admin_and_runs_the_pod_identity_agent() {
+    let plan = example();
+    let cluster = file(&plan, "terraform/cluster-workload.tf");
+    assert!(cluster.contains("bootstrap_cluster_creator_admin_permissions = false"));
+    assert!(cluster.contains("authentication_mode                         = \"API\""));
+    assert!(cluster.contains("addon_name   = \"eks-pod-identity-agent\""));
+    assert!(cluster.contains("\"arn:aws:iam::aws:policy/AmazonEKSClusterPolicy\""));
+    let admins = file(&plan, "terraform/access-workload.tf");
+    assert!(
+        admins.contains("\"arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy\"")
+    );
+}
+
+#[test]
+fn external_dns_changes_records_only_in_its_zone() {
+    let plan = example();
+    let permissions = json(&plan, "policies/external-dns.permissions.json");
+    let change = permissions["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["Action"]
+                .as_array()
+                .is_some_and(|a| a.contains(&json!("route53:ChangeResourceRecordSets")))
+        })
+        .unwrap();
+    assert_eq!(
+        change["Resource"],
+        "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"
+    );
+}
+
+#[test]
+fn every_policy_fits_iam_limits() {
+    let plan = example();
+    for (path, generated) in plan.files().filter(|(p, _)| p.ends_with(".json")) {
+        let compact: String =
+            serde_json::to_string(&serde_json::from_str::<Value>(&generated.contents).unwrap())
+                .unwrap()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+        let limit = if path.ends_with(".trust.json") {
+            2048
+        } else {
+            6144
+        };
+        assert!(
+            compact.len() <= limit,
+            "{path} is {} characters",
+            compact.len()
+        );
+    }
+    assert!(
+        plan.get("policies/aws-load-balancer-controller.permissions-2.json")
+            .is_some(),
+        "the preset is split in two"
+    );
+}
+
+#[test]
+fn generated_files_say_where_they_come_from() {
+    let plan = example();
+    for (path, generated) in plan.files() {
+        if path.ends_with(".tf") || path.ends_with(".yaml") || path.ends_with("Kustomization") {
+            assert!(
+                generated
+                    .contents
+                    .starts_with("# Generated by eksgrant from platform-workload.toml; edit the spec, not this file.\n"),
+                "{path}"
+            );
+        }
+    }
+}

@@ -9,13 +9,13 @@ use clap::{Parser, Subcommand};
 /// need Kubernetes permissions, from one TOML spec.
 #[derive(Debug, Parser)]
 #[command(name = "eksgrant", version, propagate_version = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Validate the spec and write the generated repository.
     ///
     /// Everything is rendered and checked in memory first; an invalid spec

@@ -8,7 +8,7 @@ use eksgrant::{Error, Loaded, Plan, SourceFile};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 /// insta settings shared by every snapshot: flat names under tests/snapshots.
-pub fn settings() -> insta::Settings {
+pub(crate) fn settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("snapshots");
     settings.set_prepend_module_to_snapshot(false);
@@ -18,7 +18,7 @@ pub fn settings() -> insta::Settings {
 
 /// Loads a spec file, naming it in diagnostics by its path relative to the
 /// crate root, as a user running from there would see it.
-pub fn load(path: &Path) -> Result<Loaded, Error> {
+pub(crate) fn load(path: &Path) -> Result<Loaded, Error> {
     let text = std::fs::read_to_string(path).expect("fixture is readable");
     let shown = path
         .strip_prefix(env!("CARGO_MANIFEST_DIR"))
@@ -27,7 +27,7 @@ pub fn load(path: &Path) -> Result<Loaded, Error> {
 }
 
 /// Renders a valid spec as if its output directory were the spec's own.
-pub fn plan(path: &Path) -> Plan {
+pub(crate) fn plan(path: &Path) -> Plan {
     let loaded = load(path)
         .unwrap_or_else(|error| panic!("{} should be valid:\n{}", path.display(), report(&error)));
     let name = path.file_name().unwrap().to_string_lossy();
@@ -39,7 +39,7 @@ pub fn plan(path: &Path) -> Plan {
 }
 
 /// A diagnostic as the CLI prints it, without colour.
-pub fn report(error: &dyn miette::Diagnostic) -> String {
+pub(crate) fn report(error: &dyn miette::Diagnostic) -> String {
     let mut out = String::new();
     GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(100)

@@ -7,14 +7,19 @@
 //! rename is not made lightly.
 
 pub mod access_policies;
+mod account;
 pub mod arn;
+mod cluster_access;
+mod clusters;
 mod grants;
 pub mod iam;
 pub mod names;
 mod policies;
 pub mod presets;
+mod principals;
 mod resolve;
 mod suggest;
+mod workloads;
 
 use std::collections::BTreeMap;
 
@@ -359,17 +364,15 @@ impl Model {
     /// On success, returns the model and any warnings. On failure, the error
     /// lists every problem found, warnings included.
     pub fn from_spec(spec: Spec, source: &SourceFile) -> Result<(Model, Vec<Problem>)> {
-        let (model, problems) = resolve::resolve(spec, source);
-        match model {
-            Some(model) if problems.iter().all(|p| !p.is_error()) => Ok((model, problems)),
-            _ => {
-                let mut problems = problems;
-                problems.sort_by_key(|p| !p.is_error());
-                Err(Error::Invalid {
-                    file: source.path().to_path_buf(),
-                    problems,
-                })
-            }
+        let (model, mut problems) = resolve::resolve(spec, source);
+        if problems.iter().any(Problem::is_error) {
+            // Errors first, then the warnings that came with them.
+            problems.sort_by_key(|p| !p.is_error());
+            return Err(Error::Invalid {
+                file: source.path().to_path_buf(),
+                problems,
+            });
         }
+        Ok((model, problems))
     }
 }

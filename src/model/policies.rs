@@ -5,11 +5,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
+use super::account::Context;
+use super::clusters::ClusterInfo;
 use super::iam::{MAX_MANAGED_POLICY, MAX_TRUST_POLICY, OneOrMany, PolicyDocument, Statement};
 use super::names;
 use super::presets::{self, PresetArg, PresetContext};
-use super::resolve::{ClusterInfo, Context, Resolver, WorkloadInfo};
+use super::resolve::Resolver;
 use super::suggest::closest;
+use super::workloads::WorkloadInfo;
 use crate::spec::{self, Effect, Spanned};
 
 /// The service principal EKS Pod Identity assumes roles as.

@@ -1,7 +1,10 @@
 //! "Did you mean" for names the user misspelled.
 
 /// The candidate closest to `input`, if it is close enough to be a typo.
-pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(super) fn closest<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|candidate| {

@@ -14,7 +14,7 @@ use tera::{Kwargs, State, Tera, TeraResult, Value};
 
 /// Registers every filter on `tera`; must run before templates are added,
 /// because Tera 2 checks filter names when it compiles a template.
-pub fn register(tera: &mut Tera) {
+pub(super) fn register(tera: &mut Tera) {
     tera.register_filter("hcl", hcl);
     tera.register_filter("hcl_fragment", |s: &str, _: Kwargs, _: &State| {
         hcl_escape(s)
@@ -26,7 +26,7 @@ pub fn register(tera: &mut Tera) {
 
 /// Text safe inside a `#` comment of HCL or YAML: a line break would end the
 /// comment and turn the rest into code, so every one becomes a space.
-pub fn comment(s: &str) -> String {
+pub(super) fn comment(s: &str) -> String {
     s.replace(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}'], " ")
 }
 
@@ -75,7 +75,7 @@ pub fn hcl_string(s: &str) -> String {
 /// The inside of an HCL string literal: escapes quotes, backslashes and
 /// control characters, and doubles `$` and `%` before `{` so that `${` and
 /// `%{` are not read as interpolation or template directives.
-pub fn hcl_escape(s: &str) -> String {
+pub(super) fn hcl_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -142,7 +142,7 @@ pub fn yaml_string(s: &str) -> String {
 
 /// Text safe inside a Markdown table cell or code span: no `|` that would
 /// split the cell, no backtick that would end the span, no raw HTML, one line.
-pub fn markdown_cell(s: &str) -> String {
+pub(super) fn markdown_cell(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
         .replace('|', "\\|")
         .replace('`', "'")

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::plan::{FileKind, Plan};
 
 /// Parses every file of the plan according to its kind.
-pub fn verify(plan: &Plan) -> Result<()> {
+pub(super) fn verify(plan: &Plan) -> Result<()> {
     for (path, file) in plan.files() {
         let failure = match file.kind {
             FileKind::Json => serde_json::from_str::<serde_json::Value>(&file.contents)

@@ -1,0 +1,105 @@
+//! `[principals.<key>]`: IAM roles and users defined outside the spec.
+
+use std::collections::HashMap;
+
+use super::Workload;
+use super::account::Context;
+use super::arn;
+use super::resolve::Resolver;
+use crate::error::Problem;
+use crate::spec::Spanned;
+
+/// A principal after its own checks.
+pub(super) struct PrincipalInfo {
+    pub key: Spanned<String>,
+    pub arn: String,
+}
+
+impl Resolver<'_> {
+    pub(super) fn principal(
+        &mut self,
+        ctx: &Context,
+        key: Spanned<String>,
+        arn: Spanned<String>,
+    ) -> Option<PrincipalInfo> {
+        let key_ok = self.check_key("principal", &key);
+        match arn::parse_principal_arn(arn.get()) {
+            Ok(parsed) => {
+                if parsed.partition != ctx.partition.as_str() {
+                    self.error(
+                        "eksgrant::principal_arn",
+                        format!("the principal is in partition {}, the spec in {}", parsed.partition, ctx.partition.as_str()),
+                        arn.span(),
+                        "other partition",
+                        "principals must be in the clusters' partition",
+                    );
+                }
+            }
+            Err(reason) => self.error(
+                "eksgrant::principal_arn",
+                format!("`{}` is not an IAM role or user ARN", arn.get()),
+                arn.span(),
+                reason,
+                format!(
+                    "access entries take arn:{}:iam::ACCOUNT:role/NAME or arn:{}:iam::ACCOUNT:user/NAME (paths allowed)",
+                    ctx.partition.as_str(),
+                    ctx.partition.as_str()
+                ),
+            ),
+        }
+        key_ok.then(|| PrincipalInfo {
+            key,
+            arn: arn.get().clone(),
+        })
+    }
+
+    pub(super) fn check_unique_principal_arns(&mut self, principals: &[PrincipalInfo]) {
+        let mut seen: HashMap<String, &PrincipalInfo> = HashMap::new();
+        for principal in principals {
+            // IAM names are case-insensitive, so is this comparison.
+            let normalised = principal.arn.to_lowercase();
+            if let Some(first) = seen.get(&normalised) {
+                let problem = Problem::error(
+                    self.source,
+                    "eksgrant::duplicate_principal",
+                    format!("principals {} and {} have the same ARN", first.key.get(), principal.key.get()),
+                    principal.key.span(),
+                    "second principal",
+                )
+                .with_label(first.key.span(), "first principal")
+                .with_help("EKS allows one access entry per ARN and cluster: merge the grants into one principal");
+                self.problems.push(problem);
+            } else {
+                seen.insert(normalised, principal);
+            }
+        }
+    }
+
+    /// A principal whose ARN is a role eksgrant generates would get two
+    /// access entries for one ARN.
+    pub(super) fn check_generated_role_arns(
+        &mut self,
+        principals: &[PrincipalInfo],
+        workloads: &[Workload],
+    ) {
+        let generated: HashMap<String, &Workload> = workloads
+            .iter()
+            .filter_map(|w| w.role.as_ref().map(|role| (role.arn.to_lowercase(), w)))
+            .collect();
+        for principal in principals {
+            if let Some(workload) = generated.get(&principal.arn.to_lowercase()) {
+                self.error(
+                    "eksgrant::duplicate_principal",
+                    format!(
+                        "principal {} is the role eksgrant generates for workload {}",
+                        principal.key.get(),
+                        workload.key
+                    ),
+                    principal.key.span(),
+                    "generated role",
+                    format!("move these grants to [[workloads.{}.grants]]", workload.key),
+                );
+            }
+        }
+    }
+}

@@ -194,7 +194,7 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
                 &body,
                 &header,
             );
-            kustomize_clusters.push(cluster.key.as_str());
+            kustomize_clusters.push(cluster);
         }
     }
 

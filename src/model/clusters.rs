@@ -10,7 +10,6 @@ use super::arn;
 use super::grants::GrantSet;
 use super::names::{self, MAX_ROLE_NAME};
 use super::resolve::Resolver;
-use crate::error::Problem;
 use crate::spec::{self, AuthenticationMode, Spanned};
 
 /// The oldest Kubernetes minor version eksgrant creates clusters with.
@@ -322,21 +321,21 @@ impl Resolver<'_> {
         let mut seen: HashMap<&str, &ClusterInfo> = HashMap::new();
         for info in clusters.values() {
             if let Some(first) = seen.get(info.name.as_str()) {
-                let problem = Problem::error(
-                    self.source,
+                let message = format!(
+                    "clusters {} and {} are the same EKS cluster `{}`",
+                    first.key.get(),
+                    info.key.get(),
+                    info.name
+                );
+                let first = first.key.span();
+                self.duplicate(
                     "eksgrant::duplicate_cluster",
-                    format!(
-                        "clusters {} and {} are the same EKS cluster `{}`",
-                        first.key.get(),
-                        info.key.get(),
-                        info.name
-                    ),
+                    message,
                     info.key.span(),
-                    "second key for the cluster",
-                )
-                .with_label(first.key.span(), "first key")
-                .with_help("describe each EKS cluster once");
-                self.problems.push(problem);
+                    first,
+                    "key for the cluster",
+                    "describe each EKS cluster once",
+                );
             } else {
                 seen.insert(&info.name, info);
             }

@@ -200,16 +200,15 @@ pub(super) fn resolve_grants(
             if let Some(duplicate_key) = duplicate_key {
                 let key = (cluster.clone(), duplicate_key);
                 if let Some(first) = seen.get(&key) {
-                    let problem = crate::error::Problem::error(
-                        r.source,
+                    let first = first.clone();
+                    r.duplicate(
                         "eksgrant::duplicate_grant",
                         format!("{subject} is granted {} on {} twice", key.1, key.0),
                         grant.span(),
-                        "second grant",
-                    )
-                    .with_label(first.clone(), "first grant")
-                    .with_help("EKS associates each access policy once per principal and cluster: list all namespaces in one grant");
-                    r.problems.push(problem);
+                        first,
+                        "grant",
+                        "list all the namespaces in one grant: EKS associates an access policy once per principal and cluster, and one binding per ClusterRole and namespace is enough",
+                    );
                     continue;
                 }
                 seen.insert(key, grant.span());

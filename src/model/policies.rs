@@ -141,16 +141,14 @@ pub(super) fn permissions(
     let mut seen_presets: HashMap<&str, Range<usize>> = HashMap::new();
     for preset in &workload.aws.presets {
         if let Some(first) = seen_presets.get(preset.name.get().as_str()) {
-            let problem = crate::error::Problem::error(
-                r.source,
+            r.duplicate(
                 "eksgrant::duplicate_preset",
                 format!("preset {} is listed twice", preset.name.get()),
                 preset.name.span(),
-                "second time",
-            )
-            .with_label(first.clone(), "first time")
-            .with_help("list each preset once; put all its hosted zones in one list");
-            r.problems.push(problem);
+                first.clone(),
+                "listing",
+                "list each preset once; put all its hosted zones in one list",
+            );
             continue;
         }
         seen_presets.insert(preset.name.get(), preset.name.span());

@@ -6,7 +6,6 @@ use super::Workload;
 use super::account::Context;
 use super::arn;
 use super::resolve::Resolver;
-use crate::error::Problem;
 use crate::spec::Spanned;
 
 /// A principal after its own checks.
@@ -59,16 +58,20 @@ impl Resolver<'_> {
             // IAM names are case-insensitive, so is this comparison.
             let normalised = principal.arn.to_lowercase();
             if let Some(first) = seen.get(&normalised) {
-                let problem = Problem::error(
-                    self.source,
+                let message = format!(
+                    "principals {} and {} have the same ARN",
+                    first.key.get(),
+                    principal.key.get()
+                );
+                let first = first.key.span();
+                self.duplicate(
                     "eksgrant::duplicate_principal",
-                    format!("principals {} and {} have the same ARN", first.key.get(), principal.key.get()),
+                    message,
                     principal.key.span(),
-                    "second principal",
-                )
-                .with_label(first.key.span(), "first principal")
-                .with_help("EKS allows one access entry per ARN and cluster: merge the grants into one principal");
-                self.problems.push(problem);
+                    first,
+                    "principal",
+                    "EKS allows one access entry per ARN and cluster: merge the grants into one principal",
+                );
             } else {
                 seen.insert(normalised, principal);
             }

@@ -76,6 +76,23 @@ impl Resolver<'_> {
         self.problems.push(problem);
     }
 
+    /// Records that the item at `second` repeats the one at `first`;
+    /// `what` names them in the labels ("first workload", "second workload").
+    pub(super) fn duplicate(
+        &mut self,
+        code: &'static str,
+        message: impl Into<String>,
+        second: Range<usize>,
+        first: Range<usize>,
+        what: &str,
+        help: impl Into<String>,
+    ) {
+        let problem = Problem::error(self.source, code, message, second, format!("second {what}"))
+            .with_label(first, format!("first {what}"))
+            .with_help(help);
+        self.problems.push(problem);
+    }
+
     /// Claims a generated name; a second claim of the same name is an error
     /// pointing at both spec items.
     pub(super) fn claim(&mut self, kind: &'static str, name: String, span: Range<usize>) {
@@ -86,19 +103,18 @@ impl Resolver<'_> {
             if !self.collisions.insert((first.start, span.start)) {
                 return;
             }
-            let problem = Problem::error(
-                self.source,
+            let first = first.clone();
+            self.duplicate(
                 "eksgrant::name_collision",
                 format!(
                     "two things in the spec would both generate {kind} `{}`",
                     key.1
                 ),
                 span,
-                "this one",
-            )
-            .with_label(first.clone(), "collides with this one")
-            .with_help("rename one of the keys (or set `role_name`) so the generated names differ");
-            self.problems.push(problem);
+                first,
+                "item with this name",
+                "rename one of the keys (or set `role_name`) so the generated names differ",
+            );
         } else {
             self.names.insert(key, span);
         }
@@ -244,16 +260,15 @@ impl Resolver<'_> {
         seen: &mut BTreeMap<String, Range<usize>>,
     ) {
         if let Some(first) = seen.get(key.get()) {
-            let problem = Problem::error(
-                self.source,
+            let first = first.clone();
+            self.duplicate(
                 "eksgrant::duplicate_subject",
                 format!("`{}` is both a workload and a principal", key.get()),
                 key.span(),
-                "second use of the key",
-            )
-            .with_label(first.clone(), "first use")
-            .with_help("workload and principal keys share one namespace (they name Kubernetes groups); rename one");
-            self.problems.push(problem);
+                first,
+                "use of the key",
+                "workload and principal keys share one namespace (they name Kubernetes groups); rename one",
+            );
         } else {
             seen.insert(key.get().clone(), key.span());
         }

@@ -11,7 +11,6 @@ use super::names::{self, MAX_ROLE_NAME};
 use super::policies;
 use super::resolve::Resolver;
 use super::{Association, RolePolicy, Workload, WorkloadRole};
-use crate::error::Problem;
 use crate::spec::{self, Identity, Spanned};
 
 /// A workload after its own checks.
@@ -190,23 +189,23 @@ impl Resolver<'_> {
                     workload.service_account.as_str(),
                 );
                 if let Some(first) = seen.get(&key) {
-                    let problem = Problem::error(
-                        self.source,
+                    let message = format!(
+                        "workloads {} and {} are the same ServiceAccount {}/{} on cluster {}",
+                        first.key.get(),
+                        workload.key.get(),
+                        workload.namespace,
+                        workload.service_account,
+                        cluster
+                    );
+                    let first = first.key.span();
+                    self.duplicate(
                         "eksgrant::duplicate_service_account",
-                        format!(
-                            "workloads {} and {} are the same ServiceAccount {}/{} on cluster {}",
-                            first.key.get(),
-                            workload.key.get(),
-                            workload.namespace,
-                            workload.service_account,
-                            cluster
-                        ),
+                        message,
                         workload.key.span(),
-                        "second workload",
-                    )
-                    .with_label(first.key.span(), "first workload")
-                    .with_help("EKS allows one Pod Identity association per ServiceAccount: merge the two workloads, or give one its own service_account");
-                    self.problems.push(problem);
+                        first,
+                        "workload",
+                        "EKS allows one Pod Identity association per ServiceAccount: merge the two workloads, or give one its own service_account",
+                    );
                 } else {
                     seen.insert(key, workload);
                 }

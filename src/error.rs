@@ -37,7 +37,7 @@ pub enum Error {
     Syntax(Box<Problem>),
 
     /// The spec parsed but breaks one or more rules; all of them are listed.
-    #[error("{} has {} {}", file.display(), problems.len(), if problems.len() == 1 { "problem" } else { "problems" })]
+    #[error("{} has {}", file.display(), count_problems(problems))]
     #[diagnostic(
         code(eksgrant::invalid),
         help("nothing was written; fix the spec and run the command again")
@@ -73,11 +73,33 @@ pub enum Error {
     Output {
         /// The output path, relative to the output directory.
         path: String,
-        /// "JSON" or "YAML".
+        /// "JSON", "YAML" or "HCL".
         kind: &'static str,
         /// The parser's message.
         message: String,
     },
+}
+
+/// "3 problems", or "1 problem (and 2 warnings)": warnings ride along with
+/// the errors that stopped generation but are not counted as problems.
+fn count_problems(problems: &[Problem]) -> String {
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    let warnings = problems.len() - errors;
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    match warnings {
+        0 => plural(errors, "problem"),
+        _ => format!(
+            "{} (and {})",
+            plural(errors, "problem"),
+            plural(warnings, "warning")
+        ),
+    }
 }
 
 /// One thing wrong (or worth a warning) in a spec, pointing at its text.
@@ -111,10 +133,18 @@ impl Problem {
         }
     }
 
-    /// Turns this problem into a warning: printed, but generation goes on.
-    pub fn warning(mut self) -> Self {
-        self.severity = Severity::Warning;
-        self
+    /// A warning at `span`: printed, but generation goes on.
+    pub fn warning(
+        source: &SourceFile,
+        code: &'static str,
+        message: impl Into<String>,
+        span: Range<usize>,
+        label: impl Into<String>,
+    ) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(source, code, message, span, label)
+        }
     }
 
     /// Adds the line that tells the user how to fix it.
@@ -132,11 +162,6 @@ impl Problem {
     /// Whether this problem stops generation.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
-    }
-
-    /// The stable code, e.g. `eksgrant::unknown_cluster`.
-    pub fn id(&self) -> &'static str {
-        self.code
     }
 }
 

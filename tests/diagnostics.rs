@@ -1,29 +1,74 @@
-//! Each spec under tests/invalid has one defect, named by its first line
-//! (`# expect: eksgrant::<code>`); the rendered diagnostic is snapshotted.
+//! Each spec under tests/invalid has exactly one defect, and each under
+//! tests/warnings exactly one warning; the first line of each names it
+//! (`# expect: eksgrant::<code>`). The rendered diagnostics are snapshotted.
+
+use std::path::Path;
+
+use eksgrant::Error;
 
 use crate::support::{load, report, settings};
 
+/// The code the spec's first line says it triggers.
+fn expected_code(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .next()
+        .and_then(|line| line.strip_prefix("# expect: "))
+        .unwrap_or_else(|| panic!("{} must start with `# expect: <code>`", path.display()))
+        .to_string()
+}
+
 #[test]
-fn invalid_specs_are_refused_with_a_diagnostic() {
+fn invalid_specs_are_refused_with_one_diagnostic() {
     settings().bind(|| {
         insta::glob!("invalid/*.toml", |path| {
-            let text = std::fs::read_to_string(path).unwrap();
-            let expected = text
-                .lines()
-                .next()
-                .and_then(|line| line.strip_prefix("# expect: "))
-                .unwrap_or_else(|| panic!("{} must start with `# expect: <code>`", path.display()));
+            let expected = expected_code(path);
             let error = match load(path) {
                 Ok(_) => panic!("{} should be refused", path.display()),
                 Err(error) => error,
             };
             let rendered = report(&error);
+            let errors = match &error {
+                Error::Invalid { problems, .. } => problems.iter().filter(|p| p.is_error()).count(),
+                _ => 1,
+            };
+            assert_eq!(
+                errors,
+                1,
+                "{} should have exactly one error:\n{rendered}",
+                path.display()
+            );
             assert!(
-                rendered.contains(expected),
+                rendered.contains(&expected),
                 "{} should report {expected}:\n{rendered}",
                 path.display()
             );
             insta::assert_snapshot!("diagnostic", rendered);
+        });
+    });
+}
+
+#[test]
+fn warnings_do_not_stop_generation() {
+    settings().bind(|| {
+        insta::glob!("warnings/*.toml", |path| {
+            let expected = expected_code(path);
+            let loaded = load(path).unwrap_or_else(|error| {
+                panic!("{} should be valid:\n{}", path.display(), report(&error))
+            });
+            assert_eq!(
+                loaded.warnings.len(),
+                1,
+                "{} should have exactly one warning",
+                path.display()
+            );
+            let rendered = report(&loaded.warnings[0]);
+            assert!(
+                rendered.contains(&expected),
+                "{} should warn {expected}:\n{rendered}",
+                path.display()
+            );
+            insta::assert_snapshot!("warning", rendered);
         });
     });
 }

@@ -5,7 +5,7 @@
 //! list is what makes typos visible.
 
 /// The access policies listed by `aws eks list-access-policies` as of 2026.
-pub const KNOWN: &[&str] = &[
+pub(crate) const KNOWN: &[&str] = &[
     "AIDevOpsAgentAccessPolicy",
     "AmazonAIOpsAssistantPolicy",
     "AmazonARCRegionSwitchScalingPolicy",
@@ -41,11 +41,11 @@ pub const KNOWN: &[&str] = &[
 ];
 
 /// The access policy that makes its holder a cluster administrator.
-pub const CLUSTER_ADMIN: &str = "AmazonEKSClusterAdminPolicy";
+pub(crate) const CLUSTER_ADMIN: &str = "AmazonEKSClusterAdminPolicy";
 
 /// The access policy that mirrors one of Kubernetes' user-facing
 /// ClusterRoles, for users who write the ClusterRole's name.
-pub fn for_cluster_role(cluster_role: &str) -> Option<&'static str> {
+pub(crate) fn for_cluster_role(cluster_role: &str) -> Option<&'static str> {
     match cluster_role {
         "cluster-admin" => Some(CLUSTER_ADMIN),
         "admin" => Some("AmazonEKSAdminPolicy"),
@@ -55,11 +55,14 @@ pub fn for_cluster_role(cluster_role: &str) -> Option<&'static str> {
     }
 }
 
+/// `AI` + `Policy`: a name must have something between its prefix and suffix.
+const SHORTEST_PREFIX_AND_SUFFIX: usize = "AIPolicy".len();
+
 /// Whether `name` has the shape of an AWS access policy name, known or not.
-pub fn looks_like_access_policy(name: &str) -> bool {
+pub(crate) fn looks_like_access_policy(name: &str) -> bool {
     (name.starts_with("Amazon") || name.starts_with("AI"))
         && name.ends_with("Policy")
-        && name.len() > "AmazonPolicy".len() - 2
+        && name.len() > SHORTEST_PREFIX_AND_SUFFIX
         && name.chars().all(|c| c.is_ascii_alphanumeric())
 }
 

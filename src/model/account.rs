@@ -11,14 +11,22 @@ use crate::spec::{self, Partition};
 
 /// The account-wide facts every later step needs.
 pub(super) struct Context {
+    /// The spec's partition (checked against the region).
     pub partition: Partition,
+    /// The 12-digit account.
     pub account_id: String,
+    /// The region.
     pub region: String,
+    /// `[iam]` with defaults applied.
     pub iam: IamSettings,
+    /// Whether `iam.name_prefix` is valid; when it is not, names derived from
+    /// it are not checked again, which would only repeat the same error.
+    pub name_prefix_ok: bool,
 }
 
 impl Resolver<'_> {
-    pub(super) fn context(&mut self, aws: spec::Aws, iam: spec::Iam) -> Context {
+    /// Checks `[aws]` and `[iam]`.
+    pub(super) fn resolve_account(&mut self, aws: &spec::Aws, iam: spec::Iam) -> Context {
         if !is_account_id(aws.account_id.get()) {
             self.error(
                 "eksgrant::account_id",
@@ -73,16 +81,17 @@ impl Resolver<'_> {
                 region_partition
             }
         };
-        let iam = self.iam_settings(partition, iam);
+        let (iam, name_prefix_ok) = self.iam_settings(partition, iam);
         Context {
             partition,
             account_id: aws.account_id.get().clone(),
             region: aws.region.get().clone(),
             iam,
+            name_prefix_ok,
         }
     }
 
-    pub(super) fn iam_settings(&mut self, partition: Partition, iam: spec::Iam) -> IamSettings {
+    fn iam_settings(&mut self, partition: Partition, iam: spec::Iam) -> (IamSettings, bool) {
         let path = match iam.path {
             Some(path) => {
                 if !names::is_iam_path(path.get()) {
@@ -98,15 +107,26 @@ impl Resolver<'_> {
             }
             None => "/".to_string(),
         };
+        let mut name_prefix_ok = true;
         let name_prefix = match iam.name_prefix {
             Some(prefix) => {
                 if !prefix.get().chars().all(names::is_iam_name_char) {
+                    name_prefix_ok = false;
                     self.error(
                         "eksgrant::iam_name",
                         format!("`{}` has characters IAM names do not allow", prefix.get()),
                         prefix.span(),
                         "not allowed in IAM names",
                         "IAM names use letters, digits and `_+=,.@-`",
+                    );
+                } else if prefix.get().len() >= names::MAX_ROLE_NAME {
+                    name_prefix_ok = false;
+                    self.error(
+                        "eksgrant::iam_name",
+                        format!("name_prefix is {} characters, leaving no room in IAM's 64 for the role names", prefix.get().len()),
+                        prefix.span(),
+                        "too long",
+                        "shorten name_prefix",
                     );
                 }
                 prefix.get().clone()
@@ -129,42 +149,77 @@ impl Resolver<'_> {
             boundary.get().clone()
         });
         let mut tags = BTreeMap::new();
-        if iam.tags.len() > 50 {
-            let span = iam.tags.keys().nth(50).map(|k| k.span()).unwrap_or(0..0);
+        if let Some((key, _)) = iam.tags.get_index(MAX_TAGS) {
             self.error(
                 "eksgrant::tags",
-                format!("{} tags is more than IAM's 50 per role", iam.tags.len()),
-                span,
-                "the 51st tag",
-                "remove tags until at most 50 remain",
+                format!(
+                    "{} tags are more than IAM's {MAX_TAGS} per role",
+                    iam.tags.len()
+                ),
+                key.span(),
+                "the first tag over the limit",
+                format!("remove tags until at most {MAX_TAGS} remain"),
             );
         }
         for (key, value) in iam.tags {
-            if key.get().is_empty() || key.get().len() > 128 || key.get().starts_with("aws:") {
+            if !(1..=128).contains(&key.get().chars().count())
+                || key.get().to_lowercase().starts_with("aws:")
+                || !key.get().chars().all(is_tag_char)
+            {
                 self.error(
                     "eksgrant::tags",
                     format!("`{}` cannot be an IAM tag key", key.get()),
                     key.span(),
                     "invalid tag key",
-                    "tag keys are 1-128 characters and may not start with `aws:`",
+                    "tag keys are 1-128 letters, digits, spaces and `_.:/=+-@`, and may not start with `aws:`",
                 );
             }
-            if value.get().len() > 256 {
+            if value.get().chars().count() > 256 || !value.get().chars().all(is_tag_char) {
                 self.error(
                     "eksgrant::tags",
-                    "IAM tag values are at most 256 characters",
+                    format!("`{}` cannot be an IAM tag value", value.get()),
                     value.span(),
-                    "too long",
-                    "shorten the value",
+                    "invalid tag value",
+                    "tag values are at most 256 letters, digits, spaces and `_.:/=+-@`",
                 );
             }
             tags.insert(key.get().clone(), value.get().clone());
         }
-        IamSettings {
+        let settings = IamSettings {
             path,
             name_prefix,
             permissions_boundary,
             tags,
+        };
+        (settings, name_prefix_ok)
+    }
+}
+
+/// IAM's limit on tags per role or policy.
+const MAX_TAGS: usize = 50;
+
+/// A character IAM accepts in tag keys and values: letters, digits,
+/// space separators and `_.:/=+-@` (`[\p{L}\p{Z}\p{N}_.:/=+\-@]`).
+fn is_tag_char(c: char) -> bool {
+    c.is_alphabetic()
+        || c.is_numeric()
+        || (c.is_whitespace() && !c.is_control())
+        || "_.:/=+-@".contains(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_tag_char;
+
+    #[test]
+    fn tag_characters_follow_iam() {
+        assert!(
+            "platform-team owner@x.y/z:1=2+3_ünï"
+                .chars()
+                .all(is_tag_char)
+        );
+        for bad in ['"', '\\', '$', '{', '%', '\n', '\t', '#'] {
+            assert!(!is_tag_char(bad), "{bad:?}");
         }
     }
 }

@@ -25,7 +25,7 @@ impl Partition {
 }
 
 /// Whether `s` looks like an AWS region name (`eu-west-2`, `us-gov-west-1`).
-pub fn is_region(s: &str) -> bool {
+pub(crate) fn is_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() >= 3
         && parts[..parts.len() - 1]
@@ -36,12 +36,12 @@ pub fn is_region(s: &str) -> bool {
 }
 
 /// Whether `s` is a 12-digit account ID.
-pub fn is_account_id(s: &str) -> bool {
+pub(crate) fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The ARN of an EKS cluster.
-pub fn cluster_arn(partition: Partition, region: &str, account: &str, name: &str) -> String {
+pub(crate) fn cluster_arn(partition: Partition, region: &str, account: &str, name: &str) -> String {
     format!(
         "arn:{}:eks:{region}:{account}:cluster/{name}",
         partition.as_str()
@@ -49,12 +49,12 @@ pub fn cluster_arn(partition: Partition, region: &str, account: &str, name: &str
 }
 
 /// The ARN of an IAM role.
-pub fn role_arn(partition: Partition, account: &str, path: &str, name: &str) -> String {
+pub(crate) fn role_arn(partition: Partition, account: &str, path: &str, name: &str) -> String {
     format!("arn:{}:iam::{account}:role{path}{name}", partition.as_str())
 }
 
 /// The ARN of an EKS access policy.
-pub fn access_policy_arn(partition: Partition, name: &str) -> String {
+pub(crate) fn access_policy_arn(partition: Partition, name: &str) -> String {
     format!(
         "arn:{}:eks::aws:cluster-access-policy/{name}",
         partition.as_str()
@@ -62,18 +62,18 @@ pub fn access_policy_arn(partition: Partition, name: &str) -> String {
 }
 
 /// The ARN of an AWS managed IAM policy.
-pub fn aws_managed_policy_arn(partition: Partition, name: &str) -> String {
+pub(crate) fn aws_managed_policy_arn(partition: Partition, name: &str) -> String {
     format!("arn:{}:iam::aws:policy/{name}", partition.as_str())
 }
 
 /// The ARN of a Route 53 hosted zone.
-pub fn hosted_zone_arn(partition: Partition, zone_id: &str) -> String {
+pub(crate) fn hosted_zone_arn(partition: Partition, zone_id: &str) -> String {
     format!("arn:{}:route53:::hostedzone/{zone_id}", partition.as_str())
 }
 
 /// Whether an IAM principal ARN names a role or a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PrincipalKind {
+pub(crate) enum PrincipalKind {
     /// `:role/`
     Role,
     /// `:user/`
@@ -82,7 +82,7 @@ pub enum PrincipalKind {
 
 /// An IAM role or user ARN, taken apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrincipalArn<'a> {
+pub(crate) struct PrincipalArn<'a> {
     /// `aws`, `aws-cn` or `aws-us-gov`.
     pub partition: &'a str,
     /// The 12-digit account.
@@ -97,7 +97,7 @@ pub struct PrincipalArn<'a> {
 ///
 /// Access entries accept only roles and users: not assumed-role sessions,
 /// not account roots, not service-linked roles.
-pub fn parse_principal_arn(arn: &str) -> Result<PrincipalArn<'_>, &'static str> {
+pub(crate) fn parse_principal_arn(arn: &str) -> Result<PrincipalArn<'_>, &'static str> {
     let mut parts = arn.splitn(6, ':');
     let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
         parts.next(),
@@ -149,7 +149,7 @@ pub fn parse_principal_arn(arn: &str) -> Result<PrincipalArn<'_>, &'static str> 
 
 /// Whether `arn` names an IAM managed policy (customer or AWS managed) in
 /// `partition`.
-pub fn is_policy_arn(arn: &str, partition: Partition) -> bool {
+pub(crate) fn is_policy_arn(arn: &str, partition: Partition) -> bool {
     let prefix = format!("arn:{}:iam::", partition.as_str());
     let Some(rest) = arn.strip_prefix(&prefix) else {
         return false;

@@ -13,12 +13,10 @@ use super::resolve::Resolver;
 use super::workloads::WorkloadInfo;
 use super::{
     AccessEntry, AccessLine, Cluster, KubeconfigMap, NamespaceObjects, ObjectRef,
-    PolicyAssociation, RbacBinding, RbacRole, RbacRule, RbacSubject, SubjectObjects, Workload,
+    PolicyAssociation, RbacBinding, RbacRole, RbacSubject, SubjectObjects, Workload,
 };
-use crate::spec;
 
-/// Builds a cluster's access entries, RBAC objects, kubeconfig ConfigMaps and
-/// overview lines.
+/// Everything one cluster gets.
 pub(super) fn finish_cluster(
     r: &mut Resolver<'_>,
     ctx: &Context,
@@ -29,24 +27,51 @@ pub(super) fn finish_cluster(
     workloads: &[Workload],
 ) -> Cluster {
     let key = info.key.get();
-    let ident = info.ident();
     let here: Vec<&ResolvedGrant> = grants.grants.iter().filter(|g| &g.cluster == key).collect();
+    let (namespaces, cluster_scoped) = rbac_objects(key, &here, workload_infos);
+    Cluster {
+        access_entries: access_entries(r, ctx, info, &here),
+        namespaces,
+        cluster_scoped,
+        kubeconfigs: kubeconfig_maps(r, info, clusters, workloads),
+        pod_identity_workloads: workloads
+            .iter()
+            .filter(|w| w.role.is_some() && w.clusters.contains(key))
+            .map(|w| w.key.clone())
+            .collect(),
+        access_summary: here.iter().map(|grant| access_line(grant)).collect(),
+        key: key.clone(),
+        ident: info.ident(),
+        tf_ref: info.tf_ref(),
+        name: info.name.clone(),
+        arn: info.arn.clone(),
+        authentication_mode: info.mode.as_str(),
+        created: info.created.clone(),
+    }
+}
 
-    // Access entries, one per IAM subject.
+/// One access entry per IAM subject granted anything on the cluster: its
+/// group when it has RBAC grants, its access policy associations.
+fn access_entries(
+    r: &mut Resolver<'_>,
+    ctx: &Context,
+    info: &ClusterInfo,
+    here: &[&ResolvedGrant],
+) -> Vec<AccessEntry> {
     let mut entries: BTreeMap<&str, AccessEntry> = BTreeMap::new();
-    for grant in &here {
+    for grant in here {
         let Via::Iam { arn, .. } = &grant.via else {
             continue;
         };
         let entry = entries.entry(grant.subject.as_str()).or_insert_with(|| {
-            let entry_ident = format!("{}_on_{ident}", names::tf_ident(&grant.subject));
+            let ident = names::access_entry_ident(&grant.subject, info.key.get());
             r.claim(
                 "Terraform resource",
-                format!("aws_eks_access_entry.{entry_ident}"),
+                format!("aws_eks_access_entry.{ident}"),
                 info.key.span(),
             );
             AccessEntry {
-                ident: entry_ident,
+                ident,
                 subject: grant.subject.clone(),
                 principal_arn: arn.clone(),
                 kubernetes_groups: Vec::new(),
@@ -55,15 +80,14 @@ pub(super) fn finish_cluster(
         });
         match &grant.what {
             What::AccessPolicy(policy) => {
-                let assoc_ident = format!("{}_{}", entry.ident, names::access_policy_ident(policy));
+                let ident = names::access_policy_association_ident(&entry.ident, policy);
                 r.claim(
                     "Terraform resource",
-                    format!("aws_eks_access_policy_association.{assoc_ident}"),
+                    format!("aws_eks_access_policy_association.{ident}"),
                     info.key.span(),
                 );
                 entry.policy_associations.push(PolicyAssociation {
-                    ident: assoc_ident,
-                    policy_name: policy.clone(),
+                    ident,
                     policy_arn: access_policy_arn(ctx.partition, policy),
                     namespaces: grant.namespaces.clone().unwrap_or_default(),
                 });
@@ -76,34 +100,30 @@ pub(super) fn finish_cluster(
             }
         }
     }
+    entries.into_values().collect()
+}
 
-    // RBAC objects, one file per (namespace or cluster-wide, subject).
-    let mut scoped: BTreeMap<Option<String>, BTreeMap<String, SubjectObjects>> = BTreeMap::new();
-    let empty = |subject: &str| SubjectObjects {
-        subject: subject.to_string(),
-        service_account: None,
-        role: None,
-        bindings: Vec::new(),
-    };
-    for workload in workload_infos
+/// The RBAC objects of the cluster, one [`SubjectObjects`] per subject and
+/// namespace, and per subject cluster-wide; plus the ServiceAccounts of the
+/// workloads that run here.
+fn rbac_objects(
+    cluster: &str,
+    here: &[&ResolvedGrant],
+    workloads: &[WorkloadInfo],
+) -> (Vec<NamespaceObjects>, Vec<SubjectObjects>) {
+    let mut scoped = Scoped::new();
+    for workload in workloads
         .iter()
-        .filter(|w| w.create_service_account && w.clusters.contains(key))
+        .filter(|w| w.create_service_account && w.clusters.iter().any(|c| c == cluster))
     {
-        let subject = workload.key.get();
         scoped
-            .entry(Some(workload.namespace.clone()))
-            .or_default()
-            .entry(subject.clone())
-            .or_insert_with(|| empty(subject))
+            .objects(Some(&workload.namespace), workload.key.get())
             .service_account = Some(ObjectRef {
             name: workload.service_account.clone(),
             namespace: workload.namespace.clone(),
         });
     }
-    for grant in here
-        .iter()
-        .filter(|g| !matches!(g.what, What::AccessPolicy(_)))
-    {
+    for grant in here {
         let subject = match &grant.via {
             Via::ServiceAccount { namespace, name } => RbacSubject {
                 kind: "ServiceAccount",
@@ -116,57 +136,67 @@ pub(super) fn finish_cluster(
                 namespace: None,
             },
         };
-        let scopes: Vec<Option<String>> = match &grant.namespaces {
-            Some(namespaces) => namespaces.iter().cloned().map(Some).collect(),
+        let scopes: Vec<Option<&str>> = match &grant.namespaces {
+            Some(namespaces) => namespaces.iter().map(|ns| Some(ns.as_str())).collect(),
             None => vec![None],
         };
         for scope in scopes {
-            let objects = scoped
-                .entry(scope.clone())
-                .or_default()
-                .entry(grant.subject.clone())
-                .or_insert_with(|| empty(&grant.subject));
             let (role_kind, binding_kind) = if scope.is_some() {
                 ("Role", "RoleBinding")
             } else {
                 ("ClusterRole", "ClusterRoleBinding")
             };
+            let namespace = scope.map(str::to_string);
             match &grant.what {
                 What::Rules(rules) => {
-                    let role = objects.role.get_or_insert_with(|| RbacRole {
-                        kind: role_kind,
-                        name: names::owned_name(&grant.subject),
-                        namespace: scope.clone(),
-                        rules: Vec::new(),
-                    });
-                    role.rules.extend(rules.iter().cloned());
+                    let objects = scoped.objects(scope, &grant.subject);
                     let name = names::owned_name(&grant.subject);
-                    if !objects.bindings.iter().any(|b| b.name == name) {
+                    // All `rules` grants of a subject in one scope share one
+                    // Role and its binding, which comes first.
+                    if objects.role.is_none() {
                         objects.bindings.insert(
                             0,
                             RbacBinding {
                                 kind: binding_kind,
-                                name,
-                                namespace: scope.clone(),
+                                name: name.clone(),
+                                namespace: namespace.clone(),
                                 role_kind,
-                                role_name: names::owned_name(&grant.subject),
+                                role_name: name.clone(),
                                 subject: subject.clone(),
                             },
                         );
                     }
+                    objects
+                        .role
+                        .get_or_insert_with(|| RbacRole {
+                            kind: role_kind,
+                            name,
+                            namespace,
+                            rules: Vec::new(),
+                        })
+                        .rules
+                        .extend(rules.iter().cloned());
                 }
-                What::ClusterRole(role) => objects.bindings.push(RbacBinding {
-                    kind: binding_kind,
-                    name: names::cluster_role_binding_name(&grant.subject, role),
-                    namespace: scope.clone(),
-                    role_kind: "ClusterRole",
-                    role_name: role.clone(),
-                    subject: subject.clone(),
-                }),
-                What::AccessPolicy(_) => unreachable!("filtered out above"),
+                What::ClusterRole(role) => {
+                    scoped
+                        .objects(scope, &grant.subject)
+                        .bindings
+                        .push(RbacBinding {
+                            kind: binding_kind,
+                            name: names::cluster_role_binding_name(&grant.subject, role),
+                            namespace,
+                            role_kind: "ClusterRole",
+                            role_name: role.clone(),
+                            subject: subject.clone(),
+                        })
+                }
+                // Access policies are associations on the access entry, not
+                // Kubernetes objects.
+                What::AccessPolicy(_) => {}
             }
         }
     }
+    let mut scoped = scoped.0;
     let cluster_scoped = scoped
         .remove(&None)
         .map(|m| m.into_values().collect())
@@ -180,32 +210,62 @@ pub(super) fn finish_cluster(
             })
         })
         .collect();
+    (namespaces, cluster_scoped)
+}
 
-    // Kubeconfig ConfigMaps for workloads here that reach other clusters.
-    let mut kubeconfigs: BTreeMap<(String, String), KubeconfigMap> = BTreeMap::new();
+/// The objects of each subject, by namespace (`None`: cluster-wide).
+struct Scoped(BTreeMap<Option<String>, BTreeMap<String, SubjectObjects>>);
+
+impl Scoped {
+    fn new() -> Self {
+        Self(BTreeMap::new())
+    }
+
+    /// The objects of `subject` in `scope`, empty at first.
+    fn objects(&mut self, scope: Option<&str>, subject: &str) -> &mut SubjectObjects {
+        self.0
+            .entry(scope.map(str::to_string))
+            .or_default()
+            .entry(subject.to_string())
+            .or_insert_with(|| SubjectObjects {
+                subject: subject.to_string(),
+                service_account: None,
+                role: None,
+                bindings: Vec::new(),
+            })
+    }
+}
+
+/// One kubeconfig ConfigMap per (namespace, cluster reached) for the
+/// workloads here that reach other clusters; workloads of one namespace
+/// reaching the same cluster share it.
+fn kubeconfig_maps(
+    r: &mut Resolver<'_>,
+    home: &ClusterInfo,
+    clusters: &BTreeMap<String, ClusterInfo>,
+    workloads: &[Workload],
+) -> Vec<KubeconfigMap> {
+    let key = home.key.get();
+    let mut maps: BTreeMap<(String, String), KubeconfigMap> = BTreeMap::new();
     for workload in workloads.iter().filter(|w| w.clusters.contains(key)) {
         for target in &workload.reaches {
             let Some(target_info) = clusters.get(target) else {
                 continue;
             };
-            let map = kubeconfigs
+            let map = maps
                 .entry((workload.namespace.clone(), target.clone()))
                 .or_insert_with(|| {
-                    let map_ident = format!(
-                        "{ident}_{}_kubeconfig_{}",
-                        names::tf_ident(&workload.namespace),
-                        target_info.ident()
-                    );
+                    let ident = names::kubeconfig_ident(key, &workload.namespace, target);
                     r.claim(
                         "Terraform resource",
-                        format!("kubernetes_config_map_v1.{map_ident}"),
-                        info.key.span(),
+                        format!("kubernetes_config_map_v1.{ident}"),
+                        home.key.span(),
                     );
                     KubeconfigMap {
-                        ident: map_ident,
+                        ident,
                         name: names::kubeconfig_config_map(target),
                         namespace: workload.namespace.clone(),
-                        home_ident: ident.clone(),
+                        home_ident: home.ident(),
                         home: key.clone(),
                         target: target.clone(),
                         target_name: target_info.name.clone(),
@@ -216,42 +276,10 @@ pub(super) fn finish_cluster(
             map.used_by.push(workload.key.clone());
         }
     }
-
-    let access_summary = here.iter().map(|grant| access_line(grant)).collect();
-    Cluster {
-        key: key.clone(),
-        ident: ident.clone(),
-        name: info.name.clone(),
-        arn: info.arn.clone(),
-        authentication_mode: match info.mode {
-            spec::AuthenticationMode::Api => "API",
-            spec::AuthenticationMode::ApiAndConfigMap => "API_AND_CONFIG_MAP",
-            spec::AuthenticationMode::ConfigMap => "CONFIG_MAP",
-        },
-        created: info.created.as_ref().map(|c| super::CreatedCluster {
-            kubernetes_version: c.kubernetes_version.clone(),
-            role_name: c.role_name.clone(),
-            role_ident: c.role_ident.clone(),
-            role_trust_file: c.role_trust_file.clone(),
-            subnet_ids: c.subnet_ids.clone(),
-            subnet_variable: c.subnet_variable.clone(),
-            endpoint_public_access: c.endpoint_public_access,
-            public_access_cidrs: c.public_access_cidrs.clone(),
-        }),
-        tf_ref: info.tf_ref(),
-        access_entries: entries.into_values().collect(),
-        namespaces,
-        cluster_scoped,
-        kubeconfigs: kubeconfigs.into_values().collect(),
-        pod_identity_workloads: workloads
-            .iter()
-            .filter(|w| w.role.is_some() && w.clusters.contains(key))
-            .map(|w| w.key.clone())
-            .collect(),
-        access_summary,
-    }
+    maps.into_values().collect()
 }
 
+/// One line of the overview for a grant.
 fn access_line(grant: &ResolvedGrant) -> AccessLine {
     let (identity, mapped_as) = match &grant.via {
         Via::ServiceAccount { namespace, name } => (
@@ -289,7 +317,7 @@ fn access_line(grant: &ResolvedGrant) -> AccessLine {
 }
 
 /// `pods, pods/log: get, list` or `deployments.apps: get`.
-fn describe_rule(rule: &RbacRule) -> String {
+fn describe_rule(rule: &super::RbacRule) -> String {
     let resources: Vec<String> = rule
         .resources
         .iter()

@@ -17,20 +17,27 @@ const MIN_CREATED_MINOR: u32 = 28;
 
 /// A cluster after its own checks, before grants are attached.
 pub(super) struct ClusterInfo {
+    /// The spec key.
     pub key: Spanned<String>,
+    /// The EKS cluster name.
     pub name: String,
+    /// The cluster ARN.
     pub arn: String,
+    /// How principals are mapped.
     pub mode: AuthenticationMode,
+    /// Set when the generated Terraform creates the cluster.
     pub created: Option<CreatedCluster>,
     /// The span of `create = true`, for the lock-out rule.
     pub create_span: Option<Range<usize>>,
 }
 
 impl ClusterInfo {
+    /// The Terraform identifier of the cluster.
     pub(super) fn ident(&self) -> String {
         names::tf_ident(&self.key)
     }
 
+    /// The Terraform address other resources read the cluster from.
     pub(super) fn tf_ref(&self) -> String {
         if self.created.is_some() {
             format!("aws_eks_cluster.{}", self.ident())
@@ -41,43 +48,96 @@ impl ClusterInfo {
 }
 
 impl Resolver<'_> {
-    pub(super) fn cluster(
+    /// Checks one `[clusters.<key>]` table.
+    ///
+    /// A cluster whose key is invalid is still returned (the error is
+    /// recorded), so that references to it do not also report it as unknown.
+    pub(super) fn resolve_cluster(
         &mut self,
         ctx: &Context,
         key: Spanned<String>,
-        cluster: spec::Cluster,
-    ) -> Option<ClusterInfo> {
-        let key_ok = self.check_key("cluster", &key);
-        let name = cluster
-            .name
-            .as_ref()
-            .map_or(key.get().clone(), |n| n.get().clone());
-        let name = name.as_str();
-        if let Some(given) = &cluster.name
-            && !names::is_eks_cluster_name(given.get())
-        {
-            self.error(
-                    "eksgrant::cluster_name",
-                    format!("`{}` is not a valid EKS cluster name", given.get()),
-                    given.span(),
-                    "not a valid cluster name",
-                    "EKS cluster names are 1-100 characters: letters, digits, `-` and `_`, starting with a letter or digit",
-                );
-        }
+        cluster: &spec::Cluster,
+    ) -> ClusterInfo {
+        self.check_key("cluster", &key);
+        let name = match &cluster.name {
+            Some(given) => {
+                if !names::is_eks_cluster_name(given.get()) {
+                    self.error(
+                        "eksgrant::cluster_name",
+                        format!("`{}` is not a valid EKS cluster name", given.get()),
+                        given.span(),
+                        "not a valid cluster name",
+                        "EKS cluster names are 1-100 characters: letters, digits, `-` and `_`, starting with a letter or digit",
+                    );
+                }
+                given.get().clone()
+            }
+            None => key.get().clone(),
+        };
         let mode = cluster
             .authentication_mode
             .as_ref()
             .map_or(AuthenticationMode::Api, |m| *m.get());
-        if let Some(given) = &cluster.authentication_mode
-            && *given.get() == AuthenticationMode::ConfigMap
+        self.refuse_unsupported_cluster_fields(cluster);
+
+        let create_span = cluster
+            .create
+            .as_ref()
+            .filter(|c| *c.get())
+            .map(|c| c.span());
+        let created = match &create_span {
+            Some(span) => Some(self.created_cluster(ctx, &key, span.clone(), cluster)),
+            None => {
+                for (field, span) in [
+                    (
+                        "kubernetes_version",
+                        cluster.kubernetes_version.as_ref().map(|v| v.span()),
+                    ),
+                    ("subnet_ids", cluster.subnet_ids.as_ref().map(|v| v.span())),
+                    (
+                        "endpoint_public_access",
+                        cluster.endpoint_public_access.as_ref().map(|v| v.span()),
+                    ),
+                    (
+                        "public_access_cidrs",
+                        cluster.public_access_cidrs.as_ref().map(|v| v.span()),
+                    ),
+                ] {
+                    if let Some(span) = span {
+                        self.error(
+                            "eksgrant::needs_create",
+                            format!("{field} only applies to clusters eksgrant creates"),
+                            span,
+                            "the cluster is not created here",
+                            format!("add `create = true` to create the cluster, or remove {field}"),
+                        );
+                    }
+                }
+                None
+            }
+        };
+        ClusterInfo {
+            arn: arn::cluster_arn(ctx.partition, &ctx.region, &ctx.account_id, &name),
+            name,
+            mode,
+            created,
+            create_span,
+            key,
+        }
+    }
+
+    /// The parts of the spec's cluster table that later issues implement.
+    fn refuse_unsupported_cluster_fields(&mut self, cluster: &spec::Cluster) {
+        if let Some(mode) = &cluster.authentication_mode
+            && *mode.get() == AuthenticationMode::ConfigMap
         {
             self.error(
-                    "eksgrant::not_supported",
-                    "authentication_mode = \"CONFIG_MAP\" is not supported yet",
-                    given.span(),
-                    "the aws-auth ConfigMap is not generated yet",
-                    "use \"API\" or \"API_AND_CONFIG_MAP\" (eksgrant maps principals with access entries on both)",
-                );
+                "eksgrant::not_supported",
+                "authentication_mode = \"CONFIG_MAP\" is not supported yet",
+                mode.span(),
+                "the aws-auth ConfigMap is not generated yet",
+                "use \"API\" or \"API_AND_CONFIG_MAP\" (eksgrant maps principals with access entries on both)",
+            );
         }
         if let Some(issuer) = &cluster.oidc_issuer {
             self.error(
@@ -97,173 +157,163 @@ impl Resolver<'_> {
                 "remove node_role_arns and keep mapping self-managed node roles where you do today",
             );
         }
-
-        let created = match &cluster.create {
-            Some(create) if *create.get() => self.created_cluster(ctx, &key, &cluster),
-            _ => {
-                self.refuse_without_create(
-                    "kubernetes_version",
-                    cluster.kubernetes_version.as_ref().map(|v| v.span()),
-                );
-                self.refuse_without_create(
-                    "subnet_ids",
-                    cluster.subnet_ids.as_ref().map(|v| v.span()),
-                );
-                self.refuse_without_create(
-                    "endpoint_public_access",
-                    cluster.endpoint_public_access.as_ref().map(|v| v.span()),
-                );
-                self.refuse_without_create(
-                    "public_access_cidrs",
-                    cluster.public_access_cidrs.as_ref().map(|v| v.span()),
-                );
-                None
-            }
-        };
-        let ident = names::tf_ident(key.get());
-        if created.is_some() {
-            self.claim(
-                "Terraform resource",
-                format!("aws_iam_role.{ident}_cluster"),
-                key.span(),
-            );
-            self.claim(
-                "IAM role",
-                format!("{}{}-cluster", ctx.iam.name_prefix, key.get()).to_lowercase(),
-                key.span(),
-            );
-        }
-        key_ok.then(|| ClusterInfo {
-            arn: arn::cluster_arn(ctx.partition, &ctx.region, &ctx.account_id, name),
-            name: name.to_string(),
-            mode,
-            created,
-            create_span: cluster
-                .create
-                .as_ref()
-                .filter(|c| *c.get())
-                .map(|c| c.span()),
-            key,
-        })
     }
 
-    pub(super) fn refuse_without_create(&mut self, field: &str, span: Option<Range<usize>>) {
-        if let Some(span) = span {
-            self.error(
-                "eksgrant::needs_create",
-                format!("{field} only applies to clusters eksgrant creates"),
-                span,
-                "the cluster is not created here",
-                format!("add `create = true` to create the cluster, or remove {field}"),
-            );
-        }
-    }
-
-    pub(super) fn created_cluster(
+    /// What the generated Terraform needs to create the cluster.
+    fn created_cluster(
         &mut self,
         ctx: &Context,
         key: &Spanned<String>,
+        create_span: Range<usize>,
         cluster: &spec::Cluster,
-    ) -> Option<CreatedCluster> {
-        let version = match &cluster.kubernetes_version {
-            Some(version) => {
-                let minor = version
-                    .get()
-                    .strip_prefix("1.")
-                    .filter(|minor| !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit()))
-                    .and_then(|minor| minor.parse::<u32>().ok());
-                match minor {
-                    None => self.error(
-                        "eksgrant::kubernetes_version",
-                        format!("`{}` is not a Kubernetes minor version", version.get()),
-                        version.span(),
-                        "expected 1.MINOR",
-                        "write the version EKS offers, e.g. \"1.33\"",
-                    ),
-                    Some(minor) if minor < MIN_CREATED_MINOR => self.error(
-                        "eksgrant::kubernetes_version",
-                        format!("eksgrant creates clusters on Kubernetes 1.{MIN_CREATED_MINOR} or later, not {}", version.get()),
-                        version.span(),
-                        "too old",
-                        format!("use 1.{MIN_CREATED_MINOR} or later: from there EKS envelope-encrypts all API data by default, and access entries need no platform-version check"),
-                    ),
-                    Some(_) => {}
-                }
-                version.get().clone()
-            }
-            None => {
-                let span = cluster.create.as_ref().map_or(key.span(), |c| c.span());
-                self.error(
-                    "eksgrant::kubernetes_version",
-                    format!(
-                        "cluster {} is created here but has no kubernetes_version",
-                        key.get()
-                    ),
-                    span,
-                    "created here",
-                    "add kubernetes_version = \"1.33\" (or the version you want) to the cluster",
-                );
-                String::new()
-            }
-        };
-        let ident = names::tf_ident(key.get());
+    ) -> CreatedCluster {
+        let kubernetes_version = self.kubernetes_version(key, create_span, cluster);
         let (subnet_ids, subnet_variable) = match &cluster.subnet_ids {
-            Some(ids) => {
-                if ids.get().len() < 2 {
-                    self.error(
-                        "eksgrant::subnets",
-                        "EKS needs subnets in at least two availability zones",
-                        ids.span(),
-                        "fewer than two subnets",
-                        "list at least two subnets in different availability zones",
-                    );
-                }
-                for id in ids.get() {
-                    let ok = id.get().strip_prefix("subnet-").is_some_and(|hex| {
-                        (8..=17).contains(&hex.len())
-                            && hex
-                                .bytes()
-                                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-                    });
-                    if !ok {
-                        self.error(
-                            "eksgrant::subnets",
-                            format!("`{}` is not a subnet ID", id.get()),
-                            id.span(),
-                            "not a subnet ID",
-                            "subnet IDs look like \"subnet-0123456789abcdef0\"",
-                        );
-                    }
-                }
-                (ids.get().iter().map(|id| id.get().clone()).collect(), None)
-            }
-            None => (Vec::new(), Some(format!("{ident}_subnet_ids"))),
+            Some(ids) => (self.subnet_ids(ids), None),
+            None => (Vec::new(), Some(names::subnet_variable(key))),
         };
-        let endpoint_public_access = cluster
-            .endpoint_public_access
-            .as_ref()
-            .is_some_and(|p| *p.get());
-        let public_access_cidrs: Vec<String> = cluster
-            .public_access_cidrs
-            .as_ref()
-            .map(|cidrs| cidrs.get().iter().map(|c| c.get().clone()).collect())
-            .unwrap_or_default();
-        match (&cluster.endpoint_public_access, &cluster.public_access_cidrs) {
-            (Some(public), None) if *public.get() => self.error(
-                "eksgrant::public_endpoint",
-                "a public endpoint needs public_access_cidrs",
-                public.span(),
-                "public without an allow-list",
-                "add public_access_cidrs with the networks that may reach the API (EKS would otherwise allow 0.0.0.0/0)",
+        let public_access_cidrs = self.public_access_cidrs(cluster);
+        let role_name = names::cluster_role_name(&ctx.iam.name_prefix, key);
+        if ctx.name_prefix_ok && role_name.len() > MAX_ROLE_NAME {
+            self.error(
+                "eksgrant::iam_name",
+                format!("the cluster role name `{role_name}` is longer than IAM's {MAX_ROLE_NAME} characters"),
+                key.span(),
+                "the role is named after this key",
+                "shorten the cluster key or iam.name_prefix",
+            );
+        }
+        let role_ident = names::cluster_role_ident(key);
+        self.claim(
+            "Terraform resource",
+            format!("aws_iam_role.{role_ident}"),
+            key.span(),
+        );
+        self.claim("IAM role", role_name.to_lowercase(), key.span());
+        CreatedCluster {
+            kubernetes_version,
+            role_name,
+            role_ident,
+            role_trust_file: names::EKS_CLUSTER_ROLE_TRUST_FILE.to_string(),
+            role_policy_arn: arn::aws_managed_policy_arn(ctx.partition, "AmazonEKSClusterPolicy"),
+            subnet_ids,
+            subnet_variable,
+            endpoint_public_access: !public_access_cidrs.is_empty(),
+            public_access_cidrs,
+        }
+    }
+
+    fn kubernetes_version(
+        &mut self,
+        key: &Spanned<String>,
+        create_span: Range<usize>,
+        cluster: &spec::Cluster,
+    ) -> String {
+        let Some(version) = &cluster.kubernetes_version else {
+            self.error(
+                "eksgrant::kubernetes_version",
+                format!(
+                    "cluster {} is created here but has no kubernetes_version",
+                    key.get()
+                ),
+                create_span,
+                "created here",
+                "add kubernetes_version = \"1.33\" (or the version you want) to the cluster",
+            );
+            return String::new();
+        };
+        // `1.` then a minor version written the way EKS writes it: digits, no
+        // leading zero.
+        let minor = version
+            .get()
+            .strip_prefix("1.")
+            .filter(|minor| {
+                !minor.is_empty()
+                    && minor.bytes().all(|b| b.is_ascii_digit())
+                    && !(minor.len() > 1 && minor.starts_with('0'))
+            })
+            .and_then(|minor| minor.parse::<u32>().ok());
+        match minor {
+            None => self.error(
+                "eksgrant::kubernetes_version",
+                format!("`{}` is not a Kubernetes minor version", version.get()),
+                version.span(),
+                "expected 1.MINOR",
+                "write the version EKS offers, e.g. \"1.33\"",
             ),
-            (public, Some(cidrs)) if !public.as_ref().is_some_and(|p| *p.get()) => self.error(
-                "eksgrant::public_endpoint",
-                "public_access_cidrs only applies with endpoint_public_access = true",
-                cidrs.span(),
-                "the endpoint is private",
-                "set endpoint_public_access = true, or remove public_access_cidrs",
+            Some(minor) if minor < MIN_CREATED_MINOR => self.error(
+                "eksgrant::kubernetes_version",
+                format!(
+                    "eksgrant creates clusters on Kubernetes 1.{MIN_CREATED_MINOR} or later, not {}",
+                    version.get()
+                ),
+                version.span(),
+                "too old",
+                format!(
+                    "use 1.{MIN_CREATED_MINOR} or later: from there EKS envelope-encrypts all API data by default, and access entries need no platform-version check"
+                ),
             ),
-            (_, Some(cidrs)) => {
+            Some(_) => {}
+        }
+        version.get().clone()
+    }
+
+    fn subnet_ids(&mut self, ids: &Spanned<Vec<Spanned<String>>>) -> Vec<String> {
+        if ids.get().len() < 2 {
+            self.error(
+                "eksgrant::subnets",
+                "EKS needs subnets in at least two availability zones",
+                ids.span(),
+                "fewer than two subnets",
+                "list at least two subnets in different availability zones",
+            );
+        }
+        for id in ids.get() {
+            let ok = id.get().strip_prefix("subnet-").is_some_and(|hex| {
+                (8..=17).contains(&hex.len())
+                    && hex
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            });
+            if !ok {
+                self.error(
+                    "eksgrant::subnets",
+                    format!("`{}` is not a subnet ID", id.get()),
+                    id.span(),
+                    "not a subnet ID",
+                    "subnet IDs look like \"subnet-0123456789abcdef0\"",
+                );
+            }
+        }
+        ids.get().iter().map(|id| id.get().clone()).collect()
+    }
+
+    /// The CIDRs allowed to reach a public endpoint; empty for a private one.
+    fn public_access_cidrs(&mut self, cluster: &spec::Cluster) -> Vec<String> {
+        let public = cluster.endpoint_public_access.as_ref().filter(|p| *p.get());
+        match (public, &cluster.public_access_cidrs) {
+            (None, None) => Vec::new(),
+            (Some(public), None) => {
+                self.error(
+                    "eksgrant::public_endpoint",
+                    "a public endpoint needs public_access_cidrs",
+                    public.span(),
+                    "public without an allow-list",
+                    "add public_access_cidrs with the networks that may reach the API (EKS would otherwise allow 0.0.0.0/0)",
+                );
+                Vec::new()
+            }
+            (None, Some(cidrs)) => {
+                self.error(
+                    "eksgrant::public_endpoint",
+                    "public_access_cidrs only applies with endpoint_public_access = true",
+                    cidrs.span(),
+                    "the endpoint is private",
+                    "set endpoint_public_access = true, or remove public_access_cidrs",
+                );
+                Vec::new()
+            }
+            (Some(_), Some(cidrs)) => {
                 if cidrs.get().is_empty() {
                     self.error(
                         "eksgrant::public_endpoint",
@@ -274,49 +324,31 @@ impl Resolver<'_> {
                     );
                 }
                 for cidr in cidrs.get() {
-                    if !is_ipv4_cidr(cidr.get()) {
-                        self.error(
+                    match ipv4_cidr_prefix(cidr.get()) {
+                        None => self.error(
                             "eksgrant::public_endpoint",
                             format!("`{}` is not an IPv4 CIDR block", cidr.get()),
                             cidr.span(),
                             "not a CIDR",
                             "write CIDR blocks as \"203.0.113.0/24\"",
-                        );
-                    } else if cidr.get() == "0.0.0.0/0" {
-                        self.error(
+                        ),
+                        Some(0) => self.error(
                             "eksgrant::public_endpoint",
-                            "0.0.0.0/0 opens the cluster API to the whole internet",
+                            format!("{} opens the cluster API to the whole internet", cidr.get()),
                             cidr.span(),
                             "everyone",
                             "list the networks that need the API; keep the endpoint private if nobody outside the VPC does",
-                        );
+                        ),
+                        Some(_) => {}
                     }
                 }
+                cidrs.get().iter().map(|c| c.get().clone()).collect()
             }
-            _ => {}
         }
-        let role_name = format!("{}{}-cluster", ctx.iam.name_prefix, key.get());
-        if !names::is_iam_name(&role_name, MAX_ROLE_NAME) {
-            self.error(
-                "eksgrant::iam_name",
-                format!("the cluster role name `{role_name}` is longer than IAM's 64 characters"),
-                key.span(),
-                "the role is named after this key",
-                "shorten the cluster key or iam.name_prefix",
-            );
-        }
-        Some(CreatedCluster {
-            kubernetes_version: version,
-            role_name,
-            role_ident: format!("{ident}_cluster"),
-            role_trust_file: names::EKS_CLUSTER_ROLE_TRUST_FILE.to_string(),
-            subnet_ids,
-            subnet_variable,
-            endpoint_public_access,
-            public_access_cidrs,
-        })
     }
 
+    /// Two keys for one EKS cluster would make two data sources and two sets
+    /// of access entries for the same principals.
     pub(super) fn check_unique_cluster_names(&mut self, clusters: &BTreeMap<String, ClusterInfo>) {
         let mut seen: HashMap<&str, &ClusterInfo> = HashMap::new();
         for info in clusters.values() {
@@ -343,7 +375,8 @@ impl Resolver<'_> {
     }
 
     /// A cluster created with `bootstrap_cluster_creator_admin_permissions =
-    /// false` is reachable only through the access entries eksgrant makes.
+    /// false` is reachable only through the access entries eksgrant makes;
+    /// RBAC alone cannot help, because applying it needs a way in first.
     pub(super) fn check_lock_out(
         &mut self,
         clusters: &BTreeMap<String, ClusterInfo>,
@@ -353,7 +386,7 @@ impl Resolver<'_> {
             let Some(span) = &info.create_span else {
                 continue;
             };
-            if !grants.has_iam_cluster_admin(info.key.get()) {
+            if !grants.has_cluster_admin_access_policy(info.key.get()) {
                 self.error(
                     "eksgrant::lock_out",
                     format!("nobody could administer cluster {} after it is created", info.key.get()),
@@ -370,10 +403,29 @@ impl Resolver<'_> {
     }
 }
 
-/// Whether `s` is an IPv4 CIDR block such as `203.0.113.0/24`.
-fn is_ipv4_cidr(s: &str) -> bool {
-    let Some((address, prefix)) = s.split_once('/') else {
-        return false;
-    };
-    address.parse::<std::net::Ipv4Addr>().is_ok() && prefix.parse::<u8>().is_ok_and(|p| p <= 32)
+/// The prefix length of an IPv4 CIDR block such as `203.0.113.0/24`, written
+/// canonically (no sign, no leading zero), or `None` when it is not one.
+fn ipv4_cidr_prefix(s: &str) -> Option<u8> {
+    let (address, prefix) = s.split_once('/')?;
+    address.parse::<std::net::Ipv4Addr>().ok()?;
+    let canonical = !prefix.is_empty()
+        && prefix.bytes().all(|b| b.is_ascii_digit())
+        && !(prefix.len() > 1 && prefix.starts_with('0'));
+    prefix.parse::<u8>().ok().filter(|p| canonical && *p <= 32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_prefixes_are_canonical() {
+        assert_eq!(ipv4_cidr_prefix("203.0.113.0/24"), Some(24));
+        assert_eq!(ipv4_cidr_prefix("0.0.0.0/0"), Some(0));
+        assert_eq!(ipv4_cidr_prefix("0.0.0.0/00"), None);
+        assert_eq!(ipv4_cidr_prefix("0.0.0.0/+0"), None);
+        assert_eq!(ipv4_cidr_prefix("10.0.0.0/33"), None);
+        assert_eq!(ipv4_cidr_prefix("10.0.0.0"), None);
+        assert_eq!(ipv4_cidr_prefix("10.0.0/8"), None);
+    }
 }

@@ -89,17 +89,15 @@ pub(super) enum Via {
 }
 
 impl GrantSet {
-    /// Whether an IAM principal gets cluster-admin rights on `cluster`.
-    pub(super) fn has_iam_cluster_admin(&self, cluster: &str) -> bool {
+    /// Whether an IAM principal (or a workload reaching the cluster) gets
+    /// `AmazonEKSClusterAdminPolicy` cluster-wide on `cluster`: the only grant
+    /// that works on a cluster nobody can reach yet, because RBAC objects
+    /// need someone with access to apply them.
+    pub(super) fn has_cluster_admin_access_policy(&self, cluster: &str) -> bool {
         self.grants.iter().any(|g| {
             g.cluster == cluster
-                && matches!(g.via, Via::Iam { .. })
                 && g.namespaces.is_none()
-                && match &g.what {
-                    What::AccessPolicy(policy) => policy == CLUSTER_ADMIN,
-                    What::ClusterRole(role) => role == "cluster-admin",
-                    What::Rules(_) => false,
-                }
+                && matches!(&g.what, What::AccessPolicy(policy) if policy == CLUSTER_ADMIN)
         })
     }
 
@@ -120,101 +118,89 @@ impl GrantSet {
             .map(|g| g.cluster.clone())
             .collect()
     }
+}
 
-    /// How many grants a subject has.
-    pub(super) fn grant_count(&self, subject: &str) -> usize {
-        self.grants.iter().filter(|g| g.subject == subject).count()
+/// The subject of a list of grants.
+pub(super) enum Subject<'a> {
+    /// A workload.
+    Workload(&'a WorkloadInfo),
+    /// A principal.
+    Principal(&'a PrincipalInfo),
+}
+
+impl Subject<'_> {
+    fn key(&self) -> &str {
+        match self {
+            Subject::Workload(w) => w.key.get(),
+            Subject::Principal(p) => p.key.get(),
+        }
+    }
+
+    /// How the subject authenticates to `cluster`.
+    fn via(&self, cluster: &str) -> Via {
+        match self {
+            Subject::Workload(workload) if workload.clusters.iter().any(|c| c == cluster) => {
+                Via::ServiceAccount {
+                    namespace: workload.namespace.clone(),
+                    name: workload.service_account.clone(),
+                }
+            }
+            Subject::Workload(workload) => Via::Iam {
+                arn: HclValue::Reference(format!(
+                    "aws_iam_role.{}.arn",
+                    names::tf_ident(workload.key.get())
+                )),
+                identity: format!(
+                    "pods of {} on {} (IAM role {})",
+                    workload.service_account,
+                    workload.clusters.join(", "),
+                    workload.role_name.get()
+                ),
+                is_workload: true,
+            },
+            Subject::Principal(principal) => Via::Iam {
+                arn: HclValue::Literal(principal.arn.clone()),
+                identity: principal.arn.clone(),
+                is_workload: false,
+            },
+        }
     }
 }
 
-/// Checks and resolves every grant.
-pub(super) fn resolve_grants(
+/// Checks and resolves every grant, subject by subject.
+pub(super) fn resolve_grants<'a>(
     r: &mut Resolver<'_>,
     ctx: &Context,
     clusters: &BTreeMap<String, ClusterInfo>,
-    workloads: &BTreeMap<&str, &WorkloadInfo>,
-    principals: &BTreeMap<&str, &PrincipalInfo>,
-    workload_grants: Vec<(String, Vec<Spanned<spec::Grant>>)>,
-    principal_grants: Vec<(String, Vec<Spanned<spec::Grant>>)>,
+    subjects: impl IntoIterator<Item = (Subject<'a>, Vec<Spanned<spec::Grant>>)>,
 ) -> GrantSet {
     let mut grants = Vec::new();
-    let subjects = workload_grants
-        .into_iter()
-        .map(|(key, grants)| (key, grants, true))
-        .chain(
-            principal_grants
-                .into_iter()
-                .map(|(key, grants)| (key, grants, false)),
-        );
-    for (subject, subject_grants, is_workload) in subjects {
-        let mut seen: BTreeMap<(String, String), Range<usize>> = BTreeMap::new();
+    for (subject, subject_grants) in subjects {
+        // What one grant of this subject already gave, to report a second
+        // grant of the same thing: (cluster, what, namespace or "").
+        let mut seen: BTreeMap<(String, String, String), Range<usize>> = BTreeMap::new();
         for grant in subject_grants {
             let Some(cluster) = r.cluster_ref(clusters, &grant.cluster) else {
                 continue;
             };
-            let via = if is_workload {
-                let workload = workloads[subject.as_str()];
-                if workload.clusters.contains(&cluster) {
-                    Via::ServiceAccount {
-                        namespace: workload.namespace.clone(),
-                        name: workload.service_account.clone(),
-                    }
-                } else {
-                    Via::Iam {
-                        arn: HclValue::Reference(format!(
-                            "aws_iam_role.{}.arn",
-                            names::tf_ident(&subject)
-                        )),
-                        identity: format!(
-                            "pods of {} on {} (IAM role {})",
-                            workload.service_account,
-                            workload.clusters.join(", "),
-                            workload.role_name.get()
-                        ),
-                        is_workload: true,
-                    }
-                }
-            } else {
-                let arn = principals[subject.as_str()].arn.clone();
-                Via::Iam {
-                    arn: HclValue::Literal(arn.clone()),
-                    identity: arn,
-                    is_workload: false,
-                }
-            };
+            let via = subject.via(&cluster);
             let Some(what) = grant_what(r, ctx, &grant, &via) else {
                 continue;
             };
             let namespaces = grant_namespaces(r, &grant, &what);
-
-            let duplicate_key = match &what {
-                What::AccessPolicy(policy) => Some(format!("access policy {policy}")),
-                What::ClusterRole(role) => Some(format!(
-                    "ClusterRole {role} in {}",
-                    namespaces
-                        .as_ref()
-                        .map_or("the whole cluster".to_string(), |ns| ns.join(", "))
-                )),
-                What::Rules(_) => None,
-            };
-            if let Some(duplicate_key) = duplicate_key {
-                let key = (cluster.clone(), duplicate_key);
-                if let Some(first) = seen.get(&key) {
-                    let first = first.clone();
-                    r.duplicate(
-                        "eksgrant::duplicate_grant",
-                        format!("{subject} is granted {} on {} twice", key.1, key.0),
-                        grant.span(),
-                        first,
-                        "grant",
-                        "list all the namespaces in one grant: EKS associates an access policy once per principal and cluster, and one binding per ClusterRole and namespace is enough",
-                    );
-                    continue;
-                }
-                seen.insert(key, grant.span());
+            if repeats_earlier_grant(
+                r,
+                subject.key(),
+                &cluster,
+                &what,
+                namespaces.as_deref(),
+                &grant,
+                &mut seen,
+            ) {
+                continue;
             }
             grants.push(ResolvedGrant {
-                subject: subject.clone(),
+                subject: subject.key().to_string(),
                 cluster,
                 namespaces,
                 what,
@@ -223,6 +209,55 @@ pub(super) fn resolve_grants(
         }
     }
     GrantSet { grants }
+}
+
+/// Reports a grant that gives again what an earlier grant of the same
+/// subject gave: the same access policy on the cluster (EKS associates each
+/// once per principal), or the same ClusterRole in a namespace both list
+/// (which would generate the same RoleBinding twice).
+fn repeats_earlier_grant(
+    r: &mut Resolver<'_>,
+    subject: &str,
+    cluster: &str,
+    what: &What,
+    namespaces: Option<&[String]>,
+    grant: &Spanned<spec::Grant>,
+    seen: &mut BTreeMap<(String, String, String), Range<usize>>,
+) -> bool {
+    let (kind, scopes, help): (String, Vec<String>, &str) = match what {
+        What::AccessPolicy(policy) => (
+            format!("access policy {policy}"),
+            vec![String::new()],
+            "EKS associates an access policy once per principal and cluster: list all the namespaces in one grant",
+        ),
+        What::ClusterRole(role) => (
+            format!("ClusterRole {role}"),
+            namespaces.map_or_else(|| vec![String::new()], <[String]>::to_vec),
+            "bind a ClusterRole once per namespace: remove the namespace from one of the grants",
+        ),
+        What::Rules(_) => return false,
+    };
+    for scope in scopes {
+        let key = (cluster.to_string(), kind.clone(), scope);
+        if let Some(first) = seen.get(&key).cloned() {
+            let place = if key.2.is_empty() {
+                String::new()
+            } else {
+                format!(" in namespace {}", key.2)
+            };
+            r.duplicate(
+                "eksgrant::duplicate_grant",
+                format!("{subject} is granted {kind} on {cluster}{place} twice"),
+                grant.span(),
+                first,
+                "grant",
+                help,
+            );
+            return true;
+        }
+        seen.insert(key, grant.span());
+    }
+    false
 }
 
 /// Exactly one of `rules`, `cluster_role` and `access_policy`, checked.

@@ -12,9 +12,9 @@ use crate::spec::Effect;
 
 /// IAM's limit on a role's trust policy (the default quota), in characters
 /// without whitespace.
-pub const MAX_TRUST_POLICY: usize = 2048;
+pub(crate) const MAX_TRUST_POLICY: usize = 2048;
 /// IAM's limit on a customer managed policy, in characters without whitespace.
-pub const MAX_MANAGED_POLICY: usize = 6144;
+pub(crate) const MAX_MANAGED_POLICY: usize = 6144;
 
 /// A policy document, trust or permissions.
 #[derive(Debug, Clone, Serialize)]
@@ -132,7 +132,7 @@ impl PolicyDocument {
 
 /// The trust policy of the IAM role of a cluster eksgrant creates: the EKS
 /// service assumes it (and tags the session, which newer EKS features need).
-pub fn eks_cluster_role_trust() -> PolicyDocument {
+pub(crate) fn eks_cluster_role_trust() -> PolicyDocument {
     PolicyDocument::new(vec![Statement {
         sid: "EksClusterService".to_string(),
         effect: Effect::Allow,

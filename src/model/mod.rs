@@ -6,16 +6,16 @@
 //! contexts; fields that templates read are marked "(templates)" so that a
 //! rename is not made lightly.
 
-pub mod access_policies;
+pub(crate) mod access_policies;
 mod account;
-pub mod arn;
+pub(crate) mod arn;
 mod cluster_access;
 mod clusters;
 mod grants;
-pub mod iam;
-pub mod names;
+pub(crate) mod iam;
+pub(crate) mod names;
 mod policies;
-pub mod presets;
+pub(crate) mod presets;
 mod principals;
 mod resolve;
 mod suggest;
@@ -95,7 +95,7 @@ pub struct Cluster {
 }
 
 /// What the generated Terraform needs to create a cluster.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CreatedCluster {
     /// `1.33` (templates).
     pub kubernetes_version: String,
@@ -105,6 +105,8 @@ pub struct CreatedCluster {
     pub role_ident: String,
     /// The path of the role's trust policy in the output tree (templates).
     pub role_trust_file: String,
+    /// `AmazonEKSClusterPolicy` in the spec's partition (templates).
+    pub role_policy_arn: String,
     /// Subnets written in the spec; empty when a variable asks for them (templates).
     pub subnet_ids: Vec<String>,
     /// The Terraform variable that asks for subnets, when the spec has none (templates).
@@ -146,8 +148,6 @@ pub enum HclValue {
 pub struct PolicyAssociation {
     /// The Terraform identifier (templates).
     pub ident: String,
-    /// E.g. `AmazonEKSViewPolicy`.
-    pub policy_name: String,
     /// The policy's ARN (templates).
     pub policy_arn: String,
     /// Namespaces of a namespace-scoped association; empty for cluster scope (templates).

@@ -7,27 +7,24 @@
 
 use heck::ToUpperCamelCase;
 
-/// Prefixes Kubernetes and EKS reserve for their own users and groups.
-pub const RESERVED_PREFIXES: &[&str] = &["system:", "eks:", "aws:", "amazon:", "iam:"];
-
 /// The prefix of every Kubernetes group and RBAC object eksgrant owns.
 const OWNED_PREFIX: &str = "eksgrant:";
 
 /// The directory, beside the namespace directories, that holds cluster-scoped
 /// objects; no namespace may take this name.
-pub const CLUSTER_SCOPED_DIR: &str = "cluster-scoped";
+pub(crate) const CLUSTER_SCOPED_DIR: &str = "cluster-scoped";
 
 /// The trust policy shared by the IAM roles of all created clusters.
-pub const EKS_CLUSTER_ROLE_TRUST_FILE: &str = "policies/eks-cluster-role.trust.json";
+pub(crate) const EKS_CLUSTER_ROLE_TRUST_FILE: &str = "policies/eks-cluster-role.trust.json";
 
 /// A spec key: a lowercase DNS-1123 label that starts with a letter, because
 /// keys also become Terraform identifiers and file names.
-pub fn is_key(s: &str) -> bool {
+pub(crate) fn is_key(s: &str) -> bool {
     is_dns_label(s) && s.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
 /// A DNS-1123 label: what Kubernetes requires of namespace names.
-pub fn is_dns_label(s: &str) -> bool {
+pub(crate) fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
         && s.bytes()
@@ -38,7 +35,7 @@ pub fn is_dns_label(s: &str) -> bool {
 
 /// A namespace name with a trailing `*`, which EKS access policy scopes
 /// accept as a prefix match (`dev-*`).
-pub fn is_namespace_pattern(s: &str) -> bool {
+pub(crate) fn is_namespace_pattern(s: &str) -> bool {
     s.strip_suffix('*').is_some_and(|stem| {
         !stem.is_empty()
             && stem.len() < 63
@@ -50,7 +47,7 @@ pub fn is_namespace_pattern(s: &str) -> bool {
 }
 
 /// A DNS-1123 subdomain: what Kubernetes requires of ServiceAccount names.
-pub fn is_dns_subdomain(s: &str) -> bool {
+pub(crate) fn is_dns_subdomain(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
         && s.split('.').all(|label| {
@@ -65,12 +62,12 @@ pub fn is_dns_subdomain(s: &str) -> bool {
 
 /// What Kubernetes accepts as the name of an RBAC object (a path segment);
 /// used for `cluster_role` names such as `edit` or `system:aggregate-to-view`.
-pub fn is_rbac_name(s: &str) -> bool {
+pub(crate) fn is_rbac_name(s: &str) -> bool {
     !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '%']) && s.len() <= 253
 }
 
 /// An EKS cluster name: 1-100 characters, `[0-9A-Za-z][0-9A-Za-z_-]*`.
-pub fn is_eks_cluster_name(s: &str) -> bool {
+pub(crate) fn is_eks_cluster_name(s: &str) -> bool {
     (1..=100).contains(&s.len())
         && s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.bytes()
@@ -78,22 +75,20 @@ pub fn is_eks_cluster_name(s: &str) -> bool {
 }
 
 /// The longest IAM role name.
-pub const MAX_ROLE_NAME: usize = 64;
-/// The longest IAM managed policy name.
-pub const MAX_POLICY_NAME: usize = 128;
+pub(crate) const MAX_ROLE_NAME: usize = 64;
 
 /// An IAM role or policy name of at most `max` characters from `[\w+=,.@-]`.
-pub fn is_iam_name(s: &str, max: usize) -> bool {
+pub(crate) fn is_iam_name(s: &str, max: usize) -> bool {
     (1..=max).contains(&s.len()) && s.chars().all(is_iam_name_char)
 }
 
 /// A character IAM allows in role and policy names.
-pub fn is_iam_name_char(c: char) -> bool {
+pub(crate) fn is_iam_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
 }
 
 /// An IAM path: `/` or `/a/b/`, at most 512 printable ASCII characters.
-pub fn is_iam_path(s: &str) -> bool {
+pub(crate) fn is_iam_path(s: &str) -> bool {
     s.starts_with('/')
         && s.ends_with('/')
         && s.len() <= 512
@@ -102,16 +97,96 @@ pub fn is_iam_path(s: &str) -> bool {
 }
 
 /// An IAM statement ID: letters and digits only.
-pub fn is_sid(s: &str) -> bool {
+pub(crate) fn is_sid(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
-/// The reserved prefix a Kubernetes user or group name starts with, if any.
-pub fn reserved_prefix(name: &str) -> Option<&'static str> {
-    RESERVED_PREFIXES
-        .iter()
-        .copied()
-        .find(|prefix| name.starts_with(prefix))
+/// The IAM role of a workload, unless the spec sets `role_name`.
+pub(crate) fn workload_role_name(name_prefix: &str, workload_key: &str) -> String {
+    format!("{name_prefix}{workload_key}")
+}
+
+/// The IAM role of a cluster eksgrant creates.
+pub(crate) fn cluster_role_name(name_prefix: &str, cluster_key: &str) -> String {
+    format!("{name_prefix}{cluster_key}-cluster")
+}
+
+/// The Terraform identifier of a created cluster's IAM role (and of its
+/// policy attachment).
+pub(crate) fn cluster_role_ident(cluster_key: &str) -> String {
+    format!("{}_cluster", tf_ident(cluster_key))
+}
+
+/// The Terraform variable that asks for a created cluster's subnets.
+pub(crate) fn subnet_variable(cluster_key: &str) -> String {
+    format!("{}_subnet_ids", tf_ident(cluster_key))
+}
+
+/// The trust policy file of a workload's role.
+pub(crate) fn trust_policy_file(workload_key: &str) -> String {
+    format!("policies/{workload_key}.trust.json")
+}
+
+/// The names of a workload's `index`-th permission policy (0-based): the
+/// first is named like the role, the following get `-2`, `-3`... so that a
+/// policy split in two keeps its first half's name.
+pub(crate) struct PolicyNames {
+    /// Terraform identifier of the policy and of its attachment.
+    pub ident: String,
+    /// IAM policy name.
+    pub name: String,
+    /// The document's path in the output tree.
+    pub file: String,
+}
+
+/// See [`PolicyNames`].
+pub(crate) fn permission_policy(workload_key: &str, role_name: &str, index: usize) -> PolicyNames {
+    let ident = tf_ident(workload_key);
+    match index {
+        0 => PolicyNames {
+            ident,
+            name: role_name.to_string(),
+            file: format!("policies/{workload_key}.permissions.json"),
+        },
+        n => PolicyNames {
+            ident: format!("{ident}_{}", n + 1),
+            name: format!("{role_name}-{}", n + 1),
+            file: format!("policies/{workload_key}.permissions-{}.json", n + 1),
+        },
+    }
+}
+
+/// The Terraform identifier of the attachments of a workload's
+/// `managed_policy_arns`.
+pub(crate) fn managed_attachment_ident(workload_key: &str) -> String {
+    format!("{}_managed", tf_ident(workload_key))
+}
+
+/// The Terraform identifier of a workload's Pod Identity association on a
+/// cluster.
+pub(crate) fn association_ident(workload_key: &str, cluster_key: &str) -> String {
+    format!("{}_on_{}", tf_ident(workload_key), tf_ident(cluster_key))
+}
+
+/// The Terraform identifier of a subject's access entry on a cluster.
+pub(crate) fn access_entry_ident(subject_key: &str, cluster_key: &str) -> String {
+    format!("{}_on_{}", tf_ident(subject_key), tf_ident(cluster_key))
+}
+
+/// The Terraform identifier of an access policy association of an entry.
+pub(crate) fn access_policy_association_ident(entry_ident: &str, policy: &str) -> String {
+    format!("{entry_ident}_{}", access_policy_ident(policy))
+}
+
+/// The Terraform identifier of the kubeconfig ConfigMap in `namespace` on
+/// `home` for reaching `target`.
+pub(crate) fn kubeconfig_ident(home_key: &str, namespace: &str, target_key: &str) -> String {
+    format!(
+        "{}_{}_kubeconfig_{}",
+        tf_ident(home_key),
+        tf_ident(namespace),
+        tf_ident(target_key)
+    )
 }
 
 /// The Terraform identifier for a spec key (`external-dns` -> `external_dns`).
@@ -119,7 +194,7 @@ pub fn reserved_prefix(name: &str) -> Option<&'static str> {
 /// Keys are lowercase labels starting with a letter, so the result is always
 /// a valid identifier, and two keys that differ only where one has `-` and the
 /// other `_` cannot exist.
-pub fn tf_ident(key: &str) -> String {
+pub(crate) fn tf_ident(key: &str) -> String {
     key.replace('-', "_")
 }
 
@@ -128,30 +203,30 @@ pub fn tf_ident(key: &str) -> String {
 ///
 /// Subject keys cannot contain `:`, so names built from them cannot collide,
 /// and the `eksgrant:` prefix keeps them clear of the reserved prefixes.
-pub fn owned_name(subject_key: &str) -> String {
+pub(crate) fn owned_name(subject_key: &str) -> String {
     format!("{OWNED_PREFIX}{subject_key}")
 }
 
 /// The name of the binding of a subject to an existing ClusterRole.
-pub fn cluster_role_binding_name(subject_key: &str, cluster_role: &str) -> String {
+pub(crate) fn cluster_role_binding_name(subject_key: &str, cluster_role: &str) -> String {
     format!("{OWNED_PREFIX}{subject_key}:{cluster_role}")
 }
 
 /// The ConfigMap holding the kubeconfig for reaching `target_cluster`.
 ///
 /// It depends only on the target, so the workloads of one namespace share it.
-pub fn kubeconfig_config_map(target_cluster: &str) -> String {
+pub(crate) fn kubeconfig_config_map(target_cluster: &str) -> String {
     format!("eksgrant-kubeconfig-{target_cluster}")
 }
 
 /// A statement ID built from a spec key (`external-dns` -> `ExternalDns`).
-pub fn sid_from_key(key: &str) -> String {
+pub(crate) fn sid_from_key(key: &str) -> String {
     key.to_upper_camel_case()
 }
 
 /// The short Terraform name of an EKS access policy
 /// (`AmazonEKSClusterAdminPolicy` -> `cluster_admin`).
-pub fn access_policy_ident(policy: &str) -> String {
+pub(crate) fn access_policy_ident(policy: &str) -> String {
     let trimmed = policy
         .strip_prefix("AmazonEKS")
         .or_else(|| policy.strip_prefix("Amazon"))
@@ -220,7 +295,6 @@ mod tests {
     fn iam_names_and_paths() {
         assert!(is_iam_name("acme-external-dns@eu+1=2,x.y", MAX_ROLE_NAME));
         assert!(!is_iam_name(&"r".repeat(65), MAX_ROLE_NAME));
-        assert!(is_iam_name(&"p".repeat(128), MAX_POLICY_NAME));
         assert!(!is_iam_name("has space", MAX_ROLE_NAME));
         assert!(!is_iam_name("", MAX_ROLE_NAME));
         assert!(is_iam_path("/"));
@@ -240,11 +314,11 @@ mod tests {
 
     #[test]
     fn owned_names_never_use_a_reserved_prefix() {
+        // EKS refuses groups and usernames starting with these.
+        let reserved = ["system:", "eks:", "aws:", "amazon:", "iam:"];
         let name = owned_name("system");
         assert_eq!(name, "eksgrant:system");
-        assert_eq!(reserved_prefix(&name), None);
-        assert_eq!(reserved_prefix("system:masters"), Some("system:"));
-        assert_eq!(reserved_prefix("eks:admin"), Some("eks:"));
+        assert!(reserved.iter().all(|prefix| !name.starts_with(prefix)));
         assert_eq!(
             cluster_role_binding_name("ci-deployer", "edit"),
             "eksgrant:ci-deployer:edit"

@@ -2,7 +2,7 @@
 //! permission policy built from presets, custom statements and the
 //! `eks:DescribeCluster` that reaching another cluster needs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
 use super::account::Context;
@@ -137,7 +137,9 @@ pub(super) fn permissions(
     workload: &WorkloadInfo,
     reaches: &[String],
 ) -> Vec<PolicyDocument> {
-    let mut statements: Vec<(Statement, Option<Range<usize>>)> = Vec::new();
+    // Every statement, with where its Sid comes from: a user's `sid` (with
+    // its span), a preset, or eksgrant itself.
+    let mut statements: Vec<(Statement, SidSource)> = Vec::new();
     let mut seen_presets: HashMap<&str, Range<usize>> = HashMap::new();
     for preset in &workload.aws.presets {
         if let Some(first) = seen_presets.get(preset.name.get().as_str()) {
@@ -152,63 +154,54 @@ pub(super) fn permissions(
             continue;
         }
         seen_presets.insert(preset.name.get(), preset.name.span());
+        let source = SidSource::Preset(preset.name.get().clone());
         statements.extend(
             preset_statements(r, ctx, preset)
                 .into_iter()
-                .map(|s| (s, None)),
+                .map(|s| (s, source.clone())),
         );
     }
-    for (index, statement) in workload.aws.statements.iter().enumerate() {
-        if let Some(resolved) = custom_statement(r, index, statement) {
-            statements.push((resolved, statement.sid.as_ref().map(|s| s.span())));
-        }
-    }
-    for managed in &workload.aws.managed_policy_arns {
-        if !super::arn::is_policy_arn(managed.get(), ctx.partition) {
-            r.error(
-                "eksgrant::policy_arn",
-                format!("`{}` is not an IAM policy ARN", managed.get()),
-                managed.span(),
-                "not a policy ARN",
-                format!(
-                    "write arn:{p}:iam::aws:policy/NAME for AWS managed policies or arn:{p}:iam::ACCOUNT:policy/NAME for your own",
-                    p = ctx.partition.as_str()
-                ),
-            );
-        }
-    }
-    if !reaches.is_empty() {
+    // eksgrant's own statement comes last; its Sid is reserved from the start.
+    let describe = (!reaches.is_empty()).then(|| {
         let arns = reaches
             .iter()
             .filter_map(|key| clusters.get(key))
             .map(|c| c.arn.clone())
             .collect();
-        statements.push((
-            Statement::allow("DescribeReachedClusters", &["eks:DescribeCluster"], arns),
-            None,
-        ));
-    }
-    let mut sids: HashMap<String, Option<Range<usize>>> = HashMap::new();
-    for (statement, span) in &statements {
-        if let Some(first) = sids.get(&statement.sid) {
-            let span = span
-                .clone()
-                .or(first.clone())
-                .unwrap_or(workload.key.span());
-            r.error(
-                "eksgrant::duplicate_sid",
-                format!("statement ID {} is used twice in workload {}'s policy", statement.sid, workload.key.get()),
-                span,
-                "repeated Sid",
-                "give each statement its own sid (presets and eksgrant's own statements use fixed Sids; see the generated policy)",
-            );
-        } else {
-            sids.insert(statement.sid.clone(), span.clone());
+        Statement::allow("DescribeReachedClusters", &["eks:DescribeCluster"], arns)
+    });
+    let explicit: HashSet<String> = workload
+        .aws
+        .statements
+        .iter()
+        .filter_map(|s| s.sid.as_ref().map(|sid| sid.get().clone()))
+        .chain(statements.iter().map(|(s, _)| s.sid.clone()))
+        .chain(describe.iter().map(|s| s.sid.clone()))
+        .collect();
+    let mut defaults_given = HashSet::new();
+    for (index, statement) in workload.aws.statements.iter().enumerate() {
+        let (sid, source) = match &statement.sid {
+            Some(sid) => (sid.get().clone(), SidSource::User(sid.span())),
+            None => {
+                // `Custom<n>` for the n-th statement, or the next free number
+                // if the user took that one.
+                let sid = (index + 1..)
+                    .map(|n| format!("Custom{n}"))
+                    .find(|sid| !explicit.contains(sid) && !defaults_given.contains(sid))
+                    .expect("an unbounded range has a free number");
+                defaults_given.insert(sid.clone());
+                (sid, SidSource::Eksgrant)
+            }
+        };
+        if let Some(resolved) = custom_statement(r, sid, statement) {
+            statements.push((resolved, source));
         }
     }
+    statements.extend(describe.map(|statement| (statement, SidSource::Eksgrant)));
+    check_unique_sids(r, workload, &statements);
 
     let mut documents: Vec<PolicyDocument> = Vec::new();
-    for (statement, span) in statements {
+    for (statement, source) in statements {
         let alone = PolicyDocument::new(vec![statement.clone()]);
         if alone.iam_size() > MAX_MANAGED_POLICY {
             r.error(
@@ -219,7 +212,10 @@ pub(super) fn permissions(
                     workload.key.get(),
                     alone.iam_size()
                 ),
-                span.unwrap_or(workload.key.span()),
+                match source {
+                    SidSource::User(span) => span,
+                    _ => workload.key.span(),
+                },
                 "statement too large",
                 "split the statement into several, or use wildcards in its actions and resources",
             );
@@ -236,6 +232,64 @@ pub(super) fn permissions(
         }
     }
     documents
+}
+
+/// Where a statement's Sid comes from.
+#[derive(Clone)]
+enum SidSource {
+    /// The user's `sid`, at this span.
+    User(Range<usize>),
+    /// A preset, by name.
+    Preset(String),
+    /// eksgrant: `DescribeReachedClusters`, or a default `Custom<n>`.
+    Eksgrant,
+}
+
+/// A user's Sid that repeats another user's Sid, or one a preset or eksgrant
+/// uses; IAM requires Sids to be unique within a policy.
+fn check_unique_sids(
+    r: &mut Resolver<'_>,
+    workload: &WorkloadInfo,
+    statements: &[(Statement, SidSource)],
+) {
+    let mut first_use: HashMap<&str, &SidSource> = HashMap::new();
+    for (statement, source) in statements {
+        let Some(first) = first_use.get(statement.sid.as_str()).copied() else {
+            first_use.insert(&statement.sid, source);
+            continue;
+        };
+        let message = format!(
+            "statement ID {} is used twice in workload {}'s policy",
+            statement.sid,
+            workload.key.get()
+        );
+        match (first, source) {
+            (SidSource::User(first), SidSource::User(second)) => r.duplicate(
+                "eksgrant::duplicate_sid",
+                message,
+                second.clone(),
+                first.clone(),
+                "use",
+                "give each statement its own sid",
+            ),
+            (other, SidSource::User(span)) | (SidSource::User(span), other) => {
+                let owner = match other {
+                    SidSource::Preset(name) => format!("preset {name}"),
+                    _ => "eksgrant".to_string(),
+                };
+                r.error(
+                    "eksgrant::duplicate_sid",
+                    message,
+                    span.clone(),
+                    format!("also used by {owner}"),
+                    "choose another sid",
+                );
+            }
+            // Presets and eksgrant use distinct Sids (a unit test checks the
+            // presets); two presets are never listed twice.
+            _ => {}
+        }
+    }
 }
 
 fn preset_statements(
@@ -325,33 +379,28 @@ fn preset_statements(
 
 fn custom_statement(
     r: &mut Resolver<'_>,
-    index: usize,
+    sid: String,
     statement: &Spanned<spec::Statement>,
 ) -> Option<Statement> {
     let mut ok = true;
-    let sid = match &statement.sid {
-        Some(sid) => {
-            if !names::is_sid(sid.get()) {
-                r.error(
-                    "eksgrant::sid",
-                    format!("`{}` is not a valid statement ID", sid.get()),
-                    sid.span(),
-                    "IAM Sids are letters and digits only",
-                    format!(
-                        "use e.g. \"{}\"",
-                        names::sid_from_key(
-                            &sid.get()
-                                .to_lowercase()
-                                .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
-                        )
-                    ),
-                );
-                ok = false;
-            }
-            sid.get().clone()
-        }
-        None => format!("Custom{}", index + 1),
-    };
+    if let Some(given) = &statement.sid
+        && !names::is_sid(given.get())
+    {
+        let suggestion = names::sid_from_key(
+            &given
+                .get()
+                .to_lowercase()
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
+        );
+        r.error(
+            "eksgrant::sid",
+            format!("`{}` is not a valid statement ID", given.get()),
+            given.span(),
+            "IAM Sids are letters and digits only",
+            format!("use e.g. \"{suggestion}\""),
+        );
+        ok = false;
+    }
     if statement.actions.get().is_empty() {
         r.error(
             "eksgrant::statement",

@@ -10,18 +10,23 @@ use crate::spec::Spanned;
 
 /// A principal after its own checks.
 pub(super) struct PrincipalInfo {
+    /// The spec key.
     pub key: Spanned<String>,
+    /// The IAM role or user ARN.
     pub arn: String,
 }
 
 impl Resolver<'_> {
-    pub(super) fn principal(
+    /// Checks one `[principals.<key>]` table, except its grants. A principal
+    /// whose key is invalid is still returned, so that its grants are
+    /// checked too.
+    pub(super) fn resolve_principal(
         &mut self,
         ctx: &Context,
         key: Spanned<String>,
-        arn: Spanned<String>,
-    ) -> Option<PrincipalInfo> {
-        let key_ok = self.check_key("principal", &key);
+        arn: &Spanned<String>,
+    ) -> PrincipalInfo {
+        self.check_key("principal", &key);
         match arn::parse_principal_arn(arn.get()) {
             Ok(parsed) => {
                 if parsed.partition != ctx.partition.as_str() {
@@ -46,12 +51,13 @@ impl Resolver<'_> {
                 ),
             ),
         }
-        key_ok.then(|| PrincipalInfo {
+        PrincipalInfo {
             key,
             arn: arn.get().clone(),
-        })
+        }
     }
 
+    /// EKS allows one access entry per ARN and cluster.
     pub(super) fn check_unique_principal_arns(&mut self, principals: &[PrincipalInfo]) {
         let mut seen: HashMap<String, &PrincipalInfo> = HashMap::new();
         for principal in principals {

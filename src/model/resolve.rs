@@ -14,11 +14,9 @@ use std::ops::Range;
 
 use super::cluster_access;
 use super::clusters::ClusterInfo;
-use super::grants;
+use super::grants::{self, Subject};
 use super::names;
-use super::principals::PrincipalInfo;
 use super::suggest::closest;
-use super::workloads::WorkloadInfo;
 use super::{Model, Principal, Workload};
 use crate::error::Problem;
 use crate::source::SourceFile;
@@ -70,9 +68,7 @@ impl Resolver<'_> {
         label: impl Into<String>,
         help: impl Into<String>,
     ) {
-        let problem = Problem::error(self.source, code, message, span, label)
-            .with_help(help)
-            .warning();
+        let problem = Problem::warning(self.source, code, message, span, label).with_help(help);
         self.problems.push(problem);
     }
 
@@ -138,11 +134,20 @@ impl Resolver<'_> {
                 "this eksgrant reads `version = 1`",
             );
         }
-        let ctx = self.context(aws, iam);
-
+        let ctx = self.resolve_account(&aws, iam);
+        if clusters.get().is_empty() {
+            self.error(
+                "eksgrant::no_clusters",
+                "the spec defines no cluster",
+                clusters.span(),
+                "no cluster here",
+                "add at least one [clusters.<key>] table",
+            );
+        }
         let clusters: BTreeMap<String, ClusterInfo> = clusters
+            .into_inner()
             .into_iter()
-            .filter_map(|(key, cluster)| self.cluster(&ctx, key, cluster))
+            .map(|(key, cluster)| self.resolve_cluster(&ctx, key, &cluster))
             .map(|info| (info.key.get().clone(), info))
             .collect();
         self.check_unique_cluster_names(&clusters);
@@ -156,46 +161,36 @@ impl Resolver<'_> {
         }
 
         let mut subject_keys: BTreeMap<String, Range<usize>> = BTreeMap::new();
-        let mut workload_grants = Vec::new();
         let mut workload_infos = Vec::new();
-        for (key, mut workload) in workloads {
+        let mut workload_grants = Vec::new();
+        for (key, workload) in workloads {
             self.check_subject_key(&key, &mut subject_keys);
-            let grants = std::mem::take(&mut workload.grants);
-            if let Some(info) = self.workload(&ctx, &clusters, key, workload) {
-                workload_grants.push((info.key.get().clone(), grants));
-                workload_infos.push(info);
-            }
+            let (info, grants) = self.resolve_workload(&ctx, &clusters, key, workload);
+            workload_infos.push(info);
+            workload_grants.push(grants);
         }
         self.check_unique_service_accounts(&workload_infos);
 
-        let mut principal_grants = Vec::new();
         let mut principal_infos = Vec::new();
+        let mut principal_grants = Vec::new();
         for (key, principal) in principals {
             self.check_subject_key(&key, &mut subject_keys);
-            if let Some(info) = self.principal(&ctx, key, principal.arn) {
-                principal_grants.push((info.key.get().clone(), principal.grants));
-                principal_infos.push(info);
-            }
+            principal_infos.push(self.resolve_principal(&ctx, key, &principal.arn));
+            principal_grants.push(principal.grants);
         }
         self.check_unique_principal_arns(&principal_infos);
 
-        let workloads_by_key: BTreeMap<&str, &WorkloadInfo> = workload_infos
+        let subjects = workload_infos
             .iter()
-            .map(|w| (w.key.get().as_str(), w))
-            .collect();
-        let principals_by_key: BTreeMap<&str, &PrincipalInfo> = principal_infos
-            .iter()
-            .map(|p| (p.key.get().as_str(), p))
-            .collect();
-        let grant_set = grants::resolve_grants(
-            self,
-            &ctx,
-            &clusters,
-            &workloads_by_key,
-            &principals_by_key,
-            workload_grants,
-            principal_grants,
-        );
+            .map(Subject::Workload)
+            .zip(workload_grants)
+            .chain(
+                principal_infos
+                    .iter()
+                    .map(Subject::Principal)
+                    .zip(principal_grants),
+            );
+        let grant_set = grants::resolve_grants(self, &ctx, &clusters, subjects);
         self.check_lock_out(&clusters, &grant_set);
 
         let resolved_workloads: Vec<Workload> = workload_infos
@@ -204,19 +199,20 @@ impl Resolver<'_> {
             .collect();
         self.check_generated_role_arns(&principal_infos, &resolved_workloads);
 
-        let mut resolved_clusters = Vec::new();
-        for info in clusters.values() {
-            resolved_clusters.push(cluster_access::finish_cluster(
-                self,
-                &ctx,
-                info,
-                &clusters,
-                &grant_set,
-                &workload_infos,
-                &resolved_workloads,
-            ));
-        }
-
+        let resolved_clusters = clusters
+            .values()
+            .map(|info| {
+                cluster_access::finish_cluster(
+                    self,
+                    &ctx,
+                    info,
+                    &clusters,
+                    &grant_set,
+                    &workload_infos,
+                    &resolved_workloads,
+                )
+            })
+            .collect();
         let mut workloads = resolved_workloads;
         workloads.sort_by(|a, b| a.key.cmp(&b.key));
         let mut principals: Vec<Principal> = principal_infos

@@ -1,7 +1,7 @@
 //! `[workloads.<key>]`: where a ServiceAccount lives, and the IAM role it gets
 //! when it needs AWS permissions or reaches another cluster.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::account::Context;
 use super::arn;
@@ -9,24 +9,123 @@ use super::clusters::ClusterInfo;
 use super::grants::GrantSet;
 use super::names::{self, MAX_ROLE_NAME};
 use super::policies;
+use super::presets;
 use super::resolve::Resolver;
 use super::{Association, RolePolicy, Workload, WorkloadRole};
 use crate::spec::{self, Identity, Spanned};
 
+/// IAM's default limit on managed policies attached to one role.
+const MAX_ATTACHED_POLICIES: usize = 10;
+
 /// A workload after its own checks.
 pub(super) struct WorkloadInfo {
+    /// The spec key.
     pub key: Spanned<String>,
+    /// The clusters it runs in (keys), in spec order.
     pub clusters: Vec<String>,
+    /// Its namespace.
     pub namespace: String,
+    /// Its ServiceAccount.
     pub service_account: String,
+    /// Whether eksgrant emits the ServiceAccount.
     pub create_service_account: bool,
+    /// The IAM role name (given, or derived from the key).
     pub role_name: Spanned<String>,
+    /// `[workloads.<key>.aws]` as written.
     pub aws: spec::WorkloadAws,
+    /// How many grants the spec gives it (valid or not).
+    pub grants_written: usize,
 }
 
 impl Resolver<'_> {
+    /// Checks one `[workloads.<key>]` table, except its grants, which it
+    /// hands back for [`super::grants`].
+    ///
+    /// A workload whose key is invalid is still returned (the error is
+    /// recorded), so that its grants are checked too.
+    pub(super) fn resolve_workload(
+        &mut self,
+        ctx: &Context,
+        clusters: &BTreeMap<String, ClusterInfo>,
+        key: Spanned<String>,
+        workload: spec::Workload,
+    ) -> (WorkloadInfo, Vec<Spanned<spec::Grant>>) {
+        self.check_key("workload", &key);
+        let cluster_keys = self.workload_clusters(clusters, &key, &workload);
+        if names::is_dns_label(workload.namespace.get()) {
+            self.check_namespace_not_reserved(&workload.namespace);
+        } else {
+            self.error(
+                "eksgrant::namespace",
+                format!(
+                    "`{}` is not a Kubernetes namespace name",
+                    workload.namespace.get()
+                ),
+                workload.namespace.span(),
+                "not a DNS-1123 label",
+                "namespaces are lowercase letters, digits and `-`, at most 63 characters",
+            );
+        }
+        let service_account = match &workload.service_account {
+            Some(sa) => {
+                if !names::is_dns_subdomain(sa.get()) {
+                    self.error(
+                        "eksgrant::service_account",
+                        format!("`{}` is not a ServiceAccount name", sa.get()),
+                        sa.span(),
+                        "not a DNS-1123 subdomain",
+                        "ServiceAccount names are lowercase letters, digits, `-` and `.`",
+                    );
+                }
+                sa.get().clone()
+            }
+            None => key.get().clone(),
+        };
+        if let Some(identity) = &workload.identity
+            && *identity.get() == Identity::Irsa
+        {
+            self.error(
+                "eksgrant::not_supported",
+                "identity = \"irsa\" is not supported yet",
+                identity.span(),
+                "IRSA roles are not generated yet",
+                "use identity = \"pod-identity\" (the default): it needs no OIDC provider and scopes the role to this ServiceAccount",
+            );
+        }
+        let role_name = self.workload_role_name(ctx, &key, workload.role_name.as_ref());
+        let aws = workload.aws.unwrap_or_default();
+        for managed in &aws.managed_policy_arns {
+            if !arn::is_policy_arn(managed.get(), ctx.partition) {
+                self.error(
+                    "eksgrant::policy_arn",
+                    format!("`{}` is not an IAM policy ARN", managed.get()),
+                    managed.span(),
+                    "not a policy ARN",
+                    format!(
+                        "write arn:{p}:iam::aws:policy/NAME for AWS managed policies or arn:{p}:iam::ACCOUNT:policy/NAME for your own",
+                        p = ctx.partition.as_str()
+                    ),
+                );
+            }
+        }
+        let info = WorkloadInfo {
+            key,
+            clusters: cluster_keys,
+            namespace: workload.namespace.get().clone(),
+            service_account,
+            create_service_account: workload
+                .create_service_account
+                .as_ref()
+                .is_none_or(|c| *c.get()),
+            role_name,
+            aws,
+            grants_written: workload.grants.len(),
+        };
+        (info, workload.grants)
+    }
+
     /// Resolves `cluster` / `clusters` of a workload to cluster keys.
-    pub(super) fn workload_clusters(
+    fn workload_clusters(
         &mut self,
         clusters: &BTreeMap<String, ClusterInfo>,
         key: &Spanned<String>,
@@ -72,115 +171,63 @@ impl Resolver<'_> {
         };
         let mut resolved = Vec::new();
         for cluster in refs {
-            if let Some(known) = self.cluster_ref(clusters, cluster) {
-                if resolved.contains(&known) {
-                    self.error(
-                        "eksgrant::workload_clusters",
-                        format!("cluster {known} is listed twice"),
-                        cluster.span(),
-                        "repeated",
-                        "list each cluster once",
-                    );
-                } else {
-                    resolved.push(known);
-                }
+            let Some(known) = self.cluster_ref(clusters, cluster) else {
+                continue;
+            };
+            if resolved.contains(&known) {
+                self.error(
+                    "eksgrant::workload_clusters",
+                    format!("cluster {known} is listed twice"),
+                    cluster.span(),
+                    "repeated",
+                    "list each cluster once",
+                );
+            } else {
+                resolved.push(known);
             }
         }
         resolved
     }
 
-    pub(super) fn workload(
+    /// `role_name`, or the name derived from the key, checked.
+    fn workload_role_name(
         &mut self,
         ctx: &Context,
-        clusters: &BTreeMap<String, ClusterInfo>,
-        key: Spanned<String>,
-        workload: spec::Workload,
-    ) -> Option<WorkloadInfo> {
-        let key_ok = self.check_key("workload", &key);
-        let cluster_keys = self.workload_clusters(clusters, &key, &workload);
-        if !names::is_dns_label(workload.namespace.get()) {
-            self.error(
-                "eksgrant::namespace",
-                format!(
-                    "`{}` is not a Kubernetes namespace name",
-                    workload.namespace.get()
-                ),
-                workload.namespace.span(),
-                "not a DNS-1123 label",
-                "namespaces are lowercase letters, digits and `-`, at most 63 characters",
-            );
-        } else {
-            self.check_namespace_not_reserved(&workload.namespace);
-        }
-        let service_account = match &workload.service_account {
-            Some(sa) => {
-                if !names::is_dns_subdomain(sa.get()) {
-                    self.error(
-                        "eksgrant::service_account",
-                        format!("`{}` is not a ServiceAccount name", sa.get()),
-                        sa.span(),
-                        "not a DNS-1123 subdomain",
-                        "ServiceAccount names are lowercase letters, digits, `-` and `.`",
-                    );
-                }
-                sa.get().clone()
-            }
-            None => key.get().clone(),
-        };
-        if let Some(identity) = &workload.identity
-            && *identity.get() == Identity::Irsa
-        {
-            self.error(
-                    "eksgrant::not_supported",
-                    "identity = \"irsa\" is not supported yet",
-                    identity.span(),
-                    "IRSA roles are not generated yet",
-                    "use identity = \"pod-identity\" (the default): it needs no OIDC provider and scopes the role to this ServiceAccount",
-                );
-        }
-        let role_name = match &workload.role_name {
-            Some(name) => name.clone(),
-            None => Spanned::new(key.span(), format!("{}{}", ctx.iam.name_prefix, key.get())),
-        };
-        if !names::is_iam_name(role_name.get(), MAX_ROLE_NAME) {
-            let (label, help) = if workload.role_name.is_some() {
-                (
+        key: &Spanned<String>,
+        given: Option<&Spanned<String>>,
+    ) -> Spanned<String> {
+        if let Some(name) = given {
+            if !names::is_iam_name(name.get(), MAX_ROLE_NAME) {
+                self.error(
+                    "eksgrant::iam_name",
+                    format!("`{}` is not a valid IAM role name", name.get()),
+                    name.span(),
                     "not a valid IAM role name",
-                    "IAM role names are 1-64 characters: letters, digits and `_+=,.@-`".to_string(),
-                )
-            } else {
-                (
-                    "the role is named after this key",
-                    format!(
-                        "the role name `{}` is longer than 64 characters; set role_name or shorten the key or iam.name_prefix",
-                        role_name.get()
-                    ),
-                )
-            };
+                    "IAM role names are 1-64 characters: letters, digits and `_+=,.@-`",
+                );
+            }
+            return name.clone();
+        }
+        let derived = names::workload_role_name(&ctx.iam.name_prefix, key);
+        if ctx.name_prefix_ok && derived.len() > MAX_ROLE_NAME {
             self.error(
                 "eksgrant::iam_name",
-                format!("`{}` is not a valid IAM role name", role_name.get()),
-                role_name.span(),
-                label,
-                help,
+                format!(
+                    "the role name `{derived}` is longer than IAM's {MAX_ROLE_NAME} characters"
+                ),
+                key.span(),
+                "the role is named after this key",
+                "set role_name, or shorten the key or iam.name_prefix",
             );
         }
-        key_ok.then(|| WorkloadInfo {
-            key,
-            clusters: cluster_keys,
-            namespace: workload.namespace.get().clone(),
-            service_account,
-            create_service_account: workload
-                .create_service_account
-                .as_ref()
-                .is_none_or(|c| *c.get()),
-            role_name,
-            aws: workload.aws.unwrap_or_default(),
-        })
+        Spanned::new(key.span(), derived)
     }
 
+    /// EKS allows one Pod Identity association per (cluster, namespace,
+    /// ServiceAccount); each pair of workloads that share one is reported once.
     pub(super) fn check_unique_service_accounts(&mut self, workloads: &[WorkloadInfo]) {
         let mut seen: HashMap<(&str, &str, &str), &WorkloadInfo> = HashMap::new();
+        let mut reported: HashSet<(&str, &str)> = HashSet::new();
         for workload in workloads {
             for cluster in &workload.clusters {
                 let key = (
@@ -188,31 +235,33 @@ impl Resolver<'_> {
                     workload.namespace.as_str(),
                     workload.service_account.as_str(),
                 );
-                if let Some(first) = seen.get(&key) {
-                    let message = format!(
+                let Some(first) = seen.get(&key).copied() else {
+                    seen.insert(key, workload);
+                    continue;
+                };
+                if !reported.insert((first.key.get(), workload.key.get())) {
+                    continue;
+                }
+                self.duplicate(
+                    "eksgrant::duplicate_service_account",
+                    format!(
                         "workloads {} and {} are the same ServiceAccount {}/{} on cluster {}",
                         first.key.get(),
                         workload.key.get(),
                         workload.namespace,
                         workload.service_account,
                         cluster
-                    );
-                    let first = first.key.span();
-                    self.duplicate(
-                        "eksgrant::duplicate_service_account",
-                        message,
-                        workload.key.span(),
-                        first,
-                        "workload",
-                        "EKS allows one Pod Identity association per ServiceAccount: merge the two workloads, or give one its own service_account",
-                    );
-                } else {
-                    seen.insert(key, workload);
-                }
+                    ),
+                    workload.key.span(),
+                    first.key.span(),
+                    "workload",
+                    "EKS allows one Pod Identity association per ServiceAccount: merge the two workloads, or give one its own service_account",
+                );
             }
         }
     }
 
+    /// The workload with its role (when it needs one) and overview lines.
     pub(super) fn finish_workload(
         &mut self,
         ctx: &Context,
@@ -229,123 +278,186 @@ impl Resolver<'_> {
             .iter()
             .map(|a| a.get().clone())
             .collect();
-        let needs_role = !permissions.is_empty() || !managed.is_empty() || !reaches.is_empty();
-        let ident = names::tf_ident(key);
-        let mut aws_permissions = Vec::new();
-        for preset in &info.aws.presets {
-            if let Some(def) = super::presets::find(preset.name.get()) {
-                aws_permissions.push(format!("preset {}: {}", def.name, def.summary));
-            }
-        }
-        aws_permissions.extend(managed.iter().map(|arn| format!("managed policy {arn}")));
-        if !info.aws.statements.is_empty() {
-            let n = info.aws.statements.len();
-            aws_permissions.push(format!(
-                "{n} custom statement{}",
-                if n == 1 { "" } else { "s" }
-            ));
-        }
-        if !reaches.is_empty() {
-            aws_permissions.push(format!("eks:DescribeCluster on {}", reaches.join(", ")));
-        }
-        let mut notes = Vec::new();
-        if info
-            .aws
-            .presets
-            .iter()
-            .any(|p| p.name.get() == "external-dns")
-        {
-            notes.push("run external-dns with --zone-id-filter set to the preset's hosted zones, the only zones it may read and change".to_string());
-        }
-        if !info.create_service_account {
-            notes.push(format!(
-                "its ServiceAccount {}/{} is not generated (create_service_account = false); whatever installs the workload creates it",
-                info.namespace, info.service_account
-            ));
-        }
-        let role = needs_role.then(|| {
-            let name = info.role_name.get().clone();
-            self.claim("IAM role", name.to_lowercase(), info.role_name.span());
-            self.claim("Terraform resource", format!("aws_iam_role.{ident}"), info.key.span());
-            if !managed.is_empty() {
-                self.claim("Terraform resource", format!("aws_iam_role_policy_attachment.{ident}_managed"), info.key.span());
-            }
-            self.claim("file", format!("policies/{key}.trust.json"), info.key.span());
-            let role_policies: Vec<RolePolicy> = permissions
-                .into_iter()
-                .enumerate()
-                .map(|(index, document)| {
-                    let (ident, name, file) = match index {
-                        0 => (ident.clone(), name.clone(), format!("policies/{key}.permissions.json")),
-                        n => (
-                            format!("{ident}_{}", n + 1),
-                            format!("{name}-{}", n + 1),
-                            format!("policies/{key}.permissions-{}.json", n + 1),
-                        ),
-                    };
-                    for kind in ["aws_iam_policy", "aws_iam_role_policy_attachment"] {
-                        self.claim("Terraform resource", format!("{kind}.{ident}"), info.key.span());
-                    }
-                    self.claim("IAM policy", name.to_lowercase(), info.role_name.span());
-                    self.claim("file", file.clone(), info.key.span());
-                    RolePolicy { ident, name, file, document }
-                })
-                .collect();
-            let trust = policies::pod_identity_trust(ctx, clusters, info);
-            policies::check_trust_size(self, info, &trust);
-            let attached = managed.len() + role_policies.len();
-            if attached > 10 {
-                self.warning(
-                    "eksgrant::policy_count",
-                    format!("workload {key} attaches {attached} managed policies; IAM allows 10 per role by default"),
-                    info.key.span(),
-                    "too many attachments for the default quota",
-                    "raise the \"Managed policies per role\" quota (up to 20) before applying, or attach fewer policies",
-                );
-            }
-            let associations = info
-                .clusters
-                .iter()
-                .filter_map(|c| clusters.get(c))
-                .map(|cluster| {
-                    let assoc_ident = format!("{ident}_on_{}", cluster.ident());
-                    self.claim("Terraform resource", format!("aws_eks_pod_identity_association.{assoc_ident}"), info.key.span());
-                    Association { ident: assoc_ident, cluster: cluster.key.get().clone(), cluster_ref: cluster.tf_ref() }
-                })
-                .collect();
-            WorkloadRole {
-                arn: arn::role_arn(ctx.partition, &ctx.account_id, &ctx.iam.path, &name),
-                name: name.clone(),
-                trust_file: format!("policies/{key}.trust.json"),
-                trust,
-                policies: role_policies,
-                managed_policy_arns: managed,
-                associations,
-            }
-        });
-        let asked_for_aws = !info.aws.presets.is_empty()
+        let role = (!permissions.is_empty() || !managed.is_empty() || !reaches.is_empty())
+            .then(|| self.workload_role(ctx, clusters, info, permissions, managed));
+        let asked_for_anything = !info.aws.presets.is_empty()
             || !info.aws.statements.is_empty()
-            || !info.aws.managed_policy_arns.is_empty();
-        if !asked_for_aws && reaches.is_empty() && grants.grant_count(key) == 0 {
+            || !info.aws.managed_policy_arns.is_empty()
+            || info.grants_written > 0;
+        if !asked_for_anything {
+            let label = if info.create_service_account {
+                "only its ServiceAccount is generated"
+            } else {
+                "nothing is generated for it"
+            };
             self.warning(
                 "eksgrant::idle_workload",
                 format!("workload {key} has no AWS permissions and no grants"),
                 info.key.span(),
-                "only its ServiceAccount is generated",
+                label,
                 "add [workloads.<key>.aws] permissions or grants, or remove the workload",
             );
         }
         Workload {
             key: key.clone(),
-            ident,
+            ident: names::tf_ident(key),
             namespace: info.namespace.clone(),
             service_account: info.service_account.clone(),
             clusters: info.clusters.clone(),
             create_service_account: info.create_service_account,
+            aws_permissions: aws_permission_lines(info, &reaches),
+            notes: deployment_notes(info),
             role,
             reaches,
-            aws_permissions,
-            notes,
         }
     }
+
+    /// The workload's IAM role: trust, own policies, attachments and
+    /// associations, with every name it generates claimed.
+    fn workload_role(
+        &mut self,
+        ctx: &Context,
+        clusters: &BTreeMap<String, ClusterInfo>,
+        info: &WorkloadInfo,
+        permissions: Vec<crate::model::iam::PolicyDocument>,
+        managed: Vec<String>,
+    ) -> WorkloadRole {
+        let key = info.key.get();
+        let ident = names::tf_ident(key);
+        let name = info.role_name.get().clone();
+        self.claim("IAM role", name.to_lowercase(), info.role_name.span());
+        self.claim(
+            "Terraform resource",
+            format!("aws_iam_role.{ident}"),
+            info.key.span(),
+        );
+        if !managed.is_empty() {
+            let attachments = names::managed_attachment_ident(key);
+            self.claim(
+                "Terraform resource",
+                format!("aws_iam_role_policy_attachment.{attachments}"),
+                info.key.span(),
+            );
+        }
+        let trust_file = names::trust_policy_file(key);
+        self.claim("file", trust_file.clone(), info.key.span());
+
+        let policies: Vec<RolePolicy> = permissions
+            .into_iter()
+            .enumerate()
+            .map(|(index, document)| {
+                let names::PolicyNames {
+                    ident,
+                    name: policy_name,
+                    file,
+                } = names::permission_policy(key, &name, index);
+                for kind in ["aws_iam_policy", "aws_iam_role_policy_attachment"] {
+                    self.claim(
+                        "Terraform resource",
+                        format!("{kind}.{ident}"),
+                        info.key.span(),
+                    );
+                }
+                self.claim(
+                    "IAM policy",
+                    policy_name.to_lowercase(),
+                    info.role_name.span(),
+                );
+                self.claim("file", file.clone(), info.key.span());
+                RolePolicy {
+                    ident,
+                    name: policy_name,
+                    file,
+                    document,
+                }
+            })
+            .collect();
+        let attached = managed.len() + policies.len();
+        if attached > MAX_ATTACHED_POLICIES {
+            self.warning(
+                "eksgrant::policy_count",
+                format!(
+                    "workload {key} attaches {attached} managed policies; IAM allows {MAX_ATTACHED_POLICIES} per role by default"
+                ),
+                info.key.span(),
+                "too many attachments for the default quota",
+                "raise the \"Managed policies per role\" quota (up to 20) before applying, or attach fewer policies",
+            );
+        }
+
+        let trust = policies::pod_identity_trust(ctx, clusters, info);
+        policies::check_trust_size(self, info, &trust);
+        let associations = info
+            .clusters
+            .iter()
+            .filter_map(|c| clusters.get(c))
+            .map(|cluster| {
+                let ident = names::association_ident(key, cluster.key.get());
+                self.claim(
+                    "Terraform resource",
+                    format!("aws_eks_pod_identity_association.{ident}"),
+                    info.key.span(),
+                );
+                Association {
+                    ident,
+                    cluster: cluster.key.get().clone(),
+                    cluster_ref: cluster.tf_ref(),
+                }
+            })
+            .collect();
+        WorkloadRole {
+            arn: arn::role_arn(ctx.partition, &ctx.account_id, &ctx.iam.path, &name),
+            name,
+            trust_file,
+            trust,
+            policies,
+            managed_policy_arns: managed,
+            associations,
+        }
+    }
+}
+
+/// One line per source of AWS permissions, for the overview.
+fn aws_permission_lines(info: &WorkloadInfo, reaches: &[String]) -> Vec<String> {
+    let mut lines: Vec<String> = info
+        .aws
+        .presets
+        .iter()
+        .filter_map(|preset| presets::find(preset.name.get()))
+        .map(|def| format!("preset {}: {}", def.name, def.summary))
+        .collect();
+    lines.extend(
+        info.aws
+            .managed_policy_arns
+            .iter()
+            .map(|arn| format!("managed policy {}", arn.get())),
+    );
+    match info.aws.statements.len() {
+        0 => {}
+        1 => lines.push("1 custom statement".to_string()),
+        n => lines.push(format!("{n} custom statements")),
+    }
+    if !reaches.is_empty() {
+        lines.push(format!("eks:DescribeCluster on {}", reaches.join(", ")));
+    }
+    lines
+}
+
+/// What whoever deploys the workload must know.
+fn deployment_notes(info: &WorkloadInfo) -> Vec<String> {
+    let mut notes: Vec<String> = info
+        .aws
+        .presets
+        .iter()
+        .filter_map(|preset| presets::find(preset.name.get()))
+        .filter_map(|def| def.deployment_note)
+        .map(str::to_string)
+        .collect();
+    if !info.create_service_account {
+        notes.push(format!(
+            "its ServiceAccount {}/{} is not generated (create_service_account = false); whatever installs the workload creates it",
+            info.namespace, info.service_account
+        ));
+    }
+    notes
 }

@@ -21,6 +21,7 @@ pub(super) fn register(tera: &mut Tera) {
     });
     tera.register_filter("yaml", yaml);
     tera.register_filter("md", |s: &str, _: Kwargs, _: &State| markdown_cell(s));
+    tera.register_filter("md_code", |s: &str, _: Kwargs, _: &State| markdown_code(s));
     tera.register_filter("comment", |s: &str, _: Kwargs, _: &State| comment(s));
     tera.register_filter("sh", |s: &str, _: Kwargs, _: &State| shell_word(s));
 }
@@ -82,7 +83,7 @@ fn hcl(value: &Value, _: Kwargs, _: &State) -> TeraResult<String> {
 }
 
 /// A quoted HCL string literal whose content is exactly `s`.
-pub fn hcl_string(s: &str) -> String {
+pub(super) fn hcl_string(s: &str) -> String {
     format!("\"{}\"", hcl_escape(s))
 }
 
@@ -133,7 +134,7 @@ fn yaml(value: &Value, _: Kwargs, _: &State) -> TeraResult<String> {
 }
 
 /// A double-quoted YAML scalar whose value is exactly `s`.
-pub fn yaml_string(s: &str) -> String {
+pub(super) fn yaml_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -162,6 +163,15 @@ pub(super) fn markdown_cell(s: &str) -> String {
         .replace('`', "'")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// Text safe inside a Markdown code span in a table cell: no backtick that
+/// would end the span, no `|` that would split the cell, one line. Unlike
+/// [`markdown_cell`], `<` stays: code spans show it as it is.
+pub(super) fn markdown_code(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+        .replace('|', "\\|")
+        .replace('`', "'")
 }
 
 #[cfg(test)]
@@ -230,5 +240,6 @@ mod tests {
     #[test]
     fn markdown_cells_cannot_break_the_table() {
         assert_eq!(markdown_cell("a|b\n`c`<d>"), "a\\|b 'c'&lt;d&gt;");
+        assert_eq!(markdown_code("a|b\n`c`<d>"), "a\\|b 'c'<d>");
     }
 }

@@ -10,7 +10,7 @@
 //! or an assignment that opens a multi-line value ends the run.
 
 /// Aligns the `=` of every run of single-line assignments in `text`.
-pub fn align_assignments(text: &str) -> String {
+pub(super) fn align_assignments(text: &str) -> String {
     let lines: Vec<&str> = text.split('\n').collect();
     let parsed: Vec<Option<(usize, usize)>> = lines.iter().map(|line| assignment(line)).collect();
     let mut out = Vec::with_capacity(lines.len());

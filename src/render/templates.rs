@@ -7,32 +7,32 @@ use super::filters;
 use crate::error::{Error, Result};
 
 /// `terraform/versions.tf`: Terraform and provider versions.
-pub const VERSIONS_TF: &str = "terraform/versions.tf";
+pub(super) const VERSIONS_TF: &str = "terraform/versions.tf";
 /// `terraform/providers.tf`: the AWS provider and a Kubernetes provider per
 /// cluster that holds kubeconfig ConfigMaps.
-pub const PROVIDERS_TF: &str = "terraform/providers.tf";
+pub(super) const PROVIDERS_TF: &str = "terraform/providers.tf";
 /// `terraform/locals.tf`: IAM tags.
-pub const LOCALS_TF: &str = "terraform/locals.tf";
+pub(super) const LOCALS_TF: &str = "terraform/locals.tf";
 /// `terraform/variables.tf`: subnets of created clusters.
-pub const VARIABLES_TF: &str = "terraform/variables.tf";
+pub(super) const VARIABLES_TF: &str = "terraform/variables.tf";
 /// `terraform/outputs.tf`: workload role ARNs.
-pub const OUTPUTS_TF: &str = "terraform/outputs.tf";
+pub(super) const OUTPUTS_TF: &str = "terraform/outputs.tf";
 /// `terraform/cluster-<key>.tf` for an existing cluster.
-pub const CLUSTER_EXISTING_TF: &str = "terraform/cluster-existing.tf";
+pub(super) const CLUSTER_EXISTING_TF: &str = "terraform/cluster-existing.tf";
 /// `terraform/cluster-<key>.tf` for a cluster created here.
-pub const CLUSTER_CREATED_TF: &str = "terraform/cluster-created.tf";
+pub(super) const CLUSTER_CREATED_TF: &str = "terraform/cluster-created.tf";
 /// `terraform/workload-<key>.tf`: a workload's role, policies and associations.
-pub const WORKLOAD_TF: &str = "terraform/workload.tf";
+pub(super) const WORKLOAD_TF: &str = "terraform/workload.tf";
 /// `terraform/access-<key>.tf`: a cluster's access entries.
-pub const ACCESS_TF: &str = "terraform/access.tf";
+pub(super) const ACCESS_TF: &str = "terraform/access.tf";
 /// `terraform/kubeconfigs.tf`: kubeconfig ConfigMaps.
-pub const KUBECONFIGS_TF: &str = "terraform/kubeconfigs.tf";
+pub(super) const KUBECONFIGS_TF: &str = "terraform/kubeconfigs.tf";
 /// `kubernetes/<cluster>/<namespace or cluster-scoped>/<subject>.yaml`.
-pub const SUBJECT_YAML: &str = "kubernetes/subject.yaml";
+pub(super) const SUBJECT_YAML: &str = "kubernetes/subject.yaml";
 /// `kubernetes/<cluster>/Kustomization`.
-pub const KUSTOMIZATION_YAML: &str = "kubernetes/kustomization.yaml";
+pub(super) const KUSTOMIZATION_YAML: &str = "kubernetes/kustomization.yaml";
 /// `ACCESS.md`: the overview.
-pub const ACCESS_MD: &str = "ACCESS.md";
+pub(super) const ACCESS_MD: &str = "ACCESS.md";
 
 /// Every built-in template: name and text.
 const BUILTINS: &[(&str, &str)] = &[
@@ -88,7 +88,7 @@ const BUILTINS: &[(&str, &str)] = &[
 ];
 
 /// The Tera instance with every built-in template and filter.
-pub struct Templates {
+pub(super) struct Templates {
     tera: Tera,
 }
 
@@ -99,7 +99,7 @@ impl Templates {
     ///
     /// When a built-in template does not compile: that can only happen to
     /// someone editing `templates/`, and the unit test below catches it.
-    pub fn builtin() -> Self {
+    pub(super) fn builtin() -> Self {
         let mut tera = Tera::new();
         tera.autoescape_on(Vec::<&str>::new());
         filters::register(&mut tera);
@@ -110,7 +110,7 @@ impl Templates {
     }
 
     /// Renders one template.
-    pub fn render(&self, name: &str, context: &Context) -> Result<String> {
+    pub(super) fn render(&self, name: &str, context: &Context) -> Result<String> {
         self.tera
             .render(name, context)
             .map_err(|error| Error::Template {

@@ -13,7 +13,8 @@ pub struct Cluster {
     /// Default: the key.
     pub name: Option<Spanned<String>>,
     /// How IAM principals are mapped to Kubernetes identities: `API`
-    /// (default, access entries), `API_AND_CONFIG_MAP`, or `CONFIG_MAP`.
+    /// (default) or `API_AND_CONFIG_MAP`; eksgrant maps them with access
+    /// entries on both. `CONFIG_MAP` is not supported yet.
     pub authentication_mode: Option<Spanned<AuthenticationMode>>,
     /// `true`: the generated Terraform creates the cluster. Default `false`:
     /// the cluster exists and is read with a data source.
@@ -30,10 +31,10 @@ pub struct Cluster {
     /// the public endpoint. Required then, because the EKS default is
     /// `0.0.0.0/0`.
     pub public_access_cidrs: Option<Spanned<Vec<Spanned<String>>>>,
-    /// IRSA only: the cluster's OIDC issuer host and path. Not supported yet.
+    /// IRSA only: the cluster's OIDC issuer host and path. Not supported yet:
+    /// refused with an error.
     pub oidc_issuer: Option<Spanned<String>>,
-    /// Self-managed node roles; on `API` and `API_AND_CONFIG_MAP` clusters each
-    /// becomes an `EC2_LINUX` access entry.
+    /// Self-managed node roles. Not supported yet: refused with an error.
     pub node_role_arns: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
@@ -49,4 +50,15 @@ pub enum AuthenticationMode {
     /// The aws-auth ConfigMap only.
     #[serde(rename = "CONFIG_MAP")]
     ConfigMap,
+}
+
+impl AuthenticationMode {
+    /// The mode as EKS and the spec write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthenticationMode::Api => "API",
+            AuthenticationMode::ApiAndConfigMap => "API_AND_CONFIG_MAP",
+            AuthenticationMode::ConfigMap => "CONFIG_MAP",
+        }
+    }
 }

@@ -12,8 +12,6 @@ mod grant;
 mod spanned;
 mod workload;
 
-use std::collections::BTreeMap;
-
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -41,7 +39,7 @@ pub struct Spec {
     pub iam: Iam,
     /// EKS clusters, by key. The key is how the rest of the spec names the
     /// cluster (a lowercase DNS label starting with a letter).
-    pub clusters: IndexMap<Spanned<String>, Cluster>,
+    pub clusters: Spanned<IndexMap<Spanned<String>, Cluster>>,
     /// Kubernetes ServiceAccounts whose pods need AWS permissions, or access
     /// to another cluster, by key.
     #[serde(default)]
@@ -90,9 +88,10 @@ pub struct Iam {
     /// ARN of a managed policy set as the permissions boundary of every
     /// generated role.
     pub permissions_boundary: Option<Spanned<String>>,
-    /// Tags on every generated role and policy.
+    /// Tags on every generated role and policy (at most 50; letters, digits,
+    /// spaces and `_.:/=+-@`).
     #[serde(default)]
-    pub tags: BTreeMap<Spanned<String>, Spanned<String>>,
+    pub tags: IndexMap<Spanned<String>, Spanned<String>>,
 }
 
 /// An IAM role or user that exists outside this spec.

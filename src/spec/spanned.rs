@@ -26,6 +26,11 @@ impl<T> Spanned<T> {
         self.0.get_ref()
     }
 
+    /// The value, without its span.
+    pub fn into_inner(self) -> T {
+        self.0.into_inner()
+    }
+
     /// Builds a value with a span, for tests and for values eksgrant fills in.
     pub fn new(span: Range<usize>, value: T) -> Self {
         Self(toml::Spanned::new(span, value))

@@ -21,7 +21,8 @@ pub struct Workload {
     /// Whether eksgrant emits the ServiceAccount manifest. Default `true`;
     /// set `false` when a Helm chart or another tool creates it.
     pub create_service_account: Option<Spanned<bool>>,
-    /// How pods get AWS credentials: `pod-identity` (default) or `irsa`.
+    /// How pods get AWS credentials: `pod-identity` (the default). `irsa` is
+    /// not supported yet.
     pub identity: Option<Spanned<Identity>>,
     /// The IAM role name. Default: `<iam.name_prefix><key>`.
     pub role_name: Option<Spanned<String>>,

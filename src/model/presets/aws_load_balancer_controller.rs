@@ -1,6 +1,7 @@
 //! AWS Load Balancer Controller (kubernetes-sigs/aws-load-balancer-controller).
 //!
-//! The actions are those of the controller's published IAM policy (v2.13),
+//! The actions are those of the controller's published IAM policy (v2.13,
+//! with `ec2:DescribeRouteTables`),
 //! grouped by purpose. The controller marks everything it creates with the
 //! `elbv2.k8s.aws/cluster` tag; the conditions let it create resources only
 //! with that tag and change or delete only resources that carry it.
@@ -12,9 +13,13 @@
 //!
 //! - the service-linked role it may create is named;
 //! - tagging a load balancer or target group at creation is allowed while the
-//!   resource carries no cluster tag yet, instead of through the
+//!   resource carries no cluster tag yet (`aws:ResourceTag` is absent while a
+//!   resource is being created), instead of through the
 //!   `elasticloadbalancing:CreateAction` condition key, which policy linters
-//!   such as parliament do not know yet;
+//!   such as parliament do not know yet. The published policy forbids tagging
+//!   an existing load balancer this way; this one allows it for load
+//!   balancers no controller has tagged, which the controller could already
+//!   take over through its listener and rule permissions;
 //! - `elasticloadbalancing:ModifyIpPools` (IPAM pools for ALBs) is left out, for
 //!   the same reason; add it as a custom statement if you use that feature.
 
@@ -25,6 +30,9 @@ pub(super) const PRESET: PresetDef = PresetDef {
     name: "aws-load-balancer-controller",
     summary: "create and manage ALBs/NLBs, target groups and their security groups, limited to resources tagged elbv2.k8s.aws/cluster",
     required_args: &[],
+    deployment_note: Some(
+        "set the chart's region and vpcId values unless pods can reach the instance metadata service; the preset does not grant elasticloadbalancing:ModifyIpPools (IPAM pools)",
+    ),
     statements,
 };
 
@@ -75,6 +83,7 @@ fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
                 "ec2:DescribeInternetGateways",
                 "ec2:DescribeIpamPools",
                 "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeRouteTables",
                 "ec2:DescribeSecurityGroups",
                 "ec2:DescribeSubnets",
                 "ec2:DescribeTags",
@@ -132,10 +141,12 @@ fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
                 elb("loadbalancer/app/*/*"),
             ],
         ),
+        // The controller looks protections up by load balancer ARN, so both
+        // resource types are named.
         Statement::allow(
             "LbcShieldProtections",
             &["shield:DeleteProtection", "shield:DescribeProtection"],
-            vec![format!("arn:{p}:shield::{account}:protection/*")],
+            vec![format!("arn:{p}:shield::{account}:protection/*"), elb("loadbalancer/app/*/*")],
         ),
         Statement::allow(
             "LbcSecurityGroupRules",

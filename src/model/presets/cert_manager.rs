@@ -12,6 +12,9 @@ pub(super) const PRESET: PresetDef = PresetDef {
     name: "cert-manager",
     summary: "answer ACME DNS-01 challenges (TXT _acme-challenge records) in the given hosted zones",
     required_args: &[PresetArg::HostedZoneIds],
+    deployment_note: Some(
+        "use a ClusterIssuer for the Route 53 solver (or run cert-manager with --issuer-ambient-credentials): only those use the pod's AWS credentials",
+    ),
     statements,
 };
 

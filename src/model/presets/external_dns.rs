@@ -14,6 +14,9 @@ pub(super) const PRESET: PresetDef = PresetDef {
     name: "external-dns",
     summary: "manage DNS records in the given Route 53 hosted zones",
     required_args: &[PresetArg::HostedZoneIds],
+    deployment_note: Some(
+        "run external-dns with --zone-id-filter set to the preset's hosted zones, the only zones it may read and change",
+    ),
     statements,
 };
 

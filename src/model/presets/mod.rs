@@ -13,7 +13,7 @@ use crate::spec::Partition;
 
 /// Where a preset's statements are built: the account and region of the spec,
 /// and the scoping arguments the user gave.
-pub struct PresetContext<'a> {
+pub(crate) struct PresetContext<'a> {
     /// The spec's partition.
     pub partition: Partition,
     /// The spec's account.
@@ -26,52 +26,46 @@ pub struct PresetContext<'a> {
 
 /// A scoping argument a preset may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PresetArg {
+pub(crate) enum PresetArg {
     /// `hosted_zone_ids`: Route 53 zones the preset may change.
     HostedZoneIds,
 }
 
-impl PresetArg {
-    /// The argument's key in the spec.
-    pub fn key(self) -> &'static str {
-        match self {
-            PresetArg::HostedZoneIds => "hosted_zone_ids",
-        }
-    }
-}
-
 /// A built-in policy.
-pub struct PresetDef {
+pub(crate) struct PresetDef {
     /// The name users write in `presets = [{ name = ... }]`.
     pub name: &'static str,
     /// One line for the generated overview.
     pub summary: &'static str,
     /// Arguments the preset requires; no others are accepted.
     pub required_args: &'static [PresetArg],
+    /// What whoever deploys the controller must configure for the policy
+    /// to suffice, for the overview.
+    pub deployment_note: Option<&'static str>,
     /// Builds the statements.
     pub statements: fn(&PresetContext<'_>) -> Vec<Statement>,
 }
 
 /// Every preset, sorted by name.
-pub const PRESETS: &[PresetDef] = &[
+pub(crate) const PRESETS: &[PresetDef] = &[
     aws_load_balancer_controller::PRESET,
     cert_manager::PRESET,
     external_dns::PRESET,
 ];
 
 /// Looks a preset up by name.
-pub fn find(name: &str) -> Option<&'static PresetDef> {
+pub(crate) fn find(name: &str) -> Option<&'static PresetDef> {
     PRESETS.iter().find(|preset| preset.name == name)
 }
 
 /// The names of all presets, for help lines.
-pub fn names() -> Vec<&'static str> {
+pub(crate) fn names() -> Vec<&'static str> {
     PRESETS.iter().map(|preset| preset.name).collect()
 }
 
 /// Whether `id` looks like a Route 53 hosted zone ID (`Z` then up to 32
 /// upper-case letters and digits).
-pub fn is_hosted_zone_id(id: &str) -> bool {
+pub(crate) fn is_hosted_zone_id(id: &str) -> bool {
     id.starts_with('Z')
         && (2..=32).contains(&id.len())
         && id

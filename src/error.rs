@@ -78,6 +78,48 @@ pub enum Error {
         /// The parser's message.
         message: String,
     },
+
+    /// Regenerating would overwrite or delete files that are not
+    /// eksgrant's to change; nothing was written.
+    #[error("refusing to change {} {} in {}:{}", files.len(), if files.len() == 1 { "file" } else { "files" }, out.display(), list(files))]
+    #[diagnostic(
+        code(eksgrant::conflict),
+        help(
+            "nothing was written. Move your changes into the spec (or into a file of your own, such as backend.tf), or run again with --force to overwrite them"
+        )
+    )]
+    Conflicts {
+        /// The output directory.
+        out: PathBuf,
+        /// Each file, with why it is refused.
+        files: Vec<String>,
+    },
+
+    /// The manifest in the output directory cannot be read.
+    #[error("the manifest {} is damaged: {message}", path.display())]
+    #[diagnostic(
+        code(eksgrant::manifest),
+        help(
+            "restore it from version control; without it, eksgrant treats every existing file as yours and refuses to overwrite it (use --force once to take the files back)"
+        )
+    )]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+
+    /// `init` would overwrite an existing spec.
+    #[error("{} exists already", path.display())]
+    #[diagnostic(
+        code(eksgrant::exists),
+        help("init only writes new specs: choose another path, or edit the existing one")
+    )]
+    SpecExists {
+        /// The spec that exists.
+        path: PathBuf,
+    },
 }
 
 /// "3 problems", or "1 problem (and 2 warnings)": warnings ride along with
@@ -100,6 +142,11 @@ fn count_problems(problems: &[Problem]) -> String {
             plural(warnings, "warning")
         ),
     }
+}
+
+/// The lines of a [`Error::Conflicts`] message.
+fn list(files: &[String]) -> String {
+    files.iter().map(|f| format!("\n  {f}")).collect()
 }
 
 /// One thing wrong (or worth a warning) in a spec, pointing at its text.

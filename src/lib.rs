@@ -6,9 +6,9 @@
 //! its own errors, and none reaches back:
 //!
 //! ```text
-//! eksgrant.toml --parse--> Spec --resolve--> Model --render--> Plan --write--> out/
-//!  (SourceFile)    (as written,     (validated,       (path -> file,
-//!                   spans kept)      defaults applied, all in memory,
+//! eksgrant.toml --parse--> Spec --resolve--> Model --render--> Plan --sync--> out/
+//!  (SourceFile)    (as written,     (validated,       (path -> file,   write | --check | --dry-run,
+//!                   spans kept)      defaults applied, all in memory,  against the manifest
 //!                                    names derived)    verified)
 //! ```
 //!
@@ -17,17 +17,20 @@
 //!   name derived, in [`model::names`];
 //! - [`render`]: the table of which model item becomes which file through
 //!   which template, plus the escaping filters;
-//! - [`plan`]: the rendered tree, which tests snapshot and the CLI writes.
+//! - [`plan`]: the rendered tree, which tests snapshot;
+//! - [`sync`]: what writing the plan would change in the output directory,
+//!   and the writing itself, recorded in a [`manifest`].
 //!
 //! The library has no stable API; it exists for the binary and the tests.
 
 pub mod error;
+pub mod manifest;
 pub mod model;
 pub mod plan;
 pub mod render;
 pub mod source;
 pub mod spec;
-pub mod write;
+pub mod sync;
 
 use std::path::Path;
 
@@ -51,6 +54,10 @@ pub struct Loaded {
 pub fn load(path: &Path) -> Result<Loaded> {
     load_source(SourceFile::read(path)?)
 }
+
+/// The commented starter spec `eksgrant init` writes: the platform/workload
+/// pattern with placeholders to replace. It validates as it is.
+pub const STARTER_SPEC: &str = include_str!("../templates/eksgrant.toml");
 
 /// Parses and validates a spec that is already in memory.
 pub fn load_source(source: SourceFile) -> Result<Loaded> {

@@ -4,19 +4,31 @@
 
 mod cli;
 
+use std::fs;
+use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, GenerateArgs};
 use eksgrant::render::{RenderOptions, render};
+use eksgrant::sync::Changes;
 use eksgrant::{Error, Loaded};
+
+/// How a successful run ended.
+enum Outcome {
+    /// Done (exit 0).
+    Done,
+    /// `--check` found the output out of date (exit 1).
+    Drift,
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Drift) => ExitCode::from(1),
         Err(error) => {
             eprintln!("{:?}", miette::Report::new(error));
             ExitCode::from(2)
@@ -24,37 +36,97 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<(), Error> {
+fn run(command: Command) -> Result<Outcome, Error> {
     match command {
-        Command::Generate { spec, out } => generate(&spec, out.as_deref()),
-        Command::Validate { spec } => validate(&spec),
+        Command::Generate(args) => generate(&args),
+        Command::Validate { spec } => validate(&spec).map(|()| Outcome::Done),
+        Command::Init { path } => init(&path).map(|()| Outcome::Done),
         Command::Schema => {
             println!("{}", eksgrant::spec::json_schema());
-            Ok(())
+            Ok(Outcome::Done)
         }
     }
 }
 
-fn generate(spec: &Path, out: Option<&Path>) -> Result<(), Error> {
+fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
+    let spec = args.spec.as_path();
     let loaded = load(spec)?;
-    let out = out.map_or_else(|| spec_dir(spec), Path::to_path_buf);
-    let spec_shown = relative_to(&out, spec);
-    let mut regenerate = format!("eksgrant generate {}", spec_shown.display());
+    let out = args.out.clone().unwrap_or_else(|| spec_dir(spec));
+    let spec_shown = relative_to(&out, spec).display().to_string();
+    let mut regenerate = format!("eksgrant generate {spec_shown}");
     if spec_dir(spec) != out {
         regenerate.push_str(" --out .");
     }
     let options = RenderOptions {
-        spec: spec_shown.display().to_string(),
+        spec: spec_shown.clone(),
         regenerate,
     };
     let plan = render(&loaded.model, &options)?;
-    let summary = eksgrant::write::write(&plan, &out)?;
+    let changes = Changes::compute(&plan, &out, &spec_shown)?;
+    let shown = out.display();
+
+    if args.check {
+        if changes.is_up_to_date() {
+            eprintln!("eksgrant: {shown} is up to date with {}", spec.display());
+            return Ok(Outcome::Done);
+        }
+        print_stdout(&changes.diff());
+        eprintln!(
+            "eksgrant: {shown} is out of date with {}; run `eksgrant generate {}{}` and commit the result",
+            spec.display(),
+            spec.display(),
+            args.out
+                .as_ref()
+                .map(|o| format!(" --out {}", o.display()))
+                .unwrap_or_default()
+        );
+        return Ok(Outcome::Drift);
+    }
+    if args.dry_run {
+        print_stdout(&changes.listing());
+        return Ok(Outcome::Done);
+    }
+    let summary = changes.apply(args.force)?;
     eprintln!(
-        "eksgrant: {} files in {}: {} written, {} unchanged",
-        plan.len(),
-        out.display(),
-        summary.written,
-        summary.unchanged
+        "eksgrant: {shown}: {} created, {} updated, {} deleted, {} unchanged",
+        summary.created, summary.updated, summary.deleted, summary.unchanged
+    );
+    Ok(Outcome::Done)
+}
+
+/// Prints a report; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) {
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
+fn init(path: &Path) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(io)?;
+    }
+    let mut file = match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::SpecExists {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(error) => return Err(io(error)),
+    };
+    file.write_all(eksgrant::STARTER_SPEC.as_bytes())
+        .map_err(io)?;
+    eprintln!(
+        "eksgrant: wrote {}; replace the values marked REPLACE, then run `eksgrant generate {}`",
+        path.display(),
+        path.display()
     );
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! The rendered tree: every output file, in memory, before anything is
 //! written.
 //!
-//! The same `Plan` is what the CLI writes, what `--dry-run` lists and what the
-//! snapshot tests record, so reviewers read exactly what users get.
+//! The same `Plan` is what the CLI writes (through [`crate::sync`]) and what
+//! the snapshot tests record, so reviewers read exactly what users get.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -98,7 +98,7 @@ impl Plan {
     }
 
     /// The whole tree as one text: the list of paths, then each file under a
-    /// banner line. This is what `--dry-run` prints and what tests snapshot.
+    /// banner line. This is what the tests snapshot.
     pub fn listing(&self) -> String {
         let mut out = String::new();
         for path in self.files.keys() {

@@ -3,5 +3,6 @@
 mod cli;
 mod diagnostics;
 mod generate;
+mod regenerate;
 mod scenario;
 mod support;

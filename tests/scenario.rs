@@ -21,7 +21,11 @@ fn file<'a>(plan: &'a eksgrant::Plan, path: &str) -> &'a str {
 /// The file with every run of spaces squeezed to one, so assertions do not
 /// depend on `terraform fmt` alignment.
 fn squeezed(plan: &eksgrant::Plan, path: &str) -> String {
-    file(plan, path).split(' ').filter(|word| !word.is_empty()).collect::<Vec<_>>().join(" ")
+    file(plan, path)
+        .split(' ')
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn json(plan: &eksgrant::Plan, path: &str) -> Value {

@@ -1,0 +1,409 @@
+//! Regenerating into a directory people also edit: the binary on temporary
+//! directories, as a user runs it after each spec change.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, SystemTime};
+
+use assert_cmd::Command;
+
+const BASE: &str = r#"version = 1
+
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.platform]
+
+[principals.admins]
+arn = "arn:aws:iam::111122223333:role/admins"
+
+[[principals.admins.grants]]
+cluster = "platform"
+access_policy = "AmazonEKSClusterAdminPolicy"
+"#;
+
+const REPORTS: &str = r#"
+[workloads.reports]
+cluster = "platform"
+namespace = "analytics"
+
+[[workloads.reports.aws.statements]]
+actions = ["s3:GetObject"]
+resources = ["arn:aws:s3:::acme-reports/*"]
+"#;
+
+/// A repository with a spec in it, as `eksgrant init` leaves one.
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new(spec: &str) -> Repo {
+        let repo = Repo {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        repo.write_spec(spec);
+        repo
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    fn write_spec(&self, spec: &str) {
+        fs::write(self.path("eksgrant.toml"), spec).unwrap();
+    }
+
+    fn eksgrant(&self, args: &[&str]) -> Output {
+        Command::cargo_bin("eksgrant")
+            .unwrap()
+            .env("NO_COLOR", "1")
+            .current_dir(self.dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Every file below the repository (the spec included), with its content
+    /// and mtime.
+    fn tree(&self) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
+        let mut files = BTreeMap::new();
+        let mut dirs = vec![self.dir.path().to_path_buf()];
+        while let Some(dir) = dirs.pop() {
+            for entry in fs::read_dir(&dir).unwrap() {
+                let entry = entry.unwrap();
+                let path = entry.path();
+                if entry.file_type().unwrap().is_dir() {
+                    dirs.push(path);
+                } else {
+                    let relative = path.strip_prefix(self.dir.path()).unwrap().to_path_buf();
+                    files.insert(
+                        relative,
+                        (
+                            fs::read(&path).unwrap(),
+                            entry.metadata().unwrap().modified().unwrap(),
+                        ),
+                    );
+                }
+            }
+        }
+        files
+    }
+
+    /// Sets every file's mtime back a day, so a rewrite cannot go unnoticed
+    /// within the file system's timestamp resolution.
+    fn age_files(&self) {
+        let old = SystemTime::now() - Duration::from_secs(86_400);
+        for path in self.tree().keys() {
+            fs::File::options()
+                .write(true)
+                .open(self.dir.path().join(path))
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+    }
+}
+
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const REPORTS_FILES: [&str; 4] = [
+    "terraform/workload-reports.tf",
+    "policies/reports.trust.json",
+    "policies/reports.permissions.json",
+    "kubernetes/platform/analytics/reports.yaml",
+];
+
+#[test]
+fn adding_a_workload_adds_its_files() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    assert!(REPORTS_FILES.iter().all(|f| !repo.path(f).exists()));
+
+    repo.write_spec(&format!("{BASE}{REPORTS}"));
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 0);
+    for file in REPORTS_FILES {
+        assert!(repo.path(file).is_file(), "{file} should exist");
+    }
+    assert!(stderr(&output).contains("6 created"), "{}", stderr(&output));
+}
+
+#[test]
+fn removing_a_workload_removes_its_files_and_empty_directories_but_not_the_users() {
+    let repo = Repo::new(&format!("{BASE}{REPORTS}"));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    fs::write(
+        repo.path("terraform/backend.tf"),
+        "terraform {\n  backend \"s3\" {}\n}\n",
+    )
+    .unwrap();
+    fs::create_dir_all(repo.path("terraform/.terraform/providers")).unwrap();
+    fs::write(repo.path("terraform/.terraform/providers/lock"), "x").unwrap();
+    fs::write(repo.path("README.md"), "# our platform repo\n").unwrap();
+
+    repo.write_spec(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    for file in REPORTS_FILES {
+        assert!(!repo.path(file).exists(), "{file} should be gone");
+    }
+    assert!(
+        !repo.path("kubernetes/platform/analytics").exists(),
+        "its emptied directory should be gone"
+    );
+    assert!(
+        !repo.path("kubernetes/platform").exists(),
+        "no Kubernetes objects remain on platform"
+    );
+    assert!(repo.path("terraform/backend.tf").is_file());
+    assert!(repo.path("terraform/.terraform/providers/lock").is_file());
+    assert_eq!(
+        fs::read_to_string(repo.path("README.md")).unwrap(),
+        "# our platform repo\n"
+    );
+    assert!(repo.path("terraform/access-platform.tf").is_file());
+}
+
+#[test]
+fn a_generated_file_edited_by_hand_stops_the_run_and_changes_nothing_until_forced() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let edited =
+        fs::read_to_string(repo.path("terraform/providers.tf")).unwrap() + "# a local change\n";
+    fs::write(repo.path("terraform/providers.tf"), &edited).unwrap();
+    repo.write_spec(&format!("{BASE}{REPORTS}"));
+    let before = repo.tree();
+
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("terraform/providers.tf: edited by hand since eksgrant wrote it"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("--force"), "{}", stderr(&output));
+    assert_eq!(
+        repo.tree(),
+        before,
+        "a refused run must not write, delete or touch anything"
+    );
+
+    assert_exit(&repo.eksgrant(&["generate", "--force"]), 0);
+    assert!(
+        !fs::read_to_string(repo.path("terraform/providers.tf"))
+            .unwrap()
+            .contains("a local change")
+    );
+    assert!(repo.path("terraform/workload-reports.tf").is_file());
+}
+
+#[test]
+fn a_file_of_the_users_where_the_spec_now_generates_one_stops_the_run() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    fs::write(
+        repo.path("terraform/workload-reports.tf"),
+        "# hand-written\n",
+    )
+    .unwrap();
+    repo.write_spec(&format!("{BASE}{REPORTS}"));
+
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("terraform/workload-reports.tf: not written by eksgrant"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        fs::read_to_string(repo.path("terraform/workload-reports.tf")).unwrap(),
+        "# hand-written\n"
+    );
+}
+
+#[test]
+fn check_is_0_when_current_and_1_with_a_diff_after_a_spec_change() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let current = repo.eksgrant(&["generate", "--check"]);
+    assert_exit(&current, 0);
+    assert!(current.stdout.is_empty());
+
+    repo.write_spec(&format!("{BASE}{REPORTS}"));
+    let before = repo.tree();
+    let drift = repo.eksgrant(&["generate", "--check"]);
+    assert_exit(&drift, 1);
+    let report = String::from_utf8_lossy(&drift.stdout);
+    assert!(
+        report.contains("create terraform/workload-reports.tf\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("--- /dev/null\n+++ b/terraform/workload-reports.tf"),
+        "{report}"
+    );
+    assert!(
+        report.contains("--- a/ACCESS.md\n+++ b/ACCESS.md"),
+        "{report}"
+    );
+    assert!(report.contains("+| `reports` |"), "{report}");
+    assert_eq!(repo.tree(), before, "--check writes nothing");
+
+    repo.write_spec(BASE);
+    fs::remove_file(repo.path("terraform/access-platform.tf")).unwrap();
+    let deleted = repo.eksgrant(&["generate", "--check"]);
+    assert_exit(&deleted, 1);
+    assert!(
+        String::from_utf8_lossy(&deleted.stdout).contains("create terraform/access-platform.tf")
+    );
+}
+
+#[test]
+fn a_regeneration_with_nothing_to_do_rewrites_no_file() {
+    let repo = Repo::new(&format!("{BASE}{REPORTS}"));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.age_files();
+    let before = repo.tree();
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 0);
+    assert!(
+        stderr(&output).contains("0 created, 0 updated, 0 deleted"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        repo.tree(),
+        before,
+        "contents and mtimes, the manifest's included, stay"
+    );
+}
+
+#[test]
+fn a_run_that_fails_half_way_is_repaired_by_the_next_without_force() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+
+    // The new spec adds a cluster; a file where its directory must go makes
+    // the run fail after it has already rewritten ACCESS.md (paths are
+    // written in order) and before it reaches policies/ and terraform/.
+    let with_zeta = format!(
+        "{BASE}{REPORTS}\n[clusters.zeta]\n\n[workloads.agent]\ncluster = \"zeta\"\nnamespace = \"ops\"\naws.managed_policy_arns = [\"arn:aws:iam::aws:policy/ReadOnlyAccess\"]\n"
+    );
+    repo.write_spec(&with_zeta);
+    fs::create_dir_all(repo.path("kubernetes")).unwrap();
+    fs::write(repo.path("kubernetes/zeta"), "in the way\n").unwrap();
+    // And a temporary file as a killed write leaves one.
+    fs::write(repo.path("terraform/.providers.tf.eksgrant-tmp"), "half").unwrap();
+    let failed = repo.eksgrant(&["generate"]);
+    assert_exit(&failed, 2);
+    assert!(
+        stderr(&failed).contains("kubernetes/zeta"),
+        "{}",
+        stderr(&failed)
+    );
+    assert!(
+        fs::read_to_string(repo.path("ACCESS.md"))
+            .unwrap()
+            .contains("`agent`"),
+        "the run got half-way"
+    );
+    assert!(
+        !repo.path("terraform/workload-agent.tf").exists(),
+        "the run stopped half-way"
+    );
+    assert!(repo.path(".eksgrant-manifest.pending.toml").is_file());
+
+    // The user clears the way and, meanwhile, drops a workload again: files
+    // the failed run wrote are still recognised as eksgrant's (they are in
+    // the pending manifest), so no --force is needed to update or delete them.
+    fs::remove_file(repo.path("kubernetes/zeta")).unwrap();
+    let without_reports = with_zeta.replace(REPORTS, "");
+    repo.write_spec(&without_reports);
+    let repaired = repo.eksgrant(&["generate"]);
+    assert_exit(&repaired, 0);
+    assert!(!repo.path(".eksgrant-manifest.pending.toml").exists());
+    assert!(!repo.path("terraform/.providers.tf.eksgrant-tmp").exists());
+    assert!(
+        !repo
+            .path("kubernetes/platform/analytics/reports.yaml")
+            .exists()
+    );
+
+    // The repaired tree is exactly a fresh generation of the last spec.
+    let fresh = Repo::new(&without_reports);
+    assert_exit(&fresh.eksgrant(&["generate"]), 0);
+    let contents = |repo: &Repo| {
+        repo.tree()
+            .into_iter()
+            .map(|(path, (bytes, _))| (path, bytes))
+            .collect::<BTreeMap<_, _>>()
+    };
+    assert_eq!(contents(&repo), contents(&fresh));
+    assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
+}
+
+#[test]
+fn dry_run_lists_the_plan_and_writes_nothing() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.write_spec(&format!("{BASE}{REPORTS}"));
+    let before = repo.tree();
+    let output = repo.eksgrant(&["generate", "--dry-run"]);
+    assert_exit(&output, 0);
+    let listing = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        listing.contains("create terraform/workload-reports.tf\n"),
+        "{listing}"
+    );
+    assert!(listing.contains("update ACCESS.md\n"), "{listing}");
+    assert_eq!(repo.tree(), before);
+}
+
+#[test]
+fn init_writes_a_starter_that_generates_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::cargo_bin("eksgrant")
+            .unwrap()
+            .env("NO_COLOR", "1")
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert_exit(&run(&["init"]), 0);
+    let starter = fs::read_to_string(dir.path().join("eksgrant.toml")).unwrap();
+    assert!(starter.contains("REPLACE"));
+    assert_exit(&run(&["generate"]), 0);
+    assert!(dir.path().join("terraform/cluster-workload.tf").is_file());
+
+    fs::write(dir.path().join("eksgrant.toml"), "# mine\n").unwrap();
+    let again = run(&["init"]);
+    assert_exit(&again, 2);
+    assert!(
+        stderr(&again).contains("eksgrant.toml exists already"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("eksgrant.toml")).unwrap(),
+        "# mine\n"
+    );
+    assert_exit(&run(&["init", "other/place.toml"]), 0);
+    assert!(Path::new(&dir.path().join("other/place.toml")).is_file());
+}

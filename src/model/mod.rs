@@ -37,8 +37,6 @@ pub struct Model {
     pub account_id: String,
     /// The AWS region (templates).
     pub region: String,
-    /// The AWS partition, as in ARNs (templates).
-    pub partition: &'static str,
     /// Settings for generated IAM roles and policies (templates).
     pub iam: IamSettings,
     /// Clusters, sorted by key (templates).
@@ -295,11 +293,11 @@ pub struct Workload {
     pub create_service_account: bool,
     /// Its IAM role, when it has AWS permissions or reaches another cluster (templates).
     pub role: Option<WorkloadRole>,
-    /// Other clusters it reaches (keys) (templates).
+    /// Other clusters it reaches (keys).
     pub reaches: Vec<String>,
     /// One line per AWS permission source, for the overview (templates).
     pub aws_permissions: Vec<String>,
-    /// Notes for whoever deploys the workload (templates).
+    /// Notes for whoever deploys the workload, for the overview.
     pub notes: Vec<String>,
 }
 

@@ -227,7 +227,6 @@ impl Resolver<'_> {
         Model {
             account_id: ctx.account_id,
             region: ctx.region,
-            partition: ctx.partition.as_str(),
             iam: ctx.iam,
             clusters: resolved_clusters,
             workloads,

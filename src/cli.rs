@@ -38,6 +38,10 @@ pub(crate) enum Command {
         #[arg(default_value = "eksgrant.toml")]
         path: PathBuf,
     },
+    /// Turn an existing cluster configuration into spec stanzas, printed
+    /// to stdout, to start a migration.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Print the spec's JSON Schema (draft-07), for editors and CI.
     ///
     /// Point an editor at it with `#:schema ./eksgrant.schema.json` on the
@@ -65,4 +69,24 @@ pub(crate) struct GenerateArgs {
     /// yours where the spec now generates one.
     #[arg(long)]
     pub(crate) force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImportCommand {
+    /// Print the spec stanzas equivalent to an aws-auth ConfigMap: node
+    /// roles, and each mapped role or user as a principal with grants.
+    ///
+    /// Mappings with no exact access-entry equivalent (system:masters, other
+    /// reserved groups, custom usernames, mapAccounts, Fargate pod execution
+    /// roles, role ARNs whose path aws-auth drops) are converted as closely
+    /// as possible and marked with a NOTE comment. Read them before merging
+    /// the stanzas into your spec.
+    AwsAuth {
+        /// The ConfigMap as YAML, or `-` for standard input, e.g.
+        /// `kubectl get configmap aws-auth -n kube-system -o yaml`.
+        file: PathBuf,
+        /// The spec key of the cluster it belongs to.
+        #[arg(long, value_name = "KEY", value_parser = eksgrant::import::cluster_key)]
+        cluster: String,
+    },
 }

@@ -51,7 +51,7 @@ pub enum Error {
     },
 
     /// A built-in template failed to render. This is a bug in eksgrant.
-    #[error("template {name} failed to render")]
+    #[error("template {name} failed to render:\n{report}")]
     #[diagnostic(
         code(eksgrant::template),
         help("this is a bug in eksgrant; please report it with the spec that triggers it")
@@ -105,6 +105,21 @@ pub enum Error {
     )]
     Manifest {
         /// The manifest file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+
+    /// `import aws-auth` could not read the ConfigMap it was given.
+    #[error("cannot import {}: {message}", path.display())]
+    #[diagnostic(
+        code(eksgrant::import),
+        help(
+            "pass the ConfigMap as YAML, e.g. from `kubectl get configmap aws-auth -n kube-system -o yaml`"
+        )
+    )]
+    Import {
+        /// The file given on the command line.
         path: PathBuf,
         /// What is wrong with it.
         message: String,

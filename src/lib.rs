@@ -24,6 +24,7 @@
 //! The library has no stable API; it exists for the binary and the tests.
 
 pub mod error;
+pub mod import;
 pub mod manifest;
 pub mod model;
 pub mod plan;
@@ -31,6 +32,7 @@ pub mod render;
 pub mod source;
 pub mod spec;
 pub mod sync;
+pub mod transitions;
 
 use std::path::Path;
 

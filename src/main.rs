@@ -11,7 +11,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, GenerateArgs};
+use cli::{Cli, Command, GenerateArgs, ImportCommand};
+use eksgrant::manifest::{ClusterRecord, Manifest};
 use eksgrant::render::{RenderOptions, render};
 use eksgrant::sync::Changes;
 use eksgrant::{Error, Loaded};
@@ -41,6 +42,10 @@ fn run(command: Command) -> Result<Outcome, Error> {
         Command::Generate(args) => generate(&args),
         Command::Validate { spec } => validate(&spec).map(|()| Outcome::Done),
         Command::Init { path } => init(&path).map(|()| Outcome::Done),
+        Command::Import(ImportCommand::AwsAuth { file, cluster }) => {
+            print_stdout(&eksgrant::import::aws_auth(&file, &cluster)?);
+            Ok(Outcome::Done)
+        }
         Command::Schema => {
             println!("{}", eksgrant::spec::json_schema());
             Ok(Outcome::Done)
@@ -61,8 +66,16 @@ fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
         spec: spec_shown.clone(),
         regenerate,
     };
+    let previous = Manifest::read(&out)?;
+    eksgrant::transitions::check(&loaded, previous.as_ref())?;
     let plan = render(&loaded.model, &options)?;
-    let changes = Changes::compute(&plan, &out, &spec_shown)?;
+    let changes = Changes::compute(
+        &plan,
+        &out,
+        &spec_shown,
+        ClusterRecord::of(&loaded.model),
+        previous.as_ref(),
+    )?;
     let shown = out.display();
 
     if args.check {

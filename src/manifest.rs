@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::spec::AuthenticationMode;
 
 /// The manifest's file name in the output directory.
 pub const MANIFEST_FILE: &str = ".eksgrant-manifest.toml";
@@ -38,15 +39,51 @@ pub struct Manifest {
     /// Every generated file, by path relative to the output directory, with
     /// `sha256:<hex>` of its content.
     pub files: BTreeMap<String, String>,
+    /// What the generation knew of each cluster, by key: what a later
+    /// generation may not undo (authentication modes only move forward).
+    #[serde(default)]
+    pub clusters: BTreeMap<String, ClusterRecord>,
+}
+
+/// A cluster as a generation saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterRecord {
+    /// The EKS cluster name.
+    pub name: String,
+    /// How IAM principals were mapped.
+    pub authentication_mode: AuthenticationMode,
+}
+
+impl ClusterRecord {
+    /// The records of a model's clusters, by key.
+    pub fn of(model: &crate::Model) -> BTreeMap<String, ClusterRecord> {
+        model
+            .clusters
+            .iter()
+            .map(|c| {
+                let record = ClusterRecord {
+                    name: c.name.clone(),
+                    authentication_mode: c.authentication_mode,
+                };
+                (c.key.clone(), record)
+            })
+            .collect()
+    }
 }
 
 impl Manifest {
-    /// A manifest for these files.
-    pub fn new(spec: &str, files: BTreeMap<String, String>) -> Self {
+    /// A manifest for these files and clusters.
+    pub fn new(
+        spec: &str,
+        files: BTreeMap<String, String>,
+        clusters: BTreeMap<String, ClusterRecord>,
+    ) -> Self {
         Self {
             version: 1,
             spec: spec.to_string(),
             files,
+            clusters,
         }
     }
 
@@ -198,6 +235,13 @@ mod tests {
         let manifest = Manifest::new(
             "../eksgrant.toml",
             BTreeMap::from([("terraform/versions.tf".to_string(), hash(b"x"))]),
+            BTreeMap::from([(
+                "platform".to_string(),
+                ClusterRecord {
+                    name: "platform".into(),
+                    authentication_mode: AuthenticationMode::Api,
+                },
+            )]),
         );
         fs::write(dir.path().join(MANIFEST_FILE), manifest.to_toml()).unwrap();
         assert_eq!(Manifest::read(dir.path()).unwrap(), Some(manifest));

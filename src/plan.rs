@@ -26,6 +26,11 @@ impl FileKind {
         if path.ends_with("/Kustomization") {
             return FileKind::Yaml;
         }
+        // A policy Terraform fills with templatefile(): JSON whose strings
+        // hold `${...}` placeholders.
+        if path.ends_with(".json.tftpl") {
+            return FileKind::Json;
+        }
         match path.rsplit('.').next() {
             Some("tf") => FileKind::Terraform,
             Some("yaml") => FileKind::Yaml,

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use similar::TextDiff;
 
 use crate::error::{Error, Result};
-use crate::manifest::{self, MANIFEST_FILE, Manifest, PENDING_FILE, TEMP_SUFFIX};
+use crate::manifest::{self, ClusterRecord, MANIFEST_FILE, Manifest, PENDING_FILE, TEMP_SUFFIX};
 use crate::plan::Plan;
 
 /// What a generation does to one file.
@@ -96,21 +96,26 @@ pub struct Summary {
 
 impl Changes {
     /// Classifies every file of `plan` and of the previous generation in
-    /// `out`. Reads only.
-    pub fn compute(plan: &Plan, out: &Path, spec: &str) -> Result<Changes> {
-        let recorded = Manifest::read(out)?;
+    /// `out`, whose manifest the caller has read as `recorded`. Reads only.
+    pub fn compute(
+        plan: &Plan,
+        out: &Path,
+        spec: &str,
+        clusters: BTreeMap<String, ClusterRecord>,
+        recorded: Option<&Manifest>,
+    ) -> Result<Changes> {
         let pending = Manifest::read_pending(out)?;
         // A file is eksgrant's, unmodified, when its hash is one a
         // generation recorded: the last finished one, or one that was
         // interrupted while writing.
         let ours = |path: &str, hash: &str| {
-            [&recorded, &pending]
+            [recorded, pending.as_ref()]
                 .into_iter()
                 .flatten()
                 .any(|m| m.files.get(path).is_some_and(|h| h == hash))
         };
         let listed = |path: &str| {
-            [&recorded, &pending]
+            [recorded, pending.as_ref()]
                 .into_iter()
                 .flatten()
                 .any(|m| m.files.contains_key(path))
@@ -139,7 +144,7 @@ impl Changes {
                 new: Some(generated.contents.clone()),
             });
         }
-        let previous: BTreeSet<&String> = [&recorded, &pending]
+        let previous: BTreeSet<&String> = [recorded, pending.as_ref()]
             .into_iter()
             .flatten()
             .flat_map(|m| m.files.keys())
@@ -163,8 +168,8 @@ impl Changes {
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
 
-        let manifest = Manifest::new(spec, hashes);
-        let manifest_current = recorded.as_ref() == Some(&manifest) && pending.is_none();
+        let manifest = Manifest::new(spec, hashes, clusters);
+        let manifest_current = recorded == Some(&manifest) && pending.is_none();
         Ok(Changes {
             out: out.to_path_buf(),
             files,

@@ -3,6 +3,7 @@
 mod cli;
 mod diagnostics;
 mod generate;
+mod import;
 mod regenerate;
 mod scenario;
 mod support;

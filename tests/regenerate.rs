@@ -407,3 +407,108 @@ fn init_writes_a_starter_that_generates_and_never_overwrites() {
     assert_exit(&run(&["init", "other/place.toml"]), 0);
     assert!(Path::new(&dir.path().join("other/place.toml")).is_file());
 }
+
+/// A cluster in `mode`, with a node role so every mode generates something.
+fn cluster_in_mode(mode: &str) -> String {
+    format!(
+        r#"version = 1
+
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.platform]
+authentication_mode = "{mode}"
+node_role_arns = ["arn:aws:iam::111122223333:role/platform-nodes"]
+"#
+    )
+}
+
+#[test]
+fn authentication_modes_only_move_forward() {
+    let repo = Repo::new(&cluster_in_mode("API_AND_CONFIG_MAP"));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    assert!(
+        repo.path("kubernetes/platform/kube-system/aws-auth.yaml")
+            .is_file()
+    );
+
+    // Back to CONFIG_MAP: refused, in every mode of generate, and nothing
+    // in the repository changes.
+    repo.write_spec(&cluster_in_mode("CONFIG_MAP"));
+    let before = repo.tree();
+    for args in [
+        &["generate"][..],
+        &["generate", "--check"],
+        &["generate", "--dry-run"],
+    ] {
+        let output = repo.eksgrant(args);
+        assert_exit(&output, 2);
+        let stderr = stderr(&output);
+        assert!(
+            stderr.contains("eksgrant::authentication_mode")
+                && stderr.contains(
+                    "cluster platform would move from API_AND_CONFIG_MAP back to CONFIG_MAP"
+                )
+                && stderr.contains("the last generation used API_AND_CONFIG_MAP"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(repo.tree(), before);
+
+    // Forward to API: aws-auth goes, the node role becomes an access entry,
+    // and the manifest remembers API, so API_AND_CONFIG_MAP is now backwards.
+    repo.write_spec(&cluster_in_mode("API"));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    assert!(
+        !repo
+            .path("kubernetes/platform/kube-system/aws-auth.yaml")
+            .exists()
+    );
+    let access = fs::read_to_string(repo.path("terraform/access-platform.tf")).unwrap();
+    assert!(
+        access.contains(r#"type          = "EC2_LINUX""#),
+        "{access}"
+    );
+    repo.write_spec(&cluster_in_mode("API_AND_CONFIG_MAP"));
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("from API back to API_AND_CONFIG_MAP"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn authentication_modes_move_one_step_at_a_time_whatever_the_key() {
+    let repo = Repo::new(&cluster_in_mode("CONFIG_MAP"));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+
+    // Straight to API would stop aws-auth before any access entry exists.
+    repo.write_spec(&cluster_in_mode("API"));
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("cluster platform would move from CONFIG_MAP straight to API"),
+        "{}",
+        stderr(&output)
+    );
+
+    // The history follows the EKS cluster, not the spec key.
+    repo.write_spec(&cluster_in_mode("API_AND_CONFIG_MAP"));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let renamed = cluster_in_mode("CONFIG_MAP").replace(
+        "[clusters.platform]",
+        "[clusters.main]\nname = \"platform\"",
+    );
+    repo.write_spec(&renamed);
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output)
+            .contains("cluster main would move from API_AND_CONFIG_MAP back to CONFIG_MAP"),
+        "{}",
+        stderr(&output)
+    );
+}

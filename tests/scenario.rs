@@ -230,3 +230,65 @@ fn generated_files_say_where_they_come_from() {
         }
     }
 }
+
+/// Renders a spec held in memory.
+fn plan_of(spec: &str) -> eksgrant::Plan {
+    let source = eksgrant::SourceFile::new(Path::new("eksgrant.toml"), spec);
+    let loaded = eksgrant::load_source(source)
+        .unwrap_or_else(|error| panic!("{}", crate::support::report(&error)));
+    let options = eksgrant::render::RenderOptions {
+        spec: "eksgrant.toml".to_string(),
+        regenerate: "eksgrant generate".to_string(),
+    };
+    eksgrant::render::render(&loaded.model, &options).unwrap()
+}
+
+#[test]
+fn an_irsa_workload_trusts_each_cluster_in_its_own_statement() {
+    // Keys whose Sids would meet (`IrsaApps1`): IAM refuses duplicate Sids.
+    let plan = plan_of(
+        r#"version = 1
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+[clusters.apps-1]
+oidc_issuer = "oidc.eks.eu-west-2.amazonaws.com/id/AAAA1111"
+[clusters.apps1]
+oidc_issuer = "oidc-eks.eu-west-2.api.aws/id/BBBB2222"
+[workloads.agent]
+clusters = ["apps-1", "apps1"]
+namespace = "monitoring"
+identity = "irsa"
+aws.managed_policy_arns = ["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"]
+"#,
+    );
+    let statement = |issuer: &str, sid: &str| {
+        json!({
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": { "Federated": format!("arn:aws:iam::111122223333:oidc-provider/{issuer}") },
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": { "StringEquals": {
+                format!("{issuer}:aud"): "sts.amazonaws.com",
+                format!("{issuer}:sub"): "system:serviceaccount:monitoring:agent",
+            }},
+        })
+    };
+    assert_eq!(
+        json(&plan, "policies/agent.trust.json")["Statement"],
+        json!([
+            statement("oidc.eks.eu-west-2.amazonaws.com/id/AAAA1111", "IrsaApps1"),
+            statement("oidc-eks.eu-west-2.api.aws/id/BBBB2222", "IrsaApps12"),
+        ])
+    );
+    for cluster in ["apps-1", "apps1"] {
+        let sa = &yaml_documents(
+            &plan,
+            &format!("kubernetes/{cluster}/monitoring/agent.yaml"),
+        )[0];
+        assert_eq!(
+            sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+            "arn:aws:iam::111122223333:role/agent"
+        );
+    }
+}

@@ -53,6 +53,23 @@ pub(crate) fn role_arn(partition: Partition, account: &str, path: &str, name: &s
     format!("arn:{}:iam::{account}:role{path}{name}", partition.as_str())
 }
 
+/// The ARN of the IAM OIDC provider for an issuer (host and path).
+pub(crate) fn oidc_provider_arn(partition: Partition, account: &str, issuer: &str) -> String {
+    format!(
+        "arn:{}:iam::{account}:oidc-provider/{issuer}",
+        partition.as_str()
+    )
+}
+
+/// A role ARN without its path, as the aws-auth ConfigMap requires
+/// (`role/teams/ci/deployer` becomes `role/deployer`); other ARNs unchanged.
+pub(crate) fn without_role_path(arn: &str) -> String {
+    match arn.split_once(":role/") {
+        Some((head, rest)) => format!("{head}:role/{}", rest.rsplit('/').next().unwrap_or(rest)),
+        None => arn.to_string(),
+    }
+}
+
 /// The ARN of an EKS access policy.
 pub(crate) fn access_policy_arn(partition: Partition, name: &str) -> String {
     format!(
@@ -219,6 +236,22 @@ mod tests {
         assert_eq!(Partition::of_region("cn-north-1"), Partition::AwsCn);
         assert_eq!(Partition::of_region("us-gov-east-1"), Partition::AwsUsGov);
         assert_eq!(Partition::of_region("eu-west-2"), Partition::Aws);
+    }
+
+    #[test]
+    fn aws_auth_strips_role_paths_only() {
+        assert_eq!(
+            without_role_path("arn:aws:iam::111122223333:role/teams/ci/deployer"),
+            "arn:aws:iam::111122223333:role/deployer"
+        );
+        assert_eq!(
+            without_role_path("arn:aws:iam::111122223333:role/admins"),
+            "arn:aws:iam::111122223333:role/admins"
+        );
+        assert_eq!(
+            without_role_path("arn:aws:iam::111122223333:user/people/alice"),
+            "arn:aws:iam::111122223333:user/people/alice"
+        );
     }
 
     #[test]

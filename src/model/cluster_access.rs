@@ -5,16 +5,18 @@
 use std::collections::BTreeMap;
 
 use super::account::Context;
-use super::arn::access_policy_arn;
-use super::clusters::ClusterInfo;
+use super::arn::{self, access_policy_arn};
+use super::clusters::{ClusterInfo, NodeRole};
 use super::grants::{GrantSet, ResolvedGrant, Via, What};
 use super::names;
 use super::resolve::Resolver;
 use super::workloads::WorkloadInfo;
 use super::{
-    AccessEntry, AccessLine, Cluster, KubeconfigMap, NamespaceObjects, ObjectRef,
-    PolicyAssociation, RbacBinding, RbacRole, RbacSubject, SubjectObjects, Workload,
+    AccessEntry, AccessLine, AwsAuth, AwsAuthMapping, Cluster, HclValue, KubeconfigMap,
+    NamespaceObjects, NodeAccessEntry, OidcProvider, PolicyAssociation, RbacBinding, RbacRole,
+    RbacSubject, ServiceAccount, SubjectObjects, Workload,
 };
+use crate::spec::AuthenticationMode;
 
 /// Everything one cluster gets.
 pub(super) fn finish_cluster(
@@ -28,99 +30,325 @@ pub(super) fn finish_cluster(
 ) -> Cluster {
     let key = info.key.get();
     let here: Vec<&ResolvedGrant> = grants.grants.iter().filter(|g| &g.cluster == key).collect();
-    let (namespaces, cluster_scoped) = rbac_objects(key, &here, workload_infos);
+    let (namespaces, cluster_scoped) = rbac_objects(r, info, &here, workloads);
+    let mappings = iam_mappings(&here);
+    check_node_roles_are_not_principals(r, info, &mappings);
+    let (access_entries, aws_auth_subjects) = if info.mode == AuthenticationMode::ConfigMap {
+        (Vec::new(), mappings)
+    } else {
+        (access_entries(r, ctx, info, mappings), BTreeMap::new())
+    };
+    // Also on API_AND_CONFIG_MAP, beside the aws-auth mapping (the entry wins
+    // there), so that nodes keep joining the moment the cluster moves to API.
+    let node_access_entries = if info.mode == AuthenticationMode::ConfigMap {
+        Vec::new()
+    } else {
+        node_access_entries(r, info)
+    };
     Cluster {
-        access_entries: access_entries(r, ctx, info, &here),
+        access_entries,
+        node_access_entries,
+        aws_auth: aws_auth(r, info, &aws_auth_subjects),
+        oidc_provider: oidc_provider(r, info, workload_infos),
         namespaces,
         cluster_scoped,
         kubeconfigs: kubeconfig_maps(r, info, clusters, workloads),
-        pod_identity_workloads: workloads
+        pod_identity_workloads: workload_infos
             .iter()
-            .filter(|w| w.role.is_some() && w.clusters.contains(key))
-            .map(|w| w.key.clone())
+            .filter(|w| w.pod_identity && w.clusters.contains(key))
+            .map(|w| w.key.get().clone())
             .collect(),
-        access_summary: here.iter().map(|grant| access_line(grant)).collect(),
+        access_summary: here
+            .iter()
+            .map(|grant| access_line(info.mode, grant))
+            .collect(),
         key: key.clone(),
         ident: info.ident(),
         tf_ref: info.tf_ref(),
         name: info.name.clone(),
         arn: info.arn.clone(),
-        authentication_mode: info.mode.as_str(),
+        authentication_mode: info.mode,
+        authentication_mode_span: info.mode_span.clone(),
         created: info.created.clone(),
     }
 }
 
-/// One access entry per IAM subject granted anything on the cluster: its
-/// group when it has RBAC grants, its access policy associations.
+/// How one IAM subject is mapped into the cluster, whatever the mechanism.
+struct IamMapping {
+    /// The ARN as Terraform writes it.
+    arn: HclValue,
+    /// The ARN itself.
+    literal_arn: String,
+    /// Whether it is a role.
+    is_role: bool,
+    /// Groups: its own `eksgrant:<key>` when it has RBAC grants, then the
+    /// existing groups it is mapped into.
+    groups: Vec<String>,
+    /// Access policies, each with its namespaces (empty: cluster-wide).
+    policies: Vec<(String, Vec<String>)>,
+}
+
+/// Every IAM subject granted anything on the cluster, by key.
+fn iam_mappings(here: &[&ResolvedGrant]) -> BTreeMap<String, IamMapping> {
+    let mut mappings: BTreeMap<String, IamMapping> = BTreeMap::new();
+    for grant in here {
+        let Via::Iam {
+            arn,
+            literal_arn,
+            is_role,
+            ..
+        } = &grant.via
+        else {
+            continue;
+        };
+        let mapping = mappings
+            .entry(grant.subject.clone())
+            .or_insert_with(|| IamMapping {
+                arn: arn.clone(),
+                literal_arn: literal_arn.clone(),
+                is_role: *is_role,
+                groups: Vec::new(),
+                policies: Vec::new(),
+            });
+        let mut add_group = |group: &str| {
+            if !mapping.groups.iter().any(|g| g == group) {
+                mapping.groups.push(group.to_string());
+            }
+        };
+        match &grant.what {
+            What::Rules(_) | What::ClusterRole(_) => add_group(&names::owned_name(&grant.subject)),
+            What::Groups(groups) => groups.iter().for_each(|g| add_group(g)),
+            What::AccessPolicy(policy) => {
+                mapping
+                    .policies
+                    .push((policy.clone(), grant.namespaces.clone().unwrap_or_default()));
+            }
+        }
+    }
+    for mapping in mappings.values_mut() {
+        // The subject's own group first, the existing ones sorted after it.
+        mapping
+            .groups
+            .sort_by_key(|g| (!names::is_owned_name(g), g.clone()));
+    }
+    mappings
+}
+
+/// One access entry per IAM subject, with its groups and access policy
+/// associations.
 fn access_entries(
     r: &mut Resolver<'_>,
     ctx: &Context,
     info: &ClusterInfo,
-    here: &[&ResolvedGrant],
+    mappings: BTreeMap<String, IamMapping>,
 ) -> Vec<AccessEntry> {
-    let mut entries: BTreeMap<&str, AccessEntry> = BTreeMap::new();
-    for grant in here {
-        let Via::Iam { arn, .. } = &grant.via else {
-            continue;
-        };
-        let entry = entries.entry(grant.subject.as_str()).or_insert_with(|| {
-            let ident = names::access_entry_ident(&grant.subject, info.key.get());
+    mappings
+        .into_iter()
+        .map(|(subject, mapping)| {
+            let ident = names::access_entry_ident(&subject, info.key.get());
             r.claim(
                 "Terraform resource",
                 format!("aws_eks_access_entry.{ident}"),
                 info.key.span(),
             );
+            let policy_associations = mapping
+                .policies
+                .into_iter()
+                .map(|(policy, namespaces)| {
+                    let association = names::access_policy_association_ident(&ident, &policy);
+                    r.claim(
+                        "Terraform resource",
+                        format!("aws_eks_access_policy_association.{association}"),
+                        info.key.span(),
+                    );
+                    PolicyAssociation {
+                        ident: association,
+                        policy_arn: access_policy_arn(ctx.partition, &policy),
+                        namespaces,
+                    }
+                })
+                .collect();
             AccessEntry {
                 ident,
-                subject: grant.subject.clone(),
-                principal_arn: arn.clone(),
-                kubernetes_groups: Vec::new(),
-                policy_associations: Vec::new(),
+                subject,
+                principal_arn: mapping.arn,
+                kubernetes_groups: mapping.groups,
+                policy_associations,
             }
-        });
-        match &grant.what {
-            What::AccessPolicy(policy) => {
-                let ident = names::access_policy_association_ident(&entry.ident, policy);
-                r.claim(
-                    "Terraform resource",
-                    format!("aws_eks_access_policy_association.{ident}"),
-                    info.key.span(),
-                );
-                entry.policy_associations.push(PolicyAssociation {
-                    ident,
-                    policy_arn: access_policy_arn(ctx.partition, policy),
-                    namespaces: grant.namespaces.clone().unwrap_or_default(),
-                });
+        })
+        .collect()
+}
+
+/// `EC2_LINUX` access entries for the node roles of an `API` cluster.
+fn node_access_entries(r: &mut Resolver<'_>, info: &ClusterInfo) -> Vec<NodeAccessEntry> {
+    info.node_roles
+        .iter()
+        .map(|role| {
+            let role_name = role.arn.rsplit('/').next().unwrap_or(&role.arn);
+            let ident = names::node_access_entry_ident(info.key.get(), role_name);
+            r.claim(
+                "Terraform resource",
+                format!("aws_eks_access_entry.{ident}"),
+                role.span.clone(),
+            );
+            NodeAccessEntry {
+                ident,
+                role_arn: role.arn.clone(),
             }
-            What::Rules(_) | What::ClusterRole(_) => {
-                let group = names::owned_name(&grant.subject);
-                if !entry.kubernetes_groups.contains(&group) {
-                    entry.kubernetes_groups.push(group);
-                }
-            }
+        })
+        .collect()
+}
+
+/// A node role mapped also as a subject would be two entries for one ARN.
+fn check_node_roles_are_not_principals(
+    r: &mut Resolver<'_>,
+    info: &ClusterInfo,
+    mappings: &BTreeMap<String, IamMapping>,
+) {
+    for (subject, mapping) in mappings {
+        let same = |node: &&NodeRole| {
+            arn::without_role_path(&node.arn)
+                .eq_ignore_ascii_case(&arn::without_role_path(&mapping.literal_arn))
+        };
+        if let Some(node) = info.node_roles.iter().find(same) {
+            r.error(
+                "eksgrant::node_role",
+                format!("{} is both a node role of cluster {} and subject {subject}", node.arn, info.key.get()),
+                node.span.clone(),
+                format!("also subject {subject}"),
+                "EKS maps an IAM role once per cluster: give the nodes and the subject different roles",
+            );
         }
     }
-    entries.into_values().collect()
+}
+
+/// The aws-auth ConfigMap: on `CONFIG_MAP` clusters always (it is their only
+/// mapping), on `API_AND_CONFIG_MAP` clusters when the spec gives it node
+/// roles or accounts (principals have access entries there). Without them
+/// eksgrant leaves an `API_AND_CONFIG_MAP` cluster's aws-auth alone rather
+/// than write one that would drop the node mappings someone else keeps there;
+/// the overview says so. Never on `API` clusters, which ignore it.
+fn aws_auth(
+    r: &mut Resolver<'_>,
+    info: &ClusterInfo,
+    subjects: &BTreeMap<String, IamMapping>,
+) -> Option<AwsAuth> {
+    let wanted = match info.mode {
+        AuthenticationMode::ConfigMap => true,
+        AuthenticationMode::ApiAndConfigMap => {
+            !info.node_roles.is_empty() || !info.aws_auth_accounts.is_empty()
+        }
+        AuthenticationMode::Api => false,
+    };
+    if !wanted {
+        return None;
+    }
+    r.claim(
+        "file",
+        format!("kubernetes/{}/{}", info.key.get(), names::AWS_AUTH_FILE),
+        info.key.span(),
+    );
+    let mut map_roles: Vec<AwsAuthMapping> = info
+        .node_roles
+        .iter()
+        .map(|role| AwsAuthMapping {
+            arn: arn::without_role_path(&role.arn),
+            username: names::NODE_USERNAME.to_string(),
+            groups: names::NODE_GROUPS.iter().map(|g| g.to_string()).collect(),
+        })
+        .collect();
+    let mut map_users = Vec::new();
+    for (subject, mapping) in subjects {
+        let entry = AwsAuthMapping {
+            arn: if mapping.is_role {
+                arn::without_role_path(&mapping.literal_arn)
+            } else {
+                mapping.literal_arn.clone()
+            },
+            username: names::aws_auth_username(subject, mapping.is_role),
+            groups: mapping.groups.clone(),
+        };
+        if mapping.is_role {
+            map_roles.push(entry);
+        } else {
+            map_users.push(entry);
+        }
+    }
+    // A created cluster has no nodes in aws-auth to lose (and a created
+    // CONFIG_MAP cluster is refused anyway).
+    if info.node_roles.is_empty() && info.created.is_none() {
+        r.warning(
+            "eksgrant::aws_auth_without_nodes",
+            format!("the aws-auth ConfigMap eksgrant writes for cluster {} maps no node role", info.key.get()),
+            info.key.span(),
+            "no node_role_arns",
+            "applying it replaces mapRoles: list in node_role_arns every node group role that aws-auth maps today (`kubectl diff` on the generated file shows them), or nodes stop joining. eksgrant does not map Fargate pod execution roles or Windows nodes",
+        );
+    }
+    Some(AwsAuth {
+        map_roles,
+        map_users,
+        map_accounts: info.aws_auth_accounts.clone(),
+    })
+}
+
+/// The cluster's IAM OIDC provider, when a workload's role trusts IRSA tokens
+/// from it or the spec asks to create it.
+fn oidc_provider(
+    r: &mut Resolver<'_>,
+    info: &ClusterInfo,
+    workloads: &[WorkloadInfo],
+) -> Option<OidcProvider> {
+    let key = info.key.get();
+    let trusted = workloads.iter().any(|w| w.irsa && w.clusters.contains(key));
+    if !trusted && !info.create_oidc_provider {
+        return None;
+    }
+    let ident = info.ident();
+    let create = info.created.is_some() || info.create_oidc_provider;
+    let kind = if create {
+        "aws_iam_openid_connect_provider"
+    } else {
+        "data.aws_iam_openid_connect_provider"
+    };
+    r.claim(
+        "Terraform resource",
+        format!("{kind}.{ident}"),
+        info.key.span(),
+    );
+    let url = match &info.oidc_issuer {
+        Some(issuer) if info.created.is_none() => HclValue::Literal(format!("https://{issuer}")),
+        _ => HclValue::Reference(format!("{}.identity[0].oidc[0].issuer", info.tf_ref())),
+    };
+    Some(OidcProvider { ident, create, url })
 }
 
 /// The RBAC objects of the cluster, one [`SubjectObjects`] per subject and
 /// namespace, and per subject cluster-wide; plus the ServiceAccounts of the
 /// workloads that run here.
 fn rbac_objects(
-    cluster: &str,
+    r: &mut Resolver<'_>,
+    info: &ClusterInfo,
     here: &[&ResolvedGrant],
-    workloads: &[WorkloadInfo],
+    workloads: &[Workload],
 ) -> (Vec<NamespaceObjects>, Vec<SubjectObjects>) {
+    let cluster = info.key.get();
     let mut scoped = Scoped::new();
-    for workload in workloads
-        .iter()
-        .filter(|w| w.create_service_account && w.clusters.iter().any(|c| c == cluster))
-    {
+    for workload in workloads {
+        if !workload.create_service_account || !workload.clusters.iter().any(|c| c == cluster) {
+            continue;
+        }
+        let irsa_role_arn = workload
+            .role
+            .as_ref()
+            .filter(|_| workload.annotate_irsa)
+            .map(|role| role.arn.clone());
         scoped
-            .objects(Some(&workload.namespace), workload.key.get())
-            .service_account = Some(ObjectRef {
+            .objects(Some(&workload.namespace), &workload.key)
+            .service_account = Some(ServiceAccount {
             name: workload.service_account.clone(),
             namespace: workload.namespace.clone(),
+            irsa_role_arn,
         });
     }
     for grant in here {
@@ -190,13 +418,25 @@ fn rbac_objects(
                             subject: subject.clone(),
                         })
                 }
-                // Access policies are associations on the access entry, not
-                // Kubernetes objects.
-                What::AccessPolicy(_) => {}
+                // Access policies are associations on the access entry, and
+                // groups are bound by RBAC managed elsewhere: no objects here.
+                What::AccessPolicy(_) | What::Groups(_) => {}
             }
         }
     }
     let mut scoped = scoped.0;
+    // Each subject's objects in one scope are one file; a subject named like
+    // a file eksgrant writes there (aws-auth) would collide with it.
+    for (scope, subjects) in &scoped {
+        let dir = scope.as_deref().unwrap_or(names::CLUSTER_SCOPED_DIR);
+        for subject in subjects.keys() {
+            r.claim(
+                "file",
+                format!("kubernetes/{cluster}/{dir}/{subject}.yaml"),
+                info.key.span(),
+            );
+        }
+    }
     let cluster_scoped = scoped
         .remove(&None)
         .map(|m| m.into_values().collect())
@@ -280,16 +520,24 @@ fn kubeconfig_maps(
 }
 
 /// One line of the overview for a grant.
-fn access_line(grant: &ResolvedGrant) -> AccessLine {
+fn access_line(mode: AuthenticationMode, grant: &ResolvedGrant) -> AccessLine {
+    let mechanism = if mode == AuthenticationMode::ConfigMap {
+        "aws-auth"
+    } else {
+        "access entry"
+    };
     let (identity, mapped_as) = match &grant.via {
         Via::ServiceAccount { namespace, name } => (
             format!("pods of ServiceAccount {namespace}/{name}"),
             "its ServiceAccount (no IAM)".to_string(),
         ),
         Via::Iam { identity, .. } => {
-            let mapped = match grant.what {
-                What::AccessPolicy(_) => "access entry".to_string(),
-                _ => format!("access entry, group {}", names::owned_name(&grant.subject)),
+            let mapped = match &grant.what {
+                What::AccessPolicy(_) => mechanism.to_string(),
+                What::Groups(groups) => format!("{mechanism}, groups {}", groups.join(", ")),
+                What::Rules(_) | What::ClusterRole(_) => {
+                    format!("{mechanism}, group {}", names::owned_name(&grant.subject))
+                }
             };
             (identity.clone(), mapped)
         }
@@ -302,6 +550,9 @@ fn access_line(grant: &ResolvedGrant) -> AccessLine {
             .join("; "),
         What::ClusterRole(role) => format!("ClusterRole {role}"),
         What::AccessPolicy(policy) => format!("access policy {policy}"),
+        What::Groups(_) => {
+            "whatever the RBAC binding these groups grants (managed outside eksgrant)".to_string()
+        }
     };
     let scope = match &grant.namespaces {
         Some(namespaces) => format!("namespaces {}", namespaces.join(", ")),

@@ -25,10 +25,28 @@ pub(super) struct ClusterInfo {
     pub arn: String,
     /// How principals are mapped.
     pub mode: AuthenticationMode,
+    /// Where the mode is written, or the key when it is not.
+    pub mode_span: Range<usize>,
+    /// The OIDC issuer of an existing cluster, host and path.
+    pub oidc_issuer: Option<String>,
+    /// Whether to create the IAM OIDC provider of an existing cluster.
+    pub create_oidc_provider: bool,
+    /// Self-managed node roles.
+    pub node_roles: Vec<NodeRole>,
+    /// Accounts the aws-auth ConfigMap maps.
+    pub aws_auth_accounts: Vec<String>,
     /// Set when the generated Terraform creates the cluster.
     pub created: Option<CreatedCluster>,
     /// The span of `create = true`, for the lock-out rule.
     pub create_span: Option<Range<usize>>,
+}
+
+/// A role in `node_role_arns`, with where the spec lists it.
+pub(super) struct NodeRole {
+    /// The role ARN, as written.
+    pub arn: String,
+    /// Where it is written.
+    pub span: Range<usize>,
 }
 
 impl ClusterInfo {
@@ -78,7 +96,10 @@ impl Resolver<'_> {
             .authentication_mode
             .as_ref()
             .map_or(AuthenticationMode::Api, |m| *m.get());
-        self.refuse_unsupported_cluster_fields(cluster);
+        let mode_span = cluster
+            .authentication_mode
+            .as_ref()
+            .map_or(key.span(), |m| m.span());
 
         let create_span = cluster
             .create
@@ -116,47 +137,196 @@ impl Resolver<'_> {
                 None
             }
         };
+        if created.is_some() && mode == AuthenticationMode::ConfigMap {
+            self.error(
+                "eksgrant::config_map_create",
+                "eksgrant does not create CONFIG_MAP clusters",
+                mode_span.clone(),
+                "the aws-auth ConfigMap is deprecated",
+                "create the cluster with authentication_mode = \"API\" (or \"API_AND_CONFIG_MAP\" while tools still need aws-auth)",
+            );
+        }
+        let (oidc_issuer, create_oidc_provider) =
+            self.cluster_oidc(ctx, cluster, created.is_some());
+        let node_roles = self.node_roles(ctx, cluster);
+        let aws_auth_accounts = self.aws_auth_accounts(cluster, mode);
         ClusterInfo {
             arn: arn::cluster_arn(ctx.partition, &ctx.region, &ctx.account_id, &name),
             name,
             mode,
+            mode_span,
             created,
             create_span,
+            oidc_issuer,
+            create_oidc_provider,
+            node_roles,
+            aws_auth_accounts,
             key,
         }
     }
 
-    /// The parts of the spec's cluster table that later issues implement.
-    fn refuse_unsupported_cluster_fields(&mut self, cluster: &spec::Cluster) {
-        if let Some(mode) = &cluster.authentication_mode
-            && *mode.get() == AuthenticationMode::ConfigMap
-        {
-            self.error(
-                "eksgrant::not_supported",
-                "authentication_mode = \"CONFIG_MAP\" is not supported yet",
-                mode.span(),
-                "the aws-auth ConfigMap is not generated yet",
-                "use \"API\" or \"API_AND_CONFIG_MAP\" (eksgrant maps principals with access entries on both)",
-            );
+    /// `oidc_issuer` and `create_oidc_provider`: only for existing clusters,
+    /// whose issuer eksgrant cannot read.
+    fn cluster_oidc(
+        &mut self,
+        ctx: &Context,
+        cluster: &spec::Cluster,
+        created: bool,
+    ) -> (Option<String>, bool) {
+        let issuer = cluster.oidc_issuer.as_ref().and_then(|issuer| {
+            if created {
+                self.error(
+                    "eksgrant::oidc_issuer",
+                    "a cluster created here gets its OIDC issuer from EKS",
+                    issuer.span(),
+                    "not known before the cluster exists",
+                    "remove oidc_issuer: eksgrant creates the cluster's OIDC provider from the cluster itself",
+                );
+                return None;
+            }
+            if !names::is_oidc_issuer(issuer.get(), &ctx.region) {
+                let help = if issuer.get().starts_with("https://") {
+                    "write the issuer without https://, as IAM condition keys use it".to_string()
+                } else {
+                    format!(
+                        "copy it from `aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer`, without https://: oidc.eks.{}.amazonaws.com/id/<ID>",
+                        ctx.region
+                    )
+                };
+                self.error(
+                    "eksgrant::oidc_issuer",
+                    format!("`{}` is not an EKS OIDC issuer in {}", issuer.get(), ctx.region),
+                    issuer.span(),
+                    "not an issuer",
+                    help,
+                );
+            }
+            Some(issuer.get().clone())
+        });
+        let create = match &cluster.create_oidc_provider {
+            Some(flag) if *flag.get() && created => {
+                self.error(
+                    "eksgrant::oidc_issuer",
+                    "create_oidc_provider only applies to existing clusters",
+                    flag.span(),
+                    "a created cluster always gets its OIDC provider",
+                    "remove create_oidc_provider",
+                );
+                false
+            }
+            Some(flag) if *flag.get() && cluster.oidc_issuer.is_none() => {
+                self.error(
+                    "eksgrant::oidc_issuer",
+                    "create_oidc_provider needs the cluster's oidc_issuer",
+                    flag.span(),
+                    "no issuer to create a provider for",
+                    "add oidc_issuer = \"oidc.eks.<region>.amazonaws.com/id/<ID>\"",
+                );
+                false
+            }
+            Some(flag) => *flag.get(),
+            None => false,
+        };
+        (issuer, create)
+    }
+
+    /// `node_role_arns`: IAM roles in the spec's partition, each once.
+    fn node_roles(&mut self, ctx: &Context, cluster: &spec::Cluster) -> Vec<NodeRole> {
+        let Some(arns) = &cluster.node_role_arns else {
+            return Vec::new();
+        };
+        let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+        let mut resolved = Vec::new();
+        for role in arns.get() {
+            let help = "list the nodes' instance role ARNs: arn:...:iam::ACCOUNT:role/NAME";
+            let problem = match arn::parse_principal_arn(role.get()) {
+                Ok(parsed) if parsed.kind != arn::PrincipalKind::Role => Some((
+                    format!("`{}` is an IAM user", role.get()),
+                    "nodes assume a role".to_string(),
+                )),
+                Ok(parsed) if parsed.partition != ctx.partition.as_str() => Some((
+                    format!(
+                        "`{}` is in partition {}, but region {} is in {}",
+                        role.get(),
+                        parsed.partition,
+                        ctx.region,
+                        ctx.partition.as_str()
+                    ),
+                    "another partition".to_string(),
+                )),
+                Ok(_) => None,
+                Err(reason) => Some((
+                    format!("`{}` is not an IAM role ARN", role.get()),
+                    reason.to_string(),
+                )),
+            };
+            if let Some((message, label)) = problem {
+                self.error("eksgrant::node_role", message, role.span(), label, help);
+                continue;
+            }
+            let normalised = role.get().to_lowercase();
+            if let Some(first) = seen.get(&normalised).cloned() {
+                self.duplicate(
+                    "eksgrant::node_role",
+                    format!("node role {} is listed twice", role.get()),
+                    role.span(),
+                    first,
+                    "listing",
+                    "list each node role once",
+                );
+                continue;
+            }
+            seen.insert(normalised, role.span());
+            resolved.push(NodeRole {
+                arn: role.get().clone(),
+                span: role.span(),
+            });
         }
-        if let Some(issuer) = &cluster.oidc_issuer {
+        resolved
+    }
+
+    /// `aws_auth_accounts` (`mapAccounts`): only where aws-auth is read.
+    fn aws_auth_accounts(
+        &mut self,
+        cluster: &spec::Cluster,
+        mode: AuthenticationMode,
+    ) -> Vec<String> {
+        let Some(accounts) = &cluster.aws_auth_accounts else {
+            return Vec::new();
+        };
+        if mode == AuthenticationMode::Api {
             self.error(
-                "eksgrant::not_supported",
-                "oidc_issuer is not supported yet",
-                issuer.span(),
-                "IRSA is not generated yet",
-                "remove oidc_issuer; workloads use EKS Pod Identity, which needs no OIDC provider",
+                "eksgrant::aws_auth_accounts",
+                "aws_auth_accounts needs the aws-auth ConfigMap, which API clusters ignore",
+                accounts.span(),
+                "ignored on an API cluster",
+                "access entries have no equivalent of mapAccounts: map each role or user as a principal instead",
             );
+            return Vec::new();
         }
-        if let Some(nodes) = &cluster.node_role_arns {
-            self.error(
-                "eksgrant::not_supported",
-                "node_role_arns is not supported yet",
-                nodes.span(),
-                "node access entries are not generated yet",
-                "remove node_role_arns and keep mapping self-managed node roles where you do today",
-            );
+        let mut resolved: Vec<String> = Vec::new();
+        for account in accounts.get() {
+            if !arn::is_account_id(account.get()) {
+                self.error(
+                    "eksgrant::aws_auth_accounts",
+                    format!("`{}` is not a 12-digit account ID", account.get()),
+                    account.span(),
+                    "not an account ID",
+                    "write account IDs as quoted strings of 12 digits",
+                );
+            } else if resolved.contains(account.get()) {
+                self.error(
+                    "eksgrant::aws_auth_accounts",
+                    format!("account {} is listed twice", account.get()),
+                    account.span(),
+                    "repeated",
+                    "list each account once",
+                );
+            } else {
+                resolved.push(account.get().clone());
+            }
         }
+        resolved
     }
 
     /// What the generated Terraform needs to create the cluster.
@@ -386,6 +556,10 @@ impl Resolver<'_> {
             let Some(span) = &info.create_span else {
                 continue;
             };
+            // A created CONFIG_MAP cluster is refused on its own.
+            if info.mode == AuthenticationMode::ConfigMap {
+                continue;
+            }
             if !grants.has_cluster_admin_access_policy(info.key.get()) {
                 self.error(
                     "eksgrant::lock_out",

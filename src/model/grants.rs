@@ -16,6 +16,7 @@ use std::ops::Range;
 
 use super::access_policies::{self, CLUSTER_ADMIN};
 use super::account::Context;
+use super::arn;
 use super::clusters::ClusterInfo;
 use super::names;
 use super::principals::PrincipalInfo;
@@ -74,16 +75,25 @@ pub(super) enum What {
     ClusterRole(String),
     /// An EKS access policy association.
     AccessPolicy(String),
+    /// Existing Kubernetes groups the subject is mapped into.
+    Groups(Vec<String>),
 }
 
 /// How a grant's subject authenticates to the target cluster.
 pub(super) enum Via {
     /// The workload's own ServiceAccount in the target cluster.
     ServiceAccount { namespace: String, name: String },
-    /// An IAM role or user mapped in by an access entry.
+    /// An IAM role or user mapped in by an access entry or aws-auth.
     Iam {
+        /// The ARN as Terraform writes it (a reference to a generated role).
         arn: HclValue,
+        /// The ARN itself, for aws-auth.
+        literal_arn: String,
+        /// Whether it is a role (not a user).
+        is_role: bool,
+        /// Who it is, for the overview.
         identity: String,
+        /// Whether it is a workload's generated role.
         is_workload: bool,
     },
 }
@@ -137,7 +147,7 @@ impl Subject<'_> {
     }
 
     /// How the subject authenticates to `cluster`.
-    fn via(&self, cluster: &str) -> Via {
+    fn via(&self, ctx: &Context, cluster: &str) -> Via {
         match self {
             Subject::Workload(workload) if workload.clusters.iter().any(|c| c == cluster) => {
                 Via::ServiceAccount {
@@ -150,6 +160,13 @@ impl Subject<'_> {
                     "aws_iam_role.{}.arn",
                     names::tf_ident(workload.key.get())
                 )),
+                literal_arn: arn::role_arn(
+                    ctx.partition,
+                    &ctx.account_id,
+                    &ctx.iam.path,
+                    workload.role_name.get(),
+                ),
+                is_role: true,
                 identity: format!(
                     "pods of {} on {} (IAM role {})",
                     workload.service_account,
@@ -160,6 +177,8 @@ impl Subject<'_> {
             },
             Subject::Principal(principal) => Via::Iam {
                 arn: HclValue::Literal(principal.arn.clone()),
+                literal_arn: principal.arn.clone(),
+                is_role: principal.is_role,
                 identity: principal.arn.clone(),
                 is_workload: false,
             },
@@ -183,8 +202,8 @@ pub(super) fn resolve_grants<'a>(
             let Some(cluster) = r.cluster_ref(clusters, &grant.cluster) else {
                 continue;
             };
-            let via = subject.via(&cluster);
-            let Some(what) = grant_what(r, ctx, &grant, &via) else {
+            let via = subject.via(ctx, &cluster);
+            let Some(what) = grant_what(r, ctx, &clusters[&cluster], &grant, &via) else {
                 continue;
             };
             let namespaces = grant_namespaces(r, &grant, &what);
@@ -235,7 +254,7 @@ fn repeats_earlier_grant(
             namespaces.map_or_else(|| vec![String::new()], <[String]>::to_vec),
             "bind a ClusterRole once per namespace: remove the namespace from one of the grants",
         ),
-        What::Rules(_) => return false,
+        What::Rules(_) | What::Groups(_) => return false,
     };
     for scope in scopes {
         let key = (cluster.to_string(), kind.clone(), scope);
@@ -264,6 +283,7 @@ fn repeats_earlier_grant(
 fn grant_what(
     r: &mut Resolver<'_>,
     ctx: &Context,
+    cluster: &ClusterInfo,
     grant: &Spanned<spec::Grant>,
     via: &Via,
 ) -> Option<What> {
@@ -271,6 +291,7 @@ fn grant_what(
         grant.rules.as_ref().map(|_| "rules"),
         grant.cluster_role.as_ref().map(|_| "cluster_role"),
         grant.access_policy.as_ref().map(|_| "access_policy"),
+        grant.groups.as_ref().map(|_| "groups"),
     ]
     .into_iter()
     .flatten()
@@ -289,7 +310,7 @@ fn grant_what(
             message,
             grant.span(),
             "this grant",
-            "set exactly one of rules = [...], cluster_role = \"...\" or access_policy = \"...\"; split it into several grants if you need more",
+            "set exactly one of rules = [...], cluster_role = \"...\", access_policy = \"...\" or groups = [...]; split it into several grants if you need more",
         );
         return None;
     }
@@ -309,7 +330,20 @@ fn grant_what(
         }
         return Some(What::ClusterRole(role.get().clone()));
     }
+    if let Some(groups) = &grant.groups {
+        return grant_groups(r, groups, via).map(What::Groups);
+    }
     let policy = grant.access_policy.as_ref()?;
+    if cluster.mode == spec::AuthenticationMode::ConfigMap {
+        r.error(
+            "eksgrant::access_policy_config_map",
+            format!("cluster {} uses the aws-auth ConfigMap, which cannot associate access policies", cluster.key.get()),
+            policy.span(),
+            "needs access entries",
+            "grant the same with rules or cluster_role (e.g. cluster_role = \"cluster-admin\"), or move the cluster to authentication_mode = \"API_AND_CONFIG_MAP\"",
+        );
+        return None;
+    }
     if let Via::ServiceAccount { .. } = via {
         r.error(
             "eksgrant::access_policy_same_cluster",
@@ -363,6 +397,66 @@ fn grant_what(
         }
     }
     Some(What::AccessPolicy(name.clone()))
+}
+
+/// `groups`: existing groups an IAM subject is mapped into.
+fn grant_groups(
+    r: &mut Resolver<'_>,
+    groups: &Spanned<Vec<Spanned<String>>>,
+    via: &Via,
+) -> Option<Vec<String>> {
+    if let Via::ServiceAccount { .. } = via {
+        r.error(
+            "eksgrant::groups_same_cluster",
+            "a workload cannot be mapped into groups in its own cluster",
+            groups.span(),
+            "the workload runs in this cluster",
+            "groups map IAM roles and users; bind the workload's ServiceAccount with cluster_role or rules instead",
+        );
+        return None;
+    }
+    if groups.get().is_empty() {
+        r.error(
+            "eksgrant::groups",
+            "groups is empty",
+            groups.span(),
+            "no group",
+            "list the groups, e.g. [\"dev-team\"]",
+        );
+        return None;
+    }
+    let mut resolved: Vec<String> = Vec::new();
+    for group in groups.get() {
+        let name = group.get();
+        if let Some(prefix) = names::reserved_prefix(name) {
+            let help = if name == "system:masters" {
+                "use access_policy = \"AmazonEKSClusterAdminPolicy\", or cluster_role = \"cluster-admin\" on a CONFIG_MAP cluster".to_string()
+            } else {
+                format!("EKS reserves `{prefix}` for its own groups: choose another name")
+            };
+            r.error(
+                "eksgrant::reserved_group",
+                format!("group `{name}` uses the reserved prefix `{prefix}`"),
+                group.span(),
+                "reserved",
+                help,
+            );
+        } else if name.is_empty()
+            || name.chars().any(char::is_whitespace)
+            || names::is_owned_name(name)
+        {
+            r.error(
+                "eksgrant::groups",
+                format!("`{name}` cannot be a group eksgrant maps into"),
+                group.span(),
+                "not a group name",
+                "group names are non-empty, without spaces, and `eksgrant:` groups belong to eksgrant",
+            );
+        } else if !resolved.contains(name) {
+            resolved.push(name.clone());
+        }
+    }
+    Some(resolved)
 }
 
 fn grant_rules(
@@ -460,6 +554,16 @@ fn grant_namespaces(
     what: &What,
 ) -> Option<Vec<String>> {
     let list = grant.namespaces.as_ref()?;
+    if let What::Groups(_) = what {
+        r.error(
+            "eksgrant::namespaces",
+            "groups apply cluster-wide; namespaces does not go with them",
+            list.span(),
+            "not with groups",
+            "remove namespaces: what a group may do in each namespace is up to the RBAC that binds it",
+        );
+        return None;
+    }
     if list.get().is_empty() {
         r.error(
             "eksgrant::namespaces",

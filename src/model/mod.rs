@@ -19,6 +19,7 @@ pub(crate) mod presets;
 mod principals;
 mod resolve;
 mod suggest;
+mod trust;
 mod workloads;
 
 use std::collections::BTreeMap;
@@ -27,7 +28,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Problem, Result};
 use crate::source::SourceFile;
-use crate::spec::Spec;
+use crate::spec::{AuthenticationMode, Spec};
 use iam::PolicyDocument;
 
 /// A valid spec, resolved.
@@ -71,15 +72,28 @@ pub struct Cluster {
     pub name: String,
     /// The cluster ARN.
     pub arn: String,
-    /// `API` or `API_AND_CONFIG_MAP` (templates).
-    pub authentication_mode: &'static str,
+    /// `API`, `API_AND_CONFIG_MAP` or `CONFIG_MAP` (templates).
+    pub authentication_mode: AuthenticationMode,
+    /// Where `authentication_mode` is written (the cluster's key when it is
+    /// not), for the check against the previous generation's mode.
+    #[serde(skip)]
+    pub authentication_mode_span: std::ops::Range<usize>,
     /// Set when the generated Terraform creates the cluster (templates).
     pub created: Option<CreatedCluster>,
     /// The Terraform address other resources read the cluster from:
     /// `aws_eks_cluster.x` or `data.aws_eks_cluster.x` (templates).
     pub tf_ref: String,
-    /// IAM principals mapped into this cluster, sorted by subject (templates).
+    /// IAM principals mapped into this cluster by access entries, sorted by
+    /// subject (templates).
     pub access_entries: Vec<AccessEntry>,
+    /// Self-managed node roles mapped by `EC2_LINUX` access entries, on `API`
+    /// clusters (templates).
+    pub node_access_entries: Vec<NodeAccessEntry>,
+    /// The aws-auth ConfigMap eksgrant writes, on `CONFIG_MAP` clusters and on
+    /// `API_AND_CONFIG_MAP` clusters with node roles or accounts (templates).
+    pub aws_auth: Option<AwsAuth>,
+    /// The cluster's IAM OIDC provider, when IRSA roles trust it (templates).
+    pub oidc_provider: Option<OidcProvider>,
     /// Kubernetes objects in namespaces, by namespace then subject (templates).
     pub namespaces: Vec<NamespaceObjects>,
     /// Cluster-scoped Kubernetes objects, by subject (templates).
@@ -141,6 +155,52 @@ pub enum HclValue {
     Literal(String),
 }
 
+/// An `EC2_LINUX` access entry for a self-managed node role.
+#[derive(Debug, Serialize)]
+pub struct NodeAccessEntry {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The node role's ARN (templates).
+    pub role_arn: String,
+}
+
+/// The aws-auth ConfigMap: every mapping in it, since applying it replaces
+/// the ConfigMap's lists.
+#[derive(Debug, Serialize)]
+pub struct AwsAuth {
+    /// `mapRoles` (templates).
+    pub map_roles: Vec<AwsAuthMapping>,
+    /// `mapUsers` (templates).
+    pub map_users: Vec<AwsAuthMapping>,
+    /// `mapAccounts` (templates).
+    pub map_accounts: Vec<String>,
+}
+
+/// One `mapRoles` or `mapUsers` entry.
+#[derive(Debug, Serialize)]
+pub struct AwsAuthMapping {
+    /// The role ARN without its path (as aws-auth requires), or the user ARN
+    /// (templates).
+    pub arn: String,
+    /// The Kubernetes username (templates).
+    pub username: String,
+    /// The Kubernetes groups (templates).
+    pub groups: Vec<String>,
+}
+
+/// A cluster's IAM OIDC provider, which IRSA roles trust.
+#[derive(Debug, Serialize)]
+pub struct OidcProvider {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// Whether the generated Terraform creates it; otherwise it reads the one
+    /// that exists (templates).
+    pub create: bool,
+    /// The provider URL: a literal for existing clusters, the created
+    /// cluster's issuer attribute otherwise (templates).
+    pub url: HclValue,
+}
+
 /// An EKS access policy associated with an access entry.
 #[derive(Debug, Serialize)]
 pub struct PolicyAssociation {
@@ -167,20 +227,23 @@ pub struct SubjectObjects {
     /// The subject's key; also the file name (templates).
     pub subject: String,
     /// The workload's ServiceAccount, in its own namespace and cluster (templates).
-    pub service_account: Option<ObjectRef>,
+    pub service_account: Option<ServiceAccount>,
     /// The Role or ClusterRole holding the subject's `rules` (templates).
     pub role: Option<RbacRole>,
     /// Bindings, the subject's own role first (templates).
     pub bindings: Vec<RbacBinding>,
 }
 
-/// A namespaced object's name.
+/// A workload's ServiceAccount.
 #[derive(Debug, Serialize)]
-pub struct ObjectRef {
+pub struct ServiceAccount {
     /// Name (templates).
     pub name: String,
     /// Namespace (templates).
     pub namespace: String,
+    /// The role ARN of the `eks.amazonaws.com/role-arn` annotation, for IRSA
+    /// (and while migrating from it) (templates).
+    pub irsa_role_arn: Option<String>,
 }
 
 /// A Role or ClusterRole.
@@ -291,6 +354,12 @@ pub struct Workload {
     pub clusters: Vec<String>,
     /// Whether eksgrant emits its ServiceAccount.
     pub create_service_account: bool,
+    /// `pod-identity` or `irsa` (templates).
+    pub identity: &'static str,
+    /// How its pods get credentials, in words, for the overview (templates).
+    pub identity_summary: &'static str,
+    /// Whether its ServiceAccount carries the IRSA role annotation.
+    pub annotate_irsa: bool,
     /// Its IAM role, when it has AWS permissions or reaches another cluster (templates).
     pub role: Option<WorkloadRole>,
     /// Other clusters it reaches (keys).
@@ -308,8 +377,15 @@ pub struct WorkloadRole {
     pub name: String,
     /// The role ARN.
     pub arn: String,
-    /// The trust policy's path in the output tree (templates).
+    /// The trust policy's path in the output tree: `.json`, or `.json.tftpl`
+    /// when it names an OIDC provider created in the same run (templates).
     pub trust_file: String,
+    /// The values `templatefile()` fills into a `.json.tftpl` trust policy;
+    /// empty for a plain `.json` (templates).
+    pub trust_variables: Vec<TemplateVariable>,
+    /// Resources the role must wait for: OIDC providers its trust names by a
+    /// literal ARN but this run creates (templates).
+    pub depends_on: Vec<String>,
     /// The trust policy.
     #[serde(skip)]
     pub trust: PolicyDocument,
@@ -318,8 +394,17 @@ pub struct WorkloadRole {
     pub policies: Vec<RolePolicy>,
     /// Existing policies to attach (templates).
     pub managed_policy_arns: Vec<String>,
-    /// One Pod Identity association per cluster (templates).
+    /// One Pod Identity association per cluster; none for IRSA (templates).
     pub associations: Vec<Association>,
+}
+
+/// A value Terraform fills into a trust policy template.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateVariable {
+    /// The placeholder's name, `${name}` in the template (templates).
+    pub name: String,
+    /// The Terraform expression of its value (templates).
+    pub expression: String,
 }
 
 /// A customer managed policy eksgrant writes for a role.

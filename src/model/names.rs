@@ -10,6 +10,13 @@ use heck::ToUpperCamelCase;
 /// The prefix of every Kubernetes group and RBAC object eksgrant owns.
 const OWNED_PREFIX: &str = "eksgrant:";
 
+/// Prefixes EKS reserves: no Kubernetes group or username eksgrant maps a
+/// principal into may start with one.
+pub(crate) const RESERVED_PREFIXES: &[&str] = &["system:", "eks:", "aws:", "amazon:", "iam:"];
+
+/// The aws-auth ConfigMap's path within a cluster's Kubernetes directory.
+pub(crate) const AWS_AUTH_FILE: &str = "kube-system/aws-auth.yaml";
+
 /// The directory, beside the namespace directories, that holds cluster-scoped
 /// objects; no namespace may take this name.
 pub(crate) const CLUSTER_SCOPED_DIR: &str = "cluster-scoped";
@@ -189,6 +196,85 @@ pub(crate) fn kubeconfig_ident(home_key: &str, namespace: &str, target_key: &str
     )
 }
 
+/// The reserved prefix a Kubernetes group or username starts with, if any.
+pub(crate) fn reserved_prefix(name: &str) -> Option<&'static str> {
+    RESERVED_PREFIXES
+        .iter()
+        .copied()
+        .find(|prefix| name.starts_with(prefix))
+}
+
+/// The username aws-auth maps a subject's role or user to. Roles get the
+/// session name, so audit logs tell sessions apart.
+pub(crate) fn aws_auth_username(subject_key: &str, is_role: bool) -> String {
+    if is_role {
+        format!("{}:{{{{SessionName}}}}", owned_name(subject_key))
+    } else {
+        owned_name(subject_key)
+    }
+}
+
+/// The username aws-auth gives nodes.
+pub(crate) const NODE_USERNAME: &str = "system:node:{{EC2PrivateDNSName}}";
+
+/// The groups aws-auth puts nodes in.
+pub(crate) const NODE_GROUPS: [&str; 2] = ["system:bootstrappers", "system:nodes"];
+
+/// The Terraform identifier of the `EC2_LINUX` access entry of a node role.
+pub(crate) fn node_access_entry_ident(cluster_key: &str, role_name: &str) -> String {
+    let role: String = role_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{}_nodes_{role}", tf_ident(cluster_key))
+}
+
+/// The trust policy template of a role whose trust names an OIDC provider
+/// created in the same run: Terraform fills it with `templatefile()`.
+pub(crate) fn trust_policy_template(workload_key: &str) -> String {
+    format!("policies/{workload_key}.trust.json.tftpl")
+}
+
+/// The template variable holding a created cluster's OIDC issuer (host and
+/// path).
+pub(crate) fn oidc_issuer_variable(cluster_key: &str) -> String {
+    format!("{}_oidc_issuer", tf_ident(cluster_key))
+}
+
+/// The template variable holding a created cluster's OIDC provider ARN.
+pub(crate) fn oidc_provider_variable(cluster_key: &str) -> String {
+    format!("{}_oidc_provider_arn", tf_ident(cluster_key))
+}
+
+/// The Sid of the trust statement that lets a cluster's IRSA tokens in.
+pub(crate) fn irsa_sid(cluster_key: &str) -> String {
+    format!("Irsa{}", sid_from_key(cluster_key))
+}
+
+/// Whether `issuer` is an EKS OIDC issuer in `region`, host and path only:
+/// `oidc.eks.<region>.amazonaws.com[.cn]/id/<ID>`, or the dual-stack
+/// `oidc-eks.<region>.api.aws/id/<ID>` that some tools register providers
+/// with (the condition keys must use the form the provider has).
+pub(crate) fn is_oidc_issuer(issuer: &str, region: &str) -> bool {
+    let hosts = [
+        format!("oidc.eks.{region}.amazonaws.com/id/"),
+        format!("oidc.eks.{region}.amazonaws.com.cn/id/"),
+        format!("oidc-eks.{region}.api.aws/id/"),
+    ];
+    hosts
+        .iter()
+        .find_map(|host| issuer.strip_prefix(host.as_str()))
+        .is_some_and(|id| {
+            !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+}
+
 /// The Terraform identifier for a spec key (`external-dns` -> `external_dns`).
 ///
 /// Keys are lowercase labels starting with a letter, so the result is always
@@ -205,6 +291,12 @@ pub(crate) fn tf_ident(key: &str) -> String {
 /// and the `eksgrant:` prefix keeps them clear of the reserved prefixes.
 pub(crate) fn owned_name(subject_key: &str) -> String {
     format!("{OWNED_PREFIX}{subject_key}")
+}
+
+/// Whether `name` is one eksgrant makes with [`owned_name`] or
+/// [`cluster_role_binding_name`].
+pub(crate) fn is_owned_name(name: &str) -> bool {
+    name.starts_with(OWNED_PREFIX)
 }
 
 /// The name of the binding of a subject to an existing ClusterRole.
@@ -323,6 +415,50 @@ mod tests {
             cluster_role_binding_name("ci-deployer", "edit"),
             "eksgrant:ci-deployer:edit"
         );
+    }
+
+    #[test]
+    fn oidc_issuers() {
+        assert!(is_oidc_issuer(
+            "oidc.eks.eu-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF",
+            "eu-west-2"
+        ));
+        assert!(is_oidc_issuer(
+            "oidc.eks.cn-north-1.amazonaws.com.cn/id/ABC",
+            "cn-north-1"
+        ));
+        assert!(is_oidc_issuer(
+            "oidc-eks.eu-west-2.api.aws/id/0123456789ABCDEF0123456789ABCDEF",
+            "eu-west-2"
+        ));
+        assert!(!is_oidc_issuer(
+            "https://oidc.eks.eu-west-2.amazonaws.com/id/ABC",
+            "eu-west-2"
+        ));
+        assert!(!is_oidc_issuer(
+            "oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+            "eu-west-2"
+        ));
+        assert!(!is_oidc_issuer(
+            "oidc.eks.eu-west-2.amazonaws.com/id/",
+            "eu-west-2"
+        ));
+        assert!(!is_oidc_issuer(
+            "oidc.eks.eu-west-2.amazonaws.com/id/AB/C",
+            "eu-west-2"
+        ));
+    }
+
+    #[test]
+    fn aws_auth_names() {
+        assert_eq!(aws_auth_username("ci", true), "eksgrant:ci:{{SessionName}}");
+        assert_eq!(aws_auth_username("alice", false), "eksgrant:alice");
+        assert_eq!(
+            node_access_entry_ident("prod-eu", "Nodes.Role@x"),
+            "prod_eu_nodes_nodes_role_x"
+        );
+        assert_eq!(reserved_prefix("system:masters"), Some("system:"));
+        assert_eq!(reserved_prefix("eks-admins"), None);
     }
 
     #[test]

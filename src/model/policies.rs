@@ -1,22 +1,19 @@
-//! A workload's IAM documents: the Pod Identity trust policy and the
-//! permission policy built from presets, custom statements and the
-//! `eks:DescribeCluster` that reaching another cluster needs.
+//! A workload's permission policies, built from presets, custom statements
+//! and the `eks:DescribeCluster` that reaching another cluster needs. (Its
+//! trust policy is [`super::trust`]'s.)
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
 use super::account::Context;
 use super::clusters::ClusterInfo;
-use super::iam::{MAX_MANAGED_POLICY, MAX_TRUST_POLICY, OneOrMany, PolicyDocument, Statement};
+use super::iam::{MAX_MANAGED_POLICY, OneOrMany, PolicyDocument, Statement};
 use super::names;
 use super::presets::{self, PresetArg, PresetContext};
 use super::resolve::Resolver;
 use super::suggest::closest;
 use super::workloads::WorkloadInfo;
 use crate::spec::{self, Effect, Spanned};
-
-/// The service principal EKS Pod Identity assumes roles as.
-const POD_IDENTITY_PRINCIPAL: &str = "pods.eks.amazonaws.com";
 
 /// IAM condition operators, without the `ForAllValues:`/`ForAnyValue:`
 /// prefixes and the `IfExists` suffix.
@@ -49,81 +46,6 @@ const CONDITION_OPERATORS: &[&str] = &[
     "StringNotEqualsIgnoreCase",
     "StringNotLike",
 ];
-
-/// The trust policy of a Pod Identity role, pinned to exactly the workload's
-/// clusters, namespace and ServiceAccount through the session tags EKS sets.
-///
-/// Without these conditions any Pod Identity association in the account could
-/// use the role; `aws:SourceAccount` guards against a confused deputy.
-pub(super) fn pod_identity_trust(
-    ctx: &Context,
-    clusters: &BTreeMap<String, ClusterInfo>,
-    workload: &WorkloadInfo,
-) -> PolicyDocument {
-    let cluster_arns: Vec<String> = workload
-        .clusters
-        .iter()
-        .filter_map(|key| clusters.get(key))
-        .map(|cluster| cluster.arn.clone())
-        .collect();
-    let mut conditions = BTreeMap::new();
-    conditions.insert(
-        "StringEquals".to_string(),
-        BTreeMap::from([
-            (
-                "aws:RequestTag/eks-cluster-arn".to_string(),
-                OneOrMany(cluster_arns),
-            ),
-            (
-                "aws:RequestTag/kubernetes-namespace".to_string(),
-                OneOrMany(vec![workload.namespace.clone()]),
-            ),
-            (
-                "aws:RequestTag/kubernetes-service-account".to_string(),
-                OneOrMany(vec![workload.service_account.clone()]),
-            ),
-            (
-                "aws:SourceAccount".to_string(),
-                OneOrMany(vec![ctx.account_id.clone()]),
-            ),
-        ]),
-    );
-    PolicyDocument::new(vec![Statement {
-        sid: "EksPodIdentity".to_string(),
-        effect: Effect::Allow,
-        principal: BTreeMap::from([(
-            "Service",
-            OneOrMany(vec![POD_IDENTITY_PRINCIPAL.to_string()]),
-        )]),
-        action: OneOrMany(vec![
-            "sts:AssumeRole".to_string(),
-            "sts:TagSession".to_string(),
-        ]),
-        resource: OneOrMany::default(),
-        condition: conditions,
-    }])
-}
-
-/// Refuses a trust policy over IAM's default limit.
-pub(super) fn check_trust_size(
-    r: &mut Resolver<'_>,
-    workload: &WorkloadInfo,
-    trust: &PolicyDocument,
-) {
-    let size = trust.iam_size();
-    if size > MAX_TRUST_POLICY {
-        r.error(
-            "eksgrant::trust_policy_size",
-            format!(
-                "the trust policy of workload {} is {size} characters; IAM's default limit is {MAX_TRUST_POLICY}",
-                workload.key.get()
-            ),
-            workload.key.span(),
-            "trust policy too large",
-            "split it into several workloads with fewer clusters each; every workload gets its own role",
-        );
-    }
-}
 
 /// The workload's own permission policies: none when it needs none, and as
 /// many as it takes to keep each within IAM's size limit.

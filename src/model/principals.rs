@@ -14,6 +14,9 @@ pub(super) struct PrincipalInfo {
     pub key: Spanned<String>,
     /// The IAM role or user ARN.
     pub arn: String,
+    /// Whether the ARN is a role (a user otherwise, or not an ARN at all when
+    /// the spec is refused).
+    pub is_role: bool,
 }
 
 impl Resolver<'_> {
@@ -27,7 +30,9 @@ impl Resolver<'_> {
         arn: &Spanned<String>,
     ) -> PrincipalInfo {
         self.check_key("principal", &key);
-        match arn::parse_principal_arn(arn.get()) {
+        let parsed = arn::parse_principal_arn(arn.get());
+        let is_role = matches!(&parsed, Ok(p) if p.kind == arn::PrincipalKind::Role);
+        match parsed {
             Ok(parsed) => {
                 if parsed.partition != ctx.partition.as_str() {
                     self.error(
@@ -54,6 +59,7 @@ impl Resolver<'_> {
         PrincipalInfo {
             key,
             arn: arn.get().clone(),
+            is_role,
         }
     }
 

@@ -11,6 +11,7 @@ use super::names::{self, MAX_ROLE_NAME};
 use super::policies;
 use super::presets;
 use super::resolve::Resolver;
+use super::trust;
 use super::{Association, RolePolicy, Workload, WorkloadRole};
 use crate::spec::{self, Identity, Spanned};
 
@@ -35,6 +36,12 @@ pub(super) struct WorkloadInfo {
     pub aws: spec::WorkloadAws,
     /// How many grants the spec gives it (valid or not).
     pub grants_written: usize,
+    /// Whether its pods get credentials through EKS Pod Identity.
+    pub pod_identity: bool,
+    /// Whether its role trusts the clusters' OIDC providers (IRSA, or while
+    /// migrating from IRSA), and its ServiceAccount carries the role
+    /// annotation.
+    pub irsa: bool,
 }
 
 impl Resolver<'_> {
@@ -81,17 +88,7 @@ impl Resolver<'_> {
             }
             None => key.get().clone(),
         };
-        if let Some(identity) = &workload.identity
-            && *identity.get() == Identity::Irsa
-        {
-            self.error(
-                "eksgrant::not_supported",
-                "identity = \"irsa\" is not supported yet",
-                identity.span(),
-                "IRSA roles are not generated yet",
-                "use identity = \"pod-identity\" (the default): it needs no OIDC provider and scopes the role to this ServiceAccount",
-            );
-        }
+        let (pod_identity, irsa) = self.workload_identity(clusters, &key, &cluster_keys, &workload);
         let role_name = self.workload_role_name(ctx, &key, workload.role_name.as_ref());
         let aws = workload.aws.unwrap_or_default();
         for managed in &aws.managed_policy_arns {
@@ -120,8 +117,64 @@ impl Resolver<'_> {
             role_name,
             aws,
             grants_written: workload.grants.len(),
+            pod_identity,
+            irsa,
         };
         (info, workload.grants)
+    }
+
+    /// `identity` and `migrate_from`: whether the workload uses Pod Identity,
+    /// and whether its role trusts IRSA tokens, which needs each existing
+    /// cluster's OIDC issuer.
+    fn workload_identity(
+        &mut self,
+        clusters: &BTreeMap<String, ClusterInfo>,
+        key: &Spanned<String>,
+        cluster_keys: &[String],
+        workload: &spec::Workload,
+    ) -> (bool, bool) {
+        let identity = workload
+            .identity
+            .as_ref()
+            .map_or(Identity::PodIdentity, |i| *i.get());
+        let migrating = match (&workload.migrate_from, identity) {
+            (None, _) => false,
+            (Some(from), Identity::PodIdentity) if *from.get() == Identity::Irsa => true,
+            (Some(from), _) => {
+                self.error(
+                    "eksgrant::migrate_from",
+                    "migrate_from = \"irsa\" is the only migration, and it is to identity = \"pod-identity\"",
+                    from.span(),
+                    "nothing to migrate",
+                    "remove migrate_from, or set identity = \"pod-identity\" and migrate_from = \"irsa\"",
+                );
+                false
+            }
+        };
+        let irsa = identity == Identity::Irsa || migrating;
+        if irsa {
+            let span = match (&workload.identity, &workload.migrate_from) {
+                (_, Some(from)) if migrating => from.span(),
+                (Some(identity), _) => identity.span(),
+                _ => key.span(),
+            };
+            for cluster in cluster_keys.iter().filter_map(|c| clusters.get(c)) {
+                if cluster.created.is_none() && cluster.oidc_issuer.is_none() {
+                    self.error(
+                        "eksgrant::irsa_issuer",
+                        format!("workload {} uses IRSA on cluster {}, whose OIDC issuer the spec does not give", key.get(), cluster.key.get()),
+                        span.clone(),
+                        "IRSA trusts the cluster's OIDC provider",
+                        format!(
+                            "add oidc_issuer = \"oidc.eks.<region>.amazonaws.com/id/<ID>\" to [clusters.{}] (aws eks describe-cluster --name {} --query cluster.identity.oidc.issuer)",
+                            cluster.key.get(),
+                            cluster.name
+                        ),
+                    );
+                }
+            }
+        }
+        (identity == Identity::PodIdentity, irsa)
     }
 
     /// Resolves `cluster` / `clusters` of a workload to cluster keys.
@@ -305,8 +358,19 @@ impl Resolver<'_> {
             service_account: info.service_account.clone(),
             clusters: info.clusters.clone(),
             create_service_account: info.create_service_account,
+            identity: if info.pod_identity {
+                "pod-identity"
+            } else {
+                "irsa"
+            },
+            identity_summary: match (info.pod_identity, info.irsa) {
+                (true, true) => "Pod Identity, migrating from IRSA",
+                (true, false) => "Pod Identity",
+                (false, _) => "IRSA",
+            },
+            annotate_irsa: info.irsa,
             aws_permissions: aws_permission_lines(info, &reaches),
-            notes: deployment_notes(info),
+            notes: deployment_notes(info, role.as_ref().map(|r| r.arn.as_str())),
             role,
             reaches,
         }
@@ -339,8 +403,6 @@ impl Resolver<'_> {
                 info.key.span(),
             );
         }
-        let trust_file = names::trust_policy_file(key);
-        self.claim("file", trust_file.clone(), info.key.span());
 
         let policies: Vec<RolePolicy> = permissions
             .into_iter()
@@ -385,31 +447,42 @@ impl Resolver<'_> {
             );
         }
 
-        let trust = policies::pod_identity_trust(ctx, clusters, info);
-        policies::check_trust_size(self, info, &trust);
-        let associations = info
-            .clusters
-            .iter()
-            .filter_map(|c| clusters.get(c))
-            .map(|cluster| {
-                let ident = names::association_ident(key, cluster.key.get());
-                self.claim(
-                    "Terraform resource",
-                    format!("aws_eks_pod_identity_association.{ident}"),
-                    info.key.span(),
-                );
-                Association {
-                    ident,
-                    cluster: cluster.key.get().clone(),
-                    cluster_ref: cluster.tf_ref(),
-                }
-            })
-            .collect();
+        let trust = trust::trust(ctx, clusters, info);
+        trust::check_trust_size(self, info, &trust);
+        let trust_file = if trust.variables.is_empty() {
+            names::trust_policy_file(key)
+        } else {
+            names::trust_policy_template(key)
+        };
+        self.claim("file", trust_file.clone(), info.key.span());
+        let associations = if info.pod_identity {
+            info.clusters
+                .iter()
+                .filter_map(|c| clusters.get(c))
+                .map(|cluster| {
+                    let ident = names::association_ident(key, cluster.key.get());
+                    self.claim(
+                        "Terraform resource",
+                        format!("aws_eks_pod_identity_association.{ident}"),
+                        info.key.span(),
+                    );
+                    Association {
+                        ident,
+                        cluster: cluster.key.get().clone(),
+                        cluster_ref: cluster.tf_ref(),
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         WorkloadRole {
             arn: arn::role_arn(ctx.partition, &ctx.account_id, &ctx.iam.path, &name),
             name,
             trust_file,
-            trust,
+            trust: trust.document,
+            trust_variables: trust.variables,
+            depends_on: trust.depends_on,
             policies,
             managed_policy_arns: managed,
             associations,
@@ -444,7 +517,7 @@ fn aws_permission_lines(info: &WorkloadInfo, reaches: &[String]) -> Vec<String> 
 }
 
 /// What whoever deploys the workload must know.
-fn deployment_notes(info: &WorkloadInfo) -> Vec<String> {
+fn deployment_notes(info: &WorkloadInfo, role_arn: Option<&str>) -> Vec<String> {
     let mut notes: Vec<String> = info
         .aws
         .presets
@@ -454,10 +527,20 @@ fn deployment_notes(info: &WorkloadInfo) -> Vec<String> {
         .map(str::to_string)
         .collect();
     if !info.create_service_account {
+        let annotation = match role_arn {
+            Some(arn) if info.irsa => format!(", annotated eks.amazonaws.com/role-arn: {arn}"),
+            _ => String::new(),
+        };
         notes.push(format!(
-            "its ServiceAccount {}/{} is not generated (create_service_account = false); whatever installs the workload creates it",
+            "its ServiceAccount {}/{} is not generated (create_service_account = false); whatever installs the workload creates it{annotation}",
             info.namespace, info.service_account
         ));
+    }
+    if info.pod_identity && info.irsa {
+        notes.push(
+            "migrating from IRSA: its role trusts both and its ServiceAccount keeps the IRSA annotation, so pods work with either kind of credentials while they restart (which one a pod given both uses depends on its AWS SDK). To finish, remove migrate_from and regenerate; apply the Kubernetes files first (dropping the annotation) and restart the pods, check that none still has AWS_WEB_IDENTITY_TOKEN_FILE in its environment, then apply Terraform, which drops the IRSA trust"
+                .to_string(),
+        );
     }
     notes
 }

@@ -17,11 +17,12 @@ use tera::Context;
 
 use templates::*;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::iam::eks_cluster_role_trust;
-use crate::model::names::CLUSTER_SCOPED_DIR;
-use crate::model::{Cluster, HclValue, Model, Workload};
+use crate::model::names::{AWS_AUTH_FILE, CLUSTER_SCOPED_DIR};
+use crate::model::{Cluster, HclValue, Model, TemplateVariable, Workload};
 use crate::plan::{FileKind, Plan};
+use crate::spec::AuthenticationMode;
 
 /// How the generated files refer back to the spec.
 #[derive(Debug, Clone)]
@@ -109,7 +110,7 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
             template,
             &with(&base, "cluster", cluster),
         )?;
-        if !cluster.access_entries.is_empty() {
+        if !cluster.access_entries.is_empty() || !cluster.node_access_entries.is_empty() {
             tf(
                 format!("terraform/access-{}.tf", cluster.key),
                 ACCESS_TF,
@@ -142,11 +143,9 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
     }
     for workload in &role_workloads {
         let role = workload.role.as_ref().expect("filtered on role");
-        plan.add(
-            role.trust_file.clone(),
-            &role.trust.to_pretty_json(),
-            &header,
-        );
+        let trust = role.trust.to_pretty_json();
+        check_placeholders(&role.trust_file, &trust, &role.trust_variables)?;
+        plan.add(role.trust_file.clone(), &trust, &header);
         for policy in &role.policies {
             plan.add(
                 policy.file.clone(),
@@ -180,6 +179,15 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
                 &header,
             );
             resources.push(relative);
+        }
+        if let Some(aws_auth) = &cluster.aws_auth {
+            let body = templates.render(AWS_AUTH_YAML, &with(&base, "aws_auth", aws_auth))?;
+            plan.add(
+                format!("kubernetes/{}/{AWS_AUTH_FILE}", cluster.key),
+                &body,
+                &header,
+            );
+            resources.push(AWS_AUTH_FILE.to_string());
         }
         if !resources.is_empty() {
             resources.sort();
@@ -218,8 +226,33 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
             .map(|c| c.key.as_str())
             .collect::<Vec<_>>(),
     );
+    context.insert(
+        "terraform_creates",
+        &terraform_creates(model, &role_workloads),
+    );
     context.insert("notes", &notes(model));
     context.insert("imports", &access_entry_imports(model));
+    context.insert(
+        "unmanaged_aws_auth_clusters",
+        &model
+            .clusters
+            .iter()
+            .filter(|c| {
+                c.authentication_mode == AuthenticationMode::ApiAndConfigMap
+                    && c.aws_auth.is_none()
+                    && c.created.is_none()
+            })
+            .map(|c| c.key.as_str())
+            .collect::<Vec<_>>(),
+    );
+    context.insert(
+        "aws_auth_clusters",
+        &model
+            .clusters
+            .iter()
+            .filter(|c| c.aws_auth.is_some())
+            .collect::<Vec<_>>(),
+    );
     context.insert(
         "subnet_variables",
         &subnet_clusters
@@ -275,6 +308,42 @@ fn pod_example(model: &Model) -> Option<PodExample<'_>> {
     })
 }
 
+/// What `terraform apply` creates, in words, for the overview's "Applying"
+/// steps.
+fn terraform_creates(model: &Model, role_workloads: &[&Workload]) -> String {
+    let clusters = &model.clusters;
+    let mut parts: Vec<&str> = Vec::new();
+    if clusters.iter().any(|c| c.created.is_some()) {
+        parts.push("the clusters marked `create = true`");
+    }
+    if clusters
+        .iter()
+        .any(|c| c.oidc_provider.as_ref().is_some_and(|p| p.create))
+    {
+        parts.push("the IAM OIDC providers");
+    }
+    if !role_workloads.is_empty() {
+        parts.push("the workloads' IAM roles and policies");
+    }
+    if clusters
+        .iter()
+        .any(|c| !c.pod_identity_workloads.is_empty())
+    {
+        parts.push("the Pod Identity associations");
+    }
+    if clusters
+        .iter()
+        .any(|c| !c.access_entries.is_empty() || !c.node_access_entries.is_empty())
+    {
+        parts.push("the access entries");
+    }
+    match parts.split_last() {
+        None => "nothing: it only reads the clusters".to_string(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// An `import` block for an access entry that may exist already.
 #[derive(Serialize)]
 struct Import {
@@ -282,27 +351,27 @@ struct Import {
     id: String,
 }
 
-/// The access entries of IAM principals on existing clusters: the ones that
-/// can collide with an entry made outside this repository. (The roles of
-/// workloads are new, so their entries are too.)
+/// The access entries of IAM principals and node roles on existing
+/// clusters: the ones that can collide with an entry made outside this
+/// repository. (The roles of workloads are new, so their entries are too.)
 fn access_entry_imports(model: &Model) -> Vec<Import> {
-    model
-        .clusters
-        .iter()
-        .filter(|cluster| cluster.created.is_none())
-        .flat_map(|cluster| {
-            cluster
-                .access_entries
-                .iter()
-                .filter_map(move |entry| match &entry.principal_arn {
-                    HclValue::Literal(arn) => Some(Import {
-                        address: format!("aws_eks_access_entry.{}", entry.ident),
-                        id: format!("{}:{arn}", cluster.name),
-                    }),
-                    HclValue::Reference(_) => None,
-                })
-        })
-        .collect()
+    let mut imports = Vec::new();
+    for cluster in model.clusters.iter().filter(|c| c.created.is_none()) {
+        let import = |ident: &str, arn: &str| Import {
+            address: format!("aws_eks_access_entry.{ident}"),
+            id: format!("{}:{arn}", cluster.name),
+        };
+        for entry in &cluster.access_entries {
+            if let HclValue::Literal(arn) = &entry.principal_arn {
+                imports.push(import(&entry.ident, arn));
+            }
+        }
+        // EKS makes the entries of managed node groups itself.
+        for entry in &cluster.node_access_entries {
+            imports.push(import(&entry.ident, &entry.role_arn));
+        }
+    }
+    imports
 }
 
 #[derive(Serialize)]
@@ -322,6 +391,36 @@ fn notes(model: &Model) -> Vec<Note<'_>> {
             })
         })
         .collect()
+}
+
+/// A trust policy template may hold no `${...}` or `%{...}` but the
+/// placeholders Terraform fills: anything else would be read as template
+/// syntax. Names and ARNs in trust policies cannot contain these characters,
+/// so finding one is a bug in eksgrant.
+fn check_placeholders(path: &str, json: &str, variables: &[TemplateVariable]) -> Result<()> {
+    let known: Vec<String> = variables
+        .iter()
+        .map(|v| format!("${{{}}}", v.name))
+        .collect();
+    let mut rest = json;
+    while let Some(at) = rest.find(['$', '%']) {
+        let tail = &rest[at..];
+        let ours = known
+            .iter()
+            .any(|placeholder| tail.starts_with(placeholder.as_str()));
+        if tail[1..].starts_with('{') && !ours {
+            return Err(Error::Output {
+                path: path.to_string(),
+                kind: "template",
+                message: format!(
+                    "unexpected template syntax at `{}`",
+                    &tail[..tail.len().min(20)]
+                ),
+            });
+        }
+        rest = &tail[1..];
+    }
+    Ok(())
 }
 
 /// The shared context plus one named value.

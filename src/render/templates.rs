@@ -29,6 +29,8 @@ pub(super) const ACCESS_TF: &str = "terraform/access.tf";
 pub(super) const KUBECONFIGS_TF: &str = "terraform/kubeconfigs.tf";
 /// `kubernetes/<cluster>/<namespace or cluster-scoped>/<subject>.yaml`.
 pub(super) const SUBJECT_YAML: &str = "kubernetes/subject.yaml";
+/// `kubernetes/<cluster>/kube-system/aws-auth.yaml`.
+pub(super) const AWS_AUTH_YAML: &str = "kubernetes/aws-auth.yaml";
 /// `kubernetes/<cluster>/Kustomization`.
 pub(super) const KUSTOMIZATION_YAML: &str = "kubernetes/kustomization.yaml";
 /// `ACCESS.md`: the overview.
@@ -81,6 +83,10 @@ const BUILTINS: &[(&str, &str)] = &[
         include_str!("../../templates/kubernetes/subject.yaml.tera"),
     ),
     (
+        AWS_AUTH_YAML,
+        include_str!("../../templates/kubernetes/aws-auth.yaml.tera"),
+    ),
+    (
         KUSTOMIZATION_YAML,
         include_str!("../../templates/kubernetes/kustomization.yaml.tera"),
     ),
@@ -123,6 +129,31 @@ impl Templates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_template_file_is_built_in() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if let Some(name) = path
+                    .strip_prefix(&root)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .strip_suffix(".tera")
+                {
+                    assert!(
+                        BUILTINS.iter().any(|(builtin, _)| *builtin == name),
+                        "{name} is not in BUILTINS"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn every_builtin_compiles_and_is_named_after_its_file() {

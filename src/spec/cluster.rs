@@ -1,7 +1,7 @@
 //! `[clusters.<key>]`.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::Spanned;
 
@@ -13,8 +13,9 @@ pub struct Cluster {
     /// Default: the key.
     pub name: Option<Spanned<String>>,
     /// How IAM principals are mapped to Kubernetes identities: `API`
-    /// (default) or `API_AND_CONFIG_MAP`; eksgrant maps them with access
-    /// entries on both. `CONFIG_MAP` is not supported yet.
+    /// (default, access entries), `API_AND_CONFIG_MAP` (access entries, and
+    /// node roles and accounts in the aws-auth ConfigMap) or `CONFIG_MAP` (the
+    /// aws-auth ConfigMap only).
     pub authentication_mode: Option<Spanned<AuthenticationMode>>,
     /// `true`: the generated Terraform creates the cluster. Default `false`:
     /// the cluster exists and is read with a data source.
@@ -31,15 +32,27 @@ pub struct Cluster {
     /// the public endpoint. Required then, because the EKS default is
     /// `0.0.0.0/0`.
     pub public_access_cidrs: Option<Spanned<Vec<Spanned<String>>>>,
-    /// IRSA only: the cluster's OIDC issuer host and path. Not supported yet:
-    /// refused with an error.
+    /// The cluster's OIDC issuer, host and path without `https://`
+    /// (`oidc.eks.eu-west-2.amazonaws.com/id/ABC...`): required on an
+    /// existing cluster that has IRSA workloads.
     pub oidc_issuer: Option<Spanned<String>>,
-    /// Self-managed node roles. Not supported yet: refused with an error.
+    /// On an existing cluster with IRSA workloads: create the IAM OIDC
+    /// provider here. Default `false`: the provider exists already and
+    /// Terraform only reads it. (A created cluster always gets one.)
+    pub create_oidc_provider: Option<Spanned<bool>>,
+    /// IAM roles of the cluster's Linux nodes: mapped in the aws-auth
+    /// ConfigMap (`system:bootstrappers`, `system:nodes`) on `CONFIG_MAP` and
+    /// `API_AND_CONFIG_MAP` clusters, and given `EC2_LINUX` access entries on
+    /// `API_AND_CONFIG_MAP` and `API` clusters.
     pub node_role_arns: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Accounts whose every IAM principal the aws-auth ConfigMap maps
+    /// (`mapAccounts`); only on `CONFIG_MAP` and `API_AND_CONFIG_MAP`
+    /// clusters: access entries have no equivalent.
+    pub aws_auth_accounts: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `authentication_mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum AuthenticationMode {
     /// Access entries only.
     #[serde(rename = "API")]
@@ -60,5 +73,21 @@ impl AuthenticationMode {
             AuthenticationMode::ApiAndConfigMap => "API_AND_CONFIG_MAP",
             AuthenticationMode::ConfigMap => "CONFIG_MAP",
         }
+    }
+
+    /// Where the mode stands in the only order EKS moves a cluster through:
+    /// `CONFIG_MAP` (0) -> `API_AND_CONFIG_MAP` (1) -> `API` (2).
+    pub fn stage(self) -> u8 {
+        match self {
+            AuthenticationMode::ConfigMap => 0,
+            AuthenticationMode::ApiAndConfigMap => 1,
+            AuthenticationMode::Api => 2,
+        }
+    }
+}
+
+impl std::fmt::Display for AuthenticationMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }

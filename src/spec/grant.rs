@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::Spanned;
 
 /// Kubernetes permissions on one cluster, in some namespaces or cluster-wide.
-/// Exactly one of `rules`, `cluster_role` and `access_policy`.
+/// Exactly one of `rules`, `cluster_role`, `access_policy` and `groups`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Grant {
@@ -20,6 +20,9 @@ pub struct Grant {
     pub cluster_role: Option<Spanned<String>>,
     /// An EKS access policy (such as `AmazonEKSViewPolicy`) to associate.
     pub access_policy: Option<Spanned<String>>,
+    /// Existing Kubernetes groups, bound by RBAC you manage elsewhere, to map
+    /// the subject's IAM role or user into (cluster-wide; no `namespaces`).
+    pub groups: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// One RBAC policy rule.

@@ -21,9 +21,12 @@ pub struct Workload {
     /// Whether eksgrant emits the ServiceAccount manifest. Default `true`;
     /// set `false` when a Helm chart or another tool creates it.
     pub create_service_account: Option<Spanned<bool>>,
-    /// How pods get AWS credentials: `pod-identity` (the default). `irsa` is
-    /// not supported yet.
+    /// How pods get AWS credentials: `pod-identity` (default) or `irsa`.
     pub identity: Option<Spanned<Identity>>,
+    /// With `identity = "pod-identity"`: `"irsa"` while moving from IRSA. The
+    /// role trusts both, and the ServiceAccount keeps its IRSA annotation, so
+    /// pods keep working while they restart; remove it once all have.
+    pub migrate_from: Option<Spanned<Identity>>,
     /// The IAM role name. Default: `<iam.name_prefix><key>`.
     pub role_name: Option<Spanned<String>>,
     /// AWS permissions of the workload's pods.

@@ -1,0 +1,248 @@
+//! A workload role's trust policy: who may assume it.
+//!
+//! - Pod Identity: the `pods.eks.amazonaws.com` service, only with the session
+//!   tags EKS sets for exactly the workload's clusters, namespace and
+//!   ServiceAccount. Without these conditions any Pod Identity association in
+//!   the account could use the role; `aws:SourceAccount` guards against a
+//!   confused deputy.
+//! - IRSA: one statement per cluster, trusting the cluster's IAM OIDC provider
+//!   with `sts:AssumeRoleWithWebIdentity`, pinned by the token's `sub` (the
+//!   ServiceAccount) and `aud` (STS).
+//!
+//! A workload migrating from IRSA to Pod Identity gets both, so that pods keep
+//! working while they restart. A cluster created in the same run has no
+//! issuer yet: its statement names `${<cluster>_oidc_issuer}` and
+//! `${<cluster>_oidc_provider_arn}`, which Terraform's `templatefile()` fills.
+
+use std::collections::BTreeMap;
+
+use super::TemplateVariable;
+use super::account::Context;
+use super::arn;
+use super::clusters::ClusterInfo;
+use super::iam::{MAX_TRUST_POLICY, OneOrMany, PolicyDocument, Statement};
+use super::names;
+use super::resolve::Resolver;
+use super::workloads::WorkloadInfo;
+use crate::spec::Effect;
+
+/// The service principal EKS Pod Identity assumes roles as.
+const POD_IDENTITY_PRINCIPAL: &str = "pods.eks.amazonaws.com";
+
+/// The audience EKS puts in IRSA tokens.
+const IRSA_AUDIENCE: &str = "sts.amazonaws.com";
+
+/// A trust policy, and what Terraform must fill into it.
+pub(super) struct Trust {
+    /// The document; it holds `${name}` placeholders for `variables`.
+    pub document: PolicyDocument,
+    /// The values of the placeholders; empty when the document is literal.
+    pub variables: Vec<TemplateVariable>,
+    /// OIDC providers created in this run that the document names by ARN.
+    pub depends_on: Vec<String>,
+    /// Each placeholder with the longest value it can take, for measuring.
+    samples: Vec<(String, String)>,
+}
+
+/// The trust policy of a workload's role.
+pub(super) fn trust(
+    ctx: &Context,
+    clusters: &BTreeMap<String, ClusterInfo>,
+    workload: &WorkloadInfo,
+) -> Trust {
+    let clusters: Vec<&ClusterInfo> = workload
+        .clusters
+        .iter()
+        .filter_map(|key| clusters.get(key))
+        .collect();
+    let mut trust = Trust {
+        document: PolicyDocument::new(Vec::new()),
+        variables: Vec::new(),
+        depends_on: Vec::new(),
+        samples: Vec::new(),
+    };
+    if workload.pod_identity {
+        trust
+            .document
+            .statement
+            .push(pod_identity_statement(ctx, &clusters, workload));
+    }
+    if workload.irsa {
+        for cluster in clusters {
+            let Some(mut statement) = trust.irsa_statement(ctx, cluster, workload) else {
+                continue;
+            };
+            // Sids keep only letters and digits of the cluster key, so keys
+            // such as `a-1` and `a1` meet; IAM wants them unique.
+            let base = statement.sid.clone();
+            let mut n = 2;
+            while trust
+                .document
+                .statement
+                .iter()
+                .any(|s| s.sid == statement.sid)
+            {
+                statement.sid = format!("{base}{n}");
+                n += 1;
+            }
+            trust.document.statement.push(statement);
+        }
+    }
+    trust
+}
+
+fn pod_identity_statement(
+    ctx: &Context,
+    clusters: &[&ClusterInfo],
+    workload: &WorkloadInfo,
+) -> Statement {
+    let cluster_arns = clusters.iter().map(|cluster| cluster.arn.clone()).collect();
+    let conditions = BTreeMap::from([(
+        "StringEquals".to_string(),
+        BTreeMap::from([
+            (
+                "aws:RequestTag/eks-cluster-arn".to_string(),
+                OneOrMany(cluster_arns),
+            ),
+            (
+                "aws:RequestTag/kubernetes-namespace".to_string(),
+                OneOrMany(vec![workload.namespace.clone()]),
+            ),
+            (
+                "aws:RequestTag/kubernetes-service-account".to_string(),
+                OneOrMany(vec![workload.service_account.clone()]),
+            ),
+            (
+                "aws:SourceAccount".to_string(),
+                OneOrMany(vec![ctx.account_id.clone()]),
+            ),
+        ]),
+    )]);
+    Statement {
+        sid: "EksPodIdentity".to_string(),
+        effect: Effect::Allow,
+        principal: BTreeMap::from([(
+            "Service",
+            OneOrMany(vec![POD_IDENTITY_PRINCIPAL.to_string()]),
+        )]),
+        action: OneOrMany(vec![
+            "sts:AssumeRole".to_string(),
+            "sts:TagSession".to_string(),
+        ]),
+        resource: OneOrMany::default(),
+        condition: conditions,
+    }
+}
+
+impl Trust {
+    /// The statement trusting `cluster`'s OIDC provider for the workload's
+    /// ServiceAccount; `None` for an existing cluster whose issuer the spec
+    /// does not give.
+    fn irsa_statement(
+        &mut self,
+        ctx: &Context,
+        cluster: &ClusterInfo,
+        workload: &WorkloadInfo,
+    ) -> Option<Statement> {
+        let key = cluster.key.get();
+        let (issuer, provider_arn) = match (&cluster.created, &cluster.oidc_issuer) {
+            (Some(_), _) => {
+                let issuer_variable = names::oidc_issuer_variable(key);
+                let provider_variable = names::oidc_provider_variable(key);
+                // An issuer is `oidc.eks.<region>.amazonaws.com/id/` and a
+                // 32-character ID.
+                let sample_issuer = format!(
+                    "oidc.eks.{}.amazonaws.com.cn/id/{}",
+                    ctx.region,
+                    "X".repeat(32)
+                );
+                self.samples
+                    .push((issuer_variable.clone(), sample_issuer.clone()));
+                self.samples.push((
+                    provider_variable.clone(),
+                    arn::oidc_provider_arn(ctx.partition, &ctx.account_id, &sample_issuer),
+                ));
+                self.variables.push(TemplateVariable {
+                    name: issuer_variable.clone(),
+                    expression: format!(
+                        "trimprefix({}.identity[0].oidc[0].issuer, \"https://\")",
+                        cluster.tf_ref()
+                    ),
+                });
+                self.variables.push(TemplateVariable {
+                    name: provider_variable.clone(),
+                    expression: format!("aws_iam_openid_connect_provider.{}.arn", cluster.ident()),
+                });
+                (
+                    format!("${{{issuer_variable}}}"),
+                    format!("${{{provider_variable}}}"),
+                )
+            }
+            (None, issuer) => {
+                // Without an issuer there is nothing to trust; the spec has
+                // been refused already (eksgrant::irsa_issuer).
+                let issuer = issuer.clone()?;
+                if cluster.create_oidc_provider {
+                    self.depends_on.push(format!(
+                        "aws_iam_openid_connect_provider.{}",
+                        cluster.ident()
+                    ));
+                }
+                let provider_arn = arn::oidc_provider_arn(ctx.partition, &ctx.account_id, &issuer);
+                (issuer, provider_arn)
+            }
+        };
+        let conditions = BTreeMap::from([(
+            "StringEquals".to_string(),
+            BTreeMap::from([
+                (
+                    format!("{issuer}:aud"),
+                    OneOrMany(vec![IRSA_AUDIENCE.to_string()]),
+                ),
+                (
+                    format!("{issuer}:sub"),
+                    OneOrMany(vec![format!(
+                        "system:serviceaccount:{}:{}",
+                        workload.namespace, workload.service_account
+                    )]),
+                ),
+            ]),
+        )]);
+        Some(Statement {
+            sid: names::irsa_sid(key),
+            effect: Effect::Allow,
+            principal: BTreeMap::from([("Federated", OneOrMany(vec![provider_arn]))]),
+            action: OneOrMany(vec!["sts:AssumeRoleWithWebIdentity".to_string()]),
+            resource: OneOrMany::default(),
+            condition: conditions,
+        })
+    }
+
+    /// The size IAM will count once Terraform has filled the placeholders,
+    /// with the longest values they can take.
+    fn iam_size(&self) -> usize {
+        let mut json =
+            serde_json::to_string(&self.document).expect("policy documents always serialise");
+        for (name, sample) in &self.samples {
+            json = json.replace(&format!("${{{name}}}"), sample);
+        }
+        json.chars().filter(|c| !c.is_whitespace()).count()
+    }
+}
+
+/// Refuses a trust policy over IAM's default limit.
+pub(super) fn check_trust_size(r: &mut Resolver<'_>, workload: &WorkloadInfo, trust: &Trust) {
+    let size = trust.iam_size();
+    if size > MAX_TRUST_POLICY {
+        r.error(
+            "eksgrant::trust_policy_size",
+            format!(
+                "the trust policy of workload {} is {size} characters; IAM's default limit is {MAX_TRUST_POLICY}",
+                workload.key.get()
+            ),
+            workload.key.span(),
+            "trust policy too large",
+            "split it into several workloads with fewer clusters each; every workload gets its own role",
+        );
+    }
+}

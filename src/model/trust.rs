@@ -242,7 +242,11 @@ pub(super) fn check_trust_size(r: &mut Resolver<'_>, workload: &WorkloadInfo, tr
             ),
             workload.key.span(),
             "trust policy too large",
-            "split it into several workloads with fewer clusters each; every workload gets its own role",
+            if workload.irsa {
+                "IRSA needs a statement per cluster: use Pod Identity, whose one statement covers every cluster, or split the workload into several with fewer clusters each (each gets its own role)"
+            } else {
+                "split it into several workloads with fewer clusters each; every workload gets its own role"
+            },
         );
     }
 }

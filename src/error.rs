@@ -81,7 +81,7 @@ pub enum Error {
 
     /// Regenerating would overwrite or delete files that are not
     /// eksgrant's to change; nothing was written.
-    #[error("refusing to change {} {} in {}:{}", files.len(), if files.len() == 1 { "file" } else { "files" }, out.display(), list(files))]
+    #[error("refusing to change {} in {}:{}", count(files.len(), "file"), out.display(), list(files))]
     #[diagnostic(
         code(eksgrant::conflict),
         help(
@@ -142,20 +142,22 @@ pub enum Error {
 fn count_problems(problems: &[Problem]) -> String {
     let errors = problems.iter().filter(|p| p.is_error()).count();
     let warnings = problems.len() - errors;
-    let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("1 {word}")
-        } else {
-            format!("{n} {word}s")
-        }
-    };
     match warnings {
-        0 => plural(errors, "problem"),
+        0 => count(errors, "problem"),
         _ => format!(
             "{} (and {})",
-            plural(errors, "problem"),
-            plural(warnings, "warning")
+            count(errors, "problem"),
+            count(warnings, "warning")
         ),
+    }
+}
+
+/// `1 cluster`, `2 clusters`: a count with its noun, for messages.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

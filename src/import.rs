@@ -72,7 +72,8 @@ pub fn cluster_key(key: &str) -> std::result::Result<String, String> {
 /// cluster `cluster_key` (checked by [`cluster_key`]), as TOML text with
 /// comments.
 pub fn aws_auth(path: &Path, cluster_key: &str) -> Result<String> {
-    let read = if path == Path::new("-") {
+    let stdin = path == Path::new("-");
+    let read = if stdin {
         std::io::read_to_string(std::io::stdin())
     } else {
         std::fs::read_to_string(path)
@@ -110,7 +111,12 @@ pub fn aws_auth(path: &Path, cluster_key: &str) -> Result<String> {
             serde_saphyr::from_str(yaml).map_err(|e| fail(format!("mapAccounts: {e}")))?
         }
     };
-    Ok(Stanzas::new(cluster_key, path).write(roles, users, &accounts))
+    let source = if stdin {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
+    Ok(Stanzas::new(cluster_key, &source).write(roles, users, &accounts))
 }
 
 /// The TOML being written, and the principal keys already taken.
@@ -121,16 +127,13 @@ struct Stanzas {
 }
 
 impl Stanzas {
-    fn new(cluster: &str, path: &Path) -> Self {
+    /// `source` names where the ConfigMap came from, for the header.
+    fn new(cluster: &str, source: &str) -> Self {
         let mut out = String::new();
         let _ = writeln!(
             out,
             "# Imported by `eksgrant import aws-auth` from {} for cluster `{cluster}`.",
-            if path == Path::new("-") {
-                "standard input".to_string()
-            } else {
-                path.display().to_string()
-            }
+            source.replace(['\n', '\r'], " ")
         );
         out.push_str(
             "# Merge these stanzas into your spec and read every NOTE: those mappings have no\n\
@@ -220,7 +223,7 @@ impl Stanzas {
                  # Give it an access entry of type {entry} before the aws-auth eksgrant writes\n\
                  # replaces this one (EKS makes one for each Fargate profile or managed node\n\
                  # group it creates on a cluster with access entries).",
-                mapping.rolearn
+                quote(&mapping.rolearn)
             );
         }
         if !accounts.is_empty() {
@@ -237,8 +240,7 @@ impl Stanzas {
                     join(&invalid)
                 );
             }
-            let quoted: Vec<String> = valid.iter().map(|a| quote(a)).collect();
-            let _ = writeln!(self.out, "aws_auth_accounts = [{}]", quoted.join(", "));
+            let _ = writeln!(self.out, "aws_auth_accounts = [{}]", join(&valid));
         }
     }
 
@@ -249,7 +251,7 @@ impl Stanzas {
                 let _ = writeln!(
                     self.out,
                     "\n# NOTE: {} is not imported: it is {reason}.",
-                    mapping.rolearn
+                    quote(&mapping.rolearn)
                 );
                 return;
             }
@@ -330,12 +332,11 @@ impl Stanzas {
             );
         }
         if !groups.is_empty() {
-            let quoted: Vec<String> = groups.iter().map(|g| quote(g)).collect();
             let _ = writeln!(
                 self.out,
                 "[[principals.{key}.grants]]\ncluster = {}\ngroups = [{}]",
                 quote(&cluster),
-                quoted.join(", ")
+                join(&groups)
             );
         }
         if !masters && groups.is_empty() {
@@ -395,15 +396,19 @@ fn merged(mappings: Vec<Mapping>) -> Vec<Mapping> {
     out
 }
 
-/// A TOML basic string.
+/// A TOML basic string, always on one line (so also safe in a comment): a
+/// JSON string is one, with `\n` and other control characters escaped.
 fn quote(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
+    serde_json::Value::from(s).to_string()
 }
 
+/// Values as TOML strings, comma-separated: a TOML array's items, and the
+/// form every value from the ConfigMap takes in a comment too, so that a
+/// newline in one cannot end the comment.
 fn join(items: &[&String]) -> String {
     items
         .iter()
-        .map(|s| s.as_str())
+        .map(|s| quote(s))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -414,10 +419,29 @@ mod tests {
 
     #[test]
     fn principal_keys_are_valid_and_unique() {
-        let mut stanzas = Stanzas::new("c", Path::new("x"));
+        let mut stanzas = Stanzas::new("c", "x");
         assert_eq!(stanzas.key_for("Team_Admins", true), "team-admins");
         assert_eq!(stanzas.key_for("team-admins", true), "team-admins-2");
         assert_eq!(stanzas.key_for("007", false), "user-007");
         assert!(names::is_key(&stanzas.key_for("--x--", true)));
+    }
+
+    #[test]
+    fn values_in_comments_cannot_end_the_comment() {
+        let mapping = |groups: &[&str]| Mapping {
+            rolearn: "arn:aws:iam::111122223333:role/ops\n[principals.evil]".to_string(),
+            username: Some("u\narn = \"x\"".to_string()),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        };
+        let text = Stanzas::new("c", "x").write(
+            vec![
+                mapping(&["system:nodes", FARGATE_GROUP]),
+                mapping(&["a\nb = 1"]),
+            ],
+            Vec::new(),
+            &["1\n[x]".to_string()],
+        );
+        let parsed: toml::Table = toml::from_str(&text).unwrap();
+        assert_eq!(parsed.keys().collect::<Vec<_>>(), ["clusters"], "{text}");
     }
 }

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, Command, GenerateArgs, ImportCommand};
+use eksgrant::error::count;
 use eksgrant::manifest::{ClusterRecord, Manifest};
 use eksgrant::render::{RenderOptions, render};
 use eksgrant::sync::Changes;
@@ -155,15 +156,6 @@ fn validate(spec: &Path) -> Result<(), Error> {
         count(model.principals.len(), "principal"),
     );
     Ok(())
-}
-
-/// `1 cluster`, `2 clusters`.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// Loads the spec and prints its warnings.

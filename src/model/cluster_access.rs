@@ -179,7 +179,8 @@ fn access_entries(
         .collect()
 }
 
-/// `EC2_LINUX` access entries for the node roles of an `API` cluster.
+/// `EC2_LINUX` access entries for the node roles of an `API` or
+/// `API_AND_CONFIG_MAP` cluster.
 fn node_access_entries(r: &mut Resolver<'_>, info: &ClusterInfo) -> Vec<NodeAccessEntry> {
     info.node_roles
         .iter()

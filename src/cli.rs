@@ -21,9 +21,11 @@ pub(crate) enum Command {
     /// Everything is rendered and checked in memory first; an invalid spec
     /// writes nothing. Only files eksgrant wrote before are changed or
     /// deleted (they are listed in .eksgrant-manifest.toml); files whose
-    /// content did not change keep their mtime; a generated file edited by
-    /// hand, or a file of yours where eksgrant wants to write, stops the run
-    /// unless --force.
+    /// content did not change keep their mtime. Anything in the way (a
+    /// generated file edited by hand, a file of yours where eksgrant wants to
+    /// write, a symbolic link, the spec) is reported before anything is
+    /// written. One run at a time: a second waits, then exits 2. A killed run
+    /// is repaired by the next.
     Generate(GenerateArgs),
     /// Check the spec and report every problem, without writing anything.
     Validate {
@@ -66,7 +68,8 @@ pub(crate) struct GenerateArgs {
     #[arg(long, conflicts_with = "force")]
     pub(crate) dry_run: bool,
     /// Overwrite or delete generated files edited by hand, and files of
-    /// yours where the spec now generates one.
+    /// yours where the spec now generates one. Never the spec, a symbolic
+    /// link, a directory, or anything outside the output directory.
     #[arg(long)]
     pub(crate) force: bool,
 }

@@ -80,19 +80,61 @@ pub enum Error {
     },
 
     /// Regenerating would overwrite or delete files that are not
-    /// eksgrant's to change; nothing was written.
-    #[error("refusing to change {} in {}:{}", count(files.len(), "file"), out.display(), list(files))]
-    #[diagnostic(
-        code(eksgrant::conflict),
-        help(
-            "nothing was written. Move your changes into the spec (or into a file of your own, such as backend.tf), or run again with --force to overwrite them"
-        )
-    )]
+    /// eksgrant's to change, or write where it never writes (through a
+    /// link, over the spec); nothing was written.
+    #[error("refusing to change {} in {}:{}", count(files.len(), "path"), out.display(), list(files))]
+    #[diagnostic(code(eksgrant::conflict), help("{help}"))]
     Conflicts {
         /// The output directory.
         out: PathBuf,
-        /// Each file, with why it is refused.
+        /// Each path, with why it is refused.
         files: Vec<String>,
+        /// What to do about them.
+        help: String,
+    },
+
+    /// A write, rename or deletion met something it must not go through:
+    /// a symbolic link, the spec, a file where a directory must be. The
+    /// planning step reports these before writing, so this means the
+    /// directory changed while eksgrant was writing.
+    #[error("refusing to write through {}: it {reason}", path.display())]
+    #[diagnostic(
+        code(eksgrant::unsafe_path),
+        help(
+            "eksgrant never follows a symbolic link or replaces anything but its own regular files inside the output directory; move it away and run again"
+        )
+    )]
+    Unsafe {
+        /// What is in the way.
+        path: PathBuf,
+        /// What it is.
+        reason: &'static str,
+    },
+
+    /// Another `generate` holds the output directory's lock.
+    #[error("another run is writing {}: {}", out.display(), if holder.is_empty() { "eksgrant generate" } else { holder.as_str() })]
+    #[diagnostic(
+        code(eksgrant::locked),
+        help(
+            "waited {} s for it to finish; run again once it has. The lock goes with the process, so a killed run never leaves the directory locked",
+            waited.as_secs()
+        )
+    )]
+    Locked {
+        /// The output directory.
+        out: PathBuf,
+        /// Who holds the lock, as its lock file says.
+        holder: String,
+        /// How long this run waited.
+        waited: std::time::Duration,
+    },
+
+    /// A test hook stopped the run before a change, as a kill would.
+    #[error("interrupted before changing {path}")]
+    #[diagnostic(code(eksgrant::interrupted))]
+    Interrupted {
+        /// The path the run was about to change.
+        path: String,
     },
 
     /// The manifest in the output directory cannot be read.
@@ -166,9 +208,13 @@ fn list(files: &[String]) -> String {
     files.iter().map(|f| format!("\n  {f}")).collect()
 }
 
+/// Lines longer than this are not quoted in a diagnostic: miette cannot
+/// draw a label past column 65,535, and a snippet that wide helps nobody.
+/// The message gives the line and column instead.
+const MAX_QUOTED_LINE: usize = 1_000;
+
 /// One thing wrong (or worth a warning) in a spec, pointing at its text.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
+#[derive(Debug)]
 pub struct Problem {
     code: &'static str,
     message: String,
@@ -227,6 +273,51 @@ impl Problem {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Whether every line a label touches is short enough to quote.
+    fn quotable(&self) -> bool {
+        let text = self.spec.text();
+        self.labels.iter().all(|(span, _)| {
+            let start = line_start(text, span.start);
+            let end = span.end.clamp(start, text.len());
+            let end = end + text[end..].find('\n').unwrap_or(text.len() - end);
+            text[start..end]
+                .split('\n')
+                .all(|line| line.len() <= MAX_QUOTED_LINE)
+        })
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        if self.quotable() {
+            return Ok(());
+        }
+        let Some((span, _)) = self.labels.first() else {
+            return Ok(());
+        };
+        let text = self.spec.text();
+        let offset = span.start.min(text.len());
+        let line = text[..offset].matches('\n').count() + 1;
+        let column = text[line_start(text, offset)..offset].chars().count() + 1;
+        write!(
+            f,
+            " (at {}:{line}:{column}; the line is too long to quote)",
+            self.spec.path().display()
+        )
+    }
+}
+
+/// The byte offset where the line holding `offset` starts.
+fn line_start(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    text[..offset].rfind('\n').map_or(0, |i| i + 1)
 }
 
 impl Diagnostic for Problem {
@@ -245,10 +336,14 @@ impl Diagnostic for Problem {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(self.spec.named_ref())
+        self.quotable()
+            .then(|| self.spec.named_ref() as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if !self.quotable() {
+            return None;
+        }
         Some(Box::new(self.labels.iter().enumerate().map(
             |(i, (span, text))| {
                 let label = (!text.is_empty()).then(|| text.clone());

@@ -58,7 +58,11 @@ struct Mapping {
 
 /// Checks a `--cluster` argument the way the spec checks its keys, for clap.
 pub fn cluster_key(key: &str) -> std::result::Result<String, String> {
-    if names::is_key(key) {
+    if names::is_windows_device_name(key) {
+        Err(format!(
+            "`{key}` is a device name on Windows, which cannot check out a file named after it; use the spec key of the cluster"
+        ))
+    } else if names::is_key(key) {
         Ok(key.to_string())
     } else {
         Err(
@@ -358,7 +362,8 @@ impl Stanzas {
             }
         }
         let mut key = key.trim_end_matches('-').to_string();
-        if !key.starts_with(|c: char| c.is_ascii_lowercase()) {
+        if !key.starts_with(|c: char| c.is_ascii_lowercase()) || names::is_windows_device_name(&key)
+        {
             key = format!("{}-{key}", if is_role { "role" } else { "user" });
         }
         key.truncate(60);
@@ -396,10 +401,22 @@ fn merged(mappings: Vec<Mapping>) -> Vec<Mapping> {
     out
 }
 
-/// A TOML basic string, always on one line (so also safe in a comment): a
-/// JSON string is one, with `\n` and other control characters escaped.
+/// A TOML basic string, always on one line (so also safe in a comment):
+/// quotes and backslashes escaped, and every control character (DEL too,
+/// which TOML forbids raw) as `\uXXXX`.
 fn quote(s: &str) -> String {
-    serde_json::Value::from(s).to_string()
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Values as TOML strings, comma-separated: a TOML array's items, and the
@@ -443,5 +460,15 @@ mod tests {
         );
         let parsed: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(parsed.keys().collect::<Vec<_>>(), ["clusters"], "{text}");
+    }
+
+    #[test]
+    fn every_control_character_is_escaped_as_toml_requires() {
+        for s in ["del\u{7f}", "nul\0", "tab\tnl\n", "c1\u{85}", "q\"b\\"] {
+            let quoted = quote(s);
+            assert!(!quoted.chars().any(char::is_control), "{quoted}");
+            let parsed: toml::Table = toml::from_str(&format!("v = {quoted}")).unwrap();
+            assert_eq!(parsed["v"].as_str(), Some(s), "{quoted}");
+        }
     }
 }

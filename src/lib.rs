@@ -19,7 +19,8 @@
 //!   which template, plus the escaping filters;
 //! - [`plan`]: the rendered tree, which tests snapshot;
 //! - [`sync`]: what writing the plan would change in the output directory,
-//!   and the writing itself, recorded in a [`manifest`].
+//!   and the writing itself, recorded in a [`manifest`], through
+//!   [`outdir`], which never follows a symbolic link.
 //!
 //! The library has no stable API; it exists for the binary and the tests.
 
@@ -27,6 +28,7 @@ pub mod error;
 pub mod import;
 pub mod manifest;
 pub mod model;
+pub mod outdir;
 pub mod plan;
 pub mod render;
 pub mod source;
@@ -63,8 +65,8 @@ pub const STARTER_SPEC: &str = include_str!("../templates/eksgrant.toml");
 
 /// Parses and validates a spec that is already in memory.
 pub fn load_source(source: SourceFile) -> Result<Loaded> {
-    let spec = spec::Spec::parse(&source)?;
-    let (model, warnings) = Model::from_spec(spec, &source)?;
+    let (spec, found) = spec::Spec::parse(&source)?;
+    let (model, warnings) = Model::from_spec(spec, found, &source)?;
     Ok(Loaded {
         source,
         model,

@@ -3,6 +3,7 @@
 //! clap's usage errors are 2 as well).
 
 mod cli;
+mod test_hooks;
 
 use std::fs;
 use std::io::Write as _;
@@ -13,8 +14,8 @@ use clap::Parser;
 
 use cli::{Cli, Command, GenerateArgs, ImportCommand};
 use eksgrant::error::count;
-use eksgrant::manifest::{ClusterRecord, Manifest};
-use eksgrant::render::{RenderOptions, render};
+use eksgrant::outdir::{LOCK_WAIT, OutDir};
+use eksgrant::render::{RenderOptions, regenerate_command, render, shell_word};
 use eksgrant::sync::Changes;
 use eksgrant::{Error, Loaded};
 
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Drift) => ExitCode::from(1),
         Err(error) => {
-            eprintln!("{:?}", miette::Report::new(error));
+            report(miette::Report::new(error));
             ExitCode::from(2)
         }
     }
@@ -48,7 +49,7 @@ fn run(command: Command) -> Result<Outcome, Error> {
             Ok(Outcome::Done)
         }
         Command::Schema => {
-            println!("{}", eksgrant::spec::json_schema());
+            print_stdout(&format!("{}\n", eksgrant::spec::json_schema()));
             Ok(Outcome::Done)
         }
     }
@@ -59,41 +60,47 @@ fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
     let loaded = load(spec)?;
     let out = args.out.clone().unwrap_or_else(|| spec_dir(spec));
     let spec_shown = relative_to(&out, spec).display().to_string();
-    let mut regenerate = format!("eksgrant generate {spec_shown}");
-    if spec_dir(spec) != out {
-        regenerate.push_str(" --out .");
-    }
     let options = RenderOptions {
+        regenerate: regenerate_command(&spec_shown, !same_place(&spec_dir(spec), &out)),
         spec: spec_shown.clone(),
-        regenerate,
     };
-    let previous = Manifest::read(&out)?;
-    eksgrant::transitions::check(&loaded, previous.as_ref())?;
     let plan = render(&loaded.model, &options)?;
-    let changes = Changes::compute(
-        &plan,
-        &out,
-        &spec_shown,
-        ClusterRecord::of(&loaded.model),
-        previous.as_ref(),
-    )?;
+    let out_dir = OutDir::new(&out).protect(spec)?;
+    test_hooks::install(&out_dir);
+    // Held from before the manifest is read until the manifest is written,
+    // so that no other run changes the tree this one plans against.
+    let writes = !(args.check || args.dry_run);
+    let _lock = if writes {
+        Some(out_dir.lock(LOCK_WAIT)?)
+    } else {
+        None
+    };
+    let changes = Changes::of_generation(&out_dir, &loaded, &plan, &spec_shown)?;
     let shown = out.display();
 
     if args.check {
         if changes.is_up_to_date() {
-            eprintln!("eksgrant: {shown} is up to date with {}", spec.display());
+            print_stderr(&format!(
+                "eksgrant: {shown} is up to date with {}\n",
+                spec.display()
+            ));
             return Ok(Outcome::Done);
         }
         print_stdout(&changes.diff());
-        eprintln!(
-            "eksgrant: {shown} is out of date with {}; run `eksgrant generate {}{}` and commit the result",
-            spec.display(),
-            spec.display(),
-            args.out
-                .as_ref()
-                .map(|o| format!(" --out {}", o.display()))
-                .unwrap_or_default()
+        let mut command = format!(
+            "eksgrant generate {}",
+            shell_word(&spec.display().to_string())
         );
+        if let Some(out) = &args.out {
+            command.push_str(&format!(
+                " --out {}",
+                shell_word(&out.display().to_string())
+            ));
+        }
+        print_stderr(&format!(
+            "eksgrant: {shown} is out of date with {}; run `{command}` and commit the result\n",
+            spec.display(),
+        ));
         return Ok(Outcome::Drift);
     }
     if args.dry_run {
@@ -101,16 +108,28 @@ fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
         return Ok(Outcome::Done);
     }
     let summary = changes.apply(args.force)?;
-    eprintln!(
-        "eksgrant: {shown}: {} created, {} updated, {} deleted, {} unchanged",
+    print_stderr(&format!(
+        "eksgrant: {shown}: {} created, {} updated, {} deleted, {} unchanged\n",
         summary.created, summary.updated, summary.deleted, summary.unchanged
-    );
+    ));
     Ok(Outcome::Done)
 }
 
-/// Prints a report; a closed pipe (`| head`) is not an error.
+/// Prints a report. A closed pipe (`| head`) is not an error: the rest of
+/// the output is dropped and the exit status stays what it would have been.
 fn print_stdout(text: &str) {
     let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
+/// Prints a message to stderr, ignoring a closed stderr as
+/// [`print_stdout`] ignores a closed stdout.
+fn print_stderr(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+/// Prints a diagnostic to stderr.
+fn report(report: miette::Report) {
+    print_stderr(&format!("{report:?}\n"));
 }
 
 fn init(path: &Path) -> Result<(), Error> {
@@ -137,24 +156,24 @@ fn init(path: &Path) -> Result<(), Error> {
     };
     file.write_all(eksgrant::STARTER_SPEC.as_bytes())
         .map_err(io)?;
-    eprintln!(
-        "eksgrant: wrote {}; replace the values marked REPLACE, then run `eksgrant generate {}`",
+    print_stderr(&format!(
+        "eksgrant: wrote {}; replace the values marked REPLACE, then run `eksgrant generate {}`\n",
         path.display(),
-        path.display()
-    );
+        shell_word(&path.display().to_string())
+    ));
     Ok(())
 }
 
 fn validate(spec: &Path) -> Result<(), Error> {
     let loaded = load(spec)?;
     let model = &loaded.model;
-    eprintln!(
-        "eksgrant: {} is valid: {}, {}, {}",
+    print_stderr(&format!(
+        "eksgrant: {} is valid: {}, {}, {}\n",
         spec.display(),
         count(model.clusters.len(), "cluster"),
         count(model.workloads.len(), "workload"),
         count(model.principals.len(), "principal"),
-    );
+    ));
     Ok(())
 }
 
@@ -162,7 +181,7 @@ fn validate(spec: &Path) -> Result<(), Error> {
 fn load(spec: &Path) -> Result<Loaded, Error> {
     let mut loaded = eksgrant::load(spec)?;
     for warning in std::mem::take(&mut loaded.warnings) {
-        eprintln!("{:?}", miette::Report::new(warning));
+        report(miette::Report::new(warning));
     }
     Ok(loaded)
 }
@@ -172,6 +191,15 @@ fn spec_dir(spec: &Path) -> PathBuf {
     match spec.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
+    }
+}
+
+/// Whether two paths name the same place, however spelled (`out`, `./out`,
+/// `out/`).
+fn same_place(a: &Path, b: &Path) -> bool {
+    match (std::path::absolute(a), std::path::absolute(b)) {
+        (Ok(a), Ok(b)) => normalise(&a) == normalise(&b),
+        _ => a == b,
     }
 }
 

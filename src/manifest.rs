@@ -6,27 +6,28 @@
 //! of its content, so a file that matches neither its recorded hash nor the
 //! new content is known to have been edited by hand.
 //!
-//! While a generation is being written, a pending manifest lists the new
-//! hashes too. If the run dies half-way, the next run finds files that match
-//! either record and repairs the tree without `--force`.
+//! While a generation is being written, a [`Pending`] record lists every
+//! file the run may touch with every content it may leave there, and the
+//! run's token (which names its temporary files). A run that dies part-way
+//! leaves it behind; the next run merges its own into it rather than
+//! replacing it, so that after any number of interrupted runs, each file
+//! still matches a recorded hash and each temporary file a recorded token,
+//! and one complete run repairs the tree without `--force`.
 
-use std::collections::BTreeMap;
-use std::fs;
-use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::outdir::{Entry, OutDir};
 use crate::spec::AuthenticationMode;
 
 /// The manifest's file name in the output directory.
 pub const MANIFEST_FILE: &str = ".eksgrant-manifest.toml";
-/// The manifest of a generation being written; gone once the run finishes.
+/// The record of the generations being written; gone once a run finishes.
 pub const PENDING_FILE: &str = ".eksgrant-manifest.pending.toml";
-/// The suffix of the temporary files each write goes through.
-pub const TEMP_SUFFIX: &str = ".eksgrant-tmp";
 
 /// What one generation wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,48 +89,25 @@ impl Manifest {
     }
 
     /// Reads `out`'s manifest, if there is one.
-    pub fn read(out: &Path) -> Result<Option<Manifest>> {
-        Self::read_file(&out.join(MANIFEST_FILE))
-    }
-
-    /// Reads `out`'s pending manifest, left behind by an interrupted run.
-    pub fn read_pending(out: &Path) -> Result<Option<Manifest>> {
-        Self::read_file(&out.join(PENDING_FILE))
-    }
-
-    fn read_file(path: &Path) -> Result<Option<Manifest>> {
-        let text = match fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(Error::Io {
-                    action: "read the manifest",
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
+    pub fn read(out: &OutDir) -> Result<Option<Manifest>> {
+        let Some(text) = read_record(out, MANIFEST_FILE)? else {
+            return Ok(None);
         };
+        let path = out.path(MANIFEST_FILE);
         let manifest: Manifest = toml::from_str(&text).map_err(|error| Error::Manifest {
-            path: path.to_path_buf(),
+            path: path.clone(),
             message: error.message().to_string(),
         })?;
         if manifest.version != 1 {
             return Err(Error::Manifest {
-                path: path.to_path_buf(),
+                path,
                 message: format!(
                     "manifest version {} is not one this eksgrant reads",
                     manifest.version
                 ),
             });
         }
-        // A manifest names files to delete; never let it name one outside
-        // the output directory.
-        if let Some(bad) = manifest.files.keys().find(|p| !is_contained(p)) {
-            return Err(Error::Manifest {
-                path: path.to_path_buf(),
-                message: format!("`{bad}` is not a path inside the output directory"),
-            });
-        }
+        check_paths(&path, manifest.files.keys())?;
         Ok(Some(manifest))
     }
 
@@ -156,48 +134,173 @@ pub fn hash(content: &[u8]) -> String {
 
 /// Whether a manifest path stays inside the output directory: relative, no
 /// `..`, no root or drive.
-fn is_contained(path: &str) -> bool {
+pub(crate) fn is_contained(path: &str) -> bool {
     !path.is_empty()
         && Path::new(path)
             .components()
             .all(|c| matches!(c, Component::Normal(_)))
 }
 
-/// Writes `content` to `path` through a temporary file in the same directory,
-/// renamed into place, so the file is either old or new, never half written.
-pub fn write_atomically(path: &Path, content: &[u8]) -> Result<()> {
-    let temp = temp_path(path);
-    let io = |action: &'static str, path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Io {
-            action,
-            path,
-            source,
-        }
-    };
-    let result = (|| {
-        let mut file = fs::File::create(&temp).map_err(io("write", &temp))?;
-        file.write_all(content).map_err(io("write", &temp))?;
-        file.sync_all().map_err(io("write", &temp))?;
-        fs::rename(&temp, path).map_err(io("write", path))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
+/// What the runs since the last complete one may have left in the output
+/// directory: every file with every content they may have written there,
+/// and the tokens that name their temporary files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// The record format; only `1` exists.
+    pub version: u32,
+    /// The tokens of the runs, in their temporary files' names.
+    #[serde(default)]
+    pub runs: BTreeSet<String>,
+    /// Each file a run may have written, with the hash of each content it
+    /// may have left.
+    pub files: BTreeMap<String, Hashes>,
 }
 
-/// The temporary file a write of `path` goes through: hidden, beside it.
-pub fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}{TEMP_SUFFIX}"))
+/// The hashes recorded for one file: one (as eksgrant before 0.2 wrote
+/// them) or several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Hashes {
+    /// One content.
+    One(String),
+    /// Several contents, from several interrupted runs.
+    Many(BTreeSet<String>),
+}
+
+impl Hashes {
+    /// Whether `hash` is one of them.
+    pub fn contains(&self, hash: &str) -> bool {
+        match self {
+            Hashes::One(one) => one == hash,
+            Hashes::Many(many) => many.contains(hash),
+        }
+    }
+
+    fn insert(&mut self, hash: &str) {
+        let mut all = match std::mem::replace(self, Hashes::Many(BTreeSet::new())) {
+            Hashes::One(one) => BTreeSet::from([one]),
+            Hashes::Many(many) => many,
+        };
+        all.insert(hash.to_string());
+        *self = Hashes::Many(all);
+    }
+}
+
+impl Pending {
+    /// Reads `out`'s pending record, left behind by interrupted runs.
+    pub fn read(out: &OutDir) -> Result<Option<Pending>> {
+        let Some(text) = read_record(out, PENDING_FILE)? else {
+            return Ok(None);
+        };
+        let path = out.path(PENDING_FILE);
+        let pending: Pending = toml::from_str(&text).map_err(|error| Error::Manifest {
+            path: path.clone(),
+            message: error.message().to_string(),
+        })?;
+        check_paths(&path, pending.files.keys())?;
+        Ok(Some(pending))
+    }
+
+    /// This record with run `token`, writing `files`, added.
+    pub fn merged(
+        previous: Option<&Pending>,
+        token: &str,
+        files: &BTreeMap<String, String>,
+    ) -> Pending {
+        let mut pending = previous.cloned().unwrap_or_default();
+        pending.version = 1;
+        pending.runs.insert(token.to_string());
+        for (path, hash) in files {
+            pending
+                .files
+                .entry(path.clone())
+                .and_modify(|hashes| hashes.insert(hash))
+                .or_insert_with(|| Hashes::Many(BTreeSet::from([hash.clone()])));
+        }
+        pending
+    }
+
+    /// The record as written, with a comment saying what it is for.
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string(self).expect("a pending record always serialises");
+        format!(
+            "# Written by eksgrant while it writes this directory: every file a run may have\n\
+             # touched, so that the next run repairs an interrupted one. Gone when a run ends.\n{body}"
+        )
+    }
+}
+
+/// The text of the record `name` at the root of `out`, if there is one.
+fn read_record(out: &OutDir, name: &str) -> Result<Option<String>> {
+    let path = out.path(name);
+    let bytes = match out.entry(name)? {
+        Entry::File(bytes) => bytes,
+        Entry::Missing | Entry::Blocked { .. } => return Ok(None),
+        Entry::Symlink { .. } => {
+            return Err(Error::Unsafe {
+                path,
+                reason: "is a symbolic link",
+            });
+        }
+        Entry::Spec => {
+            return Err(Error::Unsafe {
+                path,
+                reason: "is the spec",
+            });
+        }
+        Entry::Directory | Entry::Special => {
+            return Err(Error::Unsafe {
+                path,
+                reason: "is not a regular file",
+            });
+        }
+        Entry::TooLarge => {
+            return Err(Error::Manifest {
+                path,
+                message: format!(
+                    "it is larger than {} MiB, which no record eksgrant writes is",
+                    crate::outdir::MAX_READ >> 20
+                ),
+            });
+        }
+    };
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| Error::Manifest {
+            path,
+            message: "it is not UTF-8 text".into(),
+        })
+}
+
+/// A record names files to overwrite and delete: never let it name one
+/// outside the output directory, or one of eksgrant's own records or lock.
+fn check_paths<'a>(record: &Path, mut paths: impl Iterator<Item = &'a String>) -> Result<()> {
+    let bad = |p: &&String| !is_contained(p) || is_bookkeeping(p);
+    match paths.find(bad) {
+        Some(bad) if is_bookkeeping(bad) => Err(Error::Manifest {
+            path: record.to_path_buf(),
+            message: format!("`{bad}` is eksgrant's own bookkeeping, not a generated file"),
+        }),
+        Some(bad) => Err(Error::Manifest {
+            path: record.to_path_buf(),
+            message: format!("`{bad}` is not a path inside the output directory"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Whether `path` is one of the names eksgrant keeps for itself at the top
+/// of the output directory: `.eksgrant-` followed by anything (the
+/// manifest, the pending record, the lock and their temporary files). No
+/// generated file has such a name.
+pub(crate) fn is_bookkeeping(path: &str) -> bool {
+    !path.contains('/') && (path.starts_with(".eksgrant-") || path.starts_with("..eksgrant-"))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]
@@ -225,8 +328,22 @@ mod tests {
             "version = 1\nspec = \"x.toml\"\n[files]\n\"../victim\" = \"sha256:00\"\n",
         )
         .unwrap();
-        let error = Manifest::read(dir.path()).unwrap_err();
+        let error = Manifest::read(&OutDir::new(dir.path())).unwrap_err();
         assert!(error.to_string().contains("manifest"), "{error}");
+    }
+
+    #[test]
+    fn a_manifest_naming_the_lock_or_a_record_is_refused() {
+        for name in [".eksgrant-lock", PENDING_FILE, MANIFEST_FILE] {
+            let dir = tempfile::tempdir().unwrap();
+            fs::write(
+                dir.path().join(MANIFEST_FILE),
+                format!("version = 1\nspec = \"x.toml\"\n[files]\n\"{name}\" = \"sha256:00\"\n"),
+            )
+            .unwrap();
+            let error = Manifest::read(&OutDir::new(dir.path())).unwrap_err();
+            assert!(error.to_string().contains("damaged"), "{error}");
+        }
     }
 
     #[test]
@@ -244,16 +361,42 @@ mod tests {
             )]),
         );
         fs::write(dir.path().join(MANIFEST_FILE), manifest.to_toml()).unwrap();
-        assert_eq!(Manifest::read(dir.path()).unwrap(), Some(manifest));
+        assert_eq!(
+            Manifest::read(&OutDir::new(dir.path())).unwrap(),
+            Some(manifest)
+        );
     }
 
     #[test]
-    fn atomic_writes_leave_no_temporary_file() {
+    fn pending_records_merge_and_never_forget() {
+        let b = BTreeMap::from([("a.tf".to_string(), hash(b"b"))]);
+        let c = BTreeMap::from([
+            ("a.tf".to_string(), hash(b"c")),
+            ("c.tf".to_string(), hash(b"c")),
+        ]);
+        let after_b = Pending::merged(None, "1-b", &b);
+        let after_c = Pending::merged(Some(&after_b), "2-c", &c);
+        assert_eq!(after_c.runs, BTreeSet::from(["1-b".into(), "2-c".into()]));
+        assert!(after_c.files["a.tf"].contains(&hash(b"b")));
+        assert!(after_c.files["a.tf"].contains(&hash(b"c")));
+        assert!(after_c.files["c.tf"].contains(&hash(b"c")));
+
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.tf");
-        write_atomically(&path, b"one").unwrap();
-        write_atomically(&path, b"two").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"two");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        fs::write(dir.path().join(PENDING_FILE), after_c.to_toml()).unwrap();
+        let out = OutDir::new(dir.path());
+        assert_eq!(Pending::read(&out).unwrap(), Some(after_c));
+    }
+
+    #[test]
+    fn pending_records_of_earlier_versions_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join(PENDING_FILE),
+            "version = 1\nspec = \"x.toml\"\n[files]\n\"a.tf\" = \"sha256:00\"\n",
+        )
+        .unwrap();
+        let pending = Pending::read(&OutDir::new(dir.path())).unwrap().unwrap();
+        assert!(pending.files["a.tf"].contains("sha256:00"));
+        assert!(pending.runs.is_empty());
     }
 }

@@ -17,14 +17,32 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// Reads `path` from disk.
+    /// Reads `path` from disk. A file that is not UTF-8 is reported at its
+    /// first byte that is not, with the line it is on.
     pub fn read(path: &Path) -> crate::Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Io {
+        let bytes = std::fs::read(path).map_err(|source| crate::Error::Io {
             action: "read the spec",
             path: path.to_path_buf(),
             source,
         })?;
-        Ok(Self::new(path, text))
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Self::new(path, text)),
+            Err(error) => {
+                let offset = error.utf8_error().valid_up_to();
+                let byte = error.as_bytes()[offset];
+                // The replacement character stands where the bad byte was.
+                let shown = Self::new(path, String::from_utf8_lossy(error.as_bytes()));
+                let problem = crate::Problem::error(
+                    &shown,
+                    "eksgrant::encoding",
+                    format!("the spec is not UTF-8: byte {offset} is 0x{byte:02X}"),
+                    offset..offset + '\u{FFFD}'.len_utf8(),
+                    "not UTF-8",
+                )
+                .with_help("TOML files are UTF-8: save the spec as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)");
+                Err(crate::Error::Syntax(Box::new(problem)))
+            }
+        }
     }
 
     /// Wraps text that is already in memory; `path` is what diagnostics show.

@@ -1,24 +1,30 @@
 //! Bringing an output directory in line with a plan, without ever losing a
 //! user's work.
 //!
-//! [`Changes::compute`] reads the directory and the manifest and decides, for
+//! [`Changes::compute`] reads the directory and its records and decides, for
 //! every file, what a generation would do: create, update, delete, leave it,
-//! or refuse because the file is not eksgrant's to touch (edited by hand, or
-//! never written by eksgrant). Nothing is written until the whole plan has
-//! rendered and every file has been classified; then [`Changes::apply`]
-//! writes through temporary files, deletes what the previous generation
-//! wrote and this one does not, removes the directories that leaves empty,
-//! and records the manifest last. `--check` and `--dry-run` only report.
+//! or refuse. Some refusals `--force` overrides (a generated file edited by
+//! hand, a file of the user's where the spec now generates one); others
+//! nothing does (a symbolic link on the way, the spec itself, a file where a
+//! directory must be, a directory where a file must be). All of them are
+//! found before the first byte is written and reported at once.
+//!
+//! [`Changes::apply`] then records what the run may touch (merged into the
+//! pending record of any interrupted run), deletes what the previous
+//! generations wrote and this one does not, writes each new or changed file
+//! through a temporary file, removes the temporary files of interrupted runs
+//! and the directories left empty, and records the manifest last.
+//! `--check` and `--dry-run` only report.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::fs;
-use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
 
-use crate::error::{Error, Result};
-use crate::manifest::{self, ClusterRecord, MANIFEST_FILE, Manifest, PENDING_FILE, TEMP_SUFFIX};
+use crate::Loaded;
+use crate::error::{Error, Result, count};
+use crate::manifest::{self, ClusterRecord, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
+use crate::outdir::{Entry, OutDir, temp_token};
 use crate::plan::Plan;
 
 /// What a generation does to one file.
@@ -34,25 +40,79 @@ pub enum Action {
     Unchanged,
 }
 
-/// Why eksgrant refuses to touch a file without `--force`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why eksgrant refuses to touch a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conflict {
-    /// eksgrant wrote it, and it was edited since.
+    /// eksgrant wrote it, and it was edited since. `--force` overwrites it.
     EditedByHand,
-    /// eksgrant never wrote it, and the plan wants to write there.
+    /// eksgrant never wrote it, and the plan wants to write there. `--force`
+    /// overwrites it.
     NotGenerated,
     /// eksgrant wrote it, it was edited since, and the plan drops it.
+    /// `--force` deletes it.
     EditedAndDropped,
+    /// It is the spec being generated from.
+    IsTheSpec,
+    /// A symbolic link at the path or on the way to it (`at`).
+    Symlink {
+        /// Where the link is.
+        at: String,
+    },
+    /// Something other than a directory where a directory on the way must
+    /// be (`at`).
+    FileInTheWay {
+        /// What is in the way.
+        at: String,
+    },
+    /// A directory where the plan writes a file.
+    DirectoryInTheWay,
+    /// A FIFO, socket or device where the plan writes a file.
+    NotAFile,
 }
 
 impl Conflict {
-    fn describe(self) -> &'static str {
+    /// Whether `--force` overrides it: only for regular files at paths
+    /// eksgrant generates or recorded, never the spec, a link or a
+    /// directory.
+    pub fn forceable(&self) -> bool {
+        matches!(
+            self,
+            Conflict::EditedByHand | Conflict::NotGenerated | Conflict::EditedAndDropped
+        )
+    }
+
+    fn describe(&self, path: &str) -> String {
         match self {
-            Conflict::EditedByHand => "edited by hand since eksgrant wrote it",
+            Conflict::EditedByHand => "edited by hand since eksgrant wrote it".into(),
             Conflict::NotGenerated => {
-                "not written by eksgrant, and the spec now generates a file there"
+                "not written by eksgrant, and the spec now generates a file there".into()
             }
-            Conflict::EditedAndDropped => "edited by hand, and the spec no longer generates it",
+            Conflict::EditedAndDropped => {
+                "edited by hand, and the spec no longer generates it".into()
+            }
+            Conflict::IsTheSpec => {
+                "this is the spec itself, where the spec generates a file".into()
+            }
+            Conflict::Symlink { at } if at == path => {
+                "a symbolic link, which eksgrant never writes, renames or deletes through".into()
+            }
+            Conflict::Symlink { at } => format!(
+                "`{at}` is a symbolic link, which eksgrant never writes, renames or deletes through"
+            ),
+            Conflict::FileInTheWay { at } => {
+                format!("`{at}` is a file of yours where eksgrant needs a directory")
+            }
+            Conflict::DirectoryInTheWay => "a directory where the spec generates a file".into(),
+            Conflict::NotAFile => "not a regular file, where the spec generates one".into(),
+        }
+    }
+
+    /// The path a report names: where the link or blocking file is, so
+    /// that one link above a hundred files is reported once.
+    fn culprit<'a>(&'a self, path: &'a str) -> &'a str {
+        match self {
+            Conflict::Symlink { at } | Conflict::FileInTheWay { at } => at,
+            _ => path,
         }
     }
 }
@@ -64,9 +124,9 @@ pub struct FileChange {
     pub path: String,
     /// What happens to it.
     pub action: Action,
-    /// Set when the file is not eksgrant's to change; `--force` overrides.
+    /// Set when the path is not eksgrant's to change as it is.
     pub conflict: Option<Conflict>,
-    /// Its content on disk, when it exists.
+    /// Its content on disk, when it is a regular file.
     current: Option<Vec<u8>>,
     /// Its new content, unless it is deleted.
     new: Option<String>,
@@ -74,11 +134,18 @@ pub struct FileChange {
 
 /// Everything a generation would do to an output directory.
 #[derive(Debug)]
-pub struct Changes {
-    out: PathBuf,
+pub struct Changes<'a> {
+    out: &'a OutDir,
     files: Vec<FileChange>,
     manifest: Manifest,
     manifest_current: bool,
+    /// The record of interrupted runs, if any.
+    pending: Option<Pending>,
+    /// Temporary files interrupted runs left.
+    leftovers: Vec<String>,
+    /// Directories earlier generations wrote into that this one does not,
+    /// deepest first: removed when the run leaves them empty.
+    dropped_dirs: Vec<String>,
 }
 
 /// What [`Changes::apply`] did.
@@ -94,47 +161,81 @@ pub struct Summary {
     pub unchanged: usize,
 }
 
-impl Changes {
-    /// Classifies every file of `plan` and of the previous generation in
+impl<'a> Changes<'a> {
+    /// What writing `plan`, rendered from `loaded`, would change in `out`:
+    /// reads the manifest, refuses an authentication mode that moves
+    /// backwards from it, and classifies every file. `spec` is the spec's
+    /// path as the manifest records it. Call it with the lock held when the
+    /// changes are to be applied.
+    pub fn of_generation(
+        out: &'a OutDir,
+        loaded: &Loaded,
+        plan: &Plan,
+        spec: &str,
+    ) -> Result<Changes<'a>> {
+        let previous = Manifest::read(out)?;
+        crate::transitions::check(loaded, previous.as_ref())?;
+        Changes::compute(
+            plan,
+            out,
+            spec,
+            ClusterRecord::of(&loaded.model),
+            previous.as_ref(),
+        )
+    }
+
+    /// Classifies every file of `plan` and of the previous generations in
     /// `out`, whose manifest the caller has read as `recorded`. Reads only.
     pub fn compute(
         plan: &Plan,
-        out: &Path,
+        out: &'a OutDir,
         spec: &str,
         clusters: BTreeMap<String, ClusterRecord>,
         recorded: Option<&Manifest>,
-    ) -> Result<Changes> {
-        let pending = Manifest::read_pending(out)?;
+    ) -> Result<Changes<'a>> {
+        out.check_root()?;
+        let pending = Pending::read(out)?;
         // A file is eksgrant's, unmodified, when its hash is one a
-        // generation recorded: the last finished one, or one that was
-        // interrupted while writing.
+        // generation recorded: the last finished one, or any interrupted
+        // since.
         let ours = |path: &str, hash: &str| {
-            [recorded, pending.as_ref()]
-                .into_iter()
-                .flatten()
-                .any(|m| m.files.get(path).is_some_and(|h| h == hash))
+            recorded.is_some_and(|m| m.files.get(path).is_some_and(|h| h == hash))
+                || pending
+                    .as_ref()
+                    .is_some_and(|p| p.files.get(path).is_some_and(|h| h.contains(hash)))
         };
         let listed = |path: &str| {
-            [recorded, pending.as_ref()]
-                .into_iter()
-                .flatten()
-                .any(|m| m.files.contains_key(path))
+            recorded.is_some_and(|m| m.files.contains_key(path))
+                || pending.as_ref().is_some_and(|p| p.files.contains_key(path))
         };
 
         let mut files = Vec::new();
         let mut hashes = BTreeMap::new();
         for (path, generated) in plan.files() {
-            hashes.insert(
-                path.to_string(),
-                manifest::hash(generated.contents.as_bytes()),
-            );
-            let current = read_if_exists(&out.join(path))?;
-            let (action, conflict) = match &current {
-                None => (Action::Create, None),
-                Some(bytes) if bytes == generated.contents.as_bytes() => (Action::Unchanged, None),
-                Some(bytes) if ours(path, &manifest::hash(bytes)) => (Action::Update, None),
-                Some(_) if listed(path) => (Action::Update, Some(Conflict::EditedByHand)),
-                Some(_) => (Action::Update, Some(Conflict::NotGenerated)),
+            let new = generated.contents.as_bytes();
+            hashes.insert(path.to_string(), manifest::hash(new));
+            let (action, conflict, current) = match out.entry(path)? {
+                Entry::Missing => (Action::Create, None, None),
+                Entry::File(bytes) if bytes == new => (Action::Unchanged, None, Some(bytes)),
+                Entry::File(bytes) => {
+                    let conflict = if ours(path, &manifest::hash(&bytes)) {
+                        None
+                    } else if listed(path) {
+                        Some(Conflict::EditedByHand)
+                    } else {
+                        Some(Conflict::NotGenerated)
+                    };
+                    (Action::Update, conflict, Some(bytes))
+                }
+                // Larger than anything eksgrant writes: not its own.
+                Entry::TooLarge if listed(path) => {
+                    (Action::Update, Some(Conflict::EditedByHand), None)
+                }
+                Entry::TooLarge => (Action::Update, Some(Conflict::NotGenerated), None),
+                Entry::Blocked { at } => {
+                    (Action::Create, Some(Conflict::FileInTheWay { at }), None)
+                }
+                other => (Action::Update, Some(unusable(other)), None),
             };
             files.push(FileChange {
                 path: path.to_string(),
@@ -144,37 +245,60 @@ impl Changes {
                 new: Some(generated.contents.clone()),
             });
         }
-        let previous: BTreeSet<&String> = [recorded, pending.as_ref()]
+
+        let previous: BTreeSet<&String> = recorded
             .into_iter()
-            .flatten()
             .flat_map(|m| m.files.keys())
+            .chain(pending.iter().flat_map(|p| p.files.keys()))
             .collect();
-        for path in previous {
+        for path in &previous {
             if plan.get(path).is_some() {
                 continue;
             }
-            let Some(bytes) = read_if_exists(&out.join(path))? else {
-                continue;
+            let (conflict, current) = match out.entry(path)? {
+                // Nothing of eksgrant's is there any more.
+                Entry::Missing | Entry::Blocked { .. } | Entry::Directory | Entry::Special => {
+                    continue;
+                }
+                Entry::File(bytes) => {
+                    let edited = !ours(path, &manifest::hash(&bytes));
+                    (edited.then_some(Conflict::EditedAndDropped), Some(bytes))
+                }
+                Entry::TooLarge => (Some(Conflict::EditedAndDropped), None),
+                other => (Some(unusable(other)), None),
             };
-            let conflict =
-                (!ours(path, &manifest::hash(&bytes))).then_some(Conflict::EditedAndDropped);
             files.push(FileChange {
-                path: path.clone(),
+                path: path.to_string(),
                 action: Action::Delete,
                 conflict,
-                current: Some(bytes),
+                current,
                 new: None,
             });
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
 
+        let leftovers = leftovers(out, pending.as_ref())?;
+        let kept_dirs: BTreeSet<&str> = plan.files().flat_map(|(path, _)| parents(path)).collect();
+        let dropped_dirs = previous
+            .iter()
+            .flat_map(|path| parents(path))
+            .filter(|dir| !kept_dirs.contains(dir))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .rev()
+            .map(String::from)
+            .collect();
+
         let manifest = Manifest::new(spec, hashes, clusters);
         let manifest_current = recorded == Some(&manifest) && pending.is_none();
         Ok(Changes {
-            out: out.to_path_buf(),
+            out,
             files,
             manifest,
             manifest_current,
+            pending,
+            leftovers,
+            dropped_dirs,
         })
     }
 
@@ -185,90 +309,116 @@ impl Changes {
 
     /// Whether the directory already holds exactly this generation.
     pub fn is_up_to_date(&self) -> bool {
-        self.manifest_current && self.files.iter().all(|f| f.action == Action::Unchanged)
+        self.manifest_current
+            && self.leftovers.is_empty()
+            && self.files.iter().all(|f| f.action == Action::Unchanged)
     }
 
-    /// The files eksgrant will not touch without `--force`.
+    /// The paths eksgrant will not touch as they are.
     pub fn conflicts(&self) -> impl Iterator<Item = &FileChange> {
         self.files.iter().filter(|f| f.conflict.is_some())
     }
 
-    /// Writes the generation: refuses when a file is not eksgrant's to
-    /// change, unless `force`.
+    /// Writes the generation. Refuses, before writing anything, when a path
+    /// is not eksgrant's to change: `force` overrides that for generated
+    /// files edited by hand and for the user's files where the spec now
+    /// generates one, never for anything else.
     pub fn apply(&self, force: bool) -> Result<Summary> {
-        if !force && self.conflicts().next().is_some() {
-            return Err(Error::Conflicts {
-                out: self.out.clone(),
-                files: self
-                    .conflicts()
-                    .map(|f| format!("{}: {}", f.path, f.conflict.expect("filtered").describe()))
-                    .collect(),
-            });
-        }
+        self.check_conflicts(force)?;
         let mut summary = Summary::default();
         if self.is_up_to_date() {
             summary.unchanged = self.files.len();
             return Ok(summary);
         }
-        create_dir(&self.out)?;
+        let out = self.out;
         // Recorded first, so that a run that dies below leaves files the next
         // run recognises as its own.
-        manifest::write_atomically(
-            &self.out.join(PENDING_FILE),
-            self.manifest.to_toml().as_bytes(),
-        )?;
-        let mut touched_dirs = BTreeSet::new();
+        let pending = Pending::merged(self.pending.as_ref(), out.token(), &self.manifest.files);
+        out.write(PENDING_FILE, pending.to_toml().as_bytes())?;
         for change in &self.files {
-            let path = self.out.join(&change.path);
-            if let Some(parent) = path.parent() {
-                touched_dirs.insert(parent.to_path_buf());
-            }
             match change.action {
                 Action::Unchanged => summary.unchanged += 1,
-                Action::Create | Action::Update => {
-                    if let Some(parent) = path.parent() {
-                        create_dir(parent)?;
-                    }
-                    let content = change
-                        .new
-                        .as_deref()
-                        .expect("created and updated files have content");
-                    manifest::write_atomically(&path, content.as_bytes())?;
-                    if change.action == Action::Create {
-                        summary.created += 1;
-                    } else {
-                        summary.updated += 1;
-                    }
-                }
                 Action::Delete => {
-                    fs::remove_file(&path).map_err(|source| Error::Io {
-                        action: "delete",
-                        path: path.clone(),
-                        source,
-                    })?;
+                    out.remove_file(&change.path)?;
                     summary.deleted += 1;
                 }
+                Action::Create | Action::Update => {}
             }
         }
-        for dir in &touched_dirs {
-            remove_stale_temp_files(dir)?;
+        for change in &self.files {
+            let Some(content) = &change.new else { continue };
+            match change.action {
+                Action::Create => summary.created += 1,
+                Action::Update => summary.updated += 1,
+                Action::Unchanged | Action::Delete => continue,
+            }
+            out.write(&change.path, content.as_bytes())?;
         }
-        // Deepest first, so that a directory emptied by removing its only
-        // subdirectory goes too.
-        for dir in touched_dirs.iter().rev() {
-            remove_empty_dirs(dir, &self.out);
+        for leftover in &self.leftovers {
+            out.remove_file(leftover)?;
         }
-        manifest::write_atomically(
-            &self.out.join(MANIFEST_FILE),
-            self.manifest.to_toml().as_bytes(),
-        )?;
-        let pending = self.out.join(PENDING_FILE);
-        fs::remove_file(&pending).map_err(|source| Error::Io {
-            action: "delete",
-            path: pending,
-            source,
-        })?;
+        for dir in &self.dropped_dirs {
+            out.remove_dir_if_empty(dir)?;
+        }
+        out.write(MANIFEST_FILE, self.manifest.to_toml().as_bytes())?;
+        out.remove_file(PENDING_FILE)?;
         Ok(summary)
+    }
+
+    /// Fails with every conflict `force` does not override.
+    fn check_conflicts(&self, force: bool) -> Result<()> {
+        let refused: Vec<&FileChange> = self
+            .conflicts()
+            .filter(|f| !force || !f.conflict.as_ref().is_some_and(Conflict::forceable))
+            .collect();
+        if refused.is_empty() {
+            return Ok(());
+        }
+        // One line per culprit: a link above a hundred files is one problem.
+        let mut lines: BTreeMap<&str, (String, usize)> = BTreeMap::new();
+        for change in &refused {
+            let conflict = change.conflict.as_ref().expect("filtered");
+            let culprit = conflict.culprit(&change.path);
+            lines
+                .entry(culprit)
+                .and_modify(|(_, n)| *n += 1)
+                .or_insert_with(|| (conflict.describe(culprit), 1));
+        }
+        let files = lines
+            .into_iter()
+            .map(|(culprit, (reason, n))| match n {
+                1 => format!("{culprit}: {reason}"),
+                _ => format!(
+                    "{culprit}: {reason} ({} below it)",
+                    count(n, "generated path")
+                ),
+            })
+            .collect();
+        let forceable = refused
+            .iter()
+            .filter(|f| f.conflict.as_ref().is_some_and(Conflict::forceable))
+            .count();
+        let mut help = String::from("nothing was written. ");
+        if forceable < refused.len() {
+            help.push_str(
+                "eksgrant never writes through a symbolic link, over the spec, or over anything but a regular file, even with --force: move those out of the way (keep the spec where no generated file goes) and run again",
+            );
+            if forceable > 0 {
+                help.push_str(". For the files edited by hand or yours, ");
+            }
+        }
+        if forceable > 0 {
+            help.push_str(if forceable < refused.len() {
+                "move your changes into the spec (or into a file of your own, such as backend.tf), or run with --force to overwrite them"
+            } else {
+                "Move your changes into the spec (or into a file of your own, such as backend.tf), or run again with --force to overwrite them"
+            });
+        }
+        Err(Error::Conflicts {
+            out: self.out.root().to_path_buf(),
+            files,
+            help,
+        })
     }
 
     /// One line per file that would change, for `--dry-run`.
@@ -286,8 +436,13 @@ impl Changes {
                 }
             };
             let _ = write!(out, "{verb:<6} {}", change.path);
-            if let Some(conflict) = change.conflict {
-                let _ = write!(out, "  (refused without --force: {})", conflict.describe());
+            if let Some(conflict) = &change.conflict {
+                let refused = if conflict.forceable() {
+                    "refused without --force"
+                } else {
+                    "refused"
+                };
+                let _ = write!(out, "  ({refused}: {})", conflict.describe(&change.path));
             }
             out.push('\n');
         }
@@ -328,60 +483,61 @@ impl Changes {
     }
 }
 
-fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>> {
-    use std::io::ErrorKind::{NotADirectory, NotFound};
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        // A file where a parent directory should be: the file does not
-        // exist; writing it will say what is in the way.
-        Err(error) if matches!(error.kind(), NotFound | NotADirectory) => Ok(None),
-        Err(source) => Err(Error::Io {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        }),
+/// The conflict for something at a path that eksgrant can neither read as
+/// its own file nor replace.
+fn unusable(entry: Entry) -> Conflict {
+    match entry {
+        Entry::Spec => Conflict::IsTheSpec,
+        Entry::Symlink { at } => Conflict::Symlink { at },
+        Entry::Blocked { at } => Conflict::FileInTheWay { at },
+        Entry::Directory => Conflict::DirectoryInTheWay,
+        Entry::Special | Entry::Missing | Entry::File(_) | Entry::TooLarge => Conflict::NotAFile,
     }
 }
 
-fn create_dir(path: &Path) -> Result<()> {
-    fs::create_dir_all(path).map_err(|source| Error::Io {
-        action: "create the directory",
-        path: path.to_path_buf(),
-        source,
-    })
+/// The directories on the way to `path`, deepest last: `a`, `a/b` for
+/// `a/b/c`.
+fn parents(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('/').map(|(end, _)| &path[..end])
 }
 
-/// Removes the temporary files an interrupted write left in `dir`.
-fn remove_stale_temp_files(dir: &Path) -> Result<()> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Ok(());
+/// The temporary files interrupted runs left: those named with a token in
+/// the pending record, in the directories its files are in, and those of
+/// the records themselves at the root (written before a token is recorded).
+/// Only regular files: a link with such a name is not eksgrant's.
+fn leftovers(out: &OutDir, pending: Option<&Pending>) -> Result<Vec<String>> {
+    let is_record_temp = |name: &str| {
+        temp_token(name).is_some()
+            && [MANIFEST_FILE, PENDING_FILE]
+                .iter()
+                .any(|record| name.starts_with(&format!(".{record}.")))
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') && name.ends_with(TEMP_SUFFIX) {
-            let path = entry.path();
-            fs::remove_file(&path).map_err(|source| Error::Io {
-                action: "delete",
-                path,
-                source,
-            })?;
+    let mut dirs = BTreeSet::from([""]);
+    if let Some(pending) = pending {
+        dirs.extend(
+            pending
+                .files
+                .keys()
+                .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d)),
+        );
+    }
+    let mut found = Vec::new();
+    for dir in dirs {
+        for name in out.names_in(dir)? {
+            let from_a_run = temp_token(&name)
+                .is_some_and(|token| pending.is_some_and(|p| p.runs.contains(token)));
+            if !(from_a_run || dir.is_empty() && is_record_temp(&name)) {
+                continue;
+            }
+            let path = if dir.is_empty() {
+                name
+            } else {
+                format!("{dir}/{name}")
+            };
+            if out.is_file(&path)? {
+                found.push(path);
+            }
         }
     }
-    Ok(())
-}
-
-/// Removes `dir` and its parents up to (not including) `out` while they are
-/// empty. A directory that still holds anything, the user's files included,
-/// stays.
-fn remove_empty_dirs(dir: &Path, out: &Path) {
-    let mut current = dir;
-    while current != out && current.starts_with(out) {
-        if fs::remove_dir(current).is_err() {
-            break;
-        }
-        match current.parent() {
-            Some(parent) => current = parent,
-            None => break,
-        }
-    }
+    Ok(found)
 }

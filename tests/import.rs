@@ -195,3 +195,27 @@ fn what_is_not_the_aws_auth_config_map_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn control_characters_in_the_configmap_come_out_as_valid_toml() {
+    // A DEL and an escape sequence, as a hand-edited ConfigMap can hold
+    // them: TOML forbids both raw, in strings and in comments.
+    let configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: \"arn:aws:iam::111122223333:role/ops\\x7F\"\n      username: \"ops\\e[2K\"\n      groups: [\"ops\\x7F\"]\n";
+    let output = Command::cargo_bin("eksgrant")
+        .unwrap()
+        .args(["import", "aws-auth", "-", "--cluster", "prod"])
+        .write_stdin(configmap)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(!text.contains(['\u{7f}', '\u{1b}']), "{text}");
+    assert!(text.contains(r"\u007F"), "{text}");
+    let parsed: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(parsed.contains_key("clusters"), "{text}");
+}

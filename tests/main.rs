@@ -1,9 +1,12 @@
 //! The one integration-test binary (one link on a 2-core machine).
 
 mod cli;
+#[cfg(unix)]
+mod convergence;
 mod diagnostics;
 mod generate;
 mod import;
 mod regenerate;
 mod scenario;
 mod support;
+mod writer;

@@ -1,126 +1,12 @@
 //! Regenerating into a directory people also edit: the binary on temporary
 //! directories, as a user runs it after each spec change.
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Output;
-use std::time::{Duration, SystemTime};
+use std::path::Path;
 
 use assert_cmd::Command;
 
-const BASE: &str = r#"version = 1
-
-[aws]
-account_id = "111122223333"
-region = "eu-west-2"
-
-[clusters.platform]
-
-[principals.admins]
-arn = "arn:aws:iam::111122223333:role/admins"
-
-[[principals.admins.grants]]
-cluster = "platform"
-access_policy = "AmazonEKSClusterAdminPolicy"
-"#;
-
-const REPORTS: &str = r#"
-[workloads.reports]
-cluster = "platform"
-namespace = "analytics"
-
-[[workloads.reports.aws.statements]]
-actions = ["s3:GetObject"]
-resources = ["arn:aws:s3:::acme-reports/*"]
-"#;
-
-/// A repository with a spec in it, as `eksgrant init` leaves one.
-struct Repo {
-    dir: tempfile::TempDir,
-}
-
-impl Repo {
-    fn new(spec: &str) -> Repo {
-        let repo = Repo {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        repo.write_spec(spec);
-        repo
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.dir.path().join(relative)
-    }
-
-    fn write_spec(&self, spec: &str) {
-        fs::write(self.path("eksgrant.toml"), spec).unwrap();
-    }
-
-    fn eksgrant(&self, args: &[&str]) -> Output {
-        Command::cargo_bin("eksgrant")
-            .unwrap()
-            .env("NO_COLOR", "1")
-            .current_dir(self.dir.path())
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    /// Every file below the repository (the spec included), with its content
-    /// and mtime.
-    fn tree(&self) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
-        let mut files = BTreeMap::new();
-        let mut dirs = vec![self.dir.path().to_path_buf()];
-        while let Some(dir) = dirs.pop() {
-            for entry in fs::read_dir(&dir).unwrap() {
-                let entry = entry.unwrap();
-                let path = entry.path();
-                if entry.file_type().unwrap().is_dir() {
-                    dirs.push(path);
-                } else {
-                    let relative = path.strip_prefix(self.dir.path()).unwrap().to_path_buf();
-                    files.insert(
-                        relative,
-                        (
-                            fs::read(&path).unwrap(),
-                            entry.metadata().unwrap().modified().unwrap(),
-                        ),
-                    );
-                }
-            }
-        }
-        files
-    }
-
-    /// Sets every file's mtime back a day, so a rewrite cannot go unnoticed
-    /// within the file system's timestamp resolution.
-    fn age_files(&self) {
-        let old = SystemTime::now() - Duration::from_secs(86_400);
-        for path in self.tree().keys() {
-            fs::File::options()
-                .write(true)
-                .open(self.dir.path().join(path))
-                .unwrap()
-                .set_modified(old)
-                .unwrap();
-        }
-    }
-}
-
-fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use crate::support::{BASE, REPORTS, Repo, assert_exit, stderr};
 
 const REPORTS_FILES: [&str; 4] = [
     "terraform/workload-reports.tf",
@@ -294,66 +180,46 @@ fn a_regeneration_with_nothing_to_do_rewrites_no_file() {
 }
 
 #[test]
-fn a_run_that_fails_half_way_is_repaired_by_the_next_without_force() {
+fn a_run_killed_half_way_is_repaired_by_the_next_without_force() {
     let repo = Repo::new(BASE);
     assert_exit(&repo.eksgrant(&["generate"]), 0);
 
-    // The new spec adds a cluster; a file where its directory must go makes
-    // the run fail after it has already rewritten ACCESS.md (paths are
-    // written in order) and before it reaches policies/ and terraform/.
+    // The new spec adds a cluster; the run is killed after it recorded what
+    // it may touch (3 changes), rewrote ACCESS.md (3: paths are written in
+    // order) and created two directories, before it reaches the rest.
     let with_zeta = format!(
         "{BASE}{REPORTS}\n[clusters.zeta]\n\n[workloads.agent]\ncluster = \"zeta\"\nnamespace = \"ops\"\naws.managed_policy_arns = [\"arn:aws:iam::aws:policy/ReadOnlyAccess\"]\n"
     );
     repo.write_spec(&with_zeta);
-    fs::create_dir_all(repo.path("kubernetes")).unwrap();
-    fs::write(repo.path("kubernetes/zeta"), "in the way\n").unwrap();
-    // And a temporary file as a killed write leaves one.
-    fs::write(repo.path("terraform/.providers.tf.eksgrant-tmp"), "half").unwrap();
-    let failed = repo.eksgrant(&["generate"]);
-    assert_exit(&failed, 2);
-    assert!(
-        stderr(&failed).contains("kubernetes/zeta"),
-        "{}",
-        stderr(&failed)
-    );
+    let stalled = repo.stalled_generate(8);
+    assert_eq!(stalled.before, "kubernetes/platform/Kustomization");
+    stalled.kill();
     assert!(
         fs::read_to_string(repo.path("ACCESS.md"))
             .unwrap()
             .contains("`agent`"),
         "the run got half-way"
     );
+    assert!(repo.path("kubernetes/platform").is_dir());
     assert!(
         !repo.path("terraform/workload-agent.tf").exists(),
         "the run stopped half-way"
     );
     assert!(repo.path(".eksgrant-manifest.pending.toml").is_file());
 
-    // The user clears the way and, meanwhile, drops a workload again: files
-    // the failed run wrote are still recognised as eksgrant's (they are in
-    // the pending manifest), so no --force is needed to update or delete them.
-    fs::remove_file(repo.path("kubernetes/zeta")).unwrap();
+    // Meanwhile the user drops a workload again: files the killed run wrote
+    // are still recognised as eksgrant's (they are in the pending record),
+    // so no --force is needed to update or delete them.
     let without_reports = with_zeta.replace(REPORTS, "");
     repo.write_spec(&without_reports);
     let repaired = repo.eksgrant(&["generate"]);
     assert_exit(&repaired, 0);
-    assert!(!repo.path(".eksgrant-manifest.pending.toml").exists());
-    assert!(!repo.path("terraform/.providers.tf.eksgrant-tmp").exists());
-    assert!(
-        !repo
-            .path("kubernetes/platform/analytics/reports.yaml")
-            .exists()
-    );
 
-    // The repaired tree is exactly a fresh generation of the last spec.
+    // The repaired tree is exactly a fresh generation of the last spec: no
+    // pending record, lock, temporary file or emptied directory is left.
     let fresh = Repo::new(&without_reports);
     assert_exit(&fresh.eksgrant(&["generate"]), 0);
-    let contents = |repo: &Repo| {
-        repo.tree()
-            .into_iter()
-            .map(|(path, (bytes, _))| (path, bytes))
-            .collect::<BTreeMap<_, _>>()
-    };
-    assert_eq!(contents(&repo), contents(&fresh));
+    assert_eq!(repo.contents(), fresh.contents());
     assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
 }
 

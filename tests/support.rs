@@ -1,7 +1,13 @@
 //! Shared helpers: loading a spec, rendering it and its diagnostics the way
-//! the snapshots record them.
+//! the snapshots record them; a repository on a temporary directory to run
+//! the binary in, and a way to stop that binary part-way and kill it.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, SystemTime};
 
 use eksgrant::render::{RenderOptions, render};
 use eksgrant::{Error, Loaded, Plan, SourceFile};
@@ -47,4 +53,248 @@ pub(crate) fn report(error: &dyn miette::Diagnostic) -> String {
         .render_report(&mut out, error)
         .expect("rendering into a String cannot fail");
     out
+}
+
+/// A spec with one existing cluster and an admin: the smallest that
+/// generates.
+pub(crate) const BASE: &str = r#"version = 1
+
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.platform]
+
+[principals.admins]
+arn = "arn:aws:iam::111122223333:role/admins"
+
+[[principals.admins.grants]]
+cluster = "platform"
+access_policy = "AmazonEKSClusterAdminPolicy"
+"#;
+
+/// A workload to add to [`BASE`]: six more files, two new directories.
+pub(crate) const REPORTS: &str = r#"
+[workloads.reports]
+cluster = "platform"
+namespace = "analytics"
+
+[[workloads.reports.aws.statements]]
+actions = ["s3:GetObject"]
+resources = ["arn:aws:s3:::acme-reports/*"]
+"#;
+
+/// What a path in a [`Repo`] holds, as [`Repo::tree`] records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Node {
+    /// A file's content and mtime.
+    File(Vec<u8>, SystemTime),
+    /// A directory (listed so that a leftover empty one shows).
+    Dir,
+    /// A symbolic link, by its target; never followed.
+    Link(PathBuf),
+}
+
+/// A repository with a spec in it, as `eksgrant init` leaves one, inside a
+/// temporary directory that also holds `outside/`, a place eksgrant must
+/// never touch.
+pub(crate) struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    pub(crate) fn new(spec: &str) -> Repo {
+        let repo = Repo {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        fs::create_dir_all(repo.root()).unwrap();
+        fs::create_dir_all(repo.outside()).unwrap();
+        fs::write(repo.outside().join("victim"), "the user's own\n").unwrap();
+        repo.write_spec(spec);
+        repo
+    }
+
+    /// The repository (the spec's directory, and the output directory).
+    pub(crate) fn root(&self) -> PathBuf {
+        self.dir.path().join("repo")
+    }
+
+    /// A directory beside the repository that links may point into.
+    pub(crate) fn outside(&self) -> PathBuf {
+        self.dir.path().join("outside")
+    }
+
+    pub(crate) fn path(&self, relative: &str) -> PathBuf {
+        self.root().join(relative)
+    }
+
+    /// Asserts that `outside/` holds only its victim file, unchanged.
+    pub(crate) fn assert_outside_untouched(&self) {
+        let outside = tree(&self.outside());
+        assert_eq!(outside.len(), 1, "{outside:?}");
+        assert_eq!(
+            fs::read_to_string(self.outside().join("victim")).unwrap(),
+            "the user's own\n"
+        );
+    }
+
+    pub(crate) fn write_spec(&self, spec: &str) {
+        fs::write(self.path("eksgrant.toml"), spec).unwrap();
+    }
+
+    /// Runs eksgrant in the repository and waits for it.
+    pub(crate) fn eksgrant(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// eksgrant in the repository, ready to run.
+    pub(crate) fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("eksgrant"));
+        command
+            .env("NO_COLOR", "1")
+            .env_remove("EKSGRANT_TEST_STALL_AFTER")
+            .current_dir(self.root())
+            .args(args);
+        command
+    }
+
+    /// Starts `eksgrant generate` and waits until it has made `changes`
+    /// changes to the output directory and stalled before the next, so that
+    /// the caller can kill it exactly there.
+    pub(crate) fn stalled_generate(&self, changes: usize) -> Stalled {
+        let mut child = self
+            .command(&["generate"])
+            .env("EKSGRANT_TEST_STALL_AFTER", changes.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut seen = String::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(path) = line.split("stalled before changing ").nth(1) {
+                return Stalled {
+                    child,
+                    before: path.to_string(),
+                };
+            }
+            seen.push_str(&line);
+            seen.push('\n');
+        }
+        let status = child.wait().unwrap();
+        panic!("generate ended ({status}) before making {changes} changes:\n{seen}");
+    }
+
+    /// Every path below the temporary directory (the repository, its spec
+    /// and `outside/`), without following links.
+    pub(crate) fn tree(&self) -> BTreeMap<PathBuf, Node> {
+        tree(self.dir.path())
+    }
+
+    /// The repository's tree without mtimes: what a fresh generation must
+    /// match.
+    pub(crate) fn contents(&self) -> BTreeMap<PathBuf, Node> {
+        self.tree()
+            .into_iter()
+            .map(|(path, node)| match node {
+                Node::File(bytes, _) => (path, Node::File(bytes, SystemTime::UNIX_EPOCH)),
+                other => (path, other),
+            })
+            .collect()
+    }
+
+    /// Sets every file's mtime back a day, so a rewrite cannot go unnoticed
+    /// within the file system's timestamp resolution.
+    pub(crate) fn age_files(&self) {
+        let old = SystemTime::now() - Duration::from_secs(86_400);
+        for (path, node) in self.tree() {
+            if let Node::File(..) = node {
+                fs::File::options()
+                    .write(true)
+                    .open(self.dir.path().join(path))
+                    .unwrap()
+                    .set_modified(old)
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// A generate stopped part-way by the test hook; killed when dropped.
+pub(crate) struct Stalled {
+    child: Child,
+    /// The path it was about to change.
+    pub(crate) before: String,
+}
+
+impl Stalled {
+    /// The process ID, as a lock file names it.
+    pub(crate) fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills it (SIGKILL on Unix) and waits for it to be gone.
+    pub(crate) fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Stalled {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every path below `root`, without following links.
+pub(crate) fn tree(root: &Path) -> BTreeMap<PathBuf, Node> {
+    let mut nodes = BTreeMap::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let relative = path.strip_prefix(root).unwrap().to_path_buf();
+            let kind = entry.file_type().unwrap();
+            let node = if kind.is_symlink() {
+                Node::Link(fs::read_link(&path).unwrap())
+            } else if kind.is_dir() {
+                dirs.push(path);
+                Node::Dir
+            } else {
+                let modified = entry.metadata().unwrap().modified().unwrap();
+                Node::File(fs::read(&path).unwrap(), modified)
+            };
+            nodes.insert(relative, node);
+        }
+    }
+    nodes
+}
+
+pub(crate) fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+pub(crate) fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// stderr with miette's line wrapping undone: every line break, with the
+/// indentation and `│` gutter that follow it, becomes one space, so that a
+/// test can look for a sentence wherever the terminal width broke it.
+pub(crate) fn unwrapped(output: &Output) -> String {
+    stderr(output)
+        .lines()
+        .map(|line| line.trim_start().trim_start_matches('│').trim())
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

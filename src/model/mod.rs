@@ -446,8 +446,17 @@ impl Model {
     ///
     /// On success, returns the model and any warnings. On failure, the error
     /// lists every problem found, warnings included.
-    pub fn from_spec(spec: Spec, source: &SourceFile) -> Result<(Model, Vec<Problem>)> {
-        let (model, mut problems) = resolve::resolve(spec, source);
+    ///
+    /// `found` holds the problems parsing found already, reported with the
+    /// rest.
+    pub fn from_spec(
+        spec: Spec,
+        found: Vec<Problem>,
+        source: &SourceFile,
+    ) -> Result<(Model, Vec<Problem>)> {
+        let (model, resolved) = resolve::resolve(spec, source);
+        let mut problems = found;
+        problems.extend(resolved);
         if problems.iter().any(Problem::is_error) {
             // Errors first, then the warnings that came with them.
             problems.sort_by_key(|p| !p.is_error());

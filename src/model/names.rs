@@ -30,6 +30,23 @@ pub(crate) fn is_key(s: &str) -> bool {
     is_dns_label(s) && s.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
+/// Whether Windows reserves `name` for a device (`con`, `nul`, `com1`...,
+/// in any case, with or without an extension): no file or directory may
+/// have it there, so a repository holding one cannot be checked out on
+/// Windows. Keys and namespaces become file and directory names.
+pub(crate) fn is_windows_device_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name);
+    let stem = stem.trim_end_matches([' ', '.']).to_ascii_lowercase();
+    match stem.get(..3) {
+        Some("con" | "prn" | "aux" | "nul") if stem.len() == 3 => true,
+        Some("com" | "lpt") => matches!(
+            &stem[3..],
+            "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
+        ),
+        _ => matches!(stem.as_str(), "conin$" | "conout$"),
+    }
+}
+
 /// A DNS-1123 label: what Kubernetes requires of namespace names.
 pub(crate) fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
@@ -353,6 +370,39 @@ mod tests {
             &"x".repeat(64),
         ] {
             assert!(!is_key(bad), "{bad:?} should not be a key");
+        }
+    }
+
+    #[test]
+    fn windows_device_names_are_recognised_with_any_extension() {
+        for device in [
+            "con",
+            "NUL",
+            "aux",
+            "prn",
+            "com1",
+            "lpt9",
+            "com0",
+            "con.trust.json",
+            "nul.yaml",
+            "Com3.tf",
+            "conin$",
+            "lpt¹",
+        ] {
+            assert!(is_windows_device_name(device), "{device}");
+        }
+        for fine in [
+            "console",
+            "nul-1",
+            "com",
+            "com10",
+            "lpt",
+            "aux2",
+            "platform",
+            "my-con",
+            "cons.yaml",
+        ] {
+            assert!(!is_windows_device_name(fine), "{fine}");
         }
     }
 

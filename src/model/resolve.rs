@@ -236,6 +236,16 @@ impl Resolver<'_> {
 
     /// Checks a key of `clusters`, `workloads` or `principals`.
     pub(super) fn check_key(&mut self, table: &str, key: &Spanned<String>) -> bool {
+        if names::is_key(key.get()) && names::is_windows_device_name(key.get()) {
+            self.error(
+                "eksgrant::key",
+                format!("`{}` cannot be a {table} key", key.get()),
+                key.span(),
+                "a device name on Windows",
+                WINDOWS_DEVICE_HELP,
+            );
+            return false;
+        }
         if names::is_key(key.get()) {
             return true;
         }
@@ -300,6 +310,18 @@ impl Resolver<'_> {
 
     /// Refuses the one namespace name that the output layout reserves.
     pub(super) fn check_namespace_not_reserved(&mut self, namespace: &Spanned<String>) {
+        if names::is_windows_device_name(namespace.get()) {
+            self.error(
+                "eksgrant::namespace",
+                format!(
+                    "namespace `{}` cannot name a directory on Windows",
+                    namespace.get()
+                ),
+                namespace.span(),
+                "a device name on Windows",
+                WINDOWS_DEVICE_HELP,
+            );
+        }
         if namespace.get() == names::CLUSTER_SCOPED_DIR {
             self.error(
                 "eksgrant::namespace",
@@ -314,3 +336,6 @@ impl Resolver<'_> {
         }
     }
 }
+
+/// The help for a key or namespace Windows reserves.
+const WINDOWS_DEVICE_HELP: &str = "keys and namespaces name files and directories of the generated repository, and Windows cannot check out one named CON, PRN, AUX, NUL, COM0-9 or LPT0-9 (whatever the extension): choose another name";

@@ -28,7 +28,7 @@ pub(super) fn register(tera: &mut Tera) {
 
 /// One word for a POSIX shell command line: as it is when it has no
 /// character the shell would interpret, single-quoted otherwise.
-pub(crate) fn shell_word(s: &str) -> String {
+pub fn shell_word(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));

@@ -25,10 +25,12 @@ pub(super) fn align_assignments(text: &str) -> String {
         while i < lines.len() && parsed[i].is_some() {
             i += 1;
         }
-        let width = parsed[start..i]
+        // hclwrite measures in characters, not bytes: `"é"` is 3 wide.
+        let width = |line: &str, lhs_end: usize| line[..lhs_end].chars().count();
+        let widest = lines[start..i]
             .iter()
-            .flatten()
-            .map(|(lhs_end, _)| *lhs_end)
+            .zip(parsed[start..i].iter().flatten())
+            .map(|(line, (lhs_end, _))| width(line, *lhs_end))
             .max()
             .unwrap_or(0);
         for (line, (lhs_end, rhs_start)) in lines[start..i]
@@ -37,7 +39,8 @@ pub(super) fn align_assignments(text: &str) -> String {
         {
             let lhs = &line[..*lhs_end];
             let rhs = &line[*rhs_start..];
-            out.push(format!("{lhs}{} = {rhs}", " ".repeat(width - lhs_end)));
+            let padding = " ".repeat(widest - width(line, *lhs_end));
+            out.push(format!("{lhs}{padding} = {rhs}"));
         }
     }
     out.join("\n")
@@ -163,6 +166,15 @@ mod tests {
         assert_eq!(
             align_assignments("  a == b\n  ccc = 1"),
             "  a == b\n  ccc = 1"
+        );
+    }
+
+    #[test]
+    fn widths_are_counted_in_characters_as_hclwrite_does() {
+        // What HashiCorp's formatter makes of these lines.
+        assert_eq!(
+            align_assignments("    \"é\" = \"a\"\n    \"abc\" = \"b\"\n    \"日本\" = \"c\""),
+            "    \"é\"   = \"a\"\n    \"abc\" = \"b\"\n    \"日本\"  = \"c\""
         );
     }
 

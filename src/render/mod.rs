@@ -34,6 +34,19 @@ pub struct RenderOptions {
     pub regenerate: String,
 }
 
+pub use filters::shell_word;
+
+/// The command that regenerates the tree from the output directory, for a
+/// POSIX shell: `spec` is the spec's path as seen from there, and
+/// `out_elsewhere` says whether the output directory is not the spec's own.
+pub fn regenerate_command(spec: &str, out_elsewhere: bool) -> String {
+    let mut command = format!("eksgrant generate {}", shell_word(spec));
+    if out_elsewhere {
+        command.push_str(" --out .");
+    }
+    command
+}
+
 /// Renders the whole output tree in memory and checks that every file parses.
 pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
     let templates = Templates::builtin();

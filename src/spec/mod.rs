@@ -7,6 +7,7 @@
 //! No `flatten`, untagged or internally tagged enums appear, because spans do
 //! not survive them.
 
+mod characters;
 mod cluster;
 mod grant;
 mod spanned;
@@ -107,9 +108,11 @@ pub struct Principal {
 
 impl Spec {
     /// Parses a spec, turning TOML and shape errors into a diagnostic that
-    /// points at the offending text.
-    pub fn parse(source: &SourceFile) -> Result<Spec> {
-        toml::from_str(source.text()).map_err(|error| {
+    /// points at the offending text. Also returns a problem for every string
+    /// holding a character no output can carry, for the caller to report
+    /// with the rest.
+    pub fn parse(source: &SourceFile) -> Result<(Spec, Vec<Problem>)> {
+        let syntax = |error: toml::de::Error| {
             let span = error.span().unwrap_or(0..0);
             let message = error.message().trim_end().to_string();
             let help = syntax_help(&message);
@@ -118,7 +121,11 @@ impl Spec {
                 problem = problem.with_help(help);
             }
             Error::Syntax(Box::new(problem))
-        })
+        };
+        let document = toml::de::DeTable::parse(source.text()).map_err(syntax)?;
+        let refused = characters::check(source, document.get_ref());
+        let spec = Spec::deserialize(toml::de::Deserializer::from(document)).map_err(syntax)?;
+        Ok((spec, refused))
     }
 }
 

@@ -1,0 +1,475 @@
+//! The writer as a hostile or careless user meets it: links committed into
+//! the output directory, the spec where a generated file goes, runs killed
+//! part-way with different specs, two runs at once, things in the way, and
+//! inputs that used to panic. Real symbolic links and real killed processes,
+//! on temporary directories.
+
+use std::fs;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::support::{BASE, Node, REPORTS, Repo, assert_exit, unwrapped};
+
+/// BASE with a second workload whose files differ from REPORTS'.
+const INGEST: &str = r#"
+[workloads.ingest]
+cluster = "platform"
+namespace = "pipelines"
+
+[[workloads.ingest.aws.statements]]
+actions = ["sqs:ReceiveMessage"]
+resources = ["arn:aws:sqs:eu-west-2:111122223333:ingest"]
+"#;
+
+/// Asserts that `repo` holds exactly what a fresh generation of `spec`
+/// holds (its own files, the spec, `outside/`), plus `extra` user files.
+fn assert_converged(repo: &Repo, spec: &str, extra: &[&str]) {
+    let fresh = Repo::new(spec);
+    assert_exit(&fresh.eksgrant(&["generate"]), 0);
+    let mut expected = fresh.contents();
+    let actual = repo.contents();
+    for path in extra {
+        let path = std::path::Path::new("repo").join(path);
+        expected.insert(path.clone(), actual[&path].clone());
+    }
+    assert_eq!(actual, expected);
+}
+
+#[cfg(unix)]
+mod links {
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    #[test]
+    fn a_link_where_a_temporary_file_used_to_go_is_neither_followed_nor_deleted() {
+        let repo = Repo::new(BASE);
+        assert_exit(&repo.eksgrant(&["generate"]), 0);
+        // What an attacker committed against the fixed temporary names of
+        // earlier versions, and a file of the user's with such a name.
+        symlink(
+            repo.outside().join("victim"),
+            repo.path("terraform/.versions.tf.eksgrant-tmp"),
+        )
+        .unwrap();
+        fs::write(repo.path("terraform/.providers.tf.eksgrant-tmp"), "mine\n").unwrap();
+        fs::remove_file(repo.path("terraform/versions.tf")).unwrap();
+
+        assert_exit(&repo.eksgrant(&["generate"]), 0);
+        let tree = repo.tree();
+        assert!(matches!(
+            tree[std::path::Path::new("repo/terraform/versions.tf")],
+            Node::File(..)
+        ));
+        assert_eq!(
+            tree[std::path::Path::new("repo/terraform/.versions.tf.eksgrant-tmp")],
+            Node::Link(repo.outside().join("victim"))
+        );
+        assert_eq!(
+            fs::read_to_string(repo.path("terraform/.providers.tf.eksgrant-tmp")).unwrap(),
+            "mine\n"
+        );
+        repo.assert_outside_untouched();
+    }
+
+    #[test]
+    fn a_generated_directory_that_is_a_link_is_refused_before_anything_is_written() {
+        let repo = Repo::new(BASE);
+        symlink(repo.outside(), repo.path("terraform")).unwrap();
+        let before = repo.tree();
+        for args in [&["generate"][..], &["generate", "--force"]] {
+            let output = repo.eksgrant(args);
+            assert_exit(&output, 2);
+            let message = unwrapped(&output);
+            assert!(
+                message.contains("terraform: a symbolic link, which eksgrant never writes, renames or deletes through (")
+                    && message.contains("generated paths below it)"),
+                "{message}"
+            );
+            assert!(message.contains("even with --force"), "{message}");
+            assert_eq!(repo.tree(), before, "nothing is written, in or outside");
+        }
+    }
+
+    #[test]
+    fn a_manifest_entry_below_a_link_deletes_nothing_outside() {
+        let repo = Repo::new(BASE);
+        assert_exit(&repo.eksgrant(&["generate"]), 0);
+        // A manifest that claims a file outside, through a committed link,
+        // with the hash that file really has.
+        let victim = fs::read(repo.outside().join("victim")).unwrap();
+        let manifest = fs::read_to_string(repo.path(".eksgrant-manifest.toml"))
+            .unwrap()
+            .replace(
+                "[files]\n",
+                &format!(
+                    "[files]\n\"link/victim\" = \"{}\"\n",
+                    eksgrant::manifest::hash(&victim)
+                ),
+            );
+        fs::write(repo.path(".eksgrant-manifest.toml"), manifest).unwrap();
+        symlink(repo.outside(), repo.path("link")).unwrap();
+        // And a generated file replaced by a link to the same file.
+        fs::remove_file(repo.path("ACCESS.md")).unwrap();
+        symlink(repo.outside().join("victim"), repo.path("ACCESS.md")).unwrap();
+        let before = repo.tree();
+
+        for args in [&["generate"][..], &["generate", "--force"]] {
+            let output = repo.eksgrant(args);
+            assert_exit(&output, 2);
+            let message = unwrapped(&output);
+            assert!(
+                message.contains(
+                    "link: a symbolic link, which eksgrant never writes, renames or deletes through"
+                ),
+                "{message}"
+            );
+            assert!(
+                message.contains("ACCESS.md: a symbolic link, which eksgrant never"),
+                "{message}"
+            );
+            assert_eq!(repo.tree(), before);
+        }
+        repo.assert_outside_untouched();
+    }
+}
+
+#[test]
+fn force_never_overwrites_the_spec() {
+    // The spec saved where a generated file goes.
+    let repo = Repo::new(BASE);
+    fs::rename(repo.path("eksgrant.toml"), repo.path("ACCESS.md")).unwrap();
+    let before = repo.tree();
+    let output = repo.eksgrant(&["generate", "ACCESS.md", "--out", ".", "--force"]);
+    assert_exit(&output, 2);
+    assert!(
+        unwrapped(&output).contains("ACCESS.md: this is the spec itself"),
+        "{}",
+        unwrapped(&output)
+    );
+    assert_eq!(repo.tree(), before);
+    assert_eq!(fs::read_to_string(repo.path("ACCESS.md")).unwrap(), BASE);
+
+    // The spec saved as the manifest.
+    fs::rename(repo.path("ACCESS.md"), repo.path(".eksgrant-manifest.toml")).unwrap();
+    let output = repo.eksgrant(&["generate", ".eksgrant-manifest.toml", "--force"]);
+    assert_exit(&output, 2);
+    assert!(
+        unwrapped(&output).contains("it is the spec"),
+        "{}",
+        unwrapped(&output)
+    );
+    assert_eq!(
+        fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap(),
+        BASE
+    );
+}
+
+#[test]
+fn two_killed_runs_of_different_specs_then_one_complete_run_converge_without_force() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    fs::write(repo.path("terraform/backend.tf"), "terraform {}\n").unwrap();
+
+    // B dies after recording, rewriting ACCESS.md and starting on
+    // kubernetes/; C, with another spec, dies right after recording.
+    repo.write_spec(&format!("{BASE}{REPORTS}"));
+    repo.stalled_generate(9).kill();
+    repo.write_spec(&format!("{BASE}{INGEST}"));
+    repo.stalled_generate(3).kill();
+    assert!(
+        repo.path(".eksgrant-lock").is_file(),
+        "a killed run leaves its lock"
+    );
+
+    // ACCESS.md is B's now: only B's record says it is eksgrant's.
+    let last = format!("{BASE}{REPORTS}").replace("acme-reports", "acme-archive");
+    repo.write_spec(&last);
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 0);
+    assert_converged(&repo, &last, &["terraform/backend.tf"]);
+}
+
+#[test]
+fn a_second_run_waits_for_the_first_names_it_and_takes_over_when_it_dies() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.write_spec(&format!("{BASE}{REPORTS}"));
+    let first = repo.stalled_generate(4);
+    let before = repo.tree();
+
+    let started = Instant::now();
+    let second = repo.eksgrant(&["generate"]);
+    assert_exit(&second, 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(4),
+        "it waits first"
+    );
+    let message = unwrapped(&second);
+    assert!(
+        message.contains("another run is writing")
+            && message.contains(&format!("eksgrant generate, process {}", first.id())),
+        "{message}"
+    );
+    assert_eq!(repo.tree(), before, "the waiting run changes nothing");
+
+    // A third run waits; the first is killed; the third takes its lock
+    // over and finishes what it started.
+    let third = repo
+        .command(&["generate"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    first.kill();
+    let third = third.wait_with_output().unwrap();
+    assert_exit(&third, 0);
+    assert_converged(&repo, &format!("{BASE}{REPORTS}"), &[]);
+}
+
+#[test]
+fn runs_started_together_take_turns() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.write_spec(&format!("{BASE}{REPORTS}{INGEST}"));
+    let runs: Vec<_> = (0..3)
+        .map(|_| {
+            repo.command(&["generate"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for run in runs {
+        assert_exit(&run.wait_with_output().unwrap(), 0);
+    }
+    assert_converged(&repo, &format!("{BASE}{REPORTS}{INGEST}"), &[]);
+}
+
+#[test]
+fn every_conflict_is_reported_at_once_before_anything_is_written() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let providers = fs::read_to_string(repo.path("terraform/providers.tf")).unwrap();
+    fs::write(repo.path("terraform/providers.tf"), providers + "# mine\n").unwrap();
+    // A file where a generated directory goes, a directory where a
+    // generated file goes.
+    fs::write(repo.path("kubernetes"), "notes\n").unwrap();
+    fs::create_dir_all(repo.path("policies/reports.trust.json")).unwrap();
+    repo.write_spec(&format!("{BASE}{REPORTS}"));
+    let before = repo.tree();
+
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 2);
+    let message = unwrapped(&output);
+    for line in [
+        "refusing to change 3 paths",
+        "kubernetes: `kubernetes` is a file of yours where eksgrant needs a directory (2 generated paths below it)",
+        "policies/reports.trust.json: a directory where the spec generates a file",
+        "terraform/providers.tf: edited by hand since eksgrant wrote it",
+    ] {
+        assert!(message.contains(line), "{line}\n{message}");
+    }
+    assert_eq!(
+        repo.tree(),
+        before,
+        "not even the pending record is written"
+    );
+
+    let forced = repo.eksgrant(&["generate", "--force"]);
+    assert_exit(&forced, 2);
+    let message = unwrapped(&forced);
+    assert!(message.contains("refusing to change 2 paths"), "{message}");
+    assert!(!message.contains("providers.tf"), "{message}");
+    assert_eq!(repo.tree(), before);
+}
+
+#[test]
+fn leftovers_of_a_killed_run_go_and_the_users_look_alikes_stay() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let look_alikes = [
+        "terraform/.providers.tf.eksgrant-tmp",
+        "terraform/.x.tf.1-0123456789abcdef.eksgrant-tmp",
+        ".eksgrant-manifest.toml.eksgrant-tmp",
+    ];
+    for path in look_alikes {
+        fs::write(repo.path(path), "mine\n").unwrap();
+    }
+
+    // Killed after creating kubernetes/platform/ and a temporary file in it,
+    // before writing into that file.
+    repo.write_spec(&format!("{BASE}{REPORTS}"));
+    let stalled = repo.stalled_generate(10);
+    assert_eq!(stalled.before, "kubernetes/platform/Kustomization");
+    stalled.kill();
+    let temporary: Vec<String> = fs::read_dir(repo.path("kubernetes/platform"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        temporary.len() == 1
+            && temporary[0].starts_with(".Kustomization.")
+            && temporary[0].ends_with(".eksgrant-tmp"),
+        "{temporary:?}"
+    );
+
+    // Back to the spec before: kubernetes/ was only ever the killed run's.
+    repo.write_spec(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    assert!(!repo.path("kubernetes").exists());
+    assert_converged(&repo, BASE, &look_alikes);
+}
+
+#[test]
+fn a_huge_file_is_not_read_into_memory() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    // Sparse: 100 GiB that take no disk.
+    let huge = 100 << 30;
+    fs::File::options()
+        .write(true)
+        .open(repo.path("ACCESS.md"))
+        .unwrap()
+        .set_len(huge)
+        .unwrap();
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 2);
+    let message = unwrapped(&output);
+    assert!(
+        message.contains("ACCESS.md: edited by hand since eksgrant wrote it"),
+        "{message}"
+    );
+    assert_exit(&repo.eksgrant(&["generate", "--force"]), 0);
+    assert!(fs::metadata(repo.path("ACCESS.md")).unwrap().len() < 100_000);
+
+    fs::File::options()
+        .write(true)
+        .open(repo.path(".eksgrant-manifest.toml"))
+        .unwrap()
+        .set_len(huge)
+        .unwrap();
+    let output = repo.eksgrant(&["generate", "--check"]);
+    assert_exit(&output, 2);
+    let message = unwrapped(&output);
+    assert!(
+        message.contains("is damaged: it is larger than 64 MiB"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_output_directory_that_is_a_file_is_refused_by_every_mode() {
+    let repo = Repo::new(BASE);
+    fs::write(repo.path("out"), "mine\n").unwrap();
+    for args in [
+        &["generate", "--out", "out"][..],
+        &["generate", "--out", "out", "--dry-run"],
+        &["generate", "--out", "out", "--check"],
+    ] {
+        let output = repo.eksgrant(args);
+        assert_exit(&output, 2);
+        assert!(
+            unwrapped(&output).contains("out: it is not a directory"),
+            "{}",
+            unwrapped(&output)
+        );
+    }
+    assert_eq!(fs::read_to_string(repo.path("out")).unwrap(), "mine\n");
+}
+
+#[test]
+fn the_output_directory_however_spelled_gives_the_same_tree() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate", "--out", "."]), 0);
+    assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
+    assert_exit(&repo.eksgrant(&["generate", "--out", "./", "--check"]), 0);
+    let overview = fs::read_to_string(repo.path("ACCESS.md")).unwrap();
+    assert!(
+        overview.contains("run `eksgrant generate eksgrant.toml` in this directory"),
+        "{overview}"
+    );
+}
+
+#[test]
+fn a_very_long_line_gets_its_location_not_a_panic() {
+    let repo = Repo::new(BASE);
+    let long = format!("{}oops = 1\n", " ".repeat(70_000));
+    repo.write_spec(&BASE.replace(
+        "[clusters.platform]\n",
+        &format!("[clusters.platform]\n{long}"),
+    ));
+    let output = repo.eksgrant(&["validate"]);
+    assert_exit(&output, 2);
+    let message = unwrapped(&output);
+    assert!(
+        message.contains("unknown field `oops`")
+            && message.contains("(at eksgrant.toml:8:70001; the line is too long to quote)"),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+}
+
+#[test]
+fn a_closed_stdout_or_stderr_ends_quietly_with_the_usual_exit_code() {
+    let repo = Repo::new(BASE);
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let run = |args: &[&str], stdout_closed: bool| {
+        let mut command = repo.command(args);
+        if stdout_closed {
+            command.stdout(closed()).stderr(Stdio::piped());
+        } else {
+            command.stdout(Stdio::piped()).stderr(closed());
+        }
+        command.output().unwrap()
+    };
+    assert_exit(&run(&["schema"], true), 0);
+    assert!(run(&["schema"], true).stderr.is_empty());
+    assert_exit(&run(&["validate"], false), 0);
+    assert_exit(&run(&["generate", "--check"], true), 1);
+    assert_exit(&run(&["generate", "--dry-run"], true), 0);
+    repo.write_spec("version = 2\n");
+    assert_exit(&run(&["validate"], false), 2);
+}
+
+#[test]
+fn a_spec_that_is_not_utf8_is_reported_at_its_line() {
+    let repo = Repo::new(BASE);
+    // A Latin-1 é in the region's value, on line 5.
+    let offset = BASE.find("eu-west-2").unwrap();
+    let mut bytes = BASE.as_bytes().to_vec();
+    bytes.insert(offset, 0xE9);
+    fs::write(repo.path("eksgrant.toml"), bytes).unwrap();
+    let output = repo.eksgrant(&["validate"]);
+    assert_exit(&output, 2);
+    let message = unwrapped(&output);
+    assert!(
+        message.contains(&format!("the spec is not UTF-8: byte {offset} is 0xE9"))
+            && message.contains("[eksgrant.toml:5:11]")
+            && message.contains("save the spec as UTF-8"),
+        "{message}"
+    );
+}
+
+#[test]
+fn access_md_quotes_the_spec_path_for_a_posix_shell() {
+    let repo = Repo::new(BASE);
+    fs::rename(repo.path("eksgrant.toml"), repo.path("it's a spec.toml")).unwrap();
+    assert_exit(
+        &repo.eksgrant(&["generate", "it's a spec.toml", "--out", "out dir"]),
+        0,
+    );
+    let overview = fs::read_to_string(repo.path("out dir/ACCESS.md")).unwrap();
+    assert!(
+        overview.contains(
+            r#"run `eksgrant generate '../it'\''s a spec.toml' --out .` in this directory"#
+        ),
+        "{overview}"
+    );
+}

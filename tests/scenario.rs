@@ -138,12 +138,12 @@ fn backend_gets_a_least_privilege_role_in_jobs_bound_to_its_group() {
 #[test]
 fn backend_finds_a_kubeconfig_for_the_workload_cluster_in_its_namespace() {
     let plan = example();
-    let kubeconfigs = squeezed(&plan, "terraform/kubeconfigs.tf");
+    let kubeconfigs = squeezed(&plan, "terraform-kubernetes/kubeconfigs.tf");
     for expected in [
         "provider = kubernetes.platform",
         "namespace = \"web\"",
-        "server = aws_eks_cluster.workload.endpoint",
-        "\"certificate-authority-data\" = aws_eks_cluster.workload.certificate_authority[0].data",
+        "server = data.aws_eks_cluster.workload.endpoint",
+        "\"certificate-authority-data\" = data.aws_eks_cluster.workload.certificate_authority[0].data",
         "args = [\"--region\", \"eu-west-2\", \"eks\", \"get-token\", \"--cluster-name\", \"workload\", \"--output\", \"json\"]",
         "interactiveMode = \"Never\"",
     ] {
@@ -152,6 +152,32 @@ fn backend_finds_a_kubeconfig_for_the_workload_cluster_in_its_namespace() {
             "kubeconfigs.tf lacks {expected}:\n{kubeconfigs}"
         );
     }
+}
+
+#[test]
+fn the_aws_side_never_talks_to_a_kubernetes_api() {
+    let plan = example();
+    for (path, file) in plan.files().filter(|(p, _)| p.starts_with("terraform/")) {
+        for kubernetes in [
+            "resource \"kubernetes_",
+            "provider \"kubernetes\"",
+            "hashicorp/kubernetes",
+        ] {
+            assert!(
+                !file.contents.contains(kubernetes),
+                "{path} talks to a Kubernetes API:\n{}",
+                file.contents
+            );
+        }
+    }
+    // The second root reads the clusters from data sources, never from a
+    // resource of the same apply.
+    let providers = squeezed(&plan, "terraform-kubernetes/providers.tf");
+    assert!(!providers.contains(" aws_eks_cluster."), "{providers}");
+    assert!(
+        providers.contains("host = data.aws_eks_cluster.platform.endpoint"),
+        "{providers}"
+    );
 }
 
 #[test]

@@ -12,9 +12,9 @@ use super::names;
 use super::resolve::Resolver;
 use super::workloads::WorkloadInfo;
 use super::{
-    AccessEntry, AccessLine, AwsAuth, AwsAuthMapping, Cluster, HclValue, KubeconfigMap,
-    NamespaceObjects, NodeAccessEntry, OidcProvider, PolicyAssociation, RbacBinding, RbacRole,
-    RbacSubject, ServiceAccount, SubjectObjects, Workload,
+    AccessEntry, AccessLine, ApiIngressRule, AwsAuth, AwsAuthMapping, Cluster, HclValue,
+    KubeconfigMap, NamespaceObjects, NodeAccessEntry, OidcProvider, PolicyAssociation, RbacBinding,
+    RbacRole, RbacSubject, ServiceAccount, SubjectObjects, Workload,
 };
 use crate::spec::AuthenticationMode;
 
@@ -45,6 +45,8 @@ pub(super) fn finish_cluster(
     } else {
         node_access_entries(r, info)
     };
+    let reached_from = reached_from(info, grants, workload_infos);
+    check_reachable(r, info, &reached_from);
     Cluster {
         access_entries,
         node_access_entries,
@@ -53,6 +55,8 @@ pub(super) fn finish_cluster(
         namespaces,
         cluster_scoped,
         kubeconfigs: kubeconfig_maps(r, info, clusters, workloads),
+        api_ingress: api_ingress(r, info, clusters),
+        reached_from,
         pod_identity_workloads: workload_infos
             .iter()
             .filter(|w| w.pod_identity && w.clusters.contains(key))
@@ -510,7 +514,7 @@ fn kubeconfig_maps(
                         home: key.clone(),
                         target: target.clone(),
                         target_name: target_info.name.clone(),
-                        target_ref: target_info.tf_ref(),
+                        target_ident: target_info.ident(),
                         used_by: Vec::new(),
                     }
                 });
@@ -518,6 +522,111 @@ fn kubeconfig_maps(
         }
     }
     maps.into_values().collect()
+}
+
+/// The ingress rules of a created cluster's private endpoint: one per
+/// cluster in `private_access_from_clusters`, one per CIDR block.
+fn api_ingress(
+    r: &mut Resolver<'_>,
+    info: &ClusterInfo,
+    clusters: &BTreeMap<String, ClusterInfo>,
+) -> Vec<ApiIngressRule> {
+    let key = info.key.get();
+    let from_clusters = info
+        .private_access_from
+        .iter()
+        .filter_map(|from| clusters.get(from.get()))
+        .filter(|source| source.key.get() != key)
+        .map(|source| ApiIngressRule {
+            ident: names::api_ingress_ident(key, source.key.get()),
+            from: format!(
+                "Kubernetes API from the pods of cluster {}",
+                source.key.get()
+            ),
+            source: format!("the cluster security group of {}", source.key.get()),
+            security_group: Some(format!(
+                "{}.vpc_config[0].cluster_security_group_id",
+                source.tf_ref()
+            )),
+            cidr: None,
+        });
+    let from_cidrs = info.private_access_cidrs.iter().map(|cidr| ApiIngressRule {
+        ident: names::api_ingress_ident(key, cidr),
+        from: format!("Kubernetes API from {cidr}"),
+        source: cidr.clone(),
+        security_group: None,
+        cidr: Some(cidr.clone()),
+    });
+    let rules: Vec<ApiIngressRule> = from_clusters.chain(from_cidrs).collect();
+    for rule in &rules {
+        r.claim(
+            "Terraform resource",
+            format!("aws_vpc_security_group_ingress_rule.{}", rule.ident),
+            info.key.span(),
+        );
+    }
+    rules
+}
+
+/// The other clusters whose pods reach this one through their IAM role.
+fn reached_from(info: &ClusterInfo, grants: &GrantSet, workloads: &[WorkloadInfo]) -> Vec<String> {
+    let key = info.key.get();
+    let mut sources: Vec<String> = grants
+        .grants
+        .iter()
+        .filter(|g| {
+            &g.cluster == key
+                && matches!(
+                    g.via,
+                    Via::Iam {
+                        is_workload: true,
+                        ..
+                    }
+                )
+        })
+        .filter_map(|g| workloads.iter().find(|w| w.key.get() == &g.subject))
+        .flat_map(|w| w.clusters.iter().filter(|c| *c != key).cloned())
+        .collect();
+    sources.sort();
+    sources.dedup();
+    sources
+}
+
+/// Warns when pods of other clusters are granted access to a created
+/// cluster whose private endpoint nothing generated lets them reach.
+fn check_reachable(r: &mut Resolver<'_>, info: &ClusterInfo, reached_from: &[String]) {
+    let Some(created) = &info.created else {
+        return;
+    };
+    if created.endpoint_public_access || !info.private_access_cidrs.is_empty() {
+        return;
+    }
+    let unreached: Vec<&str> = reached_from
+        .iter()
+        .map(String::as_str)
+        .filter(|source| !info.private_access_from.iter().any(|f| f.get() == source))
+        .collect();
+    if unreached.is_empty() {
+        return;
+    }
+    let list = unreached
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    r.warning(
+        "eksgrant::unreachable",
+        format!(
+            "pods of {} are granted access to cluster {}, but nothing lets them reach its private API endpoint",
+            unreached.join(", "),
+            info.key.get()
+        ),
+        info.key.span(),
+        "private endpoint, no ingress for them",
+        format!(
+            "add private_access_from_clusters = [{list}] (clusters in the same VPC, or peered VPCs that allow security group references), or private_access_cidrs with their networks; or make the endpoint public with public_access_cidrs that include their NAT addresses"
+        ),
+    );
 }
 
 /// One line of the overview for a grant.

@@ -4,12 +4,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use super::CreatedCluster;
 use super::account::Context;
 use super::arn;
 use super::grants::GrantSet;
 use super::names::{self, MAX_ROLE_NAME};
 use super::resolve::Resolver;
+use super::{AutoMode, CreatedCluster};
 use crate::spec::{self, AuthenticationMode, Spanned};
 
 /// The oldest Kubernetes minor version eksgrant creates clusters with.
@@ -39,6 +39,11 @@ pub(super) struct ClusterInfo {
     pub created: Option<CreatedCluster>,
     /// The span of `create = true`, for the lock-out rule.
     pub create_span: Option<Range<usize>>,
+    /// Clusters whose pods reach the private endpoint of this created
+    /// cluster, as written (checked once every cluster is known).
+    pub private_access_from: Vec<Spanned<String>>,
+    /// Networks that reach the private endpoint of this created cluster.
+    pub private_access_cidrs: Vec<String>,
 }
 
 /// A role in `node_role_arns`, with where the spec lists it.
@@ -123,6 +128,18 @@ impl Resolver<'_> {
                         "public_access_cidrs",
                         cluster.public_access_cidrs.as_ref().map(|v| v.span()),
                     ),
+                    (
+                        "private_access_from_clusters",
+                        cluster
+                            .private_access_from_clusters
+                            .as_ref()
+                            .map(|v| v.span()),
+                    ),
+                    (
+                        "private_access_cidrs",
+                        cluster.private_access_cidrs.as_ref().map(|v| v.span()),
+                    ),
+                    ("auto_mode", cluster.auto_mode.as_ref().map(|v| v.span())),
                 ] {
                     if let Some(span) = span {
                         self.error(
@@ -150,7 +167,20 @@ impl Resolver<'_> {
             self.cluster_oidc(ctx, cluster, created.is_some());
         let node_roles = self.node_roles(ctx, cluster);
         let aws_auth_accounts = self.aws_auth_accounts(cluster, mode);
+        let (private_access_from, private_access_cidrs) = match &created {
+            Some(_) => (
+                cluster
+                    .private_access_from_clusters
+                    .as_ref()
+                    .map(|list| list.get().clone())
+                    .unwrap_or_default(),
+                self.private_access_cidrs(cluster),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
         ClusterInfo {
+            private_access_from,
+            private_access_cidrs,
             arn: arn::cluster_arn(ctx.partition, &ctx.region, &ctx.account_id, &name),
             name,
             mode,
@@ -360,7 +390,13 @@ impl Resolver<'_> {
             key.span(),
         );
         self.claim("IAM role", role_name.to_lowercase(), key.span());
+        let auto_mode = cluster
+            .auto_mode
+            .as_ref()
+            .filter(|a| *a.get())
+            .map(|_| self.auto_mode(ctx, key));
         CreatedCluster {
+            auto_mode,
             kubernetes_version,
             role_name,
             role_ident,
@@ -370,6 +406,50 @@ impl Resolver<'_> {
             subnet_variable,
             endpoint_public_access: !public_access_cidrs.is_empty(),
             public_access_cidrs,
+        }
+    }
+
+    /// The node role and policies of an Auto Mode cluster, as the EKS user
+    /// guide gives them ("EKS Auto Mode cluster IAM role", "node IAM role").
+    /// EKS makes the node role's access entry itself.
+    fn auto_mode(&mut self, ctx: &Context, key: &Spanned<String>) -> AutoMode {
+        let node_role_name = names::auto_node_role_name(&ctx.iam.name_prefix, key);
+        if ctx.name_prefix_ok && node_role_name.len() > MAX_ROLE_NAME {
+            self.error(
+                "eksgrant::iam_name",
+                format!("the node role name `{node_role_name}` is longer than IAM's {MAX_ROLE_NAME} characters"),
+                key.span(),
+                "the role is named after this key",
+                "shorten the cluster key or iam.name_prefix",
+            );
+        }
+        let node_role_ident = names::auto_node_role_ident(key);
+        self.claim(
+            "Terraform resource",
+            format!("aws_iam_role.{node_role_ident}"),
+            key.span(),
+        );
+        self.claim("IAM role", node_role_name.to_lowercase(), key.span());
+        let managed = |names: &[&str]| -> Vec<String> {
+            names
+                .iter()
+                .map(|name| arn::aws_managed_policy_arn(ctx.partition, name))
+                .collect()
+        };
+        AutoMode {
+            cluster_policy_arns: managed(&[
+                "AmazonEKSBlockStoragePolicy",
+                "AmazonEKSComputePolicy",
+                "AmazonEKSLoadBalancingPolicy",
+                "AmazonEKSNetworkingPolicy",
+            ]),
+            node_role_name,
+            node_role_ident,
+            node_role_trust_file: names::EKS_AUTO_NODE_ROLE_TRUST_FILE.to_string(),
+            node_policy_arns: managed(&[
+                "AmazonEC2ContainerRegistryPullOnly",
+                "AmazonEKSWorkerNodeMinimalPolicy",
+            ]),
         }
     }
 
@@ -517,6 +597,74 @@ impl Resolver<'_> {
         }
     }
 
+    /// The networks allowed to reach a created cluster's private endpoint.
+    fn private_access_cidrs(&mut self, cluster: &spec::Cluster) -> Vec<String> {
+        let Some(cidrs) = &cluster.private_access_cidrs else {
+            return Vec::new();
+        };
+        let mut valid = Vec::new();
+        for cidr in cidrs.get() {
+            match ipv4_cidr_prefix(cidr.get()) {
+                None => self.error(
+                    "eksgrant::private_access",
+                    format!("`{}` is not an IPv4 CIDR block", cidr.get()),
+                    cidr.span(),
+                    "not a CIDR",
+                    "write CIDR blocks as \"10.20.0.0/16\"",
+                ),
+                Some(0) => self.error(
+                    "eksgrant::private_access",
+                    format!(
+                        "{} lets every connected network reach the cluster API",
+                        cidr.get()
+                    ),
+                    cidr.span(),
+                    "everyone",
+                    "list the networks of the clusters or people that need the API",
+                ),
+                Some(_) if valid.contains(cidr.get()) => self.error(
+                    "eksgrant::private_access",
+                    format!("{} is listed twice", cidr.get()),
+                    cidr.span(),
+                    "repeated",
+                    "list each network once",
+                ),
+                Some(_) => valid.push(cidr.get().clone()),
+            }
+        }
+        valid
+    }
+
+    /// Checks `private_access_from_clusters` once every cluster is known:
+    /// each names another cluster of the spec, once.
+    pub(super) fn check_private_access(&mut self, clusters: &BTreeMap<String, ClusterInfo>) {
+        for info in clusters.values() {
+            let mut seen: Vec<&str> = Vec::new();
+            for from in &info.private_access_from {
+                if from.get() == info.key.get() {
+                    self.error(
+                        "eksgrant::private_access",
+                        format!("cluster {} cannot list itself", from.get()),
+                        from.span(),
+                        "this cluster",
+                        "its own nodes reach its endpoint already; list the other clusters whose pods reach it",
+                    );
+                } else if seen.contains(&from.get().as_str()) {
+                    self.error(
+                        "eksgrant::private_access",
+                        format!("cluster {} is listed twice", from.get()),
+                        from.span(),
+                        "repeated",
+                        "list each cluster once",
+                    );
+                } else {
+                    self.cluster_ref(clusters, from);
+                }
+                seen.push(from.get());
+            }
+        }
+    }
+
     /// Two keys for one EKS cluster would make two data sources and two sets
     /// of access entries for the same principals.
     pub(super) fn check_unique_cluster_names(&mut self, clusters: &BTreeMap<String, ClusterInfo>) {
@@ -554,6 +702,7 @@ impl Resolver<'_> {
     ) {
         for info in clusters.values() {
             let Some(span) = &info.create_span else {
+                self.check_existing_admin(info, grants);
                 continue;
             };
             // A created CONFIG_MAP cluster is refused on its own.
@@ -574,6 +723,60 @@ impl Resolver<'_> {
                 );
             }
         }
+    }
+}
+
+impl Resolver<'_> {
+    /// Warns when no principal of the spec administers an existing cluster.
+    /// Whoever does today keeps that only through mappings made elsewhere,
+    /// and a generated aws-auth replaces the mappings it does not list.
+    fn check_existing_admin(&mut self, info: &ClusterInfo, grants: &GrantSet) {
+        let key = info.key.get();
+        // Where the spec changes nobody's mapping, nobody can lose access.
+        let maps_principals = grants
+            .grants
+            .iter()
+            .any(|g| g.cluster == *key && matches!(g.via, super::grants::Via::Iam { .. }));
+        let writes_aws_auth = match info.mode {
+            AuthenticationMode::ConfigMap => true,
+            AuthenticationMode::ApiAndConfigMap => {
+                !info.node_roles.is_empty() || !info.aws_auth_accounts.is_empty()
+            }
+            AuthenticationMode::Api => false,
+        };
+        if !maps_principals && !writes_aws_auth {
+            return;
+        }
+        let administered = match info.mode {
+            AuthenticationMode::ConfigMap => grants.has_cluster_admin_binding(key),
+            _ => grants.has_cluster_admin_access_policy(key),
+        };
+        if administered {
+            return;
+        }
+        let (grant, through) = match info.mode {
+            AuthenticationMode::ConfigMap => (
+                "cluster_role = \"cluster-admin\"",
+                "the generated aws-auth replaces every mapping it does not list, system:masters included",
+            ),
+            AuthenticationMode::ApiAndConfigMap => (
+                "access_policy = \"AmazonEKSClusterAdminPolicy\"",
+                "an access entry takes precedence over the principal's aws-auth mapping, and the generated aws-auth replaces the mappings it does not list",
+            ),
+            AuthenticationMode::Api => (
+                "access_policy = \"AmazonEKSClusterAdminPolicy\"",
+                "an administrator's access then rests on access entries made outside this repository",
+            ),
+        };
+        self.warning(
+            "eksgrant::no_admin",
+            format!("no principal of the spec administers cluster {key}"),
+            info.key.span(),
+            "no cluster-wide administrator",
+            format!(
+                "{through}: grant the principals who administer {key} today {grant} (cluster-wide) on cluster = \"{key}\", so that applying this repository cannot lock them out"
+            ),
+        );
     }
 }
 

@@ -111,6 +111,19 @@ impl GrantSet {
         })
     }
 
+    /// Whether an IAM principal gets `cluster-admin` cluster-wide on
+    /// `cluster` through a binding: the nearest a `CONFIG_MAP` cluster comes
+    /// to an administrator in the spec, as access policies need access
+    /// entries.
+    pub(super) fn has_cluster_admin_binding(&self, cluster: &str) -> bool {
+        self.grants.iter().any(|g| {
+            g.cluster == cluster
+                && g.namespaces.is_none()
+                && matches!(g.via, Via::Iam { .. })
+                && matches!(&g.what, What::ClusterRole(role) if role == "cluster-admin")
+        })
+    }
+
     /// The clusters a workload reaches through its IAM role.
     pub(super) fn reached_by(&self, workload: &str) -> BTreeSet<String> {
         self.grants

@@ -146,6 +146,19 @@ pub(crate) fn eks_cluster_role_trust() -> PolicyDocument {
     }])
 }
 
+/// The trust policy of the node role of an EKS Auto Mode cluster: EC2
+/// instances assume it.
+pub(crate) fn eks_auto_node_role_trust() -> PolicyDocument {
+    PolicyDocument::new(vec![Statement {
+        sid: "Ec2Nodes".to_string(),
+        effect: Effect::Allow,
+        principal: BTreeMap::from([("Service", OneOrMany(vec!["ec2.amazonaws.com".to_string()]))]),
+        action: OneOrMany(vec!["sts:AssumeRole".to_string()]),
+        resource: OneOrMany::default(),
+        condition: BTreeMap::new(),
+    }])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 
 pub(crate) mod access_policies;
 mod account;
+pub mod apply_order;
 pub(crate) mod arn;
 mod cluster_access;
 mod clusters;
@@ -46,6 +47,8 @@ pub struct Model {
     pub workloads: Vec<Workload>,
     /// Principals, sorted by key (templates).
     pub principals: Vec<Principal>,
+    /// How to apply the generated repository, in order (templates).
+    pub apply_steps: Vec<apply_order::ApplyStep>,
 }
 
 /// The `[iam]` settings with defaults applied.
@@ -100,6 +103,10 @@ pub struct Cluster {
     pub cluster_scoped: Vec<SubjectObjects>,
     /// Kubeconfig ConfigMaps that live on this cluster (templates).
     pub kubeconfigs: Vec<KubeconfigMap>,
+    /// Ingress rules to a created cluster's private API endpoint (templates).
+    pub api_ingress: Vec<ApiIngressRule>,
+    /// Clusters whose pods reach this one through their IAM role (keys).
+    pub reached_from: Vec<String>,
     /// Workloads on this cluster that use Pod Identity.
     pub pod_identity_workloads: Vec<String>,
     /// Who can do what on this cluster, for the overview (templates).
@@ -127,6 +134,41 @@ pub struct CreatedCluster {
     pub endpoint_public_access: bool,
     /// CIDRs allowed to reach a public endpoint (templates).
     pub public_access_cidrs: Vec<String>,
+    /// Set when EKS Auto Mode runs the cluster's compute (templates).
+    pub auto_mode: Option<AutoMode>,
+}
+
+/// What an EKS Auto Mode cluster needs besides the cluster itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct AutoMode {
+    /// Managed policies the cluster role needs for Auto Mode, besides
+    /// `AmazonEKSClusterPolicy` (templates).
+    pub cluster_policy_arns: Vec<String>,
+    /// The role of the nodes Auto Mode launches (templates).
+    pub node_role_name: String,
+    /// Its Terraform identifier (templates).
+    pub node_role_ident: String,
+    /// Its trust policy's path in the output tree (templates).
+    pub node_role_trust_file: String,
+    /// Its managed policies (templates).
+    pub node_policy_arns: Vec<String>,
+}
+
+/// An ingress rule on port 443 of a created cluster's security group, so
+/// that pods elsewhere reach its private API endpoint.
+#[derive(Debug, Serialize)]
+pub struct ApiIngressRule {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// Who comes in, in words: the rule's description (templates).
+    pub from: String,
+    /// The source, in words, for the overview (templates).
+    pub source: String,
+    /// The source: another cluster's security group, as an HCL expression
+    /// (templates).
+    pub security_group: Option<String>,
+    /// The source: an IPv4 CIDR block (templates).
+    pub cidr: Option<String>,
 }
 
 /// An access entry: an IAM role or user mapped into a cluster.
@@ -301,7 +343,8 @@ pub struct RbacSubject {
 }
 
 /// A ConfigMap holding a kubeconfig for reaching another cluster, written by
-/// Terraform because only Terraform knows the endpoint and CA.
+/// the second Terraform root because only Terraform knows the endpoint and
+/// CA.
 #[derive(Debug, Serialize)]
 pub struct KubeconfigMap {
     /// The Terraform identifier (templates).
@@ -318,8 +361,9 @@ pub struct KubeconfigMap {
     pub target: String,
     /// The EKS name of the cluster it reaches (templates).
     pub target_name: String,
-    /// The Terraform address of the cluster it reaches (templates).
-    pub target_ref: String,
+    /// The Terraform identifier of the cluster it reaches, whose data source
+    /// the second Terraform root reads (templates).
+    pub target_ident: String,
     /// The workloads that mount it (templates).
     pub used_by: Vec<String>,
 }

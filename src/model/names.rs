@@ -24,6 +24,9 @@ pub(crate) const CLUSTER_SCOPED_DIR: &str = "cluster-scoped";
 /// The trust policy shared by the IAM roles of all created clusters.
 pub(crate) const EKS_CLUSTER_ROLE_TRUST_FILE: &str = "policies/eks-cluster-role.trust.json";
 
+/// The trust policy shared by the node roles of all Auto Mode clusters.
+pub(crate) const EKS_AUTO_NODE_ROLE_TRUST_FILE: &str = "policies/eks-auto-node-role.trust.json";
+
 /// A spec key: a lowercase DNS-1123 label that starts with a letter, because
 /// keys also become Terraform identifiers and file names.
 pub(crate) fn is_key(s: &str) -> bool {
@@ -135,6 +138,17 @@ pub(crate) fn cluster_role_name(name_prefix: &str, cluster_key: &str) -> String 
     format!("{name_prefix}{cluster_key}-cluster")
 }
 
+/// The node role of an Auto Mode cluster eksgrant creates.
+pub(crate) fn auto_node_role_name(name_prefix: &str, cluster_key: &str) -> String {
+    format!("{name_prefix}{cluster_key}-node")
+}
+
+/// The Terraform identifier of an Auto Mode cluster's node role (and of its
+/// policy attachments).
+pub(crate) fn auto_node_role_ident(cluster_key: &str) -> String {
+    format!("{}_node", tf_ident(cluster_key))
+}
+
 /// The Terraform identifier of a created cluster's IAM role (and of its
 /// policy attachment).
 pub(crate) fn cluster_role_ident(cluster_key: &str) -> String {
@@ -190,6 +204,17 @@ pub(crate) fn managed_attachment_ident(workload_key: &str) -> String {
 /// cluster.
 pub(crate) fn association_ident(workload_key: &str, cluster_key: &str) -> String {
     format!("{}_on_{}", tf_ident(workload_key), tf_ident(cluster_key))
+}
+
+/// The Terraform identifier of the ingress rule that lets the pods of
+/// `source` (a cluster key) or a CIDR block reach `cluster`'s private API
+/// endpoint.
+pub(crate) fn api_ingress_ident(cluster_key: &str, source: &str) -> String {
+    let source: String = source
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("{}_api_from_{source}", tf_ident(cluster_key))
 }
 
 /// The Terraform identifier of a subject's access entry on a cluster.

@@ -151,12 +151,24 @@ impl Resolver<'_> {
             .map(|info| (info.key.get().clone(), info))
             .collect();
         self.check_unique_cluster_names(&clusters);
-        // Every created cluster's role shares one trust policy file.
+        self.check_private_access(&clusters);
+        // Every created cluster's role shares one trust policy file, and
+        // every Auto Mode cluster's node role another.
         if let Some(created) = clusters.values().find(|c| c.created.is_some()) {
             self.claim(
                 "file",
                 names::EKS_CLUSTER_ROLE_TRUST_FILE.to_string(),
                 created.key.span(),
+            );
+        }
+        if let Some(auto) = clusters
+            .values()
+            .find(|c| c.created.as_ref().is_some_and(|c| c.auto_mode.is_some()))
+        {
+            self.claim(
+                "file",
+                names::EKS_AUTO_NODE_ROLE_TRUST_FILE.to_string(),
+                auto.key.span(),
             );
         }
 
@@ -199,7 +211,7 @@ impl Resolver<'_> {
             .collect();
         self.check_generated_role_arns(&principal_infos, &resolved_workloads);
 
-        let resolved_clusters = clusters
+        let resolved_clusters: Vec<_> = clusters
             .values()
             .map(|info| {
                 cluster_access::finish_cluster(
@@ -228,6 +240,7 @@ impl Resolver<'_> {
             account_id: ctx.account_id,
             region: ctx.region,
             iam: ctx.iam,
+            apply_steps: super::apply_order::apply_steps(&resolved_clusters),
             clusters: resolved_clusters,
             workloads,
             principals,

@@ -18,7 +18,8 @@ use tera::Context;
 use templates::*;
 
 use crate::error::{Error, Result};
-use crate::model::iam::eks_cluster_role_trust;
+use crate::model::apply_order::StepKind;
+use crate::model::iam::{eks_auto_node_role_trust, eks_cluster_role_trust};
 use crate::model::names::{AWS_AUTH_FILE, CLUSTER_SCOPED_DIR};
 use crate::model::{Cluster, HclValue, Model, TemplateVariable, Workload};
 use crate::plan::{FileKind, Plan};
@@ -79,22 +80,45 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
         .collect();
     let kubeconfigs: Vec<_> = model.clusters.iter().flat_map(|c| &c.kubeconfigs).collect();
 
-    // Terraform: one root module.
+    // Terraform: the AWS side in terraform/, which never talks to a
+    // Kubernetes API; what does (the kubeconfig ConfigMaps) in a second root,
+    // terraform-kubernetes/, applied once the clusters exist.
     let mut tf = |path: String, template: &str, context: &Context| -> Result<()> {
         let body = templates.render(template, context)?;
         plan.add(path, &hcl_format::align_assignments(&body), &header);
         Ok(())
     };
-    tf(
-        "terraform/versions.tf".into(),
-        VERSIONS_TF,
-        &with(&base, "kubeconfig_clusters", &kubeconfig_clusters),
-    )?;
-    tf(
-        "terraform/providers.tf".into(),
-        PROVIDERS_TF,
-        &with(&base, "kubeconfig_clusters", &kubeconfig_clusters),
-    )?;
+    let mut aws_root = with(&base, "kubernetes", &false);
+    aws_root.insert("kubernetes_clusters", &Vec::<&Cluster>::new());
+    aws_root.insert("kubeconfig_clusters", &Vec::<&Cluster>::new());
+    tf("terraform/versions.tf".into(), VERSIONS_TF, &aws_root)?;
+    tf("terraform/providers.tf".into(), PROVIDERS_TF, &aws_root)?;
+    if !kubeconfigs.is_empty() {
+        let reached: Vec<&Cluster> = model
+            .clusters
+            .iter()
+            .filter(|c| !c.kubeconfigs.is_empty() || kubeconfigs.iter().any(|k| k.target == c.key))
+            .collect();
+        let mut kubernetes_root = with(&base, "kubernetes", &true);
+        kubernetes_root.insert("kubernetes_clusters", &reached);
+        kubernetes_root.insert("kubeconfig_clusters", &kubeconfig_clusters);
+        kubernetes_root.insert("kubeconfigs", &kubeconfigs);
+        tf(
+            "terraform-kubernetes/versions.tf".into(),
+            VERSIONS_TF,
+            &kubernetes_root,
+        )?;
+        tf(
+            "terraform-kubernetes/providers.tf".into(),
+            PROVIDERS_TF,
+            &kubernetes_root,
+        )?;
+        tf(
+            "terraform-kubernetes/kubeconfigs.tf".into(),
+            KUBECONFIGS_TF,
+            &kubernetes_root,
+        )?;
+    }
     if !model.iam.tags.is_empty() {
         tf("terraform/locals.tf".into(), LOCALS_TF, &base)?;
     }
@@ -138,19 +162,23 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
             &with(&base, "workload", workload),
         )?;
     }
-    if !kubeconfigs.is_empty() {
-        tf(
-            "terraform/kubeconfigs.tf".into(),
-            KUBECONFIGS_TF,
-            &with(&base, "kubeconfigs", &kubeconfigs),
-        )?;
-    }
 
     // IAM policy documents, read by Terraform with file().
     if let Some(created) = model.clusters.iter().find_map(|c| c.created.as_ref()) {
         plan.add(
             created.role_trust_file.clone(),
             &eks_cluster_role_trust().to_pretty_json(),
+            &header,
+        );
+    }
+    if let Some(auto) = model
+        .clusters
+        .iter()
+        .find_map(|c| c.created.as_ref().and_then(|c| c.auto_mode.as_ref()))
+    {
+        plan.add(
+            auto.node_role_trust_file.clone(),
+            &eks_auto_node_role_trust().to_pretty_json(),
             &header,
         );
     }
@@ -200,7 +228,6 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
                 &body,
                 &header,
             );
-            resources.push(AWS_AUTH_FILE.to_string());
         }
         if !resources.is_empty() {
             resources.sort();
@@ -245,6 +272,15 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
     );
     context.insert("notes", &notes(model));
     context.insert("imports", &access_entry_imports(model));
+    let adoptions = adoptions(model);
+    context.insert(
+        "adoption_issuer",
+        &adoptions
+            .iter()
+            .flat_map(|a| &a.imports)
+            .any(|i| i.id.contains("<ISSUER-ID>")),
+    );
+    context.insert("adoptions", &adoptions);
     context.insert(
         "unmanaged_aws_auth_clusters",
         &model
@@ -274,6 +310,26 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
                 c.created
                     .as_ref()
                     .and_then(|created| created.subnet_variable.as_deref())
+            })
+            .collect::<Vec<_>>(),
+    );
+    context.insert("steps_by_cluster", &steps_by_cluster(model));
+    context.insert(
+        "clusters_without_compute",
+        &model
+            .clusters
+            .iter()
+            .filter(|c| c.created.as_ref().is_some_and(|c| c.auto_mode.is_none()))
+            .map(|c| c.key.as_str())
+            .collect::<Vec<_>>(),
+    );
+    context.insert(
+        "network_clusters",
+        &model
+            .clusters
+            .iter()
+            .filter(|c| {
+                c.created.is_some() && (!c.reached_from.is_empty() || !c.api_ingress.is_empty())
             })
             .collect::<Vec<_>>(),
     );
@@ -319,6 +375,40 @@ fn pod_example(model: &Model) -> Option<PodExample<'_>> {
         kubeconfig: format!("{mount_path}/config"),
         mount_path,
     })
+}
+
+/// Each cluster's key and the apply steps that concern it, numbered, for
+/// the overview's table by cluster.
+fn steps_by_cluster(model: &Model) -> Vec<ClusterSteps<'_>> {
+    model
+        .clusters
+        .iter()
+        .map(|cluster| {
+            let steps: Vec<String> = model
+                .apply_steps
+                .iter()
+                .enumerate()
+                .filter(|(_, step)| step.concerns(cluster))
+                .map(|(i, step)| match step.kind {
+                    StepKind::Terraform if cluster.created.is_some() => {
+                        format!("{}. Terraform (creates it)", i + 1)
+                    }
+                    _ => format!("{}. {}", i + 1, step.label()),
+                })
+                .collect();
+            ClusterSteps {
+                cluster: &cluster.key,
+                steps: steps.join(", "),
+            }
+        })
+        .collect()
+}
+
+/// One row of the overview's table of apply steps by cluster.
+#[derive(Serialize)]
+struct ClusterSteps<'a> {
+    cluster: &'a str,
+    steps: String,
 }
 
 /// What `terraform apply` creates, in words, for the overview's "Applying"
@@ -385,6 +475,93 @@ fn access_entry_imports(model: &Model) -> Vec<Import> {
         }
     }
     imports
+}
+
+/// The import blocks that adopt an existing cluster at the address of one
+/// the spec creates.
+#[derive(Serialize)]
+struct Adoption<'a> {
+    cluster: &'a str,
+    imports: Vec<Import>,
+}
+
+/// For each created cluster: its role and the role's attachments, the
+/// cluster, the Pod Identity agent add-on and the OIDC provider, as import
+/// blocks. The provider's ARN holds the issuer ID, which only the existing
+/// cluster knows: `<ISSUER-ID>` marks it.
+fn adoptions(model: &Model) -> Vec<Adoption<'_>> {
+    let partition = |arn: &str| arn.split(':').nth(1).unwrap_or("aws").to_string();
+    model
+        .clusters
+        .iter()
+        .filter_map(|cluster| {
+            let created = cluster.created.as_ref()?;
+            let mut imports = vec![
+                Import {
+                    address: format!("aws_iam_role.{}", created.role_ident),
+                    id: created.role_name.clone(),
+                },
+                Import {
+                    address: format!("aws_iam_role_policy_attachment.{}", created.role_ident),
+                    id: format!("{}/{}", created.role_name, created.role_policy_arn),
+                },
+                Import {
+                    address: format!("aws_eks_cluster.{}", cluster.ident),
+                    id: cluster.name.clone(),
+                },
+            ];
+            match &created.auto_mode {
+                Some(auto) => {
+                    for arn in &auto.cluster_policy_arns {
+                        imports.push(Import {
+                            address: format!(
+                                "aws_iam_role_policy_attachment.{}_auto_mode[\"{arn}\"]",
+                                created.role_ident
+                            ),
+                            id: format!("{}/{arn}", created.role_name),
+                        });
+                    }
+                    // A different node role would replace the cluster.
+                    imports.push(Import {
+                        address: format!("aws_iam_role.{}", auto.node_role_ident),
+                        id: auto.node_role_name.clone(),
+                    });
+                    for arn in &auto.node_policy_arns {
+                        imports.push(Import {
+                            address: format!(
+                                "aws_iam_role_policy_attachment.{}[\"{arn}\"]",
+                                auto.node_role_ident
+                            ),
+                            id: format!("{}/{arn}", auto.node_role_name),
+                        });
+                    }
+                }
+                None => imports.push(Import {
+                    address: format!("aws_eks_addon.{}_pod_identity_agent", cluster.ident),
+                    id: format!("{}:eks-pod-identity-agent", cluster.name),
+                }),
+            }
+            if let Some(provider) = &cluster.oidc_provider {
+                let partition = partition(&cluster.arn);
+                let suffix = if partition == "aws-cn" {
+                    "amazonaws.com.cn"
+                } else {
+                    "amazonaws.com"
+                };
+                imports.push(Import {
+                    address: format!("aws_iam_openid_connect_provider.{}", provider.ident),
+                    id: format!(
+                        "arn:{partition}:iam::{}:oidc-provider/oidc.eks.{}.{suffix}/id/<ISSUER-ID>",
+                        model.account_id, model.region
+                    ),
+                });
+            }
+            Some(Adoption {
+                cluster: &cluster.key,
+                imports,
+            })
+        })
+        .collect()
 }
 
 #[derive(Serialize)]

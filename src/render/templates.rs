@@ -8,8 +8,9 @@ use crate::error::{Error, Result};
 
 /// `terraform/versions.tf`: Terraform and provider versions.
 pub(super) const VERSIONS_TF: &str = "terraform/versions.tf";
-/// `terraform/providers.tf`: the AWS provider and a Kubernetes provider per
-/// cluster that holds kubeconfig ConfigMaps.
+/// `terraform/providers.tf` and `terraform-kubernetes/providers.tf`: the
+/// AWS provider, and in the second root the clusters' data sources and a
+/// Kubernetes provider per cluster that holds kubeconfig ConfigMaps.
 pub(super) const PROVIDERS_TF: &str = "terraform/providers.tf";
 /// `terraform/locals.tf`: IAM tags.
 pub(super) const LOCALS_TF: &str = "terraform/locals.tf";
@@ -25,8 +26,8 @@ pub(super) const CLUSTER_CREATED_TF: &str = "terraform/cluster-created.tf";
 pub(super) const WORKLOAD_TF: &str = "terraform/workload.tf";
 /// `terraform/access-<key>.tf`: a cluster's access entries.
 pub(super) const ACCESS_TF: &str = "terraform/access.tf";
-/// `terraform/kubeconfigs.tf`: kubeconfig ConfigMaps.
-pub(super) const KUBECONFIGS_TF: &str = "terraform/kubeconfigs.tf";
+/// `terraform-kubernetes/kubeconfigs.tf`: kubeconfig ConfigMaps.
+pub(super) const KUBECONFIGS_TF: &str = "terraform-kubernetes/kubeconfigs.tf";
 /// `kubernetes/<cluster>/<namespace or cluster-scoped>/<subject>.yaml`.
 pub(super) const SUBJECT_YAML: &str = "kubernetes/subject.yaml";
 /// `kubernetes/<cluster>/kube-system/aws-auth.yaml`.
@@ -76,7 +77,7 @@ const BUILTINS: &[(&str, &str)] = &[
     ),
     (
         KUBECONFIGS_TF,
-        include_str!("../../templates/terraform/kubeconfigs.tf.tera"),
+        include_str!("../../templates/terraform-kubernetes/kubeconfigs.tf.tera"),
     ),
     (
         SUBJECT_YAML,

@@ -32,6 +32,18 @@ pub struct Cluster {
     /// the public endpoint. Required then, because the EKS default is
     /// `0.0.0.0/0`.
     pub public_access_cidrs: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Clusters (keys) whose pods reach this created cluster's private API
+    /// endpoint: each gets an ingress rule on port 443 of this cluster's
+    /// security group from its own cluster security group (clusters in the
+    /// same VPC, or in peered VPCs that allow security group references).
+    pub private_access_from_clusters: Option<Spanned<Vec<Spanned<String>>>>,
+    /// IPv4 CIDR blocks allowed to reach this created cluster's private API
+    /// endpoint on port 443 (networks connected to its VPC).
+    pub private_access_cidrs: Option<Spanned<Vec<Spanned<String>>>>,
+    /// `true`: create the cluster with EKS Auto Mode, which runs its compute,
+    /// block storage and load balancing (and the Pod Identity agent) itself.
+    /// Default `false`: you add node groups or Karpenter.
+    pub auto_mode: Option<Spanned<bool>>,
     /// The cluster's OIDC issuer, host and path without `https://`
     /// (`oidc.eks.eu-west-2.amazonaws.com/id/ABC...`): required on an
     /// existing cluster that has IRSA workloads.

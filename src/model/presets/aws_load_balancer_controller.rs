@@ -1,27 +1,18 @@
 //! AWS Load Balancer Controller (kubernetes-sigs/aws-load-balancer-controller).
 //!
-//! The actions are those of the controller's published IAM policy (v2.13,
-//! with `ec2:DescribeRouteTables`),
-//! grouped by purpose. The controller marks everything it creates with the
-//! `elbv2.k8s.aws/cluster` tag; the conditions let it create resources only
-//! with that tag and change or delete only resources that carry it.
+//! The actions and conditions are those of the controller's published IAM
+//! policy, `docs/install/iam_policy.json` at v3.5.0, grouped by purpose. The
+//! controller marks everything it creates with the `elbv2.k8s.aws/cluster`
+//! tag; the conditions let it create resources only with that tag, tag a load
+//! balancer or target group only in the call that creates it
+//! (`elasticloadbalancing:CreateAction`), and change or delete only resources
+//! that carry the tag.
 //!
 //! Where the published policy says `"Resource": "*"` for an action that IAM
 //! can scope, this preset names the resource type instead, pinned to the
 //! spec's region and account (the controller only ever works there), following
-//! the IAM service authorization reference. Three further differences:
-//!
-//! - the service-linked role it may create is named;
-//! - tagging a load balancer or target group at creation is allowed while the
-//!   resource carries no cluster tag yet (`aws:ResourceTag` is absent while a
-//!   resource is being created), instead of through the
-//!   `elasticloadbalancing:CreateAction` condition key, which policy linters
-//!   such as parliament do not know yet. The published policy forbids tagging
-//!   an existing load balancer this way; this one allows it for load
-//!   balancers no controller has tagged, which the controller could already
-//!   take over through its listener and rule permissions;
-//! - `elasticloadbalancing:ModifyIpPools` (IPAM pools for ALBs) is left out, for
-//!   the same reason; add it as a custom statement if you use that feature.
+//! the IAM service authorization reference; and the service-linked role it may
+//! create is named.
 
 use super::{PresetContext, PresetDef};
 use crate::model::iam::Statement;
@@ -31,7 +22,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
     summary: "create and manage ALBs/NLBs, target groups and their security groups, limited to resources tagged elbv2.k8s.aws/cluster",
     required_args: &[],
     deployment_note: Some(
-        "set the chart's region and vpcId values unless pods can reach the instance metadata service; the preset does not grant elasticloadbalancing:ModifyIpPools (IPAM pools)",
+        "set the chart's region and vpcId values unless pods can reach the instance metadata service",
     ),
     statements,
 };
@@ -178,13 +169,19 @@ fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
             balancers_and_groups.clone(),
         )
         .when("Null", &request_tag, &["false"]),
+        // Only within the call that creates the resource: an existing load
+        // balancer without the tag cannot be claimed by tagging it.
         Statement::allow(
             "LbcTagOnCreate",
             &["elasticloadbalancing:AddTags"],
             balancers_and_groups.clone(),
         )
-        .when("Null", &request_tag, &["false"])
-        .when("Null", &resource_tag, &["true"]),
+        .when(
+            "StringEquals",
+            "elasticloadbalancing:CreateAction",
+            &["CreateLoadBalancer", "CreateTargetGroup"],
+        )
+        .when("Null", &request_tag, &["false"]),
         Statement::allow(
             "LbcRetagOwnedLoadBalancers",
             &["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
@@ -203,6 +200,7 @@ fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
                 "elasticloadbalancing:DeleteLoadBalancer",
                 "elasticloadbalancing:DeleteTargetGroup",
                 "elasticloadbalancing:ModifyCapacityReservation",
+                "elasticloadbalancing:ModifyIpPools",
                 "elasticloadbalancing:ModifyListenerAttributes",
                 "elasticloadbalancing:ModifyLoadBalancerAttributes",
                 "elasticloadbalancing:ModifyTargetGroup",
@@ -238,4 +236,151 @@ fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
             load_balancers.iter().chain(&listeners).chain(&rules).cloned().collect(),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::spec::Partition;
+
+    fn statements() -> Vec<Statement> {
+        super::statements(&PresetContext {
+            partition: Partition::Aws,
+            account_id: "111122223333",
+            region: "eu-west-2",
+            hosted_zone_ids: Vec::new(),
+        })
+    }
+
+    /// Every action of the upstream policy, `docs/install/iam_policy.json`
+    /// at v3.5.0: a change upstream is a deliberate change here.
+    const UPSTREAM_ACTIONS: &[&str] = &[
+        "acm:DescribeCertificate",
+        "acm:ListCertificates",
+        "cognito-idp:DescribeUserPoolClient",
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:CreateSecurityGroup",
+        "ec2:CreateTags",
+        "ec2:DeleteSecurityGroup",
+        "ec2:DeleteTags",
+        "ec2:DescribeAccountAttributes",
+        "ec2:DescribeAddresses",
+        "ec2:DescribeAvailabilityZones",
+        "ec2:DescribeCoipPools",
+        "ec2:DescribeInstances",
+        "ec2:DescribeInternetGateways",
+        "ec2:DescribeIpamPools",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeTags",
+        "ec2:DescribeVpcPeeringConnections",
+        "ec2:DescribeVpcs",
+        "ec2:GetCoipPoolUsage",
+        "ec2:GetSecurityGroupsForVpc",
+        "ec2:RevokeSecurityGroupIngress",
+        "elasticloadbalancing:AddListenerCertificates",
+        "elasticloadbalancing:AddTags",
+        "elasticloadbalancing:CreateListener",
+        "elasticloadbalancing:CreateLoadBalancer",
+        "elasticloadbalancing:CreateRule",
+        "elasticloadbalancing:CreateTargetGroup",
+        "elasticloadbalancing:DeleteListener",
+        "elasticloadbalancing:DeleteLoadBalancer",
+        "elasticloadbalancing:DeleteRule",
+        "elasticloadbalancing:DeleteTargetGroup",
+        "elasticloadbalancing:DeregisterTargets",
+        "elasticloadbalancing:DescribeCapacityReservation",
+        "elasticloadbalancing:DescribeListenerAttributes",
+        "elasticloadbalancing:DescribeListenerCertificates",
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeLoadBalancerAttributes",
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeRules",
+        "elasticloadbalancing:DescribeSSLPolicies",
+        "elasticloadbalancing:DescribeTags",
+        "elasticloadbalancing:DescribeTargetGroupAttributes",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTargetHealth",
+        "elasticloadbalancing:DescribeTrustStores",
+        "elasticloadbalancing:ModifyCapacityReservation",
+        "elasticloadbalancing:ModifyIpPools",
+        "elasticloadbalancing:ModifyListener",
+        "elasticloadbalancing:ModifyListenerAttributes",
+        "elasticloadbalancing:ModifyLoadBalancerAttributes",
+        "elasticloadbalancing:ModifyRule",
+        "elasticloadbalancing:ModifyTargetGroup",
+        "elasticloadbalancing:ModifyTargetGroupAttributes",
+        "elasticloadbalancing:RegisterTargets",
+        "elasticloadbalancing:RemoveListenerCertificates",
+        "elasticloadbalancing:RemoveTags",
+        "elasticloadbalancing:SetIpAddressType",
+        "elasticloadbalancing:SetRulePriorities",
+        "elasticloadbalancing:SetSecurityGroups",
+        "elasticloadbalancing:SetSubnets",
+        "elasticloadbalancing:SetWebAcl",
+        "iam:CreateServiceLinkedRole",
+        "iam:GetServerCertificate",
+        "iam:ListServerCertificates",
+        "shield:CreateProtection",
+        "shield:DeleteProtection",
+        "shield:DescribeProtection",
+        "shield:GetSubscriptionState",
+        "waf-regional:AssociateWebACL",
+        "waf-regional:DisassociateWebACL",
+        "waf-regional:GetWebACL",
+        "waf-regional:GetWebACLForResource",
+        "wafv2:AssociateWebACL",
+        "wafv2:DisassociateWebACL",
+        "wafv2:GetWebACL",
+        "wafv2:GetWebACLForResource",
+    ];
+
+    #[test]
+    fn grants_exactly_the_upstream_actions() {
+        let ours: BTreeSet<String> = statements()
+            .iter()
+            .flat_map(|s| s.action.0.iter().cloned())
+            .collect();
+        let upstream: BTreeSet<String> = UPSTREAM_ACTIONS.iter().map(|a| a.to_string()).collect();
+        assert_eq!(ours, upstream);
+    }
+
+    #[test]
+    fn load_balancers_are_tagged_only_as_they_are_created() {
+        let statements = statements();
+        let tag_on_create = statements
+            .iter()
+            .find(|s| s.sid == "LbcTagOnCreate")
+            .unwrap();
+        assert_eq!(
+            tag_on_create.condition["StringEquals"]["elasticloadbalancing:CreateAction"].0,
+            ["CreateLoadBalancer", "CreateTargetGroup"]
+        );
+        // No other statement lets it add the cluster tag to a load balancer
+        // or target group that lacks it.
+        for statement in &statements {
+            let adds_tags = statement
+                .action
+                .0
+                .iter()
+                .any(|a| a == "elasticloadbalancing:AddTags");
+            let on_balancers = statement
+                .resource
+                .0
+                .iter()
+                .any(|r| r.contains(":loadbalancer/") || r.contains(":targetgroup/"));
+            if adds_tags && on_balancers && statement.sid != "LbcTagOnCreate" {
+                assert_eq!(
+                    statement.condition["Null"]["aws:ResourceTag/elbv2.k8s.aws/cluster"].0,
+                    ["false"],
+                    "{}",
+                    statement.sid
+                );
+            }
+        }
+    }
 }

@@ -1,0 +1,739 @@
+//! The apply order ACCESS.md gives, walked step by step against a small
+//! model of EKS authorization: aws-auth mappings, access entries, access
+//! policies and RBAC bindings, and (for the IRSA cut-over) which credentials
+//! a pod starts with. After every step, each principal of the spec keeps
+//! whatever it had before and should still have at the end; once every step
+//! is done, each has exactly what the spec says. Each scenario also walks a
+//! wrong order, to show the model would catch it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use eksgrant::model::apply_order::{ApplyStep, StepKind};
+use eksgrant::model::{Cluster, HclValue, Model};
+use eksgrant::spec::AuthenticationMode;
+use eksgrant::{Loaded, SourceFile};
+
+/// What a principal may do on a cluster, coarsely: enough to tell a
+/// lock-out from a working grant.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Can {
+    /// Anything (system:masters, AmazonEKSClusterAdminPolicy, cluster-admin).
+    Admin,
+    /// What a ClusterRole gives, in a namespace (`*`: cluster-wide).
+    ClusterRole(String, String),
+    /// What one of eksgrant's own Roles gives, in a namespace.
+    Rules(String, String),
+    /// What another access policy gives, in a scope.
+    Policy(String, String),
+}
+
+impl Can {
+    /// Whether having `self` gives what `needed` gives.
+    fn covers(&self, needed: &Can) -> bool {
+        *self == Can::Admin || self == needed
+    }
+}
+
+const CLUSTER_ADMIN_POLICY: &str = "AmazonEKSClusterAdminPolicy";
+
+/// A binding made by eksgrant or elsewhere: a group gets a role somewhere.
+#[derive(Debug, Clone)]
+struct Binding {
+    group: String,
+    can: Can,
+}
+
+/// An access entry: its Kubernetes groups, and its access policies with
+/// their scopes (`*`: cluster-wide).
+#[derive(Debug, Clone, Default)]
+struct Entry {
+    groups: Vec<String>,
+    policies: Vec<(String, String)>,
+}
+
+/// One cluster as EKS would authorize against it.
+#[derive(Debug, Clone, Default)]
+struct ClusterState {
+    exists: bool,
+    mode: Option<AuthenticationMode>,
+    /// aws-auth `mapRoles`: role ARN without its path -> groups.
+    aws_auth: BTreeMap<String, Vec<String>>,
+    /// Access entries, by principal ARN.
+    entries: BTreeMap<String, Entry>,
+    bindings: Vec<Binding>,
+}
+
+/// Every cluster, by key.
+#[derive(Debug, Clone, Default)]
+struct World {
+    clusters: BTreeMap<String, ClusterState>,
+}
+
+/// An ARN as aws-auth matches it: without the role's path.
+fn without_path(arn: &str) -> String {
+    match arn.split_once(":role/") {
+        Some((head, tail)) => format!("{head}:role/{}", tail.rsplit('/').next().unwrap()),
+        None => arn.to_string(),
+    }
+}
+
+impl World {
+    /// What `arn` may do on `cluster` now.
+    fn access(&self, cluster: &str, arn: &str) -> BTreeSet<Can> {
+        let Some(state) = self.clusters.get(cluster).filter(|c| c.exists) else {
+            return BTreeSet::new();
+        };
+        let mode = state.mode.expect("an existing cluster has a mode");
+        let (groups, policies) = match state.entries.get(arn) {
+            // An access entry takes precedence over the aws-auth mapping.
+            Some(entry) if mode != AuthenticationMode::ConfigMap => {
+                (entry.groups.clone(), entry.policies.clone())
+            }
+            _ if mode != AuthenticationMode::Api => (
+                state
+                    .aws_auth
+                    .get(&without_path(arn))
+                    .cloned()
+                    .unwrap_or_default(),
+                Vec::new(),
+            ),
+            _ => (Vec::new(), Vec::new()),
+        };
+        let mut can = BTreeSet::new();
+        if groups.iter().any(|g| g == "system:masters") {
+            can.insert(Can::Admin);
+        }
+        for (policy, scope) in policies {
+            can.insert(if policy == CLUSTER_ADMIN_POLICY && scope == "*" {
+                Can::Admin
+            } else {
+                Can::Policy(policy, scope)
+            });
+        }
+        for binding in &state.bindings {
+            if groups.contains(&binding.group) {
+                can.insert(binding.can.clone());
+            }
+        }
+        can
+    }
+
+    /// Whether one of `operators` (ARNs) may do anything on `cluster`.
+    fn administered(&self, cluster: &str, operators: &[&str]) -> bool {
+        operators
+            .iter()
+            .any(|arn| self.access(cluster, arn).contains(&Can::Admin))
+    }
+
+    /// Applies one step of `model`'s order, as one of `operators` (ARNs)
+    /// runs it: fails when none of them could.
+    fn apply(&mut self, model: &Model, step: &ApplyStep, operators: &[&str]) -> Result<(), String> {
+        let cluster_of = |key: &str| model.clusters.iter().find(|c| c.key == key).unwrap();
+        match step.kind {
+            StepKind::Terraform => {
+                for cluster in &model.clusters {
+                    let state = self.clusters.entry(cluster.key.clone()).or_default();
+                    if cluster.created.is_some() {
+                        state.exists = true;
+                        state.mode = Some(cluster.authentication_mode);
+                    } else if !state.exists {
+                        return Err(format!("existing cluster {} does not exist", cluster.key));
+                    }
+                    for entry in &cluster.access_entries {
+                        let arn = principal_arn(model, &entry.principal_arn, &entry.subject);
+                        let policies = entry
+                            .policy_associations
+                            .iter()
+                            .map(|p| {
+                                let name = p.policy_arn.rsplit('/').next().unwrap().to_string();
+                                let scope = if p.namespaces.is_empty() {
+                                    "*".to_string()
+                                } else {
+                                    p.namespaces.join(",")
+                                };
+                                (name, scope)
+                            })
+                            .collect();
+                        let groups = entry.kubernetes_groups.clone();
+                        state.entries.insert(arn, Entry { groups, policies });
+                    }
+                }
+                Ok(())
+            }
+            StepKind::KubernetesObjects => {
+                let key = step.cluster.as_deref().unwrap();
+                if !self.administered(key, operators) {
+                    return Err(format!("no operator can apply RBAC on {key}"));
+                }
+                let bindings = bindings(cluster_of(key));
+                self.clusters
+                    .get_mut(key)
+                    .unwrap()
+                    .bindings
+                    .extend(bindings);
+                Ok(())
+            }
+            StepKind::KubernetesTerraform => {
+                for cluster in model.clusters.iter().filter(|c| !c.kubeconfigs.is_empty()) {
+                    if !self.administered(&cluster.key, operators) {
+                        return Err(format!(
+                            "no operator can write ConfigMaps on {}",
+                            cluster.key
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            StepKind::AwsAuth => {
+                let key = step.cluster.as_deref().unwrap();
+                if !self.administered(key, operators) {
+                    return Err(format!("no operator can apply aws-auth on {key}"));
+                }
+                let aws_auth = cluster_of(key).aws_auth.as_ref().unwrap();
+                self.clusters.get_mut(key).unwrap().aws_auth = aws_auth
+                    .map_roles
+                    .iter()
+                    .chain(&aws_auth.map_users)
+                    .map(|m| (m.arn.clone(), m.groups.clone()))
+                    .collect();
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The ARN of an access entry's principal: a literal, or a workload's
+/// generated role.
+fn principal_arn(model: &Model, value: &HclValue, subject: &str) -> String {
+    match value {
+        HclValue::Literal(arn) => arn.clone(),
+        HclValue::Reference(_) => model
+            .workloads
+            .iter()
+            .find(|w| w.key == subject)
+            .and_then(|w| w.role.as_ref())
+            .map(|r| r.arn.clone())
+            .unwrap(),
+    }
+}
+
+/// The group bindings eksgrant applies on a cluster.
+fn bindings(cluster: &Cluster) -> Vec<Binding> {
+    let objects = cluster
+        .namespaces
+        .iter()
+        .flat_map(|n| &n.subjects)
+        .chain(&cluster.cluster_scoped);
+    let mut bindings = Vec::new();
+    for subject in objects {
+        for binding in subject
+            .bindings
+            .iter()
+            .filter(|b| b.subject.kind == "Group")
+        {
+            let scope = binding.namespace.clone().unwrap_or_else(|| "*".into());
+            let can = match (binding.role_kind, binding.role_name.as_str()) {
+                ("ClusterRole", "cluster-admin") if scope == "*" => Can::Admin,
+                ("ClusterRole", name) if !name.starts_with("eksgrant:") => {
+                    Can::ClusterRole(name.to_string(), scope)
+                }
+                (_, name) => Can::Rules(name.to_string(), scope),
+            };
+            bindings.push(Binding {
+                group: binding.subject.name.clone(),
+                can,
+            });
+        }
+    }
+    bindings
+}
+
+fn load(text: &str) -> Model {
+    let loaded: Loaded = eksgrant::load_source(SourceFile::new(Path::new("spec.toml"), text))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    loaded.model
+}
+
+/// Walks `steps` from `world`, each run by whichever of `operators` may;
+/// after each, every `(cluster, arn)` keeps what it had and still needs; at
+/// the end each has exactly `expected`.
+fn walk(
+    model: &Model,
+    steps: &[ApplyStep],
+    mut world: World,
+    operators: &[&str],
+    expected: &BTreeMap<(&str, &str), BTreeSet<Can>>,
+) -> Result<(), String> {
+    let before: BTreeMap<_, _> = expected
+        .keys()
+        .map(|&(cluster, arn)| ((cluster, arn), world.access(cluster, arn)))
+        .collect();
+    for (i, step) in steps.iter().enumerate() {
+        world.apply(model, step, operators)?;
+        for (&(cluster, arn), needed) in expected {
+            let now = world.access(cluster, arn);
+            for need in needed {
+                let had = before[&(cluster, arn)].iter().any(|c| c.covers(need));
+                let has = now.iter().any(|c| c.covers(need));
+                if had && !has {
+                    return Err(format!(
+                        "after step {} ({:?} {:?}), {arn} has lost {need:?} on {cluster}: {now:?}",
+                        i + 1,
+                        step.kind,
+                        step.cluster
+                    ));
+                }
+            }
+        }
+    }
+    for (&(cluster, arn), needed) in expected {
+        let now = world.access(cluster, arn);
+        if &now != needed {
+            return Err(format!(
+                "{arn} ends with {now:?} on {cluster}, not {needed:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The steps in another order: `order` lists indices into `steps`.
+fn reordered(steps: &[ApplyStep], order: &[usize]) -> Vec<ApplyStep> {
+    order.iter().map(|&i| steps[i].clone()).collect()
+}
+
+const ACCOUNT: &str = "arn:aws:iam::111122223333";
+
+#[test]
+fn an_existing_cluster_moves_its_aws_auth_admins_to_access_entries_without_a_lock_out() {
+    let spec = format!(
+        r#"version = 1
+
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.prod]
+authentication_mode = "API_AND_CONFIG_MAP"
+node_role_arns = ["{ACCOUNT}:role/prod-nodes"]
+
+[principals.platform-admins]
+arn = "{ACCOUNT}:role/platform-admins"
+
+[[principals.platform-admins.grants]]
+cluster = "prod"
+access_policy = "AmazonEKSClusterAdminPolicy"
+
+[principals.ops]
+arn = "{ACCOUNT}:role/ops"
+
+[[principals.ops.grants]]
+cluster = "prod"
+cluster_role = "cluster-admin"
+
+[principals.ci]
+arn = "{ACCOUNT}:role/ci/ci-deployer"
+
+[[principals.ci.grants]]
+cluster = "prod"
+namespaces = ["apps"]
+cluster_role = "edit"
+"#
+    );
+    let model = load(&spec);
+    let kinds: Vec<StepKind> = model.apply_steps.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            StepKind::KubernetesObjects,
+            StepKind::Terraform,
+            StepKind::AwsAuth
+        ]
+    );
+
+    // Today everyone is in aws-auth: the admins in system:masters, CI in a
+    // group that a RoleBinding made by hand binds to `edit` in apps.
+    let mut prod = ClusterState {
+        exists: true,
+        mode: Some(AuthenticationMode::ApiAndConfigMap),
+        ..ClusterState::default()
+    };
+    for (arn, group) in [
+        (format!("{ACCOUNT}:role/platform-admins"), "system:masters"),
+        (format!("{ACCOUNT}:role/ops"), "system:masters"),
+        (format!("{ACCOUNT}:role/ci-deployer"), "ci-legacy"),
+        (format!("{ACCOUNT}:role/prod-nodes"), "system:nodes"),
+    ] {
+        prod.aws_auth.insert(arn, vec![group.to_string()]);
+    }
+    prod.bindings.push(Binding {
+        group: "ci-legacy".into(),
+        can: Can::ClusterRole("edit".into(), "apps".into()),
+    });
+    let world = World {
+        clusters: BTreeMap::from([("prod".to_string(), prod)]),
+    };
+    let admins = format!("{ACCOUNT}:role/platform-admins");
+    let ops = format!("{ACCOUNT}:role/ops");
+    let ci = format!("{ACCOUNT}:role/ci/ci-deployer");
+    let expected = BTreeMap::from([
+        (("prod", admins.as_str()), BTreeSet::from([Can::Admin])),
+        (("prod", ops.as_str()), BTreeSet::from([Can::Admin])),
+        (
+            ("prod", ci.as_str()),
+            BTreeSet::from([Can::ClusterRole("edit".into(), "apps".into())]),
+        ),
+    ]);
+
+    walk(
+        &model,
+        &model.apply_steps,
+        world.clone(),
+        &[admins.as_str()],
+        &expected,
+    )
+    .unwrap();
+
+    // Terraform first: the access entries of ops and CI take precedence
+    // over their aws-auth mappings before the bindings of their new groups
+    // exist.
+    let terraform_first = reordered(&model.apply_steps, &[1, 0, 2]);
+    let error = walk(
+        &model,
+        &terraform_first,
+        world.clone(),
+        &[admins.as_str()],
+        &expected,
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("after step 1 (Terraform") && error.contains("has lost"),
+        "{error}"
+    );
+    // aws-auth before Terraform: ops and CI leave aws-auth before they have
+    // access entries.
+    let aws_auth_first = reordered(&model.apply_steps, &[0, 2, 1]);
+    let error = walk(
+        &model,
+        &aws_auth_first,
+        world,
+        &[admins.as_str()],
+        &expected,
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("after step 2 (AwsAuth") && error.contains("has lost"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_spec_that_creates_both_clusters_applies_in_one_pass() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bootstrap.toml"),
+    )
+    .unwrap();
+    let model = load(&text);
+    let kinds: Vec<(StepKind, Option<&str>)> = model
+        .apply_steps
+        .iter()
+        .map(|s| (s.kind, s.cluster.as_deref()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (StepKind::Terraform, None),
+            (StepKind::KubernetesObjects, Some("platform")),
+            (StepKind::KubernetesObjects, Some("workload")),
+            (StepKind::KubernetesTerraform, None),
+        ]
+    );
+    let admins = format!("{ACCOUNT}:role/platform-admins");
+    let ci = format!("{ACCOUNT}:role/ci/ci-deployer");
+    let backend = model
+        .workloads
+        .iter()
+        .find(|w| w.key == "backend")
+        .unwrap()
+        .role
+        .as_ref()
+        .unwrap()
+        .arn
+        .clone();
+    let expected = BTreeMap::from([
+        (("platform", admins.as_str()), BTreeSet::from([Can::Admin])),
+        (("workload", admins.as_str()), BTreeSet::from([Can::Admin])),
+        (
+            ("workload", ci.as_str()),
+            BTreeSet::from([Can::ClusterRole("edit".into(), "jobs".into())]),
+        ),
+        (
+            ("workload", backend.as_str()),
+            BTreeSet::from([Can::Rules("eksgrant:backend".into(), "jobs".into())]),
+        ),
+    ]);
+    walk(
+        &model,
+        &model.apply_steps,
+        World::default(),
+        &[admins.as_str()],
+        &expected,
+    )
+    .unwrap();
+
+    // Kubernetes objects before the cluster exists cannot be applied.
+    let kubectl_first = reordered(&model.apply_steps, &[2, 0, 1, 3]);
+    let error = walk(
+        &model,
+        &kubectl_first,
+        World::default(),
+        &[admins.as_str()],
+        &expected,
+    )
+    .unwrap_err();
+    assert!(
+        error.contains("no operator can apply RBAC on workload"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_platform_workload_example_keeps_its_operator_and_ends_as_the_spec_says() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/platform-workload.toml"),
+    )
+    .unwrap();
+    let model = load(&text);
+    // The existing platform cluster is administered today through an access
+    // entry its creator got; the spec adds platform-admins.
+    let operator = format!("{ACCOUNT}:role/cluster-creator");
+    let mut platform = ClusterState {
+        exists: true,
+        mode: Some(AuthenticationMode::Api),
+        ..ClusterState::default()
+    };
+    platform.entries.insert(
+        operator.clone(),
+        Entry {
+            groups: Vec::new(),
+            policies: vec![(CLUSTER_ADMIN_POLICY.into(), "*".into())],
+        },
+    );
+    let world = World {
+        clusters: BTreeMap::from([("platform".to_string(), platform)]),
+    };
+    let admins = format!("{ACCOUNT}:role/platform-admins");
+    let ci = format!("{ACCOUNT}:role/ci/ci-deployer");
+    let backend = model
+        .workloads
+        .iter()
+        .find(|w| w.key == "backend")
+        .unwrap()
+        .role
+        .as_ref()
+        .unwrap()
+        .arn
+        .clone();
+    let expected = BTreeMap::from([
+        (
+            ("platform", operator.as_str()),
+            BTreeSet::from([Can::Admin]),
+        ),
+        (("platform", admins.as_str()), BTreeSet::from([Can::Admin])),
+        (("workload", admins.as_str()), BTreeSet::from([Can::Admin])),
+        (
+            ("workload", ci.as_str()),
+            BTreeSet::from([Can::ClusterRole("edit".into(), "jobs".into())]),
+        ),
+        (
+            ("workload", backend.as_str()),
+            BTreeSet::from([Can::Rules("eksgrant:backend".into(), "jobs".into())]),
+        ),
+    ]);
+    let operators = [operator.as_str(), admins.as_str()];
+    walk(&model, &model.apply_steps, world, &operators, &expected).unwrap();
+}
+
+/// A workload's pods, as the IRSA webhook and the Pod Identity agent set
+/// them up when they start.
+#[derive(Debug, Clone, Copy)]
+struct Pods {
+    /// Started with `AWS_WEB_IDENTITY_TOKEN_FILE` (the ServiceAccount was
+    /// annotated).
+    web_identity: bool,
+    /// Started with the container credentials of Pod Identity (an
+    /// association existed).
+    pod_identity: bool,
+}
+
+/// What the AWS side and the ServiceAccount say about one workload.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Identity {
+    annotated: bool,
+    associated: bool,
+    trusts_irsa: bool,
+    trusts_pod_identity: bool,
+}
+
+impl Identity {
+    fn of(model: &Model, plan: &eksgrant::Plan, workload: &str) -> Identity {
+        let w = model.workloads.iter().find(|w| w.key == workload).unwrap();
+        let role = w.role.as_ref().unwrap();
+        let trust = &plan.get(&role.trust_file).unwrap().contents;
+        Identity {
+            annotated: w.annotate_irsa,
+            associated: !role.associations.is_empty(),
+            trusts_irsa: trust.contains("sts:AssumeRoleWithWebIdentity"),
+            trusts_pod_identity: trust.contains("pods.eks.amazonaws.com"),
+        }
+    }
+
+    /// Pods started now.
+    fn start(self) -> Pods {
+        Pods {
+            web_identity: self.annotated,
+            pod_identity: self.associated,
+        }
+    }
+
+    /// Whether `pods` get credentials: the SDKs' default chains try the web
+    /// identity token before the container credentials.
+    fn works_for(self, pods: Pods) -> bool {
+        if pods.web_identity {
+            self.trusts_irsa
+        } else {
+            pods.pod_identity && self.trusts_pod_identity
+        }
+    }
+}
+
+fn plan_of(model_text: &str) -> (Model, eksgrant::Plan) {
+    let loaded = eksgrant::load_source(SourceFile::new(Path::new("spec.toml"), model_text))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let options = eksgrant::render::RenderOptions {
+        spec: "spec.toml".into(),
+        regenerate: "eksgrant generate spec.toml".into(),
+    };
+    let plan = eksgrant::render::render(&loaded.model, &options).unwrap();
+    (loaded.model, plan)
+}
+
+/// Walks one regeneration's steps for a workload on an existing cluster:
+/// the ServiceAccount changes with the Kubernetes objects, the role and
+/// association with Terraform; pods restart right after the Kubernetes
+/// objects (as ACCESS.md says) and may restart at any other moment.
+fn walk_identity(
+    steps: &[ApplyStep],
+    from: Identity,
+    to: Identity,
+    pods: &mut Pods,
+) -> Result<(), String> {
+    let mut now = from;
+    for step in steps {
+        match step.kind {
+            StepKind::KubernetesObjects => {
+                now.annotated = to.annotated;
+                *pods = now.start();
+            }
+            StepKind::Terraform => {
+                now.associated = to.associated;
+                now.trusts_irsa = to.trusts_irsa;
+                now.trusts_pod_identity = to.trusts_pod_identity;
+            }
+            StepKind::KubernetesTerraform | StepKind::AwsAuth => {}
+        }
+        if !now.works_for(*pods) {
+            return Err(format!(
+                "running pods lose their credentials after {:?}",
+                step.kind
+            ));
+        }
+        if !now.works_for(now.start()) {
+            return Err(format!(
+                "a pod started after {:?} gets no credentials",
+                step.kind
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn irsa_to_pod_identity_cuts_over_without_a_pod_losing_credentials() {
+    let spec = |identity: &str| {
+        format!(
+            r#"version = 1
+
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.prod]
+oidc_issuer = "oidc.eks.eu-west-2.amazonaws.com/id/0A1B2C3D4E5F60718293A4B5C6D7E8F9"
+
+[principals.admins]
+arn = "{ACCOUNT}:role/admins"
+
+[[principals.admins.grants]]
+cluster = "prod"
+access_policy = "AmazonEKSClusterAdminPolicy"
+
+[workloads.reports]
+cluster = "prod"
+namespace = "analytics"
+{identity}
+aws.managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
+"#
+        )
+    };
+    let (irsa_model, irsa_plan) = plan_of(&spec("identity = \"irsa\""));
+    let (both_model, both_plan) = plan_of(&spec("migrate_from = \"irsa\""));
+    let (pod_model, pod_plan) = plan_of(&spec(""));
+    let irsa = Identity::of(&irsa_model, &irsa_plan, "reports");
+    let both = Identity::of(&both_model, &both_plan, "reports");
+    let pod_identity = Identity::of(&pod_model, &pod_plan, "reports");
+    assert_eq!(
+        (
+            irsa.annotated,
+            irsa.associated,
+            irsa.trusts_irsa,
+            irsa.trusts_pod_identity
+        ),
+        (true, false, true, false)
+    );
+    assert_eq!(
+        (
+            both.annotated,
+            both.associated,
+            both.trusts_irsa,
+            both.trusts_pod_identity
+        ),
+        (true, true, true, true)
+    );
+    assert_eq!(
+        (
+            pod_identity.annotated,
+            pod_identity.associated,
+            pod_identity.trusts_irsa,
+            pod_identity.trusts_pod_identity
+        ),
+        (false, true, false, true)
+    );
+
+    let mut pods = irsa.start();
+    walk_identity(&both_model.apply_steps, irsa, both, &mut pods).unwrap();
+    assert!(
+        pods.web_identity,
+        "pods keep using IRSA while the annotation is there"
+    );
+    walk_identity(&pod_model.apply_steps, both, pod_identity, &mut pods).unwrap();
+    assert!(!pods.web_identity && pods.pod_identity);
+
+    // Terraform first would drop the IRSA trust under running pods.
+    let mut pods = irsa.start();
+    walk_identity(&both_model.apply_steps, irsa, both, &mut pods).unwrap();
+    let terraform_first = reordered(&pod_model.apply_steps, &[1, 0]);
+    let error = walk_identity(&terraform_first, both, pod_identity, &mut pods).unwrap_err();
+    assert!(error.contains("lose their credentials"), "{error}");
+}

@@ -16,7 +16,7 @@ use cli::{Cli, Command, GenerateArgs, ImportCommand};
 use eksgrant::error::count;
 use eksgrant::outdir::{LOCK_WAIT, OutDir};
 use eksgrant::render::{RenderOptions, regenerate_command, render, shell_word};
-use eksgrant::sync::Changes;
+use eksgrant::sync::{Changes, previous_generation};
 use eksgrant::{Error, Loaded};
 
 /// How a successful run ended.
@@ -57,14 +57,13 @@ fn run(command: Command) -> Result<Outcome, Error> {
 
 fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
     let spec = args.spec.as_path();
-    let loaded = load(spec)?;
+    let mut loaded = load(spec)?;
     let out = args.out.clone().unwrap_or_else(|| spec_dir(spec));
     let spec_shown = relative_to(&out, spec).display().to_string();
     let options = RenderOptions {
         regenerate: regenerate_command(&spec_shown, !same_place(&spec_dir(spec), &out)),
         spec: spec_shown.clone(),
     };
-    let plan = render(&loaded.model, &options)?;
     let out_dir = OutDir::new(&out).protect(spec)?;
     test_hooks::install(&out_dir);
     // Held from before the manifest is read until the manifest is written,
@@ -75,7 +74,15 @@ fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
     } else {
         None
     };
-    let changes = Changes::of_generation(&out_dir, &loaded, &plan, &spec_shown)?;
+    let previous = previous_generation(&out_dir, &mut loaded)?;
+    let plan = render(&loaded.model, &options)?;
+    let changes = Changes::compute(
+        &plan,
+        &out_dir,
+        &spec_shown,
+        &loaded.model,
+        previous.as_ref(),
+    )?;
     let shown = out.display();
 
     if args.check {

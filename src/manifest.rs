@@ -44,6 +44,10 @@ pub struct Manifest {
     /// generation may not undo (authentication modes only move forward).
     #[serde(default)]
     pub clusters: BTreeMap<String, ClusterRecord>,
+    /// The workloads whose role trusted IRSA: a later generation that drops
+    /// the trust must have their pods restart before Terraform applies it.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub irsa_workloads: BTreeSet<String>,
 }
 
 /// A cluster as a generation saw it.
@@ -74,17 +78,14 @@ impl ClusterRecord {
 }
 
 impl Manifest {
-    /// A manifest for these files and clusters.
-    pub fn new(
-        spec: &str,
-        files: BTreeMap<String, String>,
-        clusters: BTreeMap<String, ClusterRecord>,
-    ) -> Self {
+    /// A manifest for these files, generated from `model`.
+    pub fn new(spec: &str, files: BTreeMap<String, String>, model: &crate::Model) -> Self {
         Self {
             version: 1,
             spec: spec.to_string(),
             files,
-            clusters,
+            clusters: ClusterRecord::of(model),
+            irsa_workloads: model.irsa_workloads(),
         }
     }
 
@@ -349,17 +350,19 @@ mod tests {
     #[test]
     fn manifests_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let manifest = Manifest::new(
-            "../eksgrant.toml",
-            BTreeMap::from([("terraform/versions.tf".to_string(), hash(b"x"))]),
-            BTreeMap::from([(
+        let manifest = Manifest {
+            version: 1,
+            spec: "../eksgrant.toml".into(),
+            files: BTreeMap::from([("terraform/versions.tf".to_string(), hash(b"x"))]),
+            clusters: BTreeMap::from([(
                 "platform".to_string(),
                 ClusterRecord {
                     name: "platform".into(),
                     authentication_mode: AuthenticationMode::Api,
                 },
             )]),
-        );
+            irsa_workloads: BTreeSet::from(["reports".to_string()]),
+        };
         fs::write(dir.path().join(MANIFEST_FILE), manifest.to_toml()).unwrap();
         assert_eq!(
             Manifest::read(&OutDir::new(dir.path())).unwrap(),

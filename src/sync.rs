@@ -21,11 +21,11 @@ use std::fmt::Write as _;
 
 use similar::TextDiff;
 
-use crate::Loaded;
 use crate::error::{Error, Result, count};
-use crate::manifest::{self, ClusterRecord, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
+use crate::manifest::{self, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
 use crate::outdir::{Entry, OutDir, temp_token};
 use crate::plan::Plan;
+use crate::{Loaded, Model};
 
 /// What a generation does to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,35 +162,13 @@ pub struct Summary {
 }
 
 impl<'a> Changes<'a> {
-    /// What writing `plan`, rendered from `loaded`, would change in `out`:
-    /// reads the manifest, refuses an authentication mode that moves
-    /// backwards from it, and classifies every file. `spec` is the spec's
-    /// path as the manifest records it. Call it with the lock held when the
-    /// changes are to be applied.
-    pub fn of_generation(
-        out: &'a OutDir,
-        loaded: &Loaded,
-        plan: &Plan,
-        spec: &str,
-    ) -> Result<Changes<'a>> {
-        let previous = Manifest::read(out)?;
-        crate::transitions::check(loaded, previous.as_ref())?;
-        Changes::compute(
-            plan,
-            out,
-            spec,
-            ClusterRecord::of(&loaded.model),
-            previous.as_ref(),
-        )
-    }
-
     /// Classifies every file of `plan` and of the previous generations in
     /// `out`, whose manifest the caller has read as `recorded`. Reads only.
     pub fn compute(
         plan: &Plan,
         out: &'a OutDir,
         spec: &str,
-        clusters: BTreeMap<String, ClusterRecord>,
+        model: &Model,
         recorded: Option<&Manifest>,
     ) -> Result<Changes<'a>> {
         out.check_root()?;
@@ -289,7 +267,7 @@ impl<'a> Changes<'a> {
             .map(String::from)
             .collect();
 
-        let manifest = Manifest::new(spec, hashes, clusters);
+        let manifest = Manifest::new(spec, hashes, model);
         let manifest_current = recorded == Some(&manifest) && pending.is_none();
         Ok(Changes {
             out,
@@ -481,6 +459,20 @@ impl<'a> Changes<'a> {
         }
         out
     }
+}
+
+/// Reads the previous generation's manifest in `out`, refuses a spec that
+/// undoes what it recorded (an authentication mode moving back), and lets
+/// the model follow on from it (pods leaving IRSA restart before Terraform
+/// drops the trust). Call it with the lock held when the changes are to be
+/// applied, and before rendering.
+pub fn previous_generation(out: &OutDir, loaded: &mut Loaded) -> Result<Option<Manifest>> {
+    let previous = Manifest::read(out)?;
+    crate::transitions::check(loaded, previous.as_ref())?;
+    if let Some(previous) = &previous {
+        loaded.model.follow(&previous.irsa_workloads);
+    }
+    Ok(previous)
 }
 
 /// The conflict for something at a path that eksgrant can neither read as

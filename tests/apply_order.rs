@@ -26,6 +26,8 @@ enum Can {
     Rules(String, String),
     /// What another access policy gives, in a scope.
     Policy(String, String),
+    /// Joining the cluster as a node (`system:nodes`).
+    Node,
 }
 
 impl Can {
@@ -104,11 +106,17 @@ impl World {
         if groups.iter().any(|g| g == "system:masters") {
             can.insert(Can::Admin);
         }
+        if groups.iter().any(|g| g == "system:nodes") {
+            can.insert(Can::Node);
+        }
         for (policy, scope) in policies {
-            can.insert(if policy == CLUSTER_ADMIN_POLICY && scope == "*" {
-                Can::Admin
-            } else {
-                Can::Policy(policy, scope)
+            // What the EKS user guide's table says each policy carries.
+            can.insert(match policy.as_str() {
+                CLUSTER_ADMIN_POLICY if scope == "*" => Can::Admin,
+                "AmazonEKSAdminPolicy" => Can::ClusterRole("admin".into(), scope),
+                "AmazonEKSEditPolicy" => Can::ClusterRole("edit".into(), scope),
+                "AmazonEKSViewPolicy" => Can::ClusterRole("view".into(), scope),
+                _ => Can::Policy(policy, scope),
             });
         }
         for binding in &state.bindings {
@@ -158,11 +166,23 @@ impl World {
                         let groups = entry.kubernetes_groups.clone();
                         state.entries.insert(arn, Entry { groups, policies });
                     }
+                    // An EC2_LINUX entry puts the node role in system:nodes.
+                    for node in &cluster.node_access_entries {
+                        let groups = vec!["system:nodes".to_string()];
+                        let policies = Vec::new();
+                        state
+                            .entries
+                            .insert(node.role_arn.clone(), Entry { groups, policies });
+                    }
                 }
                 Ok(())
             }
             StepKind::KubernetesObjects => {
                 let key = step.cluster.as_deref().unwrap();
+                let exists = self.clusters.get(key).is_some_and(|c| c.exists);
+                if step.skip_on_first_apply && !exists {
+                    return Ok(());
+                }
                 if !self.administered(key, operators) {
                     return Err(format!("no operator can apply RBAC on {key}"));
                 }
@@ -174,6 +194,8 @@ impl World {
                     .extend(bindings);
                 Ok(())
             }
+            // Pods, not authorization: see `walk_identity`.
+            StepKind::RestartPods => Ok(()),
             StepKind::KubernetesTerraform => {
                 for cluster in model.clusters.iter().filter(|c| !c.kubeconfigs.is_empty()) {
                     if !self.administered(&cluster.key, operators) {
@@ -264,7 +286,7 @@ fn walk(
     mut world: World,
     operators: &[&str],
     expected: &BTreeMap<(&str, &str), BTreeSet<Can>>,
-) -> Result<(), String> {
+) -> Result<World, String> {
     let before: BTreeMap<_, _> = expected
         .keys()
         .map(|&(cluster, arn)| ((cluster, arn), world.access(cluster, arn)))
@@ -295,7 +317,7 @@ fn walk(
             ));
         }
     }
-    Ok(())
+    Ok(world)
 }
 
 /// The steps in another order: `order` lists indices into `steps`.
@@ -377,7 +399,9 @@ cluster_role = "edit"
     let admins = format!("{ACCOUNT}:role/platform-admins");
     let ops = format!("{ACCOUNT}:role/ops");
     let ci = format!("{ACCOUNT}:role/ci/ci-deployer");
+    let nodes = format!("{ACCOUNT}:role/prod-nodes");
     let expected = BTreeMap::from([
+        (("prod", nodes.as_str()), BTreeSet::from([Can::Node])),
         (("prod", admins.as_str()), BTreeSet::from([Can::Admin])),
         (("prod", ops.as_str()), BTreeSet::from([Can::Admin])),
         (
@@ -440,15 +464,20 @@ fn a_spec_that_creates_both_clusters_applies_in_one_pass() {
         .iter()
         .map(|s| (s.kind, s.cluster.as_deref()))
         .collect();
+    // The objects before Terraform are skipped on the first apply: the
+    // clusters do not exist yet.
     assert_eq!(
         kinds,
         [
+            (StepKind::KubernetesObjects, Some("platform")),
+            (StepKind::KubernetesObjects, Some("workload")),
             (StepKind::Terraform, None),
             (StepKind::KubernetesObjects, Some("platform")),
             (StepKind::KubernetesObjects, Some("workload")),
             (StepKind::KubernetesTerraform, None),
         ]
     );
+    assert!(model.apply_steps[..2].iter().all(|s| s.skip_on_first_apply));
     let admins = format!("{ACCOUNT}:role/platform-admins");
     let ci = format!("{ACCOUNT}:role/ci/ci-deployer");
     let backend = model
@@ -483,7 +512,7 @@ fn a_spec_that_creates_both_clusters_applies_in_one_pass() {
     .unwrap();
 
     // Kubernetes objects before the cluster exists cannot be applied.
-    let kubectl_first = reordered(&model.apply_steps, &[2, 0, 1, 3]);
+    let kubectl_first = reordered(&model.apply_steps, &[4, 0, 1, 2, 3, 5]);
     let error = walk(
         &model,
         &kubectl_first,
@@ -494,6 +523,138 @@ fn a_spec_that_creates_both_clusters_applies_in_one_pass() {
     .unwrap_err();
     assert!(
         error.contains("no operator can apply RBAC on workload"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_config_map_cluster_binds_before_aws_auth_maps_and_keeps_its_nodes() {
+    let spec = format!(
+        r#"version = 1
+
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.legacy]
+authentication_mode = "CONFIG_MAP"
+node_role_arns = ["{ACCOUNT}:role/legacy-nodes"]
+
+[principals.ops]
+arn = "{ACCOUNT}:role/ops"
+
+[[principals.ops.grants]]
+cluster = "legacy"
+cluster_role = "cluster-admin"
+
+[principals.dev]
+arn = "{ACCOUNT}:role/dev"
+
+[[principals.dev.grants]]
+cluster = "legacy"
+namespaces = ["apps"]
+cluster_role = "view"
+"#
+    );
+    let model = load(&spec);
+    let mut legacy = ClusterState {
+        exists: true,
+        mode: Some(AuthenticationMode::ConfigMap),
+        ..ClusterState::default()
+    };
+    for (role, group) in [
+        ("ops", "system:masters"),
+        ("dev", "devs"),
+        ("legacy-nodes", "system:nodes"),
+    ] {
+        legacy
+            .aws_auth
+            .insert(format!("{ACCOUNT}:role/{role}"), vec![group.to_string()]);
+    }
+    legacy.bindings.push(Binding {
+        group: "devs".into(),
+        can: Can::ClusterRole("view".into(), "apps".into()),
+    });
+    let world = World {
+        clusters: BTreeMap::from([("legacy".to_string(), legacy)]),
+    };
+    let ops = format!("{ACCOUNT}:role/ops");
+    let dev = format!("{ACCOUNT}:role/dev");
+    let nodes = format!("{ACCOUNT}:role/legacy-nodes");
+    let expected = BTreeMap::from([
+        (("legacy", ops.as_str()), BTreeSet::from([Can::Admin])),
+        (
+            ("legacy", dev.as_str()),
+            BTreeSet::from([Can::ClusterRole("view".into(), "apps".into())]),
+        ),
+        (("legacy", nodes.as_str()), BTreeSet::from([Can::Node])),
+    ]);
+    let operators = [ops.as_str()];
+    walk(
+        &model,
+        &model.apply_steps,
+        world.clone(),
+        &operators,
+        &expected,
+    )
+    .unwrap();
+
+    // aws-auth first: ops moves into its new group before the binding exists.
+    let aws_auth_first = reordered_kinds(&model.apply_steps, StepKind::AwsAuth);
+    let error = walk(&model, &aws_auth_first, world, &operators, &expected).unwrap_err();
+    assert!(error.starts_with("after step 1 (AwsAuth"), "{error}");
+}
+
+#[test]
+fn a_created_cluster_binds_before_terraform_from_the_second_apply_on() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bootstrap.toml");
+    let second = std::fs::read_to_string(path).unwrap();
+    // The first generation gave CI an access policy; the second moves it to
+    // a binding of `edit`, which Terraform must not remove the policy for
+    // before the binding exists.
+    let first = second.replace(
+        "cluster_role = \"edit\"",
+        "access_policy = \"AmazonEKSEditPolicy\"",
+    );
+    assert_ne!(first, second);
+    let (first, second) = (load(&first), load(&second));
+    let admins = format!("{ACCOUNT}:role/platform-admins");
+    let ci = format!("{ACCOUNT}:role/ci/ci-deployer");
+    let operators = [admins.as_str()];
+    let expected = BTreeMap::from([
+        (("workload", admins.as_str()), BTreeSet::from([Can::Admin])),
+        (
+            ("workload", ci.as_str()),
+            BTreeSet::from([Can::ClusterRole("edit".into(), "jobs".into())]),
+        ),
+    ]);
+    let applied = walk(
+        &first,
+        &first.apply_steps,
+        World::default(),
+        &operators,
+        &expected,
+    )
+    .unwrap();
+    walk(
+        &second,
+        &second.apply_steps,
+        applied.clone(),
+        &operators,
+        &expected,
+    )
+    .unwrap();
+
+    // Without the objects step before Terraform, CI's policy goes first.
+    let after_only: Vec<ApplyStep> = second
+        .apply_steps
+        .iter()
+        .filter(|s| !s.skip_on_first_apply)
+        .cloned()
+        .collect();
+    let error = walk(&second, &after_only, applied, &operators, &expected).unwrap_err();
+    assert!(
+        error.contains("ci-deployer has lost ClusterRole(\"edit\", \"jobs\")"),
         "{error}"
     );
 }
@@ -619,20 +780,25 @@ fn plan_of(model_text: &str) -> (Model, eksgrant::Plan) {
     (loaded.model, plan)
 }
 
-/// Walks one regeneration's steps for a workload on an existing cluster:
-/// the ServiceAccount changes with the Kubernetes objects, the role and
-/// association with Terraform; pods restart right after the Kubernetes
-/// objects (as ACCESS.md says) and may restart at any other moment.
+/// Walks one regeneration's steps for a workload on an existing cluster.
+/// Its ServiceAccount changes with the Kubernetes objects (when eksgrant
+/// writes it; otherwise whoever does changes it at the restart step), the
+/// role and association with Terraform; pods restart at the restart step,
+/// and a pod started at any other moment must get credentials too.
 fn walk_identity(
     steps: &[ApplyStep],
     from: Identity,
     to: Identity,
     pods: &mut Pods,
+    eksgrant_writes_service_account: bool,
 ) -> Result<(), String> {
     let mut now = from;
     for step in steps {
         match step.kind {
-            StepKind::KubernetesObjects => {
+            StepKind::KubernetesObjects if eksgrant_writes_service_account => {
+                now.annotated = to.annotated;
+            }
+            StepKind::RestartPods => {
                 now.annotated = to.annotated;
                 *pods = now.start();
             }
@@ -641,7 +807,7 @@ fn walk_identity(
                 now.trusts_irsa = to.trusts_irsa;
                 now.trusts_pod_identity = to.trusts_pod_identity;
             }
-            StepKind::KubernetesTerraform | StepKind::AwsAuth => {}
+            _ => {}
         }
         if !now.works_for(*pods) {
             return Err(format!(
@@ -659,11 +825,11 @@ fn walk_identity(
     Ok(())
 }
 
-#[test]
-fn irsa_to_pod_identity_cuts_over_without_a_pod_losing_credentials() {
-    let spec = |identity: &str| {
-        format!(
-            r#"version = 1
+/// A spec with one workload, `reports`, on an existing cluster, with
+/// `settings` in its table.
+fn identity_spec(settings: &str) -> String {
+    format!(
+        r#"version = 1
 
 [aws]
 account_id = "111122223333"
@@ -682,14 +848,25 @@ access_policy = "AmazonEKSClusterAdminPolicy"
 [workloads.reports]
 cluster = "prod"
 namespace = "analytics"
-{identity}
+{settings}
 aws.managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
 "#
-        )
-    };
-    let (irsa_model, irsa_plan) = plan_of(&spec("identity = \"irsa\""));
-    let (both_model, both_plan) = plan_of(&spec("migrate_from = \"irsa\""));
-    let (pod_model, pod_plan) = plan_of(&spec(""));
+    )
+}
+
+/// Walks IRSA -> migrating -> Pod Identity, each generation following the
+/// one before as `generate` does, for a ServiceAccount eksgrant writes or
+/// not.
+fn cut_over(extra: &str, eksgrant_writes_service_account: bool) {
+    let (irsa_model, irsa_plan) = plan_of(&identity_spec(&format!("identity = \"irsa\"\n{extra}")));
+    let (mut both_model, _) = plan_of(&identity_spec(&format!("migrate_from = \"irsa\"\n{extra}")));
+    both_model.follow(&irsa_model.irsa_workloads());
+    let both_plan = render_plan(&both_model);
+    let (mut pod_model, _) = plan_of(&identity_spec(extra));
+    let unfollowed = pod_model.apply_steps.clone();
+    pod_model.follow(&both_model.irsa_workloads());
+    let pod_plan = render_plan(&pod_model);
+
     let irsa = Identity::of(&irsa_model, &irsa_plan, "reports");
     let both = Identity::of(&both_model, &both_plan, "reports");
     let pod_identity = Identity::of(&pod_model, &pod_plan, "reports");
@@ -720,20 +897,75 @@ aws.managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
         ),
         (false, true, false, true)
     );
+    assert!(
+        !both_model
+            .apply_steps
+            .iter()
+            .any(|s| s.kind == StepKind::RestartPods),
+        "nobody leaves IRSA yet"
+    );
+    let restart = pod_model
+        .apply_steps
+        .iter()
+        .find(|s| s.kind == StepKind::RestartPods)
+        .expect("reports leaves IRSA");
+    assert_eq!(restart.restarts[0].workload, "reports");
+    assert_eq!(
+        restart.restarts[0].annotation_by_eksgrant,
+        eksgrant_writes_service_account
+    );
+    let overview = &pod_plan.get("ACCESS.md").unwrap().contents;
+    assert!(
+        overview.contains("restart the pods leaving IRSA"),
+        "{overview}"
+    );
 
+    let w = eksgrant_writes_service_account;
     let mut pods = irsa.start();
-    walk_identity(&both_model.apply_steps, irsa, both, &mut pods).unwrap();
+    walk_identity(&both_model.apply_steps, irsa, both, &mut pods, w).unwrap();
     assert!(
         pods.web_identity,
         "pods keep using IRSA while the annotation is there"
     );
-    walk_identity(&pod_model.apply_steps, both, pod_identity, &mut pods).unwrap();
+    walk_identity(&pod_model.apply_steps, both, pod_identity, &mut pods, w).unwrap();
     assert!(!pods.web_identity && pods.pod_identity);
 
-    // Terraform first would drop the IRSA trust under running pods.
-    let mut pods = irsa.start();
-    walk_identity(&both_model.apply_steps, irsa, both, &mut pods).unwrap();
-    let terraform_first = reordered(&pod_model.apply_steps, &[1, 0]);
-    let error = walk_identity(&terraform_first, both, pod_identity, &mut pods).unwrap_err();
-    assert!(error.contains("lose their credentials"), "{error}");
+    // Without the history (no restart step), or with Terraform first, the
+    // IRSA trust goes while pods still use it.
+    for steps in [
+        unfollowed,
+        reordered_kinds(&pod_model.apply_steps, StepKind::Terraform),
+    ] {
+        let mut pods = irsa.start();
+        walk_identity(&both_model.apply_steps, irsa, both, &mut pods, w).unwrap();
+        let error = walk_identity(&steps, both, pod_identity, &mut pods, w).unwrap_err();
+        assert!(error.contains("lose their credentials"), "{error}");
+    }
+}
+
+/// `steps` with the first step of `kind` moved to the front.
+fn reordered_kinds(steps: &[ApplyStep], kind: StepKind) -> Vec<ApplyStep> {
+    let mut steps = steps.to_vec();
+    let at = steps.iter().position(|s| s.kind == kind).unwrap();
+    let step = steps.remove(at);
+    steps.insert(0, step);
+    steps
+}
+
+fn render_plan(model: &Model) -> eksgrant::Plan {
+    let options = eksgrant::render::RenderOptions {
+        spec: "spec.toml".into(),
+        regenerate: "eksgrant generate spec.toml".into(),
+    };
+    eksgrant::render::render(model, &options).unwrap()
+}
+
+#[test]
+fn irsa_to_pod_identity_cuts_over_without_a_pod_losing_credentials() {
+    cut_over("", true);
+}
+
+#[test]
+fn irsa_to_pod_identity_cuts_over_when_something_else_writes_the_service_account() {
+    cut_over("create_service_account = false", false);
 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use eksgrant::outdir::{LOCK_WAIT, OutDir};
 use eksgrant::render::{RenderOptions, regenerate_command, render};
-use eksgrant::sync::Changes;
+use eksgrant::sync::{Changes, previous_generation};
 use eksgrant::{Error, Loaded};
 use proptest::prelude::*;
 
@@ -131,12 +131,11 @@ impl Workspace {
     fn generate(&self, spec: &SpecShape, stop_after: Option<usize>) -> Result<(), Error> {
         let spec_path = self.path("spec.toml");
         fs::write(&spec_path, spec.text()).unwrap();
-        let loaded: Loaded = eksgrant::load(&spec_path)?;
+        let mut loaded: Loaded = eksgrant::load(&spec_path)?;
         let options = RenderOptions {
             spec: "../spec.toml".into(),
             regenerate: regenerate_command("../spec.toml", true),
         };
-        let plan = render(&loaded.model, &options)?;
         let out = OutDir::new(&self.out()).protect(&spec_path)?;
         if let Some(limit) = stop_after {
             let mut made = 0;
@@ -149,8 +148,11 @@ impl Workspace {
             }));
         }
         let lock = out.lock(LOCK_WAIT)?;
-        let result = Changes::of_generation(&out, &loaded, &plan, &options.spec)
-            .and_then(|changes| changes.apply(false));
+        let result = previous_generation(&out, &mut loaded).and_then(|previous| {
+            let plan = render(&loaded.model, &options)?;
+            Changes::compute(&plan, &out, &options.spec, &loaded.model, previous.as_ref())?
+                .apply(false)
+        });
         match result {
             // As a killed process: the lock file stays behind.
             Err(Error::Interrupted { .. }) => {

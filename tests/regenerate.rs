@@ -378,3 +378,40 @@ fn authentication_modes_move_one_step_at_a_time_whatever_the_key() {
         stderr(&output)
     );
 }
+
+#[test]
+fn the_generation_that_drops_an_irsa_trust_restarts_its_pods_first() {
+    let spec = |identity: &str| {
+        let base = BASE.replace(
+            "[clusters.platform]\n",
+            "[clusters.platform]\noidc_issuer = \"oidc.eks.eu-west-2.amazonaws.com/id/0A1B2C3D4E5F60718293A4B5C6D7E8F9\"\n",
+        );
+        format!(
+            "{base}\n[workloads.reports]\ncluster = \"platform\"\nnamespace = \"analytics\"\n{identity}\naws.managed_policy_arns = [\"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\"]\n"
+        )
+    };
+    let repo = Repo::new(&spec("migrate_from = \"irsa\""));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let manifest = fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap();
+    assert!(
+        manifest.contains("irsa_workloads = [\"reports\"]"),
+        "{manifest}"
+    );
+    let overview = || fs::read_to_string(repo.path("ACCESS.md")).unwrap();
+    assert!(!overview().contains("restart the pods leaving IRSA"));
+
+    // The cut-over: the generation that drops the trust orders a restart
+    // between the ServiceAccount losing its annotation and Terraform.
+    repo.write_spec(&spec(""));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let access = overview();
+    let objects = access.find("its Kubernetes objects").unwrap();
+    let restart = access.find("restart the pods leaving IRSA").unwrap();
+    let terraform = access.find("**Terraform, the AWS side**").unwrap();
+    assert!(objects < restart && restart < terraform, "{access}");
+
+    // The next generation has nobody left to cut over.
+    repo.write_spec(&(spec("") + "\n"));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    assert!(!overview().contains("restart the pods leaving IRSA"));
+}

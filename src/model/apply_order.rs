@@ -1,28 +1,33 @@
 //! The order in which the generated repository is applied.
 //!
 //! An access entry takes precedence over the aws-auth mapping of the same
-//! IAM principal, a RoleBinding needs someone who may create it, and a
-//! cluster created here has no Kubernetes API until Terraform made it. So
-//! the order is part of what eksgrant generates, decided here once, written
-//! out in ACCESS.md and walked by the tests against a model of EKS
-//! authorization:
+//! IAM principal, a RoleBinding needs someone who may create it, a cluster
+//! created here has no Kubernetes API until Terraform made it, and a pod
+//! keeps the credentials it started with. So the order is part of what
+//! eksgrant generates, decided here once, written out in ACCESS.md and walked
+//! by the tests against a model of EKS authorization:
 //!
-//! 1. on each existing cluster, the Kubernetes objects: a binding to a group
-//!    nobody is in yet is harmless, and a principal that Terraform is about
-//!    to move from aws-auth to an access entry must find the RBAC of its new
-//!    group in place, or it loses access at that moment;
-//! 2. Terraform (the AWS side only, which never talks to a Kubernetes API):
+//! 1. on each cluster that exists, the Kubernetes objects: a binding to a
+//!    group nobody is in yet is harmless, and a principal whose access entry
+//!    Terraform is about to create or change must find the RBAC of its new
+//!    group in place, or it loses access at that moment. (A cluster created
+//!    here exists from the second apply on; on the first, this is skipped.)
+//! 2. the restart of the pods of workloads leaving IRSA, whose ServiceAccount
+//!    has just lost its annotation, before Terraform drops the IRSA trust;
+//! 3. Terraform (the AWS side only, which never talks to a Kubernetes API):
 //!    clusters, roles, associations, access entries;
-//! 3. on each cluster created here, the Kubernetes objects, now that the
+//! 4. on each cluster created here, the Kubernetes objects, now that the
 //!    cluster and its administrators' access entries exist;
-//! 4. the second Terraform root, which writes the kubeconfig ConfigMaps
+//! 5. the second Terraform root, which writes the kubeconfig ConfigMaps
 //!    through the Kubernetes APIs of the clusters the reaching pods run on;
-//! 5. on each cluster that reads it, the aws-auth ConfigMap, last: every
+//! 6. on each cluster that reads it, the aws-auth ConfigMap, last: every
 //!    principal it no longer maps has its access entry and RBAC by now.
+
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::Cluster;
+use super::{Cluster, Workload};
 use crate::spec::AuthenticationMode;
 
 /// What one step applies.
@@ -32,6 +37,8 @@ pub enum StepKind {
     /// `kubectl apply -k kubernetes/<cluster>`: ServiceAccounts, Roles and
     /// bindings.
     KubernetesObjects,
+    /// Restarting the pods of workloads that leave IRSA.
+    RestartPods,
     /// `terraform -chdir=terraform apply`: everything on the AWS side.
     Terraform,
     /// `terraform -chdir=terraform-kubernetes apply`: the kubeconfig
@@ -52,38 +59,18 @@ pub struct ApplyStep {
     pub cluster_name: Option<String>,
     /// Whether that cluster is created here (templates).
     pub created: bool,
+    /// Whether the step is skipped on the first apply, before the cluster
+    /// created here exists (templates).
+    pub skip_on_first_apply: bool,
     /// Whether that cluster is created here with a private API endpoint, so
     /// that `kubectl` must run from a network that reaches it (templates).
     pub private_endpoint: bool,
     /// Namespaces the step writes into, which must exist (templates).
     pub namespaces: Vec<Place>,
+    /// The workloads whose pods restart (templates).
+    pub restarts: Vec<CutOver>,
     /// Why the step comes where it does (templates).
     pub why: &'static str,
-}
-
-impl ApplyStep {
-    /// Whether the step changes something on `cluster`: its `kubectl`
-    /// steps, Terraform (which creates or reads every cluster) and, on the
-    /// clusters holding kubeconfig ConfigMaps, the second root.
-    pub fn concerns(&self, cluster: &Cluster) -> bool {
-        match self.kind {
-            StepKind::Terraform => true,
-            StepKind::KubernetesTerraform => !cluster.kubeconfigs.is_empty(),
-            StepKind::KubernetesObjects | StepKind::AwsAuth => {
-                self.cluster.as_deref() == Some(cluster.key.as_str())
-            }
-        }
-    }
-
-    /// A few words for the step, for the overview's table by cluster.
-    pub fn label(&self) -> &'static str {
-        match self.kind {
-            StepKind::KubernetesObjects => "Kubernetes objects",
-            StepKind::Terraform => "Terraform",
-            StepKind::KubernetesTerraform => "kubeconfigs",
-            StepKind::AwsAuth => "aws-auth",
-        }
-    }
 }
 
 /// A namespace of a cluster.
@@ -95,91 +82,168 @@ pub struct Place {
     pub namespace: String,
 }
 
-/// The steps, in order, for `clusters` (sorted by key).
-pub(super) fn apply_steps(clusters: &[Cluster]) -> Vec<ApplyStep> {
-    let kubectl = |cluster: &Cluster, kind: StepKind, why: &'static str| ApplyStep {
-        kind,
-        cluster: Some(cluster.key.clone()),
-        cluster_name: Some(cluster.name.clone()),
-        created: cluster.created.is_some(),
-        private_endpoint: cluster
-            .created
-            .as_ref()
-            .is_some_and(|c| !c.endpoint_public_access),
-        namespaces: match kind {
-            StepKind::KubernetesObjects => cluster
-                .namespaces
-                .iter()
-                .map(|n| Place {
-                    cluster: cluster.key.clone(),
-                    namespace: n.name.clone(),
-                })
-                .collect(),
-            _ => Vec::new(),
-        },
-        why,
-    };
+/// A workload whose pods move from IRSA to Pod Identity in this generation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CutOver {
+    /// The workload's key (templates).
+    pub workload: String,
+    /// Its namespace (templates).
+    pub namespace: String,
+    /// Its ServiceAccount (templates).
+    pub service_account: String,
+    /// Whether eksgrant writes the ServiceAccount, and so drops the
+    /// annotation itself; otherwise whoever writes it must (templates).
+    pub annotation_by_eksgrant: bool,
+}
+
+impl ApplyStep {
+    /// Whether the step changes something on `cluster`: its `kubectl` and
+    /// restart steps, Terraform (which creates or reads every cluster) and,
+    /// on the clusters holding kubeconfig ConfigMaps, the second root.
+    pub fn concerns(&self, cluster: &Cluster) -> bool {
+        match self.kind {
+            StepKind::Terraform => true,
+            StepKind::KubernetesTerraform => !cluster.kubeconfigs.is_empty(),
+            StepKind::KubernetesObjects | StepKind::RestartPods | StepKind::AwsAuth => {
+                self.cluster.as_deref() == Some(cluster.key.as_str())
+            }
+        }
+    }
+
+    /// A few words for the step, for the overview's table by cluster.
+    pub fn label(&self) -> &'static str {
+        match self.kind {
+            StepKind::KubernetesObjects if self.skip_on_first_apply => {
+                "Kubernetes objects (not on the first apply)"
+            }
+            StepKind::KubernetesObjects => "Kubernetes objects",
+            StepKind::RestartPods => "restart pods leaving IRSA",
+            StepKind::Terraform => "Terraform",
+            StepKind::KubernetesTerraform => "kubeconfigs",
+            StepKind::AwsAuth => "aws-auth",
+        }
+    }
+
+    fn on(cluster: &Cluster, kind: StepKind, why: &'static str) -> ApplyStep {
+        ApplyStep {
+            kind,
+            cluster: Some(cluster.key.clone()),
+            cluster_name: Some(cluster.name.clone()),
+            created: cluster.created.is_some(),
+            skip_on_first_apply: false,
+            private_endpoint: cluster
+                .created
+                .as_ref()
+                .is_some_and(|c| !c.endpoint_public_access),
+            namespaces: match kind {
+                StepKind::KubernetesObjects => cluster
+                    .namespaces
+                    .iter()
+                    .map(|n| Place {
+                        cluster: cluster.key.clone(),
+                        namespace: n.name.clone(),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            restarts: Vec::new(),
+            why,
+        }
+    }
+
+    fn global(kind: StepKind, namespaces: Vec<Place>, why: &'static str) -> ApplyStep {
+        ApplyStep {
+            kind,
+            cluster: None,
+            cluster_name: None,
+            created: false,
+            skip_on_first_apply: false,
+            private_endpoint: false,
+            namespaces,
+            restarts: Vec::new(),
+            why,
+        }
+    }
+}
+
+/// The steps, in order, for `clusters` (sorted by key) and `workloads`;
+/// `leaving_irsa` names the workloads whose role trusted IRSA in the
+/// previous generation and no longer does.
+pub(super) fn apply_steps(
+    clusters: &[Cluster],
+    workloads: &[Workload],
+    leaving_irsa: &BTreeSet<String>,
+) -> Vec<ApplyStep> {
     let has_objects = |c: &&Cluster| !c.namespaces.is_empty() || !c.cluster_scoped.is_empty();
 
     let mut steps: Vec<ApplyStep> = clusters
         .iter()
-        .filter(|c| c.created.is_none())
         .filter(has_objects)
         .map(|c| {
-            let why = if c.authentication_mode == AuthenticationMode::ConfigMap {
-                "before the aws-auth ConfigMap maps anyone into its groups: a binding to a group nobody is in yet is harmless"
-            } else {
-                "before Terraform: a binding to a group nobody is in yet is harmless, and a principal whose access entry Terraform is about to create (which takes precedence over its aws-auth mapping) must find its new group's RBAC in place"
+            let why = match (&c.created, c.authentication_mode) {
+                (Some(_), _) => {
+                    "before Terraform, as on any cluster that exists: a principal whose grant moves from an access policy to RBAC must find its binding in place. Skip it on the first apply, before the cluster exists"
+                }
+                (None, AuthenticationMode::ConfigMap) => {
+                    "before the aws-auth ConfigMap maps anyone into its groups: a binding to a group nobody is in yet is harmless"
+                }
+                (None, _) => {
+                    "before Terraform: a binding to a group nobody is in yet is harmless, and a principal whose access entry Terraform is about to create (which takes precedence over its aws-auth mapping) must find its new group's RBAC in place"
+                }
             };
-            kubectl(c, StepKind::KubernetesObjects, why)
+            let mut step = ApplyStep::on(c, StepKind::KubernetesObjects, why);
+            step.skip_on_first_apply = c.created.is_some();
+            step
         })
         .collect();
-    steps.push(ApplyStep {
-        kind: StepKind::Terraform,
-        cluster: None,
-        cluster_name: None,
-        created: false,
-        private_endpoint: false,
-        namespaces: Vec::new(),
-        why: "it never talks to a Kubernetes API, so it needs no network path to one",
-    });
-    steps.extend(
-        clusters
+    for cluster in clusters {
+        let restarts: Vec<CutOver> = workloads
             .iter()
-            .filter(|c| c.created.is_some())
-            .filter(has_objects)
-            .map(|c| {
-                kubectl(
-                    c,
-                    StepKind::KubernetesObjects,
-                    "after Terraform, which creates the cluster and the access entries of its administrators",
-                )
-            }),
-    );
-    let homes: Vec<&Cluster> = clusters
-        .iter()
-        .filter(|c| !c.kubeconfigs.is_empty())
-        .collect();
-    if !homes.is_empty() {
-        let mut namespaces: Vec<Place> = homes
-            .iter()
-            .flat_map(|c| {
-                c.kubeconfigs.iter().map(|k| Place {
-                    cluster: c.key.clone(),
-                    namespace: k.namespace.clone(),
-                })
+            .filter(|w| leaving_irsa.contains(&w.key) && w.clusters.contains(&cluster.key))
+            .map(|w| CutOver {
+                workload: w.key.clone(),
+                namespace: w.namespace.clone(),
+                service_account: w.service_account.clone(),
+                annotation_by_eksgrant: w.create_service_account,
             })
             .collect();
-        namespaces.dedup();
-        steps.push(ApplyStep {
-            kind: StepKind::KubernetesTerraform,
-            cluster: None,
-            cluster_name: None,
-            created: false,
-            private_endpoint: false,
+        if !restarts.is_empty() {
+            let mut step = ApplyStep::on(
+                cluster,
+                StepKind::RestartPods,
+                "before Terraform drops the IRSA trust: the AWS SDKs try the web identity token before Pod Identity's credentials, so a pod started with the annotation uses IRSA until it restarts without it",
+            );
+            step.restarts = restarts;
+            steps.push(step);
+        }
+    }
+    steps.push(ApplyStep::global(
+        StepKind::Terraform,
+        Vec::new(),
+        "it never talks to a Kubernetes API, so it needs no network path to one",
+    ));
+    steps.extend(clusters.iter().filter(|c| c.created.is_some()).filter(has_objects).map(|c| {
+        ApplyStep::on(
+            c,
+            StepKind::KubernetesObjects,
+            "after Terraform: on the first apply, the cluster and the access entries of its administrators exist only now (on later applies this changes nothing)",
+        )
+    }));
+    let namespaces: Vec<Place> = clusters
+        .iter()
+        .flat_map(|c| {
+            c.kubeconfigs.iter().map(|k| Place {
+                cluster: c.key.clone(),
+                namespace: k.namespace.clone(),
+            })
+        })
+        .collect();
+    if !namespaces.is_empty() {
+        steps.push(ApplyStep::global(
+            StepKind::KubernetesTerraform,
             namespaces,
-            why: "after the clusters exist: it writes the kubeconfig ConfigMaps through the Kubernetes API of each cluster the reaching pods run on, configured from the clusters as they are by then",
-        });
+            "after the clusters exist: it writes the kubeconfig ConfigMaps through the Kubernetes API of each cluster the reaching pods run on, configured from the clusters as they are by then",
+        ));
     }
     steps.extend(clusters.iter().filter(|c| c.aws_auth.is_some()).map(|c| {
         let why = if c.authentication_mode == AuthenticationMode::ConfigMap {
@@ -187,7 +251,7 @@ pub(super) fn apply_steps(clusters: &[Cluster]) -> Vec<ApplyStep> {
         } else {
             "last: every principal it no longer maps has its access entry and RBAC by now"
         };
-        kubectl(c, StepKind::AwsAuth, why)
+        ApplyStep::on(c, StepKind::AwsAuth, why)
     }));
     steps
 }

@@ -23,7 +23,7 @@ mod suggest;
 mod trust;
 mod workloads;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -486,6 +486,29 @@ pub struct Principal {
 }
 
 impl Model {
+    /// The workloads whose role trusts IRSA (or is migrating from it): what
+    /// the manifest records, so that the next generation knows who leaves.
+    pub fn irsa_workloads(&self) -> BTreeSet<String> {
+        self.workloads
+            .iter()
+            .filter(|w| w.annotate_irsa)
+            .map(|w| w.key.clone())
+            .collect()
+    }
+
+    /// Takes the previous generation into account: the workloads whose role
+    /// trusted IRSA then and no longer does get a pod restart between their
+    /// ServiceAccount losing its annotation and Terraform dropping the trust.
+    pub fn follow(&mut self, previous_irsa_workloads: &BTreeSet<String>) {
+        let now = self.irsa_workloads();
+        let leaving: BTreeSet<String> = previous_irsa_workloads
+            .iter()
+            .filter(|w| !now.contains(*w) && self.workloads.iter().any(|x| &x.key == *w))
+            .cloned()
+            .collect();
+        self.apply_steps = apply_order::apply_steps(&self.clusters, &self.workloads, &leaving);
+    }
+
     /// Checks a parsed spec against every rule and resolves it.
     ///
     /// On success, returns the model and any warnings. On failure, the error

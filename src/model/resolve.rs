@@ -240,7 +240,11 @@ impl Resolver<'_> {
             account_id: ctx.account_id,
             region: ctx.region,
             iam: ctx.iam,
-            apply_steps: super::apply_order::apply_steps(&resolved_clusters),
+            apply_steps: super::apply_order::apply_steps(
+                &resolved_clusters,
+                &workloads,
+                &Default::default(),
+            ),
             clusters: resolved_clusters,
             workloads,
             principals,

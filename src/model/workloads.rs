@@ -537,10 +537,14 @@ fn deployment_notes(info: &WorkloadInfo, role_arn: Option<&str>) -> Vec<String> 
         ));
     }
     if info.pod_identity && info.irsa {
-        notes.push(
-            "migrating from IRSA: its role trusts both and its ServiceAccount keeps the IRSA annotation. The AWS SDKs' and CLI's default credential chains try the web identity token before the container credentials Pod Identity provides, so pods keep using IRSA for as long as they start with the annotation. To cut over, remove migrate_from and regenerate, then in this order: apply the Kubernetes files (the annotation goes), restart the pods, check that none still has AWS_WEB_IDENTITY_TOKEN_FILE in its environment, and only then apply Terraform, which drops the IRSA trust"
-                .to_string(),
-        );
+        let annotation = if info.create_service_account {
+            "apply the Kubernetes files (the annotation goes)"
+        } else {
+            "remove the eks.amazonaws.com/role-arn annotation where the ServiceAccount is defined (eksgrant does not write it)"
+        };
+        notes.push(format!(
+            "migrating from IRSA: its role trusts both and its ServiceAccount keeps the IRSA annotation. The AWS SDKs' and CLI's default credential chains try the web identity token before the container credentials Pod Identity provides, so pods keep using IRSA for as long as they start with the annotation. To cut over, remove migrate_from and regenerate; the next ACCESS.md orders the steps: {annotation}, restart the pods, check that none still has AWS_WEB_IDENTITY_TOKEN_FILE in its environment, and only then apply Terraform, which drops the IRSA trust"
+        ));
     }
     notes
 }

@@ -315,6 +315,15 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
     );
     context.insert("steps_by_cluster", &steps_by_cluster(model));
     context.insert(
+        "any_policy_associations",
+        &model.clusters.iter().any(|c| {
+            c.authentication_mode == AuthenticationMode::ApiAndConfigMap
+                && c.access_entries
+                    .iter()
+                    .any(|e| !e.policy_associations.is_empty())
+        }),
+    );
+    context.insert(
         "clusters_without_compute",
         &model
             .clusters
@@ -486,7 +495,8 @@ struct Adoption<'a> {
 }
 
 /// For each created cluster: its role and the role's attachments, the
-/// cluster, the Pod Identity agent add-on and the OIDC provider, as import
+/// cluster, the Pod Identity agent add-on (or the Auto Mode node role), its
+/// access entries and access policies, and the OIDC provider, as import
 /// blocks. The provider's ARN holds the issuer ID, which only the existing
 /// cluster knows: `<ISSUER-ID>` marks it.
 fn adoptions(model: &Model) -> Vec<Adoption<'_>> {
@@ -540,6 +550,29 @@ fn adoptions(model: &Model) -> Vec<Adoption<'_>> {
                     address: format!("aws_eks_addon.{}_pod_identity_agent", cluster.ident),
                     id: format!("{}:eks-pod-identity-agent", cluster.name),
                 }),
+            }
+            // Its access entries, which an existing cluster often has
+            // already (for its administrators), and their policies.
+            for entry in &cluster.access_entries {
+                let arn = match &entry.principal_arn {
+                    HclValue::Literal(arn) => arn.clone(),
+                    HclValue::Reference(_) => model
+                        .workloads
+                        .iter()
+                        .find(|w| w.key == entry.subject)
+                        .and_then(|w| w.role.as_ref())
+                        .map(|role| role.arn.clone())?,
+                };
+                imports.push(Import {
+                    address: format!("aws_eks_access_entry.{}", entry.ident),
+                    id: format!("{}:{arn}", cluster.name),
+                });
+                for association in &entry.policy_associations {
+                    imports.push(Import {
+                        address: format!("aws_eks_access_policy_association.{}", association.ident),
+                        id: format!("{}#{arn}#{}", cluster.name, association.policy_arn),
+                    });
+                }
             }
             if let Some(provider) = &cluster.oidc_provider {
                 let partition = partition(&cluster.arn);

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use miette::{Diagnostic, LabeledSpan, Severity};
 
+use crate::code::Code;
 use crate::source::SourceFile;
 
 /// Shorthand for results whose error is [`Error`].
@@ -214,9 +215,16 @@ fn list(files: &[String]) -> String {
 const MAX_QUOTED_LINE: usize = 1_000;
 
 /// One thing wrong (or worth a warning) in a spec, pointing at its text.
+///
+/// Built as `Problem::error(source, Code::UnknownCluster, span, message)`,
+/// then `.label(..)` (what is wrong with the text at `span`), `.help(..)`
+/// (how to fix it) and `.also(span, label)` (a second place, such as the
+/// first definition of a duplicate). The builder methods work on owned and
+/// borrowed problems alike, so the model's checker can hand out the problem
+/// it has just recorded.
 #[derive(Debug)]
 pub struct Problem {
-    code: &'static str,
+    code: Code,
     message: String,
     severity: Severity,
     labels: Vec<(Range<usize>, String)>,
@@ -225,19 +233,18 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// An error at `span` in `source`; `label` says what is wrong with that text.
+    /// An error at `span` in `source`.
     pub fn error(
         source: &SourceFile,
-        code: &'static str,
-        message: impl Into<String>,
+        code: Code,
         span: Range<usize>,
-        label: impl Into<String>,
+        message: impl Into<String>,
     ) -> Self {
         Self {
             code,
             message: message.into(),
             severity: Severity::Error,
-            labels: vec![(span, label.into())],
+            labels: vec![(span, String::new())],
             help: None,
             spec: source.clone(),
         }
@@ -246,25 +253,30 @@ impl Problem {
     /// A warning at `span`: printed, but generation goes on.
     pub fn warning(
         source: &SourceFile,
-        code: &'static str,
-        message: impl Into<String>,
+        code: Code,
         span: Range<usize>,
-        label: impl Into<String>,
+        message: impl Into<String>,
     ) -> Self {
         Self {
             severity: Severity::Warning,
-            ..Self::error(source, code, message, span, label)
+            ..Self::error(source, code, span, message)
         }
     }
 
+    /// Says what is wrong with the text the problem points at.
+    pub fn label(&mut self, label: impl Into<String>) -> &mut Self {
+        self.labels[0].1 = label.into();
+        self
+    }
+
     /// Adds the line that tells the user how to fix it.
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
         self.help = Some(help.into());
         self
     }
 
     /// Points at a second place, such as the first definition of a duplicate.
-    pub fn with_label(mut self, span: Range<usize>, label: impl Into<String>) -> Self {
+    pub fn also(&mut self, span: Range<usize>, label: impl Into<String>) -> &mut Self {
         self.labels.push((span, label.into()));
         self
     }
@@ -322,7 +334,7 @@ fn line_start(text: &str, offset: usize) -> usize {
 
 impl Diagnostic for Problem {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new(self.code))
+        Some(Box::new(self.code.as_str()))
     }
 
     fn severity(&self) -> Option<Severity> {

@@ -24,6 +24,7 @@
 //!
 //! The library has no stable API; it exists for the binary and the tests.
 
+pub mod code;
 pub mod error;
 pub mod import;
 pub mod manifest;
@@ -38,6 +39,7 @@ pub mod transitions;
 
 use std::path::Path;
 
+pub use code::Code;
 pub use error::{Error, Problem, Result};
 pub use model::Model;
 pub use plan::Plan;

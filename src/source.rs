@@ -32,14 +32,15 @@ impl SourceFile {
                 let byte = error.as_bytes()[offset];
                 // The replacement character stands where the bad byte was.
                 let shown = Self::new(path, String::from_utf8_lossy(error.as_bytes()));
-                let problem = crate::Problem::error(
+                let mut problem = crate::Problem::error(
                     &shown,
-                    "eksgrant::encoding",
-                    format!("the spec is not UTF-8: byte {offset} is 0x{byte:02X}"),
+                    crate::Code::Encoding,
                     offset..offset + '\u{FFFD}'.len_utf8(),
-                    "not UTF-8",
-                )
-                .with_help("TOML files are UTF-8: save the spec as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)");
+                    format!("the spec is not UTF-8: byte {offset} is 0x{byte:02X}"),
+                );
+                problem.label("not UTF-8").help(
+                    "TOML files are UTF-8: save the spec as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
+                );
                 Err(crate::Error::Syntax(Box::new(problem)))
             }
         }

@@ -11,6 +11,7 @@
 //! in its manifest.
 
 use crate::Loaded;
+use crate::code::Code;
 use crate::error::{Error, Problem, Result};
 use crate::manifest::Manifest;
 
@@ -29,14 +30,16 @@ pub fn check(loaded: &Loaded, previous: Option<&Manifest>) -> Result<()> {
         };
         let (before, now) = (record.authentication_mode, cluster.authentication_mode);
         let problem = |message: String, help: String| {
-            Problem::error(
+            let mut problem = Problem::error(
                 &loaded.source,
-                "eksgrant::authentication_mode",
-                message,
+                Code::AuthenticationMode,
                 cluster.authentication_mode_span.clone(),
-                format!("the last generation used {before}"),
-            )
-            .with_help(help)
+                message,
+            );
+            problem
+                .label(format!("the last generation used {before}"))
+                .help(help);
+            problem
         };
         if now.stage() < before.stage() {
             problems.push(problem(

@@ -3,14 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use super::IamSettings;
 use super::arn::{is_account_id, is_policy_arn, is_region};
+use super::checker::Checker;
 use super::names;
-use super::resolve::Resolver;
+use super::types::IamSettings;
+use crate::code::Code;
 use crate::spec::{self, Partition};
 
 /// The account-wide facts every later step needs.
-pub(super) struct Context {
+pub(super) struct Account {
     /// The spec's partition (checked against the region).
     pub partition: Partition,
     /// The 12-digit account.
@@ -24,175 +25,195 @@ pub(super) struct Context {
     pub name_prefix_ok: bool,
 }
 
-impl Resolver<'_> {
-    /// Checks `[aws]` and `[iam]`.
-    pub(super) fn resolve_account(&mut self, aws: &spec::Aws, iam: spec::Iam) -> Context {
-        if !is_account_id(aws.account_id.get()) {
-            self.error(
-                "eksgrant::account_id",
-                "the account ID must be 12 digits",
+/// Checks `[aws]` and `[iam]`.
+pub(super) fn account(checker: &mut Checker<'_>, aws: &spec::Aws, iam: spec::Iam) -> Account {
+    if !is_account_id(aws.account_id.get()) {
+        checker
+            .error(
+                Code::AccountId,
                 aws.account_id.span(),
-                "not a 12-digit account ID",
-                "write the account ID as a quoted string of 12 digits, e.g. \"111122223333\"",
-            );
-        }
-        if !is_region(aws.region.get()) {
-            self.error(
-                "eksgrant::region",
-                format!("`{}` is not an AWS region name", aws.region.get()),
+                "the account ID must be 12 digits",
+            )
+            .label("not a 12-digit account ID")
+            .help("write the account ID as a quoted string of 12 digits, e.g. \"111122223333\"");
+    }
+    if !is_region(aws.region.get()) {
+        checker
+            .error(
+                Code::Region,
                 aws.region.span(),
-                "not a region",
-                "use a region name such as \"eu-west-2\"",
-            );
-        }
-        let region_partition = Partition::of_region(aws.region.get());
-        let partition = match &aws.partition {
-            Some(partition) => {
-                if *partition.get() != region_partition {
-                    self.error(
-                        "eksgrant::partition",
+                format!("`{}` is not an AWS region name", aws.region.get()),
+            )
+            .label("not a region")
+            .help("use a region name such as \"eu-west-2\"");
+    }
+    let region_partition = Partition::of_region(aws.region.get());
+    let partition = match &aws.partition {
+        Some(partition) => {
+            if *partition.get() != region_partition {
+                checker
+                    .error(
+                        Code::Partition,
+                        partition.span(),
                         format!(
                             "region {} is in partition {}, not {}",
                             aws.region.get(),
                             region_partition.as_str(),
                             partition.get().as_str()
                         ),
-                        partition.span(),
-                        "does not match the region",
-                        format!("set partition = \"{}\"", region_partition.as_str()),
-                    );
-                }
-                *partition.get()
+                    )
+                    .label("does not match the region")
+                    .help(format!("set partition = \"{}\"", region_partition.as_str()));
             }
-            None => {
-                if region_partition != Partition::Aws {
-                    self.error(
-                        "eksgrant::partition",
+            *partition.get()
+        }
+        None => {
+            if region_partition != Partition::Aws {
+                checker
+                    .error(
+                        Code::Partition,
+                        aws.region.span(),
                         format!(
                             "region {} is in partition {}",
                             aws.region.get(),
                             region_partition.as_str()
                         ),
-                        aws.region.span(),
-                        "not in the default partition `aws`",
-                        format!("add partition = \"{}\" to [aws]", region_partition.as_str()),
-                    );
-                }
-                region_partition
+                    )
+                    .label("not in the default partition `aws`")
+                    .help(format!(
+                        "add partition = \"{}\" to [aws]",
+                        region_partition.as_str()
+                    ));
             }
-        };
-        let (iam, name_prefix_ok) = self.iam_settings(partition, iam);
-        Context {
-            partition,
-            account_id: aws.account_id.get().clone(),
-            region: aws.region.get().clone(),
-            iam,
-            name_prefix_ok,
+            region_partition
         }
+    };
+    let (iam, name_prefix_ok) = iam_settings(checker, partition, iam);
+    Account {
+        partition,
+        account_id: aws.account_id.get().clone(),
+        region: aws.region.get().clone(),
+        iam,
+        name_prefix_ok,
     }
+}
 
-    fn iam_settings(&mut self, partition: Partition, iam: spec::Iam) -> (IamSettings, bool) {
-        let path = match iam.path {
-            Some(path) => {
-                if !names::is_iam_path(path.get()) {
-                    self.error(
-                        "eksgrant::iam_path",
-                        format!("`{}` is not an IAM path", path.get()),
+fn iam_settings(
+    checker: &mut Checker<'_>,
+    partition: Partition,
+    iam: spec::Iam,
+) -> (IamSettings, bool) {
+    let path = match iam.path {
+        Some(path) => {
+            if !names::is_iam_path(path.get()) {
+                checker
+                    .error(
+                        Code::IamPath,
                         path.span(),
-                        "not an IAM path",
+                        format!("`{}` is not an IAM path", path.get()),
+                    )
+                    .label("not an IAM path")
+                    .help(
                         "an IAM path starts and ends with `/`, e.g. \"/eksgrant/\", and has no spaces",
                     );
-                }
-                path.get().clone()
             }
-            None => "/".to_string(),
-        };
-        let mut name_prefix_ok = true;
-        let name_prefix = match iam.name_prefix {
-            Some(prefix) => {
-                if !prefix.get().chars().all(names::is_iam_name_char) {
-                    name_prefix_ok = false;
-                    self.error(
-                        "eksgrant::iam_name",
+            path.get().clone()
+        }
+        None => "/".to_string(),
+    };
+    let mut name_prefix_ok = true;
+    let name_prefix = match iam.name_prefix {
+        Some(prefix) => {
+            if !prefix.get().chars().all(names::is_iam_name_char) {
+                name_prefix_ok = false;
+                checker
+                    .error(
+                        Code::IamName,
+                        prefix.span(),
                         format!("`{}` has characters IAM names do not allow", prefix.get()),
+                    )
+                    .label("not allowed in IAM names")
+                    .help("IAM names use letters, digits and `_+=,.@-`");
+            } else if prefix.get().len() >= names::MAX_ROLE_NAME {
+                name_prefix_ok = false;
+                checker
+                    .error(
+                        Code::IamName,
                         prefix.span(),
-                        "not allowed in IAM names",
-                        "IAM names use letters, digits and `_+=,.@-`",
-                    );
-                } else if prefix.get().len() >= names::MAX_ROLE_NAME {
-                    name_prefix_ok = false;
-                    self.error(
-                        "eksgrant::iam_name",
                         format!("name_prefix is {} characters, leaving no room in IAM's 64 for the role names", prefix.get().len()),
-                        prefix.span(),
-                        "too long",
-                        "shorten name_prefix",
-                    );
-                }
-                prefix.get().clone()
+                    )
+                    .label("too long")
+                    .help("shorten name_prefix");
             }
-            None => String::new(),
-        };
-        let permissions_boundary = iam.permissions_boundary.map(|boundary| {
-            if !is_policy_arn(boundary.get(), partition) {
-                self.error(
-                    "eksgrant::policy_arn",
-                    "the permissions boundary must be an IAM policy ARN",
+            prefix.get().clone()
+        }
+        None => String::new(),
+    };
+    let permissions_boundary = iam.permissions_boundary.map(|boundary| {
+        if !is_policy_arn(boundary.get(), partition) {
+            checker
+                .error(
+                    Code::PolicyArn,
                     boundary.span(),
-                    "not a policy ARN",
-                    format!(
-                        "write it as arn:{}:iam::ACCOUNT:policy/NAME",
-                        partition.as_str()
-                    ),
-                );
-            }
-            boundary.get().clone()
-        });
-        let mut tags = BTreeMap::new();
-        if let Some((key, _)) = iam.tags.get_index(MAX_TAGS) {
-            self.error(
-                "eksgrant::tags",
+                    "the permissions boundary must be an IAM policy ARN",
+                )
+                .label("not a policy ARN")
+                .help(format!(
+                    "write it as arn:{}:iam::ACCOUNT:policy/NAME",
+                    partition.as_str()
+                ));
+        }
+        boundary.get().clone()
+    });
+    let mut tags = BTreeMap::new();
+    if let Some((key, _)) = iam.tags.get_index(MAX_TAGS) {
+        checker
+            .error(
+                Code::Tags,
+                key.span(),
                 format!(
                     "{} tags are more than IAM's {MAX_TAGS} per role",
                     iam.tags.len()
                 ),
-                key.span(),
-                "the first tag over the limit",
-                format!("remove tags until at most {MAX_TAGS} remain"),
-            );
-        }
-        for (key, value) in iam.tags {
-            if !(1..=128).contains(&key.get().chars().count())
-                || key.get().to_lowercase().starts_with("aws:")
-                || !key.get().chars().all(is_tag_char)
-            {
-                self.error(
-                    "eksgrant::tags",
-                    format!("`{}` cannot be an IAM tag key", key.get()),
+            )
+            .label("the first tag over the limit")
+            .help(format!("remove tags until at most {MAX_TAGS} remain"));
+    }
+    for (key, value) in iam.tags {
+        if !(1..=128).contains(&key.get().chars().count())
+            || key.get().to_lowercase().starts_with("aws:")
+            || !key.get().chars().all(is_tag_char)
+        {
+            checker
+                .error(
+                    Code::Tags,
                     key.span(),
-                    "invalid tag key",
+                    format!("`{}` cannot be an IAM tag key", key.get()),
+                )
+                .label("invalid tag key")
+                .help(
                     "tag keys are 1-128 letters, digits, spaces and `_.:/=+-@`, and may not start with `aws:`",
                 );
-            }
-            if value.get().chars().count() > 256 || !value.get().chars().all(is_tag_char) {
-                self.error(
-                    "eksgrant::tags",
-                    format!("`{}` cannot be an IAM tag value", value.get()),
-                    value.span(),
-                    "invalid tag value",
-                    "tag values are at most 256 letters, digits, spaces and `_.:/=+-@`",
-                );
-            }
-            tags.insert(key.get().clone(), value.get().clone());
         }
-        let settings = IamSettings {
-            path,
-            name_prefix,
-            permissions_boundary,
-            tags,
-        };
-        (settings, name_prefix_ok)
+        if value.get().chars().count() > 256 || !value.get().chars().all(is_tag_char) {
+            checker
+                .error(
+                    Code::Tags,
+                    value.span(),
+                    format!("`{}` cannot be an IAM tag value", value.get()),
+                )
+                .label("invalid tag value")
+                .help("tag values are at most 256 letters, digits, spaces and `_.:/=+-@`");
+        }
+        tags.insert(key.get().clone(), value.get().clone());
     }
+    let settings = IamSettings {
+        path,
+        name_prefix,
+        permissions_boundary,
+        tags,
+    };
+    (settings, name_prefix_ok)
 }
 
 /// IAM's limit on tags per role or policy.

@@ -25,76 +25,9 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
-
-use super::{Cluster, Workload};
+pub use super::types::{ApplyStep, CutOver, Place, StepKind};
+use super::types::{Cluster, Workload};
 use crate::spec::AuthenticationMode;
-
-/// What one step applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepKind {
-    /// `kubectl apply -k kubernetes/<cluster>`: ServiceAccounts, Roles and
-    /// bindings.
-    KubernetesObjects,
-    /// Restarting the pods of workloads that leave IRSA.
-    RestartPods,
-    /// `terraform -chdir=terraform apply`: everything on the AWS side.
-    Terraform,
-    /// `terraform -chdir=terraform-kubernetes apply`: the kubeconfig
-    /// ConfigMaps.
-    KubernetesTerraform,
-    /// `kubectl apply -f kubernetes/<cluster>/kube-system/aws-auth.yaml`.
-    AwsAuth,
-}
-
-/// One step of applying the repository.
-#[derive(Debug, Clone, Serialize)]
-pub struct ApplyStep {
-    /// What it applies (templates).
-    pub kind: StepKind,
-    /// The cluster (key) of a `kubectl` step (templates).
-    pub cluster: Option<String>,
-    /// The EKS name of that cluster (templates).
-    pub cluster_name: Option<String>,
-    /// Whether that cluster is created here (templates).
-    pub created: bool,
-    /// Whether the step is skipped on the first apply, before the cluster
-    /// created here exists (templates).
-    pub skip_on_first_apply: bool,
-    /// Whether that cluster is created here with a private API endpoint, so
-    /// that `kubectl` must run from a network that reaches it (templates).
-    pub private_endpoint: bool,
-    /// Namespaces the step writes into, which must exist (templates).
-    pub namespaces: Vec<Place>,
-    /// The workloads whose pods restart (templates).
-    pub restarts: Vec<CutOver>,
-    /// Why the step comes where it does (templates).
-    pub why: &'static str,
-}
-
-/// A namespace of a cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Place {
-    /// The cluster (key) (templates).
-    pub cluster: String,
-    /// The namespace (templates).
-    pub namespace: String,
-}
-
-/// A workload whose pods move from IRSA to Pod Identity in this generation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CutOver {
-    /// The workload's key (templates).
-    pub workload: String,
-    /// Its namespace (templates).
-    pub namespace: String,
-    /// Its ServiceAccount (templates).
-    pub service_account: String,
-    /// Whether eksgrant writes the ServiceAccount, and so drops the
-    /// annotation itself; otherwise whoever writes it must (templates).
-    pub annotation_by_eksgrant: bool,
-}
 
 impl ApplyStep {
     /// Whether the step changes something on `cluster`: its `kubectl` and

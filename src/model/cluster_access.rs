@@ -4,24 +4,51 @@
 
 use std::collections::BTreeMap;
 
-use super::account::Context;
+use super::account::Account;
 use super::arn::{self, access_policy_arn};
+use super::checker::Checker;
 use super::clusters::{ClusterInfo, NodeRole};
-use super::grants::{GrantSet, ResolvedGrant, Via, What};
+use super::grants::{Granted, Authentication, GrantSet, ResolvedGrant};
 use super::names;
-use super::resolve::Resolver;
-use super::workloads::WorkloadInfo;
-use super::{
+use super::types::{
     AccessEntry, AccessLine, ApiIngressRule, AwsAuth, AwsAuthMapping, Cluster, HclValue,
     KubeconfigMap, NamespaceObjects, NodeAccessEntry, OidcProvider, PolicyAssociation, RbacBinding,
-    RbacRole, RbacSubject, ServiceAccount, SubjectObjects, Workload,
+    RbacRole, RbacRule, RbacSubject, ServiceAccount, SubjectObjects, Workload,
 };
+use super::workloads::WorkloadInfo;
+use crate::code::Code;
 use crate::spec::AuthenticationMode;
 
+/// The cluster access pass: what each cluster gets from the grants that
+/// target it, in key order.
+pub(super) fn cluster_access(
+    checker: &mut Checker<'_>,
+    account: &Account,
+    clusters: &BTreeMap<String, ClusterInfo>,
+    grants: &GrantSet,
+    workload_infos: &[WorkloadInfo],
+    workloads: &[Workload],
+) -> Vec<Cluster> {
+    clusters
+        .values()
+        .map(|info| {
+            finish_cluster(
+                checker,
+                account,
+                info,
+                clusters,
+                grants,
+                workload_infos,
+                workloads,
+            )
+        })
+        .collect()
+}
+
 /// Everything one cluster gets.
-pub(super) fn finish_cluster(
-    r: &mut Resolver<'_>,
-    ctx: &Context,
+fn finish_cluster(
+    checker: &mut Checker<'_>,
+    account: &Account,
     info: &ClusterInfo,
     clusters: &BTreeMap<String, ClusterInfo>,
     grants: &GrantSet,
@@ -30,32 +57,35 @@ pub(super) fn finish_cluster(
 ) -> Cluster {
     let key = info.key.get();
     let here: Vec<&ResolvedGrant> = grants.grants.iter().filter(|g| &g.cluster == key).collect();
-    let (namespaces, cluster_scoped) = rbac_objects(r, info, &here, workloads);
+    let (namespaces, cluster_scoped) = rbac_objects(checker, info, &here, workloads);
     let mappings = iam_mappings(&here);
-    check_node_roles_are_not_principals(r, info, &mappings);
+    check_node_roles_are_not_principals(checker, info, &mappings);
     let (access_entries, aws_auth_subjects) = if info.mode == AuthenticationMode::ConfigMap {
         (Vec::new(), mappings)
     } else {
-        (access_entries(r, ctx, info, mappings), BTreeMap::new())
+        (
+            access_entries(checker, account, info, mappings),
+            BTreeMap::new(),
+        )
     };
     // Also on API_AND_CONFIG_MAP, beside the aws-auth mapping (the entry wins
     // there), so that nodes keep joining the moment the cluster moves to API.
     let node_access_entries = if info.mode == AuthenticationMode::ConfigMap {
         Vec::new()
     } else {
-        node_access_entries(r, info)
+        node_access_entries(checker, info)
     };
     let reached_from = reached_from(info, grants, workload_infos);
-    check_reachable(r, info, &reached_from);
+    check_reachable(checker, info, &reached_from);
     Cluster {
         access_entries,
         node_access_entries,
-        aws_auth: aws_auth(r, info, &aws_auth_subjects),
-        oidc_provider: oidc_provider(r, info, workload_infos),
+        aws_auth: aws_auth(checker, info, &aws_auth_subjects),
+        oidc_provider: oidc_provider(checker, info, workload_infos),
         namespaces,
         cluster_scoped,
-        kubeconfigs: kubeconfig_maps(r, info, clusters, workloads),
-        api_ingress: api_ingress(r, info, clusters),
+        kubeconfigs: kubeconfig_maps(checker, info, clusters, workloads),
+        api_ingress: api_ingress(checker, info, clusters),
         reached_from,
         pod_identity_workloads: workload_infos
             .iter()
@@ -96,12 +126,12 @@ struct IamMapping {
 fn iam_mappings(here: &[&ResolvedGrant]) -> BTreeMap<String, IamMapping> {
     let mut mappings: BTreeMap<String, IamMapping> = BTreeMap::new();
     for grant in here {
-        let Via::Iam {
+        let Authentication::Iam {
             arn,
             literal_arn,
             is_role,
             ..
-        } = &grant.via
+        } = &grant.authentication
         else {
             continue;
         };
@@ -119,10 +149,12 @@ fn iam_mappings(here: &[&ResolvedGrant]) -> BTreeMap<String, IamMapping> {
                 mapping.groups.push(group.to_string());
             }
         };
-        match &grant.what {
-            What::Rules(_) | What::ClusterRole(_) => add_group(&names::owned_name(&grant.subject)),
-            What::Groups(groups) => groups.iter().for_each(|g| add_group(g)),
-            What::AccessPolicy(policy) => {
+        match &grant.granted {
+            Granted::Rules(_) | Granted::ClusterRole(_) => {
+                add_group(&names::owned_name(&grant.subject))
+            }
+            Granted::Groups(groups) => groups.iter().for_each(|g| add_group(g)),
+            Granted::AccessPolicy(policy) => {
                 mapping
                     .policies
                     .push((policy.clone(), grant.namespaces.clone().unwrap_or_default()));
@@ -141,8 +173,8 @@ fn iam_mappings(here: &[&ResolvedGrant]) -> BTreeMap<String, IamMapping> {
 /// One access entry per IAM subject, with its groups and access policy
 /// associations.
 fn access_entries(
-    r: &mut Resolver<'_>,
-    ctx: &Context,
+    checker: &mut Checker<'_>,
+    account: &Account,
     info: &ClusterInfo,
     mappings: BTreeMap<String, IamMapping>,
 ) -> Vec<AccessEntry> {
@@ -150,7 +182,7 @@ fn access_entries(
         .into_iter()
         .map(|(subject, mapping)| {
             let ident = names::access_entry_ident(&subject, info.key.get());
-            r.claim(
+            checker.claim(
                 "Terraform resource",
                 format!("aws_eks_access_entry.{ident}"),
                 info.key.span(),
@@ -160,14 +192,14 @@ fn access_entries(
                 .into_iter()
                 .map(|(policy, namespaces)| {
                     let association = names::access_policy_association_ident(&ident, &policy);
-                    r.claim(
+                    checker.claim(
                         "Terraform resource",
                         format!("aws_eks_access_policy_association.{association}"),
                         info.key.span(),
                     );
                     PolicyAssociation {
                         ident: association,
-                        policy_arn: access_policy_arn(ctx.partition, &policy),
+                        policy_arn: access_policy_arn(account.partition, &policy),
                         namespaces,
                     }
                 })
@@ -185,13 +217,13 @@ fn access_entries(
 
 /// `EC2_LINUX` access entries for the node roles of an `API` or
 /// `API_AND_CONFIG_MAP` cluster.
-fn node_access_entries(r: &mut Resolver<'_>, info: &ClusterInfo) -> Vec<NodeAccessEntry> {
+fn node_access_entries(checker: &mut Checker<'_>, info: &ClusterInfo) -> Vec<NodeAccessEntry> {
     info.node_roles
         .iter()
         .map(|role| {
             let role_name = role.arn.rsplit('/').next().unwrap_or(&role.arn);
             let ident = names::node_access_entry_ident(info.key.get(), role_name);
-            r.claim(
+            checker.claim(
                 "Terraform resource",
                 format!("aws_eks_access_entry.{ident}"),
                 role.span.clone(),
@@ -206,7 +238,7 @@ fn node_access_entries(r: &mut Resolver<'_>, info: &ClusterInfo) -> Vec<NodeAcce
 
 /// A node role mapped also as a subject would be two entries for one ARN.
 fn check_node_roles_are_not_principals(
-    r: &mut Resolver<'_>,
+    checker: &mut Checker<'_>,
     info: &ClusterInfo,
     mappings: &BTreeMap<String, IamMapping>,
 ) {
@@ -216,13 +248,16 @@ fn check_node_roles_are_not_principals(
                 .eq_ignore_ascii_case(&arn::without_role_path(&mapping.literal_arn))
         };
         if let Some(node) = info.node_roles.iter().find(same) {
-            r.error(
-                "eksgrant::node_role",
-                format!("{} is both a node role of cluster {} and subject {subject}", node.arn, info.key.get()),
-                node.span.clone(),
-                format!("also subject {subject}"),
-                "EKS maps an IAM role once per cluster: give the nodes and the subject different roles",
-            );
+            checker
+                .error(
+                    Code::NodeRole,
+                    node.span.clone(),
+                    format!("{} is both a node role of cluster {} and subject {subject}", node.arn, info.key.get()),
+                )
+                .label(format!("also subject {subject}"))
+                .help(
+                    "EKS maps an IAM role once per cluster: give the nodes and the subject different roles",
+                );
         }
     }
 }
@@ -234,7 +269,7 @@ fn check_node_roles_are_not_principals(
 /// than write one that would drop the node mappings someone else keeps there;
 /// the overview says so. Never on `API` clusters, which ignore it.
 fn aws_auth(
-    r: &mut Resolver<'_>,
+    checker: &mut Checker<'_>,
     info: &ClusterInfo,
     subjects: &BTreeMap<String, IamMapping>,
 ) -> Option<AwsAuth> {
@@ -248,7 +283,7 @@ fn aws_auth(
     if !wanted {
         return None;
     }
-    r.claim(
+    checker.claim(
         "file",
         format!("kubernetes/{}/{}", info.key.get(), names::AWS_AUTH_FILE),
         info.key.span(),
@@ -282,13 +317,16 @@ fn aws_auth(
     // A created cluster has no nodes in aws-auth to lose (and a created
     // CONFIG_MAP cluster is refused anyway).
     if info.node_roles.is_empty() && info.created.is_none() {
-        r.warning(
-            "eksgrant::aws_auth_without_nodes",
-            format!("the aws-auth ConfigMap eksgrant writes for cluster {} maps no node role", info.key.get()),
-            info.key.span(),
-            "no node_role_arns",
-            "applying it replaces mapRoles: list in node_role_arns every node group role that aws-auth maps today (`kubectl diff` on the generated file shows them), or nodes stop joining. eksgrant does not map Fargate pod execution roles or Windows nodes",
-        );
+        checker
+            .warning(
+                Code::AwsAuthWithoutNodes,
+                info.key.span(),
+                format!("the aws-auth ConfigMap eksgrant writes for cluster {} maps no node role", info.key.get()),
+            )
+            .label("no node_role_arns")
+            .help(
+                "applying it replaces mapRoles: list in node_role_arns every node group role that aws-auth maps today (`kubectl diff` on the generated file shows them), or nodes stop joining. eksgrant does not map Fargate pod execution roles or Windows nodes",
+            );
     }
     Some(AwsAuth {
         map_roles,
@@ -300,7 +338,7 @@ fn aws_auth(
 /// The cluster's IAM OIDC provider, when a workload's role trusts IRSA tokens
 /// from it or the spec asks to create it.
 fn oidc_provider(
-    r: &mut Resolver<'_>,
+    checker: &mut Checker<'_>,
     info: &ClusterInfo,
     workloads: &[WorkloadInfo],
 ) -> Option<OidcProvider> {
@@ -316,7 +354,7 @@ fn oidc_provider(
     } else {
         "data.aws_iam_openid_connect_provider"
     };
-    r.claim(
+    checker.claim(
         "Terraform resource",
         format!("{kind}.{ident}"),
         info.key.span(),
@@ -332,7 +370,7 @@ fn oidc_provider(
 /// namespace, and per subject cluster-wide; plus the ServiceAccounts of the
 /// workloads that run here.
 fn rbac_objects(
-    r: &mut Resolver<'_>,
+    checker: &mut Checker<'_>,
     info: &ClusterInfo,
     here: &[&ResolvedGrant],
     workloads: &[Workload],
@@ -357,13 +395,13 @@ fn rbac_objects(
         });
     }
     for grant in here {
-        let subject = match &grant.via {
-            Via::ServiceAccount { namespace, name } => RbacSubject {
+        let subject = match &grant.authentication {
+            Authentication::ServiceAccount { namespace, name } => RbacSubject {
                 kind: "ServiceAccount",
                 name: name.clone(),
                 namespace: Some(namespace.clone()),
             },
-            Via::Iam { .. } => RbacSubject {
+            Authentication::Iam { .. } => RbacSubject {
                 kind: "Group",
                 name: names::owned_name(&grant.subject),
                 namespace: None,
@@ -380,8 +418,8 @@ fn rbac_objects(
                 ("ClusterRole", "ClusterRoleBinding")
             };
             let namespace = scope.map(str::to_string);
-            match &grant.what {
-                What::Rules(rules) => {
+            match &grant.granted {
+                Granted::Rules(rules) => {
                     let objects = scoped.objects(scope, &grant.subject);
                     let name = names::owned_name(&grant.subject);
                     // All `rules` grants of a subject in one scope share one
@@ -410,7 +448,7 @@ fn rbac_objects(
                         .rules
                         .extend(rules.iter().cloned());
                 }
-                What::ClusterRole(role) => {
+                Granted::ClusterRole(role) => {
                     scoped
                         .objects(scope, &grant.subject)
                         .bindings
@@ -425,7 +463,7 @@ fn rbac_objects(
                 }
                 // Access policies are associations on the access entry, and
                 // groups are bound by RBAC managed elsewhere: no objects here.
-                What::AccessPolicy(_) | What::Groups(_) => {}
+                Granted::AccessPolicy(_) | Granted::Groups(_) => {}
             }
         }
     }
@@ -435,7 +473,7 @@ fn rbac_objects(
     for (scope, subjects) in &scoped {
         let dir = scope.as_deref().unwrap_or(names::CLUSTER_SCOPED_DIR);
         for subject in subjects.keys() {
-            r.claim(
+            checker.claim(
                 "file",
                 format!("kubernetes/{cluster}/{dir}/{subject}.yaml"),
                 info.key.span(),
@@ -485,7 +523,7 @@ impl Scoped {
 /// workloads here that reach other clusters; workloads of one namespace
 /// reaching the same cluster share it.
 fn kubeconfig_maps(
-    r: &mut Resolver<'_>,
+    checker: &mut Checker<'_>,
     home: &ClusterInfo,
     clusters: &BTreeMap<String, ClusterInfo>,
     workloads: &[Workload],
@@ -501,7 +539,7 @@ fn kubeconfig_maps(
                 .entry((workload.namespace.clone(), target.clone()))
                 .or_insert_with(|| {
                     let ident = names::kubeconfig_ident(key, &workload.namespace, target);
-                    r.claim(
+                    checker.claim(
                         "Terraform resource",
                         format!("kubernetes_config_map_v1.{ident}"),
                         home.key.span(),
@@ -527,7 +565,7 @@ fn kubeconfig_maps(
 /// The ingress rules of a created cluster's private endpoint: one per
 /// cluster in `private_access_from_clusters`, one per CIDR block.
 fn api_ingress(
-    r: &mut Resolver<'_>,
+    checker: &mut Checker<'_>,
     info: &ClusterInfo,
     clusters: &BTreeMap<String, ClusterInfo>,
 ) -> Vec<ApiIngressRule> {
@@ -559,7 +597,7 @@ fn api_ingress(
     });
     let rules: Vec<ApiIngressRule> = from_clusters.chain(from_cidrs).collect();
     for rule in &rules {
-        r.claim(
+        checker.claim(
             "Terraform resource",
             format!("aws_vpc_security_group_ingress_rule.{}", rule.ident),
             info.key.span(),
@@ -577,8 +615,8 @@ fn reached_from(info: &ClusterInfo, grants: &GrantSet, workloads: &[WorkloadInfo
         .filter(|g| {
             &g.cluster == key
                 && matches!(
-                    g.via,
-                    Via::Iam {
+                    g.authentication,
+                    Authentication::Iam {
                         is_workload: true,
                         ..
                     }
@@ -594,7 +632,7 @@ fn reached_from(info: &ClusterInfo, grants: &GrantSet, workloads: &[WorkloadInfo
 
 /// Warns when pods of other clusters are granted access to a created
 /// cluster whose private endpoint nothing generated lets them reach.
-fn check_reachable(r: &mut Resolver<'_>, info: &ClusterInfo, reached_from: &[String]) {
+fn check_reachable(checker: &mut Checker<'_>, info: &ClusterInfo, reached_from: &[String]) {
     let Some(created) = &info.created else {
         return;
     };
@@ -614,19 +652,20 @@ fn check_reachable(r: &mut Resolver<'_>, info: &ClusterInfo, reached_from: &[Str
         .map(|s| format!("\"{s}\""))
         .collect::<Vec<_>>()
         .join(", ");
-    r.warning(
-        "eksgrant::unreachable",
-        format!(
-            "pods of {} are granted access to cluster {}, but nothing lets them reach its private API endpoint",
-            unreached.join(", "),
-            info.key.get()
-        ),
-        info.key.span(),
-        "private endpoint, no ingress for them",
-        format!(
+    checker
+        .warning(
+            Code::Unreachable,
+            info.key.span(),
+            format!(
+                "pods of {} are granted access to cluster {}, but nothing lets them reach its private API endpoint",
+                unreached.join(", "),
+                info.key.get()
+            ),
+        )
+        .label("private endpoint, no ingress for them")
+        .help(format!(
             "add private_access_from_clusters = [{list}] (clusters in the same VPC, or peered VPCs that allow security group references), or private_access_cidrs with their networks; or make the endpoint public with public_access_cidrs that include their NAT addresses"
-        ),
-    );
+        ));
 }
 
 /// One line of the overview for a grant.
@@ -636,31 +675,31 @@ fn access_line(mode: AuthenticationMode, grant: &ResolvedGrant) -> AccessLine {
     } else {
         "access entry"
     };
-    let (identity, mapped_as) = match &grant.via {
-        Via::ServiceAccount { namespace, name } => (
+    let (identity, mapped_as) = match &grant.authentication {
+        Authentication::ServiceAccount { namespace, name } => (
             format!("pods of ServiceAccount {namespace}/{name}"),
             "its ServiceAccount (no IAM)".to_string(),
         ),
-        Via::Iam { identity, .. } => {
-            let mapped = match &grant.what {
-                What::AccessPolicy(_) => mechanism.to_string(),
-                What::Groups(groups) => format!("{mechanism}, groups {}", groups.join(", ")),
-                What::Rules(_) | What::ClusterRole(_) => {
+        Authentication::Iam { identity, .. } => {
+            let mapped = match &grant.granted {
+                Granted::AccessPolicy(_) => mechanism.to_string(),
+                Granted::Groups(groups) => format!("{mechanism}, groups {}", groups.join(", ")),
+                Granted::Rules(_) | Granted::ClusterRole(_) => {
                     format!("{mechanism}, group {}", names::owned_name(&grant.subject))
                 }
             };
             (identity.clone(), mapped)
         }
     };
-    let permissions = match &grant.what {
-        What::Rules(rules) => rules
+    let permissions = match &grant.granted {
+        Granted::Rules(rules) => rules
             .iter()
             .map(describe_rule)
             .collect::<Vec<_>>()
             .join("; "),
-        What::ClusterRole(role) => format!("ClusterRole {role}"),
-        What::AccessPolicy(policy) => format!("access policy {policy}"),
-        What::Groups(_) => {
+        Granted::ClusterRole(role) => format!("ClusterRole {role}"),
+        Granted::AccessPolicy(policy) => format!("access policy {policy}"),
+        Granted::Groups(_) => {
             "whatever the RBAC binding these groups grants (managed outside eksgrant)".to_string()
         }
     };
@@ -678,7 +717,7 @@ fn access_line(mode: AuthenticationMode, grant: &ResolvedGrant) -> AccessLine {
 }
 
 /// `pods, pods/log: get, list` or `deployments.apps: get`.
-fn describe_rule(rule: &super::RbacRule) -> String {
+fn describe_rule(rule: &RbacRule) -> String {
     let resources: Vec<String> = rule
         .resources
         .iter()

@@ -4,12 +4,16 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use super::account::Context;
+use indexmap::IndexMap;
+
+use super::account::Account;
 use super::arn;
-use super::grants::GrantSet;
+use super::checker::Checker;
+use super::keys::check_key;
 use super::names::{self, MAX_ROLE_NAME};
-use super::resolve::Resolver;
-use super::{AutoMode, CreatedCluster};
+use super::suggest::closest;
+use super::types::{AutoMode, CreatedCluster};
+use crate::code::Code;
 use crate::spec::{self, AuthenticationMode, Spanned};
 
 /// The oldest Kubernetes minor version eksgrant creates clusters with.
@@ -70,714 +74,780 @@ impl ClusterInfo {
     }
 }
 
-impl Resolver<'_> {
-    /// Checks one `[clusters.<key>]` table.
-    ///
-    /// A cluster whose key is invalid is still returned (the error is
-    /// recorded), so that references to it do not also report it as unknown.
-    pub(super) fn resolve_cluster(
-        &mut self,
-        ctx: &Context,
-        key: Spanned<String>,
-        cluster: &spec::Cluster,
-    ) -> ClusterInfo {
-        self.check_key("cluster", &key);
-        let name = match &cluster.name {
-            Some(given) => {
-                if !names::is_eks_cluster_name(given.get()) {
-                    self.error(
-                        "eksgrant::cluster_name",
-                        format!("`{}` is not a valid EKS cluster name", given.get()),
+/// The clusters pass: checks `[clusters]`, each table on its own, then
+/// what spans them (one key per EKS cluster, references between them), and
+/// claims the trust policy files created clusters share.
+pub(super) fn clusters(
+    checker: &mut Checker<'_>,
+    account: &Account,
+    tables: Spanned<IndexMap<Spanned<String>, spec::Cluster>>,
+) -> BTreeMap<String, ClusterInfo> {
+    if tables.get().is_empty() {
+        checker
+            .error(
+                Code::NoClusters,
+                tables.span(),
+                "the spec defines no cluster",
+            )
+            .label("no cluster here")
+            .help("add at least one [clusters.<key>] table");
+    }
+    let clusters: BTreeMap<String, ClusterInfo> = tables
+        .into_inner()
+        .into_iter()
+        .map(|(key, cluster)| resolve_cluster(checker, account, key, &cluster))
+        .map(|info| (info.key.get().clone(), info))
+        .collect();
+    check_unique_cluster_names(checker, &clusters);
+    check_private_access(checker, &clusters);
+    // Every created cluster's role shares one trust policy file, and every
+    // Auto Mode cluster's node role another.
+    if let Some(created) = clusters.values().find(|c| c.created.is_some()) {
+        checker.claim(
+            "file",
+            names::EKS_CLUSTER_ROLE_TRUST_FILE.to_string(),
+            created.key.span(),
+        );
+    }
+    if let Some(auto) = clusters
+        .values()
+        .find(|c| c.created.as_ref().is_some_and(|c| c.auto_mode.is_some()))
+    {
+        checker.claim(
+            "file",
+            names::EKS_AUTO_NODE_ROLE_TRUST_FILE.to_string(),
+            auto.key.span(),
+        );
+    }
+    clusters
+}
+
+/// Checks one `[clusters.<key>]` table.
+///
+/// A cluster whose key is invalid is still returned (the error is
+/// recorded), so that references to it do not also report it as unknown.
+fn resolve_cluster(
+    checker: &mut Checker<'_>,
+    account: &Account,
+    key: Spanned<String>,
+    cluster: &spec::Cluster,
+) -> ClusterInfo {
+    check_key(checker, "cluster", &key);
+    let name = match &cluster.name {
+        Some(given) => {
+            if !names::is_eks_cluster_name(given.get()) {
+                checker
+                    .error(
+                        Code::ClusterName,
                         given.span(),
-                        "not a valid cluster name",
+                        format!("`{}` is not a valid EKS cluster name", given.get()),
+                    )
+                    .label("not a valid cluster name")
+                    .help(
                         "EKS cluster names are 1-100 characters: letters, digits, `-` and `_`, starting with a letter or digit",
                     );
-                }
-                given.get().clone()
             }
-            None => key.get().clone(),
-        };
-        let mode = cluster
-            .authentication_mode
-            .as_ref()
-            .map_or(AuthenticationMode::Api, |m| *m.get());
-        let mode_span = cluster
-            .authentication_mode
-            .as_ref()
-            .map_or(key.span(), |m| m.span());
+            given.get().clone()
+        }
+        None => key.get().clone(),
+    };
+    let mode = cluster
+        .authentication_mode
+        .as_ref()
+        .map_or(AuthenticationMode::Api, |m| *m.get());
+    let mode_span = cluster
+        .authentication_mode
+        .as_ref()
+        .map_or(key.span(), |m| m.span());
 
-        let create_span = cluster
-            .create
-            .as_ref()
-            .filter(|c| *c.get())
-            .map(|c| c.span());
-        let created = match &create_span {
-            Some(span) => Some(self.created_cluster(ctx, &key, span.clone(), cluster)),
-            None => {
-                for (field, span) in [
-                    (
-                        "kubernetes_version",
-                        cluster.kubernetes_version.as_ref().map(|v| v.span()),
-                    ),
-                    ("subnet_ids", cluster.subnet_ids.as_ref().map(|v| v.span())),
-                    (
-                        "endpoint_public_access",
-                        cluster.endpoint_public_access.as_ref().map(|v| v.span()),
-                    ),
-                    (
-                        "public_access_cidrs",
-                        cluster.public_access_cidrs.as_ref().map(|v| v.span()),
-                    ),
-                    (
-                        "private_access_from_clusters",
-                        cluster
-                            .private_access_from_clusters
-                            .as_ref()
-                            .map(|v| v.span()),
-                    ),
-                    (
-                        "private_access_cidrs",
-                        cluster.private_access_cidrs.as_ref().map(|v| v.span()),
-                    ),
-                    ("auto_mode", cluster.auto_mode.as_ref().map(|v| v.span())),
-                ] {
-                    if let Some(span) = span {
-                        self.error(
-                            "eksgrant::needs_create",
-                            format!("{field} only applies to clusters eksgrant creates"),
+    let create_span = cluster
+        .create
+        .as_ref()
+        .filter(|c| *c.get())
+        .map(|c| c.span());
+    let created = match &create_span {
+        Some(span) => Some(created_cluster(
+            checker,
+            account,
+            &key,
+            span.clone(),
+            cluster,
+        )),
+        None => {
+            for (field, span) in [
+                (
+                    "kubernetes_version",
+                    cluster.kubernetes_version.as_ref().map(|v| v.span()),
+                ),
+                ("subnet_ids", cluster.subnet_ids.as_ref().map(|v| v.span())),
+                (
+                    "endpoint_public_access",
+                    cluster.endpoint_public_access.as_ref().map(|v| v.span()),
+                ),
+                (
+                    "public_access_cidrs",
+                    cluster.public_access_cidrs.as_ref().map(|v| v.span()),
+                ),
+                (
+                    "private_access_from_clusters",
+                    cluster
+                        .private_access_from_clusters
+                        .as_ref()
+                        .map(|v| v.span()),
+                ),
+                (
+                    "private_access_cidrs",
+                    cluster.private_access_cidrs.as_ref().map(|v| v.span()),
+                ),
+                ("auto_mode", cluster.auto_mode.as_ref().map(|v| v.span())),
+            ] {
+                if let Some(span) = span {
+                    checker
+                        .error(
+                            Code::NeedsCreate,
                             span,
-                            "the cluster is not created here",
-                            format!("add `create = true` to create the cluster, or remove {field}"),
-                        );
-                    }
+                            format!("{field} only applies to clusters eksgrant creates"),
+                        )
+                        .label("the cluster is not created here")
+                        .help(format!(
+                            "add `create = true` to create the cluster, or remove {field}"
+                        ));
                 }
-                None
             }
-        };
-        if created.is_some() && mode == AuthenticationMode::ConfigMap {
-            self.error(
-                "eksgrant::config_map_create",
-                "eksgrant does not create CONFIG_MAP clusters",
+            None
+        }
+    };
+    if created.is_some() && mode == AuthenticationMode::ConfigMap {
+        checker
+            .error(
+                Code::ConfigMapCreate,
                 mode_span.clone(),
-                "the aws-auth ConfigMap is deprecated",
+                "eksgrant does not create CONFIG_MAP clusters",
+            )
+            .label("the aws-auth ConfigMap is deprecated")
+            .help(
                 "create the cluster with authentication_mode = \"API\" (or \"API_AND_CONFIG_MAP\" while tools still need aws-auth)",
             );
-        }
-        let (oidc_issuer, create_oidc_provider) =
-            self.cluster_oidc(ctx, cluster, created.is_some());
-        let node_roles = self.node_roles(ctx, cluster);
-        let aws_auth_accounts = self.aws_auth_accounts(cluster, mode);
-        let (private_access_from, private_access_cidrs) = match &created {
-            Some(_) => (
-                cluster
-                    .private_access_from_clusters
-                    .as_ref()
-                    .map(|list| list.get().clone())
-                    .unwrap_or_default(),
-                self.private_access_cidrs(cluster),
-            ),
-            None => (Vec::new(), Vec::new()),
-        };
-        ClusterInfo {
-            private_access_from,
-            private_access_cidrs,
-            arn: arn::cluster_arn(ctx.partition, &ctx.region, &ctx.account_id, &name),
-            name,
-            mode,
-            mode_span,
-            created,
-            create_span,
-            oidc_issuer,
-            create_oidc_provider,
-            node_roles,
-            aws_auth_accounts,
-            key,
-        }
     }
+    let (oidc_issuer, create_oidc_provider) =
+        cluster_oidc(checker, account, cluster, created.is_some());
+    let node_roles = node_roles(checker, account, cluster);
+    let aws_auth_accounts = aws_auth_accounts(checker, cluster, mode);
+    let (private_access_from, private_access_cidrs) = match &created {
+        Some(_) => (
+            cluster
+                .private_access_from_clusters
+                .as_ref()
+                .map(|list| list.get().clone())
+                .unwrap_or_default(),
+            private_access_cidrs(checker, cluster),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    ClusterInfo {
+        private_access_from,
+        private_access_cidrs,
+        arn: arn::cluster_arn(
+            account.partition,
+            &account.region,
+            &account.account_id,
+            &name,
+        ),
+        name,
+        mode,
+        mode_span,
+        created,
+        create_span,
+        oidc_issuer,
+        create_oidc_provider,
+        node_roles,
+        aws_auth_accounts,
+        key,
+    }
+}
 
-    /// `oidc_issuer` and `create_oidc_provider`: only for existing clusters,
-    /// whose issuer eksgrant cannot read.
-    fn cluster_oidc(
-        &mut self,
-        ctx: &Context,
-        cluster: &spec::Cluster,
-        created: bool,
-    ) -> (Option<String>, bool) {
-        let issuer = cluster.oidc_issuer.as_ref().and_then(|issuer| {
-            if created {
-                self.error(
-                    "eksgrant::oidc_issuer",
-                    "a cluster created here gets its OIDC issuer from EKS",
+/// `oidc_issuer` and `create_oidc_provider`: only for existing clusters,
+/// whose issuer eksgrant cannot read.
+fn cluster_oidc(
+    checker: &mut Checker<'_>,
+    account: &Account,
+    cluster: &spec::Cluster,
+    created: bool,
+) -> (Option<String>, bool) {
+    let issuer = cluster.oidc_issuer.as_ref().and_then(|issuer| {
+        if created {
+            checker
+                .error(
+                    Code::OidcIssuer,
                     issuer.span(),
-                    "not known before the cluster exists",
+                    "a cluster created here gets its OIDC issuer from EKS",
+                )
+                .label("not known before the cluster exists")
+                .help(
                     "remove oidc_issuer: eksgrant creates the cluster's OIDC provider from the cluster itself",
                 );
-                return None;
-            }
-            if !names::is_oidc_issuer(issuer.get(), &ctx.region) {
-                let help = if issuer.get().starts_with("https://") {
-                    "write the issuer without https://, as IAM condition keys use it".to_string()
-                } else {
-                    format!(
-                        "copy it from `aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer`, without https://: oidc.eks.{}.amazonaws.com/id/<ID>",
-                        ctx.region
-                    )
-                };
-                self.error(
-                    "eksgrant::oidc_issuer",
-                    format!("`{}` is not an EKS OIDC issuer in {}", issuer.get(), ctx.region),
-                    issuer.span(),
-                    "not an issuer",
-                    help,
-                );
-            }
-            Some(issuer.get().clone())
-        });
-        let create = match &cluster.create_oidc_provider {
-            Some(flag) if *flag.get() && created => {
-                self.error(
-                    "eksgrant::oidc_issuer",
-                    "create_oidc_provider only applies to existing clusters",
-                    flag.span(),
-                    "a created cluster always gets its OIDC provider",
-                    "remove create_oidc_provider",
-                );
-                false
-            }
-            Some(flag) if *flag.get() && cluster.oidc_issuer.is_none() => {
-                self.error(
-                    "eksgrant::oidc_issuer",
-                    "create_oidc_provider needs the cluster's oidc_issuer",
-                    flag.span(),
-                    "no issuer to create a provider for",
-                    "add oidc_issuer = \"oidc.eks.<region>.amazonaws.com/id/<ID>\"",
-                );
-                false
-            }
-            Some(flag) => *flag.get(),
-            None => false,
-        };
-        (issuer, create)
-    }
-
-    /// `node_role_arns`: IAM roles in the spec's partition, each once.
-    fn node_roles(&mut self, ctx: &Context, cluster: &spec::Cluster) -> Vec<NodeRole> {
-        let Some(arns) = &cluster.node_role_arns else {
-            return Vec::new();
-        };
-        let mut seen: HashMap<String, Range<usize>> = HashMap::new();
-        let mut resolved = Vec::new();
-        for role in arns.get() {
-            let help = "list the nodes' instance role ARNs: arn:...:iam::ACCOUNT:role/NAME";
-            let problem = match arn::parse_principal_arn(role.get()) {
-                Ok(parsed) if parsed.kind != arn::PrincipalKind::Role => Some((
-                    format!("`{}` is an IAM user", role.get()),
-                    "nodes assume a role".to_string(),
-                )),
-                Ok(parsed) if parsed.partition != ctx.partition.as_str() => Some((
-                    format!(
-                        "`{}` is in partition {}, but region {} is in {}",
-                        role.get(),
-                        parsed.partition,
-                        ctx.region,
-                        ctx.partition.as_str()
-                    ),
-                    "another partition".to_string(),
-                )),
-                Ok(_) => None,
-                Err(reason) => Some((
-                    format!("`{}` is not an IAM role ARN", role.get()),
-                    reason.to_string(),
-                )),
+            return None;
+        }
+        if !names::is_oidc_issuer(issuer.get(), &account.region) {
+            let help = if issuer.get().starts_with("https://") {
+                "write the issuer without https://, as IAM condition keys use it".to_string()
+            } else {
+                format!(
+                    "copy it from `aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer`, without https://: oidc.eks.{}.amazonaws.com/id/<ID>",
+                    account.region
+                )
             };
-            if let Some((message, label)) = problem {
-                self.error("eksgrant::node_role", message, role.span(), label, help);
-                continue;
-            }
-            let normalised = role.get().to_lowercase();
-            if let Some(first) = seen.get(&normalised).cloned() {
-                self.duplicate(
-                    "eksgrant::node_role",
-                    format!("node role {} is listed twice", role.get()),
+            checker
+                .error(
+                    Code::OidcIssuer,
+                    issuer.span(),
+                    format!("`{}` is not an EKS OIDC issuer in {}", issuer.get(), account.region),
+                )
+                .label("not an issuer")
+                .help(help);
+        }
+        Some(issuer.get().clone())
+    });
+    let create = match &cluster.create_oidc_provider {
+        Some(flag) if *flag.get() && created => {
+            checker
+                .error(
+                    Code::OidcIssuer,
+                    flag.span(),
+                    "create_oidc_provider only applies to existing clusters",
+                )
+                .label("a created cluster always gets its OIDC provider")
+                .help("remove create_oidc_provider");
+            false
+        }
+        Some(flag) if *flag.get() && cluster.oidc_issuer.is_none() => {
+            checker
+                .error(
+                    Code::OidcIssuer,
+                    flag.span(),
+                    "create_oidc_provider needs the cluster's oidc_issuer",
+                )
+                .label("no issuer to create a provider for")
+                .help("add oidc_issuer = \"oidc.eks.<region>.amazonaws.com/id/<ID>\"");
+            false
+        }
+        Some(flag) => *flag.get(),
+        None => false,
+    };
+    (issuer, create)
+}
+
+/// `node_role_arns`: IAM roles in the spec's partition, each once.
+fn node_roles(
+    checker: &mut Checker<'_>,
+    account: &Account,
+    cluster: &spec::Cluster,
+) -> Vec<NodeRole> {
+    let Some(arns) = &cluster.node_role_arns else {
+        return Vec::new();
+    };
+    let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+    let mut resolved = Vec::new();
+    for role in arns.get() {
+        let help = "list the nodes' instance role ARNs: arn:...:iam::ACCOUNT:role/NAME";
+        let problem = match arn::parse_principal_arn(role.get()) {
+            Ok(parsed) if parsed.kind != arn::PrincipalKind::Role => Some((
+                format!("`{}` is an IAM user", role.get()),
+                "nodes assume a role".to_string(),
+            )),
+            Ok(parsed) if parsed.partition != account.partition.as_str() => Some((
+                format!(
+                    "`{}` is in partition {}, but region {} is in {}",
+                    role.get(),
+                    parsed.partition,
+                    account.region,
+                    account.partition.as_str()
+                ),
+                "another partition".to_string(),
+            )),
+            Ok(_) => None,
+            Err(reason) => Some((
+                format!("`{}` is not an IAM role ARN", role.get()),
+                reason.to_string(),
+            )),
+        };
+        if let Some((message, label)) = problem {
+            checker
+                .error(Code::NodeRole, role.span(), message)
+                .label(label)
+                .help(help);
+            continue;
+        }
+        let normalised = role.get().to_lowercase();
+        if let Some(first) = seen.get(&normalised).cloned() {
+            checker
+                .duplicate(
+                    Code::NodeRole,
                     role.span(),
                     first,
                     "listing",
-                    "list each node role once",
-                );
-                continue;
-            }
-            seen.insert(normalised, role.span());
-            resolved.push(NodeRole {
-                arn: role.get().clone(),
-                span: role.span(),
-            });
+                    format!("node role {} is listed twice", role.get()),
+                )
+                .help("list each node role once");
+            continue;
         }
-        resolved
+        seen.insert(normalised, role.span());
+        resolved.push(NodeRole {
+            arn: role.get().clone(),
+            span: role.span(),
+        });
     }
+    resolved
+}
 
-    /// `aws_auth_accounts` (`mapAccounts`): only where aws-auth is read.
-    fn aws_auth_accounts(
-        &mut self,
-        cluster: &spec::Cluster,
-        mode: AuthenticationMode,
-    ) -> Vec<String> {
-        let Some(accounts) = &cluster.aws_auth_accounts else {
-            return Vec::new();
-        };
-        if mode == AuthenticationMode::Api {
-            self.error(
-                "eksgrant::aws_auth_accounts",
-                "aws_auth_accounts needs the aws-auth ConfigMap, which API clusters ignore",
+/// `aws_auth_accounts` (`mapAccounts`): only where aws-auth is read.
+fn aws_auth_accounts(
+    checker: &mut Checker<'_>,
+    cluster: &spec::Cluster,
+    mode: AuthenticationMode,
+) -> Vec<String> {
+    let Some(accounts) = &cluster.aws_auth_accounts else {
+        return Vec::new();
+    };
+    if mode == AuthenticationMode::Api {
+        checker
+            .error(
+                Code::AwsAuthAccounts,
                 accounts.span(),
-                "ignored on an API cluster",
+                "aws_auth_accounts needs the aws-auth ConfigMap, which API clusters ignore",
+            )
+            .label("ignored on an API cluster")
+            .help(
                 "access entries have no equivalent of mapAccounts: map each role or user as a principal instead",
             );
-            return Vec::new();
-        }
-        let mut resolved: Vec<String> = Vec::new();
-        for account in accounts.get() {
-            if !arn::is_account_id(account.get()) {
-                self.error(
-                    "eksgrant::aws_auth_accounts",
+        return Vec::new();
+    }
+    let mut resolved: Vec<String> = Vec::new();
+    for account in accounts.get() {
+        if !arn::is_account_id(account.get()) {
+            checker
+                .error(
+                    Code::AwsAuthAccounts,
+                    account.span(),
                     format!("`{}` is not a 12-digit account ID", account.get()),
+                )
+                .label("not an account ID")
+                .help("write account IDs as quoted strings of 12 digits");
+        } else if resolved.contains(account.get()) {
+            checker
+                .error(
+                    Code::AwsAuthAccounts,
                     account.span(),
-                    "not an account ID",
-                    "write account IDs as quoted strings of 12 digits",
-                );
-            } else if resolved.contains(account.get()) {
-                self.error(
-                    "eksgrant::aws_auth_accounts",
                     format!("account {} is listed twice", account.get()),
-                    account.span(),
-                    "repeated",
-                    "list each account once",
-                );
-            } else {
-                resolved.push(account.get().clone());
-            }
+                )
+                .label("repeated")
+                .help("list each account once");
+        } else {
+            resolved.push(account.get().clone());
         }
-        resolved
     }
+    resolved
+}
 
-    /// What the generated Terraform needs to create the cluster.
-    fn created_cluster(
-        &mut self,
-        ctx: &Context,
-        key: &Spanned<String>,
-        create_span: Range<usize>,
-        cluster: &spec::Cluster,
-    ) -> CreatedCluster {
-        let kubernetes_version = self.kubernetes_version(key, create_span, cluster);
-        let (subnet_ids, subnet_variable) = match &cluster.subnet_ids {
-            Some(ids) => (self.subnet_ids(ids), None),
-            None => (Vec::new(), Some(names::subnet_variable(key))),
-        };
-        let public_access_cidrs = self.public_access_cidrs(cluster);
-        let role_name = names::cluster_role_name(&ctx.iam.name_prefix, key);
-        if ctx.name_prefix_ok && role_name.len() > MAX_ROLE_NAME {
-            self.error(
-                "eksgrant::iam_name",
+/// What the generated Terraform needs to create the cluster.
+fn created_cluster(
+    checker: &mut Checker<'_>,
+    account: &Account,
+    key: &Spanned<String>,
+    create_span: Range<usize>,
+    cluster: &spec::Cluster,
+) -> CreatedCluster {
+    let kubernetes_version = kubernetes_version(checker, key, create_span, cluster);
+    let (subnet_ids, subnet_variable) = match &cluster.subnet_ids {
+        Some(ids) => (subnet_ids(checker, ids), None),
+        None => (Vec::new(), Some(names::subnet_variable(key))),
+    };
+    let public_access_cidrs = public_access_cidrs(checker, cluster);
+    let role_name = names::cluster_role_name(&account.iam.name_prefix, key);
+    if account.name_prefix_ok && role_name.len() > MAX_ROLE_NAME {
+        checker
+            .error(
+                Code::IamName,
+                key.span(),
                 format!("the cluster role name `{role_name}` is longer than IAM's {MAX_ROLE_NAME} characters"),
-                key.span(),
-                "the role is named after this key",
-                "shorten the cluster key or iam.name_prefix",
-            );
-        }
-        let role_ident = names::cluster_role_ident(key);
-        self.claim(
-            "Terraform resource",
-            format!("aws_iam_role.{role_ident}"),
-            key.span(),
-        );
-        self.claim("IAM role", role_name.to_lowercase(), key.span());
-        let auto_mode = cluster
-            .auto_mode
-            .as_ref()
-            .filter(|a| *a.get())
-            .map(|_| self.auto_mode(ctx, key));
-        CreatedCluster {
-            auto_mode,
-            kubernetes_version,
-            role_name,
-            role_ident,
-            role_trust_file: names::EKS_CLUSTER_ROLE_TRUST_FILE.to_string(),
-            role_policy_arn: arn::aws_managed_policy_arn(ctx.partition, "AmazonEKSClusterPolicy"),
-            subnet_ids,
-            subnet_variable,
-            endpoint_public_access: !public_access_cidrs.is_empty(),
-            public_access_cidrs,
-        }
+            )
+            .label("the role is named after this key")
+            .help("shorten the cluster key or iam.name_prefix");
     }
+    let role_ident = names::cluster_role_ident(key);
+    checker.claim(
+        "Terraform resource",
+        format!("aws_iam_role.{role_ident}"),
+        key.span(),
+    );
+    checker.claim("IAM role", role_name.to_lowercase(), key.span());
+    let auto_mode = cluster
+        .auto_mode
+        .as_ref()
+        .filter(|a| *a.get())
+        .map(|_| auto_mode(checker, account, key));
+    CreatedCluster {
+        auto_mode,
+        kubernetes_version,
+        role_name,
+        role_ident,
+        role_trust_file: names::EKS_CLUSTER_ROLE_TRUST_FILE.to_string(),
+        role_policy_arn: arn::aws_managed_policy_arn(account.partition, "AmazonEKSClusterPolicy"),
+        subnet_ids,
+        subnet_variable,
+        endpoint_public_access: !public_access_cidrs.is_empty(),
+        public_access_cidrs,
+    }
+}
 
-    /// The node role and policies of an Auto Mode cluster, as the EKS user
-    /// guide gives them ("EKS Auto Mode cluster IAM role", "node IAM role").
-    /// EKS makes the node role's access entry itself.
-    fn auto_mode(&mut self, ctx: &Context, key: &Spanned<String>) -> AutoMode {
-        let node_role_name = names::auto_node_role_name(&ctx.iam.name_prefix, key);
-        if ctx.name_prefix_ok && node_role_name.len() > MAX_ROLE_NAME {
-            self.error(
-                "eksgrant::iam_name",
+/// The node role and policies of an Auto Mode cluster, as the EKS user
+/// guide gives them ("EKS Auto Mode cluster IAM role", "node IAM role").
+/// EKS makes the node role's access entry itself.
+fn auto_mode(checker: &mut Checker<'_>, account: &Account, key: &Spanned<String>) -> AutoMode {
+    let node_role_name = names::auto_node_role_name(&account.iam.name_prefix, key);
+    if account.name_prefix_ok && node_role_name.len() > MAX_ROLE_NAME {
+        checker
+            .error(
+                Code::IamName,
+                key.span(),
                 format!("the node role name `{node_role_name}` is longer than IAM's {MAX_ROLE_NAME} characters"),
-                key.span(),
-                "the role is named after this key",
-                "shorten the cluster key or iam.name_prefix",
-            );
-        }
-        let node_role_ident = names::auto_node_role_ident(key);
-        self.claim(
-            "Terraform resource",
-            format!("aws_iam_role.{node_role_ident}"),
-            key.span(),
-        );
-        self.claim("IAM role", node_role_name.to_lowercase(), key.span());
-        let managed = |names: &[&str]| -> Vec<String> {
-            names
-                .iter()
-                .map(|name| arn::aws_managed_policy_arn(ctx.partition, name))
-                .collect()
-        };
-        AutoMode {
-            cluster_policy_arns: managed(&[
-                "AmazonEKSBlockStoragePolicy",
-                "AmazonEKSComputePolicy",
-                "AmazonEKSLoadBalancingPolicy",
-                "AmazonEKSNetworkingPolicy",
-            ]),
-            node_role_name,
-            node_role_ident,
-            node_role_trust_file: names::EKS_AUTO_NODE_ROLE_TRUST_FILE.to_string(),
-            node_policy_arns: managed(&[
-                "AmazonEC2ContainerRegistryPullOnly",
-                "AmazonEKSWorkerNodeMinimalPolicy",
-            ]),
-        }
+            )
+            .label("the role is named after this key")
+            .help("shorten the cluster key or iam.name_prefix");
     }
+    let node_role_ident = names::auto_node_role_ident(key);
+    checker.claim(
+        "Terraform resource",
+        format!("aws_iam_role.{node_role_ident}"),
+        key.span(),
+    );
+    checker.claim("IAM role", node_role_name.to_lowercase(), key.span());
+    let managed = |names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .map(|name| arn::aws_managed_policy_arn(account.partition, name))
+            .collect()
+    };
+    AutoMode {
+        cluster_policy_arns: managed(&[
+            "AmazonEKSBlockStoragePolicy",
+            "AmazonEKSComputePolicy",
+            "AmazonEKSLoadBalancingPolicy",
+            "AmazonEKSNetworkingPolicy",
+        ]),
+        node_role_name,
+        node_role_ident,
+        node_role_trust_file: names::EKS_AUTO_NODE_ROLE_TRUST_FILE.to_string(),
+        node_policy_arns: managed(&[
+            "AmazonEC2ContainerRegistryPullOnly",
+            "AmazonEKSWorkerNodeMinimalPolicy",
+        ]),
+    }
+}
 
-    fn kubernetes_version(
-        &mut self,
-        key: &Spanned<String>,
-        create_span: Range<usize>,
-        cluster: &spec::Cluster,
-    ) -> String {
-        let Some(version) = &cluster.kubernetes_version else {
-            self.error(
-                "eksgrant::kubernetes_version",
+fn kubernetes_version(
+    checker: &mut Checker<'_>,
+    key: &Spanned<String>,
+    create_span: Range<usize>,
+    cluster: &spec::Cluster,
+) -> String {
+    let Some(version) = &cluster.kubernetes_version else {
+        checker
+            .error(
+                Code::KubernetesVersion,
+                create_span,
                 format!(
                     "cluster {} is created here but has no kubernetes_version",
                     key.get()
                 ),
-                create_span,
-                "created here",
-                "add kubernetes_version = \"1.33\" (or the version you want) to the cluster",
-            );
-            return String::new();
-        };
-        // `1.` then a minor version written the way EKS writes it: digits, no
-        // leading zero.
-        let minor = version
-            .get()
-            .strip_prefix("1.")
-            .filter(|minor| {
-                !minor.is_empty()
-                    && minor.bytes().all(|b| b.is_ascii_digit())
-                    && !(minor.len() > 1 && minor.starts_with('0'))
-            })
-            .and_then(|minor| minor.parse::<u32>().ok());
-        match minor {
-            None => self.error(
-                "eksgrant::kubernetes_version",
-                format!("`{}` is not a Kubernetes minor version", version.get()),
-                version.span(),
-                "expected 1.MINOR",
-                "write the version EKS offers, e.g. \"1.33\"",
-            ),
-            Some(minor) if minor < MIN_CREATED_MINOR => self.error(
-                "eksgrant::kubernetes_version",
-                format!(
-                    "eksgrant creates clusters on Kubernetes 1.{MIN_CREATED_MINOR} or later, not {}",
-                    version.get()
-                ),
-                version.span(),
-                "too old",
-                format!(
+            )
+            .label("created here")
+            .help("add kubernetes_version = \"1.33\" (or the version you want) to the cluster");
+        return String::new();
+    };
+    // `1.` then a minor version written the way EKS writes it: digits, no
+    // leading zero.
+    let minor = version
+        .get()
+        .strip_prefix("1.")
+        .filter(|minor| {
+            !minor.is_empty()
+                && minor.bytes().all(|b| b.is_ascii_digit())
+                && !(minor.len() > 1 && minor.starts_with('0'))
+        })
+        .and_then(|minor| minor.parse::<u32>().ok());
+    match minor {
+        None => {
+            checker
+                .error(
+                    Code::KubernetesVersion,
+                    version.span(),
+                    format!("`{}` is not a Kubernetes minor version", version.get()),
+                )
+                .label("expected 1.MINOR")
+                .help("write the version EKS offers, e.g. \"1.33\"");
+        }
+        Some(minor) if minor < MIN_CREATED_MINOR => {
+            checker
+                .error(
+                    Code::KubernetesVersion,
+                    version.span(),
+                    format!(
+                        "eksgrant creates clusters on Kubernetes 1.{MIN_CREATED_MINOR} or later, not {}",
+                        version.get()
+                    ),
+                )
+                .label("too old")
+                .help(format!(
                     "use 1.{MIN_CREATED_MINOR} or later: from there EKS envelope-encrypts all API data by default, and access entries need no platform-version check"
-                ),
-            ),
-            Some(_) => {}
+                ));
         }
-        version.get().clone()
+        Some(_) => {}
     }
+    version.get().clone()
+}
 
-    fn subnet_ids(&mut self, ids: &Spanned<Vec<Spanned<String>>>) -> Vec<String> {
-        if ids.get().len() < 2 {
-            self.error(
-                "eksgrant::subnets",
-                "EKS needs subnets in at least two availability zones",
+fn subnet_ids(checker: &mut Checker<'_>, ids: &Spanned<Vec<Spanned<String>>>) -> Vec<String> {
+    if ids.get().len() < 2 {
+        checker
+            .error(
+                Code::Subnets,
                 ids.span(),
-                "fewer than two subnets",
-                "list at least two subnets in different availability zones",
-            );
-        }
-        for id in ids.get() {
-            let ok = id.get().strip_prefix("subnet-").is_some_and(|hex| {
-                (8..=17).contains(&hex.len())
-                    && hex
-                        .bytes()
-                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-            });
-            if !ok {
-                self.error(
-                    "eksgrant::subnets",
-                    format!("`{}` is not a subnet ID", id.get()),
-                    id.span(),
-                    "not a subnet ID",
-                    "subnet IDs look like \"subnet-0123456789abcdef0\"",
-                );
-            }
-        }
-        ids.get().iter().map(|id| id.get().clone()).collect()
+                "EKS needs subnets in at least two availability zones",
+            )
+            .label("fewer than two subnets")
+            .help("list at least two subnets in different availability zones");
     }
+    for id in ids.get() {
+        let ok = id.get().strip_prefix("subnet-").is_some_and(|hex| {
+            (8..=17).contains(&hex.len())
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        });
+        if !ok {
+            checker
+                .error(
+                    Code::Subnets,
+                    id.span(),
+                    format!("`{}` is not a subnet ID", id.get()),
+                )
+                .label("not a subnet ID")
+                .help("subnet IDs look like \"subnet-0123456789abcdef0\"");
+        }
+    }
+    ids.get().iter().map(|id| id.get().clone()).collect()
+}
 
-    /// The CIDRs allowed to reach a public endpoint; empty for a private one.
-    fn public_access_cidrs(&mut self, cluster: &spec::Cluster) -> Vec<String> {
-        let public = cluster.endpoint_public_access.as_ref().filter(|p| *p.get());
-        match (public, &cluster.public_access_cidrs) {
-            (None, None) => Vec::new(),
-            (Some(public), None) => {
-                self.error(
-                    "eksgrant::public_endpoint",
-                    "a public endpoint needs public_access_cidrs",
+/// The CIDRs allowed to reach a public endpoint; empty for a private one.
+fn public_access_cidrs(checker: &mut Checker<'_>, cluster: &spec::Cluster) -> Vec<String> {
+    let public = cluster.endpoint_public_access.as_ref().filter(|p| *p.get());
+    match (public, &cluster.public_access_cidrs) {
+        (None, None) => Vec::new(),
+        (Some(public), None) => {
+            checker
+                .error(
+                    Code::PublicEndpoint,
                     public.span(),
-                    "public without an allow-list",
+                    "a public endpoint needs public_access_cidrs",
+                )
+                .label("public without an allow-list")
+                .help(
                     "add public_access_cidrs with the networks that may reach the API (EKS would otherwise allow 0.0.0.0/0)",
                 );
-                Vec::new()
-            }
-            (None, Some(cidrs)) => {
-                self.error(
-                    "eksgrant::public_endpoint",
-                    "public_access_cidrs only applies with endpoint_public_access = true",
+            Vec::new()
+        }
+        (None, Some(cidrs)) => {
+            checker
+                .error(
+                    Code::PublicEndpoint,
                     cidrs.span(),
-                    "the endpoint is private",
-                    "set endpoint_public_access = true, or remove public_access_cidrs",
-                );
-                Vec::new()
-            }
-            (Some(_), Some(cidrs)) => {
-                if cidrs.get().is_empty() {
-                    self.error(
-                        "eksgrant::public_endpoint",
-                        "public_access_cidrs is empty",
+                    "public_access_cidrs only applies with endpoint_public_access = true",
+                )
+                .label("the endpoint is private")
+                .help("set endpoint_public_access = true, or remove public_access_cidrs");
+            Vec::new()
+        }
+        (Some(_), Some(cidrs)) => {
+            if cidrs.get().is_empty() {
+                checker
+                    .error(
+                        Code::PublicEndpoint,
                         cidrs.span(),
-                        "empty",
-                        "list the networks that may reach the API, e.g. [\"203.0.113.0/24\"]",
-                    );
-                }
-                for cidr in cidrs.get() {
-                    match ipv4_cidr_prefix(cidr.get()) {
-                        None => self.error(
-                            "eksgrant::public_endpoint",
-                            format!("`{}` is not an IPv4 CIDR block", cidr.get()),
-                            cidr.span(),
-                            "not a CIDR",
-                            "write CIDR blocks as \"203.0.113.0/24\"",
-                        ),
-                        Some(0) => self.error(
-                            "eksgrant::public_endpoint",
-                            format!("{} opens the cluster API to the whole internet", cidr.get()),
-                            cidr.span(),
-                            "everyone",
-                            "list the networks that need the API; keep the endpoint private if nobody outside the VPC does",
-                        ),
-                        Some(_) => {}
+                        "public_access_cidrs is empty",
+                    )
+                    .label("empty")
+                    .help("list the networks that may reach the API, e.g. [\"203.0.113.0/24\"]");
+            }
+            for cidr in cidrs.get() {
+                match ipv4_cidr_prefix(cidr.get()) {
+                    None => {
+                        checker
+                            .error(
+                                Code::PublicEndpoint,
+                                cidr.span(),
+                                format!("`{}` is not an IPv4 CIDR block", cidr.get()),
+                            )
+                            .label("not a CIDR")
+                            .help("write CIDR blocks as \"203.0.113.0/24\"");
                     }
+                    Some(0) => {
+                        checker
+                            .error(
+                                Code::PublicEndpoint,
+                                cidr.span(),
+                                format!("{} opens the cluster API to the whole internet", cidr.get()),
+                            )
+                            .label("everyone")
+                            .help(
+                                "list the networks that need the API; keep the endpoint private if nobody outside the VPC does",
+                            );
+                    }
+                    Some(_) => {}
                 }
-                cidrs.get().iter().map(|c| c.get().clone()).collect()
             }
-        }
-    }
-
-    /// The networks allowed to reach a created cluster's private endpoint.
-    fn private_access_cidrs(&mut self, cluster: &spec::Cluster) -> Vec<String> {
-        let Some(cidrs) = &cluster.private_access_cidrs else {
-            return Vec::new();
-        };
-        let mut valid = Vec::new();
-        for cidr in cidrs.get() {
-            match ipv4_cidr_prefix(cidr.get()) {
-                None => self.error(
-                    "eksgrant::private_access",
-                    format!("`{}` is not an IPv4 CIDR block", cidr.get()),
-                    cidr.span(),
-                    "not a CIDR",
-                    "write CIDR blocks as \"10.20.0.0/16\"",
-                ),
-                Some(0) => self.error(
-                    "eksgrant::private_access",
-                    format!(
-                        "{} lets every connected network reach the cluster API",
-                        cidr.get()
-                    ),
-                    cidr.span(),
-                    "everyone",
-                    "list the networks of the clusters or people that need the API",
-                ),
-                Some(_) if valid.contains(cidr.get()) => self.error(
-                    "eksgrant::private_access",
-                    format!("{} is listed twice", cidr.get()),
-                    cidr.span(),
-                    "repeated",
-                    "list each network once",
-                ),
-                Some(_) => valid.push(cidr.get().clone()),
-            }
-        }
-        valid
-    }
-
-    /// Checks `private_access_from_clusters` once every cluster is known:
-    /// each names another cluster of the spec, once.
-    pub(super) fn check_private_access(&mut self, clusters: &BTreeMap<String, ClusterInfo>) {
-        for info in clusters.values() {
-            let mut seen: Vec<&str> = Vec::new();
-            for from in &info.private_access_from {
-                if from.get() == info.key.get() {
-                    self.error(
-                        "eksgrant::private_access",
-                        format!("cluster {} cannot list itself", from.get()),
-                        from.span(),
-                        "this cluster",
-                        "its own nodes reach its endpoint already; list the other clusters whose pods reach it",
-                    );
-                } else if seen.contains(&from.get().as_str()) {
-                    self.error(
-                        "eksgrant::private_access",
-                        format!("cluster {} is listed twice", from.get()),
-                        from.span(),
-                        "repeated",
-                        "list each cluster once",
-                    );
-                } else {
-                    self.cluster_ref(clusters, from);
-                }
-                seen.push(from.get());
-            }
-        }
-    }
-
-    /// Two keys for one EKS cluster would make two data sources and two sets
-    /// of access entries for the same principals.
-    pub(super) fn check_unique_cluster_names(&mut self, clusters: &BTreeMap<String, ClusterInfo>) {
-        let mut seen: HashMap<&str, &ClusterInfo> = HashMap::new();
-        for info in clusters.values() {
-            if let Some(first) = seen.get(info.name.as_str()) {
-                let message = format!(
-                    "clusters {} and {} are the same EKS cluster `{}`",
-                    first.key.get(),
-                    info.key.get(),
-                    info.name
-                );
-                let first = first.key.span();
-                self.duplicate(
-                    "eksgrant::duplicate_cluster",
-                    message,
-                    info.key.span(),
-                    first,
-                    "key for the cluster",
-                    "describe each EKS cluster once",
-                );
-            } else {
-                seen.insert(&info.name, info);
-            }
-        }
-    }
-
-    /// A cluster created with `bootstrap_cluster_creator_admin_permissions =
-    /// false` is reachable only through the access entries eksgrant makes;
-    /// RBAC alone cannot help, because applying it needs a way in first.
-    pub(super) fn check_lock_out(
-        &mut self,
-        clusters: &BTreeMap<String, ClusterInfo>,
-        grants: &GrantSet,
-    ) {
-        for info in clusters.values() {
-            let Some(span) = &info.create_span else {
-                self.check_existing_admin(info, grants);
-                continue;
-            };
-            // A created CONFIG_MAP cluster is refused on its own.
-            if info.mode == AuthenticationMode::ConfigMap {
-                continue;
-            }
-            if !grants.has_cluster_admin_access_policy(info.key.get()) {
-                self.error(
-                    "eksgrant::lock_out",
-                    format!("nobody could administer cluster {} after it is created", info.key.get()),
-                    span.clone(),
-                    "created without a cluster administrator",
-                    format!(
-                        "eksgrant creates clusters without the creator's implicit admin access; grant a principal \
-                         access_policy = \"AmazonEKSClusterAdminPolicy\" (cluster-wide) on cluster = \"{}\"",
-                        info.key.get()
-                    ),
-                );
-            }
+            cidrs.get().iter().map(|c| c.get().clone()).collect()
         }
     }
 }
 
-impl Resolver<'_> {
-    /// Warns when no principal of the spec administers an existing cluster.
-    /// Whoever does today keeps that only through mappings made elsewhere,
-    /// and a generated aws-auth replaces the mappings it does not list.
-    fn check_existing_admin(&mut self, info: &ClusterInfo, grants: &GrantSet) {
-        let key = info.key.get();
-        // Where the spec changes nobody's mapping, nobody can lose access.
-        let maps_principals = grants
-            .grants
-            .iter()
-            .any(|g| g.cluster == *key && matches!(g.via, super::grants::Via::Iam { .. }));
-        let writes_aws_auth = match info.mode {
-            AuthenticationMode::ConfigMap => true,
-            AuthenticationMode::ApiAndConfigMap => {
-                !info.node_roles.is_empty() || !info.aws_auth_accounts.is_empty()
+/// The networks allowed to reach a created cluster's private endpoint.
+fn private_access_cidrs(checker: &mut Checker<'_>, cluster: &spec::Cluster) -> Vec<String> {
+    let Some(cidrs) = &cluster.private_access_cidrs else {
+        return Vec::new();
+    };
+    let mut valid = Vec::new();
+    for cidr in cidrs.get() {
+        match ipv4_cidr_prefix(cidr.get()) {
+            None => {
+                checker
+                    .error(
+                        Code::PrivateAccess,
+                        cidr.span(),
+                        format!("`{}` is not an IPv4 CIDR block", cidr.get()),
+                    )
+                    .label("not a CIDR")
+                    .help("write CIDR blocks as \"10.20.0.0/16\"");
             }
-            AuthenticationMode::Api => false,
-        };
-        if !maps_principals && !writes_aws_auth {
-            return;
+            Some(0) => {
+                checker
+                    .error(
+                        Code::PrivateAccess,
+                        cidr.span(),
+                        format!(
+                            "{} lets every connected network reach the cluster API",
+                            cidr.get()
+                        ),
+                    )
+                    .label("everyone")
+                    .help("list the networks of the clusters or people that need the API");
+            }
+            Some(_) if valid.contains(cidr.get()) => {
+                checker
+                    .error(
+                        Code::PrivateAccess,
+                        cidr.span(),
+                        format!("{} is listed twice", cidr.get()),
+                    )
+                    .label("repeated")
+                    .help("list each network once");
+            }
+            Some(_) => valid.push(cidr.get().clone()),
         }
-        let administered = match info.mode {
-            AuthenticationMode::ConfigMap => grants.has_cluster_admin_binding(key),
-            _ => grants.has_cluster_admin_access_policy(key),
-        };
-        if administered {
-            return;
-        }
-        let (grant, through) = match info.mode {
-            AuthenticationMode::ConfigMap => (
-                "cluster_role = \"cluster-admin\"",
-                "the generated aws-auth replaces every mapping it does not list, system:masters included",
-            ),
-            AuthenticationMode::ApiAndConfigMap => (
-                "access_policy = \"AmazonEKSClusterAdminPolicy\"",
-                "an access entry takes precedence over the principal's aws-auth mapping, and the generated aws-auth replaces the mappings it does not list",
-            ),
-            AuthenticationMode::Api => (
-                "access_policy = \"AmazonEKSClusterAdminPolicy\"",
-                "an administrator's access then rests on access entries made outside this repository",
-            ),
-        };
-        self.warning(
-            "eksgrant::no_admin",
-            format!("no principal of the spec administers cluster {key}"),
-            info.key.span(),
-            "no cluster-wide administrator",
-            format!(
-                "{through}: grant the principals who administer {key} today {grant} (cluster-wide) on cluster = \"{key}\", so that applying this repository cannot lock them out"
-            ),
-        );
     }
+    valid
+}
+
+/// Checks `private_access_from_clusters` once every cluster is known:
+/// each names another cluster of the spec, once.
+fn check_private_access(checker: &mut Checker<'_>, clusters: &BTreeMap<String, ClusterInfo>) {
+    for info in clusters.values() {
+        let mut seen: Vec<&str> = Vec::new();
+        for from in &info.private_access_from {
+            if from.get() == info.key.get() {
+                checker
+                    .error(
+                        Code::PrivateAccess,
+                        from.span(),
+                        format!("cluster {} cannot list itself", from.get()),
+                    )
+                    .label("this cluster")
+                    .help(
+                        "its own nodes reach its endpoint already; list the other clusters whose pods reach it",
+                    );
+            } else if seen.contains(&from.get().as_str()) {
+                checker
+                    .error(
+                        Code::PrivateAccess,
+                        from.span(),
+                        format!("cluster {} is listed twice", from.get()),
+                    )
+                    .label("repeated")
+                    .help("list each cluster once");
+            } else {
+                cluster_ref(checker, clusters, from);
+            }
+            seen.push(from.get());
+        }
+    }
+}
+
+/// Two keys for one EKS cluster would make two data sources and two sets
+/// of access entries for the same principals.
+fn check_unique_cluster_names(checker: &mut Checker<'_>, clusters: &BTreeMap<String, ClusterInfo>) {
+    let mut seen: HashMap<&str, &ClusterInfo> = HashMap::new();
+    for info in clusters.values() {
+        if let Some(first) = seen.get(info.name.as_str()) {
+            let message = format!(
+                "clusters {} and {} are the same EKS cluster `{}`",
+                first.key.get(),
+                info.key.get(),
+                info.name
+            );
+            let first = first.key.span();
+            checker
+                .duplicate(
+                    Code::DuplicateCluster,
+                    info.key.span(),
+                    first,
+                    "key for the cluster",
+                    message,
+                )
+                .help("describe each EKS cluster once");
+        } else {
+            seen.insert(&info.name, info);
+        }
+    }
+}
+
+/// Looks a cluster reference up, reporting an unknown one with a suggestion.
+pub(super) fn cluster_ref(
+    checker: &mut Checker<'_>,
+    clusters: &BTreeMap<String, ClusterInfo>,
+    reference: &Spanned<String>,
+) -> Option<String> {
+    if clusters.contains_key(reference.get()) {
+        return Some(reference.get().clone());
+    }
+    let help = match closest(reference.get(), clusters.keys().map(String::as_str)) {
+        Some(near) => {
+            format!("did you mean `{near}`? Clusters are named by their key under [clusters]")
+        }
+        None => format!(
+            "define [clusters.{}] or use one of: {}",
+            reference.get(),
+            clusters.keys().cloned().collect::<Vec<_>>().join(", ")
+        ),
+    };
+    checker
+        .error(
+            Code::UnknownCluster,
+            reference.span(),
+            format!("cluster `{}` is not defined", reference.get()),
+        )
+        .label("no cluster with this key")
+        .help(help);
+    None
 }
 
 /// The prefix length of an IPv4 CIDR block such as `203.0.113.0/24`, written

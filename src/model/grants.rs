@@ -15,16 +15,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use super::access_policies::{self, CLUSTER_ADMIN};
-use super::account::Context;
+use super::account::Account;
 use super::arn;
-use super::clusters::ClusterInfo;
+use super::checker::Checker;
+use super::clusters::{ClusterInfo, cluster_ref};
+use super::keys::check_namespace_not_reserved;
 use super::names;
 use super::principals::PrincipalInfo;
-use super::resolve::Resolver;
+use super::subjects::Subjects;
 use super::suggest::closest;
+use super::types::{HclValue, RbacRule};
 use super::workloads::WorkloadInfo;
-use super::{HclValue, RbacRule};
-use crate::spec::{self, Spanned};
+use crate::code::Code;
+use crate::spec::{self, AuthenticationMode, Spanned};
 
 /// Verbs Kubernetes' built-in authorizers understand; anything else is
 /// probably a typo that would silently grant nothing.
@@ -62,13 +65,13 @@ pub(super) struct ResolvedGrant {
     /// The namespaces; `None` for cluster-wide.
     pub namespaces: Option<Vec<String>>,
     /// What is granted.
-    pub what: What,
+    pub granted: Granted,
     /// How the subject authenticates to the cluster.
-    pub via: Via,
+    pub authentication: Authentication,
 }
 
 /// The permissions of a grant.
-pub(super) enum What {
+pub(super) enum Granted {
     /// A Role or ClusterRole of eksgrant's with these rules.
     Rules(Vec<RbacRule>),
     /// A binding to an existing ClusterRole.
@@ -80,7 +83,7 @@ pub(super) enum What {
 }
 
 /// How a grant's subject authenticates to the target cluster.
-pub(super) enum Via {
+pub(super) enum Authentication {
     /// The workload's own ServiceAccount in the target cluster.
     ServiceAccount { namespace: String, name: String },
     /// An IAM role or user mapped in by an access entry or aws-auth.
@@ -107,7 +110,7 @@ impl GrantSet {
         self.grants.iter().any(|g| {
             g.cluster == cluster
                 && g.namespaces.is_none()
-                && matches!(&g.what, What::AccessPolicy(policy) if policy == CLUSTER_ADMIN)
+                && matches!(&g.granted, Granted::AccessPolicy(policy) if policy == CLUSTER_ADMIN)
         })
     }
 
@@ -119,8 +122,8 @@ impl GrantSet {
         self.grants.iter().any(|g| {
             g.cluster == cluster
                 && g.namespaces.is_none()
-                && matches!(g.via, Via::Iam { .. })
-                && matches!(&g.what, What::ClusterRole(role) if role == "cluster-admin")
+                && matches!(g.authentication, Authentication::Iam { .. })
+                && matches!(&g.granted, Granted::ClusterRole(role) if role == "cluster-admin")
         })
     }
 
@@ -131,8 +134,8 @@ impl GrantSet {
             .filter(|g| {
                 g.subject == workload
                     && matches!(
-                        g.via,
-                        Via::Iam {
+                        g.authentication,
+                        Authentication::Iam {
                             is_workload: true,
                             ..
                         }
@@ -160,23 +163,23 @@ impl Subject<'_> {
     }
 
     /// How the subject authenticates to `cluster`.
-    fn via(&self, ctx: &Context, cluster: &str) -> Via {
+    fn via(&self, account: &Account, cluster: &str) -> Authentication {
         match self {
             Subject::Workload(workload) if workload.clusters.iter().any(|c| c == cluster) => {
-                Via::ServiceAccount {
+                Authentication::ServiceAccount {
                     namespace: workload.namespace.clone(),
                     name: workload.service_account.clone(),
                 }
             }
-            Subject::Workload(workload) => Via::Iam {
+            Subject::Workload(workload) => Authentication::Iam {
                 arn: HclValue::Reference(format!(
                     "aws_iam_role.{}.arn",
                     names::tf_ident(workload.key.get())
                 )),
                 literal_arn: arn::role_arn(
-                    ctx.partition,
-                    &ctx.account_id,
-                    &ctx.iam.path,
+                    account.partition,
+                    &account.account_id,
+                    &account.iam.path,
                     workload.role_name.get(),
                 ),
                 is_role: true,
@@ -188,7 +191,7 @@ impl Subject<'_> {
                 ),
                 is_workload: true,
             },
-            Subject::Principal(principal) => Via::Iam {
+            Subject::Principal(principal) => Authentication::Iam {
                 arn: HclValue::Literal(principal.arn.clone()),
                 literal_arn: principal.arn.clone(),
                 is_role: principal.is_role,
@@ -199,12 +202,36 @@ impl Subject<'_> {
     }
 }
 
-/// Checks and resolves every grant, subject by subject.
-pub(super) fn resolve_grants<'a>(
-    r: &mut Resolver<'_>,
-    ctx: &Context,
+/// The grants pass: every grant of every subject, checked and resolved;
+/// then the checks that need all of them (a created cluster must have an
+/// administrator; an existing one should).
+pub(super) fn grants(
+    checker: &mut Checker<'_>,
+    account: &Account,
     clusters: &BTreeMap<String, ClusterInfo>,
-    subjects: impl IntoIterator<Item = (Subject<'a>, Vec<Spanned<spec::Grant>>)>,
+    subjects: &Subjects,
+) -> GrantSet {
+    let workloads = subjects
+        .workloads
+        .iter()
+        .map(Subject::Workload)
+        .zip(subjects.workload_grants.iter().map(Vec::as_slice));
+    let principals = subjects
+        .principals
+        .iter()
+        .map(Subject::Principal)
+        .zip(subjects.principal_grants.iter().map(Vec::as_slice));
+    let grants = resolve_grants(checker, account, clusters, workloads.chain(principals));
+    check_lock_out(checker, clusters, &grants);
+    grants
+}
+
+/// Checks and resolves every grant, subject by subject.
+fn resolve_grants<'a>(
+    checker: &mut Checker<'_>,
+    account: &Account,
+    clusters: &BTreeMap<String, ClusterInfo>,
+    subjects: impl IntoIterator<Item = (Subject<'a>, &'a [Spanned<spec::Grant>])>,
 ) -> GrantSet {
     let mut grants = Vec::new();
     for (subject, subject_grants) in subjects {
@@ -212,21 +239,21 @@ pub(super) fn resolve_grants<'a>(
         // grant of the same thing: (cluster, what, namespace or "").
         let mut seen: BTreeMap<(String, String, String), Range<usize>> = BTreeMap::new();
         for grant in subject_grants {
-            let Some(cluster) = r.cluster_ref(clusters, &grant.cluster) else {
+            let Some(cluster) = cluster_ref(checker, clusters, &grant.cluster) else {
                 continue;
             };
-            let via = subject.via(ctx, &cluster);
-            let Some(what) = grant_what(r, ctx, &clusters[&cluster], &grant, &via) else {
+            let via = subject.via(account, &cluster);
+            let Some(what) = grant_access(checker, account, &clusters[&cluster], grant, &via) else {
                 continue;
             };
-            let namespaces = grant_namespaces(r, &grant, &what);
+            let namespaces = grant_namespaces(checker, grant, &what);
             if repeats_earlier_grant(
-                r,
+                checker,
                 subject.key(),
                 &cluster,
                 &what,
                 namespaces.as_deref(),
-                &grant,
+                grant,
                 &mut seen,
             ) {
                 continue;
@@ -235,8 +262,8 @@ pub(super) fn resolve_grants<'a>(
                 subject: subject.key().to_string(),
                 cluster,
                 namespaces,
-                what,
-                via,
+                granted: what,
+                authentication: via,
             });
         }
     }
@@ -248,26 +275,26 @@ pub(super) fn resolve_grants<'a>(
 /// once per principal), or the same ClusterRole in a namespace both list
 /// (which would generate the same RoleBinding twice).
 fn repeats_earlier_grant(
-    r: &mut Resolver<'_>,
+    checker: &mut Checker<'_>,
     subject: &str,
     cluster: &str,
-    what: &What,
+    what: &Granted,
     namespaces: Option<&[String]>,
     grant: &Spanned<spec::Grant>,
     seen: &mut BTreeMap<(String, String, String), Range<usize>>,
 ) -> bool {
     let (kind, scopes, help): (String, Vec<String>, &str) = match what {
-        What::AccessPolicy(policy) => (
+        Granted::AccessPolicy(policy) => (
             format!("access policy {policy}"),
             vec![String::new()],
             "EKS associates an access policy once per principal and cluster: list all the namespaces in one grant",
         ),
-        What::ClusterRole(role) => (
+        Granted::ClusterRole(role) => (
             format!("ClusterRole {role}"),
             namespaces.map_or_else(|| vec![String::new()], <[String]>::to_vec),
             "bind a ClusterRole once per namespace: remove the namespace from one of the grants",
         ),
-        What::Rules(_) | What::Groups(_) => return false,
+        Granted::Rules(_) | Granted::Groups(_) => return false,
     };
     for scope in scopes {
         let key = (cluster.to_string(), kind.clone(), scope);
@@ -277,14 +304,15 @@ fn repeats_earlier_grant(
             } else {
                 format!(" in namespace {}", key.2)
             };
-            r.duplicate(
-                "eksgrant::duplicate_grant",
-                format!("{subject} is granted {kind} on {cluster}{place} twice"),
-                grant.span(),
-                first,
-                "grant",
-                help,
-            );
+            checker
+                .duplicate(
+                    Code::DuplicateGrant,
+                    grant.span(),
+                    first,
+                    "grant",
+                    format!("{subject} is granted {kind} on {cluster}{place} twice"),
+                )
+                .help(help);
             return true;
         }
         seen.insert(key, grant.span());
@@ -293,13 +321,13 @@ fn repeats_earlier_grant(
 }
 
 /// Exactly one of `rules`, `cluster_role` and `access_policy`, checked.
-fn grant_what(
-    r: &mut Resolver<'_>,
-    ctx: &Context,
+fn grant_access(
+    checker: &mut Checker<'_>,
+    account: &Account,
     cluster: &ClusterInfo,
     grant: &Spanned<spec::Grant>,
-    via: &Via,
-) -> Option<What> {
+    via: &Authentication,
+) -> Option<Granted> {
     let given: Vec<&str> = [
         grant.rules.as_ref().map(|_| "rules"),
         grant.cluster_role.as_ref().map(|_| "cluster_role"),
@@ -318,79 +346,89 @@ fn grant_what(
                 given.join(" and ")
             )
         };
-        r.error(
-            "eksgrant::grant_kind",
-            message,
-            grant.span(),
-            "this grant",
-            "set exactly one of rules = [...], cluster_role = \"...\", access_policy = \"...\" or groups = [...]; split it into several grants if you need more",
-        );
+        checker
+            .error(Code::GrantKind, grant.span(), message)
+            .label("this grant")
+            .help(
+                "set exactly one of rules = [...], cluster_role = \"...\", access_policy = \"...\" or groups = [...]; split it into several grants if you need more",
+            );
         return None;
     }
     if let Some(rules) = &grant.rules {
-        return grant_rules(r, rules).map(What::Rules);
+        return grant_rules(checker, rules).map(Granted::Rules);
     }
     if let Some(role) = &grant.cluster_role {
         if !names::is_rbac_name(role.get()) {
-            r.error(
-                "eksgrant::cluster_role",
-                format!("`{}` is not a ClusterRole name", role.get()),
-                role.span(),
-                "not a valid name",
-                "name an existing ClusterRole, such as \"view\" or \"edit\"",
-            );
+            checker
+                .error(
+                    Code::ClusterRole,
+                    role.span(),
+                    format!("`{}` is not a ClusterRole name", role.get()),
+                )
+                .label("not a valid name")
+                .help("name an existing ClusterRole, such as \"view\" or \"edit\"");
             return None;
         }
-        return Some(What::ClusterRole(role.get().clone()));
+        return Some(Granted::ClusterRole(role.get().clone()));
     }
     if let Some(groups) = &grant.groups {
-        return grant_groups(r, groups, via).map(What::Groups);
+        return grant_groups(checker, groups, via).map(Granted::Groups);
     }
     let policy = grant.access_policy.as_ref()?;
     if cluster.mode == spec::AuthenticationMode::ConfigMap {
-        r.error(
-            "eksgrant::access_policy_config_map",
-            format!("cluster {} uses the aws-auth ConfigMap, which cannot associate access policies", cluster.key.get()),
-            policy.span(),
-            "needs access entries",
-            "grant the same with rules or cluster_role (e.g. cluster_role = \"cluster-admin\"), or move the cluster to authentication_mode = \"API_AND_CONFIG_MAP\"",
-        );
+        checker
+            .error(
+                Code::AccessPolicyConfigMap,
+                policy.span(),
+                format!("cluster {} uses the aws-auth ConfigMap, which cannot associate access policies", cluster.key.get()),
+            )
+            .label("needs access entries")
+            .help(
+                "grant the same with rules or cluster_role (e.g. cluster_role = \"cluster-admin\"), or move the cluster to authentication_mode = \"API_AND_CONFIG_MAP\"",
+            );
         return None;
     }
-    if let Via::ServiceAccount { .. } = via {
-        r.error(
-            "eksgrant::access_policy_same_cluster",
-            "access policies cannot be granted to a workload in its own cluster",
-            policy.span(),
-            "the workload runs in this cluster",
-            "access policies attach to IAM principals, but here the workload is bound through its ServiceAccount: use cluster_role (e.g. \"edit\") or rules instead",
-        );
+    if let Authentication::ServiceAccount { .. } = via {
+        checker
+            .error(
+                Code::AccessPolicySameCluster,
+                policy.span(),
+                "access policies cannot be granted to a workload in its own cluster",
+            )
+            .label("the workload runs in this cluster")
+            .help(
+                "access policies attach to IAM principals, but here the workload is bound through its ServiceAccount: use cluster_role (e.g. \"edit\") or rules instead",
+            );
         return None;
     }
     let name = policy.get();
     if name.starts_with("arn:") {
         let short = name.rsplit('/').next().unwrap_or(name);
-        r.error(
-            "eksgrant::access_policy",
-            "access_policy takes the policy's name, not its ARN",
-            policy.span(),
-            "an ARN",
-            format!(
+        checker
+            .error(
+                Code::AccessPolicy,
+                policy.span(),
+                "access_policy takes the policy's name, not its ARN",
+            )
+            .label("an ARN")
+            .help(format!(
                 "write access_policy = \"{short}\"; eksgrant builds the ARN for partition {}",
-                ctx.partition.as_str()
-            ),
-        );
+                account.partition.as_str()
+            ));
         return None;
     }
     if !access_policies::KNOWN.contains(&name.as_str()) {
         if access_policies::looks_like_access_policy(name) {
-            r.warning(
-                "eksgrant::unknown_access_policy",
-                format!("`{name}` is not an access policy eksgrant knows"),
-                policy.span(),
-                "unknown to eksgrant",
-                "check it against `aws eks list-access-policies`; a name that does not exist fails at terraform apply",
-            );
+            checker
+                .warning(
+                    Code::UnknownAccessPolicy,
+                    policy.span(),
+                    format!("`{name}` is not an access policy eksgrant knows"),
+                )
+                .label("unknown to eksgrant")
+                .help(
+                    "check it against `aws eks list-access-policies`; a name that does not exist fails at terraform apply",
+                );
         } else {
             let help = match (access_policies::for_cluster_role(name), closest(name, access_policies::KNOWN.iter().copied())) {
                 (Some(policy), _) => format!(
@@ -399,43 +437,44 @@ fn grant_what(
                 (None, Some(near)) => format!("did you mean \"{near}\"?"),
                 (None, None) => "access policies are AWS-defined names such as \"AmazonEKSViewPolicy\" or \"AmazonEKSClusterAdminPolicy\"".to_string(),
             };
-            r.error(
-                "eksgrant::access_policy",
-                format!("`{name}` is not an EKS access policy"),
-                policy.span(),
-                "unknown access policy",
-                help,
-            );
+            checker
+                .error(
+                    Code::AccessPolicy,
+                    policy.span(),
+                    format!("`{name}` is not an EKS access policy"),
+                )
+                .label("unknown access policy")
+                .help(help);
             return None;
         }
     }
-    Some(What::AccessPolicy(name.clone()))
+    Some(Granted::AccessPolicy(name.clone()))
 }
 
 /// `groups`: existing groups an IAM subject is mapped into.
 fn grant_groups(
-    r: &mut Resolver<'_>,
+    checker: &mut Checker<'_>,
     groups: &Spanned<Vec<Spanned<String>>>,
-    via: &Via,
+    via: &Authentication,
 ) -> Option<Vec<String>> {
-    if let Via::ServiceAccount { .. } = via {
-        r.error(
-            "eksgrant::groups_same_cluster",
-            "a workload cannot be mapped into groups in its own cluster",
-            groups.span(),
-            "the workload runs in this cluster",
-            "groups map IAM roles and users; bind the workload's ServiceAccount with cluster_role or rules instead",
-        );
+    if let Authentication::ServiceAccount { .. } = via {
+        checker
+            .error(
+                Code::GroupsSameCluster,
+                groups.span(),
+                "a workload cannot be mapped into groups in its own cluster",
+            )
+            .label("the workload runs in this cluster")
+            .help(
+                "groups map IAM roles and users; bind the workload's ServiceAccount with cluster_role or rules instead",
+            );
         return None;
     }
     if groups.get().is_empty() {
-        r.error(
-            "eksgrant::groups",
-            "groups is empty",
-            groups.span(),
-            "no group",
-            "list the groups, e.g. [\"dev-team\"]",
-        );
+        checker
+            .error(Code::Groups, groups.span(), "groups is empty")
+            .label("no group")
+            .help("list the groups, e.g. [\"dev-team\"]");
         return None;
     }
     let mut resolved: Vec<String> = Vec::new();
@@ -447,24 +486,28 @@ fn grant_groups(
             } else {
                 format!("EKS reserves `{prefix}` for its own groups: choose another name")
             };
-            r.error(
-                "eksgrant::reserved_group",
-                format!("group `{name}` uses the reserved prefix `{prefix}`"),
-                group.span(),
-                "reserved",
-                help,
-            );
+            checker
+                .error(
+                    Code::ReservedGroup,
+                    group.span(),
+                    format!("group `{name}` uses the reserved prefix `{prefix}`"),
+                )
+                .label("reserved")
+                .help(help);
         } else if name.is_empty()
             || name.chars().any(char::is_whitespace)
             || names::is_owned_name(name)
         {
-            r.error(
-                "eksgrant::groups",
-                format!("`{name}` cannot be a group eksgrant maps into"),
-                group.span(),
-                "not a group name",
-                "group names are non-empty, without spaces, and `eksgrant:` groups belong to eksgrant",
-            );
+            checker
+                .error(
+                    Code::Groups,
+                    group.span(),
+                    format!("`{name}` cannot be a group eksgrant maps into"),
+                )
+                .label("not a group name")
+                .help(
+                    "group names are non-empty, without spaces, and `eksgrant:` groups belong to eksgrant",
+                );
         } else if !resolved.contains(name) {
             resolved.push(name.clone());
         }
@@ -473,17 +516,16 @@ fn grant_groups(
 }
 
 fn grant_rules(
-    r: &mut Resolver<'_>,
+    checker: &mut Checker<'_>,
     rules: &Spanned<Vec<Spanned<spec::Rule>>>,
 ) -> Option<Vec<RbacRule>> {
     if rules.get().is_empty() {
-        r.error(
-            "eksgrant::rules",
-            "rules is empty",
-            rules.span(),
-            "no rules",
-            "give at least one rule, e.g. { api_groups = [\"\"], resources = [\"pods\"], verbs = [\"get\"] }",
-        );
+        checker
+            .error(Code::Rules, rules.span(), "rules is empty")
+            .label("no rules")
+            .help(
+                "give at least one rule, e.g. { api_groups = [\"\"], resources = [\"pods\"], verbs = [\"get\"] }",
+            );
         return None;
     }
     let mut resolved = Vec::new();
@@ -512,13 +554,14 @@ fn grant_rules(
             ),
         ] {
             if list.get().is_empty() {
-                r.error(
-                    "eksgrant::rules",
-                    format!("{field} is empty, so the rule allows nothing"),
-                    list.span(),
-                    "empty",
-                    help,
-                );
+                checker
+                    .error(
+                        Code::Rules,
+                        list.span(),
+                        format!("{field} is empty, so the rule allows nothing"),
+                    )
+                    .label("empty")
+                    .help(help);
             }
         }
         for verb in rule.verbs.get() {
@@ -527,24 +570,22 @@ fn grant_rules(
                     Some(near) => format!("did you mean \"{near}\"? An unknown verb grants nothing"),
                     None => "Kubernetes verbs are get, list, watch, create, update, patch, delete, deletecollection (and a few special ones)".to_string(),
                 };
-                r.warning(
-                    "eksgrant::unknown_verb",
-                    format!("`{}` is not a Kubernetes verb", verb.get()),
-                    verb.span(),
-                    "unknown verb",
-                    help,
-                );
+                checker
+                    .warning(
+                        Code::UnknownVerb,
+                        verb.span(),
+                        format!("`{}` is not a Kubernetes verb", verb.get()),
+                    )
+                    .label("unknown verb")
+                    .help(help);
             }
         }
         let resource_names = match &rule.resource_names {
             Some(names) if names.get().is_empty() => {
-                r.error(
-                    "eksgrant::rules",
-                    "resource_names is empty",
-                    names.span(),
-                    "empty",
-                    "remove resource_names to allow every object, or list the names",
-                );
+                checker
+                    .error(Code::Rules, names.span(), "resource_names is empty")
+                    .label("empty")
+                    .help("remove resource_names to allow every object, or list the names");
                 Vec::new()
             }
             Some(names) => strings(names),
@@ -562,32 +603,36 @@ fn grant_rules(
 
 /// The grant's namespaces, checked; `None` for cluster-wide.
 fn grant_namespaces(
-    r: &mut Resolver<'_>,
+    checker: &mut Checker<'_>,
     grant: &Spanned<spec::Grant>,
-    what: &What,
+    what: &Granted,
 ) -> Option<Vec<String>> {
     let list = grant.namespaces.as_ref()?;
-    if let What::Groups(_) = what {
-        r.error(
-            "eksgrant::namespaces",
-            "groups apply cluster-wide; namespaces does not go with them",
-            list.span(),
-            "not with groups",
-            "remove namespaces: what a group may do in each namespace is up to the RBAC that binds it",
-        );
+    if let Granted::Groups(_) = what {
+        checker
+            .error(
+                Code::Namespaces,
+                list.span(),
+                "groups apply cluster-wide; namespaces does not go with them",
+            )
+            .label("not with groups")
+            .help(
+                "remove namespaces: what a group may do in each namespace is up to the RBAC that binds it",
+            );
         return None;
     }
     if list.get().is_empty() {
-        r.error(
-            "eksgrant::namespaces",
-            "namespaces = [] grants nothing",
-            list.span(),
-            "empty",
-            "list the namespaces, or remove `namespaces` to grant cluster-wide",
-        );
+        checker
+            .error(
+                Code::Namespaces,
+                list.span(),
+                "namespaces = [] grants nothing",
+            )
+            .label("empty")
+            .help("list the namespaces, or remove `namespaces` to grant cluster-wide");
         return Some(Vec::new());
     }
-    let wildcard_ok = matches!(what, What::AccessPolicy(_));
+    let wildcard_ok = matches!(what, Granted::AccessPolicy(_));
     let mut resolved: Vec<String> = Vec::new();
     for namespace in list.get() {
         let name = namespace.get();
@@ -598,30 +643,119 @@ fn grant_namespaces(
             } else {
                 "namespaces are lowercase letters, digits and `-`, at most 63 characters"
             };
-            r.error(
-                "eksgrant::namespace",
-                format!("`{name}` is not a namespace name"),
-                namespace.span(),
-                "not a namespace",
-                help,
-            );
+            checker
+                .error(
+                    Code::Namespace,
+                    namespace.span(),
+                    format!("`{name}` is not a namespace name"),
+                )
+                .label("not a namespace")
+                .help(help);
             continue;
         }
         if !wildcard_ok {
-            r.check_namespace_not_reserved(namespace);
+            check_namespace_not_reserved(checker, namespace);
         }
         if resolved.contains(name) {
-            r.error(
-                "eksgrant::namespace",
-                format!("namespace {name} is listed twice"),
-                namespace.span(),
-                "repeated",
-                "list each namespace once",
-            );
+            checker
+                .error(
+                    Code::Namespace,
+                    namespace.span(),
+                    format!("namespace {name} is listed twice"),
+                )
+                .label("repeated")
+                .help("list each namespace once");
             continue;
         }
         resolved.push(name.clone());
     }
     resolved.sort();
     Some(resolved)
+}
+
+/// A cluster created with `bootstrap_cluster_creator_admin_permissions =
+/// false` is reachable only through the access entries eksgrant makes;
+/// RBAC alone cannot help, because applying it needs a way in first.
+fn check_lock_out(
+    checker: &mut Checker<'_>,
+    clusters: &BTreeMap<String, ClusterInfo>,
+    grants: &GrantSet,
+) {
+    for info in clusters.values() {
+        let Some(span) = &info.create_span else {
+            check_existing_admin(checker, info, grants);
+            continue;
+        };
+        // A created CONFIG_MAP cluster is refused on its own.
+        if info.mode == AuthenticationMode::ConfigMap {
+            continue;
+        }
+        if !grants.has_cluster_admin_access_policy(info.key.get()) {
+            checker
+                .error(
+                    Code::LockOut,
+                    span.clone(),
+                    format!("nobody could administer cluster {} after it is created", info.key.get()),
+                )
+                .label("created without a cluster administrator")
+                .help(format!(
+                    "eksgrant creates clusters without the creator's implicit admin access; grant a principal \
+                     access_policy = \"AmazonEKSClusterAdminPolicy\" (cluster-wide) on cluster = \"{}\"",
+                    info.key.get()
+                ));
+        }
+    }
+}
+
+/// Warns when no principal of the spec administers an existing cluster.
+/// Whoever does today keeps that only through mappings made elsewhere,
+/// and a generated aws-auth replaces the mappings it does not list.
+fn check_existing_admin(checker: &mut Checker<'_>, info: &ClusterInfo, grants: &GrantSet) {
+    let key = info.key.get();
+    // Where the spec changes nobody's mapping, nobody can lose access.
+    let maps_principals = grants
+        .grants
+        .iter()
+        .any(|g| g.cluster == *key && matches!(g.authentication, Authentication::Iam { .. }));
+    let writes_aws_auth = match info.mode {
+        AuthenticationMode::ConfigMap => true,
+        AuthenticationMode::ApiAndConfigMap => {
+            !info.node_roles.is_empty() || !info.aws_auth_accounts.is_empty()
+        }
+        AuthenticationMode::Api => false,
+    };
+    if !maps_principals && !writes_aws_auth {
+        return;
+    }
+    let administered = match info.mode {
+        AuthenticationMode::ConfigMap => grants.has_cluster_admin_binding(key),
+        _ => grants.has_cluster_admin_access_policy(key),
+    };
+    if administered {
+        return;
+    }
+    let (grant, through) = match info.mode {
+        AuthenticationMode::ConfigMap => (
+            "cluster_role = \"cluster-admin\"",
+            "the generated aws-auth replaces every mapping it does not list, system:masters included",
+        ),
+        AuthenticationMode::ApiAndConfigMap => (
+            "access_policy = \"AmazonEKSClusterAdminPolicy\"",
+            "an access entry takes precedence over the principal's aws-auth mapping, and the generated aws-auth replaces the mappings it does not list",
+        ),
+        AuthenticationMode::Api => (
+            "access_policy = \"AmazonEKSClusterAdminPolicy\"",
+            "an administrator's access then rests on access entries made outside this repository",
+        ),
+    };
+    checker
+        .warning(
+            Code::NoAdmin,
+            info.key.span(),
+            format!("no principal of the spec administers cluster {key}"),
+        )
+        .label("no cluster-wide administrator")
+        .help(format!(
+            "{through}: grant the principals who administer {key} today {grant} (cluster-wide) on cluster = \"{key}\", so that applying this repository cannot lock them out"
+        ));
 }

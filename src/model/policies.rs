@@ -5,14 +5,15 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
-use super::account::Context;
+use super::account::Account;
+use super::checker::Checker;
 use super::clusters::ClusterInfo;
 use super::iam::{MAX_MANAGED_POLICY, OneOrMany, PolicyDocument, Statement};
 use super::names;
 use super::presets::{self, PresetArg, PresetContext};
-use super::resolve::Resolver;
 use super::suggest::closest;
 use super::workloads::WorkloadInfo;
+use crate::code::Code;
 use crate::spec::{self, Effect, Spanned};
 
 /// IAM condition operators, without the `ForAllValues:`/`ForAnyValue:`
@@ -53,8 +54,8 @@ const CONDITION_OPERATORS: &[&str] = &[
 /// Statements are packed in order, so the documents read like one policy cut
 /// in pages; the AWS Load Balancer Controller preset alone needs two.
 pub(super) fn permissions(
-    r: &mut Resolver<'_>,
-    ctx: &Context,
+    checker: &mut Checker<'_>,
+    account: &Account,
     clusters: &BTreeMap<String, ClusterInfo>,
     workload: &WorkloadInfo,
     reaches: &[String],
@@ -65,20 +66,21 @@ pub(super) fn permissions(
     let mut seen_presets: HashMap<&str, Range<usize>> = HashMap::new();
     for preset in &workload.aws.presets {
         if let Some(first) = seen_presets.get(preset.name.get().as_str()) {
-            r.duplicate(
-                "eksgrant::duplicate_preset",
-                format!("preset {} is listed twice", preset.name.get()),
-                preset.name.span(),
-                first.clone(),
-                "listing",
-                "list each preset once; put all its hosted zones in one list",
-            );
+            checker
+                .duplicate(
+                    Code::DuplicatePreset,
+                    preset.name.span(),
+                    first.clone(),
+                    "listing",
+                    format!("preset {} is listed twice", preset.name.get()),
+                )
+                .help("list each preset once; put all its hosted zones in one list");
             continue;
         }
         seen_presets.insert(preset.name.get(), preset.name.span());
         let source = SidSource::Preset(preset.name.get().clone());
         statements.extend(
-            preset_statements(r, ctx, preset)
+            preset_statements(checker, account, preset)
                 .into_iter()
                 .map(|s| (s, source.clone())),
         );
@@ -115,32 +117,35 @@ pub(super) fn permissions(
                 (sid, SidSource::Eksgrant)
             }
         };
-        if let Some(resolved) = custom_statement(r, sid, statement) {
+        if let Some(resolved) = custom_statement(checker, sid, statement) {
             statements.push((resolved, source));
         }
     }
     statements.extend(describe.map(|statement| (statement, SidSource::Eksgrant)));
-    check_unique_sids(r, workload, &statements);
+    check_unique_sids(checker, workload, &statements);
 
     let mut documents: Vec<PolicyDocument> = Vec::new();
     for (statement, source) in statements {
         let alone = PolicyDocument::new(vec![statement.clone()]);
         if alone.iam_size() > MAX_MANAGED_POLICY {
-            r.error(
-                "eksgrant::permission_policy_size",
-                format!(
-                    "statement {} of workload {} is {} characters on its own; IAM allows {MAX_MANAGED_POLICY} per policy",
-                    statement.sid,
-                    workload.key.get(),
-                    alone.iam_size()
-                ),
-                match source {
-                    SidSource::User(span) => span,
-                    _ => workload.key.span(),
-                },
-                "statement too large",
-                "split the statement into several, or use wildcards in its actions and resources",
-            );
+            checker
+                .error(
+                    Code::PermissionPolicySize,
+                    match source {
+                        SidSource::User(span) => span,
+                        _ => workload.key.span(),
+                    },
+                    format!(
+                        "statement {} of workload {} is {} characters on its own; IAM allows {MAX_MANAGED_POLICY} per policy",
+                        statement.sid,
+                        workload.key.get(),
+                        alone.iam_size()
+                    ),
+                )
+                .label("statement too large")
+                .help(
+                    "split the statement into several, or use wildcards in its actions and resources",
+                );
             continue;
         }
         let fits_in_last = documents.last().is_some_and(|last| {
@@ -170,7 +175,7 @@ enum SidSource {
 /// A user's Sid that repeats another user's Sid, or one a preset or eksgrant
 /// uses; IAM requires Sids to be unique within a policy.
 fn check_unique_sids(
-    r: &mut Resolver<'_>,
+    checker: &mut Checker<'_>,
     workload: &WorkloadInfo,
     statements: &[(Statement, SidSource)],
 ) {
@@ -186,26 +191,26 @@ fn check_unique_sids(
             workload.key.get()
         );
         match (first, source) {
-            (SidSource::User(first), SidSource::User(second)) => r.duplicate(
-                "eksgrant::duplicate_sid",
-                message,
-                second.clone(),
-                first.clone(),
-                "use",
-                "give each statement its own sid",
-            ),
+            (SidSource::User(first), SidSource::User(second)) => {
+                checker
+                    .duplicate(
+                        Code::DuplicateSid,
+                        second.clone(),
+                        first.clone(),
+                        "use",
+                        message,
+                    )
+                    .help("give each statement its own sid");
+            }
             (other, SidSource::User(span)) | (SidSource::User(span), other) => {
                 let owner = match other {
                     SidSource::Preset(name) => format!("preset {name}"),
                     _ => "eksgrant".to_string(),
                 };
-                r.error(
-                    "eksgrant::duplicate_sid",
-                    message,
-                    span.clone(),
-                    format!("also used by {owner}"),
-                    "choose another sid",
-                );
+                checker
+                    .error(Code::DuplicateSid, span.clone(), message)
+                    .label(format!("also used by {owner}"))
+                    .help("choose another sid");
             }
             // Presets and eksgrant use distinct Sids (a unit test checks the
             // presets); two presets are never listed twice.
@@ -215,8 +220,8 @@ fn check_unique_sids(
 }
 
 fn preset_statements(
-    r: &mut Resolver<'_>,
-    ctx: &Context,
+    checker: &mut Checker<'_>,
+    account: &Account,
     preset: &Spanned<spec::Preset>,
 ) -> Vec<Statement> {
     let Some(def) = presets::find(preset.name.get()) else {
@@ -224,64 +229,73 @@ fn preset_statements(
             Some(near) => format!("did you mean \"{near}\"?"),
             None => format!("the presets are: {}", presets::names().join(", ")),
         };
-        r.error(
-            "eksgrant::unknown_preset",
-            format!("there is no preset named `{}`", preset.name.get()),
-            preset.name.span(),
-            "unknown preset",
-            help,
-        );
+        checker
+            .error(
+                Code::UnknownPreset,
+                preset.name.span(),
+                format!("there is no preset named `{}`", preset.name.get()),
+            )
+            .label("unknown preset")
+            .help(help);
         return Vec::new();
     };
     let mut ok = true;
     let hosted_zone_ids: Vec<String> = match &preset.hosted_zone_ids {
         Some(ids) if !def.required_args.contains(&PresetArg::HostedZoneIds) => {
-            r.error(
-                "eksgrant::preset_argument",
-                format!("preset {} does not take hosted_zone_ids", def.name),
-                ids.span(),
-                "not an argument of this preset",
-                "remove hosted_zone_ids",
-            );
+            checker
+                .error(
+                    Code::PresetArgument,
+                    ids.span(),
+                    format!("preset {} does not take hosted_zone_ids", def.name),
+                )
+                .label("not an argument of this preset")
+                .help("remove hosted_zone_ids");
             ok = false;
             Vec::new()
         }
         Some(ids) => {
             if ids.get().is_empty() {
-                r.error(
-                    "eksgrant::preset_argument",
-                    "hosted_zone_ids is empty",
-                    ids.span(),
-                    "no zones",
-                    "list the Route 53 hosted zone IDs the controller may change, e.g. [\"Z0123456789ABCDEFGHIJ\"]",
-                );
+                checker
+                    .error(
+                        Code::PresetArgument,
+                        ids.span(),
+                        "hosted_zone_ids is empty",
+                    )
+                    .label("no zones")
+                    .help(
+                        "list the Route 53 hosted zone IDs the controller may change, e.g. [\"Z0123456789ABCDEFGHIJ\"]",
+                    );
                 ok = false;
             }
             for id in ids.get() {
                 if !presets::is_hosted_zone_id(id.get()) {
-                    r.error(
-                        "eksgrant::preset_argument",
-                        format!("`{}` is not a hosted zone ID", id.get()),
-                        id.span(),
-                        "not a zone ID",
-                        "hosted zone IDs look like \"Z0123456789ABCDEFGHIJ\" (without /hostedzone/)",
-                    );
+                    checker
+                        .error(
+                            Code::PresetArgument,
+                            id.span(),
+                            format!("`{}` is not a hosted zone ID", id.get()),
+                        )
+                        .label("not a zone ID")
+                        .help(
+                            "hosted zone IDs look like \"Z0123456789ABCDEFGHIJ\" (without /hostedzone/)",
+                        );
                     ok = false;
                 }
             }
             ids.get().iter().map(|id| id.get().clone()).collect()
         }
         None if def.required_args.contains(&PresetArg::HostedZoneIds) => {
-            r.error(
-                "eksgrant::preset_argument",
-                format!("preset {} needs hosted_zone_ids", def.name),
-                preset.name.span(),
-                "missing hosted_zone_ids",
-                format!(
+            checker
+                .error(
+                    Code::PresetArgument,
+                    preset.name.span(),
+                    format!("preset {} needs hosted_zone_ids", def.name),
+                )
+                .label("missing hosted_zone_ids")
+                .help(format!(
                     "write {{ name = \"{}\", hosted_zone_ids = [\"Z...\"] }}: the preset may only change records in these zones",
                     def.name
-                ),
-            );
+                ));
             ok = false;
             Vec::new()
         }
@@ -291,16 +305,16 @@ fn preset_statements(
         return Vec::new();
     }
     let context = PresetContext {
-        partition: ctx.partition,
-        account_id: &ctx.account_id,
-        region: &ctx.region,
+        partition: account.partition,
+        account_id: &account.account_id,
+        region: &account.region,
         hosted_zone_ids,
     };
     (def.statements)(&context)
 }
 
 fn custom_statement(
-    r: &mut Resolver<'_>,
+    checker: &mut Checker<'_>,
     sid: String,
     statement: &Spanned<spec::Statement>,
 ) -> Option<Statement> {
@@ -314,56 +328,61 @@ fn custom_statement(
                 .to_lowercase()
                 .replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
         );
-        r.error(
-            "eksgrant::sid",
-            format!("`{}` is not a valid statement ID", given.get()),
-            given.span(),
-            "IAM Sids are letters and digits only",
-            format!("use e.g. \"{suggestion}\""),
-        );
+        checker
+            .error(
+                Code::Sid,
+                given.span(),
+                format!("`{}` is not a valid statement ID", given.get()),
+            )
+            .label("IAM Sids are letters and digits only")
+            .help(format!("use e.g. \"{suggestion}\""));
         ok = false;
     }
     if statement.actions.get().is_empty() {
-        r.error(
-            "eksgrant::statement",
-            "actions is empty",
-            statement.actions.span(),
-            "no actions",
-            "list the actions, e.g. [\"s3:GetObject\"]",
-        );
+        checker
+            .error(
+                Code::Statement,
+                statement.actions.span(),
+                "actions is empty",
+            )
+            .label("no actions")
+            .help("list the actions, e.g. [\"s3:GetObject\"]");
         ok = false;
     }
     for action in statement.actions.get() {
         if !is_action(action.get()) {
-            r.error(
-                "eksgrant::statement",
-                format!("`{}` is not an IAM action", action.get()),
-                action.span(),
-                "not service:Action",
-                "write actions as service:Action, e.g. \"s3:GetObject\" (wildcards allowed: \"s3:Get*\")",
-            );
+            checker
+                .error(
+                    Code::Statement,
+                    action.span(),
+                    format!("`{}` is not an IAM action", action.get()),
+                )
+                .label("not service:Action")
+                .help(
+                    "write actions as service:Action, e.g. \"s3:GetObject\" (wildcards allowed: \"s3:Get*\")",
+                );
             ok = false;
         }
     }
     if statement.resources.get().is_empty() {
-        r.error(
-            "eksgrant::statement",
-            "resources is empty",
-            statement.resources.span(),
-            "no resources",
-            "list resource ARNs, or [\"*\"] for actions that have no resource-level permissions",
-        );
+        checker
+            .error(Code::Statement, statement.resources.span(), "resources is empty")
+            .label("no resources")
+            .help(
+                "list resource ARNs, or [\"*\"] for actions that have no resource-level permissions",
+            );
         ok = false;
     }
     for resource in statement.resources.get() {
         if resource.get() != "*" && !resource.get().starts_with("arn:") {
-            r.error(
-                "eksgrant::statement",
-                format!("`{}` is not a resource ARN", resource.get()),
-                resource.span(),
-                "not an ARN",
-                "resources are ARNs (arn:aws:s3:::bucket/*) or \"*\"",
-            );
+            checker
+                .error(
+                    Code::Statement,
+                    resource.span(),
+                    format!("`{}` is not a resource ARN", resource.get()),
+                )
+                .label("not an ARN")
+                .help("resources are ARNs (arn:aws:s3:::bucket/*) or \"*\"");
             ok = false;
         }
     }
@@ -379,33 +398,32 @@ fn custom_statement(
                 Some(near) => format!("did you mean \"{near}\"?"),
                 None => "use an IAM condition operator such as StringEquals, StringLike, ArnLike or Bool".to_string(),
             };
-            r.error(
-                "eksgrant::condition",
-                format!("`{}` is not an IAM condition operator", c.test.get()),
-                c.test.span(),
-                "unknown operator",
-                help,
-            );
+            checker
+                .error(
+                    Code::Condition,
+                    c.test.span(),
+                    format!("`{}` is not an IAM condition operator", c.test.get()),
+                )
+                .label("unknown operator")
+                .help(help);
             ok = false;
         }
         if c.variable.get().is_empty() || c.variable.get().contains(char::is_whitespace) {
-            r.error(
-                "eksgrant::condition",
-                "the condition key is empty or has spaces",
-                c.variable.span(),
-                "not a condition key",
-                "use a condition key such as \"aws:ResourceTag/team\"",
-            );
+            checker
+                .error(
+                    Code::Condition,
+                    c.variable.span(),
+                    "the condition key is empty or has spaces",
+                )
+                .label("not a condition key")
+                .help("use a condition key such as \"aws:ResourceTag/team\"");
             ok = false;
         }
         if c.values.get().is_empty() {
-            r.error(
-                "eksgrant::condition",
-                "values is empty",
-                c.values.span(),
-                "no values",
-                "give at least one value",
-            );
+            checker
+                .error(Code::Condition, c.values.span(), "values is empty")
+                .label("no values")
+                .help("give at least one value");
             ok = false;
         }
         condition

@@ -16,14 +16,15 @@
 
 use std::collections::BTreeMap;
 
-use super::TemplateVariable;
-use super::account::Context;
+use super::account::Account;
 use super::arn;
+use super::checker::Checker;
 use super::clusters::ClusterInfo;
 use super::iam::{MAX_TRUST_POLICY, OneOrMany, PolicyDocument, Statement};
 use super::names;
-use super::resolve::Resolver;
+use super::types::TemplateVariable;
 use super::workloads::WorkloadInfo;
+use crate::code::Code;
 use crate::spec::Effect;
 
 /// The service principal EKS Pod Identity assumes roles as.
@@ -46,7 +47,7 @@ pub(super) struct Trust {
 
 /// The trust policy of a workload's role.
 pub(super) fn trust(
-    ctx: &Context,
+    account: &Account,
     clusters: &BTreeMap<String, ClusterInfo>,
     workload: &WorkloadInfo,
 ) -> Trust {
@@ -65,11 +66,11 @@ pub(super) fn trust(
         trust
             .document
             .statement
-            .push(pod_identity_statement(ctx, &clusters, workload));
+            .push(pod_identity_statement(account, &clusters, workload));
     }
     if workload.irsa {
         for cluster in clusters {
-            let Some(mut statement) = trust.irsa_statement(ctx, cluster, workload) else {
+            let Some(mut statement) = trust.irsa_statement(account, cluster, workload) else {
                 continue;
             };
             // Sids keep only letters and digits of the cluster key, so keys
@@ -92,7 +93,7 @@ pub(super) fn trust(
 }
 
 fn pod_identity_statement(
-    ctx: &Context,
+    account: &Account,
     clusters: &[&ClusterInfo],
     workload: &WorkloadInfo,
 ) -> Statement {
@@ -114,7 +115,7 @@ fn pod_identity_statement(
             ),
             (
                 "aws:SourceAccount".to_string(),
-                OneOrMany(vec![ctx.account_id.clone()]),
+                OneOrMany(vec![account.account_id.clone()]),
             ),
         ]),
     )]);
@@ -140,7 +141,7 @@ impl Trust {
     /// does not give.
     fn irsa_statement(
         &mut self,
-        ctx: &Context,
+        account: &Account,
         cluster: &ClusterInfo,
         workload: &WorkloadInfo,
     ) -> Option<Statement> {
@@ -153,14 +154,14 @@ impl Trust {
                 // 32-character ID.
                 let sample_issuer = format!(
                     "oidc.eks.{}.amazonaws.com.cn/id/{}",
-                    ctx.region,
+                    account.region,
                     "X".repeat(32)
                 );
                 self.samples
                     .push((issuer_variable.clone(), sample_issuer.clone()));
                 self.samples.push((
                     provider_variable.clone(),
-                    arn::oidc_provider_arn(ctx.partition, &ctx.account_id, &sample_issuer),
+                    arn::oidc_provider_arn(account.partition, &account.account_id, &sample_issuer),
                 ));
                 self.variables.push(TemplateVariable {
                     name: issuer_variable.clone(),
@@ -188,7 +189,8 @@ impl Trust {
                         cluster.ident()
                     ));
                 }
-                let provider_arn = arn::oidc_provider_arn(ctx.partition, &ctx.account_id, &issuer);
+                let provider_arn =
+                    arn::oidc_provider_arn(account.partition, &account.account_id, &issuer);
                 (issuer, provider_arn)
             }
         };
@@ -231,22 +233,23 @@ impl Trust {
 }
 
 /// Refuses a trust policy over IAM's default limit.
-pub(super) fn check_trust_size(r: &mut Resolver<'_>, workload: &WorkloadInfo, trust: &Trust) {
+pub(super) fn check_trust_size(checker: &mut Checker<'_>, workload: &WorkloadInfo, trust: &Trust) {
     let size = trust.iam_size();
     if size > MAX_TRUST_POLICY {
-        r.error(
-            "eksgrant::trust_policy_size",
-            format!(
-                "the trust policy of workload {} is {size} characters; IAM's default limit is {MAX_TRUST_POLICY}",
-                workload.key.get()
-            ),
-            workload.key.span(),
-            "trust policy too large",
-            if workload.irsa {
-                "IRSA needs a statement per cluster: use Pod Identity, whose one statement covers every cluster, or split the workload into several with fewer clusters each (each gets its own role)"
-            } else {
-                "split it into several workloads with fewer clusters each; every workload gets its own role"
-            },
-        );
+        checker
+            .error(
+                Code::TrustPolicySize,
+                workload.key.span(),
+                format!(
+                    "the trust policy of workload {} is {size} characters; IAM's default limit is {MAX_TRUST_POLICY}",
+                    workload.key.get()
+                ),
+            )
+            .label("trust policy too large")
+            .help(if workload.irsa {
+                    "IRSA needs a statement per cluster: use Pod Identity, whose one statement covers every cluster, or split the workload into several with fewer clusters each (each gets its own role)"
+                } else {
+                    "split it into several workloads with fewer clusters each; every workload gets its own role"
+            });
     }
 }

@@ -10,6 +10,7 @@
 
 use toml::de::{DeTable, DeValue};
 
+use crate::code::Code;
 use crate::error::Problem;
 use crate::source::SourceFile;
 
@@ -60,18 +61,16 @@ fn check_string(
     } else {
         "a Unicode non-character"
     };
-    problems.push(
-        Problem::error(
-            source,
-            "eksgrant::character",
-            format!("this string holds U+{:04X}, {what}", c as u32),
-            span,
-            format!("contains U+{:04X}", c as u32),
-        )
-        .with_help(
-            "remove it: generated YAML cannot hold Unicode non-characters, and no ARN, name, tag or condition value has control characters (tabs and line breaks included)",
-        ),
+    let mut problem = Problem::error(
+        source,
+        Code::Character,
+        span,
+        format!("this string holds U+{:04X}, {what}", c as u32),
     );
+    problem.label(format!("contains U+{:04X}", c as u32)).help(
+        "remove it: generated YAML cannot hold Unicode non-characters, and no ARN, name, tag or condition value has control characters (tabs and line breaks included)",
+    );
+    problems.push(problem);
 }
 
 /// Control characters (C0, DEL, C1) and the 66 Unicode non-characters.

@@ -22,6 +22,7 @@ pub use grant::{Grant, Rule};
 pub use spanned::Spanned;
 pub use workload::{Condition, Effect, Identity, Preset, Statement, Workload, WorkloadAws};
 
+use crate::code::Code;
 use crate::error::{Error, Problem, Result};
 use crate::source::SourceFile;
 
@@ -116,9 +117,10 @@ impl Spec {
             let span = error.span().unwrap_or(0..0);
             let message = error.message().trim_end().to_string();
             let help = syntax_help(&message);
-            let mut problem = Problem::error(source, "eksgrant::syntax", message, span, "here");
+            let mut problem = Problem::error(source, Code::Syntax, span, message);
+            problem.label("here");
             if let Some(help) = help {
-                problem = problem.with_help(help);
+                problem.help(help);
             }
             Error::Syntax(Box::new(problem))
         };

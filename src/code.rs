@@ -1,0 +1,795 @@
+//! Every diagnostic code eksgrant reports, in one place.
+//!
+//! A code is what a user searches for, what `eksgrant explain CODE` prints,
+//! and what the table in docs/spec.md lists (a test keeps the two equal).
+//! Adding a diagnostic means adding a variant here with what it means and
+//! how to fix it; the compiler then finds every `match` that must know.
+
+use std::fmt;
+
+/// A diagnostic code: `eksgrant::<name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    // The spec's rules, in the order docs/spec.md lists them.
+    /// `access_policy` names no EKS access policy, or names it by ARN.
+    AccessPolicy,
+    /// `access_policy` on a `CONFIG_MAP` cluster.
+    AccessPolicyConfigMap,
+    /// `access_policy` for a workload on its own cluster.
+    AccessPolicySameCluster,
+    /// `aws.account_id` is not 12 digits.
+    AccountId,
+    /// An authentication mode that moves back, or skips a step.
+    AuthenticationMode,
+    /// `aws_auth_accounts` where aws-auth is ignored, or not account IDs.
+    AwsAuthAccounts,
+    /// An aws-auth that maps no node role (warning).
+    AwsAuthWithoutNodes,
+    /// A control character or Unicode non-character in the spec.
+    Character,
+    /// An invalid EKS cluster name.
+    ClusterName,
+    /// An invalid ClusterRole name.
+    ClusterRole,
+    /// An invalid IAM condition.
+    Condition,
+    /// `authentication_mode = "CONFIG_MAP"` on a created cluster.
+    ConfigMapCreate,
+    /// Two cluster keys for one EKS cluster.
+    DuplicateCluster,
+    /// A grant that repeats an earlier one.
+    DuplicateGrant,
+    /// A preset listed twice.
+    DuplicatePreset,
+    /// Two principals with one ARN, or a principal that is a generated role.
+    DuplicatePrincipal,
+    /// Two workloads with one ServiceAccount.
+    DuplicateServiceAccount,
+    /// Two statements with one Sid.
+    DuplicateSid,
+    /// A key that is both a workload and a principal.
+    DuplicateSubject,
+    /// A spec that is not UTF-8.
+    Encoding,
+    /// A grant that sets none, or more than one, of its kinds.
+    GrantKind,
+    /// Invalid `groups`.
+    Groups,
+    /// `groups` for a workload on its own cluster.
+    GroupsSameCluster,
+    /// An invalid IAM name or name prefix.
+    IamName,
+    /// An invalid IAM path.
+    IamPath,
+    /// A workload with nothing to generate (warning).
+    IdleWorkload,
+    /// IRSA on a cluster whose OIDC issuer the spec lacks.
+    IrsaIssuer,
+    /// An invalid spec key.
+    Key,
+    /// A missing or invalid `kubernetes_version`.
+    KubernetesVersion,
+    /// A created cluster nobody could administer.
+    LockOut,
+    /// An invalid `migrate_from`.
+    MigrateFrom,
+    /// Two spec items that generate one name.
+    NameCollision,
+    /// An invalid or reserved namespace.
+    Namespace,
+    /// Invalid `namespaces`.
+    Namespaces,
+    /// A key that only applies to clusters eksgrant creates.
+    NeedsCreate,
+    /// An existing cluster without an administrator in the spec (warning).
+    NoAdmin,
+    /// A spec without clusters.
+    NoClusters,
+    /// An invalid or repeated node role.
+    NodeRole,
+    /// An invalid `oidc_issuer` or `create_oidc_provider`.
+    OidcIssuer,
+    /// A partition that does not match the region.
+    Partition,
+    /// A statement too large for a managed policy.
+    PermissionPolicySize,
+    /// An invalid policy ARN.
+    PolicyArn,
+    /// More managed policies than a role takes by default (warning).
+    PolicyCount,
+    /// A preset argument missing, unexpected or invalid.
+    PresetArgument,
+    /// An invalid principal ARN.
+    PrincipalArn,
+    /// Invalid private endpoint access.
+    PrivateAccess,
+    /// Invalid public endpoint access.
+    PublicEndpoint,
+    /// An invalid region.
+    Region,
+    /// A group with a prefix EKS reserves.
+    ReservedGroup,
+    /// Invalid RBAC rules.
+    Rules,
+    /// An invalid ServiceAccount name.
+    ServiceAccount,
+    /// An invalid statement ID.
+    Sid,
+    /// An invalid statement.
+    Statement,
+    /// Too many, or invalid, subnets.
+    Subnets,
+    /// Not TOML, or not the spec's shape.
+    Syntax,
+    /// Invalid tags.
+    Tags,
+    /// A trust policy over IAM's size limit.
+    TrustPolicySize,
+    /// An access policy eksgrant does not know (warning).
+    UnknownAccessPolicy,
+    /// A reference to a cluster the spec does not define.
+    UnknownCluster,
+    /// A preset that does not exist.
+    UnknownPreset,
+    /// A Kubernetes verb that does not exist (warning).
+    UnknownVerb,
+    /// Granted pods without a network path (warning).
+    Unreachable,
+    /// An unsupported spec version.
+    Version,
+    /// Invalid `cluster` / `clusters` of a workload.
+    WorkloadClusters,
+
+    // Everything that is not about the spec's content.
+    /// A path in the output directory eksgrant will not change.
+    Conflict,
+    /// `init` would overwrite a file.
+    Exists,
+    /// An aws-auth ConfigMap that cannot be imported.
+    Import,
+    /// A test hook stopped the run.
+    Interrupted,
+    /// The spec has problems (the summary above them).
+    Invalid,
+    /// A file could not be read or written.
+    Io,
+    /// Another run holds the output directory.
+    Locked,
+    /// A damaged manifest.
+    Manifest,
+    /// A generated file that does not parse (a bug).
+    Output,
+    /// A template that does not render (a bug).
+    Template,
+    /// Something eksgrant never writes through.
+    UnsafePath,
+}
+
+/// What a code means and how to fix it, for `eksgrant explain` and the
+/// table in docs/spec.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Explanation {
+    /// The code.
+    pub code: Code,
+    /// Whether it stops generation (an error) or not (a warning).
+    pub warning: bool,
+    /// What it means.
+    pub meaning: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+}
+
+impl Code {
+    /// Every code, in the order of docs/spec.md.
+    pub const ALL: &'static [Code] = &[
+        Code::AccessPolicy,
+        Code::AccessPolicyConfigMap,
+        Code::AccessPolicySameCluster,
+        Code::AccountId,
+        Code::AuthenticationMode,
+        Code::AwsAuthAccounts,
+        Code::AwsAuthWithoutNodes,
+        Code::Character,
+        Code::ClusterName,
+        Code::ClusterRole,
+        Code::Condition,
+        Code::ConfigMapCreate,
+        Code::DuplicateCluster,
+        Code::DuplicateGrant,
+        Code::DuplicatePreset,
+        Code::DuplicatePrincipal,
+        Code::DuplicateServiceAccount,
+        Code::DuplicateSid,
+        Code::DuplicateSubject,
+        Code::Encoding,
+        Code::GrantKind,
+        Code::Groups,
+        Code::GroupsSameCluster,
+        Code::IamName,
+        Code::IamPath,
+        Code::IdleWorkload,
+        Code::IrsaIssuer,
+        Code::Key,
+        Code::KubernetesVersion,
+        Code::LockOut,
+        Code::MigrateFrom,
+        Code::NameCollision,
+        Code::Namespace,
+        Code::Namespaces,
+        Code::NeedsCreate,
+        Code::NoAdmin,
+        Code::NoClusters,
+        Code::NodeRole,
+        Code::OidcIssuer,
+        Code::Partition,
+        Code::PermissionPolicySize,
+        Code::PolicyArn,
+        Code::PolicyCount,
+        Code::PresetArgument,
+        Code::PrincipalArn,
+        Code::PrivateAccess,
+        Code::PublicEndpoint,
+        Code::Region,
+        Code::ReservedGroup,
+        Code::Rules,
+        Code::ServiceAccount,
+        Code::Sid,
+        Code::Statement,
+        Code::Subnets,
+        Code::Syntax,
+        Code::Tags,
+        Code::TrustPolicySize,
+        Code::UnknownAccessPolicy,
+        Code::UnknownCluster,
+        Code::UnknownPreset,
+        Code::UnknownVerb,
+        Code::Unreachable,
+        Code::Version,
+        Code::WorkloadClusters,
+        Code::Conflict,
+        Code::Exists,
+        Code::Import,
+        Code::Interrupted,
+        Code::Invalid,
+        Code::Io,
+        Code::Locked,
+        Code::Manifest,
+        Code::Output,
+        Code::Template,
+        Code::UnsafePath,
+    ];
+
+    /// The code as diagnostics print it: `eksgrant::name_collision`.
+    pub fn as_str(self) -> &'static str {
+        self.explanation_row().0
+    }
+
+    /// The code with the name a user typed (`name_collision` or
+    /// `eksgrant::name_collision`), if there is one.
+    pub fn parse(name: &str) -> Option<Code> {
+        let name = name.strip_prefix("eksgrant::").unwrap_or(name);
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str().strip_prefix("eksgrant::") == Some(name))
+    }
+
+    /// What the code means and how to fix it.
+    pub fn explain(self) -> Explanation {
+        let (_, warning, meaning, fix) = self.explanation_row();
+        Explanation {
+            code: self,
+            warning,
+            meaning,
+            fix,
+        }
+    }
+
+    fn explanation_row(self) -> (&'static str, bool, &'static str, &'static str) {
+        match self {
+            Code::AccessPolicy => (
+                "eksgrant::access_policy",
+                false,
+                "`access_policy` is not the name of an EKS access policy (an ARN, or a ClusterRole name, is given instead).",
+                "Write the policy's name, such as `AmazonEKSViewPolicy`; for a ClusterRole use `cluster_role`.",
+            ),
+            Code::AccessPolicyConfigMap => (
+                "eksgrant::access_policy_config_map",
+                false,
+                "An `access_policy` grant on a `CONFIG_MAP` cluster, which has no access entries to associate it with.",
+                "Use `cluster_role` or `rules` there, or move the cluster to `API_AND_CONFIG_MAP`.",
+            ),
+            Code::AccessPolicySameCluster => (
+                "eksgrant::access_policy_same_cluster",
+                false,
+                "An `access_policy` grant to a workload on a cluster it runs in, where it is its ServiceAccount, not an IAM principal.",
+                "Grant `rules` or `cluster_role` instead: they bind the ServiceAccount.",
+            ),
+            Code::AccountId => (
+                "eksgrant::account_id",
+                false,
+                "`aws.account_id` is not 12 digits.",
+                "Write the account ID as a quoted string of 12 digits.",
+            ),
+            Code::AuthenticationMode => (
+                "eksgrant::authentication_mode",
+                false,
+                "A cluster's authentication mode moves back, or skips `API_AND_CONFIG_MAP`, compared with the last generation in the output directory.",
+                "Keep the recorded mode or move one step forward: `CONFIG_MAP` -> `API_AND_CONFIG_MAP` -> `API`.",
+            ),
+            Code::AwsAuthAccounts => (
+                "eksgrant::aws_auth_accounts",
+                false,
+                "`aws_auth_accounts` on an `API` cluster, which ignores aws-auth, or an entry that is not a 12-digit account ID.",
+                "Map each role or user as a principal instead, or fix the account IDs.",
+            ),
+            Code::AwsAuthWithoutNodes => (
+                "eksgrant::aws_auth_without_nodes",
+                true,
+                "The aws-auth ConfigMap eksgrant writes for an existing cluster maps no node role, and applying it replaces the whole list.",
+                "List every node group's role in `node_role_arns`, managed node groups' too.",
+            ),
+            Code::Character => (
+                "eksgrant::character",
+                false,
+                "A key or string holds a control character or a Unicode non-character, which generated YAML cannot hold or no real value has.",
+                "Remove the character.",
+            ),
+            Code::ClusterName => (
+                "eksgrant::cluster_name",
+                false,
+                "A cluster's `name` is not a valid EKS cluster name.",
+                "Use 1-100 letters, digits, `-` and `_`, starting with a letter or digit.",
+            ),
+            Code::ClusterRole => (
+                "eksgrant::cluster_role",
+                false,
+                "`cluster_role` is not a name Kubernetes accepts for a ClusterRole.",
+                "Write the ClusterRole's name, such as `view` or `edit`.",
+            ),
+            Code::Condition => (
+                "eksgrant::condition",
+                false,
+                "A statement's condition has an unknown operator, an empty key or no values.",
+                "Use an IAM condition operator such as `StringEquals`, a condition key, and at least one value.",
+            ),
+            Code::ConfigMapCreate => (
+                "eksgrant::config_map_create",
+                false,
+                "A cluster created here with `authentication_mode = \"CONFIG_MAP\"`.",
+                "Create it with `API` (or `API_AND_CONFIG_MAP` while tools still need aws-auth).",
+            ),
+            Code::DuplicateCluster => (
+                "eksgrant::duplicate_cluster",
+                false,
+                "Two cluster keys name the same EKS cluster.",
+                "Describe each EKS cluster once.",
+            ),
+            Code::DuplicateGrant => (
+                "eksgrant::duplicate_grant",
+                false,
+                "A grant gives again what an earlier grant of the same subject gave (an access policy on a cluster, or a ClusterRole in a namespace).",
+                "Merge the grants.",
+            ),
+            Code::DuplicatePreset => (
+                "eksgrant::duplicate_preset",
+                false,
+                "A workload lists a preset twice.",
+                "List each preset once.",
+            ),
+            Code::DuplicatePrincipal => (
+                "eksgrant::duplicate_principal",
+                false,
+                "Two principals have one ARN, or a principal's ARN is a role eksgrant generates; EKS allows one access entry per ARN and cluster.",
+                "Merge the principals' grants, or grant through the workload.",
+            ),
+            Code::DuplicateServiceAccount => (
+                "eksgrant::duplicate_service_account",
+                false,
+                "Two workloads use one ServiceAccount on one cluster; EKS allows one Pod Identity association per ServiceAccount.",
+                "Give each workload its own ServiceAccount or namespace.",
+            ),
+            Code::DuplicateSid => (
+                "eksgrant::duplicate_sid",
+                false,
+                "Two statements of one role have the same Sid.",
+                "Give each statement its own `sid`.",
+            ),
+            Code::DuplicateSubject => (
+                "eksgrant::duplicate_subject",
+                false,
+                "A key is both a workload and a principal: both name the Kubernetes group `eksgrant:<key>`.",
+                "Rename one of them.",
+            ),
+            Code::Encoding => (
+                "eksgrant::encoding",
+                false,
+                "The spec is not UTF-8.",
+                "Save it as UTF-8.",
+            ),
+            Code::GrantKind => (
+                "eksgrant::grant_kind",
+                false,
+                "A grant sets none, or more than one, of `rules`, `cluster_role`, `access_policy` and `groups`.",
+                "Set exactly one; split it into several grants for more.",
+            ),
+            Code::Groups => (
+                "eksgrant::groups",
+                false,
+                "`groups` is empty, or names a group that is not a valid Kubernetes group or is eksgrant's own.",
+                "List existing groups, without spaces and without the `eksgrant:` prefix.",
+            ),
+            Code::GroupsSameCluster => (
+                "eksgrant::groups_same_cluster",
+                false,
+                "`groups` for a workload on a cluster it runs in, where it is its ServiceAccount, not an IAM principal.",
+                "Bind its ServiceAccount with `rules` or `cluster_role`.",
+            ),
+            Code::IamName => (
+                "eksgrant::iam_name",
+                false,
+                "A role name, policy name or `iam.name_prefix` has characters IAM does not allow, or is too long.",
+                "Use letters, digits and `_+=,.@-`, at most 64 characters for roles (128 for policies).",
+            ),
+            Code::IamPath => (
+                "eksgrant::iam_path",
+                false,
+                "`iam.path` is not an IAM path.",
+                "Start and end it with `/`, as `/eksgrant/`.",
+            ),
+            Code::IdleWorkload => (
+                "eksgrant::idle_workload",
+                true,
+                "A workload has no AWS permissions and no grants: eksgrant generates nothing for it.",
+                "Give it `aws` permissions or grants, or remove it.",
+            ),
+            Code::IrsaIssuer => (
+                "eksgrant::irsa_issuer",
+                false,
+                "An IRSA workload runs on an existing cluster whose `oidc_issuer` the spec does not give.",
+                "Add the cluster's `oidc_issuer`, or use Pod Identity.",
+            ),
+            Code::Key => (
+                "eksgrant::key",
+                false,
+                "A key of `clusters`, `workloads` or `principals` is not a lowercase DNS label starting with a letter, or is a Windows device name.",
+                "Use lowercase letters, digits and `-`, start with a letter, at most 63 characters, and not `con`, `nul`, `com1`...",
+            ),
+            Code::KubernetesVersion => (
+                "eksgrant::kubernetes_version",
+                false,
+                "A created cluster has no `kubernetes_version`, or one that is not `1.MINOR`, or older than 1.28.",
+                "Write the version EKS offers, as `\"1.33\"`.",
+            ),
+            Code::LockOut => (
+                "eksgrant::lock_out",
+                false,
+                "A cluster created here has no principal with a cluster-wide `AmazonEKSClusterAdminPolicy` grant, so nobody could ever reach it.",
+                "Grant one principal `access_policy = \"AmazonEKSClusterAdminPolicy\"` on the cluster.",
+            ),
+            Code::MigrateFrom => (
+                "eksgrant::migrate_from",
+                false,
+                "`migrate_from` is not `\"irsa\"`, or the workload is not moving to Pod Identity.",
+                "Use `migrate_from = \"irsa\"` with `identity = \"pod-identity\"` (the default).",
+            ),
+            Code::NameCollision => (
+                "eksgrant::name_collision",
+                false,
+                "Two spec items generate one name (a file, a Terraform resource, an IAM role or policy).",
+                "Rename one of the keys, or set `role_name`.",
+            ),
+            Code::Namespace => (
+                "eksgrant::namespace",
+                false,
+                "A namespace is not a DNS-1123 label, is listed twice, is reserved (`cluster-scoped`) or is a Windows device name.",
+                "Use a valid namespace name, once.",
+            ),
+            Code::Namespaces => (
+                "eksgrant::namespaces",
+                false,
+                "`namespaces = []`, or `namespaces` with `groups`, which apply cluster-wide.",
+                "List the namespaces, or remove `namespaces` to grant cluster-wide.",
+            ),
+            Code::NeedsCreate => (
+                "eksgrant::needs_create",
+                false,
+                "A key that only applies to clusters eksgrant creates, on an existing cluster.",
+                "Add `create = true`, or remove the key.",
+            ),
+            Code::NoAdmin => (
+                "eksgrant::no_admin",
+                true,
+                "An existing cluster whose mappings the spec changes has no principal with a cluster-wide `AmazonEKSClusterAdminPolicy` grant (`cluster-admin` on `CONFIG_MAP` clusters).",
+                "Grant the principals who administer the cluster today that access in the spec.",
+            ),
+            Code::NoClusters => (
+                "eksgrant::no_clusters",
+                false,
+                "The spec defines no cluster.",
+                "Add a `[clusters.<key>]` table.",
+            ),
+            Code::NodeRole => (
+                "eksgrant::node_role",
+                false,
+                "A node role is not an IAM role ARN in the spec's partition, is listed twice, or is also a subject's role on the cluster.",
+                "List each node role ARN once.",
+            ),
+            Code::OidcIssuer => (
+                "eksgrant::oidc_issuer",
+                false,
+                "`oidc_issuer` is not an EKS OIDC issuer in the region, or `oidc_issuer` / `create_oidc_provider` is set where it does not apply.",
+                "Copy the issuer from `aws eks describe-cluster` without `https://`; on created clusters, remove both.",
+            ),
+            Code::Partition => (
+                "eksgrant::partition",
+                false,
+                "`aws.partition` does not match the region.",
+                "Set the region's partition (`aws`, `aws-cn`, `aws-us-gov`).",
+            ),
+            Code::PermissionPolicySize => (
+                "eksgrant::permission_policy_size",
+                false,
+                "One statement is larger than an IAM managed policy (6,144 characters) on its own.",
+                "Split the statement.",
+            ),
+            Code::PolicyArn => (
+                "eksgrant::policy_arn",
+                false,
+                "A managed policy or permissions boundary is not an IAM policy ARN.",
+                "Write `arn:<partition>:iam::<account or aws>:policy/<name>`.",
+            ),
+            Code::PolicyCount => (
+                "eksgrant::policy_count",
+                true,
+                "A workload's role attaches more managed policies than IAM's default quota of 10.",
+                "Merge statements, or raise the quota.",
+            ),
+            Code::PresetArgument => (
+                "eksgrant::preset_argument",
+                false,
+                "A preset misses a required argument, gets one it does not take, or one that is not valid.",
+                "Give the preset exactly its arguments (docs/spec.md lists them).",
+            ),
+            Code::PrincipalArn => (
+                "eksgrant::principal_arn",
+                false,
+                "A principal's ARN is not an IAM role or user ARN in the spec's partition.",
+                "Write `arn:<partition>:iam::<account>:role/<name>` or `...:user/<name>`.",
+            ),
+            Code::PrivateAccess => (
+                "eksgrant::private_access",
+                false,
+                "`private_access_from_clusters` or `private_access_cidrs` names the cluster itself, a cluster twice, or a CIDR that is invalid, repeated or `0.0.0.0/0`.",
+                "List other clusters and the networks that need the API, once each.",
+            ),
+            Code::PublicEndpoint => (
+                "eksgrant::public_endpoint",
+                false,
+                "A public endpoint without `public_access_cidrs`, those without a public endpoint, or a CIDR that is invalid or `0.0.0.0/0`.",
+                "Set both, with the networks that need the API.",
+            ),
+            Code::Region => (
+                "eksgrant::region",
+                false,
+                "`aws.region` is not an AWS region name.",
+                "Use a region such as `eu-west-2`.",
+            ),
+            Code::ReservedGroup => (
+                "eksgrant::reserved_group",
+                false,
+                "A group uses a prefix EKS reserves (`system:`, `eks:`, `aws:`, `amazon:`, `iam:`).",
+                "For `system:masters` grant `AmazonEKSClusterAdminPolicy`; otherwise choose another group.",
+            ),
+            Code::Rules => (
+                "eksgrant::rules",
+                false,
+                "`rules` is empty, or a rule has an empty `api_groups`, `resources` or `verbs`.",
+                "Fill in every field of every rule.",
+            ),
+            Code::ServiceAccount => (
+                "eksgrant::service_account",
+                false,
+                "`service_account` is not a DNS-1123 subdomain.",
+                "Use lowercase letters, digits, `-` and `.`.",
+            ),
+            Code::Sid => (
+                "eksgrant::sid",
+                false,
+                "A statement's `sid` has characters other than letters and digits.",
+                "Use letters and digits only.",
+            ),
+            Code::Statement => (
+                "eksgrant::statement",
+                false,
+                "A statement has no actions or resources, or an action or resource that is not valid.",
+                "Write actions as `service:Action` and resources as ARNs or `*`.",
+            ),
+            Code::Subnets => (
+                "eksgrant::subnets",
+                false,
+                "A created cluster has fewer than two subnets, or an ID that is not a subnet ID.",
+                "List at least two subnets in different availability zones.",
+            ),
+            Code::Syntax => (
+                "eksgrant::syntax",
+                false,
+                "The spec is not valid TOML, or not the spec's shape (an unknown key, a wrong type, a missing field).",
+                "Fix the text at the position shown; `eksgrant schema` prints every key.",
+            ),
+            Code::Tags => (
+                "eksgrant::tags",
+                false,
+                "More than 50 tags, or a tag key or value IAM does not accept.",
+                "Keep at most 50 tags of letters, digits, spaces and `_.:/=+-@`.",
+            ),
+            Code::TrustPolicySize => (
+                "eksgrant::trust_policy_size",
+                false,
+                "A role's trust policy exceeds IAM's default 2,048 characters (many IRSA clusters).",
+                "Use Pod Identity, or fewer clusters per workload.",
+            ),
+            Code::UnknownAccessPolicy => (
+                "eksgrant::unknown_access_policy",
+                true,
+                "An access policy name eksgrant does not know (it may be newer than eksgrant).",
+                "Check the name against `aws eks list-access-policies`.",
+            ),
+            Code::UnknownCluster => (
+                "eksgrant::unknown_cluster",
+                false,
+                "A reference to a cluster key the spec does not define.",
+                "Use a key under `[clusters]` (the message suggests the closest).",
+            ),
+            Code::UnknownPreset => (
+                "eksgrant::unknown_preset",
+                false,
+                "A preset name that does not exist.",
+                "Use one of the presets docs/spec.md lists.",
+            ),
+            Code::UnknownVerb => (
+                "eksgrant::unknown_verb",
+                true,
+                "A verb Kubernetes does not know, which would grant nothing.",
+                "Correct the verb (the message suggests the closest).",
+            ),
+            Code::Unreachable => (
+                "eksgrant::unreachable",
+                true,
+                "Pods of another cluster are granted access to a created cluster whose private endpoint nothing generated lets them reach.",
+                "Add `private_access_from_clusters` or `private_access_cidrs`, or a public endpoint with `public_access_cidrs`.",
+            ),
+            Code::Version => (
+                "eksgrant::version",
+                false,
+                "The spec's `version` is not one this eksgrant reads.",
+                "Write `version = 1`.",
+            ),
+            Code::WorkloadClusters => (
+                "eksgrant::workload_clusters",
+                false,
+                "A workload sets both `cluster` and `clusters`, neither, an empty list, or a cluster twice.",
+                "Set `cluster`, or `clusters` with each cluster once.",
+            ),
+            Code::Conflict => (
+                "eksgrant::conflict",
+                false,
+                "`generate` would change a path that is not eksgrant's as it is (edited by hand, a file of yours, a link, the spec); nothing was written.",
+                "Move your change into the spec or your own file (or use `--force` where it says so); move links and the spec out of the way.",
+            ),
+            Code::Exists => (
+                "eksgrant::exists",
+                false,
+                "`init` would overwrite an existing file.",
+                "Choose another path, or edit the existing spec.",
+            ),
+            Code::Import => (
+                "eksgrant::import",
+                false,
+                "`import aws-auth` was given something that is not the aws-auth ConfigMap as YAML.",
+                "Pass `kubectl get configmap aws-auth -n kube-system -o yaml`.",
+            ),
+            Code::Interrupted => (
+                "eksgrant::interrupted",
+                false,
+                "A test hook stopped a run, as a kill would.",
+                "Nothing to fix: only tests set the hook.",
+            ),
+            Code::Invalid => (
+                "eksgrant::invalid",
+                false,
+                "The spec breaks one or more rules; each is listed below it, and nothing was written.",
+                "Fix each problem and run the command again.",
+            ),
+            Code::Io => (
+                "eksgrant::io",
+                false,
+                "A file could not be read, written or removed.",
+                "Check the path and its permissions.",
+            ),
+            Code::Locked => (
+                "eksgrant::locked",
+                false,
+                "Another `generate` holds the output directory's lock.",
+                "Wait for it to finish and run again.",
+            ),
+            Code::Manifest => (
+                "eksgrant::manifest",
+                false,
+                "The manifest or pending record in the output directory cannot be read, or names paths it must not.",
+                "Restore it from version control.",
+            ),
+            Code::Output => (
+                "eksgrant::output",
+                false,
+                "A generated file does not parse back as what it claims to be; nothing was written.",
+                "This is a bug in eksgrant: report it with the spec.",
+            ),
+            Code::Template => (
+                "eksgrant::template",
+                false,
+                "A built-in template failed to render.",
+                "This is a bug in eksgrant: report it with the spec.",
+            ),
+            Code::UnsafePath => (
+                "eksgrant::unsafe_path",
+                false,
+                "A write, rename or deletion met a link, the spec, or something else eksgrant never writes through.",
+                "Move it out of the way and run again.",
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Explanation {
+    /// The entry as `eksgrant explain` prints it.
+    pub fn to_text(&self) -> String {
+        let kind = if self.warning { "warning" } else { "error" };
+        format!(
+            "{} ({kind})\n\n{}\n\nFix: {}\n",
+            self.code, self.meaning, self.fix
+        )
+    }
+}
+
+/// The table of every code, as docs/spec.md holds it.
+pub fn markdown_table() -> String {
+    let mut table = String::from(
+        "| code | kind | what it means | how to fix it |\n| --- | --- | --- | --- |\n",
+    );
+    for code in Code::ALL {
+        let e = code.explain();
+        let kind = if e.warning { "warning" } else { "error" };
+        table.push_str(&format!(
+            "| `{}` | {kind} | {} | {} |\n",
+            e.code,
+            e.meaning.replace('|', "\\|"),
+            e.fix.replace('|', "\\|")
+        ));
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once_and_parses_back() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "{code} twice");
+            assert_eq!(Code::parse(code.as_str()), Some(*code));
+            assert!(code.as_str().starts_with("eksgrant::"));
+            let name = code.as_str().trim_start_matches("eksgrant::");
+            assert_eq!(Code::parse(name), Some(*code));
+        }
+        assert_eq!(Code::parse("nope"), None);
+    }
+}

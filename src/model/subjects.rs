@@ -1,0 +1,91 @@
+//! The subjects pass: workloads and principals, each checked on its own,
+//! and the rules that span them (one key namespace for both, one
+//! ServiceAccount per workload, one principal per ARN). Their grants are
+//! handed on to the grants pass unchecked.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use indexmap::IndexMap;
+
+use super::account::Account;
+use super::checker::Checker;
+use super::clusters::ClusterInfo;
+use super::principals::{self, PrincipalInfo};
+use super::workloads::{self, WorkloadInfo};
+use crate::code::Code;
+use crate::spec::{self, Spanned};
+
+/// The workloads and principals of the spec, in spec order, each with the
+/// grants it was given.
+pub(super) struct Subjects {
+    /// Workloads after their own checks.
+    pub workloads: Vec<WorkloadInfo>,
+    /// Each workload's grants, in the same order.
+    pub workload_grants: Vec<Vec<Spanned<spec::Grant>>>,
+    /// Principals after their own checks.
+    pub principals: Vec<PrincipalInfo>,
+    /// Each principal's grants, in the same order.
+    pub principal_grants: Vec<Vec<Spanned<spec::Grant>>>,
+}
+
+/// Checks `[workloads]` and `[principals]`.
+pub(super) fn subjects(
+    checker: &mut Checker<'_>,
+    account: &Account,
+    clusters: &BTreeMap<String, ClusterInfo>,
+    workloads: IndexMap<Spanned<String>, spec::Workload>,
+    principals: IndexMap<Spanned<String>, spec::Principal>,
+) -> Subjects {
+    let mut keys: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    let mut subjects = Subjects {
+        workloads: Vec::new(),
+        workload_grants: Vec::new(),
+        principals: Vec::new(),
+        principal_grants: Vec::new(),
+    };
+    for (key, workload) in workloads {
+        check_subject_key(checker, &key, &mut keys);
+        let (info, grants) = workloads::resolve_workload(checker, account, clusters, key, workload);
+        subjects.workloads.push(info);
+        subjects.workload_grants.push(grants);
+    }
+    workloads::check_unique_service_accounts(checker, &subjects.workloads);
+    for (key, principal) in principals {
+        check_subject_key(checker, &key, &mut keys);
+        subjects.principals.push(principals::resolve_principal(
+            checker,
+            account,
+            key,
+            &principal.arn,
+        ));
+        subjects.principal_grants.push(principal.grants);
+    }
+    principals::check_unique_principal_arns(checker, &subjects.principals);
+    subjects
+}
+
+/// Workload and principal keys share one namespace: both name the
+/// Kubernetes group `eksgrant:<key>`.
+fn check_subject_key(
+    checker: &mut Checker<'_>,
+    key: &Spanned<String>,
+    seen: &mut BTreeMap<String, Range<usize>>,
+) {
+    if let Some(first) = seen.get(key.get()) {
+        let first = first.clone();
+        checker
+            .duplicate(
+                Code::DuplicateSubject,
+                key.span(),
+                first,
+                "use of the key",
+                format!("`{}` is both a workload and a principal", key.get()),
+            )
+            .help(
+                "workload and principal keys share one namespace (they name Kubernetes groups); rename one",
+            );
+    } else {
+        seen.insert(key.get().clone(), key.span());
+    }
+}

@@ -1,0 +1,532 @@
+//! The model's output: what the templates and the overview read, with
+//! every default applied and every name derived. The passes build these;
+//! nothing here checks anything.
+//!
+//! Fields that templates read are marked "(templates)", so that a rename is
+//! not made lightly.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::iam::PolicyDocument;
+use crate::spec::AuthenticationMode;
+
+/// A valid spec, resolved.
+#[derive(Debug, Serialize)]
+pub struct Model {
+    /// The AWS account (templates).
+    pub account_id: String,
+    /// The AWS region (templates).
+    pub region: String,
+    /// Settings for generated IAM roles and policies (templates).
+    pub iam: IamSettings,
+    /// Clusters, sorted by key (templates).
+    pub clusters: Vec<Cluster>,
+    /// Workloads, sorted by key (templates).
+    pub workloads: Vec<Workload>,
+    /// Principals, sorted by key (templates).
+    pub principals: Vec<Principal>,
+    /// How to apply the generated repository, in order (templates).
+    pub apply_steps: Vec<ApplyStep>,
+}
+
+/// The `[iam]` settings with defaults applied.
+#[derive(Debug, Serialize)]
+pub struct IamSettings {
+    /// Path of every generated role and policy (templates).
+    pub path: String,
+    /// Name prefix of every generated role and policy.
+    pub name_prefix: String,
+    /// Permissions boundary ARN of every generated role (templates).
+    pub permissions_boundary: Option<String>,
+    /// Tags of every generated role and policy (templates).
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A resolved cluster.
+#[derive(Debug, Serialize)]
+pub struct Cluster {
+    /// The spec key (templates: file names).
+    pub key: String,
+    /// The Terraform identifier made from the key (templates).
+    pub ident: String,
+    /// The EKS cluster name (templates).
+    pub name: String,
+    /// The cluster ARN.
+    pub arn: String,
+    /// `API`, `API_AND_CONFIG_MAP` or `CONFIG_MAP` (templates).
+    pub authentication_mode: AuthenticationMode,
+    /// Where `authentication_mode` is written (the cluster's key when it is
+    /// not), for the check against the previous generation's mode.
+    #[serde(skip)]
+    pub authentication_mode_span: std::ops::Range<usize>,
+    /// Set when the generated Terraform creates the cluster (templates).
+    pub created: Option<CreatedCluster>,
+    /// The Terraform address other resources read the cluster from:
+    /// `aws_eks_cluster.x` or `data.aws_eks_cluster.x` (templates).
+    pub tf_ref: String,
+    /// IAM principals mapped into this cluster by access entries, sorted by
+    /// subject (templates).
+    pub access_entries: Vec<AccessEntry>,
+    /// Self-managed node roles mapped by `EC2_LINUX` access entries, on `API`
+    /// clusters (templates).
+    pub node_access_entries: Vec<NodeAccessEntry>,
+    /// The aws-auth ConfigMap eksgrant writes, on `CONFIG_MAP` clusters and on
+    /// `API_AND_CONFIG_MAP` clusters with node roles or accounts (templates).
+    pub aws_auth: Option<AwsAuth>,
+    /// The cluster's IAM OIDC provider, when IRSA roles trust it (templates).
+    pub oidc_provider: Option<OidcProvider>,
+    /// Kubernetes objects in namespaces, by namespace then subject (templates).
+    pub namespaces: Vec<NamespaceObjects>,
+    /// Cluster-scoped Kubernetes objects, by subject (templates).
+    pub cluster_scoped: Vec<SubjectObjects>,
+    /// Kubeconfig ConfigMaps that live on this cluster (templates).
+    pub kubeconfigs: Vec<KubeconfigMap>,
+    /// Ingress rules to a created cluster's private API endpoint (templates).
+    pub api_ingress: Vec<ApiIngressRule>,
+    /// Clusters whose pods reach this one through their IAM role (keys).
+    pub reached_from: Vec<String>,
+    /// Workloads on this cluster that use Pod Identity.
+    pub pod_identity_workloads: Vec<String>,
+    /// Who can do what on this cluster, for the overview (templates).
+    pub access_summary: Vec<AccessLine>,
+}
+
+/// What the generated Terraform needs to create a cluster.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedCluster {
+    /// `1.33` (templates).
+    pub kubernetes_version: String,
+    /// The cluster's IAM role (templates).
+    pub role_name: String,
+    /// The Terraform identifier of the cluster's IAM role (templates).
+    pub role_ident: String,
+    /// The path of the role's trust policy in the output tree (templates).
+    pub role_trust_file: String,
+    /// `AmazonEKSClusterPolicy` in the spec's partition (templates).
+    pub role_policy_arn: String,
+    /// Subnets written in the spec; empty when a variable asks for them (templates).
+    pub subnet_ids: Vec<String>,
+    /// The Terraform variable that asks for subnets, when the spec has none (templates).
+    pub subnet_variable: Option<String>,
+    /// Whether the API endpoint is public (templates).
+    pub endpoint_public_access: bool,
+    /// CIDRs allowed to reach a public endpoint (templates).
+    pub public_access_cidrs: Vec<String>,
+    /// Set when EKS Auto Mode runs the cluster's compute (templates).
+    pub auto_mode: Option<AutoMode>,
+}
+
+/// What an EKS Auto Mode cluster needs besides the cluster itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct AutoMode {
+    /// Managed policies the cluster role needs for Auto Mode, besides
+    /// `AmazonEKSClusterPolicy` (templates).
+    pub cluster_policy_arns: Vec<String>,
+    /// The role of the nodes Auto Mode launches (templates).
+    pub node_role_name: String,
+    /// Its Terraform identifier (templates).
+    pub node_role_ident: String,
+    /// Its trust policy's path in the output tree (templates).
+    pub node_role_trust_file: String,
+    /// Its managed policies (templates).
+    pub node_policy_arns: Vec<String>,
+}
+
+/// An ingress rule on port 443 of a created cluster's security group, so
+/// that pods elsewhere reach its private API endpoint.
+#[derive(Debug, Serialize)]
+pub struct ApiIngressRule {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// Who comes in, in words: the rule's description (templates).
+    pub from: String,
+    /// The source, in words, for the overview (templates).
+    pub source: String,
+    /// The source: another cluster's security group, as an HCL expression
+    /// (templates).
+    pub security_group: Option<String>,
+    /// The source: an IPv4 CIDR block (templates).
+    pub cidr: Option<String>,
+}
+
+/// An access entry: an IAM role or user mapped into a cluster.
+#[derive(Debug, Serialize)]
+pub struct AccessEntry {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The subject's key.
+    pub subject: String,
+    /// The principal ARN as an HCL expression (templates).
+    pub principal_arn: HclValue,
+    /// Groups the principal is mapped into (templates).
+    pub kubernetes_groups: Vec<String>,
+    /// Access policies associated with the entry (templates).
+    pub policy_associations: Vec<PolicyAssociation>,
+}
+
+/// A value written into HCL: a reference to another resource, or a literal
+/// string that the template escapes.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HclValue {
+    /// A Terraform expression made by eksgrant, e.g. `aws_iam_role.x.arn`.
+    Reference(String),
+    /// A string from the spec; quoted and escaped when rendered.
+    Literal(String),
+}
+
+/// An `EC2_LINUX` access entry for a self-managed node role.
+#[derive(Debug, Serialize)]
+pub struct NodeAccessEntry {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The node role's ARN (templates).
+    pub role_arn: String,
+}
+
+/// The aws-auth ConfigMap: every mapping in it, since applying it replaces
+/// the ConfigMap's lists.
+#[derive(Debug, Serialize)]
+pub struct AwsAuth {
+    /// `mapRoles` (templates).
+    pub map_roles: Vec<AwsAuthMapping>,
+    /// `mapUsers` (templates).
+    pub map_users: Vec<AwsAuthMapping>,
+    /// `mapAccounts` (templates).
+    pub map_accounts: Vec<String>,
+}
+
+/// One `mapRoles` or `mapUsers` entry.
+#[derive(Debug, Serialize)]
+pub struct AwsAuthMapping {
+    /// The role ARN without its path (as aws-auth requires), or the user ARN
+    /// (templates).
+    pub arn: String,
+    /// The Kubernetes username (templates).
+    pub username: String,
+    /// The Kubernetes groups (templates).
+    pub groups: Vec<String>,
+}
+
+/// A cluster's IAM OIDC provider, which IRSA roles trust.
+#[derive(Debug, Serialize)]
+pub struct OidcProvider {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// Whether the generated Terraform creates it; otherwise it reads the one
+    /// that exists (templates).
+    pub create: bool,
+    /// The provider URL: a literal for existing clusters, the created
+    /// cluster's issuer attribute otherwise (templates).
+    pub url: HclValue,
+}
+
+/// An EKS access policy associated with an access entry.
+#[derive(Debug, Serialize)]
+pub struct PolicyAssociation {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The policy's ARN (templates).
+    pub policy_arn: String,
+    /// Namespaces of a namespace-scoped association; empty for cluster scope (templates).
+    pub namespaces: Vec<String>,
+}
+
+/// The Kubernetes objects eksgrant owns in one namespace of one cluster.
+#[derive(Debug, Serialize)]
+pub struct NamespaceObjects {
+    /// The namespace (templates).
+    pub name: String,
+    /// One file per subject (templates).
+    pub subjects: Vec<SubjectObjects>,
+}
+
+/// The objects one subject gets in one namespace (or cluster-wide): one file.
+#[derive(Debug, Serialize)]
+pub struct SubjectObjects {
+    /// The subject's key; also the file name (templates).
+    pub subject: String,
+    /// The workload's ServiceAccount, in its own namespace and cluster (templates).
+    pub service_account: Option<ServiceAccount>,
+    /// The Role or ClusterRole holding the subject's `rules` (templates).
+    pub role: Option<RbacRole>,
+    /// Bindings, the subject's own role first (templates).
+    pub bindings: Vec<RbacBinding>,
+}
+
+/// A workload's ServiceAccount.
+#[derive(Debug, Serialize)]
+pub struct ServiceAccount {
+    /// Name (templates).
+    pub name: String,
+    /// Namespace (templates).
+    pub namespace: String,
+    /// The role ARN of the `eks.amazonaws.com/role-arn` annotation, for IRSA
+    /// (and while migrating from it) (templates).
+    pub irsa_role_arn: Option<String>,
+}
+
+/// A Role or ClusterRole.
+#[derive(Debug, Serialize)]
+pub struct RbacRole {
+    /// `Role` or `ClusterRole` (templates).
+    pub kind: &'static str,
+    /// Name (templates).
+    pub name: String,
+    /// Namespace of a Role (templates).
+    pub namespace: Option<String>,
+    /// The rules (templates).
+    pub rules: Vec<RbacRule>,
+}
+
+/// One RBAC rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RbacRule {
+    /// API groups (templates).
+    pub api_groups: Vec<String>,
+    /// Resources (templates).
+    pub resources: Vec<String>,
+    /// Verbs (templates).
+    pub verbs: Vec<String>,
+    /// Object names; empty for all (templates).
+    pub resource_names: Vec<String>,
+}
+
+/// A RoleBinding or ClusterRoleBinding.
+#[derive(Debug, Serialize)]
+pub struct RbacBinding {
+    /// `RoleBinding` or `ClusterRoleBinding` (templates).
+    pub kind: &'static str,
+    /// Name (templates).
+    pub name: String,
+    /// Namespace of a RoleBinding (templates).
+    pub namespace: Option<String>,
+    /// `Role` or `ClusterRole` (templates).
+    pub role_kind: &'static str,
+    /// The bound role's name (templates).
+    pub role_name: String,
+    /// Who is bound (templates).
+    pub subject: RbacSubject,
+}
+
+/// The subject of a binding.
+#[derive(Debug, Clone, Serialize)]
+pub struct RbacSubject {
+    /// `ServiceAccount` or `Group` (templates).
+    pub kind: &'static str,
+    /// Name (templates).
+    pub name: String,
+    /// The ServiceAccount's namespace (templates).
+    pub namespace: Option<String>,
+}
+
+/// A ConfigMap holding a kubeconfig for reaching another cluster, written by
+/// the second Terraform root because only Terraform knows the endpoint and
+/// CA.
+#[derive(Debug, Serialize)]
+pub struct KubeconfigMap {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The ConfigMap's name (templates).
+    pub name: String,
+    /// Its namespace (templates).
+    pub namespace: String,
+    /// The cluster it lives on, as the Terraform provider alias (templates).
+    pub home_ident: String,
+    /// The cluster it lives on (key).
+    pub home: String,
+    /// The cluster it reaches (key) (templates).
+    pub target: String,
+    /// The EKS name of the cluster it reaches (templates).
+    pub target_name: String,
+    /// The Terraform identifier of the cluster it reaches, whose data source
+    /// the second Terraform root reads (templates).
+    pub target_ident: String,
+    /// The workloads that mount it (templates).
+    pub used_by: Vec<String>,
+}
+
+/// One line of the overview: who can do what, where.
+#[derive(Debug, Serialize)]
+pub struct AccessLine {
+    /// The subject's key (templates).
+    pub who: String,
+    /// What the subject is: an ARN, or the pods of a ServiceAccount (templates).
+    pub identity: String,
+    /// How the subject is recognised on the cluster (templates).
+    pub mapped_as: String,
+    /// The permissions (templates).
+    pub permissions: String,
+    /// `cluster-wide` or the namespaces (templates).
+    pub scope: String,
+}
+
+/// A resolved workload.
+#[derive(Debug, Serialize)]
+pub struct Workload {
+    /// The spec key (templates).
+    pub key: String,
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The namespace (templates).
+    pub namespace: String,
+    /// The ServiceAccount (templates).
+    pub service_account: String,
+    /// Clusters it runs in (keys) (templates).
+    pub clusters: Vec<String>,
+    /// Whether eksgrant emits its ServiceAccount.
+    pub create_service_account: bool,
+    /// `pod-identity` or `irsa` (templates).
+    pub identity: &'static str,
+    /// How its pods get credentials, in words, for the overview (templates).
+    pub identity_summary: &'static str,
+    /// Whether its ServiceAccount carries the IRSA role annotation.
+    pub annotate_irsa: bool,
+    /// Its IAM role, when it has AWS permissions or reaches another cluster (templates).
+    pub role: Option<WorkloadRole>,
+    /// Other clusters it reaches (keys).
+    pub reaches: Vec<String>,
+    /// One line per AWS permission source, for the overview (templates).
+    pub aws_permissions: Vec<String>,
+    /// Notes for whoever deploys the workload, for the overview.
+    pub notes: Vec<String>,
+}
+
+/// A workload's IAM role.
+#[derive(Debug, Serialize)]
+pub struct WorkloadRole {
+    /// The role name (templates).
+    pub name: String,
+    /// The role ARN.
+    pub arn: String,
+    /// The trust policy's path in the output tree: `.json`, or `.json.tftpl`
+    /// when it names an OIDC provider created in the same run (templates).
+    pub trust_file: String,
+    /// The values `templatefile()` fills into a `.json.tftpl` trust policy;
+    /// empty for a plain `.json` (templates).
+    pub trust_variables: Vec<TemplateVariable>,
+    /// Resources the role must wait for: OIDC providers its trust names by a
+    /// literal ARN but this run creates (templates).
+    pub depends_on: Vec<String>,
+    /// The trust policy.
+    #[serde(skip)]
+    pub trust: PolicyDocument,
+    /// The role's own permission policies: one, or several when the
+    /// statements do not fit IAM's size limit in one (templates).
+    pub policies: Vec<RolePolicy>,
+    /// Existing policies to attach (templates).
+    pub managed_policy_arns: Vec<String>,
+    /// One Pod Identity association per cluster; none for IRSA (templates).
+    pub associations: Vec<Association>,
+}
+
+/// A value Terraform fills into a trust policy template.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateVariable {
+    /// The placeholder's name, `${name}` in the template (templates).
+    pub name: String,
+    /// The Terraform expression of its value (templates).
+    pub expression: String,
+}
+
+/// A customer managed policy eksgrant writes for a role.
+#[derive(Debug, Serialize)]
+pub struct RolePolicy {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The policy name (templates).
+    pub name: String,
+    /// The policy document's path in the output tree (templates).
+    pub file: String,
+    /// The document.
+    #[serde(skip)]
+    pub document: PolicyDocument,
+}
+
+/// A Pod Identity association.
+#[derive(Debug, Serialize)]
+pub struct Association {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The cluster (key).
+    pub cluster: String,
+    /// The cluster's Terraform address (templates).
+    pub cluster_ref: String,
+}
+
+/// A resolved principal.
+#[derive(Debug, Serialize)]
+pub struct Principal {
+    /// The spec key (templates).
+    pub key: String,
+    /// The IAM role or user ARN (templates).
+    pub arn: String,
+}
+
+/// What one step applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// `kubectl apply -k kubernetes/<cluster>`: ServiceAccounts, Roles and
+    /// bindings.
+    KubernetesObjects,
+    /// Restarting the pods of workloads that leave IRSA.
+    RestartPods,
+    /// `terraform -chdir=terraform apply`: everything on the AWS side.
+    Terraform,
+    /// `terraform -chdir=terraform-kubernetes apply`: the kubeconfig
+    /// ConfigMaps.
+    KubernetesTerraform,
+    /// `kubectl apply -f kubernetes/<cluster>/kube-system/aws-auth.yaml`.
+    AwsAuth,
+}
+
+/// One step of applying the repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplyStep {
+    /// What it applies (templates).
+    pub kind: StepKind,
+    /// The cluster (key) of a `kubectl` step (templates).
+    pub cluster: Option<String>,
+    /// The EKS name of that cluster (templates).
+    pub cluster_name: Option<String>,
+    /// Whether that cluster is created here (templates).
+    pub created: bool,
+    /// Whether the step is skipped on the first apply, before the cluster
+    /// created here exists (templates).
+    pub skip_on_first_apply: bool,
+    /// Whether that cluster is created here with a private API endpoint, so
+    /// that `kubectl` must run from a network that reaches it (templates).
+    pub private_endpoint: bool,
+    /// Namespaces the step writes into, which must exist (templates).
+    pub namespaces: Vec<Place>,
+    /// The workloads whose pods restart (templates).
+    pub restarts: Vec<CutOver>,
+    /// Why the step comes where it does (templates).
+    pub why: &'static str,
+}
+
+/// A namespace of a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Place {
+    /// The cluster (key) (templates).
+    pub cluster: String,
+    /// The namespace (templates).
+    pub namespace: String,
+}
+
+/// A workload whose pods move from IRSA to Pod Identity in this generation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CutOver {
+    /// The workload's key (templates).
+    pub workload: String,
+    /// Its namespace (templates).
+    pub namespace: String,
+    /// Its ServiceAccount (templates).
+    pub service_account: String,
+    /// Whether eksgrant writes the ServiceAccount, and so drops the
+    /// annotation itself; otherwise whoever writes it must (templates).
+    pub annotation_by_eksgrant: bool,
+}

@@ -22,6 +22,8 @@ pub(super) fn register(tera: &mut Tera) {
     tera.register_filter("yaml", yaml);
     tera.register_filter("md", |s: &str, _: Kwargs, _: &State| markdown_cell(s));
     tera.register_filter("md_code", |s: &str, _: Kwargs, _: &State| markdown_code(s));
+    tera.register_filter("join_code", join_code);
+    tera.register_filter("join_md", join_md);
     tera.register_filter("comment", |s: &str, _: Kwargs, _: &State| comment(s));
     tera.register_filter("sh", |s: &str, _: Kwargs, _: &State| shell_word(s));
 }
@@ -174,6 +176,62 @@ pub(super) fn markdown_code(s: &str) -> String {
         .replace('`', "'")
 }
 
+/// A list as Markdown code spans joined with `, `, each escaped as
+/// [`markdown_code`]: `` `a`, `b` ``. An item that is itself a list of
+/// strings becomes its code spans joined by the `parts` keyword argument:
+/// `[["ns", "c"]] | join_code(parts=" on ")` gives `` `ns` on `c` ``.
+fn join_code(items: &[Value], kwargs: Kwargs, _: &State) -> TeraResult<String> {
+    let parts_separator = kwargs.get::<&str>("parts")?;
+    let spans = |item: &Value| {
+        if let Some(s) = item.as_str() {
+            return Ok(code_span(s));
+        }
+        match (item.as_array(), parts_separator) {
+            (Some(parts), Some(separator)) => {
+                let parts: Vec<String> = strings(parts, "join_code")?
+                    .into_iter()
+                    .map(code_span)
+                    .collect();
+                Ok(parts.join(separator))
+            }
+            _ => Err(tera::Error::message(format!(
+                "join_code: items must be strings, or lists of strings with `parts`, got {item}"
+            ))),
+        }
+    };
+    let items: TeraResult<Vec<String>> = items.iter().map(spans).collect();
+    Ok(items?.join(", "))
+}
+
+/// A Markdown code span holding `s`, escaped as [`markdown_code`].
+fn code_span(s: &str) -> String {
+    format!("`{}`", markdown_code(s))
+}
+
+/// A list as Markdown text, each item escaped as [`markdown_cell`], joined
+/// with the `sep` keyword argument (`, ` without it).
+fn join_md(items: &[Value], kwargs: Kwargs, _: &State) -> TeraResult<String> {
+    let separator = kwargs.get::<&str>("sep")?.unwrap_or(", ");
+    let cells: Vec<String> = strings(items, "join_md")?
+        .into_iter()
+        .map(markdown_cell)
+        .collect();
+    Ok(cells.join(separator))
+}
+
+/// The items of a list that must hold only strings; `filter` names the
+/// filter in the error.
+fn strings<'v>(items: &'v [Value], filter: &str) -> TeraResult<Vec<&'v str>> {
+    items
+        .iter()
+        .map(|item| {
+            item.as_str().ok_or_else(|| {
+                tera::Error::message(format!("{filter}: list items must be strings, got {item}"))
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +299,44 @@ mod tests {
     fn markdown_cells_cannot_break_the_table() {
         assert_eq!(markdown_cell("a|b\n`c`<d>"), "a\\|b 'c'&lt;d&gt;");
         assert_eq!(markdown_code("a|b\n`c`<d>"), "a\\|b 'c'<d>");
+    }
+
+    /// Renders `template` with the filters and `list` as `list`.
+    fn render_list(template: &str, list: &serde_json::Value) -> String {
+        let mut tera = Tera::new();
+        register(&mut tera);
+        let mut context = tera::Context::new();
+        context.insert("list", list);
+        tera.render_str(template, &context, false).unwrap()
+    }
+
+    #[test]
+    fn joined_lists_escape_each_item() {
+        let list = serde_json::json!(["a|b", "`c`<d>"]);
+        assert_eq!(
+            render_list("{{ list | join_code }}", &list),
+            "`a\\|b`, `'c'<d>`"
+        );
+        assert_eq!(
+            render_list("{{ list | join_md }}", &list),
+            "a\\|b, 'c'&lt;d&gt;"
+        );
+        assert_eq!(
+            render_list("{{ list | join_md(sep=\"<br>\") }}", &list),
+            "a\\|b<br>'c'&lt;d&gt;"
+        );
+        assert_eq!(
+            render_list("{{ list | join_code }}", &serde_json::json!([])),
+            ""
+        );
+    }
+
+    #[test]
+    fn joined_code_parts_are_spans_of_their_own() {
+        let list = serde_json::json!([["ns", "a|b"], ["x", "y"]]);
+        assert_eq!(
+            render_list("{{ list | join_code(parts=\" on \") }}", &list),
+            "`ns` on `a\\|b`, `x` on `y`"
+        );
     }
 }

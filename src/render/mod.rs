@@ -3,25 +3,27 @@
 //!
 //! [`render`] is the table to read when asking "what produces
 //! `out/terraform/access-workload.tf`?". Templates only lay values out; every
-//! decision (names, defaults, which objects exist) was made in the model.
-//! IAM policies are not templates: they are serialised from the model's typed
-//! documents.
+//! decision (names, defaults, which objects exist) was made in the model, or
+//! here when only a file needs it: `overview` builds the whole context of
+//! ACCESS.md. IAM policies are not templates: they are serialised from the
+//! model's typed documents.
 
 mod filters;
 mod hcl_format;
+mod overview;
 mod templates;
 mod verify;
 
 use serde::Serialize;
 use tera::Context;
 
+use overview::Overview;
 use templates::*;
 
 use crate::error::{Error, Result};
-use crate::model::apply_order::StepKind;
 use crate::model::iam::{eks_auto_node_role_trust, eks_cluster_role_trust};
 use crate::model::names::{AWS_AUTH_FILE, CLUSTER_SCOPED_DIR};
-use crate::model::{Cluster, HclValue, Model, TemplateVariable, Workload};
+use crate::model::{Cluster, Model, TemplateVariable, Workload};
 use crate::plan::{FileKind, Plan};
 use crate::spec::AuthenticationMode;
 
@@ -148,10 +150,15 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
             &with(&base, "cluster", cluster),
         )?;
         if !cluster.access_entries.is_empty() || !cluster.node_access_entries.is_empty() {
+            let mut context = with(&base, "cluster", cluster);
+            context.insert(
+                "cluster_also_reads_aws_auth",
+                &(cluster.authentication_mode == AuthenticationMode::ApiAndConfigMap),
+            );
             tf(
                 format!("terraform/access-{}.tf", cluster.key),
                 ACCESS_TF,
-                &with(&base, "cluster", cluster),
+                &context,
             )?;
         }
     }
@@ -198,7 +205,6 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
 
     // Kubernetes objects, one file per subject and namespace, and a
     // kustomization per cluster.
-    let mut kustomize_clusters = Vec::new();
     for cluster in &model.clusters {
         let mut resources = Vec::new();
         let scoped = cluster
@@ -241,113 +247,13 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
                 &body,
                 &header,
             );
-            kustomize_clusters.push(cluster);
         }
     }
 
     // The overview.
-    let mut context = base.clone();
-    context.insert("spec", &options.spec);
-    context.insert("regenerate", &options.regenerate);
-    context.insert("role_workloads", &role_workloads);
-    context.insert("kubeconfigs", &kubeconfigs);
-    context.insert("kubeconfig_clusters", &kubeconfig_clusters);
-    context.insert("kustomize_clusters", &kustomize_clusters);
-    context.insert(
-        "created_clusters",
-        &model.clusters.iter().any(|c| c.created.is_some()),
-    );
-    context.insert(
-        "existing_pod_identity_clusters",
-        &model
-            .clusters
-            .iter()
-            .filter(|c| c.created.is_none() && !c.pod_identity_workloads.is_empty())
-            .map(|c| c.key.as_str())
-            .collect::<Vec<_>>(),
-    );
-    context.insert(
-        "terraform_creates",
-        &terraform_creates(model, &role_workloads),
-    );
-    context.insert("notes", &notes(model));
-    context.insert("imports", &access_entry_imports(model));
-    let adoptions = adoptions(model);
-    context.insert(
-        "adoption_issuer",
-        &adoptions
-            .iter()
-            .flat_map(|a| &a.imports)
-            .any(|i| i.id.contains("<ISSUER-ID>")),
-    );
-    context.insert("adoptions", &adoptions);
-    context.insert(
-        "unmanaged_aws_auth_clusters",
-        &model
-            .clusters
-            .iter()
-            .filter(|c| {
-                c.authentication_mode == AuthenticationMode::ApiAndConfigMap
-                    && c.aws_auth.is_none()
-                    && c.created.is_none()
-            })
-            .map(|c| c.key.as_str())
-            .collect::<Vec<_>>(),
-    );
-    context.insert(
-        "aws_auth_clusters",
-        &model
-            .clusters
-            .iter()
-            .filter(|c| c.aws_auth.is_some())
-            .collect::<Vec<_>>(),
-    );
-    context.insert(
-        "subnet_variables",
-        &subnet_clusters
-            .iter()
-            .filter_map(|c| {
-                c.created
-                    .as_ref()
-                    .and_then(|created| created.subnet_variable.as_deref())
-            })
-            .collect::<Vec<_>>(),
-    );
-    context.insert("steps_by_cluster", &steps_by_cluster(model));
-    context.insert(
-        "any_policy_associations",
-        &model.clusters.iter().any(|c| {
-            c.authentication_mode == AuthenticationMode::ApiAndConfigMap
-                && c.access_entries
-                    .iter()
-                    .any(|e| !e.policy_associations.is_empty())
-        }),
-    );
-    context.insert(
-        "clusters_without_compute",
-        &model
-            .clusters
-            .iter()
-            .filter(|c| c.created.as_ref().is_some_and(|c| c.auto_mode.is_none()))
-            .map(|c| c.key.as_str())
-            .collect::<Vec<_>>(),
-    );
-    context.insert(
-        "network_clusters",
-        &model
-            .clusters
-            .iter()
-            .filter(|c| {
-                c.created.is_some() && (!c.reached_from.is_empty() || !c.api_ingress.is_empty())
-            })
-            .collect::<Vec<_>>(),
-    );
-    if let Some(example) = pod_example(model) {
-        context.insert("pod_example", &example);
-    }
     plan.add(
         "ACCESS.md".into(),
-        &templates.render(ACCESS_MD, &context)?,
+        &templates.render_fields(ACCESS_MD, &Overview::of(model, options))?,
         &header,
     );
 
@@ -357,263 +263,6 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
     );
     verify::verify(&plan)?;
     Ok(plan)
-}
-
-/// The pod spec fragment the overview shows: the first workload that reaches
-/// another cluster, mounting its first kubeconfig.
-#[derive(Serialize)]
-struct PodExample<'a> {
-    workload: &'a str,
-    service_account: &'a str,
-    config_map: &'a str,
-    mount_path: String,
-    kubeconfig: String,
-}
-
-fn pod_example(model: &Model) -> Option<PodExample<'_>> {
-    let map = model.clusters.iter().flat_map(|c| &c.kubeconfigs).next()?;
-    let workload = model
-        .workloads
-        .iter()
-        .find(|w| map.used_by.first() == Some(&w.key))?;
-    let mount_path = format!("/etc/eksgrant/{}", map.target);
-    Some(PodExample {
-        workload: &workload.key,
-        service_account: &workload.service_account,
-        config_map: &map.name,
-        kubeconfig: format!("{mount_path}/config"),
-        mount_path,
-    })
-}
-
-/// Each cluster's key and the apply steps that concern it, numbered, for
-/// the overview's table by cluster.
-fn steps_by_cluster(model: &Model) -> Vec<ClusterSteps<'_>> {
-    model
-        .clusters
-        .iter()
-        .map(|cluster| {
-            let steps: Vec<String> = model
-                .apply_steps
-                .iter()
-                .enumerate()
-                .filter(|(_, step)| step.concerns(cluster))
-                .map(|(i, step)| match step.kind {
-                    StepKind::Terraform if cluster.created.is_some() => {
-                        format!("{}. Terraform (creates it)", i + 1)
-                    }
-                    _ => format!("{}. {}", i + 1, step.label()),
-                })
-                .collect();
-            ClusterSteps {
-                cluster: &cluster.key,
-                steps: steps.join(", "),
-            }
-        })
-        .collect()
-}
-
-/// One row of the overview's table of apply steps by cluster.
-#[derive(Serialize)]
-struct ClusterSteps<'a> {
-    cluster: &'a str,
-    steps: String,
-}
-
-/// What `terraform apply` creates, in words, for the overview's "Applying"
-/// steps.
-fn terraform_creates(model: &Model, role_workloads: &[&Workload]) -> String {
-    let clusters = &model.clusters;
-    let mut parts: Vec<&str> = Vec::new();
-    if clusters.iter().any(|c| c.created.is_some()) {
-        parts.push("the clusters marked `create = true`");
-    }
-    if clusters
-        .iter()
-        .any(|c| c.oidc_provider.as_ref().is_some_and(|p| p.create))
-    {
-        parts.push("the IAM OIDC providers");
-    }
-    if !role_workloads.is_empty() {
-        parts.push("the workloads' IAM roles and policies");
-    }
-    if clusters
-        .iter()
-        .any(|c| !c.pod_identity_workloads.is_empty())
-    {
-        parts.push("the Pod Identity associations");
-    }
-    if clusters
-        .iter()
-        .any(|c| !c.access_entries.is_empty() || !c.node_access_entries.is_empty())
-    {
-        parts.push("the access entries");
-    }
-    match parts.split_last() {
-        None => "nothing: it only reads the clusters".to_string(),
-        Some((last, [])) => (*last).to_string(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// An `import` block for an access entry that may exist already.
-#[derive(Serialize)]
-struct Import {
-    address: String,
-    id: String,
-}
-
-/// The access entries of IAM principals and node roles on existing
-/// clusters: the ones that can collide with an entry made outside this
-/// repository. (The roles of workloads are new, so their entries are too.)
-fn access_entry_imports(model: &Model) -> Vec<Import> {
-    let mut imports = Vec::new();
-    for cluster in model.clusters.iter().filter(|c| c.created.is_none()) {
-        let import = |ident: &str, arn: &str| Import {
-            address: format!("aws_eks_access_entry.{ident}"),
-            id: format!("{}:{arn}", cluster.name),
-        };
-        for entry in &cluster.access_entries {
-            if let HclValue::Literal(arn) = &entry.principal_arn {
-                imports.push(import(&entry.ident, arn));
-            }
-        }
-        // EKS makes the entries of managed node groups itself.
-        for entry in &cluster.node_access_entries {
-            imports.push(import(&entry.ident, &entry.role_arn));
-        }
-    }
-    imports
-}
-
-/// The import blocks that adopt an existing cluster at the address of one
-/// the spec creates.
-#[derive(Serialize)]
-struct Adoption<'a> {
-    cluster: &'a str,
-    imports: Vec<Import>,
-}
-
-/// For each created cluster: its role and the role's attachments, the
-/// cluster, the Pod Identity agent add-on (or the Auto Mode node role), its
-/// access entries and access policies, and the OIDC provider, as import
-/// blocks. The provider's ARN holds the issuer ID, which only the existing
-/// cluster knows: `<ISSUER-ID>` marks it.
-fn adoptions(model: &Model) -> Vec<Adoption<'_>> {
-    let partition = |arn: &str| arn.split(':').nth(1).unwrap_or("aws").to_string();
-    model
-        .clusters
-        .iter()
-        .filter_map(|cluster| {
-            let created = cluster.created.as_ref()?;
-            let mut imports = vec![
-                Import {
-                    address: format!("aws_iam_role.{}", created.role_ident),
-                    id: created.role_name.clone(),
-                },
-                Import {
-                    address: format!("aws_iam_role_policy_attachment.{}", created.role_ident),
-                    id: format!("{}/{}", created.role_name, created.role_policy_arn),
-                },
-                Import {
-                    address: format!("aws_eks_cluster.{}", cluster.ident),
-                    id: cluster.name.clone(),
-                },
-            ];
-            match &created.auto_mode {
-                Some(auto) => {
-                    for arn in &auto.cluster_policy_arns {
-                        imports.push(Import {
-                            address: format!(
-                                "aws_iam_role_policy_attachment.{}_auto_mode[\"{arn}\"]",
-                                created.role_ident
-                            ),
-                            id: format!("{}/{arn}", created.role_name),
-                        });
-                    }
-                    // A different node role would replace the cluster.
-                    imports.push(Import {
-                        address: format!("aws_iam_role.{}", auto.node_role_ident),
-                        id: auto.node_role_name.clone(),
-                    });
-                    for arn in &auto.node_policy_arns {
-                        imports.push(Import {
-                            address: format!(
-                                "aws_iam_role_policy_attachment.{}[\"{arn}\"]",
-                                auto.node_role_ident
-                            ),
-                            id: format!("{}/{arn}", auto.node_role_name),
-                        });
-                    }
-                }
-                None => imports.push(Import {
-                    address: format!("aws_eks_addon.{}_pod_identity_agent", cluster.ident),
-                    id: format!("{}:eks-pod-identity-agent", cluster.name),
-                }),
-            }
-            // Its access entries, which an existing cluster often has
-            // already (for its administrators), and their policies.
-            for entry in &cluster.access_entries {
-                let arn = match &entry.principal_arn {
-                    HclValue::Literal(arn) => arn.clone(),
-                    HclValue::Reference(_) => model
-                        .workloads
-                        .iter()
-                        .find(|w| w.key == entry.subject)
-                        .and_then(|w| w.role.as_ref())
-                        .map(|role| role.arn.clone())?,
-                };
-                imports.push(Import {
-                    address: format!("aws_eks_access_entry.{}", entry.ident),
-                    id: format!("{}:{arn}", cluster.name),
-                });
-                for association in &entry.policy_associations {
-                    imports.push(Import {
-                        address: format!("aws_eks_access_policy_association.{}", association.ident),
-                        id: format!("{}#{arn}#{}", cluster.name, association.policy_arn),
-                    });
-                }
-            }
-            if let Some(provider) = &cluster.oidc_provider {
-                let partition = partition(&cluster.arn);
-                let suffix = if partition == "aws-cn" {
-                    "amazonaws.com.cn"
-                } else {
-                    "amazonaws.com"
-                };
-                imports.push(Import {
-                    address: format!("aws_iam_openid_connect_provider.{}", provider.ident),
-                    id: format!(
-                        "arn:{partition}:iam::{}:oidc-provider/oidc.eks.{}.{suffix}/id/<ISSUER-ID>",
-                        model.account_id, model.region
-                    ),
-                });
-            }
-            Some(Adoption {
-                cluster: &cluster.key,
-                imports,
-            })
-        })
-        .collect()
-}
-
-#[derive(Serialize)]
-struct Note<'a> {
-    workload: &'a str,
-    text: &'a str,
-}
-
-fn notes(model: &Model) -> Vec<Note<'_>> {
-    model
-        .workloads
-        .iter()
-        .flat_map(|w| {
-            w.notes.iter().map(move |text| Note {
-                workload: &w.key,
-                text,
-            })
-        })
-        .collect()
 }
 
 /// A trust policy template may hold no `${...}` or `%{...}` but the

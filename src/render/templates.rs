@@ -1,6 +1,7 @@
 //! The built-in templates, embedded in the binary, and the Tera instance
 //! that renders them.
 
+use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::filters;
@@ -24,7 +25,9 @@ pub(super) const CLUSTER_EXISTING_TF: &str = "terraform/cluster-existing.tf";
 pub(super) const CLUSTER_CREATED_TF: &str = "terraform/cluster-created.tf";
 /// `terraform/workload-<key>.tf`: a workload's role, policies and associations.
 pub(super) const WORKLOAD_TF: &str = "terraform/workload.tf";
-/// `terraform/access-<key>.tf`: a cluster's access entries.
+/// `terraform/access-<key>.tf`: a cluster's access entries. Besides
+/// `cluster`, reads `cluster_also_reads_aws_auth`: whether the cluster is
+/// `API_AND_CONFIG_MAP`.
 pub(super) const ACCESS_TF: &str = "terraform/access.tf";
 /// `terraform-kubernetes/kubeconfigs.tf`: kubeconfig ConfigMaps.
 pub(super) const KUBECONFIGS_TF: &str = "terraform-kubernetes/kubeconfigs.tf";
@@ -34,7 +37,8 @@ pub(super) const SUBJECT_YAML: &str = "kubernetes/subject.yaml";
 pub(super) const AWS_AUTH_YAML: &str = "kubernetes/aws-auth.yaml";
 /// `kubernetes/<cluster>/Kustomization`.
 pub(super) const KUSTOMIZATION_YAML: &str = "kubernetes/kustomization.yaml";
-/// `ACCESS.md`: the overview.
+/// `ACCESS.md`: the overview, whose variables are the fields of
+/// [`super::overview::Overview`].
 pub(super) const ACCESS_MD: &str = "ACCESS.md";
 
 /// Every built-in template: name and text.
@@ -120,10 +124,22 @@ impl Templates {
     pub(super) fn render(&self, name: &str, context: &Context) -> Result<String> {
         self.tera
             .render(name, context)
-            .map_err(|error| Error::Template {
-                name: name.to_string(),
-                report: error.to_string(),
-            })
+            .map_err(|error| template_error(name, error))
+    }
+
+    /// Renders one template whose variables are the fields of `fields`.
+    pub(super) fn render_fields<T: Serialize>(&self, name: &str, fields: &T) -> Result<String> {
+        let context =
+            Context::from_serialize(fields).map_err(|error| template_error(name, error))?;
+        self.render(name, &context)
+    }
+}
+
+/// The error of rendering the template `name`.
+fn template_error(name: &str, error: tera::Error) -> Error {
+    Error::Template {
+        name: name.to_string(),
+        report: error.to_string(),
     }
 }
 

@@ -1,0 +1,701 @@
+//! The ACCESS.md context: everything the overview shows, decided here from
+//! the model so that `templates/ACCESS.md.tera` only lays it out.
+//!
+//! [`Overview::of`] walks the model once per section; each section is a
+//! field (or a nested struct) named after the heading it fills. Values stay
+//! unescaped: the template escapes each one for where it goes.
+
+use serde::Serialize;
+
+use super::RenderOptions;
+use crate::model::apply_order::{ApplyStep, CutOver, StepKind};
+use crate::model::{AccessLine, Cluster, HclValue, KubeconfigMap, Model, Workload};
+use crate::spec::AuthenticationMode;
+
+/// The context of `ACCESS.md`, section by section.
+#[derive(Serialize)]
+pub(super) struct Overview<'a> {
+    /// The spec's path as the header shows it.
+    spec: &'a str,
+    /// The command that regenerates the tree.
+    regenerate: &'a str,
+    /// The AWS region, for `aws eks update-kubeconfig`.
+    region: &'a str,
+    /// Every cluster, sorted by key: the Clusters table and the Kubernetes
+    /// permissions sections.
+    clusters: Vec<ClusterSummary<'a>>,
+    /// The workloads with an IAM role: the table of pods with an AWS
+    /// identity.
+    role_workloads: Vec<RoleWorkload<'a>>,
+    /// Existing clusters with Pod Identity workloads, whose
+    /// `eks-pod-identity-agent` add-on must already run (keys).
+    existing_pod_identity_clusters: Vec<&'a str>,
+    /// Notes for deploying the workloads, one per line.
+    notes: Vec<Note<'a>>,
+    /// The kubeconfig ConfigMaps: the table of how pods reach other
+    /// clusters. Empty when no pod does.
+    kubeconfigs: Vec<KubeconfigRow<'a>>,
+    /// The pod spec fragment shown under the kubeconfig table.
+    pod_example: Option<PodExample<'a>>,
+    /// The network paths to created clusters that pods or networks reach.
+    network_paths: Vec<NetworkPath<'a>>,
+    /// The "Before you apply" section.
+    before_you_apply: BeforeYouApply<'a>,
+    /// The import blocks that adopt an existing cluster, one set per
+    /// cluster the spec creates.
+    adoptions: Vec<Adoption<'a>>,
+    /// Whether an adoption's import IDs hold the `<ISSUER-ID>` placeholder,
+    /// which the reader must replace.
+    adoptions_need_issuer_id: bool,
+    /// The apply steps, in order, with what each shows.
+    apply_steps: Vec<Step<'a>>,
+    /// What `terraform apply` creates, in words.
+    terraform_creates: String,
+    /// Whether an access entry on an `API_AND_CONFIG_MAP` cluster has access
+    /// policies, created seconds after the entry: an apply that stops in
+    /// between must be run again.
+    policy_associations_lag_entries: bool,
+    /// Each cluster's apply steps, for the table by cluster.
+    steps_by_cluster: Vec<ClusterSteps<'a>>,
+}
+
+impl<'a> Overview<'a> {
+    /// Everything the overview shows about `model`.
+    pub(super) fn of(model: &'a Model, options: &'a RenderOptions) -> Self {
+        let adoptions = adoptions(model);
+        Overview {
+            spec: &options.spec,
+            regenerate: &options.regenerate,
+            region: &model.region,
+            clusters: model.clusters.iter().map(ClusterSummary::of).collect(),
+            role_workloads: model
+                .workloads
+                .iter()
+                .filter_map(RoleWorkload::of)
+                .collect(),
+            existing_pod_identity_clusters: keys_of(&model.clusters, |c| {
+                c.created.is_none() && !c.pod_identity_workloads.is_empty()
+            }),
+            notes: notes(model),
+            kubeconfigs: kubeconfigs(model).map(KubeconfigRow::of).collect(),
+            pod_example: pod_example(model),
+            network_paths: model.clusters.iter().filter_map(NetworkPath::of).collect(),
+            before_you_apply: BeforeYouApply::of(model),
+            adoptions_need_issuer_id: adoptions
+                .iter()
+                .flat_map(|a| &a.imports)
+                .any(|i| i.id.contains(ISSUER_ID)),
+            adoptions,
+            apply_steps: model.apply_steps.iter().map(Step::of).collect(),
+            terraform_creates: terraform_creates(model),
+            policy_associations_lag_entries: policy_associations_lag_entries(model),
+            steps_by_cluster: steps_by_cluster(model),
+        }
+    }
+}
+
+/// The placeholder for the part of an OIDC provider's ARN that only the
+/// existing cluster knows.
+const ISSUER_ID: &str = "<ISSUER-ID>";
+
+/// The keys of the clusters that match `keep`.
+fn keys_of(clusters: &[Cluster], keep: impl Fn(&Cluster) -> bool) -> Vec<&str> {
+    clusters
+        .iter()
+        .filter(|c| keep(c))
+        .map(|c| c.key.as_str())
+        .collect()
+}
+
+/// Every kubeconfig ConfigMap, cluster by cluster.
+fn kubeconfigs(model: &Model) -> impl Iterator<Item = &KubeconfigMap> {
+    model.clusters.iter().flat_map(|c| &c.kubeconfigs)
+}
+
+/// A cluster: its row of the Clusters table and its Kubernetes permissions.
+#[derive(Serialize)]
+struct ClusterSummary<'a> {
+    /// The spec key.
+    key: &'a str,
+    /// The EKS name.
+    name: &'a str,
+    /// Whether the generated Terraform creates it.
+    created: bool,
+    /// The Kubernetes version of a created cluster.
+    kubernetes_version: Option<&'a str>,
+    /// `API`, `API_AND_CONFIG_MAP` or `CONFIG_MAP`.
+    authentication_mode: &'static str,
+    /// Who can do what on it; empty when nobody is granted anything.
+    access_summary: &'a [AccessLine],
+}
+
+impl<'a> ClusterSummary<'a> {
+    fn of(cluster: &'a Cluster) -> Self {
+        ClusterSummary {
+            key: &cluster.key,
+            name: &cluster.name,
+            created: cluster.created.is_some(),
+            kubernetes_version: cluster
+                .created
+                .as_ref()
+                .map(|c| c.kubernetes_version.as_str()),
+            authentication_mode: cluster.authentication_mode.as_str(),
+            access_summary: &cluster.access_summary,
+        }
+    }
+}
+
+/// A workload with an IAM role: one row of the table of pods with an AWS
+/// identity.
+#[derive(Serialize)]
+struct RoleWorkload<'a> {
+    /// The spec key.
+    key: &'a str,
+    /// The ServiceAccount's namespace.
+    namespace: &'a str,
+    /// The ServiceAccount.
+    service_account: &'a str,
+    /// The clusters it runs in (keys).
+    clusters: &'a [String],
+    /// How its pods get credentials, in words.
+    identity_summary: &'a str,
+    /// The IAM role's name.
+    role_name: &'a str,
+    /// One line per AWS permission source; empty for none.
+    aws_permissions: &'a [String],
+}
+
+impl<'a> RoleWorkload<'a> {
+    /// The row of `workload`, when it has an IAM role.
+    fn of(workload: &'a Workload) -> Option<Self> {
+        let role = workload.role.as_ref()?;
+        Some(RoleWorkload {
+            key: &workload.key,
+            namespace: &workload.namespace,
+            service_account: &workload.service_account,
+            clusters: &workload.clusters,
+            identity_summary: workload.identity_summary,
+            role_name: &role.name,
+            aws_permissions: &workload.aws_permissions,
+        })
+    }
+}
+
+/// A note for whoever deploys a workload.
+#[derive(Serialize)]
+struct Note<'a> {
+    /// The workload's key.
+    workload: &'a str,
+    /// The note.
+    text: &'a str,
+}
+
+/// Every workload's notes, workload by workload.
+fn notes(model: &Model) -> Vec<Note<'_>> {
+    model
+        .workloads
+        .iter()
+        .flat_map(|w| {
+            w.notes.iter().map(move |text| Note {
+                workload: &w.key,
+                text,
+            })
+        })
+        .collect()
+}
+
+/// One row of the table of kubeconfig ConfigMaps.
+#[derive(Serialize)]
+struct KubeconfigRow<'a> {
+    /// The ConfigMap's namespace.
+    namespace: &'a str,
+    /// The ConfigMap's name.
+    name: &'a str,
+    /// The cluster it lives on (key).
+    home: &'a str,
+    /// The cluster it reaches (key).
+    target: &'a str,
+    /// The workloads that mount it (keys).
+    used_by: &'a [String],
+}
+
+impl<'a> KubeconfigRow<'a> {
+    fn of(map: &'a KubeconfigMap) -> Self {
+        KubeconfigRow {
+            namespace: &map.namespace,
+            name: &map.name,
+            home: &map.home,
+            target: &map.target,
+            used_by: &map.used_by,
+        }
+    }
+}
+
+/// The pod spec fragment the overview shows: the first workload that reaches
+/// another cluster, mounting its first kubeconfig.
+#[derive(Serialize)]
+struct PodExample<'a> {
+    /// The workload's key.
+    workload: &'a str,
+    /// Its ServiceAccount.
+    service_account: &'a str,
+    /// The kubeconfig ConfigMap it mounts.
+    config_map: &'a str,
+    /// Where the ConfigMap is mounted.
+    mount_path: String,
+    /// The kubeconfig's path, `KUBECONFIG`.
+    kubeconfig: String,
+}
+
+fn pod_example(model: &Model) -> Option<PodExample<'_>> {
+    let map = kubeconfigs(model).next()?;
+    let workload = model
+        .workloads
+        .iter()
+        .find(|w| map.used_by.first() == Some(&w.key))?;
+    let mount_path = format!("/etc/eksgrant/{}", map.target);
+    Some(PodExample {
+        workload: &workload.key,
+        service_account: &workload.service_account,
+        config_map: &map.name,
+        kubeconfig: format!("{mount_path}/config"),
+        mount_path,
+    })
+}
+
+/// How pods or networks reach the API endpoint of a cluster created here.
+#[derive(Serialize)]
+struct NetworkPath<'a> {
+    /// The cluster (key).
+    cluster: &'a str,
+    /// The clusters whose pods reach it (keys); empty when only ingress
+    /// rules for networks lead to it.
+    reached_from: &'a [String],
+    /// Whether its API endpoint is public.
+    public_endpoint: bool,
+    /// The CIDRs a public endpoint is open to.
+    public_access_cidrs: &'a [String],
+    /// Who the ingress rules to a private endpoint admit, in words.
+    ingress_sources: Vec<&'a str>,
+}
+
+impl<'a> NetworkPath<'a> {
+    /// The path to `cluster`, when it is created here and reached.
+    fn of(cluster: &'a Cluster) -> Option<Self> {
+        let created = cluster.created.as_ref()?;
+        if cluster.reached_from.is_empty() && cluster.api_ingress.is_empty() {
+            return None;
+        }
+        Some(NetworkPath {
+            cluster: &cluster.key,
+            reached_from: &cluster.reached_from,
+            public_endpoint: created.endpoint_public_access,
+            public_access_cidrs: &created.public_access_cidrs,
+            ingress_sources: cluster
+                .api_ingress
+                .iter()
+                .map(|rule| rule.source.as_str())
+                .collect(),
+        })
+    }
+}
+
+/// What to know or do before the first apply.
+#[derive(Serialize)]
+struct BeforeYouApply<'a> {
+    /// Whether the section has anything to say.
+    has_items: bool,
+    /// Import blocks for the access entries that may exist already.
+    access_entry_imports: Vec<Import>,
+    /// The aws-auth ConfigMaps eksgrant writes, which replace the clusters'.
+    aws_auth_files: Vec<AwsAuthFile<'a>>,
+    /// Existing `API_AND_CONFIG_MAP` clusters whose aws-auth ConfigMap
+    /// eksgrant does not write (keys).
+    unmanaged_aws_auth_clusters: Vec<&'a str>,
+    /// Whether the spec creates a cluster.
+    creates_clusters: bool,
+    /// Created clusters without compute: no Auto Mode (keys).
+    clusters_without_compute: Vec<&'a str>,
+    /// The Terraform variables that ask for subnets, as `var.<name>`.
+    subnet_variables: Vec<String>,
+    /// Whether the IAM roles carry a permissions boundary.
+    has_permissions_boundary: bool,
+    /// Whether pods reach other clusters through kubeconfig ConfigMaps.
+    pods_reach_other_clusters: bool,
+}
+
+impl<'a> BeforeYouApply<'a> {
+    fn of(model: &'a Model) -> Self {
+        let access_entry_imports = access_entry_imports(model);
+        let aws_auth_files: Vec<_> = model.clusters.iter().filter_map(AwsAuthFile::of).collect();
+        let unmanaged_aws_auth_clusters = keys_of(&model.clusters, |c| {
+            c.authentication_mode == AuthenticationMode::ApiAndConfigMap
+                && c.aws_auth.is_none()
+                && c.created.is_none()
+        });
+        let creates_clusters = model.clusters.iter().any(|c| c.created.is_some());
+        let pods_reach_other_clusters = kubeconfigs(model).next().is_some();
+        BeforeYouApply {
+            has_items: !access_entry_imports.is_empty()
+                || creates_clusters
+                || pods_reach_other_clusters
+                || !aws_auth_files.is_empty()
+                || !unmanaged_aws_auth_clusters.is_empty(),
+            access_entry_imports,
+            aws_auth_files,
+            unmanaged_aws_auth_clusters,
+            creates_clusters,
+            clusters_without_compute: keys_of(&model.clusters, |c| {
+                c.created.as_ref().is_some_and(|c| c.auto_mode.is_none())
+            }),
+            subnet_variables: model
+                .clusters
+                .iter()
+                .filter_map(|c| c.created.as_ref()?.subnet_variable.as_deref())
+                .map(|variable| format!("var.{variable}"))
+                .collect(),
+            has_permissions_boundary: model.iam.permissions_boundary.is_some(),
+            pods_reach_other_clusters,
+        }
+    }
+}
+
+/// An aws-auth ConfigMap eksgrant writes for a cluster.
+#[derive(Serialize)]
+struct AwsAuthFile<'a> {
+    /// The cluster (key).
+    cluster: &'a str,
+    /// Whether the cluster reads only the ConfigMap (`CONFIG_MAP`), so that
+    /// it is applied once the groups it maps principals into are bound;
+    /// otherwise once the principals it no longer maps have access entries.
+    config_map_only: bool,
+}
+
+impl<'a> AwsAuthFile<'a> {
+    /// The file of `cluster`, when eksgrant writes its aws-auth ConfigMap.
+    fn of(cluster: &'a Cluster) -> Option<Self> {
+        cluster.aws_auth.as_ref()?;
+        Some(AwsAuthFile {
+            cluster: &cluster.key,
+            config_map_only: cluster.authentication_mode == AuthenticationMode::ConfigMap,
+        })
+    }
+}
+
+/// An `import` block.
+#[derive(Serialize)]
+struct Import {
+    /// The Terraform address.
+    address: String,
+    /// The import ID.
+    id: String,
+}
+
+impl Import {
+    fn new(address: String, id: String) -> Self {
+        Import { address, id }
+    }
+}
+
+/// The access entries of IAM principals and node roles on existing
+/// clusters: the ones that can collide with an entry made outside this
+/// repository. (The roles of workloads are new, so their entries are too.)
+fn access_entry_imports(model: &Model) -> Vec<Import> {
+    let mut imports = Vec::new();
+    for cluster in model.clusters.iter().filter(|c| c.created.is_none()) {
+        let import = |ident: &str, arn: &str| {
+            Import::new(
+                format!("aws_eks_access_entry.{ident}"),
+                format!("{}:{arn}", cluster.name),
+            )
+        };
+        for entry in &cluster.access_entries {
+            if let HclValue::Literal(arn) = &entry.principal_arn {
+                imports.push(import(&entry.ident, arn));
+            }
+        }
+        // EKS makes the entries of managed node groups itself.
+        for entry in &cluster.node_access_entries {
+            imports.push(import(&entry.ident, &entry.role_arn));
+        }
+    }
+    imports
+}
+
+/// The import blocks that adopt an existing cluster at the address of one
+/// the spec creates.
+#[derive(Serialize)]
+struct Adoption<'a> {
+    /// The cluster (key).
+    cluster: &'a str,
+    /// Its import blocks, in the order the overview lists them.
+    imports: Vec<Import>,
+}
+
+/// For each created cluster: its role and the role's attachments, the
+/// cluster, the Pod Identity agent add-on (or the Auto Mode node role), its
+/// access entries and access policies, and the OIDC provider, as import
+/// blocks. A cluster with an access entry whose ARN is unknown has none.
+fn adoptions(model: &Model) -> Vec<Adoption<'_>> {
+    model
+        .clusters
+        .iter()
+        .filter_map(|cluster| {
+            let mut imports = cluster_imports(cluster)?;
+            imports.extend(access_entry_adoptions(model, cluster)?);
+            imports.extend(oidc_provider_import(model, cluster));
+            Some(Adoption {
+                cluster: &cluster.key,
+                imports,
+            })
+        })
+        .collect()
+}
+
+/// The imports of a created cluster's role, its attachments, the cluster,
+/// and the Pod Identity agent add-on or the Auto Mode node role.
+fn cluster_imports(cluster: &Cluster) -> Option<Vec<Import>> {
+    let created = cluster.created.as_ref()?;
+    let role = &created.role_name;
+    let mut imports = vec![
+        Import::new(format!("aws_iam_role.{}", created.role_ident), role.clone()),
+        Import::new(
+            format!("aws_iam_role_policy_attachment.{}", created.role_ident),
+            format!("{role}/{}", created.role_policy_arn),
+        ),
+        Import::new(
+            format!("aws_eks_cluster.{}", cluster.ident),
+            cluster.name.clone(),
+        ),
+    ];
+    match &created.auto_mode {
+        Some(auto) => {
+            for arn in &auto.cluster_policy_arns {
+                imports.push(Import::new(
+                    format!(
+                        "aws_iam_role_policy_attachment.{}_auto_mode[\"{arn}\"]",
+                        created.role_ident
+                    ),
+                    format!("{role}/{arn}"),
+                ));
+            }
+            // A different node role would replace the cluster.
+            imports.push(Import::new(
+                format!("aws_iam_role.{}", auto.node_role_ident),
+                auto.node_role_name.clone(),
+            ));
+            for arn in &auto.node_policy_arns {
+                imports.push(Import::new(
+                    format!(
+                        "aws_iam_role_policy_attachment.{}[\"{arn}\"]",
+                        auto.node_role_ident
+                    ),
+                    format!("{}/{arn}", auto.node_role_name),
+                ));
+            }
+        }
+        None => imports.push(Import::new(
+            format!("aws_eks_addon.{}_pod_identity_agent", cluster.ident),
+            format!("{}:eks-pod-identity-agent", cluster.name),
+        )),
+    }
+    Some(imports)
+}
+
+/// The imports of a cluster's access entries, which an existing cluster
+/// often has already (for its administrators), and their policies; `None`
+/// when the ARN of an entry's workload role is unknown.
+fn access_entry_adoptions(model: &Model, cluster: &Cluster) -> Option<Vec<Import>> {
+    let mut imports = Vec::new();
+    for entry in &cluster.access_entries {
+        let arn = match &entry.principal_arn {
+            HclValue::Literal(arn) => arn.clone(),
+            HclValue::Reference(_) => model
+                .workloads
+                .iter()
+                .find(|w| w.key == entry.subject)
+                .and_then(|w| w.role.as_ref())
+                .map(|role| role.arn.clone())?,
+        };
+        imports.push(Import::new(
+            format!("aws_eks_access_entry.{}", entry.ident),
+            format!("{}:{arn}", cluster.name),
+        ));
+        for association in &entry.policy_associations {
+            imports.push(Import::new(
+                format!("aws_eks_access_policy_association.{}", association.ident),
+                format!("{}#{arn}#{}", cluster.name, association.policy_arn),
+            ));
+        }
+    }
+    Some(imports)
+}
+
+/// The import of a cluster's OIDC provider. The provider's ARN holds the
+/// issuer ID, which only the existing cluster knows: [`ISSUER_ID`] marks it.
+fn oidc_provider_import(model: &Model, cluster: &Cluster) -> Option<Import> {
+    let provider = cluster.oidc_provider.as_ref()?;
+    let partition = cluster.arn.split(':').nth(1).unwrap_or("aws");
+    let suffix = if partition == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    Some(Import::new(
+        format!("aws_iam_openid_connect_provider.{}", provider.ident),
+        format!(
+            "arn:{partition}:iam::{}:oidc-provider/oidc.eks.{}.{suffix}/id/{ISSUER_ID}",
+            model.account_id, model.region
+        ),
+    ))
+}
+
+/// One apply step as the overview shows it. Exactly one of the flags that
+/// name a kind of step is set.
+#[derive(Serialize)]
+struct Step<'a> {
+    /// `kubectl apply -k` of a cluster's Kubernetes objects.
+    kubernetes_objects: bool,
+    /// Restarting the pods of workloads that leave IRSA.
+    restart_pods: bool,
+    /// `terraform apply` of the AWS side.
+    terraform: bool,
+    /// `terraform apply` of the kubeconfig ConfigMaps.
+    kubernetes_terraform: bool,
+    /// `kubectl apply` of a cluster's aws-auth ConfigMap.
+    aws_auth: bool,
+    /// The cluster (key) of a `kubectl` step.
+    cluster: Option<&'a str>,
+    /// The EKS name of that cluster.
+    cluster_name: Option<&'a str>,
+    /// Whether that cluster is created here.
+    created: bool,
+    /// Whether the step is skipped on the first apply.
+    skip_on_first_apply: bool,
+    /// Whether `kubectl` must run from a network that reaches a private
+    /// endpoint.
+    private_endpoint: bool,
+    /// The namespaces the step writes into, which must exist.
+    namespaces: Vec<&'a str>,
+    /// The same namespaces with their cluster, as `[namespace, cluster]`,
+    /// for the step that writes on several clusters.
+    namespaces_on_clusters: Vec<[&'a str; 2]>,
+    /// The workloads whose pods restart.
+    restarts: &'a [CutOver],
+    /// Why the step comes where it does.
+    why: &'static str,
+}
+
+impl<'a> Step<'a> {
+    fn of(step: &'a ApplyStep) -> Self {
+        let is = |kind: StepKind| step.kind == kind;
+        Step {
+            kubernetes_objects: is(StepKind::KubernetesObjects),
+            restart_pods: is(StepKind::RestartPods),
+            terraform: is(StepKind::Terraform),
+            kubernetes_terraform: is(StepKind::KubernetesTerraform),
+            aws_auth: is(StepKind::AwsAuth),
+            cluster: step.cluster.as_deref(),
+            cluster_name: step.cluster_name.as_deref(),
+            created: step.created,
+            skip_on_first_apply: step.skip_on_first_apply,
+            private_endpoint: step.private_endpoint,
+            namespaces: step
+                .namespaces
+                .iter()
+                .map(|place| place.namespace.as_str())
+                .collect(),
+            namespaces_on_clusters: step
+                .namespaces
+                .iter()
+                .map(|place| [place.namespace.as_str(), place.cluster.as_str()])
+                .collect(),
+            restarts: &step.restarts,
+            why: step.why,
+        }
+    }
+}
+
+/// What `terraform apply` creates, in words, for the overview's "Applying"
+/// steps.
+fn terraform_creates(model: &Model) -> String {
+    let clusters = &model.clusters;
+    let mut parts: Vec<&str> = Vec::new();
+    if clusters.iter().any(|c| c.created.is_some()) {
+        parts.push("the clusters marked `create = true`");
+    }
+    if clusters
+        .iter()
+        .any(|c| c.oidc_provider.as_ref().is_some_and(|p| p.create))
+    {
+        parts.push("the IAM OIDC providers");
+    }
+    if model.workloads.iter().any(|w| w.role.is_some()) {
+        parts.push("the workloads' IAM roles and policies");
+    }
+    if clusters
+        .iter()
+        .any(|c| !c.pod_identity_workloads.is_empty())
+    {
+        parts.push("the Pod Identity associations");
+    }
+    if clusters
+        .iter()
+        .any(|c| !c.access_entries.is_empty() || !c.node_access_entries.is_empty())
+    {
+        parts.push("the access entries");
+    }
+    match parts.split_last() {
+        None => "nothing: it only reads the clusters".to_string(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Whether an `API_AND_CONFIG_MAP` cluster has an access entry with access
+/// policies: a principal mapped by aws-auth has only the entry's groups
+/// between the entry's creation and its policies'.
+fn policy_associations_lag_entries(model: &Model) -> bool {
+    model.clusters.iter().any(|c| {
+        c.authentication_mode == AuthenticationMode::ApiAndConfigMap
+            && c.access_entries
+                .iter()
+                .any(|e| !e.policy_associations.is_empty())
+    })
+}
+
+/// One row of the overview's table of apply steps by cluster.
+#[derive(Serialize)]
+struct ClusterSteps<'a> {
+    /// The cluster (key).
+    cluster: &'a str,
+    /// Its steps, numbered, in a few words each.
+    steps: String,
+}
+
+/// Each cluster's key and the apply steps that concern it, numbered, for
+/// the overview's table by cluster.
+fn steps_by_cluster(model: &Model) -> Vec<ClusterSteps<'_>> {
+    model
+        .clusters
+        .iter()
+        .map(|cluster| {
+            let steps: Vec<String> = model
+                .apply_steps
+                .iter()
+                .enumerate()
+                .filter(|(_, step)| step.concerns(cluster))
+                .map(|(i, step)| match step.kind {
+                    StepKind::Terraform if cluster.created.is_some() => {
+                        format!("{}. Terraform (creates it)", i + 1)
+                    }
+                    _ => format!("{}. {}", i + 1, step.label()),
+                })
+                .collect();
+            ClusterSteps {
+                cluster: &cluster.key,
+                steps: steps.join(", "),
+            }
+        })
+        .collect()
+}

@@ -44,6 +44,13 @@ pub(crate) enum Command {
     /// to stdout, to start a migration.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Explain a diagnostic code: what it means and how to fix it, as
+    /// docs/spec.md lists it.
+    Explain {
+        /// The code, e.g. `eksgrant::name_collision` or `name_collision`.
+        #[arg(value_parser = parse_code)]
+        code: eksgrant::Code,
+    },
     /// Print the spec's JSON Schema (draft-07), for editors and CI.
     ///
     /// Point an editor at it with `#:schema ./eksgrant.schema.json` on the
@@ -92,4 +99,16 @@ pub(crate) enum ImportCommand {
         #[arg(long, value_name = "KEY", value_parser = eksgrant::import::cluster_key)]
         cluster: String,
     },
+}
+
+/// Reads a diagnostic code for `explain`, naming the valid ones when it is
+/// not one.
+fn parse_code(name: &str) -> Result<eksgrant::Code, String> {
+    eksgrant::Code::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = eksgrant::Code::ALL
+            .iter()
+            .map(|c| c.as_str().trim_start_matches("eksgrant::"))
+            .collect();
+        format!("no such code; the codes are: {}", known.join(", "))
+    })
 }

@@ -781,6 +781,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn docs_spec_md_lists_every_code_as_this_module_explains_it() {
+        let docs = include_str!("../docs/spec.md");
+        assert!(
+            docs.contains(&markdown_table()),
+            "docs/spec.md's table of diagnostic codes differs from src/code.rs:\n{}",
+            markdown_table()
+        );
+    }
+
+    #[test]
     fn every_code_is_listed_once_and_parses_back() {
         let mut seen = std::collections::BTreeSet::new();
         for code in Code::ALL {

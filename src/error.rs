@@ -368,3 +368,92 @@ impl Diagnostic for Problem {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use miette::Diagnostic as _;
+
+    use super::*;
+
+    /// One of each error, as the binary can report it.
+    fn every_error() -> Vec<Error> {
+        let source = SourceFile::new(std::path::Path::new("spec.toml"), "version = 1\n");
+        let io = || std::io::Error::other("x");
+        vec![
+            Error::Io {
+                action: "read",
+                path: PathBuf::new(),
+                source: io(),
+            },
+            Error::Syntax(Box::new(Problem::error(&source, Code::Syntax, 0..1, "x"))),
+            Error::Invalid {
+                file: PathBuf::new(),
+                problems: Vec::new(),
+            },
+            Error::Template {
+                name: String::new(),
+                report: String::new(),
+            },
+            Error::Output {
+                path: String::new(),
+                kind: "YAML",
+                message: String::new(),
+            },
+            Error::Conflicts {
+                out: PathBuf::new(),
+                files: Vec::new(),
+                help: String::new(),
+            },
+            Error::Unsafe {
+                path: PathBuf::new(),
+                reason: "is a symbolic link",
+            },
+            Error::Locked {
+                out: PathBuf::new(),
+                holder: String::new(),
+                waited: std::time::Duration::ZERO,
+            },
+            Error::Interrupted {
+                path: String::new(),
+            },
+            Error::Manifest {
+                path: PathBuf::new(),
+                message: String::new(),
+            },
+            Error::Import {
+                path: PathBuf::new(),
+                message: String::new(),
+            },
+            Error::SpecExists {
+                path: PathBuf::new(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_error_carries_a_registered_code() {
+        // A new variant must be added to `every_error` too: this match
+        // stops compiling until it is listed here.
+        let listed = |error: &Error| match error {
+            Error::Io { .. }
+            | Error::Syntax(_)
+            | Error::Invalid { .. }
+            | Error::Template { .. }
+            | Error::Output { .. }
+            | Error::Conflicts { .. }
+            | Error::Unsafe { .. }
+            | Error::Locked { .. }
+            | Error::Interrupted { .. }
+            | Error::Manifest { .. }
+            | Error::Import { .. }
+            | Error::SpecExists { .. } => true,
+        };
+        assert_eq!(every_error().iter().filter(|e| listed(e)).count(), 12);
+        for error in every_error() {
+            let code = error.code().expect("every error has a code").to_string();
+            assert!(Code::parse(&code).is_some(), "{code} is not in src/code.rs");
+        }
+    }
+}

@@ -48,6 +48,10 @@ fn run(command: Command) -> Result<Outcome, Error> {
             print_stdout(&eksgrant::import::aws_auth(&file, &cluster)?);
             Ok(Outcome::Done)
         }
+        Command::Explain { code } => {
+            print_stdout(&code.explain().to_text());
+            Ok(Outcome::Done)
+        }
         Command::Schema => {
             print_stdout(&format!("{}\n", eksgrant::spec::json_schema()));
             Ok(Outcome::Done)

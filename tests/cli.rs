@@ -178,3 +178,27 @@ fn the_committed_schema_is_current() {
         "eksgrant.schema.json is stale: run `cargo run -- schema > eksgrant.schema.json`"
     );
 }
+
+#[test]
+fn explain_prints_what_a_code_means_and_refuses_unknown_ones() {
+    let output = eksgrant()
+        .args(["explain", "eksgrant::lock_out"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.starts_with("eksgrant::lock_out (error)\n")
+            && text.contains("Fix: Grant one principal"),
+        "{text}"
+    );
+    let short = eksgrant().args(["explain", "no_admin"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&short.stdout).starts_with("eksgrant::no_admin (warning)"));
+    let unknown = eksgrant().args(["explain", "lockout"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("lock_out"),
+        "{}",
+        stderr(&unknown)
+    );
+}

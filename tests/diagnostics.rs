@@ -72,3 +72,16 @@ fn warnings_do_not_stop_generation() {
         });
     });
 }
+
+#[test]
+fn the_codes_are_these() {
+    let list: String = eksgrant::Code::ALL
+        .iter()
+        .map(|code| {
+            let e = code.explain();
+            let kind = if e.warning { "warning" } else { "error" };
+            format!("{code} ({kind})\n")
+        })
+        .collect();
+    settings().bind(|| insta::assert_snapshot!("codes", list));
+}

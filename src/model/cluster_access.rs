@@ -8,7 +8,7 @@ use super::account::Account;
 use super::arn::{self, access_policy_arn};
 use super::checker::Checker;
 use super::clusters::{ClusterInfo, NodeRole};
-use super::grants::{Granted, Authentication, GrantSet, ResolvedGrant};
+use super::grants::{Authentication, GrantSet, Granted, ResolvedGrant};
 use super::names;
 use super::types::{
     AccessEntry, AccessLine, ApiIngressRule, AwsAuth, AwsAuthMapping, Cluster, HclValue,

@@ -243,7 +243,8 @@ fn resolve_grants<'a>(
                 continue;
             };
             let via = subject.via(account, &cluster);
-            let Some(what) = grant_access(checker, account, &clusters[&cluster], grant, &via) else {
+            let Some(what) = grant_access(checker, account, &clusters[&cluster], grant, &via)
+            else {
                 continue;
             };
             let namespaces = grant_namespaces(checker, grant, &what);

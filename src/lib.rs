@@ -26,6 +26,7 @@
 
 pub mod code;
 pub mod error;
+pub mod generate;
 pub mod import;
 pub mod manifest;
 pub mod model;
@@ -41,6 +42,7 @@ use std::path::Path;
 
 pub use code::Code;
 pub use error::{Error, Problem, Result};
+pub use generate::generate;
 pub use model::Model;
 pub use plan::Plan;
 pub use source::SourceFile;

@@ -7,20 +7,19 @@ mod test_hooks;
 
 use std::fs;
 use std::io::Write as _;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use cli::{Cli, Command, GenerateArgs, ImportCommand};
 use eksgrant::error::count;
-use eksgrant::outdir::{LOCK_WAIT, OutDir};
-use eksgrant::render::{RenderOptions, regenerate_command, render, shell_word};
-use eksgrant::sync::{Changes, previous_generation};
+use eksgrant::generate::{GenerateOptions, Mode, Outcome};
+use eksgrant::render::shell_word;
 use eksgrant::{Error, Loaded};
 
 /// How a successful run ended.
-enum Outcome {
+enum Exit {
     /// Done (exit 0).
     Done,
     /// `--check` found the output out of date (exit 1).
@@ -30,8 +29,8 @@ enum Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
-        Ok(Outcome::Done) => ExitCode::SUCCESS,
-        Ok(Outcome::Drift) => ExitCode::from(1),
+        Ok(Exit::Done) => ExitCode::SUCCESS,
+        Ok(Exit::Drift) => ExitCode::from(1),
         Err(error) => {
             report(miette::Report::new(error));
             ExitCode::from(2)
@@ -39,91 +38,69 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<Outcome, Error> {
+fn run(command: Command) -> Result<Exit, Error> {
     match command {
         Command::Generate(args) => generate(&args),
-        Command::Validate { spec } => validate(&spec).map(|()| Outcome::Done),
-        Command::Init { path } => init(&path).map(|()| Outcome::Done),
+        Command::Validate { spec } => validate(&spec).map(|()| Exit::Done),
+        Command::Init { path } => init(&path).map(|()| Exit::Done),
         Command::Import(ImportCommand::AwsAuth { file, cluster }) => {
             print_stdout(&eksgrant::import::aws_auth(&file, &cluster)?);
-            Ok(Outcome::Done)
+            Ok(Exit::Done)
         }
         Command::Explain { code } => {
             print_stdout(&code.explain().to_text());
-            Ok(Outcome::Done)
+            Ok(Exit::Done)
         }
         Command::Schema => {
             print_stdout(&format!("{}\n", eksgrant::spec::json_schema()));
-            Ok(Outcome::Done)
+            Ok(Exit::Done)
         }
     }
 }
 
-fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
-    let spec = args.spec.as_path();
-    let mut loaded = load(spec)?;
-    let out = args.out.clone().unwrap_or_else(|| spec_dir(spec));
-    let spec_shown = relative_to(&out, spec).display().to_string();
-    let options = RenderOptions {
-        regenerate: regenerate_command(&spec_shown, !same_place(&spec_dir(spec), &out)),
-        spec: spec_shown.clone(),
-    };
-    let out_dir = OutDir::new(&out).protect(spec)?;
-    test_hooks::install(&out_dir);
-    // Held from before the manifest is read until the manifest is written,
-    // so that no other run changes the tree this one plans against.
-    let writes = !(args.check || args.dry_run);
-    let _lock = if writes {
-        Some(out_dir.lock(LOCK_WAIT)?)
+fn generate(args: &GenerateArgs) -> Result<Exit, Error> {
+    let mode = if args.check {
+        Mode::Check
+    } else if args.dry_run {
+        Mode::DryRun
     } else {
-        None
+        Mode::Write { force: args.force }
     };
-    let previous = previous_generation(&out_dir, &mut loaded)?;
-    let plan = render(&loaded.model, &options)?;
-    let changes = Changes::compute(
-        &plan,
-        &out_dir,
-        &spec_shown,
-        &loaded.model,
-        previous.as_ref(),
-    )?;
-    let shown = out.display();
-
-    if args.check {
-        if changes.is_up_to_date() {
+    let options = GenerateOptions {
+        spec: args.spec.clone(),
+        out: args.out.clone(),
+        mode,
+        before_change: test_hooks::before_change(),
+    };
+    let report = eksgrant::generate(options, |warning| {
+        self::report(miette::Report::new(warning));
+    })?;
+    let (shown, spec) = (report.out.display(), args.spec.display());
+    match report.outcome {
+        Outcome::UpToDate => {
+            print_stderr(&format!("eksgrant: {shown} is up to date with {spec}\n"));
+        }
+        Outcome::OutOfDate(diff) => {
+            print_stdout(&diff);
+            let mut command = format!("eksgrant generate {}", shell_word(&spec.to_string()));
+            if let Some(out) = &args.out {
+                command.push_str(&format!(
+                    " --out {}",
+                    shell_word(&out.display().to_string())
+                ));
+            }
             print_stderr(&format!(
-                "eksgrant: {shown} is up to date with {}\n",
-                spec.display()
+                "eksgrant: {shown} is out of date with {spec}; run `{command}` and commit the result\n"
             ));
-            return Ok(Outcome::Done);
+            return Ok(Exit::Drift);
         }
-        print_stdout(&changes.diff());
-        let mut command = format!(
-            "eksgrant generate {}",
-            shell_word(&spec.display().to_string())
-        );
-        if let Some(out) = &args.out {
-            command.push_str(&format!(
-                " --out {}",
-                shell_word(&out.display().to_string())
-            ));
-        }
-        print_stderr(&format!(
-            "eksgrant: {shown} is out of date with {}; run `{command}` and commit the result\n",
-            spec.display(),
-        ));
-        return Ok(Outcome::Drift);
+        Outcome::Listing(listing) => print_stdout(&listing),
+        Outcome::Written(summary) => print_stderr(&format!(
+            "eksgrant: {shown}: {} created, {} updated, {} deleted, {} unchanged\n",
+            summary.created, summary.updated, summary.deleted, summary.unchanged
+        )),
     }
-    if args.dry_run {
-        print_stdout(&changes.listing());
-        return Ok(Outcome::Done);
-    }
-    let summary = changes.apply(args.force)?;
-    print_stderr(&format!(
-        "eksgrant: {shown}: {} created, {} updated, {} deleted, {} unchanged\n",
-        summary.created, summary.updated, summary.deleted, summary.unchanged
-    ));
-    Ok(Outcome::Done)
+    Ok(Exit::Done)
 }
 
 /// Prints a report. A closed pipe (`| head`) is not an error: the rest of
@@ -195,59 +172,4 @@ fn load(spec: &Path) -> Result<Loaded, Error> {
         report(miette::Report::new(warning));
     }
     Ok(loaded)
-}
-
-/// The directory holding the spec (`.` for a bare file name).
-fn spec_dir(spec: &Path) -> PathBuf {
-    match spec.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// Whether two paths name the same place, however spelled (`out`, `./out`,
-/// `out/`).
-fn same_place(a: &Path, b: &Path) -> bool {
-    match (std::path::absolute(a), std::path::absolute(b)) {
-        (Ok(a), Ok(b)) => normalise(&a) == normalise(&b),
-        _ => a == b,
-    }
-}
-
-/// `file` as seen from `dir`, e.g. `../examples/x.toml`; both are made
-/// absolute first, and `file` is returned as given when that fails.
-fn relative_to(dir: &Path, file: &Path) -> PathBuf {
-    let (Ok(dir), Ok(file)) = (std::path::absolute(dir), std::path::absolute(file)) else {
-        return file.to_path_buf();
-    };
-    let dir = normalise(&dir);
-    let file = normalise(&file);
-    let common = dir
-        .components()
-        .zip(file.components())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let mut relative = PathBuf::new();
-    for _ in dir.components().skip(common) {
-        relative.push("..");
-    }
-    for component in file.components().skip(common) {
-        relative.push(component);
-    }
-    relative
-}
-
-/// Removes `.` and resolves `..` lexically.
-fn normalise(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }

@@ -5,22 +5,19 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use eksgrant::outdir::OutDir;
+use eksgrant::outdir::BeforeChange;
 
 /// `EKSGRANT_TEST_STALL_AFTER=N`: make N changes in the output directory,
 /// then say so on stderr and wait forever for the test to kill the process.
 const STALL_AFTER: &str = "EKSGRANT_TEST_STALL_AFTER";
 
-/// Installs the hook on `out` when the environment asks for it.
-pub(crate) fn install(out: &OutDir) {
-    let Some(limit) = std::env::var(STALL_AFTER)
+/// The hook the environment asks for, if any.
+pub(crate) fn before_change() -> Option<BeforeChange> {
+    let limit = std::env::var(STALL_AFTER)
         .ok()
-        .and_then(|n| n.parse::<usize>().ok())
-    else {
-        return;
-    };
+        .and_then(|n| n.parse::<usize>().ok())?;
     let mut made = 0;
-    out.before_change(Box::new(move |path| {
+    Some(Box::new(move |path| {
         if made == limit {
             let _ = writeln!(
                 std::io::stderr(),
@@ -32,5 +29,5 @@ pub(crate) fn install(out: &OutDir) {
         }
         made += 1;
         Ok(())
-    }));
+    }))
 }

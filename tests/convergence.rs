@@ -5,7 +5,7 @@
 //! no temporary file or record is left, and nothing outside the output
 //! directory changes.
 //!
-//! Runs go through the library with the [`OutDir::before_change`] hook, so
+//! Runs go through `eksgrant::generate` with its `before_change` hook, so
 //! that a case takes milliseconds; `writer.rs` kills real processes.
 
 use std::collections::BTreeMap;
@@ -13,10 +13,9 @@ use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
-use eksgrant::outdir::{LOCK_WAIT, OutDir};
-use eksgrant::render::{RenderOptions, regenerate_command, render};
-use eksgrant::sync::{Changes, previous_generation};
-use eksgrant::{Error, Loaded};
+use eksgrant::Error;
+use eksgrant::generate::{GenerateOptions, Mode};
+use eksgrant::outdir::BeforeChange;
 use proptest::prelude::*;
 
 use crate::support::{Node, tree};
@@ -126,40 +125,30 @@ impl Workspace {
         self.path("out")
     }
 
-    /// Runs `generate` of `spec` into `out/`, as the binary does, stopped
-    /// before change number `stop_after` (counting from 0) if given.
+    /// Runs `generate` of `spec` into `out/`, stopped before change number
+    /// `stop_after` (counting from 0) if given, as a kill would stop it.
     fn generate(&self, spec: &SpecShape, stop_after: Option<usize>) -> Result<(), Error> {
         let spec_path = self.path("spec.toml");
         fs::write(&spec_path, spec.text()).unwrap();
-        let mut loaded: Loaded = eksgrant::load(&spec_path)?;
-        let options = RenderOptions {
-            spec: "../spec.toml".into(),
-            regenerate: regenerate_command("../spec.toml", true),
-        };
-        let out = OutDir::new(&self.out()).protect(&spec_path)?;
-        if let Some(limit) = stop_after {
+        let before_change: Option<BeforeChange> = stop_after.map(|limit| {
             let mut made = 0;
-            out.before_change(Box::new(move |path| {
+            Box::new(move |path: &str| {
                 if made == limit {
                     return Err(Error::Interrupted { path: path.into() });
                 }
                 made += 1;
                 Ok(())
-            }));
-        }
-        let lock = out.lock(LOCK_WAIT)?;
-        let result = previous_generation(&out, &mut loaded).and_then(|previous| {
-            let plan = render(&loaded.model, &options)?;
-            Changes::compute(&plan, &out, &options.spec, &loaded.model, previous.as_ref())?
-                .apply(false)
+            }) as BeforeChange
         });
-        match result {
-            // As a killed process: the lock file stays behind.
-            Err(Error::Interrupted { .. }) => {
-                lock.abandon();
-                Ok(())
-            }
-            other => other.map(|_| ()),
+        let options = GenerateOptions {
+            spec: spec_path,
+            out: Some(self.out()),
+            mode: Mode::Write { force: false },
+            before_change,
+        };
+        match eksgrant::generate(options, drop) {
+            Ok(_) | Err(Error::Interrupted { .. }) => Ok(()),
+            Err(error) => Err(error),
         }
     }
 

@@ -11,6 +11,7 @@ use miette::{Diagnostic, LabeledSpan, Severity};
 
 use crate::code::Code;
 use crate::source::SourceFile;
+use crate::text::count;
 
 /// Shorthand for results whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -192,15 +193,6 @@ fn count_problems(problems: &[Problem]) -> String {
             count(errors, "problem"),
             count(warnings, "warning")
         ),
-    }
-}
-
-/// `1 cluster`, `2 clusters`: a count with its noun, for messages.
-pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }
 

@@ -36,6 +36,7 @@ pub mod render;
 pub mod source;
 pub mod spec;
 pub mod sync;
+pub mod text;
 pub mod transitions;
 
 use std::path::Path;

@@ -13,9 +13,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, Command, GenerateArgs, ImportCommand};
-use eksgrant::error::count;
 use eksgrant::generate::{GenerateOptions, Mode, Outcome};
 use eksgrant::render::shell_word;
+use eksgrant::text::count;
 use eksgrant::{Error, Loaded};
 
 /// How a successful run ended.

@@ -21,10 +21,11 @@ use std::fmt::Write as _;
 
 use similar::TextDiff;
 
-use crate::error::{Error, Result, count};
+use crate::error::{Error, Result};
 use crate::manifest::{self, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
 use crate::outdir::{Entry, OutDir, temp_token};
 use crate::plan::Plan;
+use crate::text::count;
 use crate::{Loaded, Model};
 
 /// What a generation does to one file.

@@ -5,7 +5,6 @@
 //! cannot touch any other record in the zones.
 
 use super::{PresetArg, PresetContext, PresetDef};
-use crate::model::arn::hosted_zone_arn;
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -19,11 +18,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
 };
 
 fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
-    let zones: Vec<String> = ctx
-        .hosted_zone_ids
-        .iter()
-        .map(|id| hosted_zone_arn(ctx.partition, id))
-        .collect();
+    let zones = ctx.hosted_zone_arns();
     vec![
         Statement::allow(
             "CertManagerGetChange",

@@ -7,7 +7,6 @@
 //! zones (the generated overview says so).
 
 use super::{PresetArg, PresetContext, PresetDef};
-use crate::model::arn::hosted_zone_arn;
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -21,11 +20,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
 };
 
 fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
-    let zones = ctx
-        .hosted_zone_ids
-        .iter()
-        .map(|id| hosted_zone_arn(ctx.partition, id))
-        .collect();
+    let zones = ctx.hosted_zone_arns();
     vec![
         Statement::allow(
             "ExternalDnsManageRecords",

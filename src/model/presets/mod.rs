@@ -8,6 +8,7 @@ mod aws_load_balancer_controller;
 mod cert_manager;
 mod external_dns;
 
+use crate::model::arn::hosted_zone_arn;
 use crate::model::iam::Statement;
 use crate::spec::Partition;
 
@@ -22,6 +23,16 @@ pub(crate) struct PresetContext<'a> {
     pub region: &'a str,
     /// `hosted_zone_ids`, empty when not given.
     pub hosted_zone_ids: Vec<String>,
+}
+
+impl PresetContext<'_> {
+    /// The ARNs of the Route 53 hosted zones the preset may change.
+    pub(super) fn hosted_zone_arns(&self) -> Vec<String> {
+        self.hosted_zone_ids
+            .iter()
+            .map(|id| hosted_zone_arn(self.partition, id))
+            .collect()
+    }
 }
 
 /// A scoping argument a preset may take.

@@ -6,6 +6,7 @@
 //! how to fix it; the compiler then finds every `match` that must know.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 /// A diagnostic code: `eksgrant::<name>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -766,12 +767,13 @@ pub fn markdown_table() -> String {
     for code in Code::ALL {
         let e = code.explain();
         let kind = if e.warning { "warning" } else { "error" };
-        table.push_str(&format!(
-            "| `{}` | {kind} | {} | {} |\n",
+        let _ = writeln!(
+            table,
+            "| `{}` | {kind} | {} | {} |",
             e.code,
             e.meaning.replace('|', "\\|"),
             e.fix.replace('|', "\\|")
-        ));
+        );
     }
     table
 }

@@ -4,6 +4,7 @@
 //! text and point at the offending token; everything else names the file or
 //! template involved.
 
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -198,7 +199,10 @@ fn count_problems(problems: &[Problem]) -> String {
 
 /// The lines of a [`Error::Conflicts`] message.
 fn list(files: &[String]) -> String {
-    files.iter().map(|f| format!("\n  {f}")).collect()
+    files.iter().fold(String::new(), |mut out, f| {
+        let _ = write!(out, "\n  {f}");
+        out
+    })
 }
 
 /// Lines longer than this are not quoted in a diagnostic: miette cannot

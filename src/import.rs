@@ -40,6 +40,7 @@ struct Metadata {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[allow(clippy::struct_field_names)] // aws-auth's own keys: mapRoles, mapUsers, mapAccounts
 struct Data {
     map_roles: Option<String>,
     map_users: Option<String>,
@@ -411,7 +412,9 @@ fn quote(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -448,7 +451,7 @@ mod tests {
         let mapping = |groups: &[&str]| Mapping {
             rolearn: "arn:aws:iam::111122223333:role/ops\n[principals.evil]".to_string(),
             username: Some("u\narn = \"x\"".to_string()),
-            groups: groups.iter().map(|g| g.to_string()).collect(),
+            groups: groups.iter().map(ToString::to_string).collect(),
         };
         let text = Stanzas::new("c", "x").write(
             vec![

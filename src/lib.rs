@@ -2,8 +2,8 @@
 //! permissions and IAM principals that need Kubernetes permissions into a
 //! repository of Terraform, Kubernetes RBAC YAML and IAM policy JSON.
 //!
-//! The pipeline has four stages; each has one input type, one output type and
-//! its own errors, and none reaches back:
+//! [`generate()`] runs the pipeline. It has four stages; each has one input
+//! type, one output type and its own errors, and none reaches back:
 //!
 //! ```text
 //! eksgrant.toml --parse--> Spec --resolve--> Model --render--> Plan --sync--> out/
@@ -13,8 +13,9 @@
 //! ```
 //!
 //! - [`spec`]: serde types of the TOML, with spans for diagnostics;
-//! - [`model`]: every rule checked (all problems reported at once) and every
-//!   name derived, in [`model::names`];
+//! - [`model`]: every rule checked (all problems reported at once, each with
+//!   a [`Code`]) and every name derived, in `model::names`, by passes that
+//!   each take the outputs of the passes before them;
 //! - [`render`]: the table of which model item becomes which file through
 //!   which template, plus the escaping filters;
 //! - [`plan`]: the rendered tree, which tests snapshot;

@@ -5,6 +5,7 @@
 mod cli;
 mod test_hooks;
 
+use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::path::Path;
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
         Ok(Exit::Done) => ExitCode::SUCCESS,
         Ok(Exit::Drift) => ExitCode::from(1),
         Err(error) => {
-            report(miette::Report::new(error));
+            report(&miette::Report::new(error));
             ExitCode::from(2)
         }
     }
@@ -73,7 +74,7 @@ fn generate(args: &GenerateArgs) -> Result<Exit, Error> {
         before_change: test_hooks::before_change(),
     };
     let report = eksgrant::generate(options, |warning| {
-        self::report(miette::Report::new(warning));
+        self::report(&miette::Report::new(warning));
     })?;
     let (shown, spec) = (report.out.display(), args.spec.display());
     match report.outcome {
@@ -84,10 +85,7 @@ fn generate(args: &GenerateArgs) -> Result<Exit, Error> {
             print_stdout(&diff);
             let mut command = format!("eksgrant generate {}", shell_word(&spec.to_string()));
             if let Some(out) = &args.out {
-                command.push_str(&format!(
-                    " --out {}",
-                    shell_word(&out.display().to_string())
-                ));
+                let _ = write!(command, " --out {}", shell_word(&out.display().to_string()));
             }
             print_stderr(&format!(
                 "eksgrant: {shown} is out of date with {spec}; run `{command}` and commit the result\n"
@@ -116,7 +114,7 @@ fn print_stderr(text: &str) {
 }
 
 /// Prints a diagnostic to stderr.
-fn report(report: miette::Report) {
+fn report(report: &miette::Report) {
     print_stderr(&format!("{report:?}\n"));
 }
 
@@ -169,7 +167,7 @@ fn validate(spec: &Path) -> Result<(), Error> {
 fn load(spec: &Path) -> Result<Loaded, Error> {
     let mut loaded = eksgrant::load(spec)?;
     for warning in std::mem::take(&mut loaded.warnings) {
-        report(miette::Report::new(warning));
+        report(&miette::Report::new(warning));
     }
     Ok(loaded)
 }

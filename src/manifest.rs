@@ -15,6 +15,7 @@
 //! and one complete run repairs the tree without `--force`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::{Component, Path};
 
 use serde::{Deserialize, Serialize};
@@ -128,7 +129,7 @@ pub fn hash(content: &[u8]) -> String {
     let mut hex = String::with_capacity(7 + 64);
     hex.push_str("sha256:");
     for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
+        let _ = write!(hex, "{byte:02x}");
     }
     hex
 }

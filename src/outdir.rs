@@ -441,6 +441,7 @@ enum FileId {
 
 impl FileId {
     #[cfg(unix)]
+    #[allow(clippy::unnecessary_wraps)] // the non-Unix version can fail
     fn of(_path: &Path, metadata: &Metadata) -> Option<FileId> {
         use std::os::unix::fs::MetadataExt;
         Some(FileId::Inode(metadata.dev(), metadata.ino()))

@@ -73,13 +73,11 @@ impl Plan {
             FileKind::Yaml => format!("# {header}\n{body}\n"),
             FileKind::Json | FileKind::Markdown => format!("{body}\n"),
         };
-        let previous = self
-            .files
-            .insert(path.clone(), GeneratedFile { kind, contents });
         assert!(
-            previous.is_none(),
+            !self.files.contains_key(&path),
             "two generated files share the path {path}"
         );
+        self.files.insert(path, GeneratedFile { kind, contents });
     }
 
     /// The files, sorted by path.

@@ -247,7 +247,7 @@ impl<'a> Changes<'a> {
                 other => (Some(unusable(other)), None),
             };
             files.push(FileChange {
-                path: path.to_string(),
+                path: (*path).clone(),
                 action: Action::Delete,
                 conflict,
                 current,

@@ -716,33 +716,33 @@ fn the_platform_workload_example_keeps_its_operator_and_ends_as_the_spec_says() 
     walk(&model, &model.apply_steps, world, &operators, &expected).unwrap();
 }
 
-/// A workload's pods, as the IRSA webhook and the Pod Identity agent set
+/// A workload's pods, as the IRSA webhook and the Pod Setup agent set
 /// them up when they start.
 #[derive(Debug, Clone, Copy)]
 struct Pods {
     /// Started with `AWS_WEB_IDENTITY_TOKEN_FILE` (the ServiceAccount was
     /// annotated).
     web_identity: bool,
-    /// Started with the container credentials of Pod Identity (an
+    /// Started with the container credentials of Pod Setup (an
     /// association existed).
     pod_identity: bool,
 }
 
-/// What the AWS side and the ServiceAccount say about one workload.
+/// How one workload is set up: its ServiceAccount and the AWS side.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Identity {
+struct Setup {
     annotated: bool,
     associated: bool,
     trusts_irsa: bool,
     trusts_pod_identity: bool,
 }
 
-impl Identity {
-    fn of(model: &Model, plan: &eksgrant::Plan, workload: &str) -> Identity {
+impl Setup {
+    fn of(model: &Model, plan: &eksgrant::Plan, workload: &str) -> Setup {
         let w = model.workloads.iter().find(|w| w.key == workload).unwrap();
         let role = w.role.as_ref().unwrap();
         let trust = &plan.get(&role.trust_file).unwrap().contents;
-        Identity {
+        Setup {
             annotated: w.annotate_irsa,
             associated: !role.associations.is_empty(),
             trusts_irsa: trust.contains("sts:AssumeRoleWithWebIdentity"),
@@ -787,8 +787,8 @@ fn plan_of(model_text: &str) -> (Model, eksgrant::Plan) {
 /// and a pod started at any other moment must get credentials too.
 fn walk_identity(
     steps: &[ApplyStep],
-    from: Identity,
-    to: Identity,
+    from: Setup,
+    to: Setup,
     pods: &mut Pods,
     eksgrant_writes_service_account: bool,
 ) -> Result<(), String> {
@@ -854,7 +854,7 @@ aws.managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
     )
 }
 
-/// Walks IRSA -> migrating -> Pod Identity, each generation following the
+/// Walks IRSA -> migrating -> Pod Setup, each generation following the
 /// one before as `generate` does, for a ServiceAccount eksgrant writes or
 /// not.
 fn cut_over(extra: &str, eksgrant_writes_service_account: bool) {
@@ -867,9 +867,9 @@ fn cut_over(extra: &str, eksgrant_writes_service_account: bool) {
     pod_model.follow(&both_model.irsa_workloads());
     let pod_plan = render_plan(&pod_model);
 
-    let irsa = Identity::of(&irsa_model, &irsa_plan, "reports");
-    let both = Identity::of(&both_model, &both_plan, "reports");
-    let pod_identity = Identity::of(&pod_model, &pod_plan, "reports");
+    let irsa = Setup::of(&irsa_model, &irsa_plan, "reports");
+    let both = Setup::of(&both_model, &both_plan, "reports");
+    let pod_identity = Setup::of(&pod_model, &pod_plan, "reports");
     assert_eq!(
         (
             irsa.annotated,

@@ -9,6 +9,7 @@
 //! that a case takes milliseconds; `writer.rs` kills real processes.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -62,22 +63,25 @@ impl SpecShape {
             spec.push_str("\n[clusters.edge]\n");
         }
         for (key, (namespace, bucket, reaches_edge)) in &self.workloads {
-            spec.push_str(&format!(
+            let _ = write!(
+                spec,
                 "\n[workloads.{key}]\ncluster = \"platform\"\nnamespace = \"{namespace}\"\n\n\
                  [[workloads.{key}.aws.statements]]\nactions = [\"s3:GetObject\"]\n\
                  resources = [\"arn:aws:s3:::{bucket}/{key}/*\"]\n"
-            ));
+            );
             if *reaches_edge && self.edge {
-                spec.push_str(&format!(
+                let _ = write!(
+                    spec,
                     "\n[[workloads.{key}.grants]]\ncluster = \"edge\"\nnamespaces = [\"{namespace}\"]\ncluster_role = \"view\"\n"
-                ));
+                );
             }
         }
         if let Some(namespace) = self.ci {
-            spec.push_str(&format!(
+            let _ = write!(
+                spec,
                 "\n[principals.ci]\narn = \"arn:aws:iam::111122223333:role/ci\"\n\n\
                  [[principals.ci.grants]]\ncluster = \"platform\"\nnamespaces = [\"{namespace}\"]\ncluster_role = \"edit\"\n"
-            ));
+            );
         }
         spec
     }

@@ -2,6 +2,7 @@
 //! tests/warnings exactly one warning; the first line of each names it
 //! (`# expect: eksgrant::<code>`). The rendered diagnostics are snapshotted.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use eksgrant::Error;
@@ -23,9 +24,8 @@ fn invalid_specs_are_refused_with_one_diagnostic() {
     settings().bind(|| {
         insta::glob!("invalid/*.toml", |path| {
             let expected = expected_code(path);
-            let error = match load(path) {
-                Ok(_) => panic!("{} should be refused", path.display()),
-                Err(error) => error,
+            let Err(error) = load(path) else {
+                panic!("{} should be refused", path.display());
             };
             let rendered = report(&error);
             let errors = match &error {
@@ -75,13 +75,14 @@ fn warnings_do_not_stop_generation() {
 
 #[test]
 fn the_codes_are_these() {
-    let list: String = eksgrant::Code::ALL
-        .iter()
-        .map(|code| {
-            let e = code.explain();
-            let kind = if e.warning { "warning" } else { "error" };
-            format!("{code} ({kind})\n")
-        })
-        .collect();
+    let mut list = String::new();
+    for code in eksgrant::Code::ALL {
+        let kind = if code.explain().warning {
+            "warning"
+        } else {
+            "error"
+        };
+        let _ = writeln!(list, "{code} ({kind})");
+    }
     settings().bind(|| insta::assert_snapshot!("codes", list));
 }

@@ -7,6 +7,13 @@ use serde_json::{Value, json};
 
 use crate::support::plan;
 
+/// Whether `path` ends in `.extension`.
+fn has_extension(path: &str, extension: &str) -> bool {
+    Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(extension))
+}
+
 fn example() -> eksgrant::Plan {
     plan(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/platform-workload.toml"))
 }
@@ -82,7 +89,7 @@ fn backend_is_mapped_into_its_group_on_the_workload_cluster_without_an_access_po
             b.identifier() == "resource"
                 && b.labels()
                     .iter()
-                    .map(|l| l.as_str())
+                    .map(hcl::BlockLabel::as_str)
                     .eq(["aws_eks_access_entry", "backend_on_workload"])
         })
         .expect("an access entry for backend on workload");
@@ -217,7 +224,7 @@ fn external_dns_changes_records_only_in_its_zone() {
 #[test]
 fn every_policy_fits_iam_limits() {
     let plan = example();
-    for (path, generated) in plan.files().filter(|(p, _)| p.ends_with(".json")) {
+    for (path, generated) in plan.files().filter(|(p, _)| has_extension(p, "json")) {
         let compact: String =
             serde_json::to_string(&serde_json::from_str::<Value>(&generated.contents).unwrap())
                 .unwrap()
@@ -246,7 +253,10 @@ fn every_policy_fits_iam_limits() {
 fn generated_files_say_where_they_come_from() {
     let plan = example();
     for (path, generated) in plan.files() {
-        if path.ends_with(".tf") || path.ends_with(".yaml") || path.ends_with("Kustomization") {
+        if has_extension(path, "tf")
+            || has_extension(path, "yaml")
+            || path.ends_with("Kustomization")
+        {
             assert!(
                 generated
                     .contents

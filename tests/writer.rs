@@ -468,7 +468,7 @@ fn access_md_quotes_the_spec_path_for_a_posix_shell() {
     let overview = fs::read_to_string(repo.path("out dir/ACCESS.md")).unwrap();
     assert!(
         overview.contains(
-            r#"run `eksgrant generate '../it'\''s a spec.toml' --out .` in this directory"#
+            r"run `eksgrant generate '../it'\''s a spec.toml' --out .` in this directory"
         ),
         "{overview}"
     );

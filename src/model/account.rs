@@ -15,7 +15,7 @@ pub(super) struct Account {
     /// The spec's partition (checked against the region).
     pub partition: Partition,
     /// The 12-digit account.
-    pub account_id: String,
+    pub id: String,
     /// The region.
     pub region: String,
     /// `[iam]` with defaults applied.
@@ -91,7 +91,7 @@ pub(super) fn account(checker: &mut Checker<'_>, aws: &spec::Aws, iam: spec::Iam
     let (iam, name_prefix_ok) = iam_settings(checker, partition, iam);
     Account {
         partition,
-        account_id: aws.account_id.get().clone(),
+        id: aws.account_id.get().clone(),
         region: aws.region.get().clone(),
         iam,
         name_prefix_ok,

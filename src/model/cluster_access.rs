@@ -151,7 +151,7 @@ fn iam_mappings(here: &[&ResolvedGrant]) -> BTreeMap<String, IamMapping> {
         };
         match &grant.granted {
             Granted::Rules(_) | Granted::ClusterRole(_) => {
-                add_group(&names::owned_name(&grant.subject))
+                add_group(&names::owned_name(&grant.subject));
             }
             Granted::Groups(groups) => groups.iter().for_each(|g| add_group(g)),
             Granted::AccessPolicy(policy) => {
@@ -294,7 +294,7 @@ fn aws_auth(
         .map(|role| AwsAuthMapping {
             arn: arn::without_role_path(&role.arn),
             username: names::NODE_USERNAME.to_string(),
-            groups: names::NODE_GROUPS.iter().map(|g| g.to_string()).collect(),
+            groups: names::NODE_GROUPS.iter().map(ToString::to_string).collect(),
         })
         .collect();
     let mut map_users = Vec::new();
@@ -407,11 +407,11 @@ fn rbac_objects(
                 namespace: None,
             },
         };
-        let scopes: Vec<Option<&str>> = match &grant.namespaces {
+        let targets: Vec<Option<&str>> = match &grant.namespaces {
             Some(namespaces) => namespaces.iter().map(|ns| Some(ns.as_str())).collect(),
             None => vec![None],
         };
-        for scope in scopes {
+        for scope in targets {
             let (role_kind, binding_kind) = if scope.is_some() {
                 ("Role", "RoleBinding")
             } else {
@@ -459,7 +459,7 @@ fn rbac_objects(
                             role_kind: "ClusterRole",
                             role_name: role.clone(),
                             subject: subject.clone(),
-                        })
+                        });
                 }
                 // Access policies are associations on the access entry, and
                 // groups are bound by RBAC managed elsewhere: no objects here.

@@ -158,13 +158,13 @@ fn resolve_cluster(
     let mode_span = cluster
         .authentication_mode
         .as_ref()
-        .map_or(key.span(), |m| m.span());
+        .map_or(key.span(), Spanned::span);
 
     let create_span = cluster
         .create
         .as_ref()
         .filter(|c| *c.get())
-        .map(|c| c.span());
+        .map(Spanned::span);
     let created = match &create_span {
         Some(span) => Some(created_cluster(
             checker,
@@ -177,29 +177,29 @@ fn resolve_cluster(
             for (field, span) in [
                 (
                     "kubernetes_version",
-                    cluster.kubernetes_version.as_ref().map(|v| v.span()),
+                    cluster.kubernetes_version.as_ref().map(Spanned::span),
                 ),
-                ("subnet_ids", cluster.subnet_ids.as_ref().map(|v| v.span())),
+                ("subnet_ids", cluster.subnet_ids.as_ref().map(Spanned::span)),
                 (
                     "endpoint_public_access",
-                    cluster.endpoint_public_access.as_ref().map(|v| v.span()),
+                    cluster.endpoint_public_access.as_ref().map(Spanned::span),
                 ),
                 (
                     "public_access_cidrs",
-                    cluster.public_access_cidrs.as_ref().map(|v| v.span()),
+                    cluster.public_access_cidrs.as_ref().map(Spanned::span),
                 ),
                 (
                     "private_access_from_clusters",
                     cluster
                         .private_access_from_clusters
                         .as_ref()
-                        .map(|v| v.span()),
+                        .map(Spanned::span),
                 ),
                 (
                     "private_access_cidrs",
-                    cluster.private_access_cidrs.as_ref().map(|v| v.span()),
+                    cluster.private_access_cidrs.as_ref().map(Spanned::span),
                 ),
-                ("auto_mode", cluster.auto_mode.as_ref().map(|v| v.span())),
+                ("auto_mode", cluster.auto_mode.as_ref().map(Spanned::span)),
             ] {
                 if let Some(span) = span {
                     checker
@@ -247,12 +247,7 @@ fn resolve_cluster(
     ClusterInfo {
         private_access_from,
         private_access_cidrs,
-        arn: arn::cluster_arn(
-            account.partition,
-            &account.region,
-            &account.account_id,
-            &name,
-        ),
+        arn: arn::cluster_arn(account.partition, &account.region, &account.id, &name),
         name,
         mode,
         mode_span,

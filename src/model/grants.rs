@@ -178,7 +178,7 @@ impl Subject<'_> {
                 )),
                 literal_arn: arn::role_arn(
                     account.partition,
-                    &account.account_id,
+                    &account.id,
                     &account.iam.path,
                     workload.role_name.get(),
                 ),

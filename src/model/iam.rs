@@ -55,7 +55,7 @@ impl Statement {
             sid: sid.into(),
             effect: Effect::Allow,
             principal: BTreeMap::new(),
-            action: OneOrMany(actions.iter().map(|a| a.to_string()).collect()),
+            action: OneOrMany(actions.iter().map(ToString::to_string).collect()),
             resource: OneOrMany(resources),
             condition: BTreeMap::new(),
         }
@@ -69,11 +69,13 @@ impl Statement {
             .entry(key.to_string())
             .or_default()
             .0
-            .extend(values.iter().map(|v| v.to_string()));
+            .extend(values.iter().map(ToString::to_string));
         self
     }
 }
 
+// serde's `serialize_with` hands the field over by reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
 fn effect_str<S: Serializer>(effect: &Effect, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(match effect {
         Effect::Allow => "Allow",

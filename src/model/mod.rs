@@ -3,7 +3,7 @@
 //!
 //! [`Model::from_spec`] is the only way to build one, so holding a `Model`
 //! means the spec was valid. It is built by passes, each a function in its
-//! own module that takes a [`checker::Checker`] (the problem list and the
+//! own module that takes a `Checker` (the problem list and the
 //! registry of generated names) and the outputs of the passes before it,
 //! and returns its own:
 //!
@@ -11,7 +11,7 @@
 //! account -> clusters -> subjects -> grants -> roles -> cluster_access -> apply_order
 //! ```
 //!
-//! [`build`] runs them in that order. A module imports only the modules
+//! `build` runs them in that order. A module imports only the modules
 //! before it in that list, or the leaves every pass uses (`checker`, `keys`,
 //! `names`, `arn`, `iam`, `access_policies`, `presets`, `suggest`, `types`);
 //! a test (`model_imports_point_down_the_pass_list`) keeps it that way.
@@ -154,7 +154,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
     principals.sort_by(|a, b| a.key.cmp(&b.key));
     let apply_steps = apply_order::apply_steps(&clusters, &workloads, &BTreeSet::new());
     let model = Model {
-        account_id: account.account_id,
+        account_id: account.id,
         region: account.region,
         iam: account.iam,
         clusters,

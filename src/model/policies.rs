@@ -109,6 +109,7 @@ pub(super) fn permissions(
             None => {
                 // `Custom<n>` for the n-th statement, or the next free number
                 // if the user took that one.
+                #[allow(clippy::maybe_infinite_iter)] // stops at the first free number
                 let sid = (index + 1..)
                     .map(|n| format!("Custom{n}"))
                     .find(|sid| !explicit.contains(sid) && !defaults_given.contains(sid))
@@ -306,7 +307,7 @@ fn preset_statements(
     }
     let context = PresetContext {
         partition: account.partition,
-        account_id: &account.account_id,
+        account_id: &account.id,
         region: &account.region,
         hosted_zone_ids,
     };

@@ -208,12 +208,7 @@ fn workload_role(
         Vec::new()
     };
     WorkloadRole {
-        arn: arn::role_arn(
-            account.partition,
-            &account.account_id,
-            &account.iam.path,
-            &name,
-        ),
+        arn: arn::role_arn(account.partition, &account.id, &account.iam.path, &name),
         name,
         trust_file,
         trust: trust.document,

@@ -115,7 +115,7 @@ fn pod_identity_statement(
             ),
             (
                 "aws:SourceAccount".to_string(),
-                OneOrMany(vec![account.account_id.clone()]),
+                OneOrMany(vec![account.id.clone()]),
             ),
         ]),
     )]);
@@ -161,7 +161,7 @@ impl Trust {
                     .push((issuer_variable.clone(), sample_issuer.clone()));
                 self.samples.push((
                     provider_variable.clone(),
-                    arn::oidc_provider_arn(account.partition, &account.account_id, &sample_issuer),
+                    arn::oidc_provider_arn(account.partition, &account.id, &sample_issuer),
                 ));
                 self.variables.push(TemplateVariable {
                     name: issuer_variable.clone(),
@@ -189,8 +189,7 @@ impl Trust {
                         cluster.ident()
                     ));
                 }
-                let provider_arn =
-                    arn::oidc_provider_arn(account.partition, &account.account_id, &issuer);
+                let provider_arn = arn::oidc_provider_arn(account.partition, &account.id, &issuer);
                 (issuer, provider_arn)
             }
         };

@@ -10,6 +10,7 @@
 //! HTML), so a value printed without one of these filters is a bug; the
 //! tests render hostile strings through each filter to keep it that way.
 
+use std::fmt::Write as _;
 use tera::{Kwargs, State, Tera, TeraResult, Value};
 
 /// Registers every filter on `tera`; must run before templates are added,
@@ -106,7 +107,9 @@ pub(super) fn hcl_escape(s: &str) -> String {
                 out.push(c);
                 out.push(c);
             }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -148,7 +151,7 @@ pub(super) fn yaml_string(s: &str) -> String {
             // Everything YAML does not allow unescaped: C0 and C1 controls,
             // DEL, the BOM and the Unicode line separators.
             c if c.is_control() || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}') => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
+                let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
         }
@@ -180,6 +183,7 @@ pub(super) fn markdown_code(s: &str) -> String {
 /// [`markdown_code`]: `` `a`, `b` ``. An item that is itself a list of
 /// strings becomes its code spans joined by the `parts` keyword argument:
 /// `[["ns", "c"]] | join_code(parts=" on ")` gives `` `ns` on `c` ``.
+#[allow(clippy::needless_pass_by_value)] // the signature Tera's filters have
 fn join_code(items: &[Value], kwargs: Kwargs, _: &State) -> TeraResult<String> {
     let parts_separator = kwargs.get::<&str>("parts")?;
     let spans = |item: &Value| {
@@ -210,6 +214,7 @@ fn code_span(s: &str) -> String {
 
 /// A list as Markdown text, each item escaped as [`markdown_cell`], joined
 /// with the `sep` keyword argument (`, ` without it).
+#[allow(clippy::needless_pass_by_value)] // the signature Tera's filters have
 fn join_md(items: &[Value], kwargs: Kwargs, _: &State) -> TeraResult<String> {
     let separator = kwargs.get::<&str>("sep")?.unwrap_or(", ");
     let cells: Vec<String> = strings(items, "join_md")?

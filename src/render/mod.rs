@@ -18,7 +18,11 @@ use serde::Serialize;
 use tera::Context;
 
 use overview::Overview;
-use templates::*;
+use templates::{
+    ACCESS_MD, ACCESS_TF, AWS_AUTH_YAML, CLUSTER_CREATED_TF, CLUSTER_EXISTING_TF, KUBECONFIGS_TF,
+    KUSTOMIZATION_YAML, LOCALS_TF, OUTPUTS_TF, PROVIDERS_TF, SUBJECT_YAML, Templates, VARIABLES_TF,
+    VERSIONS_TF, WORKLOAD_TF,
+};
 
 use crate::error::{Error, Result};
 use crate::model::iam::{eks_auto_node_role_trust, eks_cluster_role_trust};

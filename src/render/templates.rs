@@ -124,19 +124,19 @@ impl Templates {
     pub(super) fn render(&self, name: &str, context: &Context) -> Result<String> {
         self.tera
             .render(name, context)
-            .map_err(|error| template_error(name, error))
+            .map_err(|error| template_error(name, &error))
     }
 
     /// Renders one template whose variables are the fields of `fields`.
     pub(super) fn render_fields<T: Serialize>(&self, name: &str, fields: &T) -> Result<String> {
         let context =
-            Context::from_serialize(fields).map_err(|error| template_error(name, error))?;
+            Context::from_serialize(fields).map_err(|error| template_error(name, &error))?;
         self.render(name, &context)
     }
 }
 
 /// The error of rendering the template `name`.
-fn template_error(name: &str, error: tera::Error) -> Error {
+fn template_error(name: &str, error: &tera::Error) -> Error {
     Error::Template {
         name: name.to_string(),
         report: error.to_string(),

@@ -345,7 +345,7 @@ mod tests {
             .iter()
             .flat_map(|s| s.action.0.iter().cloned())
             .collect();
-        let upstream: BTreeSet<String> = UPSTREAM_ACTIONS.iter().map(|a| a.to_string()).collect();
+        let upstream: BTreeSet<String> = UPSTREAM_ACTIONS.iter().map(ToString::to_string).collect();
         assert_eq!(ours, upstream);
     }
 

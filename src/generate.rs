@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Problem, Result};
 use crate::outdir::{BeforeChange, LOCK_WAIT, OutDir};
-use crate::render::{RenderOptions, regenerate_command, render};
+use crate::render::{RenderOptions, render};
 use crate::sync::{Changes, Summary, previous_generation};
 
 /// What to generate, from where, into where, and how.
@@ -73,10 +73,7 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
     }
     let out = options.out.clone().unwrap_or_else(|| spec_dir(spec));
     let spec_shown = relative_to(&out, spec).display().to_string();
-    let render_options = RenderOptions {
-        regenerate: regenerate_command(&spec_shown, !same_place(&spec_dir(spec), &out)),
-        spec: spec_shown.clone(),
-    };
+    let render_options = RenderOptions::new(&spec_shown, !same_place(&spec_dir(spec), &out));
     let out_dir = OutDir::new(&out).protect(spec)?;
     if let Some(hook) = options.before_change {
         out_dir.before_change(hook);

@@ -772,10 +772,7 @@ impl Setup {
 fn plan_of(model_text: &str) -> (Model, eksgrant::Plan) {
     let loaded = eksgrant::load_source(SourceFile::new(Path::new("spec.toml"), model_text))
         .unwrap_or_else(|e| panic!("{e:?}"));
-    let options = eksgrant::render::RenderOptions {
-        spec: "spec.toml".into(),
-        regenerate: "eksgrant generate spec.toml".into(),
-    };
+    let options = eksgrant::render::RenderOptions::new("spec.toml", false);
     let plan = eksgrant::render::render(&loaded.model, &options).unwrap();
     (loaded.model, plan)
 }
@@ -953,10 +950,7 @@ fn reordered_kinds(steps: &[ApplyStep], kind: StepKind) -> Vec<ApplyStep> {
 }
 
 fn render_plan(model: &Model) -> eksgrant::Plan {
-    let options = eksgrant::render::RenderOptions {
-        spec: "spec.toml".into(),
-        regenerate: "eksgrant generate spec.toml".into(),
-    };
+    let options = eksgrant::render::RenderOptions::new("spec.toml", false);
     eksgrant::render::render(model, &options).unwrap()
 }
 

@@ -65,10 +65,7 @@ fn the_imported_stanzas_generate_an_equivalent_configuration() {
                 panic!("the imported spec is invalid:\n{}", support::report(&error))
             });
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
-    let options = RenderOptions {
-        spec: "eksgrant.toml".to_string(),
-        regenerate: "eksgrant generate eksgrant.toml".to_string(),
-    };
+    let options = RenderOptions::new("eksgrant.toml", false);
     let plan = render(&loaded.model, &options).unwrap();
 
     // aws-auth keeps what has no access-entry equivalent on this mode: the

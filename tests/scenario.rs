@@ -272,10 +272,7 @@ fn plan_of(spec: &str) -> eksgrant::Plan {
     let source = eksgrant::SourceFile::new(Path::new("eksgrant.toml"), spec);
     let loaded = eksgrant::load_source(source)
         .unwrap_or_else(|error| panic!("{}", crate::support::report(&error)));
-    let options = eksgrant::render::RenderOptions {
-        spec: "eksgrant.toml".to_string(),
-        regenerate: "eksgrant generate".to_string(),
-    };
+    let options = eksgrant::render::RenderOptions::new("eksgrant.toml", false);
     eksgrant::render::render(&loaded.model, &options).unwrap()
 }
 

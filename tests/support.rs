@@ -37,10 +37,7 @@ pub(crate) fn plan(path: &Path) -> Plan {
     let loaded = load(path)
         .unwrap_or_else(|error| panic!("{} should be valid:\n{}", path.display(), report(&error)));
     let name = path.file_name().unwrap().to_string_lossy();
-    let options = RenderOptions {
-        spec: name.to_string(),
-        regenerate: format!("eksgrant generate {name}"),
-    };
+    let options = RenderOptions::new(&name, false);
     render(&loaded.model, &options).expect("a valid spec renders")
 }
 

@@ -41,12 +41,24 @@ pub struct RenderOptions {
     pub regenerate: String,
 }
 
+impl RenderOptions {
+    /// Options for a tree whose spec shows as `spec` from the output
+    /// directory; `out_elsewhere` says whether that directory is not the
+    /// spec's own, so the regenerate command needs `--out .`.
+    pub fn new(spec: &str, out_elsewhere: bool) -> Self {
+        Self {
+            spec: spec.to_string(),
+            regenerate: regenerate_command(spec, out_elsewhere),
+        }
+    }
+}
+
 pub use filters::shell_word;
 
 /// The command that regenerates the tree from the output directory, for a
 /// POSIX shell: `spec` is the spec's path as seen from there, and
 /// `out_elsewhere` says whether the output directory is not the spec's own.
-pub fn regenerate_command(spec: &str, out_elsewhere: bool) -> String {
+fn regenerate_command(spec: &str, out_elsewhere: bool) -> String {
     let mut command = format!("eksgrant generate {}", shell_word(spec));
     if out_elsewhere {
         command.push_str(" --out .");

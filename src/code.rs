@@ -20,6 +20,8 @@ pub enum Code {
     AccessPolicySameCluster,
     /// `aws.account_id` is not 12 digits.
     AccountId,
+    /// An invalid `addon_versions` entry.
+    AddonVersion,
     /// An authentication mode that moves back, or skips a step.
     AuthenticationMode,
     /// `aws_auth_accounts` where aws-auth is ignored, or not account IDs.
@@ -30,6 +32,8 @@ pub enum Code {
     Character,
     /// An invalid EKS cluster name.
     ClusterName,
+    /// Invalid `ip_family` / `service_ipv4_cidr`.
+    ClusterNetwork,
     /// An invalid ClusterRole name.
     ClusterRole,
     /// An invalid IAM condition.
@@ -68,10 +72,14 @@ pub enum Code {
     IrsaIssuer,
     /// An invalid spec key.
     Key,
+    /// An invalid KMS key setting of a created cluster.
+    KmsKey,
     /// A missing or invalid `kubernetes_version`.
     KubernetesVersion,
     /// A created cluster nobody could administer.
     LockOut,
+    /// Invalid control-plane logging settings.
+    Logging,
     /// An invalid `migrate_from`.
     MigrateFrom,
     /// Two spec items that generate one name.
@@ -187,11 +195,13 @@ impl Code {
         Code::AccessPolicyConfigMap,
         Code::AccessPolicySameCluster,
         Code::AccountId,
+        Code::AddonVersion,
         Code::AuthenticationMode,
         Code::AwsAuthAccounts,
         Code::AwsAuthWithoutNodes,
         Code::Character,
         Code::ClusterName,
+        Code::ClusterNetwork,
         Code::ClusterRole,
         Code::Condition,
         Code::ConfigMapCreate,
@@ -211,8 +221,10 @@ impl Code {
         Code::IdleWorkload,
         Code::IrsaIssuer,
         Code::Key,
+        Code::KmsKey,
         Code::KubernetesVersion,
         Code::LockOut,
+        Code::Logging,
         Code::MigrateFrom,
         Code::NameCollision,
         Code::Namespace,
@@ -312,6 +324,12 @@ impl Code {
                 "`aws.account_id` is not 12 digits.",
                 "Write the account ID as a quoted string of 12 digits.",
             ),
+            Code::AddonVersion => (
+                "eksgrant::addon_version",
+                false,
+                "`addon_versions` names an add-on eksgrant does not install on the cluster, or a version that is not an EKS add-on version.",
+                "Pin only the add-ons the cluster gets (`eks-pod-identity-agent` without Auto Mode), with versions from `aws eks describe-addon-versions`, such as `v1.3.8-eksbuild.2`.",
+            ),
             Code::AuthenticationMode => (
                 "eksgrant::authentication_mode",
                 false,
@@ -341,6 +359,12 @@ impl Code {
                 false,
                 "A cluster's `name` is not a valid EKS cluster name.",
                 "Use 1-100 letters, digits, `-` and `_`, starting with a letter or digit.",
+            ),
+            Code::ClusterNetwork => (
+                "eksgrant::cluster_network",
+                false,
+                "`service_ipv4_cidr` is not a private IPv4 block from /12 to /24, or is given with `ip_family = \"ipv6\"`.",
+                "Pick a block in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 that no VPC of yours uses, or omit it.",
             ),
             Code::ClusterRole => (
                 "eksgrant::cluster_role",
@@ -456,6 +480,12 @@ impl Code {
                 "A key of `clusters`, `workloads` or `principals` is not a lowercase DNS label starting with a letter, or is a Windows device name.",
                 "Use lowercase letters, digits and `-`, start with a letter, at most 63 characters, and not `con`, `nul`, `com1`...",
             ),
+            Code::KmsKey => (
+                "eksgrant::kms_key",
+                false,
+                "A KMS key of a created cluster is not a key ARN in the spec's partition and region, or `secrets_kms_key_arn` is given with `secrets_encryption = false`.",
+                "Give the key's ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`, not an alias), or omit it and let eksgrant create the cluster's key.",
+            ),
             Code::KubernetesVersion => (
                 "eksgrant::kubernetes_version",
                 false,
@@ -467,6 +497,12 @@ impl Code {
                 false,
                 "A cluster created here has no principal with a cluster-wide `AmazonEKSClusterAdminPolicy` grant, so nobody could ever reach it.",
                 "Grant one principal `access_policy = \"AmazonEKSClusterAdminPolicy\"` on the cluster.",
+            ),
+            Code::Logging => (
+                "eksgrant::logging",
+                false,
+                "`log_types` repeats a type, or `log_retention_days` is not a retention CloudWatch Logs accepts, or a log setting is given with `log_types = []`.",
+                "List each log type once, and use a retention such as 90, 365 or 731 days.",
             ),
             Code::MigrateFrom => (
                 "eksgrant::migrate_from",

@@ -10,4 +10,5 @@ mod import;
 mod regenerate;
 mod scenario;
 mod support;
+mod tags;
 mod writer;

@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use indexmap::IndexMap;
+
 use super::arn::{is_account_id, is_policy_arn, is_region};
 use super::checker::Checker;
 use super::names;
 use super::types::IamSettings;
 use crate::code::Code;
-use crate::spec::{self, Partition};
+use crate::spec::{self, Partition, Spanned};
 
 /// The account-wide facts every later step needs.
 pub(super) struct Account {
@@ -20,6 +22,8 @@ pub(super) struct Account {
     pub region: String,
     /// `[iam]` with defaults applied.
     pub iam: IamSettings,
+    /// `[aws] tags`: the provider's default tags, on every AWS resource.
+    pub tags: BTreeMap<String, String>,
     /// Whether `iam.name_prefix` is valid; when it is not, names derived from
     /// it are not checked again, which would only repeat the same error.
     pub name_prefix_ok: bool,
@@ -88,8 +92,31 @@ pub(super) fn account(checker: &mut Checker<'_>, aws: &spec::Aws, iam: spec::Iam
             region_partition
         }
     };
+    let tags_span = aws.tags.keys().next().map(Spanned::span);
+    let default_tags = tags(checker, aws.tags.clone(), "AWS", "resource");
     let (iam, name_prefix_ok) = iam_settings(checker, partition, iam);
+    // IAM counts the provider's default tags and the resource's own together.
+    let iam_total = default_tags
+        .keys()
+        .chain(iam.tags.keys().filter(|k| !default_tags.contains_key(*k)))
+        .count();
+    if let (Some(span), true) = (
+        tags_span,
+        iam_total > MAX_TAGS && iam.tags.len() <= MAX_TAGS,
+    ) {
+        checker
+            .error(
+                Code::Tags,
+                span,
+                format!(
+                    "[aws] tags and [iam] tags together make {iam_total} tags on each generated role, more than IAM's {MAX_TAGS}"
+                ),
+            )
+            .label("the default tags start here")
+            .help("remove tags from [aws] or [iam] until the two together have at most 50 keys");
+    }
     Account {
+        tags: default_tags,
         partition,
         id: aws.account_id.get().clone(),
         region: aws.region.get().clone(),
@@ -165,21 +192,44 @@ fn iam_settings(
         }
         boundary.get().clone()
     });
+    let tags = tags(checker, iam.tags, "IAM", "role");
+    let settings = IamSettings {
+        path,
+        name_prefix,
+        permissions_boundary,
+        tags,
+    };
+    (settings, name_prefix_ok)
+}
+
+/// The limit on tags per resource, in IAM and the other services
+/// eksgrant creates resources in (EKS, KMS, CloudWatch Logs).
+const MAX_TAGS: usize = 50;
+
+/// Checks a table of tags: at most [`MAX_TAGS`], keys and values of the
+/// characters and lengths AWS tagging accepts. `service` and `resource`
+/// name what the limit counts ("IAM", "role").
+fn tags(
+    checker: &mut Checker<'_>,
+    table: IndexMap<Spanned<String>, Spanned<String>>,
+    service: &str,
+    resource: &str,
+) -> BTreeMap<String, String> {
     let mut tags = BTreeMap::new();
-    if let Some((key, _)) = iam.tags.get_index(MAX_TAGS) {
+    if let Some((key, _)) = table.get_index(MAX_TAGS) {
         checker
             .error(
                 Code::Tags,
                 key.span(),
                 format!(
-                    "{} tags are more than IAM's {MAX_TAGS} per role",
-                    iam.tags.len()
+                    "{} tags are more than {service}'s {MAX_TAGS} per {resource}",
+                    table.len()
                 ),
             )
             .label("the first tag over the limit")
             .help(format!("remove tags until at most {MAX_TAGS} remain"));
     }
-    for (key, value) in iam.tags {
+    for (key, value) in table {
         if !(1..=128).contains(&key.get().chars().count())
             || key.get().to_lowercase().starts_with("aws:")
             || !key.get().chars().all(is_tag_char)
@@ -188,7 +238,7 @@ fn iam_settings(
                 .error(
                     Code::Tags,
                     key.span(),
-                    format!("`{}` cannot be an IAM tag key", key.get()),
+                    format!("`{}` cannot be a tag key", key.get()),
                 )
                 .label("invalid tag key")
                 .help(
@@ -200,24 +250,15 @@ fn iam_settings(
                 .error(
                     Code::Tags,
                     value.span(),
-                    format!("`{}` cannot be an IAM tag value", value.get()),
+                    format!("`{}` cannot be a tag value", value.get()),
                 )
                 .label("invalid tag value")
                 .help("tag values are at most 256 letters, digits, spaces and `_.:/=+-@`");
         }
         tags.insert(key.get().clone(), value.get().clone());
     }
-    let settings = IamSettings {
-        path,
-        name_prefix,
-        permissions_boundary,
-        tags,
-    };
-    (settings, name_prefix_ok)
+    tags
 }
-
-/// IAM's limit on tags per role or policy.
-const MAX_TAGS: usize = 50;
 
 /// A character IAM accepts in tag keys and values: letters, digits,
 /// space separators and `_.:/=+-@` (`[\p{L}\p{Z}\p{N}_.:/=+\-@]`).

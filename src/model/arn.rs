@@ -12,6 +12,15 @@ impl Partition {
         }
     }
 
+    /// The DNS suffix of the partition's service endpoints and regional
+    /// service principals (`logs.cn-north-1.amazonaws.com.cn`).
+    pub fn dns_suffix(self) -> &'static str {
+        match self {
+            Partition::AwsCn => "amazonaws.com.cn",
+            Partition::Aws | Partition::AwsUsGov => "amazonaws.com",
+        }
+    }
+
     /// The partition a region belongs to, judged by its name.
     pub fn of_region(region: &str) -> Partition {
         if region.starts_with("cn-") {

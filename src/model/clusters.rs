@@ -9,6 +9,8 @@ use indexmap::IndexMap;
 use super::account::Account;
 use super::arn;
 use super::checker::Checker;
+use super::cidr::ipv4_cidr_prefix;
+use super::control_plane;
 use super::keys::check_key;
 use super::names::{self, MAX_ROLE_NAME};
 use super::suggest::closest;
@@ -169,50 +171,22 @@ fn resolve_cluster(
         Some(span) => Some(created_cluster(
             checker,
             account,
-            &key,
+            (&key, &name),
             span.clone(),
             cluster,
         )),
         None => {
-            for (field, span) in [
-                (
-                    "kubernetes_version",
-                    cluster.kubernetes_version.as_ref().map(Spanned::span),
-                ),
-                ("subnet_ids", cluster.subnet_ids.as_ref().map(Spanned::span)),
-                (
-                    "endpoint_public_access",
-                    cluster.endpoint_public_access.as_ref().map(Spanned::span),
-                ),
-                (
-                    "public_access_cidrs",
-                    cluster.public_access_cidrs.as_ref().map(Spanned::span),
-                ),
-                (
-                    "private_access_from_clusters",
-                    cluster
-                        .private_access_from_clusters
-                        .as_ref()
-                        .map(Spanned::span),
-                ),
-                (
-                    "private_access_cidrs",
-                    cluster.private_access_cidrs.as_ref().map(Spanned::span),
-                ),
-                ("auto_mode", cluster.auto_mode.as_ref().map(Spanned::span)),
-            ] {
-                if let Some(span) = span {
-                    checker
-                        .error(
-                            Code::NeedsCreate,
-                            span,
-                            format!("{field} only applies to clusters eksgrant creates"),
-                        )
-                        .label("the cluster is not created here")
-                        .help(format!(
-                            "add `create = true` to create the cluster, or remove {field}"
-                        ));
-                }
+            for (field, span) in create_only_keys(cluster) {
+                checker
+                    .error(
+                        Code::NeedsCreate,
+                        span,
+                        format!("{field} only applies to clusters eksgrant creates"),
+                    )
+                    .label("the cluster is not created here")
+                    .help(format!(
+                        "add `create = true` to create the cluster, or remove {field}"
+                    ));
             }
             None
         }
@@ -444,11 +418,44 @@ fn aws_auth_accounts(
     resolved
 }
 
+/// The keys of a cluster's table that apply only to clusters eksgrant
+/// creates, with where each is written, for those the spec sets.
+fn create_only_keys(cluster: &spec::Cluster) -> Vec<(&'static str, Range<usize>)> {
+    macro_rules! written {
+        ($($key:ident),* $(,)?) => {
+            [$((stringify!($key), cluster.$key.as_ref().map(Spanned::span))),*]
+                .into_iter()
+                .filter_map(|(key, span)| Some((key, span?)))
+                .collect()
+        };
+    }
+    written!(
+        kubernetes_version,
+        subnet_ids,
+        endpoint_public_access,
+        public_access_cidrs,
+        public_access_from_anywhere,
+        private_access_from_clusters,
+        private_access_cidrs,
+        auto_mode,
+        secrets_encryption,
+        secrets_kms_key_arn,
+        log_types,
+        log_retention_days,
+        log_kms_key_arn,
+        support_type,
+        deletion_protection,
+        ip_family,
+        service_ipv4_cidr,
+        addon_versions,
+    )
+}
+
 /// What the generated Terraform needs to create the cluster.
 fn created_cluster(
     checker: &mut Checker<'_>,
     account: &Account,
-    key: &Spanned<String>,
+    (key, name): (&Spanned<String>, &str),
     create_span: Range<usize>,
     cluster: &spec::Cluster,
 ) -> CreatedCluster {
@@ -481,7 +488,19 @@ fn created_cluster(
         .as_ref()
         .filter(|a| *a.get())
         .map(|_| auto_mode(checker, account, key));
+    let control_plane = control_plane::control_plane(
+        checker,
+        account,
+        &control_plane::Target {
+            key,
+            name,
+            cluster,
+            auto_mode: auto_mode.is_some(),
+            role_ident: &role_ident,
+        },
+    );
     CreatedCluster {
+        control_plane,
         auto_mode,
         kubernetes_version,
         role_name,
@@ -491,6 +510,9 @@ fn created_cluster(
         subnet_ids,
         subnet_variable,
         endpoint_public_access: !public_access_cidrs.is_empty(),
+        public_access_from_anywhere: public_access_cidrs
+            .iter()
+            .any(|c| ipv4_cidr_prefix(c) == Some(0)),
         public_access_cidrs,
     }
 }
@@ -637,6 +659,20 @@ fn subnet_ids(checker: &mut Checker<'_>, ids: &Spanned<Vec<Spanned<String>>>) ->
 /// The CIDRs allowed to reach a public endpoint; empty for a private one.
 fn public_access_cidrs(checker: &mut Checker<'_>, cluster: &spec::Cluster) -> Vec<String> {
     let public = cluster.endpoint_public_access.as_ref().filter(|p| *p.get());
+    let anywhere = cluster
+        .public_access_from_anywhere
+        .as_ref()
+        .filter(|a| *a.get());
+    if let (None, Some(anywhere)) = (public, anywhere) {
+        checker
+            .error(
+                Code::PublicEndpoint,
+                anywhere.span(),
+                "public_access_from_anywhere = true on a private endpoint",
+            )
+            .label("the endpoint is private")
+            .help("remove public_access_from_anywhere, or make the endpoint public with endpoint_public_access = true and public_access_cidrs");
+    }
     match (public, &cluster.public_access_cidrs) {
         (None, None) => Vec::new(),
         (Some(public), None) => {
@@ -686,7 +722,7 @@ fn public_access_cidrs(checker: &mut Checker<'_>, cluster: &spec::Cluster) -> Ve
                             .label("not a CIDR")
                             .help("write CIDR blocks as \"203.0.113.0/24\"");
                     }
-                    Some(0) => {
+                    Some(0) if anywhere.is_none() => {
                         checker
                             .error(
                                 Code::PublicEndpoint,
@@ -695,11 +731,27 @@ fn public_access_cidrs(checker: &mut Checker<'_>, cluster: &spec::Cluster) -> Ve
                             )
                             .label("everyone")
                             .help(
-                                "list the networks that need the API; keep the endpoint private if nobody outside the VPC does",
+                                "list the networks that need the API, or keep the endpoint private if nobody outside the VPC needs it; if the whole internet must reach it, say so with public_access_from_anywhere = true",
                             );
                     }
                     Some(_) => {}
                 }
+            }
+            if let Some(anywhere) = anywhere
+                && !cidrs
+                    .get()
+                    .iter()
+                    .any(|c| ipv4_cidr_prefix(c.get()) == Some(0))
+            {
+                checker
+                    .error(
+                        Code::PublicEndpoint,
+                        anywhere.span(),
+                        "public_access_from_anywhere = true, but public_access_cidrs does not open the endpoint to everyone",
+                    )
+                    .label("nothing to acknowledge")
+                    .also(cidrs.span(), "no 0.0.0.0/0 here")
+                    .help("remove public_access_from_anywhere");
             }
             cidrs.get().iter().map(|c| c.get().clone()).collect()
         }
@@ -843,31 +895,4 @@ pub(super) fn cluster_ref(
         .label("no cluster with this key")
         .help(help);
     None
-}
-
-/// The prefix length of an IPv4 CIDR block such as `203.0.113.0/24`, written
-/// canonically (no sign, no leading zero), or `None` when it is not one.
-fn ipv4_cidr_prefix(s: &str) -> Option<u8> {
-    let (address, prefix) = s.split_once('/')?;
-    address.parse::<std::net::Ipv4Addr>().ok()?;
-    let canonical = !prefix.is_empty()
-        && prefix.bytes().all(|b| b.is_ascii_digit())
-        && !(prefix.len() > 1 && prefix.starts_with('0'));
-    prefix.parse::<u8>().ok().filter(|p| canonical && *p <= 32)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cidr_prefixes_are_canonical() {
-        assert_eq!(ipv4_cidr_prefix("203.0.113.0/24"), Some(24));
-        assert_eq!(ipv4_cidr_prefix("0.0.0.0/0"), Some(0));
-        assert_eq!(ipv4_cidr_prefix("0.0.0.0/00"), None);
-        assert_eq!(ipv4_cidr_prefix("0.0.0.0/+0"), None);
-        assert_eq!(ipv4_cidr_prefix("10.0.0.0/33"), None);
-        assert_eq!(ipv4_cidr_prefix("10.0.0.0"), None);
-        assert_eq!(ipv4_cidr_prefix("10.0.0/8"), None);
-    }
 }

@@ -11,15 +11,18 @@
 //! account -> clusters -> subjects -> grants -> roles -> cluster_access -> apply_order
 //! ```
 //!
-//! `build` runs them in that order. A module imports only the modules
-//! before it in that list, or the leaves every pass uses (`checker`, `keys`,
-//! `names`, `arn`, `iam`, `access_policies`, `presets`, `suggest`, `types`);
+//! `build` runs them in that order (`clusters` hands each created cluster's
+//! control-plane settings to `control_plane`). A module imports only the
+//! modules before it in that list, or the leaves every pass uses (`checker`,
+//! `keys`, `names`, `arn`, `cidr`, `iam`, `access_policies`, `presets`,
+//! `suggest`, `types`);
 //! a test (`model_imports_point_down_the_pass_list`) keeps it that way.
 
 // Leaves, used by every pass.
 pub(crate) mod access_policies;
 pub(crate) mod arn;
 mod checker;
+mod cidr;
 pub(crate) mod iam;
 mod keys;
 pub(crate) mod names;
@@ -32,6 +35,7 @@ mod account;
 pub mod apply_order;
 mod cluster_access;
 mod clusters;
+mod control_plane;
 mod grants;
 mod policies;
 mod principals;
@@ -156,6 +160,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
     let model = Model {
         account_id: account.id,
         region: account.region,
+        default_tags: account.tags,
         iam: account.iam,
         clusters,
         workloads,
@@ -176,6 +181,7 @@ mod tests {
     /// a module uses only those before it. Leaves first, then the passes.
     const ORDER: &[&str] = &[
         "suggest",
+        "cidr",
         "names",
         "arn",
         "iam",
@@ -185,6 +191,7 @@ mod tests {
         "keys",
         "types",
         "account",
+        "control_plane",
         "clusters",
         "principals",
         "workloads",

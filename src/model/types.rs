@@ -19,6 +19,9 @@ pub struct Model {
     pub account_id: String,
     /// The AWS region (templates).
     pub region: String,
+    /// `[aws] tags`, which the AWS provider puts on every resource it
+    /// creates (`default_tags`) (templates).
+    pub default_tags: BTreeMap<String, String>,
     /// Settings for generated IAM roles and policies (templates).
     pub iam: IamSettings,
     /// Clusters, sorted by key (templates).
@@ -114,8 +117,119 @@ pub struct CreatedCluster {
     pub endpoint_public_access: bool,
     /// CIDRs allowed to reach a public endpoint (templates).
     pub public_access_cidrs: Vec<String>,
+    /// Whether the spec acknowledges that they include `0.0.0.0/0`
+    /// (templates).
+    pub public_access_from_anywhere: bool,
     /// Set when EKS Auto Mode runs the cluster's compute (templates).
     pub auto_mode: Option<AutoMode>,
+    /// How the control plane is configured: encryption, logging, support
+    /// and protection, networking, add-ons (templates).
+    pub control_plane: ControlPlane,
+}
+
+/// The production settings of a created cluster's control plane, each with
+/// a safe default and a spec key (see the README's "Created clusters").
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlPlane {
+    /// The key that encrypts Kubernetes Secrets; `None` when the spec turns
+    /// Secrets encryption off (templates).
+    pub secrets_key_arn: Option<HclValue>,
+    /// The KMS key eksgrant creates for the cluster, when anything uses it
+    /// (templates).
+    pub kms_key: Option<ClusterKey>,
+    /// The IAM policy that lets the cluster role use the user's own Secrets
+    /// key, whose key policy eksgrant does not write (templates).
+    pub secrets_key_policy: Option<SecretsKeyPolicy>,
+    /// Control-plane logging; `None` with `log_types = []` (templates).
+    pub logging: Option<Logging>,
+    /// `STANDARD` or `EXTENDED` (templates).
+    pub support_type: &'static str,
+    /// Whether that is `EXTENDED` (templates).
+    pub extended_support: bool,
+    /// Whether EKS refuses to delete the cluster (templates).
+    pub deletion_protection: bool,
+    /// `ipv4` or `ipv6`, when the spec sets it (templates).
+    pub ip_family: Option<&'static str>,
+    /// The Services' IPv4 block, when the spec sets it (templates).
+    pub service_ipv4_cidr: Option<String>,
+    /// Add-ons eksgrant installs, sorted by name (templates).
+    pub addons: Vec<Addon>,
+}
+
+/// The KMS key eksgrant creates for a cluster, and who its key policy lets
+/// use it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterKey {
+    /// The Terraform identifier of the key and its alias (templates).
+    pub ident: String,
+    /// `alias/eks/<cluster name>` (templates).
+    pub alias: String,
+    /// What the key is for, as the KMS console shows it (templates).
+    pub description: String,
+    /// The account's root principal, which administers the key through IAM
+    /// policies, as in KMS's default key policy (templates).
+    pub account_root_arn: String,
+    /// Whether the cluster role encrypts Secrets with it (templates).
+    pub encrypts_secrets: bool,
+    /// What the key policy lets the cluster role do (templates).
+    pub secrets_actions: &'static [&'static str],
+    /// Set when the control-plane log group is encrypted with it (templates).
+    pub encrypts_logs: Option<LogsKeyUse>,
+}
+
+/// CloudWatch Logs' use of a cluster key, limited to one log group.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogsKeyUse {
+    /// `logs.<region>.amazonaws.com` (templates).
+    pub service: String,
+    /// The ARN of the log group, in the key policy's encryption-context
+    /// condition (templates).
+    pub log_group_arn: String,
+}
+
+/// The inline policy that lets a cluster role use a Secrets key of the
+/// user's.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretsKeyPolicy {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The inline policy's name on the role (templates).
+    pub name: String,
+    /// Its path in the output tree (templates).
+    pub file: String,
+    /// The policy.
+    #[serde(skip)]
+    pub document: PolicyDocument,
+}
+
+/// Control-plane logging and its log group.
+#[derive(Debug, Clone, Serialize)]
+pub struct Logging {
+    /// The Terraform identifier of the log group (templates).
+    pub ident: String,
+    /// `/aws/eks/<cluster name>/cluster`, the group EKS writes to (templates).
+    pub log_group_name: String,
+    /// The log types, in the order EKS documents them (templates).
+    pub types: Vec<&'static str>,
+    /// Days kept; `0` keeps them forever (templates).
+    pub retention_days: u32,
+    /// The key that encrypts the log group (templates).
+    pub kms_key_arn: HclValue,
+}
+
+/// An EKS add-on eksgrant installs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Addon {
+    /// The Terraform identifier of the add-on, and of the data source that
+    /// finds its version (templates).
+    pub ident: String,
+    /// `eks-pod-identity-agent` (templates).
+    pub name: String,
+    /// What it does, as a sentence for a comment (templates).
+    pub purpose: &'static str,
+    /// The version the spec pins; `None`: the most recent one for the
+    /// cluster's Kubernetes version (templates).
+    pub version: Option<String>,
 }
 
 /// What an EKS Auto Mode cluster needs besides the cluster itself.

@@ -205,6 +205,15 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
             &header,
         );
     }
+    for created in model.clusters.iter().filter_map(|c| c.created.as_ref()) {
+        if let Some(policy) = &created.control_plane.secrets_key_policy {
+            plan.add(
+                policy.file.clone(),
+                &policy.document.to_pretty_json(),
+                &header,
+            );
+        }
+    }
     for workload in &role_workloads {
         let role = workload.role.as_ref().expect("filtered on role");
         let trust = role.trust.to_pretty_json();

@@ -24,6 +24,9 @@ pub(super) struct Overview<'a> {
     /// Every cluster, sorted by key: the Clusters table and the Kubernetes
     /// permissions sections.
     clusters: Vec<ClusterSummary<'a>>,
+    /// What each created cluster's control plane was given: the section a
+    /// reviewer reads instead of the HCL.
+    created_clusters: Vec<CreatedSettings<'a>>,
     /// The workloads with an IAM role: the table of pods with an AWS
     /// identity.
     role_workloads: Vec<RoleWorkload<'a>>,
@@ -68,6 +71,11 @@ impl<'a> Overview<'a> {
             regenerate: &options.regenerate,
             region: &model.region,
             clusters: model.clusters.iter().map(ClusterSummary::of).collect(),
+            created_clusters: model
+                .clusters
+                .iter()
+                .filter_map(CreatedSettings::of)
+                .collect(),
             role_workloads: model
                 .workloads
                 .iter()
@@ -142,6 +150,75 @@ impl<'a> ClusterSummary<'a> {
             authentication_mode: cluster.authentication_mode.as_str(),
             access_summary: &cluster.access_summary,
         }
+    }
+}
+
+/// A created cluster's control-plane settings, as the overview lists them.
+#[derive(Serialize)]
+struct CreatedSettings<'a> {
+    /// The spec key.
+    key: &'a str,
+    /// The alias of the KMS key created for the cluster, if one is.
+    key_alias: Option<&'a str>,
+    /// Whether Secrets encryption with a KMS key is off.
+    secrets_unencrypted: bool,
+    /// The user's own Secrets key, when the spec names one.
+    secrets_key_arn: Option<&'a str>,
+    /// The control-plane logs sent; empty for none.
+    log_types: &'a [&'static str],
+    /// Their log group.
+    log_group: Option<&'a str>,
+    /// How long the logs are kept, in words.
+    log_retention: String,
+    /// The user's own log key, when the spec names one.
+    log_key_arn: Option<&'a str>,
+    /// `STANDARD` or `EXTENDED`.
+    support_type: &'static str,
+    /// Whether that is `EXTENDED`.
+    extended_support: bool,
+    /// Whether EKS refuses to delete the cluster.
+    deletion_protection: bool,
+    /// CIDRs that reach the public endpoint; empty for a private one.
+    public_access_cidrs: &'a [String],
+    /// `ipv4` or `ipv6`, when set.
+    ip_family: Option<&'static str>,
+    /// The Services' IPv4 block, when set.
+    service_ipv4_cidr: Option<&'a str>,
+    /// The add-ons eksgrant installs.
+    addons: &'a [crate::model::Addon],
+}
+
+impl<'a> CreatedSettings<'a> {
+    /// The settings of `cluster`, when it is created here.
+    fn of(cluster: &'a Cluster) -> Option<Self> {
+        let created = cluster.created.as_ref()?;
+        let plane = &created.control_plane;
+        let literal = |value: Option<&'a HclValue>| match value {
+            Some(HclValue::Literal(arn)) => Some(arn.as_str()),
+            _ => None,
+        };
+        let logging = plane.logging.as_ref();
+        Some(CreatedSettings {
+            key: &cluster.key,
+            key_alias: plane.kms_key.as_ref().map(|k| k.alias.as_str()),
+            secrets_unencrypted: plane.secrets_key_arn.is_none(),
+            secrets_key_arn: literal(plane.secrets_key_arn.as_ref()),
+            log_types: logging.map_or(&[], |l| l.types.as_slice()),
+            log_group: logging.map(|l| l.log_group_name.as_str()),
+            log_retention: match logging.map(|l| l.retention_days) {
+                Some(0) => "kept for ever".to_string(),
+                Some(days) => format!("kept {days} days"),
+                None => String::new(),
+            },
+            log_key_arn: literal(logging.map(|l| &l.kms_key_arn)),
+            support_type: plane.support_type,
+            extended_support: plane.extended_support,
+            deletion_protection: plane.deletion_protection,
+            public_access_cidrs: &created.public_access_cidrs,
+            ip_family: plane.ip_family,
+            service_ipv4_cidr: plane.service_ipv4_cidr.as_deref(),
+            addons: &plane.addons,
+        })
     }
 }
 
@@ -389,11 +466,24 @@ struct Import {
     address: String,
     /// The import ID.
     id: String,
+    /// When the block applies, for a comment above it.
+    note: Option<&'static str>,
 }
 
 impl Import {
     fn new(address: String, id: String) -> Self {
-        Import { address, id }
+        Import {
+            address,
+            id,
+            note: None,
+        }
+    }
+
+    fn note(self, note: &'static str) -> Self {
+        Import {
+            note: Some(note),
+            ..self
+        }
     }
 }
 
@@ -433,7 +523,7 @@ struct Adoption<'a> {
 }
 
 /// For each created cluster: its role and the role's attachments, the
-/// cluster, the Pod Identity agent add-on (or the Auto Mode node role), its
+/// cluster, its add-ons (or the Auto Mode node role), its log group, its
 /// access entries and access policies, and the OIDC provider, as import
 /// blocks. A cluster with an access entry whose ARN is unknown has none.
 fn adoptions(model: &Model) -> Vec<Adoption<'_>> {
@@ -453,7 +543,8 @@ fn adoptions(model: &Model) -> Vec<Adoption<'_>> {
 }
 
 /// The imports of a created cluster's role, its attachments, the cluster,
-/// and the Pod Identity agent add-on or the Auto Mode node role.
+/// the Auto Mode node role, the add-ons, and the log group EKS makes once the
+/// cluster sends logs. (A KMS key eksgrant creates is new, so it has none.)
 fn cluster_imports(cluster: &Cluster) -> Option<Vec<Import>> {
     let created = cluster.created.as_ref()?;
     let role = &created.role_name;
@@ -468,36 +559,45 @@ fn cluster_imports(cluster: &Cluster) -> Option<Vec<Import>> {
             cluster.name.clone(),
         ),
     ];
-    match &created.auto_mode {
-        Some(auto) => {
-            for arn in &auto.cluster_policy_arns {
-                imports.push(Import::new(
-                    format!(
-                        "aws_iam_role_policy_attachment.{}_auto_mode[\"{arn}\"]",
-                        created.role_ident
-                    ),
-                    format!("{role}/{arn}"),
-                ));
-            }
-            // A different node role would replace the cluster.
+    if let Some(auto) = &created.auto_mode {
+        for arn in &auto.cluster_policy_arns {
             imports.push(Import::new(
-                format!("aws_iam_role.{}", auto.node_role_ident),
-                auto.node_role_name.clone(),
+                format!(
+                    "aws_iam_role_policy_attachment.{}_auto_mode[\"{arn}\"]",
+                    created.role_ident
+                ),
+                format!("{role}/{arn}"),
             ));
-            for arn in &auto.node_policy_arns {
-                imports.push(Import::new(
-                    format!(
-                        "aws_iam_role_policy_attachment.{}[\"{arn}\"]",
-                        auto.node_role_ident
-                    ),
-                    format!("{}/{arn}", auto.node_role_name),
-                ));
-            }
         }
-        None => imports.push(Import::new(
-            format!("aws_eks_addon.{}_pod_identity_agent", cluster.ident),
-            format!("{}:eks-pod-identity-agent", cluster.name),
-        )),
+        // A different node role would replace the cluster.
+        imports.push(Import::new(
+            format!("aws_iam_role.{}", auto.node_role_ident),
+            auto.node_role_name.clone(),
+        ));
+        for arn in &auto.node_policy_arns {
+            imports.push(Import::new(
+                format!(
+                    "aws_iam_role_policy_attachment.{}[\"{arn}\"]",
+                    auto.node_role_ident
+                ),
+                format!("{}/{arn}", auto.node_role_name),
+            ));
+        }
+    }
+    for addon in &created.control_plane.addons {
+        imports.push(Import::new(
+            format!("aws_eks_addon.{}", addon.ident),
+            format!("{}:{}", cluster.name, addon.name),
+        ));
+    }
+    if let Some(logging) = &created.control_plane.logging {
+        imports.push(
+            Import::new(
+                format!("aws_cloudwatch_log_group.{}", logging.ident),
+                logging.log_group_name.clone(),
+            )
+            .note("only if the cluster has sent logs already, so that EKS made this group"),
+        );
     }
     Some(imports)
 }
@@ -622,7 +722,9 @@ fn terraform_creates(model: &Model) -> String {
     let clusters = &model.clusters;
     let mut parts: Vec<&str> = Vec::new();
     if clusters.iter().any(|c| c.created.is_some()) {
-        parts.push("the clusters marked `create = true`");
+        parts.push(
+            "the clusters marked `create = true`, with their KMS keys, log groups and add-ons",
+        );
     }
     if clusters
         .iter()

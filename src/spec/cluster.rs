@@ -1,5 +1,6 @@
 //! `[clusters.<key>]`.
 
+use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -40,10 +41,48 @@ pub struct Cluster {
     /// IPv4 CIDR blocks allowed to reach this created cluster's private API
     /// endpoint on port 443 (networks connected to its VPC).
     pub private_access_cidrs: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Whether a created cluster's public endpoint may be reached from
+    /// anywhere: `true` acknowledges that `public_access_cidrs` holds
+    /// `0.0.0.0/0`, which is refused otherwise. Default `false`.
+    pub public_access_from_anywhere: Option<Spanned<bool>>,
     /// `true`: create the cluster with EKS Auto Mode, which runs its compute,
     /// block storage and load balancing (and the Pod Identity agent) itself.
     /// Default `false`: you add node groups or Karpenter.
     pub auto_mode: Option<Spanned<bool>>,
+    /// Whether a created cluster encrypts Kubernetes Secrets with a
+    /// customer-managed KMS key (envelope encryption). Default `true`.
+    pub secrets_encryption: Option<Spanned<bool>>,
+    /// The KMS key (ARN, in the spec's region) that encrypts a created
+    /// cluster's Secrets. Omitted: eksgrant creates one for the cluster.
+    pub secrets_kms_key_arn: Option<Spanned<String>>,
+    /// The control-plane logs a created cluster sends to CloudWatch Logs.
+    /// Default: all five.
+    pub log_types: Option<Spanned<Vec<Spanned<LogType>>>>,
+    /// How many days CloudWatch Logs keeps a created cluster's control-plane
+    /// logs: one of the values CloudWatch Logs accepts. Default `365`.
+    pub log_retention_days: Option<Spanned<u32>>,
+    /// The KMS key (ARN, in the spec's region) that encrypts a created
+    /// cluster's control-plane log group. Omitted: the key eksgrant creates
+    /// for the cluster.
+    pub log_kms_key_arn: Option<Spanned<String>>,
+    /// A created cluster's support policy once its Kubernetes version leaves
+    /// standard support. Default `STANDARD`.
+    pub support_type: Option<Spanned<SupportType>>,
+    /// Whether EKS refuses to delete a created cluster until this is turned
+    /// off. Default `true`.
+    pub deletion_protection: Option<Spanned<bool>>,
+    /// The IP family of a created cluster's pods and services. Default
+    /// `ipv4`. Set only when the cluster is created.
+    pub ip_family: Option<Spanned<IpFamily>>,
+    /// The IPv4 block a created cluster's Services get addresses from
+    /// (`/12` to `/24`, in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16).
+    /// Omitted: EKS picks 10.100.0.0/16 or 172.20.0.0/16.
+    pub service_ipv4_cidr: Option<Spanned<String>>,
+    /// Versions of the add-ons eksgrant installs on a created cluster, by
+    /// add-on name (`eks-pod-identity-agent = "v1.3.8-eksbuild.2"`).
+    /// Omitted: the most recent version for the cluster's Kubernetes
+    /// version when Terraform plans.
+    pub addon_versions: Option<Spanned<IndexMap<Spanned<String>, Spanned<String>>>>,
     /// The cluster's OIDC issuer, host and path without `https://`
     /// (`oidc.eks.eu-west-2.amazonaws.com/id/ABC...`): required on an
     /// existing cluster that has IRSA workloads.
@@ -61,6 +100,74 @@ pub struct Cluster {
     /// (`mapAccounts`); only on `CONFIG_MAP` and `API_AND_CONFIG_MAP`
     /// clusters: access entries have no equivalent.
     pub aws_auth_accounts: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// A control-plane log type (`log_types`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+pub enum LogType {
+    /// The Kubernetes API server.
+    #[serde(rename = "api")]
+    Api,
+    /// Kubernetes audit logs: who did what through the API.
+    #[serde(rename = "audit")]
+    Audit,
+    /// The IAM authenticator: which IAM principal became which user.
+    #[serde(rename = "authenticator")]
+    Authenticator,
+    /// The controller manager.
+    #[serde(rename = "controllerManager")]
+    ControllerManager,
+    /// The scheduler.
+    #[serde(rename = "scheduler")]
+    Scheduler,
+}
+
+impl LogType {
+    /// Every log type, in the order EKS documents them.
+    pub const ALL: [LogType; 5] = [
+        LogType::Api,
+        LogType::Audit,
+        LogType::Authenticator,
+        LogType::ControllerManager,
+        LogType::Scheduler,
+    ];
+
+    /// The log type as EKS and the spec write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogType::Api => "api",
+            LogType::Audit => "audit",
+            LogType::Authenticator => "authenticator",
+            LogType::ControllerManager => "controllerManager",
+            LogType::Scheduler => "scheduler",
+        }
+    }
+}
+
+/// `support_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum SupportType {
+    /// Standard support only: EKS upgrades the cluster when its version's
+    /// standard support ends.
+    #[serde(rename = "STANDARD")]
+    Standard,
+    /// Extended support: the version runs 12 more months, at the extended
+    /// support price.
+    #[serde(rename = "EXTENDED")]
+    Extended,
+}
+
+/// `ip_family`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum IpFamily {
+    /// IPv4 addresses for pods and services.
+    #[serde(rename = "ipv4")]
+    Ipv4,
+    /// IPv6 addresses for pods and services (the VPC and subnets need IPv6).
+    #[serde(rename = "ipv6")]
+    Ipv6,
 }
 
 /// `authentication_mode`.

@@ -17,7 +17,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-pub use cluster::{AuthenticationMode, Cluster};
+pub use cluster::{AuthenticationMode, Cluster, IpFamily, LogType, SupportType};
 pub use grant::{Grant, Rule};
 pub use spanned::Spanned;
 pub use workload::{Condition, Effect, Identity, Preset, Statement, Workload, WorkloadAws};
@@ -62,6 +62,11 @@ pub struct Aws {
     pub region: Spanned<String>,
     /// The AWS partition: `aws` (default), `aws-cn` or `aws-us-gov`.
     pub partition: Option<Spanned<Partition>>,
+    /// Tags on every AWS resource the generated Terraform creates (the AWS
+    /// provider's `default_tags`; at most 50; letters, digits, spaces and
+    /// `_.:/=+-@`).
+    #[serde(default)]
+    pub tags: IndexMap<Spanned<String>, Spanned<String>>,
 }
 
 /// An AWS partition.

@@ -395,6 +395,9 @@ struct BeforeYouApply<'a> {
     clusters_without_compute: Vec<&'a str>,
     /// The Terraform variables that ask for subnets, as `var.<name>`.
     subnet_variables: Vec<String>,
+    /// Created clusters with a control-plane log group (keys): one that
+    /// exists already has the group EKS made, to import before the apply.
+    clusters_with_log_groups: Vec<&'a str>,
     /// Whether the IAM roles carry a permissions boundary.
     has_permissions_boundary: bool,
     /// Whether pods reach other clusters through kubeconfig ConfigMaps.
@@ -431,6 +434,11 @@ impl<'a> BeforeYouApply<'a> {
                 .filter_map(|c| c.created.as_ref()?.subnet_variable.as_deref())
                 .map(|variable| format!("var.{variable}"))
                 .collect(),
+            clusters_with_log_groups: keys_of(&model.clusters, |c| {
+                c.created
+                    .as_ref()
+                    .is_some_and(|c| c.control_plane.logging.is_some())
+            }),
             has_permissions_boundary: model.iam.permissions_boundary.is_some(),
             pods_reach_other_clusters,
         }

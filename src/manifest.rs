@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::model::SecretsKey;
 use crate::outdir::{Entry, OutDir};
 use crate::spec::AuthenticationMode;
 
@@ -59,6 +60,16 @@ pub struct ClusterRecord {
     pub name: String,
     /// How IAM principals were mapped.
     pub authentication_mode: AuthenticationMode,
+    /// The key that encrypted a created cluster's Secrets, which EKS cannot
+    /// change; absent for an existing cluster, and from eksgrant versions
+    /// that did not encrypt them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets_key: Option<SecretsKey>,
+    /// For a created cluster, whether the generated Terraform managed its
+    /// control-plane log group; absent for an existing cluster, and from
+    /// eksgrant versions that left the group to EKS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<bool>,
 }
 
 impl ClusterRecord {
@@ -68,9 +79,12 @@ impl ClusterRecord {
             .clusters
             .iter()
             .map(|c| {
+                let plane = c.created.as_ref().map(|created| &created.control_plane);
                 let record = ClusterRecord {
                     name: c.name.clone(),
                     authentication_mode: c.authentication_mode,
+                    secrets_key: plane.map(|p| p.secrets_key.clone()),
+                    log_group: plane.map(|p| p.logging.is_some()),
                 };
                 (c.key.clone(), record)
             })
@@ -355,13 +369,37 @@ mod tests {
             version: 1,
             spec: "../eksgrant.toml".into(),
             files: BTreeMap::from([("terraform/versions.tf".to_string(), hash(b"x"))]),
-            clusters: BTreeMap::from([(
-                "platform".to_string(),
-                ClusterRecord {
-                    name: "platform".into(),
-                    authentication_mode: AuthenticationMode::Api,
-                },
-            )]),
+            clusters: BTreeMap::from([
+                (
+                    "platform".to_string(),
+                    ClusterRecord {
+                        name: "platform".into(),
+                        authentication_mode: AuthenticationMode::Api,
+                        secrets_key: Some(SecretsKey::Own(
+                            "arn:aws:kms:eu-west-2:111122223333:key/mrk-0".into(),
+                        )),
+                        log_group: Some(true),
+                    },
+                ),
+                (
+                    "workload".to_string(),
+                    ClusterRecord {
+                        name: "workload".into(),
+                        authentication_mode: AuthenticationMode::ApiAndConfigMap,
+                        secrets_key: Some(SecretsKey::Created),
+                        log_group: Some(false),
+                    },
+                ),
+                (
+                    "legacy".to_string(),
+                    ClusterRecord {
+                        name: "legacy".into(),
+                        authentication_mode: AuthenticationMode::ConfigMap,
+                        secrets_key: None,
+                        log_group: None,
+                    },
+                ),
+            ]),
             irsa_workloads: BTreeSet::from(["reports".to_string()]),
         };
         fs::write(dir.path().join(MANIFEST_FILE), manifest.to_toml()).unwrap();

@@ -472,6 +472,7 @@ pub fn previous_generation(out: &OutDir, loaded: &mut Loaded) -> Result<Option<M
     crate::transitions::check(loaded, previous.as_ref())?;
     if let Some(previous) = &previous {
         loaded.model.follow(&previous.irsa_workloads);
+        crate::transitions::catch_up(loaded, previous);
     }
     Ok(previous)
 }

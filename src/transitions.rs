@@ -1,59 +1,41 @@
 //! What may not change between two generations of the same output
-//! directory.
+//! directory, and what a change between them requires.
 //!
 //! EKS moves a cluster's authentication mode one way only: `CONFIG_MAP` ->
 //! `API_AND_CONFIG_MAP` -> `API`. A spec that moves a cluster back would
 //! generate Terraform that fails at apply (or, for an existing cluster, a
 //! postcondition that fails every plan). One that skips `API_AND_CONFIG_MAP`
 //! would switch off aws-auth before any access entry exists, locking nodes
-//! and people out until Terraform catches up. Both are refused before
-//! anything is written, against the modes the previous generation recorded
-//! in its manifest.
+//! and people out until Terraform catches up.
+//!
+//! EKS cannot change the key that encrypts a cluster's Secrets, nor turn the
+//! encryption off. The AWS provider replaces the cluster for the latter, and
+//! for the former records the new key while EKS keeps using the old one, so
+//! that deleting the "unused" old key would make every Secret unreadable.
+//!
+//! All of these are refused before anything is written, against what the
+//! previous generation recorded in its manifest.
 
 use crate::Loaded;
 use crate::code::Code;
 use crate::error::{Error, Problem, Result};
-use crate::manifest::Manifest;
+use crate::manifest::{ClusterRecord, Manifest};
+use crate::model::{Cluster, SecretsKey};
 
 /// Refuses a spec that moves a cluster's authentication mode backwards, or
-/// more than one step forwards, compared with the generation recorded in
-/// `previous`.
+/// more than one step forwards, or changes the key of a created cluster's
+/// Secrets, compared with the generation recorded in `previous`.
 pub fn check(loaded: &Loaded, previous: Option<&Manifest>) -> Result<()> {
     let Some(previous) = previous else {
         return Ok(());
     };
     let mut problems = Vec::new();
     for cluster in &loaded.model.clusters {
-        // By EKS name, so that renaming a spec key keeps the history.
-        let Some(record) = previous.clusters.values().find(|r| r.name == cluster.name) else {
+        let Some(record) = record_of(previous, cluster) else {
             continue;
         };
-        let (before, now) = (record.authentication_mode, cluster.authentication_mode);
-        let problem = |message: String, help: String| {
-            let mut problem = Problem::error(
-                &loaded.source,
-                Code::AuthenticationMode,
-                cluster.authentication_mode_span.clone(),
-                message,
-            );
-            problem
-                .label(format!("the last generation used {before}"))
-                .help(help);
-            problem
-        };
-        if now.stage() < before.stage() {
-            problems.push(problem(
-                format!("cluster {} would move from {before} back to {now}", cluster.key),
-                format!(
-                    "EKS only moves CONFIG_MAP -> API_AND_CONFIG_MAP -> API, never back: keep authentication_mode = \"{before}\" (or the next mode)"
-                ),
-            ));
-        } else if now.stage() > before.stage() + 1 {
-            problems.push(problem(
-                format!("cluster {} would move from {before} straight to {now}", cluster.key),
-                "go through API_AND_CONFIG_MAP: generate and apply it, so that access entries exist before the cluster stops reading aws-auth; then move to API (if the cluster is on API already, generate once with API_AND_CONFIG_MAP, then with API)".to_string(),
-            ));
-        }
+        problems.extend(authentication_mode(loaded, cluster, record));
+        problems.extend(secrets_key(loaded, cluster, record));
     }
     if problems.is_empty() {
         Ok(())
@@ -62,5 +44,133 @@ pub fn check(loaded: &Loaded, previous: Option<&Manifest>) -> Result<()> {
             file: loaded.source.path().to_path_buf(),
             problems,
         })
+    }
+}
+
+/// Marks what each created cluster that the previous generation knew needs
+/// around this apply: the log group EKS made, if that generation left it to
+/// EKS, and the Secrets written before their encryption.
+pub fn catch_up(loaded: &mut Loaded, previous: &Manifest) {
+    for cluster in &mut loaded.model.clusters {
+        let Some(record) = record_of(previous, cluster).cloned() else {
+            continue;
+        };
+        let Some(created) = &mut cluster.created else {
+            continue;
+        };
+        let plane = &mut created.control_plane;
+        // A group made by EKS exists if logs were sent while the spec did not
+        // manage it: `None` is an existing cluster, or an earlier eksgrant
+        // that sent every log type and left the group to EKS.
+        plane.catch_up.import_log_group = plane.logging.is_some() && record.log_group.is_none();
+        plane.catch_up.rewrite_secrets = plane.secrets_key != SecretsKey::AwsOwned
+            && matches!(record.secrets_key, None | Some(SecretsKey::AwsOwned));
+    }
+}
+
+/// The previous generation's record of a cluster: by EKS name, so that
+/// renaming a spec key keeps the history.
+fn record_of<'a>(previous: &'a Manifest, cluster: &Cluster) -> Option<&'a ClusterRecord> {
+    previous.clusters.values().find(|r| r.name == cluster.name)
+}
+
+fn authentication_mode(
+    loaded: &Loaded,
+    cluster: &Cluster,
+    record: &ClusterRecord,
+) -> Option<Problem> {
+    let (before, now) = (record.authentication_mode, cluster.authentication_mode);
+    let (message, help) = if now.stage() < before.stage() {
+        (
+            format!(
+                "cluster {} would move from {before} back to {now}",
+                cluster.key
+            ),
+            format!(
+                "EKS only moves CONFIG_MAP -> API_AND_CONFIG_MAP -> API, never back: keep authentication_mode = \"{before}\" (or the next mode)"
+            ),
+        )
+    } else if now.stage() > before.stage() + 1 {
+        (
+            format!("cluster {} would move from {before} straight to {now}", cluster.key),
+            "go through API_AND_CONFIG_MAP: generate and apply it, so that access entries exist before the cluster stops reading aws-auth; then move to API (if the cluster is on API already, generate once with API_AND_CONFIG_MAP, then with API)".to_string(),
+        )
+    } else {
+        return None;
+    };
+    let mut problem = Problem::error(
+        &loaded.source,
+        Code::AuthenticationMode,
+        cluster.authentication_mode_span.clone(),
+        message,
+    );
+    problem
+        .label(format!("the last generation used {before}"))
+        .help(help);
+    Some(problem)
+}
+
+fn secrets_key(loaded: &Loaded, cluster: &Cluster, record: &ClusterRecord) -> Option<Problem> {
+    let plane = &cluster.created.as_ref()?.control_plane;
+    let before = record.secrets_key.as_ref()?;
+    let now = &plane.secrets_key;
+    if before == now || *before == SecretsKey::AwsOwned {
+        return None;
+    }
+    let (message, help) = if *now == SecretsKey::AwsOwned {
+        (
+            format!(
+                "cluster {} would turn off the encryption of its Secrets with {}",
+                cluster.key,
+                describe(before)
+            ),
+            format!(
+                "EKS cannot turn it off, and the AWS provider would replace the cluster: keep {}",
+                keep(before)
+            ),
+        )
+    } else {
+        (
+            format!(
+                "cluster {} would change the key of its Secrets from {} to {}",
+                cluster.key,
+                describe(before),
+                describe(now)
+            ),
+            format!(
+                "EKS cannot change a cluster's key, and Terraform would only record the new one while EKS keeps the old: keep {}",
+                keep(before)
+            ),
+        )
+    };
+    let mut problem = Problem::error(
+        &loaded.source,
+        Code::KmsKey,
+        plane.secrets_key_span.clone(),
+        message,
+    );
+    problem
+        .label(format!("the last generation used {}", describe(before)))
+        .help(help);
+    Some(problem)
+}
+
+/// A key as a message names it.
+fn describe(key: &SecretsKey) -> String {
+    match key {
+        SecretsKey::Created => "the key eksgrant created".to_string(),
+        SecretsKey::Own(arn) => format!("the key {arn}"),
+        SecretsKey::AwsOwned => "no key of yours".to_string(),
+    }
+}
+
+/// What the spec must say to keep a key.
+fn keep(key: &SecretsKey) -> String {
+    match key {
+        SecretsKey::Created => {
+            "the created key: remove secrets_kms_key_arn and secrets_encryption".to_string()
+        }
+        SecretsKey::Own(arn) => format!("secrets_kms_key_arn = \"{arn}\""),
+        SecretsKey::AwsOwned => "secrets_encryption = false".to_string(),
     }
 }

@@ -415,3 +415,118 @@ fn the_generation_that_drops_an_irsa_trust_restarts_its_pods_first() {
     assert_exit(&repo.eksgrant(&["generate"]), 0);
     assert!(!overview().contains("restart the pods leaving IRSA"));
 }
+
+/// A created cluster whose control plane is configured by `settings`.
+fn created_cluster(settings: &str) -> String {
+    format!(
+        r#"version = 1
+
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.platform]
+create = true
+kubernetes_version = "1.35"
+subnet_ids = ["subnet-11111111", "subnet-22222222"]
+{settings}
+
+[principals.admins]
+arn = "arn:aws:iam::111122223333:role/admins"
+
+[[principals.admins.grants]]
+cluster = "platform"
+access_policy = "AmazonEKSClusterAdminPolicy"
+"#
+    )
+}
+
+const OWN_KEY: &str = "arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+#[test]
+fn the_key_of_a_clusters_secrets_never_changes_and_never_goes() {
+    let repo = Repo::new(&created_cluster(""));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let generated = || {
+        let mut tree = repo.tree();
+        tree.retain(|path, _| !path.ends_with("eksgrant.toml"));
+        tree
+    };
+    let before = generated();
+
+    // EKS cannot change the key: Terraform would record a key EKS ignores.
+    repo.write_spec(&created_cluster(&format!(
+        "secrets_kms_key_arn = \"{OWN_KEY}\""
+    )));
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 2);
+    let message = stderr(&output);
+    assert!(
+        message.contains("eksgrant::kms_key")
+            && message.contains("cluster platform would change the key of its Secrets")
+            && message.contains("the last generation used the key eksgrant created")
+            && message.contains("keep the created key"),
+        "{message}"
+    );
+
+    // Nor turn the encryption off: the provider would replace the cluster.
+    repo.write_spec(&created_cluster("secrets_encryption = false"));
+    let output = repo.eksgrant(&["generate", "--check"]);
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("would turn off the encryption of its Secrets"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(generated() == before, "a refused spec changes nothing");
+}
+
+#[test]
+fn a_cluster_gaining_encryption_or_a_log_group_says_what_to_do_around_the_apply() {
+    let rewrite = "rewrite the existing ones";
+    let import = "to = aws_cloudwatch_log_group.platform\n    id = \"/aws/eks/platform/cluster\"";
+    let overview = |repo: &Repo| fs::read_to_string(repo.path("ACCESS.md")).unwrap();
+
+    // The first generation leaves Secrets to EKS's key and sends no logs.
+    let repo = Repo::new(&created_cluster(
+        "secrets_encryption = false\nlog_types = []",
+    ));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    assert!(!overview(&repo).contains(rewrite), "{}", overview(&repo));
+
+    // Turning both on: the Secrets written before are rewritten after the
+    // apply; no log group exists, since no log was sent.
+    repo.write_spec(&created_cluster(""));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let text = overview(&repo);
+    assert!(
+        text.contains(rewrite)
+            && text.contains("kubectl --context platform get secrets --all-namespaces -o json"),
+        "{text}"
+    );
+    assert!(!text.contains(import), "{text}");
+
+    // The generation after that knows both are done.
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let manifest = fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap();
+    assert!(
+        manifest.contains("secrets_key = \"created\"") && manifest.contains("log_group = true"),
+        "{manifest}"
+    );
+    assert!(!overview(&repo).contains(rewrite), "{}", overview(&repo));
+
+    // A manifest of an eksgrant that recorded neither: it sent every log
+    // type and left the group to EKS, and encrypted no Secrets.
+    let manifest_path = repo.path(".eksgrant-manifest.toml");
+    let earlier: Vec<String> = fs::read_to_string(&manifest_path)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.starts_with("secrets_key") && !line.starts_with("log_group"))
+        .map(String::from)
+        .collect();
+    let earlier = earlier.join("\n") + "\n";
+    fs::write(&manifest_path, earlier).unwrap();
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let text = overview(&repo);
+    assert!(text.contains(import) && text.contains(rewrite), "{text}");
+}

@@ -17,9 +17,12 @@ pub(crate) fn ipv4_cidr(s: &str) -> Option<(Ipv4Addr, u8)> {
     Some((address, prefix))
 }
 
-/// The prefix length of an IPv4 CIDR block (see [`ipv4_cidr`]).
+/// The prefix length of an IPv4 network block: a [`ipv4_cidr`] block with
+/// no address bits set past its prefix, which is all EKS and EC2 accept.
 pub(crate) fn ipv4_cidr_prefix(s: &str) -> Option<u8> {
-    ipv4_cidr(s).map(|(_, prefix)| prefix)
+    ipv4_cidr(s)
+        .filter(|(address, prefix)| is_network_address(*address, *prefix))
+        .map(|(_, prefix)| prefix)
 }
 
 /// Whether the block has no address bits set past its prefix
@@ -56,6 +59,8 @@ mod tests {
         assert_eq!(ipv4_cidr_prefix("10.0.0.0/33"), None);
         assert_eq!(ipv4_cidr_prefix("10.0.0.0"), None);
         assert_eq!(ipv4_cidr_prefix("10.0.0/8"), None);
+        assert_eq!(ipv4_cidr_prefix("10.1.2.3/0"), None);
+        assert_eq!(ipv4_cidr_prefix("10.1.2.3/32"), Some(32));
     }
 
     #[test]

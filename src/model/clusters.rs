@@ -459,7 +459,7 @@ fn created_cluster(
     create_span: Range<usize>,
     cluster: &spec::Cluster,
 ) -> CreatedCluster {
-    let kubernetes_version = kubernetes_version(checker, key, create_span, cluster);
+    let kubernetes_version = kubernetes_version(checker, key, create_span.clone(), cluster);
     let (subnet_ids, subnet_variable) = match &cluster.subnet_ids {
         Some(ids) => (subnet_ids(checker, ids), None),
         None => (Vec::new(), Some(names::subnet_variable(key))),
@@ -497,6 +497,8 @@ fn created_cluster(
             cluster,
             auto_mode: auto_mode.is_some(),
             role_ident: &role_ident,
+            create_span,
+            kubernetes_version: &kubernetes_version,
         },
     );
     CreatedCluster {
@@ -579,7 +581,7 @@ fn kubernetes_version(
                 ),
             )
             .label("created here")
-            .help("add kubernetes_version = \"1.33\" (or the version you want) to the cluster");
+            .help("add kubernetes_version = \"1.35\" (or the version you want) to the cluster");
         return String::new();
     };
     // `1.` then a minor version written the way EKS writes it: digits, no
@@ -602,7 +604,7 @@ fn kubernetes_version(
                     format!("`{}` is not a Kubernetes minor version", version.get()),
                 )
                 .label("expected 1.MINOR")
-                .help("write the version EKS offers, e.g. \"1.33\"");
+                .help("write the version EKS offers, e.g. \"1.35\"");
         }
         Some(minor) if minor < MIN_CREATED_MINOR => {
             checker
@@ -717,10 +719,10 @@ fn public_access_cidrs(checker: &mut Checker<'_>, cluster: &spec::Cluster) -> Ve
                             .error(
                                 Code::PublicEndpoint,
                                 cidr.span(),
-                                format!("`{}` is not an IPv4 CIDR block", cidr.get()),
+                                format!("`{}` is not an IPv4 network block", cidr.get()),
                             )
-                            .label("not a CIDR")
-                            .help("write CIDR blocks as \"203.0.113.0/24\"");
+                            .label("not a network block")
+                            .help("write a network address and its prefix, e.g. \"203.0.113.0/24\" (no address bits past the prefix)");
                     }
                     Some(0) if anywhere.is_none() => {
                         checker
@@ -771,10 +773,10 @@ fn private_access_cidrs(checker: &mut Checker<'_>, cluster: &spec::Cluster) -> V
                     .error(
                         Code::PrivateAccess,
                         cidr.span(),
-                        format!("`{}` is not an IPv4 CIDR block", cidr.get()),
+                        format!("`{}` is not an IPv4 network block", cidr.get()),
                     )
-                    .label("not a CIDR")
-                    .help("write CIDR blocks as \"10.20.0.0/16\"");
+                    .label("not a network block")
+                    .help("write a network address and its prefix, e.g. \"10.20.0.0/16\" (no address bits past the prefix)");
             }
             Some(0) => {
                 checker

@@ -6,6 +6,8 @@
 //! spec that says nothing passes checkov with no check skipped; the README's
 //! "Created clusters" gives each default with its source.
 
+use std::ops::Range;
+
 use super::account::Account;
 use super::arn;
 use super::checker::Checker;
@@ -14,7 +16,8 @@ use super::iam::{PolicyDocument, Statement};
 use super::names;
 use super::suggest::closest;
 use super::types::{
-    Addon, ClusterKey, ControlPlane, HclValue, Logging, LogsKeyUse, SecretsKeyPolicy,
+    Addon, CatchUp, ClusterKey, ControlPlane, HclValue, Logging, LogsKeyUse, SecretsKey,
+    SecretsKeyPolicy,
 };
 use crate::code::Code;
 use crate::spec::{self, IpFamily, LogType, Spanned, SupportType};
@@ -66,6 +69,10 @@ pub(super) struct Target<'a> {
     pub auto_mode: bool,
     /// The Terraform identifier of its IAM role.
     pub role_ident: &'a str,
+    /// Where `create = true` is written.
+    pub create_span: Range<usize>,
+    /// Its Kubernetes version, as the spec writes it.
+    pub kubernetes_version: &'a str,
 }
 
 /// Checks a created cluster's control-plane keys and applies the defaults.
@@ -96,6 +103,15 @@ pub(super) fn control_plane(
             .also(off.span(), "Secrets encryption is off here")
             .help("remove secrets_kms_key_arn, or secrets_encryption = false");
     }
+
+    let secrets_key_span = [
+        cluster.secrets_kms_key_arn.as_ref().map(Spanned::span),
+        cluster.secrets_encryption.as_ref().map(Spanned::span),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    .unwrap_or_else(|| target.create_span.clone());
 
     let log_types = log_types(checker, cluster);
     let logs_on = !log_types.is_empty();
@@ -138,7 +154,9 @@ pub(super) fn control_plane(
     let key_encrypts_logs = logs_on && log_key.is_none();
     let kms_key = (key_encrypts_secrets || key_encrypts_logs).then(|| ClusterKey {
         ident: key_ident.clone(),
-        alias: format!("alias/eks/{}", target.name),
+        // Not terraform-aws-eks's `alias/eks/<name>`, which a cluster it
+        // made and eksgrant adopts keeps.
+        alias: format!("alias/eksgrant/{}", target.name),
         description: format!(
             "EKS cluster {}: {}",
             target.name,
@@ -175,7 +193,7 @@ pub(super) fn control_plane(
         }
     }
 
-    let secrets_key_policy = secrets_key.as_ref().map(|arn| {
+    let secrets_key_policy = secrets_key.as_ref().filter(|_| secrets_on).map(|arn| {
         let file = format!("policies/eks-cluster-{}.secrets-key.json", target.key.get());
         checker.claim("file", file.clone(), target.key.span());
         SecretsKeyPolicy {
@@ -201,22 +219,29 @@ pub(super) fn control_plane(
         .support_type
         .as_ref()
         .is_some_and(|s| *s.get() == SupportType::Extended);
-    let ip_family = cluster.ip_family.as_ref().map(|family| match family.get() {
-        IpFamily::Ipv4 => "ipv4",
-        IpFamily::Ipv6 => "ipv6",
-    });
+    let ip_family = cluster.ip_family.as_ref().map(|family| *family.get());
     let service_ipv4_cidr = service_ipv4_cidr(checker, cluster);
 
+    let secrets_key = match (secrets_on, secrets_key) {
+        (false, _) => SecretsKey::AwsOwned,
+        (true, None) => SecretsKey::Created,
+        (true, Some(arn)) => SecretsKey::Own(arn),
+    };
     ControlPlane {
-        secrets_key_arn: secrets_on
-            .then(|| secrets_key.map_or_else(|| key_ref.clone(), HclValue::Literal)),
+        secrets_key_arn: match &secrets_key {
+            SecretsKey::Created => Some(key_ref.clone()),
+            SecretsKey::Own(arn) => Some(HclValue::Literal(arn.clone())),
+            SecretsKey::AwsOwned => None,
+        },
+        secrets_key,
+        secrets_key_span,
         kms_key,
         secrets_key_policy,
         logging,
         support_type: if extended_support {
-            "EXTENDED"
+            SupportType::Extended
         } else {
-            "STANDARD"
+            SupportType::Standard
         },
         extended_support,
         deletion_protection: cluster
@@ -226,6 +251,7 @@ pub(super) fn control_plane(
         ip_family,
         service_ipv4_cidr,
         addons: addons(checker, target, &ident),
+        catch_up: CatchUp::default(),
     }
 }
 
@@ -245,10 +271,14 @@ fn kms_key_arn(
         ["arn", p, "kms", region, account_id, resource] if *p == partition => {
             if *region != account.region {
                 Some((
-                    format!(
-                        "the key is in {region}, and the cluster in {}",
-                        account.region
-                    ),
+                    if region.is_empty() {
+                        format!("{field} has no region")
+                    } else {
+                        format!(
+                            "the key is in {region}, and the cluster in {}",
+                            account.region
+                        )
+                    },
                     "EKS and CloudWatch Logs use keys in the cluster's own region".to_string(),
                 ))
             } else if !arn::is_account_id(account_id) {
@@ -263,9 +293,7 @@ fn kms_key_arn(
                         "IAM policies name keys, not aliases: give the key's ARN (aws kms describe-key --key-id {resource} --query KeyMetadata.Arn)"
                     ),
                 ))
-            } else if resource.strip_prefix("key/").is_some_and(|id| {
-                !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            }) {
+            } else if resource.strip_prefix("key/").is_some_and(is_kms_key_id) {
                 None
             } else {
                 Some((
@@ -286,6 +314,17 @@ fn kms_key_arn(
             .help(help);
     }
     arn.get().clone()
+}
+
+/// A KMS key ID: a UUID (`1234abcd-12ab-34cd-56ef-1234567890ab`), or
+/// `mrk-` and 32 hex digits for a multi-Region key.
+fn is_kms_key_id(id: &str) -> bool {
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Some(multi_region) = id.strip_prefix("mrk-") {
+        return multi_region.len() == 32 && hex(multi_region);
+    }
+    let groups: Vec<&str> = id.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]) && groups.iter().all(|g| hex(g))
 }
 
 /// The log types, each once, in the order EKS documents them; all five
@@ -338,7 +377,12 @@ fn log_retention_days(checker: &mut Checker<'_>, cluster: &spec::Cluster) -> u32
             )
             .label("not a retention CloudWatch Logs offers")
             .help(format!(
-                "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, or 0 to keep them forever; {nearest}"
+                "use one of {}, or 0 to keep them for ever; {nearest}",
+                LOG_RETENTION_DAYS[1..]
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
     }
     *days.get()
@@ -453,12 +497,7 @@ fn addons(checker: &mut Checker<'_>, target: &Target<'_>, ident: &str) -> Vec<Ad
                 .label("expected vX.Y.Z-eksbuild.N")
                 .help(format!(
                     "list the versions with `aws eks describe-addon-versions --addon-name {} --kubernetes-version {}`",
-                    addon.name,
-                    target
-                        .cluster
-                        .kubernetes_version
-                        .as_ref()
-                        .map_or("1.33", |v| v.get().as_str())
+                    addon.name, target.kubernetes_version
                 ));
         }
         addon.version = Some(version.get().clone());
@@ -466,25 +505,34 @@ fn addons(checker: &mut Checker<'_>, target: &Target<'_>, ident: &str) -> Vec<Ad
     addons
 }
 
-/// An add-on version as EKS writes them: `v1.3.8-eksbuild.2`, the pattern
-/// the AWS provider checks `addon_version` against.
+/// An add-on version as EKS writes them (`v1.3.8-eksbuild.2`): `v` and a
+/// semantic version, which the AWS provider checks `addon_version` against
+/// (numbers without leading zeros; dot-separated, non-empty pre-release and
+/// build identifiers of letters, digits and `-`).
 fn is_addon_version(version: &str) -> bool {
     let Some(rest) = version.strip_prefix('v') else {
         return false;
     };
-    let (core, suffix) = match rest.find(['-', '+']) {
-        Some(at) => rest.split_at(at),
-        None => (rest, ""),
+    let (rest, build) = match rest.split_once('+') {
+        Some((rest, build)) => (rest, Some(build)),
+        None => (rest, None),
+    };
+    let (core, pre_release) = match rest.split_once('-') {
+        Some((core, pre)) => (core, Some(pre)),
+        None => (rest, None),
+    };
+    let number = |n: &str| {
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n == "0" || !n.starts_with('0'))
+    };
+    let identifiers = |s: &str| {
+        s.split('.')
+            .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
     };
     let numbers: Vec<&str> = core.split('.').collect();
     numbers.len() == 3
-        && numbers
-            .iter()
-            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        && suffix
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-+.".contains(c))
-        && !suffix.ends_with(['-', '+', '.'])
+        && numbers.iter().all(|n| number(n))
+        && pre_release.is_none_or(identifiers)
+        && build.is_none_or(identifiers)
 }
 
 #[cfg(test)]
@@ -501,6 +549,20 @@ mod tests {
         assert!(!is_addon_version("v1.3.8-"));
         assert!(!is_addon_version("v1.3.8 eksbuild"));
         assert!(!is_addon_version("latest"));
+        assert!(!is_addon_version("v01.2.3-eksbuild.1"));
+        assert!(!is_addon_version("v1.2.3-eksbuild..1"));
+        assert!(!is_addon_version("v1.2.3+a+b"));
+        assert!(!is_addon_version("v1.2.3-"));
+    }
+
+    #[test]
+    fn kms_key_ids_are_uuids_or_multi_region_ids() {
+        assert!(is_kms_key_id("1234abcd-12ab-34cd-56ef-1234567890ab"));
+        assert!(is_kms_key_id("mrk-1234abcd12ab34cd56ef1234567890ab"));
+        assert!(!is_kms_key_id("x"));
+        assert!(!is_kms_key_id("1234abcd-12ab-34cd-56ef-1234567890a"));
+        assert!(!is_kms_key_id("mrk-1234"));
+        assert!(!is_kms_key_id("1234abcd-12ab-34cd-56ef-1234567890ag"));
     }
 
     #[test]

@@ -6,11 +6,12 @@
 //! not made lightly.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::iam::PolicyDocument;
-use crate::spec::AuthenticationMode;
+use crate::spec::{AuthenticationMode, IpFamily, SupportType};
 
 /// A valid spec, resolved.
 #[derive(Debug, Serialize)]
@@ -131,8 +132,15 @@ pub struct CreatedCluster {
 /// a safe default and a spec key (see the README's "Created clusters").
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlPlane {
-    /// The key that encrypts Kubernetes Secrets; `None` when the spec turns
-    /// Secrets encryption off (templates).
+    /// Which key encrypts Kubernetes Secrets, as the manifest records it.
+    #[serde(skip)]
+    pub secrets_key: SecretsKey,
+    /// Where the spec decides it (`secrets_kms_key_arn`,
+    /// `secrets_encryption`, or else `create`).
+    #[serde(skip)]
+    pub secrets_key_span: Range<usize>,
+    /// The ARN of the key that encrypts Kubernetes Secrets, as HCL; `None`
+    /// when the spec leaves them to a key AWS owns (templates).
     pub secrets_key_arn: Option<HclValue>,
     /// The KMS key eksgrant creates for the cluster, when anything uses it
     /// (templates).
@@ -142,18 +150,47 @@ pub struct ControlPlane {
     pub secrets_key_policy: Option<SecretsKeyPolicy>,
     /// Control-plane logging; `None` with `log_types = []` (templates).
     pub logging: Option<Logging>,
-    /// `STANDARD` or `EXTENDED` (templates).
-    pub support_type: &'static str,
+    /// What happens at the end of standard support (templates).
+    pub support_type: SupportType,
     /// Whether that is `EXTENDED` (templates).
     pub extended_support: bool,
-    /// Whether EKS refuses to delete the cluster (templates).
+    /// Whether EKS refuses to delete the cluster, and Terraform to plan its
+    /// destruction (templates).
     pub deletion_protection: bool,
-    /// `ipv4` or `ipv6`, when the spec sets it (templates).
-    pub ip_family: Option<&'static str>,
+    /// The IP family, when the spec sets it (templates).
+    pub ip_family: Option<IpFamily>,
     /// The Services' IPv4 block, when the spec sets it (templates).
     pub service_ipv4_cidr: Option<String>,
     /// Add-ons eksgrant installs, sorted by name (templates).
     pub addons: Vec<Addon>,
+    /// What the cluster, if it exists already, needs around this apply
+    /// because an earlier generation left something to EKS (templates).
+    pub catch_up: CatchUp,
+}
+
+/// The key that encrypts a created cluster's Secrets. EKS cannot change it
+/// or turn the encryption off, so the manifest records it and the next
+/// generation refuses a spec that would.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretsKey {
+    /// The key eksgrant creates for the cluster.
+    Created,
+    /// The user's key, by ARN.
+    Own(String),
+    /// No key of the user's: EKS's default encryption, with a key AWS owns.
+    AwsOwned,
+}
+
+/// What a created cluster that an earlier generation knew needs around this
+/// apply, because that generation left something to EKS.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CatchUp {
+    /// EKS made the control-plane log group: import it before the apply.
+    pub import_log_group: bool,
+    /// Secrets become encrypted with a key of the user's: rewrite the
+    /// existing ones after the apply, which EKS does not do.
+    pub rewrite_secrets: bool,
 }
 
 /// The KMS key eksgrant creates for a cluster, and who its key policy lets
@@ -162,7 +199,7 @@ pub struct ControlPlane {
 pub struct ClusterKey {
     /// The Terraform identifier of the key and its alias (templates).
     pub ident: String,
-    /// `alias/eks/<cluster name>` (templates).
+    /// `alias/eksgrant/<cluster name>` (templates).
     pub alias: String,
     /// What the key is for, as the KMS console shows it (templates).
     pub description: String,
@@ -180,7 +217,8 @@ pub struct ClusterKey {
 /// CloudWatch Logs' use of a cluster key, limited to one log group.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogsKeyUse {
-    /// `logs.<region>.amazonaws.com` (templates).
+    /// CloudWatch Logs' regional service principal,
+    /// `logs.<region>.<partition's DNS suffix>` (templates).
     pub service: String,
     /// The ARN of the log group, in the key policy's encryption-context
     /// condition (templates).

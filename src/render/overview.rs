@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use super::RenderOptions;
 use crate::model::apply_order::{ApplyStep, CutOver, StepKind};
-use crate::model::{AccessLine, Cluster, HclValue, KubeconfigMap, Model, Workload};
+use crate::model::{
+    AccessLine, Cluster, HclValue, KubeconfigMap, Logging, Model, SecretsKey, Workload,
+};
 use crate::spec::AuthenticationMode;
 
 /// The context of `ACCESS.md`, section by section.
@@ -160,10 +162,10 @@ struct CreatedSettings<'a> {
     key: &'a str,
     /// The alias of the KMS key created for the cluster, if one is.
     key_alias: Option<&'a str>,
-    /// Whether Secrets encryption with a KMS key is off.
-    secrets_unencrypted: bool,
+    /// Whether Secrets are left to EKS's encryption with a key AWS owns.
+    secrets_aws_owned_key: bool,
     /// The user's own Secrets key, when the spec names one.
-    secrets_key_arn: Option<&'a str>,
+    secrets_own_key: Option<&'a str>,
     /// The control-plane logs sent; empty for none.
     log_types: &'a [&'static str],
     /// Their log group.
@@ -172,16 +174,16 @@ struct CreatedSettings<'a> {
     log_retention: String,
     /// The user's own log key, when the spec names one.
     log_key_arn: Option<&'a str>,
-    /// `STANDARD` or `EXTENDED`.
-    support_type: &'static str,
+    /// What happens at the end of standard support.
+    support_type: crate::spec::SupportType,
     /// Whether that is `EXTENDED`.
     extended_support: bool,
     /// Whether EKS refuses to delete the cluster.
     deletion_protection: bool,
     /// CIDRs that reach the public endpoint; empty for a private one.
     public_access_cidrs: &'a [String],
-    /// `ipv4` or `ipv6`, when set.
-    ip_family: Option<&'static str>,
+    /// The IP family, when set.
+    ip_family: Option<crate::spec::IpFamily>,
     /// The Services' IPv4 block, when set.
     service_ipv4_cidr: Option<&'a str>,
     /// The add-ons eksgrant installs.
@@ -201,8 +203,11 @@ impl<'a> CreatedSettings<'a> {
         Some(CreatedSettings {
             key: &cluster.key,
             key_alias: plane.kms_key.as_ref().map(|k| k.alias.as_str()),
-            secrets_unencrypted: plane.secrets_key_arn.is_none(),
-            secrets_key_arn: literal(plane.secrets_key_arn.as_ref()),
+            secrets_aws_owned_key: plane.secrets_key == SecretsKey::AwsOwned,
+            secrets_own_key: match &plane.secrets_key {
+                SecretsKey::Own(arn) => Some(arn),
+                SecretsKey::Created | SecretsKey::AwsOwned => None,
+            },
             log_types: logging.map_or(&[], |l| l.types.as_slice()),
             log_group: logging.map(|l| l.log_group_name.as_str()),
             log_retention: match logging.map(|l| l.retention_days) {
@@ -395,9 +400,12 @@ struct BeforeYouApply<'a> {
     clusters_without_compute: Vec<&'a str>,
     /// The Terraform variables that ask for subnets, as `var.<name>`.
     subnet_variables: Vec<String>,
-    /// Created clusters with a control-plane log group (keys): one that
-    /// exists already has the group EKS made, to import before the apply.
-    clusters_with_log_groups: Vec<&'a str>,
+    /// The control-plane log groups an earlier generation left to EKS, to
+    /// import before the apply.
+    log_group_imports: Vec<Import>,
+    /// Created clusters whose Secrets become encrypted with this apply
+    /// (keys): the Secrets written before must be rewritten.
+    secrets_to_rewrite: Vec<&'a str>,
     /// Whether the IAM roles carry a permissions boundary.
     has_permissions_boundary: bool,
     /// Whether pods reach other clusters through kubeconfig ConfigMaps.
@@ -434,10 +442,18 @@ impl<'a> BeforeYouApply<'a> {
                 .filter_map(|c| c.created.as_ref()?.subnet_variable.as_deref())
                 .map(|variable| format!("var.{variable}"))
                 .collect(),
-            clusters_with_log_groups: keys_of(&model.clusters, |c| {
+            log_group_imports: model
+                .clusters
+                .iter()
+                .filter_map(|c| c.created.as_ref())
+                .filter(|c| c.control_plane.catch_up.import_log_group)
+                .filter_map(|c| c.control_plane.logging.as_ref())
+                .map(log_group_import)
+                .collect(),
+            secrets_to_rewrite: keys_of(&model.clusters, |c| {
                 c.created
                     .as_ref()
-                    .is_some_and(|c| c.control_plane.logging.is_some())
+                    .is_some_and(|c| c.control_plane.catch_up.rewrite_secrets)
             }),
             has_permissions_boundary: model.iam.permissions_boundary.is_some(),
             pods_reach_other_clusters,
@@ -493,6 +509,14 @@ impl Import {
             ..self
         }
     }
+}
+
+/// The import of a created cluster's control-plane log group.
+fn log_group_import(logging: &Logging) -> Import {
+    Import::new(
+        format!("aws_cloudwatch_log_group.{}", logging.ident),
+        logging.log_group_name.clone(),
+    )
 }
 
 /// The access entries of IAM principals and node roles on existing
@@ -600,11 +624,8 @@ fn cluster_imports(cluster: &Cluster) -> Option<Vec<Import>> {
     }
     if let Some(logging) = &created.control_plane.logging {
         imports.push(
-            Import::new(
-                format!("aws_cloudwatch_log_group.{}", logging.ident),
-                logging.log_group_name.clone(),
-            )
-            .note("only if the cluster has sent logs already, so that EKS made this group"),
+            log_group_import(logging)
+                .note("only if the cluster has sent logs already, so that EKS made this group"),
         );
     }
     Some(imports)

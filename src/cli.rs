@@ -51,6 +51,9 @@ pub(crate) enum Command {
         #[arg(value_parser = parse_code)]
         code: eksgrant::Code,
     },
+    /// List the built-in presets: what each grants, its arguments, and the
+    /// upstream policy it was written from.
+    Presets,
     /// Print the spec's JSON Schema (draft-07), for editors and CI.
     ///
     /// Point an editor at it with `#:schema ./eksgrant.schema.json` on the

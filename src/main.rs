@@ -52,6 +52,10 @@ fn run(command: Command) -> Result<Exit, Error> {
             print_stdout(&code.explain().to_text());
             Ok(Exit::Done)
         }
+        Command::Presets => {
+            print_stdout(&eksgrant::model::describe_presets());
+            Ok(Exit::Done)
+        }
         Command::Schema => {
             print_stdout(&format!("{}\n", eksgrant::spec::json_schema()));
             Ok(Exit::Done)

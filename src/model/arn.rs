@@ -97,6 +97,54 @@ pub(crate) fn hosted_zone_arn(partition: Partition, zone_id: &str) -> String {
     format!("arn:{}:route53:::hostedzone/{zone_id}", partition.as_str())
 }
 
+/// Any ARN, split into its six fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Arn<'a> {
+    /// `aws`, `aws-cn` or `aws-us-gov`.
+    pub partition: &'a str,
+    /// The service (`s3`, `kms`).
+    pub service: &'a str,
+    /// The region; empty for global services.
+    pub region: &'a str,
+    /// The account; empty for S3 buckets.
+    pub account: &'a str,
+    /// Everything after the account (`key/ID`, `secret:NAME`).
+    pub resource: &'a str,
+}
+
+impl<'a> Arn<'a> {
+    /// Splits `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`; `None` when
+    /// it has fewer fields or does not start with `arn:`.
+    pub(crate) fn parse(arn: &'a str) -> Option<Self> {
+        let mut parts = arn.splitn(6, ':');
+        let (
+            Some("arn"),
+            Some(partition),
+            Some(service),
+            Some(region),
+            Some(account),
+            Some(resource),
+        ) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        )
+        else {
+            return None;
+        };
+        Some(Arn {
+            partition,
+            service,
+            region,
+            account,
+            resource,
+        })
+    }
+}
+
 /// Whether an IAM principal ARN names a role or a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PrincipalKind {
@@ -124,15 +172,14 @@ pub(crate) struct PrincipalArn<'a> {
 /// Access entries accept only roles and users: not assumed-role sessions,
 /// not account roots, not service-linked roles.
 pub(crate) fn parse_principal_arn(arn: &str) -> Result<PrincipalArn<'_>, &'static str> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some(Arn {
+        partition,
+        service,
+        region,
+        account,
+        resource,
+    }) = Arn::parse(arn)
+    else {
         return Err("not an ARN (expected arn:PARTITION:iam::ACCOUNT:role/NAME)");
     };
     if service == "sts" && resource.starts_with("assumed-role/") {

@@ -46,6 +46,7 @@ mod workloads;
 
 use std::collections::BTreeSet;
 
+pub use presets::describe as describe_presets;
 pub use types::*;
 
 use crate::error::{Error, Problem, Result};

@@ -10,7 +10,7 @@ use super::checker::Checker;
 use super::clusters::ClusterInfo;
 use super::iam::{MAX_MANAGED_POLICY, OneOrMany, PolicyDocument, Statement};
 use super::names;
-use super::presets::{self, PresetArg, PresetContext};
+use super::presets::{self, Need, PresetContext};
 use super::suggest::closest;
 use super::workloads::WorkloadInfo;
 use crate::code::Code;
@@ -64,6 +64,12 @@ pub(super) fn permissions(
     // its span), a preset, or eksgrant itself.
     let mut statements: Vec<(Statement, SidSource)> = Vec::new();
     let mut seen_presets: HashMap<&str, Range<usize>> = HashMap::new();
+    let cluster_names: Vec<String> = workload
+        .clusters
+        .iter()
+        .filter_map(|key| clusters.get(key))
+        .map(|c| c.name.clone())
+        .collect();
     for preset in &workload.aws.presets {
         if let Some(first) = seen_presets.get(preset.name.get().as_str()) {
             checker
@@ -80,7 +86,7 @@ pub(super) fn permissions(
         seen_presets.insert(preset.name.get(), preset.name.span());
         let source = SidSource::Preset(preset.name.get().clone());
         statements.extend(
-            preset_statements(checker, account, preset)
+            preset_statements(checker, account, &cluster_names, preset)
                 .into_iter()
                 .map(|s| (s, source.clone())),
         );
@@ -223,6 +229,7 @@ fn check_unique_sids(
 fn preset_statements(
     checker: &mut Checker<'_>,
     account: &Account,
+    cluster_names: &[String],
     preset: &Spanned<spec::Preset>,
 ) -> Vec<Statement> {
     let Some(def) = presets::find(preset.name.get()) else {
@@ -241,67 +248,72 @@ fn preset_statements(
         return Vec::new();
     };
     let mut ok = true;
-    let hosted_zone_ids: Vec<String> = match &preset.hosted_zone_ids {
-        Some(ids) if !def.required_args.contains(&PresetArg::HostedZoneIds) => {
+    let mut args = BTreeMap::new();
+    for given in presets::given(preset.get()) {
+        let key = given.arg.key();
+        if def.need(given.arg).is_none() {
+            let takes: Vec<&str> = def.args.iter().map(|(arg, _)| arg.key()).collect();
             checker
                 .error(
                     Code::PresetArgument,
-                    ids.span(),
-                    format!("preset {} does not take hosted_zone_ids", def.name),
+                    given.span.clone(),
+                    format!("preset {} does not take {key}", def.name),
                 )
                 .label("not an argument of this preset")
-                .help("remove hosted_zone_ids");
-            ok = false;
-            Vec::new()
-        }
-        Some(ids) => {
-            if ids.get().is_empty() {
-                checker
-                    .error(
-                        Code::PresetArgument,
-                        ids.span(),
-                        "hosted_zone_ids is empty",
+                .help(if takes.is_empty() {
+                    format!("remove {key}: preset {} takes no arguments", def.name)
+                } else {
+                    format!(
+                        "remove {key}; preset {} takes {}",
+                        def.name,
+                        takes.join(", ")
                     )
-                    .label("no zones")
-                    .help(
-                        "list the Route 53 hosted zone IDs the controller may change, e.g. [\"Z0123456789ABCDEFGHIJ\"]",
-                    );
+                });
+            ok = false;
+            continue;
+        }
+        if given.values.is_empty() {
+            checker
+                .error(
+                    Code::PresetArgument,
+                    given.span.clone(),
+                    format!("{key} is empty"),
+                )
+                .label("nothing listed")
+                .help(format!("list what the preset may use, or remove {key}"));
+            ok = false;
+        }
+        for (value, span) in &given.values {
+            if let Some((message, help)) = given.arg.check(value, account.partition) {
+                checker
+                    .error(Code::PresetArgument, span.clone(), message)
+                    .label(format!("not a valid {key} value"))
+                    .help(help);
                 ok = false;
             }
-            for id in ids.get() {
-                if !presets::is_hosted_zone_id(id.get()) {
-                    checker
-                        .error(
-                            Code::PresetArgument,
-                            id.span(),
-                            format!("`{}` is not a hosted zone ID", id.get()),
-                        )
-                        .label("not a zone ID")
-                        .help(
-                            "hosted zone IDs look like \"Z0123456789ABCDEFGHIJ\" (without /hostedzone/)",
-                        );
-                    ok = false;
-                }
-            }
-            ids.get().iter().map(|id| id.get().clone()).collect()
         }
-        None if def.required_args.contains(&PresetArg::HostedZoneIds) => {
+        args.insert(
+            given.arg,
+            given.values.into_iter().map(|(value, _)| value).collect(),
+        );
+    }
+    for (arg, need) in def.args {
+        if *need == Need::Required && !args.contains_key(arg) {
             checker
                 .error(
                     Code::PresetArgument,
                     preset.name.span(),
-                    format!("preset {} needs hosted_zone_ids", def.name),
+                    format!("preset {} needs {}", def.name, arg.key()),
                 )
-                .label("missing hosted_zone_ids")
+                .label(format!("missing {}", arg.key()))
                 .help(format!(
-                    "write {{ name = \"{}\", hosted_zone_ids = [\"Z...\"] }}: the preset may only change records in these zones",
+                    "add {} to {{ name = \"{}\", ... }}: the preset may only use what it lists",
+                    arg.key(),
                     def.name
                 ));
             ok = false;
-            Vec::new()
         }
-        None => Vec::new(),
-    };
+    }
     if !ok {
         return Vec::new();
     }
@@ -309,7 +321,8 @@ fn preset_statements(
         partition: account.partition,
         account_id: &account.id,
         region: &account.region,
-        hosted_zone_ids,
+        cluster_names: cluster_names.to_vec(),
+        args,
     };
     (def.statements)(&context)
 }

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Grant, Spanned};
+use super::{Grant, IpFamily, Spanned};
 
 /// One Kubernetes ServiceAccount, in one namespace, in one or more clusters.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -66,11 +66,30 @@ pub struct WorkloadAws {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Preset {
-    /// `external-dns`, `cert-manager` or `aws-load-balancer-controller`.
+    /// The preset's name (`eksgrant explain` and docs/spec.md list them).
     pub name: Spanned<String>,
-    /// Route 53 hosted zone IDs the preset may change (`external-dns`,
-    /// `cert-manager`).
+    /// S3 bucket ARNs the preset may use (`arn:aws:s3:::NAME`).
+    pub bucket_arns: Option<Spanned<Vec<Spanned<String>>>>,
+    /// AWS Private CA certificate authority ARNs the preset may issue from.
+    pub certificate_authority_arns: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Route 53 hosted zone IDs the preset may change.
     pub hosted_zone_ids: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The IP family of the pods the preset serves: `ipv4` (default) or
+    /// `ipv6`.
+    pub ip_family: Option<Spanned<IpFamily>>,
+    /// KMS key ARNs the preset may use.
+    pub kms_key_arns: Option<Spanned<Vec<Spanned<String>>>>,
+    /// IAM role ARNs of the nodes the controller launches (it passes them).
+    pub node_role_arns: Option<Spanned<Vec<Spanned<String>>>>,
+    /// SSM Parameter Store parameter ARNs the preset may read.
+    pub parameter_arns: Option<Spanned<Vec<Spanned<String>>>>,
+    /// SQS queue ARNs the preset may consume.
+    pub queue_arns: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Secrets Manager secret ARNs the preset may read (a trailing `*`
+    /// matches the random suffix).
+    pub secret_arns: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Amazon Managed Service for Prometheus workspace ARNs.
+    pub workspace_arns: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A custom IAM policy statement.

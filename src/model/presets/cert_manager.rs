@@ -4,16 +4,27 @@
 //! change it made; the conditions pin record names and types so the role
 //! cannot touch any other record in the zones.
 
-use super::{PresetArg, PresetContext, PresetDef};
+use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "cert-manager",
     summary: "answer ACME DNS-01 challenges (TXT _acme-challenge records) in the given hosted zones",
-    required_args: &[PresetArg::HostedZoneIds],
+    args: &[(PresetArg::HostedZoneIds, Need::Required)],
     deployment_note: Some(
         "use a ClusterIssuer for the Route 53 solver (or run cert-manager with --issuer-ambient-credentials): only those use the pod's AWS credentials",
     ),
+    upstream: Upstream {
+        source: "cert-manager/website content/docs/configuration/acme/dns01/route53.md (cert-manager v1.17)",
+        actions: &[
+            "route53:ChangeResourceRecordSets",
+            "route53:GetChange",
+            "route53:ListHostedZonesByName",
+            "route53:ListResourceRecordSets",
+        ],
+        dropped: &[],
+        added: &[],
+    },
     statements,
 };
 

@@ -6,16 +6,27 @@
 //! which requires running external-dns with `--zone-id-filter` set to the same
 //! zones (the generated overview says so).
 
-use super::{PresetArg, PresetContext, PresetDef};
+use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "external-dns",
     summary: "manage DNS records in the given Route 53 hosted zones",
-    required_args: &[PresetArg::HostedZoneIds],
+    args: &[(PresetArg::HostedZoneIds, Need::Required)],
     deployment_note: Some(
         "run external-dns with --zone-id-filter set to the preset's hosted zones, the only zones it may read and change",
     ),
+    upstream: Upstream {
+        source: "kubernetes-sigs/external-dns docs/tutorials/aws.md v0.15.1",
+        actions: &[
+            "route53:ChangeResourceRecordSets",
+            "route53:ListHostedZones",
+            "route53:ListResourceRecordSets",
+            "route53:ListTagsForResources",
+        ],
+        dropped: &[],
+        added: &[],
+    },
     statements,
 };
 

@@ -1,19 +1,28 @@
 //! Built-in least-privilege policies for well-known controllers.
 //!
 //! A preset is a named list of statements plus the arguments that scope it.
-//! Each lives in its own file with the sources its actions come from; this
-//! module only knows the registry and the arguments.
+//! Each lives in its own file, with the upstream policy its actions come
+//! from and every decision to differ from it; this module knows the
+//! registry, and `args` the arguments.
+
+mod args;
 
 mod aws_load_balancer_controller;
 mod cert_manager;
+mod cluster_autoscaler;
 mod external_dns;
+
+pub(crate) use args::{Need, PresetArg, given};
+
+use std::collections::BTreeMap;
 
 use crate::model::arn::hosted_zone_arn;
 use crate::model::iam::Statement;
 use crate::spec::Partition;
 
-/// Where a preset's statements are built: the account and region of the spec,
-/// and the scoping arguments the user gave.
+/// Where a preset's statements are built: the account and region of the
+/// spec, the clusters the workload runs in, and the scoping arguments the
+/// user gave.
 pub(crate) struct PresetContext<'a> {
     /// The spec's partition.
     pub partition: Partition,
@@ -21,25 +30,53 @@ pub(crate) struct PresetContext<'a> {
     pub account_id: &'a str,
     /// The spec's region.
     pub region: &'a str,
-    /// `hosted_zone_ids`, empty when not given.
-    pub hosted_zone_ids: Vec<String>,
+    /// The EKS names of the clusters the workload runs in.
+    pub cluster_names: Vec<String>,
+    /// The arguments given, each with its values.
+    pub args: BTreeMap<PresetArg, Vec<String>>,
 }
 
 impl PresetContext<'_> {
+    /// The values of an argument; empty when it was not given.
+    pub(crate) fn arg(&self, arg: PresetArg) -> &[String] {
+        self.args.get(&arg).map_or(&[], Vec::as_slice)
+    }
+
     /// The ARNs of the Route 53 hosted zones the preset may change.
     pub(super) fn hosted_zone_arns(&self) -> Vec<String> {
-        self.hosted_zone_ids
+        self.arg(PresetArg::HostedZoneIds)
             .iter()
             .map(|id| hosted_zone_arn(self.partition, id))
             .collect()
     }
+
+    /// An ARN in the spec's partition, region and account:
+    /// `arn(service, resource)`.
+    pub(crate) fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.partition.as_str(),
+            self.region,
+            self.account_id
+        )
+    }
 }
 
-/// A scoping argument a preset may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PresetArg {
-    /// `hosted_zone_ids`: Route 53 zones the preset may change.
-    HostedZoneIds,
+/// The upstream policy a preset was written from, and how it differs.
+///
+/// A test checks that the preset grants exactly `actions`, less `dropped`,
+/// plus `added`: an action upstream adds or drops shows up as a failing test
+/// until someone decides, here, what the preset does about it.
+pub(crate) struct Upstream {
+    /// Project, file and version, e.g.
+    /// `kubernetes-sigs/external-dns docs/tutorials/aws.md v0.15.1`.
+    pub source: &'static str,
+    /// Every action the upstream policy grants.
+    pub actions: &'static [&'static str],
+    /// Upstream actions the preset leaves out, each with why.
+    pub dropped: &'static [(&'static str, &'static str)],
+    /// Actions the preset grants that upstream does not, each with why.
+    pub added: &'static [(&'static str, &'static str)],
 }
 
 /// A built-in policy.
@@ -48,19 +85,32 @@ pub(crate) struct PresetDef {
     pub name: &'static str,
     /// One line for the generated overview.
     pub summary: &'static str,
-    /// Arguments the preset requires; no others are accepted.
-    pub required_args: &'static [PresetArg],
+    /// The arguments the preset takes; no others are accepted.
+    pub args: &'static [(PresetArg, Need)],
     /// What whoever deploys the controller must configure for the policy
     /// to suffice, for the overview.
     pub deployment_note: Option<&'static str>,
+    /// Where its actions come from.
+    pub upstream: Upstream,
     /// Builds the statements.
     pub statements: fn(&PresetContext<'_>) -> Vec<Statement>,
+}
+
+impl PresetDef {
+    /// How the preset takes `arg`, if it does.
+    pub(crate) fn need(&self, arg: PresetArg) -> Option<Need> {
+        self.args
+            .iter()
+            .find(|(taken, _)| *taken == arg)
+            .map(|(_, need)| *need)
+    }
 }
 
 /// Every preset, sorted by name.
 pub(crate) const PRESETS: &[PresetDef] = &[
     aws_load_balancer_controller::PRESET,
     cert_manager::PRESET,
+    cluster_autoscaler::PRESET,
     external_dns::PRESET,
 ];
 
@@ -69,31 +119,235 @@ pub(crate) fn find(name: &str) -> Option<&'static PresetDef> {
     PRESETS.iter().find(|preset| preset.name == name)
 }
 
+/// Every preset as `eksgrant presets` prints it: name, what it grants, its
+/// arguments, and the upstream policy it was written from.
+pub fn describe() -> String {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    for preset in PRESETS {
+        let args: Vec<String> = preset
+            .args
+            .iter()
+            .map(|(arg, need)| match need {
+                Need::Required => arg.key().to_string(),
+                Need::Optional => format!("{} (optional)", arg.key()),
+            })
+            .collect();
+        let upstream = &preset.upstream;
+        let _ = writeln!(
+            text,
+            "{}\n  grants: {}\n  arguments: {}\n  written from: {} ({})",
+            preset.name,
+            preset.summary,
+            if args.is_empty() {
+                "none".to_string()
+            } else {
+                args.join(", ")
+            },
+            upstream.source,
+            crate::text::count(upstream.actions.len(), "action"),
+        );
+        for (action, why) in upstream.dropped {
+            let _ = writeln!(text, "  leaves out {action}: {why}");
+        }
+        for (action, why) in upstream.added {
+            let _ = writeln!(text, "  adds {action}: {why}");
+        }
+    }
+    text
+}
+
 /// The names of all presets, for help lines.
 pub(crate) fn names() -> Vec<&'static str> {
     PRESETS.iter().map(|preset| preset.name).collect()
 }
 
-/// Whether `id` looks like a Route 53 hosted zone ID (`Z` then up to 32
-/// upper-case letters and digits).
-pub(crate) fn is_hosted_zone_id(id: &str) -> bool {
-    id.starts_with('Z')
-        && (2..=32).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
+    /// The table of every preset, as the README holds it (a test keeps the two
+    /// equal): its arguments, what it grants, and the upstream policy it was
+    /// written from.
+    fn markdown_table() -> String {
+        use std::fmt::Write as _;
+        let mut table = String::from(
+            "| preset | arguments (required, optional) | grants | written from |\n| --- | --- | --- | --- |\n",
+        );
+        for preset in PRESETS {
+            let args: Vec<String> = preset
+                .args
+                .iter()
+                .map(|(arg, need)| match need {
+                    Need::Required => format!("`{}`", arg.key()),
+                    Need::Optional => format!("`{}` (optional)", arg.key()),
+                })
+                .collect();
+            let _ = writeln!(
+                table,
+                "| `{}` | {} | {} | {} |",
+                preset.name,
+                if args.is_empty() {
+                    "none".to_string()
+                } else {
+                    args.join(", ")
+                },
+                preset.summary,
+                preset.upstream.source
+            );
+        }
+        table
+    }
+
+    /// The table of every preset argument, as docs/spec.md holds it: what its
+    /// values look like, and which presets take it.
+    fn arguments_table() -> String {
+        use std::fmt::Write as _;
+        let mut table = String::from("| argument | values | taken by |\n| --- | --- | --- |\n");
+        for arg in PresetArg::ALL {
+            let takers: Vec<String> = PRESETS
+                .iter()
+                .filter(|preset| preset.need(arg).is_some())
+                .map(|preset| format!("`{}`", preset.name))
+                .collect();
+            if takers.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                table,
+                "| `{}` | {} | {} |",
+                arg.key(),
+                arg.example(),
+                takers.join(", ")
+            );
+        }
+        table
+    }
+
+    /// A context with every argument given, so that every statement a
+    /// preset can make is made.
     fn context() -> PresetContext<'static> {
+        let arg = |arg: PresetArg| {
+            let value = match arg {
+                PresetArg::BucketArns => "arn:aws:s3:::example-bucket",
+                PresetArg::CertificateAuthorityArns => {
+                    "arn:aws:acm-pca:eu-west-2:111122223333:certificate-authority/ca-1"
+                }
+                PresetArg::HostedZoneIds => "Z0123456789ABCDEFGHIJ",
+                PresetArg::IpFamily => "ipv4",
+                PresetArg::KmsKeyArns => {
+                    "arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                }
+                PresetArg::NodeRoleArns => "arn:aws:iam::111122223333:role/example-nodes",
+                PresetArg::ParameterArns => {
+                    "arn:aws:ssm:eu-west-2:111122223333:parameter/example/*"
+                }
+                PresetArg::QueueArns => "arn:aws:sqs:eu-west-2:111122223333:example-queue",
+                PresetArg::SecretArns => {
+                    "arn:aws:secretsmanager:eu-west-2:111122223333:secret:example-*"
+                }
+                PresetArg::WorkspaceArns => {
+                    "arn:aws:aps:eu-west-2:111122223333:workspace/ws-example"
+                }
+            };
+            assert!(arg.check(value, Partition::Aws).is_none(), "{value}");
+            (arg, vec![value.to_string()])
+        };
         PresetContext {
             partition: Partition::Aws,
             account_id: "111122223333",
             region: "eu-west-2",
-            hosted_zone_ids: vec!["Z0123456789ABCDEFGHIJ".into()],
+            cluster_names: vec!["platform".into()],
+            args: PresetArg::ALL.into_iter().map(arg).collect(),
+        }
+    }
+
+    /// The actions a preset's statements grant.
+    fn granted(preset: &PresetDef, context: &PresetContext<'_>) -> BTreeSet<String> {
+        (preset.statements)(context)
+            .iter()
+            .flat_map(|s| s.action.0.iter().cloned())
+            .collect()
+    }
+
+    #[test]
+    fn every_preset_grants_exactly_its_upstream_actions_with_its_decisions() {
+        for preset in PRESETS {
+            let upstream = &preset.upstream;
+            assert!(!upstream.source.is_empty(), "{}", preset.name);
+            let mut expected: BTreeSet<String> =
+                upstream.actions.iter().map(ToString::to_string).collect();
+            for (action, why) in upstream.dropped {
+                assert!(
+                    !why.is_empty(),
+                    "{}: say why {action} is dropped",
+                    preset.name
+                );
+                assert!(
+                    expected.remove(*action),
+                    "{}: {action} is dropped but upstream does not grant it",
+                    preset.name
+                );
+            }
+            for (action, why) in upstream.added {
+                assert!(
+                    !why.is_empty(),
+                    "{}: say why {action} is added",
+                    preset.name
+                );
+                assert!(
+                    expected.insert((*action).to_string()),
+                    "{}: {action} is added but upstream grants it already",
+                    preset.name
+                );
+            }
+            assert_eq!(
+                granted(preset, &context()),
+                expected,
+                "{} must grant its upstream actions, less the dropped, plus the added",
+                preset.name
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_lists_every_preset_as_this_registry_describes_it() {
+        let readme = include_str!("../../../README.md");
+        assert!(
+            readme.contains(&markdown_table()),
+            "README.md's table of presets differs from the registry:\n{}",
+            markdown_table()
+        );
+    }
+
+    #[test]
+    fn docs_spec_md_lists_every_preset_and_argument() {
+        let docs = include_str!("../../../docs/spec.md");
+        for table in [markdown_table(), arguments_table()] {
+            assert!(
+                docs.contains(&table),
+                "docs/spec.md's tables of presets differ from the registry:\n{table}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_preset_takes_each_argument_once_and_grants_no_wildcard_action() {
+        for preset in PRESETS {
+            let mut args: Vec<PresetArg> = preset.args.iter().map(|(arg, _)| *arg).collect();
+            args.sort_unstable();
+            args.dedup();
+            assert_eq!(args.len(), preset.args.len(), "{}", preset.name);
+            for action in granted(preset, &context()) {
+                assert!(
+                    !action.contains('*') || action.ends_with('*') && action.contains(':'),
+                    "{}: {action}",
+                    preset.name
+                );
+                assert_ne!(action, "*", "{}", preset.name);
+            }
         }
     }
 
@@ -141,14 +395,5 @@ mod tests {
                 "{name}"
             );
         }
-    }
-
-    #[test]
-    fn hosted_zone_ids() {
-        assert!(is_hosted_zone_id("Z0123456789ABCDEFGHIJ"));
-        assert!(is_hosted_zone_id("Z2FDTNDATAQYW2"));
-        assert!(!is_hosted_zone_id("z0123"));
-        assert!(!is_hosted_zone_id("/hostedzone/Z0123"));
-        assert!(!is_hosted_zone_id("Z"));
     }
 }

@@ -20,6 +20,8 @@ pub enum Code {
     AccessPolicySameCluster,
     /// `aws.account_id` is not 12 digits.
     AccountId,
+    /// An invalid `[accounts.<key>]` table.
+    Accounts,
     /// An invalid `addon_versions` entry.
     AddonVersion,
     /// An authentication mode that moves back, or skips a step.
@@ -122,6 +124,8 @@ pub enum Code {
     Rules,
     /// An invalid ServiceAccount name.
     ServiceAccount,
+    /// A role whose trust cannot name the workload (warning).
+    SessionTags,
     /// An invalid statement ID.
     Sid,
     /// An invalid statement.
@@ -132,6 +136,8 @@ pub enum Code {
     Syntax,
     /// Invalid tags.
     Tags,
+    /// An invalid `aws.account` or `aws.target_role_arn`.
+    TargetRole,
     /// A trust policy over IAM's size limit.
     TrustPolicySize,
     /// An access policy eksgrant does not know (warning).
@@ -195,6 +201,7 @@ impl Code {
         Code::AccessPolicyConfigMap,
         Code::AccessPolicySameCluster,
         Code::AccountId,
+        Code::Accounts,
         Code::AddonVersion,
         Code::AuthenticationMode,
         Code::AwsAuthAccounts,
@@ -246,11 +253,13 @@ impl Code {
         Code::ReservedGroup,
         Code::Rules,
         Code::ServiceAccount,
+        Code::SessionTags,
         Code::Sid,
         Code::Statement,
         Code::Subnets,
         Code::Syntax,
         Code::Tags,
+        Code::TargetRole,
         Code::TrustPolicySize,
         Code::UnknownAccessPolicy,
         Code::UnknownCluster,
@@ -323,6 +332,12 @@ impl Code {
                 false,
                 "`aws.account_id` is not 12 digits.",
                 "Write the account ID as a quoted string of 12 digits.",
+            ),
+            Code::Accounts => (
+                "eksgrant::accounts",
+                false,
+                "An `[accounts.<key>]` table with an invalid key or account ID, the spec's own account, an account listed twice, or an `assume_role_arn` that is not a role in that account.",
+                "Give each other account once, with its 12-digit ID and the role Terraform assumes there.",
             ),
             Code::AddonVersion => (
                 "eksgrant::addon_version",
@@ -630,6 +645,12 @@ impl Code {
                 "`service_account` is not a DNS-1123 subdomain.",
                 "Use lowercase letters, digits, `-` and `.`.",
             ),
+            Code::SessionTags => (
+                "eksgrant::session_tags",
+                true,
+                "`aws.disable_session_tags = true`: without session tags, the role's trust cannot require the workload's clusters, namespace and ServiceAccount, so any Pod Identity association in the account may use the role.",
+                "Keep session tags unless a target role's account refuses them, and give the role only what any pod in the account may have.",
+            ),
             Code::Sid => (
                 "eksgrant::sid",
                 false,
@@ -659,6 +680,12 @@ impl Code {
                 false,
                 "More than 50 tags, or a tag key or value IAM does not accept.",
                 "Keep at most 50 tags of letters, digits, spaces and `_.:/=+-@`.",
+            ),
+            Code::TargetRole => (
+                "eksgrant::target_role",
+                false,
+                "`aws.account` names no `[accounts]` table, or is given with `aws.target_role_arn`; either is used by a workload that is not on Pod Identity alone, or that reaches another cluster; `target_role_arn` is not a role, or comes with permissions of the workload's own; `disable_session_tags` is set without Pod Identity.",
+                "Name an account of `[accounts]`, or a role ARN, for a Pod Identity workload; put the permissions on the target role.",
             ),
             Code::TrustPolicySize => (
                 "eksgrant::trust_policy_size",

@@ -4,6 +4,7 @@ mod apply_order;
 mod cli;
 #[cfg(unix)]
 mod convergence;
+mod cross_account;
 mod diagnostics;
 mod generate;
 mod import;

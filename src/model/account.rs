@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use super::arn::{is_account_id, is_policy_arn, is_region};
+use super::arn::{self, PrincipalKind, is_account_id, is_policy_arn, is_region};
 use super::checker::Checker;
+use super::keys::check_key;
 use super::names;
-use super::types::IamSettings;
+use super::types::{IamSettings, OtherAccount};
 use crate::code::Code;
 use crate::spec::{self, Partition, Spanned};
 
@@ -24,13 +25,20 @@ pub(super) struct Account {
     pub iam: IamSettings,
     /// `[aws] tags`: the provider's default tags, on every AWS resource.
     pub tags: BTreeMap<String, String>,
+    /// `[accounts]`, by key.
+    pub others: BTreeMap<String, OtherAccount>,
     /// Whether `iam.name_prefix` is valid; when it is not, names derived from
     /// it are not checked again, which would only repeat the same error.
     pub name_prefix_ok: bool,
 }
 
-/// Checks `[aws]` and `[iam]`.
-pub(super) fn account(checker: &mut Checker<'_>, aws: &spec::Aws, iam: spec::Iam) -> Account {
+/// Checks `[aws]`, `[iam]` and `[accounts]`.
+pub(super) fn account(
+    checker: &mut Checker<'_>,
+    aws: &spec::Aws,
+    iam: spec::Iam,
+    accounts: IndexMap<Spanned<String>, spec::OtherAccount>,
+) -> Account {
     if !is_account_id(aws.account_id.get()) {
         checker
             .error(
@@ -116,14 +124,96 @@ pub(super) fn account(checker: &mut Checker<'_>, aws: &spec::Aws, iam: spec::Iam
                 "remove tags from [aws] or [iam] until the two together have at most {MAX_TAGS} keys"
             ));
     }
+    let others = other_accounts(checker, partition, aws.account_id.get(), accounts);
     Account {
         tags: default_tags,
+        others,
         partition,
         id: aws.account_id.get().clone(),
         region: aws.region.get().clone(),
         iam,
         name_prefix_ok,
     }
+}
+
+/// `[accounts]`: each key valid, each account once and not the spec's own,
+/// each with a role of its own to assume.
+fn other_accounts(
+    checker: &mut Checker<'_>,
+    partition: Partition,
+    own_id: &str,
+    accounts: IndexMap<Spanned<String>, spec::OtherAccount>,
+) -> BTreeMap<String, OtherAccount> {
+    let mut others = BTreeMap::new();
+    let mut seen: BTreeMap<String, std::ops::Range<usize>> = BTreeMap::new();
+    for (key, other) in accounts {
+        check_key(checker, "account", &key);
+        let id = other.account_id.get();
+        if !is_account_id(id) {
+            checker
+                .error(
+                    Code::Accounts,
+                    other.account_id.span(),
+                    "the account ID must be 12 digits",
+                )
+                .label("not a 12-digit account ID")
+                .help("write the account ID as a quoted string of 12 digits");
+        } else if id == own_id {
+            checker
+                .error(
+                    Code::Accounts,
+                    other.account_id.span(),
+                    format!("account {id} is the spec's own ([aws] account_id)"),
+                )
+                .label("not another account")
+                .help("remove this table: workloads keep their permissions in the spec's account unless they name another");
+        } else if let Some(first) = seen.get(id) {
+            checker
+                .duplicate(
+                    Code::Accounts,
+                    other.account_id.span(),
+                    first.clone(),
+                    "table",
+                    format!("account {id} is listed twice"),
+                )
+                .help("give each account one [accounts.<key>] table");
+        } else {
+            seen.insert(id.clone(), other.account_id.span());
+        }
+        match arn::parse_principal_arn(other.assume_role_arn.get()) {
+            Ok(role)
+                if role.kind == PrincipalKind::Role
+                    && role.partition == partition.as_str()
+                    && role.account == id => {}
+            _ => {
+                checker
+                    .error(
+                        Code::Accounts,
+                        other.assume_role_arn.span(),
+                        format!(
+                            "`{}` is not a role in account {id}",
+                            other.assume_role_arn.get()
+                        ),
+                    )
+                    .label("not a role of this account")
+                    .help(format!(
+                        "give the role Terraform assumes there, arn:{}:iam::{id}:role/NAME",
+                        partition.as_str()
+                    ));
+            }
+        }
+        others.insert(
+            key.get().clone(),
+            OtherAccount {
+                alias: names::tf_ident(key.get()),
+                provider: format!("aws.{}", names::tf_ident(key.get())),
+                key: key.get().clone(),
+                id: id.clone(),
+                assume_role_arn: other.assume_role_arn.get().clone(),
+            },
+        );
+    }
+    others
 }
 
 fn iam_settings(

@@ -113,6 +113,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         version,
         aws,
         iam,
+        accounts,
         clusters,
         workloads,
         principals,
@@ -127,7 +128,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
             .label("unknown version")
             .help("this eksgrant reads `version = 1`");
     }
-    let account = account::account(&mut checker, &aws, iam);
+    let account = account::account(&mut checker, &aws, iam, accounts);
     let clusters = clusters::clusters(&mut checker, &account, clusters);
     let subjects = subjects::subjects(&mut checker, &account, &clusters, workloads, principals);
     let grants = grants::grants(&mut checker, &account, &clusters, &subjects);
@@ -162,6 +163,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         account_id: account.id,
         region: account.region,
         default_tags: account.tags,
+        accounts: account.others.into_values().collect(),
         iam: account.iam,
         clusters,
         workloads,

@@ -194,6 +194,27 @@ pub(crate) fn permission_policy(workload_key: &str, role_name: &str, index: usiz
     }
 }
 
+/// The policy that lets a workload's Pod Identity role become the role it
+/// chains to.
+pub(crate) fn chain_policy(workload_key: &str, role_name: &str) -> PolicyNames {
+    PolicyNames {
+        ident: format!("{}_chain", tf_ident(workload_key)),
+        name: format!("{role_name}-chain"),
+        file: format!("policies/{workload_key}.chain.json"),
+    }
+}
+
+/// The trust policy template of the role a workload chains to.
+pub(crate) fn target_trust_template(workload_key: &str) -> String {
+    format!("policies/{workload_key}.target-trust.json.tftpl")
+}
+
+/// The Terraform identifier of the role a workload chains to, in another
+/// account.
+pub(crate) fn target_role_ident(workload_key: &str) -> String {
+    format!("{}_target", tf_ident(workload_key))
+}
+
 /// The Terraform identifier of the attachments of a workload's
 /// `managed_policy_arns`.
 pub(crate) fn managed_attachment_ident(workload_key: &str) -> String {

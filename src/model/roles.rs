@@ -10,14 +10,16 @@ use super::arn;
 use super::checker::Checker;
 use super::clusters::ClusterInfo;
 use super::grants::GrantSet;
-use super::iam::PolicyDocument;
+use super::iam::{PolicyDocument, Statement};
 use super::names;
 use super::policies;
 use super::presets;
 use super::principals::PrincipalInfo;
 use super::trust;
-use super::types::{Association, RolePolicy, Workload, WorkloadRole};
-use super::workloads::WorkloadInfo;
+use super::types::{
+    Association, RolePolicy, TargetRole, Workload, WorkloadRole, WrittenTargetRole,
+};
+use super::workloads::{Target, WorkloadInfo};
 use crate::code::Code;
 
 /// IAM's default limit on managed policies attached to one role.
@@ -51,6 +53,19 @@ fn finish_workload(
 ) -> Workload {
     let key = info.key.get();
     let reaches: Vec<String> = grants.reached_by(key).into_iter().collect();
+    if let (Some(_), false) = (&info.target, reaches.is_empty()) {
+        checker
+            .error(
+                Code::TargetRole,
+                info.key.span(),
+                format!(
+                    "workload {key} reaches {} through its role, but its pods act as the role it chains to",
+                    reaches.join(", ")
+                ),
+            )
+            .label("a workload with a target role")
+            .help("give another workload the grants on other clusters, or keep this one's permissions in the spec's account");
+    }
     let permissions = policies::permissions(checker, account, clusters, info, &reaches);
     let managed: Vec<String> = info
         .aws
@@ -58,9 +73,14 @@ fn finish_workload(
         .iter()
         .map(|a| a.get().clone())
         .collect();
-    let role = (!permissions.is_empty() || !managed.is_empty() || !reaches.is_empty())
-        .then(|| workload_role(checker, account, clusters, info, permissions, managed));
-    let asked_for_anything = !info.aws.presets.is_empty()
+    let role = (!permissions.is_empty()
+        || !managed.is_empty()
+        || !reaches.is_empty()
+        || info.target.is_some())
+    .then(|| workload_role(checker, account, clusters, info, permissions, managed));
+    let asked_for_anything = info.aws.account.is_some()
+        || info.aws.target_role_arn.is_some()
+        || !info.aws.presets.is_empty()
         || !info.aws.statements.is_empty()
         || !info.aws.managed_policy_arns.is_empty()
         || info.grants_written > 0;
@@ -132,7 +152,13 @@ fn workload_role(
         );
     }
 
-    let policies: Vec<RolePolicy> = permissions
+    // The IAM namespace the policies live in: the spec's account, or the
+    // target role's.
+    let policy_account = match &info.target {
+        Some(Target::Written(other)) => format!("{}:", other.id),
+        _ => String::new(),
+    };
+    let permission_policies: Vec<RolePolicy> = permissions
         .into_iter()
         .enumerate()
         .map(|(index, document)| {
@@ -150,7 +176,7 @@ fn workload_role(
             }
             checker.claim(
                 "IAM policy",
-                policy_name.to_lowercase(),
+                format!("{policy_account}{}", policy_name.to_lowercase()),
                 info.role_name.span(),
             );
             checker.claim("file", file.clone(), info.key.span());
@@ -162,7 +188,7 @@ fn workload_role(
             }
         })
         .collect();
-    let attached = managed.len() + policies.len();
+    let attached = managed.len() + permission_policies.len();
     if attached > MAX_ATTACHED_POLICIES {
         checker
             .warning(
@@ -207,16 +233,125 @@ fn workload_role(
     } else {
         Vec::new()
     };
+    let arn = arn::role_arn(account.partition, &account.id, &account.iam.path, &name);
+    let (policies, managed_policy_arns, target) = match &info.target {
+        None => (permission_policies, managed, None),
+        Some(target) => {
+            let target = target_role(
+                checker,
+                account,
+                info,
+                (&arn, &name),
+                &associations,
+                target,
+                (permission_policies, managed),
+            );
+            let chain = chain_policy(checker, info, &name, &target.arn);
+            (vec![chain], Vec::new(), Some(target))
+        }
+    };
     WorkloadRole {
-        arn: arn::role_arn(account.partition, &account.id, &account.iam.path, &name),
+        arn,
         name,
         trust_file,
         trust: trust.document,
         trust_variables: trust.variables,
         depends_on: trust.depends_on,
         policies,
-        managed_policy_arns: managed,
+        managed_policy_arns,
         associations,
+        target,
+        disable_session_tags: info.disable_session_tags,
+    }
+}
+
+/// The role the workload's pods chain to, with the trust it needs; written
+/// in the other account when the spec names one, with the workload's
+/// permissions.
+fn target_role(
+    checker: &mut Checker<'_>,
+    account: &Account,
+    info: &WorkloadInfo,
+    (source_arn, name): (&str, &str),
+    associations: &[Association],
+    target: &Target,
+    (policies, managed_policy_arns): (Vec<RolePolicy>, Vec<String>),
+) -> TargetRole {
+    let key = info.key.get();
+    let idents: Vec<(String, String)> = associations
+        .iter()
+        .map(|a| (names::tf_ident(&a.cluster), a.ident.clone()))
+        .collect();
+    let trust = trust::target_trust(source_arn, &idents, !info.disable_session_tags);
+    let trust_file = names::target_trust_template(key);
+    checker.claim("file", trust_file.clone(), info.key.span());
+    let (arn, written) = match target {
+        Target::External(arn) => (arn.clone(), None),
+        Target::Written(other) => {
+            let ident = names::target_role_ident(key);
+            checker.claim(
+                "Terraform resource",
+                format!("aws_iam_role.{ident}"),
+                info.key.span(),
+            );
+            checker.claim(
+                "IAM role",
+                format!("{}:{}", other.id, name.to_lowercase()),
+                info.role_name.span(),
+            );
+            let written = WrittenTargetRole {
+                ident,
+                name: name.to_string(),
+                account: other.clone(),
+                policies,
+                managed_policy_arns,
+            };
+            (
+                arn::role_arn(account.partition, &other.id, &account.iam.path, name),
+                Some(written),
+            )
+        }
+    };
+    TargetRole {
+        arn,
+        trust_file,
+        trust_variables: trust.variables,
+        trust: trust.document,
+        written,
+    }
+}
+
+/// The Pod Identity role's one permission: becoming the target role.
+fn chain_policy(
+    checker: &mut Checker<'_>,
+    info: &WorkloadInfo,
+    role_name: &str,
+    target_arn: &str,
+) -> RolePolicy {
+    let key = info.key.get();
+    let names::PolicyNames { ident, name, file } = names::chain_policy(key, role_name);
+    for kind in ["aws_iam_policy", "aws_iam_role_policy_attachment"] {
+        checker.claim(
+            "Terraform resource",
+            format!("{kind}.{ident}"),
+            info.key.span(),
+        );
+    }
+    checker.claim("IAM policy", name.to_lowercase(), info.role_name.span());
+    checker.claim("file", file.clone(), info.key.span());
+    let mut actions = vec!["sts:AssumeRole"];
+    if !info.disable_session_tags {
+        actions.push("sts:TagSession");
+    }
+    RolePolicy {
+        ident,
+        name,
+        file,
+        document: PolicyDocument::new(vec![Statement::allow(
+            "ChainToTargetRole",
+            &actions,
+            vec![target_arn.to_string()],
+        )]),
     }
 }
 

@@ -98,7 +98,82 @@ fn pod_identity_statement(
     workload: &WorkloadInfo,
 ) -> Statement {
     let cluster_arns = clusters.iter().map(|cluster| cluster.arn.clone()).collect();
-    let conditions = BTreeMap::from([(
+    let source_account = (
+        "aws:SourceAccount".to_string(),
+        OneOrMany(vec![account.id.clone()]),
+    );
+    // Without session tags there is nothing to pin the workload by; the
+    // spec was warned (eksgrant::session_tags).
+    let conditions = if workload.disable_session_tags {
+        BTreeMap::from([("StringEquals".to_string(), BTreeMap::from([source_account]))])
+    } else {
+        pod_identity_tag_conditions(account, cluster_arns, workload)
+    };
+    Statement {
+        sid: "EksPodIdentity".to_string(),
+        effect: Effect::Allow,
+        principal: BTreeMap::from([(
+            "Service",
+            OneOrMany(vec![POD_IDENTITY_PRINCIPAL.to_string()]),
+        )]),
+        action: OneOrMany(vec![
+            "sts:AssumeRole".to_string(),
+            "sts:TagSession".to_string(),
+        ]),
+        resource: OneOrMany::default(),
+        condition: conditions,
+    }
+}
+
+/// The trust of the role a Pod Identity role chains to: only that role, and
+/// only for the workload's own associations, whose external IDs EKS makes
+/// when it creates them (`${external_id_<cluster>}` placeholders).
+pub(super) fn target_trust(
+    source_role_arn: &str,
+    association_idents: &[(String, String)],
+    tags: bool,
+) -> Trust {
+    let mut trust = Trust {
+        document: PolicyDocument::new(Vec::new()),
+        variables: Vec::new(),
+        depends_on: Vec::new(),
+        samples: Vec::new(),
+    };
+    let mut external_ids = Vec::new();
+    for (cluster_ident, association_ident) in association_idents {
+        let name = format!("external_id_{cluster_ident}");
+        // EKS's external IDs are UUID-like; measure with a generous length.
+        trust.samples.push((name.clone(), "X".repeat(64)));
+        trust.variables.push(TemplateVariable {
+            name: name.clone(),
+            expression: format!("aws_eks_pod_identity_association.{association_ident}.external_id"),
+        });
+        external_ids.push(format!("${{{name}}}"));
+    }
+    let mut actions = vec!["sts:AssumeRole".to_string()];
+    if tags {
+        actions.push("sts:TagSession".to_string());
+    }
+    trust.document.statement.push(Statement {
+        sid: "EksPodIdentityChain".to_string(),
+        effect: Effect::Allow,
+        principal: BTreeMap::from([("AWS", OneOrMany(vec![source_role_arn.to_string()]))]),
+        action: OneOrMany(actions),
+        resource: OneOrMany::default(),
+        condition: BTreeMap::from([(
+            "StringEquals".to_string(),
+            BTreeMap::from([("sts:ExternalId".to_string(), OneOrMany(external_ids))]),
+        )]),
+    });
+    trust
+}
+
+fn pod_identity_tag_conditions(
+    account: &Account,
+    cluster_arns: Vec<String>,
+    workload: &WorkloadInfo,
+) -> BTreeMap<String, BTreeMap<String, OneOrMany>> {
+    BTreeMap::from([(
         "StringEquals".to_string(),
         BTreeMap::from([
             (
@@ -118,21 +193,7 @@ fn pod_identity_statement(
                 OneOrMany(vec![account.id.clone()]),
             ),
         ]),
-    )]);
-    Statement {
-        sid: "EksPodIdentity".to_string(),
-        effect: Effect::Allow,
-        principal: BTreeMap::from([(
-            "Service",
-            OneOrMany(vec![POD_IDENTITY_PRINCIPAL.to_string()]),
-        )]),
-        action: OneOrMany(vec![
-            "sts:AssumeRole".to_string(),
-            "sts:TagSession".to_string(),
-        ]),
-        resource: OneOrMany::default(),
-        condition: conditions,
-    }
+    )])
 }
 
 impl Trust {

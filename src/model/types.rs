@@ -25,6 +25,9 @@ pub struct Model {
     pub default_tags: BTreeMap<String, String>,
     /// Settings for generated IAM roles and policies (templates).
     pub iam: IamSettings,
+    /// The other accounts eksgrant writes roles in, sorted by key
+    /// (templates).
+    pub accounts: Vec<OtherAccount>,
     /// Clusters, sorted by key (templates).
     pub clusters: Vec<Cluster>,
     /// Workloads, sorted by key (templates).
@@ -33,6 +36,21 @@ pub struct Model {
     pub principals: Vec<Principal>,
     /// How to apply the generated repository, in order (templates).
     pub apply_steps: Vec<ApplyStep>,
+}
+
+/// Another account of the spec, written through a provider alias.
+#[derive(Debug, Clone, Serialize)]
+pub struct OtherAccount {
+    /// The spec key (templates: the provider alias).
+    pub key: String,
+    /// The 12-digit account ID (templates).
+    pub id: String,
+    /// The role Terraform assumes there (templates).
+    pub assume_role_arn: String,
+    /// The provider alias (templates).
+    pub alias: String,
+    /// The provider reference, `aws.<alias>` (templates).
+    pub provider: String,
 }
 
 /// The `[iam]` settings with defaults applied.
@@ -572,6 +590,47 @@ pub struct WorkloadRole {
     pub managed_policy_arns: Vec<String>,
     /// One Pod Identity association per cluster; none for IRSA (templates).
     pub associations: Vec<Association>,
+    /// The role the pods' credentials chain to, when their permissions are
+    /// another account's (templates).
+    pub target: Option<TargetRole>,
+    /// Whether the associations pass no session tags (templates).
+    pub disable_session_tags: bool,
+}
+
+/// The role a Pod Identity role chains to (an association's
+/// `target_role_arn`): the pods act as it.
+#[derive(Debug, Serialize)]
+pub struct TargetRole {
+    /// Its ARN (templates).
+    pub arn: String,
+    /// The trust it needs, as a `.json.tftpl` path in the output tree
+    /// (templates).
+    pub trust_file: String,
+    /// The external IDs of the associations, filled in by `templatefile()`
+    /// (templates).
+    pub trust_variables: Vec<TemplateVariable>,
+    /// The trust policy.
+    #[serde(skip)]
+    pub trust: PolicyDocument,
+    /// Set when eksgrant writes the role, in another account of the spec;
+    /// otherwise the trust is an output for whoever owns the role
+    /// (templates).
+    pub written: Option<WrittenTargetRole>,
+}
+
+/// A target role eksgrant writes in another account.
+#[derive(Debug, Serialize)]
+pub struct WrittenTargetRole {
+    /// The Terraform identifier (templates).
+    pub ident: String,
+    /// The role name (templates).
+    pub name: String,
+    /// The account, as `[accounts]` names it (templates).
+    pub account: OtherAccount,
+    /// Its permission policies: the workload's (templates).
+    pub policies: Vec<RolePolicy>,
+    /// Existing policies to attach (templates).
+    pub managed_policy_arns: Vec<String>,
 }
 
 /// A value Terraform fills into a trust policy template.

@@ -9,6 +9,8 @@ use super::checker::Checker;
 use super::clusters::{ClusterInfo, cluster_ref};
 use super::keys::{check_key, check_namespace_not_reserved};
 use super::names::{self, MAX_ROLE_NAME};
+use super::suggest::closest;
+use super::types::OtherAccount;
 use crate::code::Code;
 use crate::spec::{self, Identity, Spanned};
 
@@ -36,6 +38,20 @@ pub(super) struct WorkloadInfo {
     /// migrating from IRSA), and its ServiceAccount carries the role
     /// annotation.
     pub irsa: bool,
+    /// The role its pods' credentials chain to, in another account.
+    pub target: Option<Target>,
+    /// Whether its associations pass no session tags.
+    pub disable_session_tags: bool,
+}
+
+/// A role that a Pod Identity workload's role chains to: the pods act as
+/// it, with its permissions.
+#[derive(Debug, Clone)]
+pub(super) enum Target {
+    /// A role eksgrant writes in another account of the spec.
+    Written(OtherAccount),
+    /// A role outside the spec, by ARN.
+    External(String),
 }
 
 /// Checks one `[workloads.<key>]` table, except its grants, which it
@@ -101,7 +117,32 @@ pub(super) fn resolve_workload(
                 ));
         }
     }
+    let target = workload_target(checker, account, &key, &aws, pod_identity && !irsa);
+    let disable_session_tags = aws.disable_session_tags.as_ref().is_some_and(|d| *d.get());
+    if let Some(flag) = aws.disable_session_tags.as_ref().filter(|d| *d.get()) {
+        if pod_identity {
+            checker
+                .warning(
+                    Code::SessionTags,
+                    flag.span(),
+                    format!("the role of workload {} can be used by any Pod Identity association in the account", key.get()),
+                )
+                .label("no session tags to check")
+                .help("without session tags the trust cannot require this workload's clusters, namespace and ServiceAccount; keep them unless an account you chain to refuses them");
+        } else {
+            checker
+                .error(
+                    Code::TargetRole,
+                    flag.span(),
+                    "disable_session_tags applies to Pod Identity associations, and this workload uses IRSA",
+                )
+                .label("no association to set it on")
+                .help("remove disable_session_tags");
+        }
+    }
     let info = WorkloadInfo {
+        target,
+        disable_session_tags,
         key,
         clusters: cluster_keys,
         namespace: workload.namespace.get().clone(),
@@ -117,6 +158,109 @@ pub(super) fn resolve_workload(
         irsa,
     };
     (info, workload.grants)
+}
+
+/// `aws.account` or `aws.target_role_arn`: the role the workload's pods
+/// chain to, which only Pod Identity can do.
+fn workload_target(
+    checker: &mut Checker<'_>,
+    account: &Account,
+    key: &Spanned<String>,
+    aws: &spec::WorkloadAws,
+    pod_identity_only: bool,
+) -> Option<Target> {
+    let (span, target) = match (&aws.account, &aws.target_role_arn) {
+        (None, None) => return None,
+        (Some(other), Some(arn)) => {
+            checker
+                .error(
+                    Code::TargetRole,
+                    arn.span(),
+                    "aws.account and aws.target_role_arn both name the role the pods chain to",
+                )
+                .label("a second target")
+                .also(other.span(), "the first")
+                .help("keep aws.account to have eksgrant write the role, or target_role_arn for a role of yours");
+            return None;
+        }
+        (Some(other), None) => {
+            let Some(written) = account.others.get(other.get()) else {
+                let help = match closest(other.get(), account.others.keys().map(String::as_str)) {
+                    Some(near) => format!("did you mean \"{near}\"?"),
+                    None if account.others.is_empty() => {
+                        "add an [accounts.<key>] table with the account's ID and the role Terraform assumes there".to_string()
+                    }
+                    None => format!(
+                        "the accounts are: {}",
+                        account.others.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                checker
+                    .error(
+                        Code::TargetRole,
+                        other.span(),
+                        format!("there is no [accounts.{}]", other.get()),
+                    )
+                    .label("unknown account")
+                    .help(help);
+                return None;
+            };
+            (other.span(), Target::Written(written.clone()))
+        }
+        (None, Some(arn)) => {
+            let is_role = arn::parse_principal_arn(arn.get()).is_ok_and(|r| {
+                r.kind == arn::PrincipalKind::Role && r.partition == account.partition.as_str()
+            });
+            if !is_role {
+                checker
+                    .error(
+                        Code::TargetRole,
+                        arn.span(),
+                        format!("`{}` is not an IAM role ARN", arn.get()),
+                    )
+                    .label("not a role")
+                    .help(format!(
+                        "write the target role as arn:{}:iam::ACCOUNT:role/NAME",
+                        account.partition.as_str()
+                    ));
+            }
+            let own = [
+                (!aws.presets.is_empty()).then_some("presets"),
+                (!aws.statements.is_empty()).then_some("statements"),
+                (!aws.managed_policy_arns.is_empty()).then_some("managed_policy_arns"),
+            ];
+            for field in own.into_iter().flatten() {
+                checker
+                    .error(
+                        Code::TargetRole,
+                        arn.span(),
+                        format!("workload {} chains to a role of yours, and also has aws.{field}", key.get()),
+                    )
+                    .label("its pods act as this role")
+                    .help(format!(
+                        "give the permissions to the target role itself and remove aws.{field}, or use aws.account to have eksgrant write the role"
+                    ));
+            }
+            (arn.span(), Target::External(arn.get().clone()))
+        }
+    };
+    if !pod_identity_only {
+        checker
+            .error(
+                Code::TargetRole,
+                span,
+                format!(
+                    "workload {} chains to another role, which only Pod Identity does",
+                    key.get()
+                ),
+            )
+            .label("needs identity = \"pod-identity\"")
+            .help(
+                "use Pod Identity (and finish any migration from IRSA first), or remove the target",
+            );
+        return None;
+    }
+    Some(target)
 }
 
 /// `identity` and `migrate_from`: whether the workload uses Pod Identity,

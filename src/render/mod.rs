@@ -219,12 +219,22 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
         let trust = role.trust.to_pretty_json();
         check_placeholders(&role.trust_file, &trust, &role.trust_variables)?;
         plan.add(role.trust_file.clone(), &trust, &header);
-        for policy in &role.policies {
+        let target_policies = role
+            .target
+            .iter()
+            .filter_map(|target| target.written.as_ref())
+            .flat_map(|written| &written.policies);
+        for policy in role.policies.iter().chain(target_policies) {
             plan.add(
                 policy.file.clone(),
                 &policy.document.to_pretty_json(),
                 &header,
             );
+        }
+        if let Some(target) = &role.target {
+            let trust = target.trust.to_pretty_json();
+            check_placeholders(&target.trust_file, &trust, &target.trust_variables)?;
+            plan.add(target.trust_file.clone(), &trust, &header);
         }
     }
 

@@ -10,7 +10,8 @@ use serde::Serialize;
 use super::RenderOptions;
 use crate::model::apply_order::{ApplyStep, CutOver, StepKind};
 use crate::model::{
-    AccessLine, Cluster, HclValue, KubeconfigMap, Logging, Model, SecretsKey, Workload,
+    AccessLine, Cluster, HclValue, KubeconfigMap, Logging, Model, OtherAccount, SecretsKey,
+    Workload,
 };
 use crate::spec::AuthenticationMode;
 
@@ -241,6 +242,8 @@ struct RoleWorkload<'a> {
     clusters: &'a [String],
     /// How its pods get credentials, in words.
     identity_summary: &'a str,
+    /// The role its pods chain to, in words, when they do.
+    chains_to: Option<String>,
     /// The IAM role's name.
     role_name: &'a str,
     /// One line per AWS permission source; empty for none.
@@ -257,6 +260,13 @@ impl<'a> RoleWorkload<'a> {
             service_account: &workload.service_account,
             clusters: &workload.clusters,
             identity_summary: workload.identity_summary,
+            chains_to: role.target.as_ref().map(|target| match &target.written {
+                Some(written) => format!(
+                    "{} in account {} ({})",
+                    written.name, written.account.key, written.account.id
+                ),
+                None => format!("{} (yours)", target.arn),
+            }),
             role_name: &role.name,
             aws_permissions: &workload.aws_permissions,
         })
@@ -410,6 +420,22 @@ struct BeforeYouApply<'a> {
     has_permissions_boundary: bool,
     /// Whether pods reach other clusters through kubeconfig ConfigMaps.
     pods_reach_other_clusters: bool,
+    /// The other accounts Terraform writes in.
+    other_accounts: &'a [OtherAccount],
+    /// Roles of the user's that workloads chain to: their trust is an
+    /// output to copy.
+    external_targets: Vec<ExternalTarget<'a>>,
+}
+
+/// A role outside the spec that a workload chains to.
+#[derive(Serialize)]
+struct ExternalTarget<'a> {
+    /// The workload (key).
+    workload: &'a str,
+    /// The role's ARN.
+    arn: &'a str,
+    /// The Terraform output that holds the trust it needs.
+    output: String,
 }
 
 impl<'a> BeforeYouApply<'a> {
@@ -423,9 +449,23 @@ impl<'a> BeforeYouApply<'a> {
         });
         let creates_clusters = model.clusters.iter().any(|c| c.created.is_some());
         let pods_reach_other_clusters = kubeconfigs(model).next().is_some();
+        let external_targets: Vec<ExternalTarget<'_>> = model
+            .workloads
+            .iter()
+            .filter_map(|w| {
+                let target = w.role.as_ref()?.target.as_ref()?;
+                target.written.is_none().then(|| ExternalTarget {
+                    workload: &w.key,
+                    arn: &target.arn,
+                    output: format!("{}_target_role_trust_policy", w.ident),
+                })
+            })
+            .collect();
         BeforeYouApply {
             has_items: !access_entry_imports.is_empty()
                 || creates_clusters
+                || !model.accounts.is_empty()
+                || !external_targets.is_empty()
                 || pods_reach_other_clusters
                 || !aws_auth_files.is_empty()
                 || !unmanaged_aws_auth_clusters.is_empty(),
@@ -457,6 +497,8 @@ impl<'a> BeforeYouApply<'a> {
             }),
             has_permissions_boundary: model.iam.permissions_boundary.is_some(),
             pods_reach_other_clusters,
+            other_accounts: &model.accounts,
+            external_targets,
         }
     }
 }

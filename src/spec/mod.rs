@@ -39,6 +39,10 @@ pub struct Spec {
     /// Settings for every IAM role and policy eksgrant generates.
     #[serde(default)]
     pub iam: Iam,
+    /// Other AWS accounts eksgrant writes roles in, by key: workloads name
+    /// one with `aws.account` to keep their permissions there.
+    #[serde(default)]
+    pub accounts: IndexMap<Spanned<String>, OtherAccount>,
     /// EKS clusters, by key. The key is how the rest of the spec names the
     /// cluster (a lowercase DNS label starting with a letter).
     pub clusters: Spanned<IndexMap<Spanned<String>, Cluster>>,
@@ -67,6 +71,18 @@ pub struct Aws {
     /// `_.:/=+-@`).
     #[serde(default)]
     pub tags: IndexMap<Spanned<String>, Spanned<String>>,
+}
+
+/// An `[accounts.<key>]` table: another account of the same partition and
+/// region.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OtherAccount {
+    /// The 12-digit account ID.
+    pub account_id: Spanned<String>,
+    /// The IAM role in that account that Terraform assumes to write there
+    /// (`arn:aws:iam::ACCOUNT:role/NAME`).
+    pub assume_role_arn: Spanned<String>,
 }
 
 /// An AWS partition.

@@ -60,6 +60,17 @@ pub struct WorkloadAws {
     /// Custom IAM statements.
     #[serde(default)]
     pub statements: Vec<Spanned<Statement>>,
+    /// The key of an `[accounts.<key>]` table: the permissions go on a role
+    /// eksgrant writes in that account, which the pods' Pod Identity role
+    /// chains to (the association's `target_role_arn`).
+    pub account: Option<Spanned<String>>,
+    /// A role outside the spec, in any account, that the pods' Pod Identity
+    /// role chains to; its own policies are the pods' permissions.
+    pub target_role_arn: Option<Spanned<String>>,
+    /// `true`: EKS adds no session tags to the role sessions (the
+    /// association's `disable_session_tags`). The role's trust then cannot
+    /// be narrowed to the workload's ServiceAccount. Default `false`.
+    pub disable_session_tags: Option<Spanned<bool>>,
 }
 
 /// A built-in policy and the arguments that scope it.

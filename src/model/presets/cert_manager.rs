@@ -11,6 +11,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
     name: "cert-manager",
     summary: "answer ACME DNS-01 challenges (TXT _acme-challenge records) in the given hosted zones",
     args: &[(PresetArg::HostedZoneIds, Need::Required)],
+    at_least_one: &[],
     deployment_note: Some(
         "use a ClusterIssuer for the Route 53 solver (or run cert-manager with --issuer-ambient-credentials): only those use the pod's AWS credentials",
     ),

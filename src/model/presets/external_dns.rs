@@ -13,6 +13,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
     name: "external-dns",
     summary: "manage DNS records in the given Route 53 hosted zones",
     args: &[(PresetArg::HostedZoneIds, Need::Required)],
+    at_least_one: &[],
     deployment_note: Some(
         "run external-dns with --zone-id-filter set to the preset's hosted zones, the only zones it may read and change",
     ),

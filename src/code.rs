@@ -600,7 +600,7 @@ impl Code {
             Code::PresetArgument => (
                 "eksgrant::preset_argument",
                 false,
-                "A preset misses a required argument, gets one it does not take, or one that is not valid.",
+                "A preset misses a required argument (or all of those it needs one of), gets one it does not take, or one that is not valid.",
                 "Give the preset exactly its arguments (docs/spec.md lists them).",
             ),
             Code::PrincipalArn => (

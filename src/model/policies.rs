@@ -314,6 +314,26 @@ fn preset_statements(
             ok = false;
         }
     }
+    if !def.at_least_one.is_empty() && !def.at_least_one.iter().any(|arg| args.contains_key(arg)) {
+        let choices: Vec<&str> = def.at_least_one.iter().map(|arg| arg.key()).collect();
+        checker
+            .error(
+                Code::PresetArgument,
+                preset.name.span(),
+                format!(
+                    "preset {} needs at least one of {}",
+                    def.name,
+                    choices.join(", ")
+                ),
+            )
+            .label(format!("missing {}", choices.join(" or ")))
+            .help(format!(
+                "add {} to {{ name = \"{}\", ... }}: the preset may only use what they list",
+                choices.join(" or "),
+                def.name
+            ));
+        ok = false;
+    }
     if !ok {
         return Vec::new();
     }

@@ -21,6 +21,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
     name: "aws-load-balancer-controller",
     summary: "create and manage ALBs/NLBs, target groups and their security groups, limited to resources tagged elbv2.k8s.aws/cluster",
     args: &[],
+    at_least_one: &[],
     deployment_note: Some(
         "set the chart's region and vpcId values unless pods can reach the instance metadata service",
     ),

@@ -1,5 +1,10 @@
 //! cert-manager's Route 53 DNS-01 solver.
 //!
+//! Written from the policy in cert-manager/website
+//! `content/docs/configuration/acme/dns01/route53.md` (the cert-manager v1.21
+//! docs, commit 776e5db; the v1.17 to v1.20 docs give the same policy), with
+//! the hosted zones named instead of `hostedzone/*`.
+//!
 //! cert-manager only ever writes `_acme-challenge` TXT records, and polls the
 //! change it made; the conditions pin record names and types so the role
 //! cannot touch any other record in the zones.
@@ -11,11 +16,12 @@ pub(super) const PRESET: PresetDef = PresetDef {
     name: "cert-manager",
     summary: "answer ACME DNS-01 challenges (TXT _acme-challenge records) in the given hosted zones",
     args: &[(PresetArg::HostedZoneIds, Need::Required)],
+    at_least_one: &[],
     deployment_note: Some(
         "use a ClusterIssuer for the Route 53 solver (or run cert-manager with --issuer-ambient-credentials): only those use the pod's AWS credentials",
     ),
     upstream: Upstream {
-        source: "cert-manager/website content/docs/configuration/acme/dns01/route53.md (cert-manager v1.17)",
+        source: "cert-manager/website content/docs/configuration/acme/dns01/route53.md (cert-manager v1.21 docs, commit 776e5db)",
         actions: &[
             "route53:ChangeResourceRecordSets",
             "route53:GetChange",

@@ -17,6 +17,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
     name: "cluster-autoscaler",
     summary: "resize and scale in the Auto Scaling groups tagged k8s.io/cluster-autoscaler/<cluster> = owned",
     args: &[],
+    at_least_one: &[],
     deployment_note: Some(
         "run cluster-autoscaler with --node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/<cluster>, and tag self-managed groups k8s.io/cluster-autoscaler/<cluster> = owned",
     ),

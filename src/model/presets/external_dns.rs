@@ -1,5 +1,11 @@
 //! external-dns (kubernetes-sigs/external-dns, AWS provider).
 //!
+//! Written from the "IAM Policy" of `docs/tutorials/aws.md` at v0.22.0, which
+//! grants the record calls on every hosted zone and `ListHostedZones` on
+//! `*`. (Up to v0.16 external-dns called `ListTagsForResource`, singular, and
+//! the tutorial granted that on `*`; since v0.17 it calls the batch
+//! `ListTagsForResources`, so older versions need a custom statement.)
+//!
 //! external-dns lists every hosted zone, then reads and changes records only in
 //! the zones that pass its filters. The preset therefore allows
 //! `ListHostedZones` everywhere and everything else only in the zones given,
@@ -13,11 +19,12 @@ pub(super) const PRESET: PresetDef = PresetDef {
     name: "external-dns",
     summary: "manage DNS records in the given Route 53 hosted zones",
     args: &[(PresetArg::HostedZoneIds, Need::Required)],
+    at_least_one: &[],
     deployment_note: Some(
-        "run external-dns with --zone-id-filter set to the preset's hosted zones, the only zones it may read and change",
+        "run external-dns v0.17 or later with --zone-id-filter set to the preset's hosted zones, the only zones it may read and change",
     ),
     upstream: Upstream {
-        source: "kubernetes-sigs/external-dns docs/tutorials/aws.md v0.15.1",
+        source: "kubernetes-sigs/external-dns docs/tutorials/aws.md (IAM Policy) v0.22.0",
         actions: &[
             "route53:ChangeResourceRecordSets",
             "route53:ListHostedZones",

@@ -7,10 +7,16 @@
 
 mod args;
 
+mod amazon_managed_prometheus;
+mod aws_gateway_controller;
 mod aws_load_balancer_controller;
+mod aws_privateca_issuer;
 mod cert_manager;
+mod cloudwatch_observability;
 mod cluster_autoscaler;
 mod external_dns;
+mod external_secrets;
+mod node_termination_handler;
 
 pub(crate) use args::{Need, PresetArg, given};
 
@@ -87,6 +93,9 @@ pub(crate) struct PresetDef {
     pub summary: &'static str,
     /// The arguments the preset takes; no others are accepted.
     pub args: &'static [(PresetArg, Need)],
+    /// Optional arguments of which at least one must be given, for a preset
+    /// that can be scoped in several ways but not in none; empty for most.
+    pub at_least_one: &'static [PresetArg],
     /// What whoever deploys the controller must configure for the policy
     /// to suffice, for the overview.
     pub deployment_note: Option<&'static str>,
@@ -104,14 +113,48 @@ impl PresetDef {
             .find(|(taken, _)| *taken == arg)
             .map(|(_, need)| *need)
     }
+
+    /// The preset's arguments as the overview and the docs list them: a
+    /// required one by name (`quote`d), the `at_least_one` group as
+    /// `a or b (at least one)`, an optional one marked so; `none` without.
+    pub(crate) fn argument_list(&self, quote: impl Fn(&str) -> String) -> String {
+        let mut parts = Vec::new();
+        let mut group_listed = false;
+        for (arg, need) in self.args {
+            if self.at_least_one.contains(arg) {
+                if !group_listed {
+                    let group: Vec<String> =
+                        self.at_least_one.iter().map(|a| quote(a.key())).collect();
+                    parts.push(format!("{} (at least one)", group.join(" or ")));
+                    group_listed = true;
+                }
+                continue;
+            }
+            parts.push(match need {
+                Need::Required => quote(arg.key()),
+                Need::Optional => format!("{} (optional)", quote(arg.key())),
+            });
+        }
+        if parts.is_empty() {
+            "none".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
 }
 
 /// Every preset, sorted by name.
 pub(crate) const PRESETS: &[PresetDef] = &[
+    amazon_managed_prometheus::PRESET,
+    aws_gateway_controller::PRESET,
     aws_load_balancer_controller::PRESET,
+    aws_privateca_issuer::PRESET,
     cert_manager::PRESET,
+    cloudwatch_observability::PRESET,
     cluster_autoscaler::PRESET,
     external_dns::PRESET,
+    external_secrets::PRESET,
+    node_termination_handler::PRESET,
 ];
 
 /// Looks a preset up by name.
@@ -125,25 +168,13 @@ pub fn describe() -> String {
     use std::fmt::Write as _;
     let mut text = String::new();
     for preset in PRESETS {
-        let args: Vec<String> = preset
-            .args
-            .iter()
-            .map(|(arg, need)| match need {
-                Need::Required => arg.key().to_string(),
-                Need::Optional => format!("{} (optional)", arg.key()),
-            })
-            .collect();
         let upstream = &preset.upstream;
         let _ = writeln!(
             text,
             "{}\n  grants: {}\n  arguments: {}\n  written from: {} ({})",
             preset.name,
             preset.summary,
-            if args.is_empty() {
-                "none".to_string()
-            } else {
-                args.join(", ")
-            },
+            preset.argument_list(ToString::to_string),
             upstream.source,
             crate::text::count(upstream.actions.len(), "action"),
         );
@@ -177,23 +208,11 @@ mod tests {
             "| preset | arguments (required, optional) | grants | written from |\n| --- | --- | --- | --- |\n",
         );
         for preset in PRESETS {
-            let args: Vec<String> = preset
-                .args
-                .iter()
-                .map(|(arg, need)| match need {
-                    Need::Required => format!("`{}`", arg.key()),
-                    Need::Optional => format!("`{}` (optional)", arg.key()),
-                })
-                .collect();
             let _ = writeln!(
                 table,
                 "| `{}` | {} | {} | {} |",
                 preset.name,
-                if args.is_empty() {
-                    "none".to_string()
-                } else {
-                    args.join(", ")
-                },
+                preset.argument_list(|key| format!("`{key}`")),
                 preset.summary,
                 preset.upstream.source
             );
@@ -349,6 +368,44 @@ mod tests {
                 assert_ne!(action, "*", "{}", preset.name);
             }
         }
+    }
+
+    #[test]
+    fn an_at_least_one_group_is_of_two_or_more_optional_arguments_of_the_preset() {
+        for preset in PRESETS {
+            if preset.at_least_one.is_empty() {
+                continue;
+            }
+            assert!(
+                preset.at_least_one.len() >= 2,
+                "{}: make it required",
+                preset.name
+            );
+            for arg in preset.at_least_one {
+                assert_eq!(
+                    preset.need(*arg),
+                    Some(Need::Optional),
+                    "{}: {}",
+                    preset.name,
+                    arg.key()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn argument_lists_name_the_group_once() {
+        let preset = find("external-secrets").unwrap();
+        assert_eq!(
+            preset.argument_list(ToString::to_string),
+            "secret_arns or parameter_arns (at least one), kms_key_arns (optional)"
+        );
+        assert_eq!(
+            find("cluster-autoscaler")
+                .unwrap()
+                .argument_list(ToString::to_string),
+            "none"
+        );
     }
 
     #[test]

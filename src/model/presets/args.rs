@@ -42,10 +42,6 @@ pub(crate) enum Need {
     /// The preset cannot be scoped without it.
     Required,
     /// The preset grants more when it is given (a KMS key to use, say).
-    #[expect(
-        dead_code,
-        reason = "the first presets with optional arguments are being written"
-    )]
     Optional,
 }
 

@@ -10,7 +10,14 @@ mod args;
 mod aws_load_balancer_controller;
 mod cert_manager;
 mod cluster_autoscaler;
+mod ebs_csi_driver;
+mod efs_csi_driver;
 mod external_dns;
+mod fsx_lustre_csi_driver;
+mod karpenter;
+mod mountpoint_s3_csi_driver;
+mod velero;
+mod vpc_cni;
 
 pub(crate) use args::{Need, PresetArg, given};
 
@@ -111,7 +118,14 @@ pub(crate) const PRESETS: &[PresetDef] = &[
     aws_load_balancer_controller::PRESET,
     cert_manager::PRESET,
     cluster_autoscaler::PRESET,
+    ebs_csi_driver::PRESET,
+    efs_csi_driver::PRESET,
     external_dns::PRESET,
+    fsx_lustre_csi_driver::PRESET,
+    karpenter::PRESET,
+    mountpoint_s3_csi_driver::PRESET,
+    velero::PRESET,
+    vpc_cni::PRESET,
 ];
 
 /// Looks a preset up by name.

@@ -14,9 +14,16 @@ mod aws_privateca_issuer;
 mod cert_manager;
 mod cloudwatch_observability;
 mod cluster_autoscaler;
+mod ebs_csi_driver;
+mod efs_csi_driver;
 mod external_dns;
 mod external_secrets;
+mod fsx_lustre_csi_driver;
+mod karpenter;
+mod mountpoint_s3_csi_driver;
 mod node_termination_handler;
+mod velero;
+mod vpc_cni;
 
 pub(crate) use args::{Need, PresetArg, given};
 
@@ -152,9 +159,16 @@ pub(crate) const PRESETS: &[PresetDef] = &[
     cert_manager::PRESET,
     cloudwatch_observability::PRESET,
     cluster_autoscaler::PRESET,
+    ebs_csi_driver::PRESET,
+    efs_csi_driver::PRESET,
     external_dns::PRESET,
     external_secrets::PRESET,
+    fsx_lustre_csi_driver::PRESET,
+    karpenter::PRESET,
+    mountpoint_s3_csi_driver::PRESET,
     node_termination_handler::PRESET,
+    velero::PRESET,
+    vpc_cni::PRESET,
 ];
 
 /// Looks a preset up by name.

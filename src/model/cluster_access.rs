@@ -696,9 +696,15 @@ fn access_line(mode: AuthenticationMode, grant: &ResolvedGrant) -> AccessLine {
             format!("pods of ServiceAccount {namespace}/{name}"),
             "its ServiceAccount (no IAM)".to_string(),
         ),
-        Authentication::Iam { identity, .. } => {
+        Authentication::Iam {
+            identity, username, ..
+        } => {
+            let mechanism = match username {
+                Some(username) => format!("{mechanism} (username {username})"),
+                None => mechanism.to_string(),
+            };
             let mapped = match &grant.granted {
-                Granted::AccessPolicy(_) => mechanism.to_string(),
+                Granted::AccessPolicy(_) => mechanism,
                 Granted::Groups(groups) => format!("{mechanism}, groups {}", groups.join(", ")),
                 Granted::Rules(_) | Granted::ClusterRole(_) => {
                     format!("{mechanism}, group {}", names::owned_name(&grant.subject))

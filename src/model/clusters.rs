@@ -357,7 +357,11 @@ fn node_role(
     let problem = match arn::parse_principal_arn(role.get()) {
         Ok(parsed) if parsed.kind != arn::PrincipalKind::Role => Some((
             format!("`{}` is an IAM user", role.get()),
-            "nodes assume a role".to_string(),
+            match kind {
+                NodeKind::Fargate => "Fargate assumes a pod execution role",
+                NodeKind::Linux | NodeKind::Windows => "nodes assume a role",
+            }
+            .to_string(),
         )),
         Ok(parsed) if parsed.partition != account.partition.as_str() => Some((
             format!(

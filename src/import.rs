@@ -246,11 +246,16 @@ impl Stanzas {
     fn write(mut self, roles: Vec<Mapping>, users: Vec<Mapping>, accounts: &[String]) -> String {
         let (roles, role_notes) = merged(roles);
         let (users, user_notes) = merged(users);
-        let mut nodes: Vec<(NodeKind, Mapping)> = Vec::new();
+        let mut nodes: Vec<(NodeKind, Mapping, Vec<String>)> = Vec::new();
         let mut principals: Vec<(Mapping, Vec<String>)> = Vec::new();
         for (mapping, notes) in roles.into_iter().zip(role_notes) {
+            // A node mapping whose ARN is no role ARN is reported as a
+            // principal that cannot be imported.
+            let is_role = mapping.arn.as_deref().is_some_and(|a| {
+                arn::parse_principal_arn(a).is_ok_and(|p| p.kind == arn::PrincipalKind::Role)
+            });
             match node_kind(&mapping) {
-                Some(kind) if mapping.arn.is_some() => nodes.push((kind, mapping)),
+                Some(kind) if is_role => nodes.push((kind, mapping, notes)),
                 _ => principals.push((mapping, notes)),
             }
         }
@@ -264,7 +269,7 @@ impl Stanzas {
         self.out
     }
 
-    fn cluster_stanza(&mut self, nodes: &[(NodeKind, Mapping)], accounts: &[String]) {
+    fn cluster_stanza(&mut self, nodes: &[(NodeKind, Mapping, Vec<String>)], accounts: &[String]) {
         let cluster = self.cluster.clone();
         let mode = self.mode;
         let _ = writeln!(self.out, "\n[clusters.{cluster}]");
@@ -318,16 +323,16 @@ impl Stanzas {
             });
         }
         for kind in NodeKind::ALL {
-            let of_kind: Vec<&Mapping> = nodes
+            let of_kind: Vec<(&Mapping, &Vec<String>)> = nodes
                 .iter()
-                .filter(|(k, _)| *k == kind)
-                .map(|(_, m)| m)
+                .filter(|(k, _, _)| *k == kind)
+                .map(|(_, m, notes)| (m, notes))
                 .collect();
             if of_kind.is_empty() {
                 continue;
             }
             let _ = writeln!(self.out, "{} = [", kind.spec_key());
-            for node in of_kind {
+            for (node, notes) in of_kind {
                 let arn = node.arn.as_deref().unwrap_or_default();
                 let _ = writeln!(self.out, "  {},", quote(arn));
                 let expected = kind.aws_auth_groups();
@@ -344,6 +349,9 @@ impl Stanzas {
                         kind.describe(),
                         expected.join(", ")
                     );
+                }
+                for note in notes {
+                    let _ = writeln!(self.out, "  # NOTE: {}", note.replace("\n# ", "\n  # "));
                 }
                 if !node.username.is_empty() && node.username != kind.aws_auth_username() {
                     let _ = writeln!(
@@ -640,7 +648,7 @@ fn merged(mappings: Vec<Mapping>) -> (Vec<Mapping>, Vec<Vec<String>>) {
                 } else if !mapping.username.is_empty() && mapping.username != first.username {
                     notes[i].push(format!(
                         "this ARN is mapped twice; the username {} of the second\n\
-                         # mapping is not kept (a principal has one).",
+                         # mapping is not kept (one is, per ARN).",
                         quote(&mapping.username)
                     ));
                 }

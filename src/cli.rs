@@ -87,13 +87,17 @@ pub(crate) struct GenerateArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ImportCommand {
     /// Print the spec stanzas equivalent to an aws-auth ConfigMap: node
-    /// roles, and each mapped role or user as a principal with grants.
+    /// roles (Linux, Windows, Fargate), account mappings, and each mapped
+    /// role or user as a principal with its username and grants.
     ///
-    /// Mappings with no exact access-entry equivalent (system:masters, other
-    /// reserved groups, custom usernames, mapAccounts, Fargate pod execution
-    /// roles, role ARNs whose path aws-auth drops) are converted as closely
-    /// as possible and marked with a NOTE comment. Read them before merging
-    /// the stanzas into your spec.
+    /// The stanzas are for a cluster in authentication mode --mode: on
+    /// CONFIG_MAP, system:masters becomes cluster_role = "cluster-admin" and
+    /// eks: groups are kept; on API_AND_CONFIG_MAP and API it becomes the
+    /// AmazonEKSClusterAdminPolicy access policy, and usernames follow the
+    /// rules of access entries; API carries no mapAccounts. What the stanzas
+    /// cannot carry (reserved groups, usernames EKS refuses, sso matchers,
+    /// role ARNs whose path aws-auth drops) is marked with a NOTE comment
+    /// that says why. Read them before merging the stanzas into your spec.
     AwsAuth {
         /// The ConfigMap as YAML, or `-` for standard input, e.g.
         /// `kubectl get configmap aws-auth -n kube-system -o yaml`.
@@ -101,6 +105,10 @@ pub(crate) enum ImportCommand {
         /// The spec key of the cluster it belongs to.
         #[arg(long, value_name = "KEY", value_parser = eksgrant::import::cluster_key)]
         cluster: String,
+        /// The cluster's authentication_mode in the spec: API,
+        /// API_AND_CONFIG_MAP or CONFIG_MAP.
+        #[arg(long, value_name = "MODE", value_parser = eksgrant::import::mode, default_value = "API_AND_CONFIG_MAP")]
+        mode: eksgrant::spec::AuthenticationMode,
     },
 }
 

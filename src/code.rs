@@ -150,6 +150,8 @@ pub enum Code {
     UnknownVerb,
     /// Granted pods without a network path (warning).
     Unreachable,
+    /// A principal's username that EKS or aws-auth would not take.
+    Username,
     /// An unsupported spec version.
     Version,
     /// Invalid `cluster` / `clusters` of a workload.
@@ -266,6 +268,7 @@ impl Code {
         Code::UnknownPreset,
         Code::UnknownVerb,
         Code::Unreachable,
+        Code::Username,
         Code::Version,
         Code::WorkloadClusters,
         Code::Conflict,
@@ -361,7 +364,7 @@ impl Code {
                 "eksgrant::aws_auth_without_nodes",
                 true,
                 "The aws-auth ConfigMap eksgrant writes for an existing cluster maps no node role, and applying it replaces the whole list.",
-                "List every node group's role in `node_role_arns`, managed node groups' too.",
+                "List every node group's role in `node_role_arns` or `windows_node_role_arns`, managed node groups' too, and every Fargate profile's pod execution role in `fargate_pod_execution_role_arns`.",
             ),
             Code::Character => (
                 "eksgrant::character",
@@ -564,8 +567,8 @@ impl Code {
             Code::NodeRole => (
                 "eksgrant::node_role",
                 false,
-                "A node role is not an IAM role ARN in the spec's partition, is listed twice, or is also a subject's role on the cluster.",
-                "List each node role ARN once.",
+                "A role in `node_role_arns`, `windows_node_role_arns` or `fargate_pod_execution_role_arns` is not an IAM role ARN in the spec's partition, is listed twice (in one list or two), or is also a subject's role on the cluster.",
+                "List each node role ARN once, in the list of its nodes.",
             ),
             Code::OidcIssuer => (
                 "eksgrant::oidc_issuer",
@@ -630,8 +633,8 @@ impl Code {
             Code::ReservedGroup => (
                 "eksgrant::reserved_group",
                 false,
-                "A group uses a prefix EKS reserves (`system:`, `eks:`, `aws:`, `amazon:`, `iam:`).",
-                "For `system:masters` grant `AmazonEKSClusterAdminPolicy`; otherwise choose another group.",
+                "A group uses a reserved prefix: `system:` (Kubernetes'), or `eks:`, `aws:`, `amazon:`, `iam:` (EKS's) on a cluster with access entries; aws-auth maps into the latter on `CONFIG_MAP` clusters.",
+                "For `system:masters` grant `AmazonEKSClusterAdminPolicy` (`cluster_role = \"cluster-admin\"` on `CONFIG_MAP`); otherwise choose another group.",
             ),
             Code::Rules => (
                 "eksgrant::rules",
@@ -722,6 +725,12 @@ impl Code {
                 true,
                 "Pods of another cluster are granted access to a created cluster whose private endpoint nothing generated lets them reach.",
                 "Add `private_access_from_clusters` or `private_access_cidrs`, or a public endpoint with `public_access_cidrs`.",
+            ),
+            Code::Username => (
+                "eksgrant::username",
+                false,
+                "A principal's `username` starts with a reserved prefix (`system:`, `eks:`, `aws:`, `amazon:`, `iam:`, `eksgrant:`), is empty, or uses a placeholder EKS does not fill in there (access entries take only `{{SessionName}}` and `{{SessionNameRaw}}`, after a `:`).",
+                "Write a username such as `admin:{{SessionName}}`, or remove `username` to keep the default.",
             ),
             Code::Version => (
                 "eksgrant::version",

@@ -1,12 +1,19 @@
 //! `eksgrant import aws-auth`: turns an existing aws-auth ConfigMap into spec
-//! stanzas, the first step of moving a cluster to access entries.
+//! stanzas for a cluster in a given authentication mode, the first step of
+//! moving it to access entries (or of managing its aws-auth with eksgrant).
 //!
-//! Every mapping becomes what it means in access-entry terms: node roles stay
-//! node roles, `system:masters` becomes the `AmazonEKSClusterAdminPolicy`
-//! access policy, other groups are kept as `groups` grants (the RBAC that
-//! binds them keeps working), account mappings stay aws-auth-only. What has
-//! no exact equivalent is kept as close as possible and marked with a `NOTE`
-//! comment, so nothing is dropped silently.
+//! Every mapping becomes what it means in spec terms: node roles become the
+//! cluster's node role keys (Linux, Windows, Fargate), each mapped role or
+//! user a principal with its username and a `groups` grant (the RBAC that
+//! binds them keeps working), `system:masters` the cluster-admin grant of the
+//! mode, account mappings `aws_auth_accounts`. What the stanzas cannot carry
+//! is marked with a `NOTE` comment that says why, so nothing is dropped
+//! silently.
+//!
+//! The ConfigMap is read as aws-iam-authenticator reads it: the top-level
+//! keys (`mapRoles`, `mapUsers`, `mapAccounts`) exactly, the keys of each
+//! entry case-insensitively (`rolearn`, `roleARN`...), as Go's
+//! `encoding/json` matches struct fields; unknown keys are ignored.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -16,13 +23,8 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::model::access_policies::CLUSTER_ADMIN;
-use crate::model::{arn, names};
-
-/// The group aws-auth gives Fargate pod execution roles, and only them.
-const FARGATE_GROUP: &str = "system:node-proxier";
-
-/// The group aws-auth gives Windows nodes, and only them.
-const WINDOWS_NODE_GROUP: &str = "eks:kube-proxy-windows";
+use crate::model::{NodeKind, arn, names};
+use crate::spec::AuthenticationMode;
 
 /// The parts of a ConfigMap the import reads.
 #[derive(Debug, Deserialize)]
@@ -47,14 +49,72 @@ struct Data {
     map_accounts: Option<String>,
 }
 
-/// One `mapRoles` or `mapUsers` entry.
-#[derive(Debug, Deserialize)]
+/// One `mapRoles` or `mapUsers` entry, as aws-iam-authenticator's
+/// `RoleMapping` and `UserMapping` hold it (pkg/config/types.go).
+#[derive(Debug, Clone, Default)]
 struct Mapping {
-    #[serde(alias = "userarn")]
-    rolearn: String,
-    username: Option<String>,
-    #[serde(default)]
+    /// `rolearn` (`mapRoles`) or `userarn` (`mapUsers`).
+    arn: Option<String>,
+    /// `sso` (`mapRoles`): matches the roles of an IAM Identity Center
+    /// permission set, whatever their random suffix.
+    sso: Option<String>,
+    /// `username`; empty when absent.
+    username: String,
+    /// `groups`.
     groups: Vec<String>,
+}
+
+/// A key as Go's `encoding/json` compares it to a field name: Unicode
+/// simple case folding, which for ASCII letters also joins the Kelvin sign
+/// with `k` and the long s with `s`.
+fn fold(key: &str) -> String {
+    key.chars()
+        .map(|c| match c {
+            '\u{212A}' => 'k',
+            '\u{17F}' => 's',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+impl Mapping {
+    /// Reads one entry of `mapRoles` (`is_role`) or `mapUsers`: each key
+    /// matched case-insensitively, a later key overriding an earlier one as
+    /// in Go, unknown keys ignored.
+    fn from_entry(
+        entry: serde_json::Map<String, serde_json::Value>,
+        is_role: bool,
+    ) -> std::result::Result<Mapping, String> {
+        let arn_key = if is_role { "rolearn" } else { "userarn" };
+        let mut mapping = Mapping::default();
+        for (key, value) in entry {
+            let string = |value: serde_json::Value| match value {
+                serde_json::Value::String(s) => Ok(s),
+                serde_json::Value::Null => Ok(String::new()),
+                other => Err(format!("`{key}` must be a string, not {other}")),
+            };
+            match fold(&key).as_str() {
+                k if k == arn_key => mapping.arn = Some(string(value)?).filter(|a| !a.is_empty()),
+                "username" => mapping.username = string(value)?,
+                "groups" => {
+                    mapping.groups = match value {
+                        serde_json::Value::Null => Vec::new(),
+                        serde_json::Value::Array(items) => items
+                            .into_iter()
+                            .map(|item| match item {
+                                serde_json::Value::String(s) => Ok(s),
+                                other => Err(format!("a group must be a string, not {other}")),
+                            })
+                            .collect::<std::result::Result<_, _>>()?,
+                        other => return Err(format!("`{key}` must be a list, not {other}")),
+                    }
+                }
+                "sso" if is_role => mapping.sso = Some(value.to_string()),
+                _ => {}
+            }
+        }
+        Ok(mapping)
+    }
 }
 
 /// Checks a `--cluster` argument the way the spec checks its keys, for clap.
@@ -73,10 +133,22 @@ pub fn cluster_key(key: &str) -> std::result::Result<String, String> {
     }
 }
 
-/// Reads the aws-auth ConfigMap in `path` (`-`: standard input) and returns the spec stanzas for
-/// cluster `cluster_key` (checked by [`cluster_key`]), as TOML text with
-/// comments.
-pub fn aws_auth(path: &Path, cluster_key: &str) -> Result<String> {
+/// Reads a `--mode` argument, for clap.
+pub fn mode(text: &str) -> std::result::Result<AuthenticationMode, String> {
+    [
+        AuthenticationMode::Api,
+        AuthenticationMode::ApiAndConfigMap,
+        AuthenticationMode::ConfigMap,
+    ]
+    .into_iter()
+    .find(|mode| mode.as_str() == text)
+    .ok_or_else(|| "the modes are API, API_AND_CONFIG_MAP and CONFIG_MAP".to_string())
+}
+
+/// Reads the aws-auth ConfigMap in `path` (`-`: standard input) and returns
+/// the spec stanzas for cluster `cluster_key` (checked by [`cluster_key`])
+/// in authentication mode `mode`, as TOML text with comments.
+pub fn aws_auth(path: &Path, cluster_key: &str, mode: AuthenticationMode) -> Result<String> {
     let stdin = path == Path::new("-");
     let read = if stdin {
         std::io::read_to_string(std::io::stdin())
@@ -100,14 +172,25 @@ pub fn aws_auth(path: &Path, cluster_key: &str) -> Result<String> {
             "not the aws-auth ConfigMap (kind ConfigMap, name aws-auth)".to_string(),
         ));
     }
-    let list = |field: &str, yaml: &Option<String>| -> Result<Vec<Mapping>> {
-        match yaml.as_deref().map(str::trim) {
-            None | Some("") => Ok(Vec::new()),
-            Some(yaml) => serde_saphyr::from_str(yaml).map_err(|e| fail(format!("{field}: {e}"))),
-        }
+    let list = |field: &str, yaml: &Option<String>, is_role: bool| -> Result<Vec<Mapping>> {
+        let entries: Vec<serde_json::Map<String, serde_json::Value>> =
+            match yaml.as_deref().map(str::trim) {
+                None | Some("") => Vec::new(),
+                Some(yaml) => {
+                    serde_saphyr::from_str(yaml).map_err(|e| fail(format!("{field}: {e}")))?
+                }
+            };
+        entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                Mapping::from_entry(entry, is_role)
+                    .map_err(|e| fail(format!("{field}, entry {}: {e}", i + 1)))
+            })
+            .collect()
     };
-    let roles = list("mapRoles", &config_map.data.map_roles)?;
-    let users = list("mapUsers", &config_map.data.map_users)?;
+    let roles = list("mapRoles", &config_map.data.map_roles, true)?;
+    let users = list("mapUsers", &config_map.data.map_users, false)?;
     // Read as text: an unquoted account is a YAML number, and a leading
     // zero would be lost on the way through one.
     let accounts: Vec<String> = match config_map.data.map_accounts.as_deref().map(str::trim) {
@@ -121,142 +204,229 @@ pub fn aws_auth(path: &Path, cluster_key: &str) -> Result<String> {
     } else {
         path.display().to_string()
     };
-    Ok(Stanzas::new(cluster_key, &source).write(roles, users, &accounts))
+    Ok(Stanzas::new(cluster_key, mode, &source).write(roles, users, &accounts))
 }
 
 /// The TOML being written, and the principal keys already taken.
 struct Stanzas {
     cluster: String,
+    mode: AuthenticationMode,
     out: String,
     keys: BTreeSet<String>,
 }
 
 impl Stanzas {
     /// `source` names where the ConfigMap came from, for the header.
-    fn new(cluster: &str, source: &str) -> Self {
+    fn new(cluster: &str, mode: AuthenticationMode, source: &str) -> Self {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "# Imported by `eksgrant import aws-auth` from {} for cluster `{cluster}`.",
+            "# Imported by `eksgrant import aws-auth` from {} for cluster `{cluster}` ({mode}).",
             source.replace(['\n', '\r'], " ")
         );
         out.push_str(
-            "# Merge these stanzas into your spec and read every NOTE: those mappings have no\n\
-             # exact access-entry equivalent. aws-auth stores role ARNs without their IAM\n\
-             # path, but access entries need the full ARN: check each role with\n\
-             # `aws iam get-role --role-name NAME --query Role.Arn`.\n",
+            "# Merge these stanzas into your spec and read every NOTE: each names what the\n\
+             # stanzas do not carry from the ConfigMap, and why.\n",
         );
+        if mode != AuthenticationMode::ConfigMap {
+            out.push_str(
+                "# aws-auth stores role ARNs without their IAM path, but access entries need\n\
+                 # the full ARN: check each role with\n\
+                 # `aws iam get-role --role-name NAME --query Role.Arn`.\n",
+            );
+        }
         Self {
             cluster: cluster.to_string(),
+            mode,
             out,
             keys: BTreeSet::new(),
         }
     }
 
     fn write(mut self, roles: Vec<Mapping>, users: Vec<Mapping>, accounts: &[String]) -> String {
-        let in_group = |m: &Mapping, group: &str| m.groups.iter().any(|g| g == group);
-        let (nodes, roles): (Vec<Mapping>, Vec<Mapping>) = merged(roles)
-            .into_iter()
-            .partition(|m| in_group(m, "system:nodes"));
-        let (other_nodes, nodes): (Vec<Mapping>, Vec<Mapping>) = nodes
-            .into_iter()
-            .partition(|m| in_group(m, FARGATE_GROUP) || in_group(m, WINDOWS_NODE_GROUP));
-        self.cluster_stanza(&nodes, &other_nodes, accounts);
-        for mapping in &roles {
-            self.principal(mapping, true);
+        let (roles, role_notes) = merged(roles);
+        let (users, user_notes) = merged(users);
+        let mut nodes: Vec<(NodeKind, Mapping, Vec<String>)> = Vec::new();
+        let mut principals: Vec<(Mapping, Vec<String>)> = Vec::new();
+        for (mapping, notes) in roles.into_iter().zip(role_notes) {
+            // A node mapping whose ARN is no role ARN is reported as a
+            // principal that cannot be imported.
+            let is_role = mapping.arn.as_deref().is_some_and(|a| {
+                arn::parse_principal_arn(a).is_ok_and(|p| p.kind == arn::PrincipalKind::Role)
+            });
+            match node_kind(&mapping) {
+                Some(kind) if is_role => nodes.push((kind, mapping, notes)),
+                _ => principals.push((mapping, notes)),
+            }
         }
-        for mapping in &merged(users) {
-            self.principal(mapping, false);
+        self.cluster_stanza(&nodes, accounts);
+        for (mapping, notes) in &principals {
+            self.principal(mapping, notes, true);
+        }
+        for (mapping, notes) in users.iter().zip(&user_notes) {
+            self.principal(mapping, notes, false);
         }
         self.out
     }
 
-    /// `other_nodes`: Fargate pod execution roles and Windows node roles,
-    /// which `node_role_arns` (Linux nodes) cannot express.
-    fn cluster_stanza(&mut self, nodes: &[Mapping], other_nodes: &[Mapping], accounts: &[String]) {
+    fn cluster_stanza(&mut self, nodes: &[(NodeKind, Mapping, Vec<String>)], accounts: &[String]) {
         let cluster = self.cluster.clone();
+        let mode = self.mode;
         let _ = writeln!(self.out, "\n[clusters.{cluster}]");
         let _ = writeln!(
             self.out,
             "# name = {}   # the EKS cluster's name, when it is not the key",
             quote(&cluster)
         );
-        self.out.push_str(
-            "# Access entries need API_AND_CONFIG_MAP (or API). If the cluster still uses\n\
-             # CONFIG_MAP, switch it first (one way only):\n",
-        );
-        let _ = writeln!(
-            self.out,
-            "#   aws eks update-cluster-config --name {cluster} --access-config authenticationMode=API_AND_CONFIG_MAP"
-        );
-        self.out
-            .push_str("authentication_mode = \"API_AND_CONFIG_MAP\"\n");
+        match mode {
+            AuthenticationMode::ApiAndConfigMap => {
+                self.out.push_str(
+                    "# Access entries need API_AND_CONFIG_MAP (or API). If the cluster still uses\n\
+                     # CONFIG_MAP, switch it first (one way only):\n",
+                );
+                let _ = writeln!(
+                    self.out,
+                    "#   aws eks update-cluster-config --name {cluster} --access-config authenticationMode=API_AND_CONFIG_MAP"
+                );
+            }
+            AuthenticationMode::Api => {
+                self.out.push_str(
+                    "# API ignores aws-auth: every mapping below becomes an access entry. EKS moves\n\
+                     # a cluster to API only from API_AND_CONFIG_MAP, once the entries exist.\n",
+                );
+            }
+            AuthenticationMode::ConfigMap => {
+                self.out.push_str(
+                    "# The cluster keeps reading aws-auth only: eksgrant writes the whole ConfigMap,\n\
+                     # principals included (`--mode API_AND_CONFIG_MAP` moves them to access entries).\n",
+                );
+            }
+        }
+        let _ = writeln!(self.out, "authentication_mode = {}", quote(mode.as_str()));
         if !nodes.is_empty() {
-            self.out.push_str(
-                "# Node roles are mapped in aws-auth and get EC2_LINUX access entries, ready for\n\
-                 # API. List managed node groups' roles too: the aws-auth eksgrant writes\n\
-                 # replaces the whole list.\n\
-                 node_role_arns = [\n",
-            );
-            for node in nodes {
-                let _ = writeln!(self.out, "  {},", quote(&node.rolearn));
+            self.out.push_str(match mode {
+                AuthenticationMode::ConfigMap => {
+                    "# Nodes and Fargate pods join through aws-auth, which eksgrant writes whole:\n\
+                     # list managed node groups' and Fargate profiles' roles too.\n"
+                }
+                AuthenticationMode::ApiAndConfigMap => {
+                    "# Nodes and Fargate pods join through aws-auth and get access entries\n\
+                     # (EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX), ready for API. List managed node\n\
+                     # groups' and Fargate profiles' roles too: the aws-auth eksgrant writes\n\
+                     # replaces the whole list.\n"
+                }
+                AuthenticationMode::Api => {
+                    "# Nodes and Fargate pods join through access entries (EC2_LINUX, EC2_WINDOWS,\n\
+                     # FARGATE_LINUX); EKS made those of managed node groups and Fargate\n\
+                     # profiles: ACCESS.md gives the import blocks that adopt them.\n"
+                }
+            });
+        }
+        for kind in NodeKind::ALL {
+            let of_kind: Vec<(&Mapping, &Vec<String>)> = nodes
+                .iter()
+                .filter(|(k, _, _)| *k == kind)
+                .map(|(_, m, notes)| (m, notes))
+                .collect();
+            if of_kind.is_empty() {
+                continue;
+            }
+            let _ = writeln!(self.out, "{} = [", kind.spec_key());
+            for (node, notes) in of_kind {
+                let arn = node.arn.as_deref().unwrap_or_default();
+                let _ = writeln!(self.out, "  {},", quote(arn));
+                let expected = kind.aws_auth_groups();
                 let extra: Vec<&String> = node
                     .groups
                     .iter()
-                    .filter(|g| !names::NODE_GROUPS.contains(&g.as_str()))
+                    .filter(|g| !expected.contains(&g.as_str()))
                     .collect();
                 if !extra.is_empty() {
                     let _ = writeln!(
                         self.out,
-                        "  # NOTE: the groups {} of this node mapping are not kept.",
-                        join(&extra)
+                        "  # NOTE: the groups {} of this mapping are not kept: eksgrant maps a {}\n  # into {} only.",
+                        join(&extra),
+                        kind.describe(),
+                        expected.join(", ")
+                    );
+                }
+                for note in notes {
+                    let _ = writeln!(self.out, "  # NOTE: {}", note.replace("\n# ", "\n  # "));
+                }
+                if !node.username.is_empty() && node.username != kind.aws_auth_username() {
+                    let _ = writeln!(
+                        self.out,
+                        "  # NOTE: the username {} of this mapping is not kept: EKS names these\n  # nodes {}.",
+                        quote(&node.username),
+                        kind.aws_auth_username()
                     );
                 }
             }
             self.out.push_str("]\n");
         }
-        for mapping in other_nodes {
-            let (what, entry) = if mapping.groups.iter().any(|g| g == FARGATE_GROUP) {
-                ("Fargate pod execution role", "FARGATE_LINUX")
-            } else {
-                ("Windows node role", "EC2_WINDOWS")
-            };
-            let _ = writeln!(
-                self.out,
-                "# NOTE: {what}, which eksgrant does not map:\n\
-                 #   {}\n\
-                 # Give it an access entry of type {entry} before the aws-auth eksgrant writes\n\
-                 # replaces this one (EKS makes one for each Fargate profile or managed node\n\
-                 # group it creates on a cluster with access entries).",
-                quote(&mapping.rolearn)
-            );
-        }
-        if !accounts.is_empty() {
-            self.out.push_str(
-                "# NOTE: mapAccounts has no access-entry equivalent. It works while the cluster\n\
-                 # reads aws-auth; before moving to API, map each role or user as a principal.\n",
-            );
-            let (valid, invalid): (Vec<&String>, Vec<&String>) =
-                accounts.iter().partition(|a| arn::is_account_id(a));
-            if !invalid.is_empty() {
-                let _ = writeln!(
-                    self.out,
-                    "# NOTE: {} not 12-digit account IDs; aws-auth ignored them.",
-                    join(&invalid)
-                );
-            }
-            let _ = writeln!(self.out, "aws_auth_accounts = [{}]", join(&valid));
-        }
+        self.accounts(accounts);
     }
 
-    fn principal(&mut self, mapping: &Mapping, is_role: bool) {
-        let arn = match arn::parse_principal_arn(&mapping.rolearn) {
+    /// `mapAccounts`: `aws_auth_accounts` where aws-auth is read.
+    fn accounts(&mut self, accounts: &[String]) {
+        let (valid, invalid): (Vec<&String>, Vec<&String>) =
+            accounts.iter().partition(|a| arn::is_account_id(a));
+        if !invalid.is_empty() {
+            let _ = writeln!(
+                self.out,
+                "# NOTE: mapAccounts {} are not 12-digit account IDs; aws-auth ignored them.",
+                join(&invalid)
+            );
+        }
+        if valid.is_empty() {
+            return;
+        }
+        match self.mode {
+            AuthenticationMode::Api => {
+                let _ = writeln!(
+                    self.out,
+                    "# NOTE: mapAccounts {} is not carried: API clusters ignore aws-auth, and\n\
+                     # access entries have no equivalent. Map each role or user of those accounts\n\
+                     # that needs the cluster as a principal.",
+                    join(&valid)
+                );
+                return;
+            }
+            AuthenticationMode::ApiAndConfigMap => self.out.push_str(
+                "# mapAccounts has no access-entry equivalent. It works while the cluster reads\n\
+                 # aws-auth; before moving to API, map each role or user as a principal.\n",
+            ),
+            AuthenticationMode::ConfigMap => {}
+        }
+        let _ = writeln!(self.out, "aws_auth_accounts = [{}]", join(&valid));
+    }
+
+    /// A principal from a mapping; `notes` are those merging found.
+    fn principal(&mut self, mapping: &Mapping, notes: &[String], is_role: bool) {
+        let list = if is_role { "mapRoles" } else { "mapUsers" };
+        let Some(arn_text) = mapping.arn.as_deref() else {
+            let what = match &mapping.sso {
+                Some(sso) => format!(
+                    "the {list} entry with sso = {} is not imported:\n\
+                     # it matches every role of an IAM Identity Center permission set whatever its\n\
+                     # random suffix, and a principal needs one role's ARN. Add a principal per role",
+                    quote(sso)
+                ),
+                None => format!(
+                    "a {list} entry without {} is not imported: aws-auth matches nothing with it",
+                    if is_role { "rolearn" } else { "userarn" }
+                ),
+            };
+            let _ = writeln!(self.out, "\n# NOTE: {what}.");
+            return;
+        };
+        let arn = match arn::parse_principal_arn(arn_text) {
             Ok(arn) => arn,
             Err(reason) => {
                 let _ = writeln!(
                     self.out,
                     "\n# NOTE: {} is not imported: it is {reason}.",
-                    quote(&mapping.rolearn)
+                    quote(arn_text)
                 );
                 return;
             }
@@ -271,82 +441,142 @@ impl Stanzas {
             Some((permission_set, _)) => self.key_for(&format!("sso-{permission_set}"), is_role),
             None => self.key_for(arn.name, is_role),
         };
-        let cluster = self.cluster.clone();
+        let access_entries = self.mode != AuthenticationMode::ConfigMap;
         let _ = writeln!(self.out, "\n[principals.{key}]");
-        if is_role && arn::without_role_path(&mapping.rolearn) != mapping.rolearn {
+        if is_role && arn::without_role_path(arn_text) != arn_text {
             self.out.push_str(
                 "# NOTE: aws-auth role ARNs must not have a path, so this mapping did not match\n\
                  # there. Access entries need the path; eksgrant strips it in aws-auth.\n",
             );
-        } else if is_role && arn.name.starts_with("AWSReservedSSO_") {
+        } else if is_role && access_entries && arn.name.starts_with("AWSReservedSSO_") {
             self.out.push_str(
                 "# NOTE: IAM Identity Center roles have a path (aws-reserved/sso.amazonaws.com/...)\n\
                  # that aws-auth leaves out and access entries need: add it to this ARN.\n",
             );
         }
-        let _ = writeln!(self.out, "arn = {}", quote(&mapping.rolearn));
-        if let Some(username) = mapping.username.as_deref().filter(|u| !u.is_empty()) {
-            let _ = writeln!(
-                self.out,
-                "# NOTE: the username {} is not kept (access entries get EKS's default\n\
-                 # one): RBAC bound to that user must bind one of its groups instead.",
-                quote(username)
-            );
+        let _ = writeln!(self.out, "arn = {}", quote(arn_text));
+        self.username(&key, mapping, is_role);
+        for note in notes {
+            let _ = writeln!(self.out, "# NOTE: {note}");
         }
+        self.grants(&key, mapping);
+    }
+
+    /// The mapping's username, as `username` when the mode takes it.
+    fn username(&mut self, key: &str, mapping: &Mapping, is_role: bool) {
+        let username = mapping.username.as_str();
+        // No username, or the one eksgrant gives this principal anyway.
+        if username.is_empty() || username == names::aws_auth_username(key, is_role) {
+            return;
+        }
+        let access_entries = self.mode != AuthenticationMode::ConfigMap;
+        let reason = if names::is_owned_name(username) {
+            Some("it was eksgrant's own, made for another key".to_string())
+        } else {
+            names::username_problem(username, access_entries)
+        };
+        match reason {
+            None => {
+                let _ = writeln!(self.out, "username = {}", quote(username));
+            }
+            Some(reason) => {
+                let default = if access_entries {
+                    "The access entry gets EKS's default username".to_string()
+                } else {
+                    format!(
+                        "aws-auth gets eksgrant's {}",
+                        names::aws_auth_username(key, is_role)
+                    )
+                };
+                let _ = writeln!(
+                    self.out,
+                    "# NOTE: the username {} is not kept:\n\
+                     # {reason}.\n\
+                     # {default}, and RBAC bound to that user\n\
+                     # must bind one of its groups instead.",
+                    quote(username)
+                );
+            }
+        }
+    }
+
+    /// The grants of a principal's groups.
+    fn grants(&mut self, key: &str, mapping: &Mapping) {
+        let cluster = quote(&self.cluster);
+        let config_map = self.mode == AuthenticationMode::ConfigMap;
         let masters = mapping.groups.iter().any(|g| g == "system:masters");
+        // aws-auth maps into any group; access entries not into the
+        // prefixes EKS reserves (grants.rs says which and why).
+        let kept = |g: &str| match names::reserved_prefix(g) {
+            Some("system:") => false,
+            Some(_) => config_map,
+            None => !names::is_owned_name(g),
+        };
         let reserved: Vec<&String> = mapping
             .groups
             .iter()
-            .filter(|g| *g != "system:masters" && names::reserved_prefix(g).is_some())
+            .filter(|g| *g != "system:masters" && names::reserved_prefix(g).is_some() && !kept(g))
             .collect();
         let owned: Vec<&String> = mapping
             .groups
             .iter()
             .filter(|g| names::is_owned_name(g))
             .collect();
-        let groups: Vec<&String> = mapping
-            .groups
-            .iter()
-            .filter(|g| names::reserved_prefix(g).is_none() && !names::is_owned_name(g))
-            .collect();
+        let groups: Vec<&String> = mapping.groups.iter().filter(|g| kept(g)).collect();
         if !owned.is_empty() {
             let _ = writeln!(
                 self.out,
-                "# NOTE: the groups {} were eksgrant's own, made for rules or cluster_role\n\
-                 # grants: copy those grants from the spec that generated this aws-auth.",
+                "# NOTE: the groups {} are not kept: they were eksgrant's own, made for rules or\n\
+                 # cluster_role grants; copy those grants from the spec that generated this aws-auth.",
                 join(&owned)
             );
         }
         if !reserved.is_empty() {
+            let why = if config_map {
+                "eksgrant maps into no system: group, which Kubernetes reserves\n\
+                 # (system:masters and the nodes' groups have their own keys)"
+            } else {
+                "access entries map into no system:, eks:, aws:, amazon: or iam: group"
+            };
             let _ = writeln!(
                 self.out,
-                "# NOTE: the groups {} are reserved: access entries cannot map into them.",
+                "# NOTE: the groups {} are not kept:\n# {why}.",
                 join(&reserved)
             );
         }
         if masters {
-            self.out.push_str(
-                "# NOTE: system:masters cannot be an access entry group; this access policy is\n\
-                 # its equivalent.\n",
-            );
-            let _ = writeln!(
-                self.out,
-                "[[principals.{key}.grants]]\ncluster = {}\naccess_policy = {}",
-                quote(&cluster),
-                quote(CLUSTER_ADMIN)
-            );
+            if config_map {
+                self.out.push_str(
+                    "# system:masters: on CONFIG_MAP, its equivalent is cluster-admin bound to the\n\
+                     # principal's own group.\n",
+                );
+                let _ = writeln!(
+                    self.out,
+                    "[[principals.{key}.grants]]\ncluster = {cluster}\ncluster_role = \"cluster-admin\""
+                );
+            } else {
+                self.out.push_str(
+                    "# system:masters cannot be an access entry group; this access policy is its\n\
+                     # equivalent.\n",
+                );
+                let _ = writeln!(
+                    self.out,
+                    "[[principals.{key}.grants]]\ncluster = {cluster}\naccess_policy = {}",
+                    quote(CLUSTER_ADMIN)
+                );
+            }
         }
         if !groups.is_empty() {
             let _ = writeln!(
                 self.out,
-                "[[principals.{key}.grants]]\ncluster = {}\ngroups = [{}]",
-                quote(&cluster),
+                "[[principals.{key}.grants]]\ncluster = {cluster}\ngroups = [{}]",
                 join(&groups)
             );
         }
         if !masters && groups.is_empty() {
             self.out.push_str(
-                "# NOTE: this mapping gives no permission eksgrant can express; add grants.\n",
+                "# NOTE: this mapping is not carried: it maps into no group eksgrant can grant,\n\
+                 # and eksgrant maps a principal only for its grants. Add grants.\n",
             );
         }
     }
@@ -379,27 +609,57 @@ impl Stanzas {
     }
 }
 
-/// The mappings with one entry per ARN: aws-auth edited by several tools
-/// often lists a role twice, and a principal is listed once in a spec.
-fn merged(mappings: Vec<Mapping>) -> Vec<Mapping> {
+/// The nodes a role mapping is for, by the groups EKS gives each kind.
+fn node_kind(mapping: &Mapping) -> Option<NodeKind> {
+    let has = |group: &str| mapping.groups.iter().any(|g| g == group);
+    if !has("system:nodes") {
+        None
+    } else if has(names::FARGATE_GROUP) {
+        Some(NodeKind::Fargate)
+    } else if has(names::WINDOWS_NODE_GROUP) {
+        Some(NodeKind::Windows)
+    } else {
+        Some(NodeKind::Linux)
+    }
+}
+
+/// The mappings with one entry per ARN (aws-auth edited by several tools
+/// often lists a role twice, and a principal is listed once in a spec),
+/// each with the notes merging it gave: a second username is not kept.
+/// Entries without an ARN stay as they are.
+fn merged(mappings: Vec<Mapping>) -> (Vec<Mapping>, Vec<Vec<String>>) {
     let mut out: Vec<Mapping> = Vec::new();
+    let mut notes: Vec<Vec<String>> = Vec::new();
     for mapping in mappings {
-        match out
-            .iter_mut()
-            .find(|m| m.rolearn.eq_ignore_ascii_case(&mapping.rolearn))
-        {
-            Some(first) => {
+        let same = |m: &Mapping| match (&m.arn, &mapping.arn) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        };
+        match out.iter().position(same) {
+            Some(i) => {
+                let first = &mut out[i];
                 for group in mapping.groups {
                     if !first.groups.contains(&group) {
                         first.groups.push(group);
                     }
                 }
-                first.username = first.username.take().or(mapping.username);
+                if first.username.is_empty() {
+                    first.username = mapping.username;
+                } else if !mapping.username.is_empty() && mapping.username != first.username {
+                    notes[i].push(format!(
+                        "this ARN is mapped twice; the username {} of the second\n\
+                         # mapping is not kept (one is, per ARN).",
+                        quote(&mapping.username)
+                    ));
+                }
             }
-            None => out.push(mapping),
+            None => {
+                out.push(mapping);
+                notes.push(Vec::new());
+            }
         }
     }
-    out
+    (out, notes)
 }
 
 /// A TOML basic string, always on one line (so also safe in a comment):
@@ -439,7 +699,7 @@ mod tests {
 
     #[test]
     fn principal_keys_are_valid_and_unique() {
-        let mut stanzas = Stanzas::new("c", "x");
+        let mut stanzas = Stanzas::new("c", AuthenticationMode::Api, "x");
         assert_eq!(stanzas.key_for("Team_Admins", true), "team-admins");
         assert_eq!(stanzas.key_for("team-admins", true), "team-admins-2");
         assert_eq!(stanzas.key_for("007", false), "user-007");
@@ -447,22 +707,64 @@ mod tests {
     }
 
     #[test]
+    fn entry_keys_match_in_any_case_as_in_go() {
+        // aws-iam-authenticator's pkg/mapper/configmap/yaml/aws-auth-crazy-case-keys.yaml
+        // (commit a1c66ff), which it parses like the lowercase one.
+        let yaml = "- rOlEaRn: arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6\n  UsErNaMe: system:node:{{EC2PrivateDNSName}}\n  gRoUpS:\n    - system:bootstrappers\n    - system:nodes\n";
+        let entries: Vec<serde_json::Map<String, serde_json::Value>> =
+            serde_saphyr::from_str(yaml).unwrap();
+        let mapping = Mapping::from_entry(entries[0].clone(), true).unwrap();
+        assert_eq!(
+            mapping.arn.as_deref(),
+            Some("arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6")
+        );
+        assert_eq!(mapping.username, "system:node:{{EC2PrivateDNSName}}");
+        assert_eq!(mapping.groups, ["system:bootstrappers", "system:nodes"]);
+        // A role's ARN key does not name a user, and the other way round.
+        assert_eq!(
+            Mapping::from_entry(entries[0].clone(), false).unwrap().arn,
+            None
+        );
+        // Go folds the Kelvin sign and the long s like k and s.
+        assert_eq!(fold("U\u{17F}erARN"), "userarn");
+        assert_eq!(fold("\u{212A}"), "k");
+        let mut wrong = serde_json::Map::new();
+        wrong.insert("Groups".into(), serde_json::json!("ops"));
+        assert!(Mapping::from_entry(wrong, true).is_err());
+    }
+
+    #[test]
     fn values_in_comments_cannot_end_the_comment() {
         let mapping = |groups: &[&str]| Mapping {
-            rolearn: "arn:aws:iam::111122223333:role/ops\n[principals.evil]".to_string(),
-            username: Some("u\narn = \"x\"".to_string()),
+            arn: Some("arn:aws:iam::111122223333:role/ops\n[principals.evil]".to_string()),
+            sso: None,
+            username: "u\narn = \"x\"".to_string(),
             groups: groups.iter().map(ToString::to_string).collect(),
         };
-        let text = Stanzas::new("c", "x").write(
-            vec![
-                mapping(&["system:nodes", FARGATE_GROUP]),
-                mapping(&["a\nb = 1"]),
-            ],
-            Vec::new(),
-            &["1\n[x]".to_string()],
-        );
-        let parsed: toml::Table = toml::from_str(&text).unwrap();
-        assert_eq!(parsed.keys().collect::<Vec<_>>(), ["clusters"], "{text}");
+        let bad_principal = Mapping {
+            groups: vec!["a\nb = 1".to_string()],
+            arn: Some("arn:aws:iam::111122223333:role/x\n[principals.evil]".to_string()),
+            ..mapping(&[])
+        };
+        let sso = Mapping {
+            arn: None,
+            sso: Some("{\"permissionSetName\":\"a\\n[x]\"}".to_string()),
+            ..mapping(&[])
+        };
+        for mode in [AuthenticationMode::Api, AuthenticationMode::ConfigMap] {
+            let text = Stanzas::new("c", mode, "x").write(
+                vec![
+                    mapping(&["system:nodes", names::FARGATE_GROUP]),
+                    mapping(&["a\nb = 1"]),
+                    bad_principal.clone(),
+                    sso.clone(),
+                ],
+                Vec::new(),
+                &["1\n[x]".to_string(), "111122223333".to_string()],
+            );
+            let parsed: toml::Table = toml::from_str(&text).unwrap();
+            assert_eq!(parsed.keys().collect::<Vec<_>>(), ["clusters"], "{text}");
+        }
     }
 
     #[test]

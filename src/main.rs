@@ -44,8 +44,12 @@ fn run(command: Command) -> Result<Exit, Error> {
         Command::Generate(args) => generate(&args),
         Command::Validate { spec } => validate(&spec).map(|()| Exit::Done),
         Command::Init { path } => init(&path).map(|()| Exit::Done),
-        Command::Import(ImportCommand::AwsAuth { file, cluster }) => {
-            print_stdout(&eksgrant::import::aws_auth(&file, &cluster)?);
+        Command::Import(ImportCommand::AwsAuth {
+            file,
+            cluster,
+            mode,
+        }) => {
+            print_stdout(&eksgrant::import::aws_auth(&file, &cluster, mode)?);
             Ok(Exit::Done)
         }
         Command::Explain { code } => {

@@ -606,6 +606,114 @@ cluster_role = "view"
 }
 
 #[test]
+fn windows_nodes_and_fargate_pods_keep_joining_from_config_map_to_api() {
+    // One cluster through the three modes, README's migration: generate and
+    // apply on CONFIG_MAP; switch the cluster to API_AND_CONFIG_MAP, then
+    // generate and apply; generate and apply on API, then switch the
+    // cluster. Its Linux, Windows and Fargate roles must join throughout.
+    let spec = |mode: &str, fargate: bool| {
+        let fargate = if fargate {
+            format!("fargate_pod_execution_role_arns = [\"{ACCOUNT}:role/fargate-pods\"]")
+        } else {
+            String::new()
+        };
+        format!(
+            r#"version = 1
+
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.shop]
+authentication_mode = "{mode}"
+node_role_arns = ["{ACCOUNT}:role/linux-nodes"]
+windows_node_role_arns = ["{ACCOUNT}:role/windows-nodes"]
+{fargate}
+
+[principals.ops]
+arn = "{ACCOUNT}:role/ops"
+
+[[principals.ops.grants]]
+cluster = "shop"
+{grant}
+"#,
+            grant = if mode == "CONFIG_MAP" {
+                "cluster_role = \"cluster-admin\""
+            } else {
+                "access_policy = \"AmazonEKSClusterAdminPolicy\""
+            }
+        )
+    };
+    let ops = format!("{ACCOUNT}:role/ops");
+    let roles =
+        ["linux-nodes", "windows-nodes", "fargate-pods"].map(|r| format!("{ACCOUNT}:role/{r}"));
+    let mut shop = ClusterState {
+        exists: true,
+        mode: Some(AuthenticationMode::ConfigMap),
+        ..ClusterState::default()
+    };
+    shop.aws_auth
+        .insert(ops.clone(), vec!["system:masters".to_string()]);
+    for role in &roles {
+        shop.aws_auth
+            .insert(role.clone(), vec!["system:nodes".to_string()]);
+    }
+    let mut world = World {
+        clusters: BTreeMap::from([("shop".to_string(), shop)]),
+    };
+    let mut expected = BTreeMap::from([(("shop", ops.as_str()), BTreeSet::from([Can::Admin]))]);
+    for role in &roles {
+        expected.insert(("shop", role.as_str()), BTreeSet::from([Can::Node]));
+    }
+    let operators = [ops.as_str()];
+    let switch = |world: &mut World, mode| {
+        world.clusters.get_mut("shop").unwrap().mode = Some(mode);
+        for role in &roles {
+            assert!(
+                world.access("shop", role).contains(&Can::Node),
+                "{role} on {mode:?}"
+            );
+        }
+    };
+    for (mode, then) in [
+        ("CONFIG_MAP", Some(AuthenticationMode::ApiAndConfigMap)),
+        ("API_AND_CONFIG_MAP", None),
+        ("API", Some(AuthenticationMode::Api)),
+    ] {
+        let model = load(&spec(mode, true));
+        world = walk(&model, &model.apply_steps, world, &operators, &expected)
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        if let Some(next) = then {
+            switch(&mut world, next);
+        }
+    }
+
+    // A spec that leaves the Fargate role out, as eksgrant once had to, loses
+    // the Fargate pods when the aws-auth it writes replaces the one EKS made.
+    let world = World {
+        clusters: BTreeMap::from([(
+            "shop".to_string(),
+            ClusterState {
+                exists: true,
+                mode: Some(AuthenticationMode::ApiAndConfigMap),
+                aws_auth: roles
+                    .iter()
+                    .map(|r| (r.clone(), vec!["system:nodes".to_string()]))
+                    .chain([(ops.clone(), vec!["system:masters".to_string()])])
+                    .collect(),
+                ..ClusterState::default()
+            },
+        )]),
+    };
+    let model = load(&spec("API_AND_CONFIG_MAP", false));
+    let error = walk(&model, &model.apply_steps, world, &operators, &expected).unwrap_err();
+    assert!(
+        error.contains("fargate-pods has lost Node") && error.contains("AwsAuth"),
+        "{error}"
+    );
+}
+
+#[test]
 fn a_created_cluster_binds_before_terraform_from_the_second_apply_on() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bootstrap.toml");
     let second = std::fs::read_to_string(path).unwrap();

@@ -325,3 +325,43 @@ aws.managed_policy_arns = ["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
         );
     }
 }
+
+#[test]
+fn adopting_a_created_cluster_imports_the_node_entries_eks_made() {
+    // EKS made the entries of the managed node groups and Fargate profiles of
+    // a cluster that exists already; adopting it must import them, as it
+    // imports the principals' entries.
+    let plan = plan_of(
+        r#"version = 1
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+[clusters.shop]
+create = true
+kubernetes_version = "1.35"
+node_role_arns = ["arn:aws:iam::111122223333:role/shop-nodes"]
+windows_node_role_arns = ["arn:aws:iam::111122223333:role/shop-windows-nodes"]
+fargate_pod_execution_role_arns = ["arn:aws:iam::111122223333:role/shop-fargate-pods"]
+[principals.admins]
+arn = "arn:aws:iam::111122223333:role/admins"
+[[principals.admins.grants]]
+cluster = "shop"
+access_policy = "AmazonEKSClusterAdminPolicy"
+"#,
+    );
+    let access = file(&plan, "ACCESS.md");
+    let adoption = &access[access.find("## Adopting a cluster").unwrap()..];
+    for (ident, role) in [
+        ("shop_nodes_shop_nodes", "shop-nodes"),
+        (
+            "shop_windows_nodes_shop_windows_nodes",
+            "shop-windows-nodes",
+        ),
+        ("shop_fargate_shop_fargate_pods", "shop-fargate-pods"),
+    ] {
+        let import = format!(
+            "  to = aws_eks_access_entry.{ident}\n  id = \"shop:arn:aws:iam::111122223333:role/{role}\"\n"
+        );
+        assert!(adoption.contains(&import), "{import}\n{adoption}");
+    }
+}

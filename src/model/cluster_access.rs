@@ -115,6 +115,8 @@ struct IamMapping {
     literal_arn: String,
     /// Whether it is a role.
     is_role: bool,
+    /// The principal's custom username, if it has one.
+    username: Option<String>,
     /// Groups: its own `eksgrant:<key>` when it has RBAC grants, then the
     /// existing groups it is mapped into.
     groups: Vec<String>,
@@ -130,6 +132,7 @@ fn iam_mappings(here: &[&ResolvedGrant]) -> BTreeMap<String, IamMapping> {
             arn,
             literal_arn,
             is_role,
+            username,
             ..
         } = &grant.authentication
         else {
@@ -141,6 +144,7 @@ fn iam_mappings(here: &[&ResolvedGrant]) -> BTreeMap<String, IamMapping> {
                 arn: arn.clone(),
                 literal_arn: literal_arn.clone(),
                 is_role: *is_role,
+                username: username.clone(),
                 groups: Vec::new(),
                 policies: Vec::new(),
             });
@@ -209,20 +213,22 @@ fn access_entries(
                 subject,
                 principal_arn: mapping.arn,
                 kubernetes_groups: mapping.groups,
+                user_name: mapping.username,
                 policy_associations,
             }
         })
         .collect()
 }
 
-/// `EC2_LINUX` access entries for the node roles of an `API` or
-/// `API_AND_CONFIG_MAP` cluster.
+/// `EC2_LINUX`, `EC2_WINDOWS` and `FARGATE_LINUX` access entries for the
+/// node roles of an `API` or `API_AND_CONFIG_MAP` cluster.
 fn node_access_entries(checker: &mut Checker<'_>, info: &ClusterInfo) -> Vec<NodeAccessEntry> {
     info.node_roles
         .iter()
         .map(|role| {
             let role_name = role.arn.rsplit('/').next().unwrap_or(&role.arn);
-            let ident = names::node_access_entry_ident(info.key.get(), role_name);
+            let ident =
+                names::node_access_entry_ident(info.key.get(), role.kind.ident_infix(), role_name);
             checker.claim(
                 "Terraform resource",
                 format!("aws_eks_access_entry.{ident}"),
@@ -231,6 +237,8 @@ fn node_access_entries(checker: &mut Checker<'_>, info: &ClusterInfo) -> Vec<Nod
             NodeAccessEntry {
                 ident,
                 role_arn: role.arn.clone(),
+                kind: role.kind,
+                entry_type: role.kind.access_entry_type(),
             }
         })
         .collect()
@@ -252,7 +260,7 @@ fn check_node_roles_are_not_principals(
                 .error(
                     Code::NodeRole,
                     node.span.clone(),
-                    format!("{} is both a node role of cluster {} and subject {subject}", node.arn, info.key.get()),
+                    format!("{} is both a {} of cluster {} and subject {subject}", node.arn, node.kind.describe(), info.key.get()),
                 )
                 .label(format!("also subject {subject}"))
                 .help(
@@ -293,8 +301,13 @@ fn aws_auth(
         .iter()
         .map(|role| AwsAuthMapping {
             arn: arn::without_role_path(&role.arn),
-            username: names::NODE_USERNAME.to_string(),
-            groups: names::NODE_GROUPS.iter().map(ToString::to_string).collect(),
+            username: role.kind.aws_auth_username().to_string(),
+            groups: role
+                .kind
+                .aws_auth_groups()
+                .into_iter()
+                .map(ToString::to_string)
+                .collect(),
         })
         .collect();
     let mut map_users = Vec::new();
@@ -305,7 +318,10 @@ fn aws_auth(
             } else {
                 mapping.literal_arn.clone()
             },
-            username: names::aws_auth_username(subject, mapping.is_role),
+            username: mapping
+                .username
+                .clone()
+                .unwrap_or_else(|| names::aws_auth_username(subject, mapping.is_role)),
             groups: mapping.groups.clone(),
         };
         if mapping.is_role {
@@ -323,9 +339,9 @@ fn aws_auth(
                 info.key.span(),
                 format!("the aws-auth ConfigMap eksgrant writes for cluster {} maps no node role", info.key.get()),
             )
-            .label("no node_role_arns")
+            .label("no node roles")
             .help(
-                "applying it replaces mapRoles: list in node_role_arns every node group role that aws-auth maps today (`kubectl diff` on the generated file shows them), or nodes stop joining. eksgrant does not map Fargate pod execution roles or Windows nodes",
+                "applying it replaces mapRoles: list every node group role that aws-auth maps today in node_role_arns (Linux) or windows_node_role_arns, and every Fargate profile's pod execution role in fargate_pod_execution_role_arns (`kubectl diff` on the generated file shows them), or nodes and Fargate pods stop joining",
             );
     }
     Some(AwsAuth {
@@ -680,9 +696,15 @@ fn access_line(mode: AuthenticationMode, grant: &ResolvedGrant) -> AccessLine {
             format!("pods of ServiceAccount {namespace}/{name}"),
             "its ServiceAccount (no IAM)".to_string(),
         ),
-        Authentication::Iam { identity, .. } => {
+        Authentication::Iam {
+            identity, username, ..
+        } => {
+            let mechanism = match username {
+                Some(username) => format!("{mechanism} (username {username})"),
+                None => mechanism.to_string(),
+            };
             let mapped = match &grant.granted {
-                Granted::AccessPolicy(_) => mechanism.to_string(),
+                Granted::AccessPolicy(_) => mechanism,
                 Granted::Groups(groups) => format!("{mechanism}, groups {}", groups.join(", ")),
                 Granted::Rules(_) | Granted::ClusterRole(_) => {
                     format!("{mechanism}, group {}", names::owned_name(&grant.subject))

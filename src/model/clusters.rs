@@ -14,7 +14,7 @@ use super::control_plane;
 use super::keys::check_key;
 use super::names::{self, MAX_ROLE_NAME};
 use super::suggest::closest;
-use super::types::{AutoMode, CreatedCluster};
+use super::types::{AutoMode, CreatedCluster, NodeKind};
 use crate::code::Code;
 use crate::spec::{self, AuthenticationMode, Spanned};
 
@@ -37,7 +37,7 @@ pub(super) struct ClusterInfo {
     pub oidc_issuer: Option<String>,
     /// Whether to create the IAM OIDC provider of an existing cluster.
     pub create_oidc_provider: bool,
-    /// Self-managed node roles.
+    /// Node roles: Linux, then Windows, then Fargate, each in spec order.
     pub node_roles: Vec<NodeRole>,
     /// Accounts the aws-auth ConfigMap maps.
     pub aws_auth_accounts: Vec<String>,
@@ -52,10 +52,13 @@ pub(super) struct ClusterInfo {
     pub private_access_cidrs: Vec<String>,
 }
 
-/// A role in `node_role_arns`, with where the spec lists it.
+/// A role in `node_role_arns`, `windows_node_role_arns` or
+/// `fargate_pod_execution_role_arns`, with where the spec lists it.
 pub(super) struct NodeRole {
     /// The role ARN, as written.
     pub arn: String,
+    /// Which nodes it is for.
+    pub kind: NodeKind,
     /// Where it is written.
     pub span: Range<usize>,
 }
@@ -306,67 +309,116 @@ fn cluster_oidc(
     (issuer, create)
 }
 
-/// `node_role_arns`: IAM roles in the spec's partition, each once.
+/// `node_role_arns`, `windows_node_role_arns` and
+/// `fargate_pod_execution_role_arns`: IAM roles in the spec's partition,
+/// each once across the three (EKS gives an ARN one access entry, of one
+/// type).
 fn node_roles(
     checker: &mut Checker<'_>,
     account: &Account,
     cluster: &spec::Cluster,
 ) -> Vec<NodeRole> {
-    let Some(arns) = &cluster.node_role_arns else {
-        return Vec::new();
-    };
-    let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+    let mut seen: HashMap<String, (Range<usize>, NodeKind)> = HashMap::new();
     let mut resolved = Vec::new();
-    for role in arns.get() {
-        let help = "list the nodes' instance role ARNs: arn:...:iam::ACCOUNT:role/NAME";
-        let problem = match arn::parse_principal_arn(role.get()) {
-            Ok(parsed) if parsed.kind != arn::PrincipalKind::Role => Some((
-                format!("`{}` is an IAM user", role.get()),
-                "nodes assume a role".to_string(),
-            )),
-            Ok(parsed) if parsed.partition != account.partition.as_str() => Some((
-                format!(
-                    "`{}` is in partition {}, but region {} is in {}",
-                    role.get(),
-                    parsed.partition,
-                    account.region,
-                    account.partition.as_str()
-                ),
-                "another partition".to_string(),
-            )),
-            Ok(_) => None,
-            Err(reason) => Some((
-                format!("`{}` is not an IAM role ARN", role.get()),
-                reason.to_string(),
-            )),
+    for kind in NodeKind::ALL {
+        let list = match kind {
+            NodeKind::Linux => &cluster.node_role_arns,
+            NodeKind::Windows => &cluster.windows_node_role_arns,
+            NodeKind::Fargate => &cluster.fargate_pod_execution_role_arns,
         };
-        if let Some((message, label)) = problem {
-            checker
-                .error(Code::NodeRole, role.span(), message)
-                .label(label)
-                .help(help);
+        let Some(arns) = list else {
             continue;
+        };
+        for role in arns.get() {
+            if let Some(resolved_role) = node_role(checker, account, kind, role, &mut seen) {
+                resolved.push(resolved_role);
+            }
         }
-        let normalised = role.get().to_lowercase();
-        if let Some(first) = seen.get(&normalised).cloned() {
-            checker
-                .duplicate(
-                    Code::NodeRole,
-                    role.span(),
-                    first,
-                    "listing",
-                    format!("node role {} is listed twice", role.get()),
-                )
-                .help("list each node role once");
-            continue;
-        }
-        seen.insert(normalised, role.span());
-        resolved.push(NodeRole {
-            arn: role.get().clone(),
-            span: role.span(),
-        });
     }
     resolved
+}
+
+/// One node role, checked against the roles listed before it.
+fn node_role(
+    checker: &mut Checker<'_>,
+    account: &Account,
+    kind: NodeKind,
+    role: &Spanned<String>,
+    seen: &mut HashMap<String, (Range<usize>, NodeKind)>,
+) -> Option<NodeRole> {
+    let help = match kind {
+        NodeKind::Fargate => {
+            "list the Fargate profiles' pod execution role ARNs: arn:...:iam::ACCOUNT:role/NAME"
+        }
+        NodeKind::Linux | NodeKind::Windows => {
+            "list the nodes' instance role ARNs: arn:...:iam::ACCOUNT:role/NAME"
+        }
+    };
+    let problem = match arn::parse_principal_arn(role.get()) {
+        Ok(parsed) if parsed.kind != arn::PrincipalKind::Role => Some((
+            format!("`{}` is an IAM user", role.get()),
+            match kind {
+                NodeKind::Fargate => "Fargate assumes a pod execution role",
+                NodeKind::Linux | NodeKind::Windows => "nodes assume a role",
+            }
+            .to_string(),
+        )),
+        Ok(parsed) if parsed.partition != account.partition.as_str() => Some((
+            format!(
+                "`{}` is in partition {}, but region {} is in {}",
+                role.get(),
+                parsed.partition,
+                account.region,
+                account.partition.as_str()
+            ),
+            "another partition".to_string(),
+        )),
+        Ok(_) => None,
+        Err(reason) => Some((
+            format!("`{}` is not an IAM role ARN", role.get()),
+            reason.to_string(),
+        )),
+    };
+    if let Some((message, label)) = problem {
+        checker
+            .error(Code::NodeRole, role.span(), message)
+            .label(label)
+            .help(help);
+        return None;
+    }
+    let normalised = role.get().to_lowercase();
+    if let Some((first, first_kind)) = seen.get(&normalised).cloned() {
+        let (message, help) = if first_kind == kind {
+            (
+                format!("{} {} is listed twice", kind.describe(), role.get()),
+                "list each node role once".to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "{} is both a {} and a {}",
+                    role.get(),
+                    first_kind.describe(),
+                    kind.describe()
+                ),
+                format!(
+                    "EKS gives a role one access entry, of one type ({} or {}): give these nodes their own role",
+                    first_kind.access_entry_type(),
+                    kind.access_entry_type()
+                ),
+            )
+        };
+        checker
+            .duplicate(Code::NodeRole, role.span(), first, "listing", message)
+            .help(help);
+        return None;
+    }
+    seen.insert(normalised, (role.span(), kind));
+    Some(NodeRole {
+        arn: role.get().clone(),
+        kind,
+        span: role.span(),
+    })
 }
 
 /// `aws_auth_accounts` (`mapAccounts`): only where aws-auth is read.

@@ -21,7 +21,7 @@ use super::checker::Checker;
 use super::clusters::{ClusterInfo, cluster_ref};
 use super::keys::check_namespace_not_reserved;
 use super::names;
-use super::principals::PrincipalInfo;
+use super::principals::{self, PrincipalInfo};
 use super::subjects::Subjects;
 use super::suggest::closest;
 use super::types::{HclValue, RbacRule};
@@ -94,6 +94,8 @@ pub(super) enum Authentication {
         literal_arn: String,
         /// Whether it is a role (not a user).
         is_role: bool,
+        /// A principal's custom username.
+        username: Option<String>,
         /// Who it is, for the overview.
         identity: String,
         /// Whether it is a workload's generated role.
@@ -183,6 +185,7 @@ impl Subject<'_> {
                     workload.role_name.get(),
                 ),
                 is_role: true,
+                username: None,
                 identity: format!(
                     "pods of {} on {} (IAM role {})",
                     workload.service_account,
@@ -195,6 +198,7 @@ impl Subject<'_> {
                 arn: HclValue::Literal(principal.arn.clone()),
                 literal_arn: principal.arn.clone(),
                 is_role: principal.is_role,
+                username: principal.username.as_ref().map(|u| u.get().clone()),
                 identity: principal.arn.clone(),
                 is_workload: false,
             },
@@ -222,6 +226,19 @@ pub(super) fn grants(
         .map(Subject::Principal)
         .zip(subjects.principal_grants.iter().map(Vec::as_slice));
     let grants = resolve_grants(checker, account, clusters, workloads.chain(principals));
+    for principal in &subjects.principals {
+        // A username must suit every cluster the principal is mapped into;
+        // with no grant yet, it is checked as for the default mode, API.
+        let mut modes = grants
+            .grants
+            .iter()
+            .filter(|g| g.subject == *principal.key.get())
+            .map(|g| clusters[&g.cluster].mode)
+            .peekable();
+        let access_entries =
+            modes.peek().is_none() || modes.any(|mode| mode != AuthenticationMode::ConfigMap);
+        principals::check_username(checker, principal, access_entries);
+    }
     check_lock_out(checker, clusters, &grants);
     grants
 }
@@ -373,7 +390,7 @@ fn grant_access(
         return Some(Granted::ClusterRole(role.get().clone()));
     }
     if let Some(groups) = &grant.groups {
-        return grant_groups(checker, groups, via).map(Granted::Groups);
+        return grant_groups(checker, groups, via, cluster.mode).map(Granted::Groups);
     }
     let policy = grant.access_policy.as_ref()?;
     if cluster.mode == spec::AuthenticationMode::ConfigMap {
@@ -453,10 +470,19 @@ fn grant_access(
 }
 
 /// `groups`: existing groups an IAM subject is mapped into.
+///
+/// Kubernetes reserves `system:` for itself, and EKS refuses it in access
+/// entries ("The kubernetes group name ... cannot start with system:"), so
+/// it is refused everywhere (`system:masters` has its own grants). The other
+/// prefixes EKS reserves for its own identities (`eks:`, `aws:`, `amazon:`,
+/// `iam:`) are refused where access entries map the subject, but aws-auth
+/// maps into any group (EKS's own Windows node mapping uses
+/// `eks:kube-proxy-windows`), so a `CONFIG_MAP` cluster keeps them.
 fn grant_groups(
     checker: &mut Checker<'_>,
     groups: &Spanned<Vec<Spanned<String>>>,
     via: &Authentication,
+    mode: AuthenticationMode,
 ) -> Option<Vec<String>> {
     if let Authentication::ServiceAccount { .. } = via {
         checker
@@ -481,11 +507,19 @@ fn grant_groups(
     let mut resolved: Vec<String> = Vec::new();
     for group in groups.get() {
         let name = group.get();
-        if let Some(prefix) = names::reserved_prefix(name) {
+        let reserved = names::reserved_prefix(name)
+            .filter(|prefix| *prefix == "system:" || mode != AuthenticationMode::ConfigMap);
+        if let Some(prefix) = reserved {
             let help = if name == "system:masters" {
                 "use access_policy = \"AmazonEKSClusterAdminPolicy\", or cluster_role = \"cluster-admin\" on a CONFIG_MAP cluster".to_string()
+            } else if prefix == "system:" {
+                format!(
+                    "Kubernetes reserves `{prefix}` for its own groups, and EKS refuses it in access entries: choose another name"
+                )
             } else {
-                format!("EKS reserves `{prefix}` for its own groups: choose another name")
+                format!(
+                    "EKS reserves `{prefix}` for its own identities: choose another name (aws-auth maps into it only on a CONFIG_MAP cluster)"
+                )
             };
             checker
                 .error(

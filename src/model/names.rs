@@ -277,14 +277,29 @@ pub(crate) fn aws_auth_username(subject_key: &str, is_role: bool) -> String {
     }
 }
 
-/// The username aws-auth gives nodes.
+/// The username aws-auth gives EC2 nodes, Linux and Windows.
 pub(crate) const NODE_USERNAME: &str = "system:node:{{EC2PrivateDNSName}}";
 
-/// The groups aws-auth puts nodes in.
+/// The groups aws-auth puts Linux nodes in.
 pub(crate) const NODE_GROUPS: [&str; 2] = ["system:bootstrappers", "system:nodes"];
 
-/// The Terraform identifier of the `EC2_LINUX` access entry of a node role.
-pub(crate) fn node_access_entry_ident(cluster_key: &str, role_name: &str) -> String {
+/// The group aws-auth puts Windows nodes in besides [`NODE_GROUPS`], and
+/// only them (EKS user guide, Windows support).
+pub(crate) const WINDOWS_NODE_GROUP: &str = "eks:kube-proxy-windows";
+
+/// The username aws-auth gives Fargate pods' nodes: the session of the pod
+/// execution role.
+pub(crate) const FARGATE_USERNAME: &str = "system:node:{{SessionName}}";
+
+/// The group aws-auth puts Fargate pod execution roles in besides
+/// [`NODE_GROUPS`], and only them (EKS user guide, Fargate pod execution
+/// role).
+pub(crate) const FARGATE_GROUP: &str = "system:node-proxier";
+
+/// The Terraform identifier of the node access entry (`EC2_LINUX`,
+/// `EC2_WINDOWS`, `FARGATE_LINUX`) of a role; `infix` tells the kinds apart
+/// (`nodes`, `windows_nodes`, `fargate`).
+pub(crate) fn node_access_entry_ident(cluster_key: &str, infix: &str, role_name: &str) -> String {
     let role: String = role_name
         .chars()
         .map(|c| {
@@ -295,7 +310,71 @@ pub(crate) fn node_access_entry_ident(cluster_key: &str, role_name: &str) -> Str
             }
         })
         .collect();
-    format!("{}_nodes_{role}", tf_ident(cluster_key))
+    format!("{}_{infix}_{role}", tf_ident(cluster_key))
+}
+
+/// The placeholders aws-iam-authenticator fills in in an aws-auth
+/// username for a role or user (`renderTemplate`, pkg/server/server.go);
+/// `{{EC2PrivateDNSName}}` works only for nodes' sessions.
+pub(crate) const AWS_AUTH_USERNAME_PLACEHOLDERS: &[&str] = &[
+    "{{AccountID}}",
+    "{{SessionName}}",
+    "{{SessionNameRaw}}",
+    "{{AccessKeyID}}",
+];
+
+/// The placeholders EKS documents for an access entry's username
+/// (EKS user guide, "Create access entries").
+pub(crate) const ACCESS_ENTRY_USERNAME_PLACEHOLDERS: &[&str] =
+    &["{{SessionName}}", "{{SessionNameRaw}}"];
+
+/// What is wrong with a custom Kubernetes username, used in aws-auth and,
+/// when `access_entries`, in access entries too. `None` when nothing is.
+///
+/// EKS refuses access entry usernames that start with a reserved prefix,
+/// and ones with `{{SessionName}}` or `{{SessionNameRaw}}` without a `:`
+/// before it (EKS user guide, "Create access entries"); eksgrant applies the
+/// prefixes in aws-auth too, so that a username survives the move to access
+/// entries, and keeps `eksgrant:` for the names it makes.
+pub(crate) fn username_problem(username: &str, access_entries: bool) -> Option<String> {
+    if username.is_empty() {
+        return Some("it is empty".to_string());
+    }
+    if let Some(prefix) = reserved_prefix(username) {
+        return Some(format!("it starts with `{prefix}`, which EKS reserves"));
+    }
+    if is_owned_name(username) {
+        return Some(format!(
+            "it starts with `{OWNED_PREFIX}`, which eksgrant keeps for the names it makes"
+        ));
+    }
+    let mut rest = username;
+    let mut offset = 0;
+    while let Some(start) = rest.find("{{") {
+        let placeholder = match rest[start..].find("}}") {
+            Some(end) => &rest[start..start + end + 2],
+            None => &rest[start..],
+        };
+        if !AWS_AUTH_USERNAME_PLACEHOLDERS.contains(&placeholder) {
+            return Some(format!("`{placeholder}` is not a placeholder EKS fills in"));
+        }
+        if access_entries && !ACCESS_ENTRY_USERNAME_PLACEHOLDERS.contains(&placeholder) {
+            return Some(format!(
+                "EKS documents only {{{{SessionName}}}} and {{{{SessionNameRaw}}}} in access entry usernames, not `{placeholder}`"
+            ));
+        }
+        if access_entries
+            && ACCESS_ENTRY_USERNAME_PLACEHOLDERS.contains(&placeholder)
+            && !username[..offset + start].contains(':')
+        {
+            return Some(format!(
+                "an access entry username needs a `:` before `{placeholder}`"
+            ));
+        }
+        offset += start + placeholder.len();
+        rest = &rest[start + placeholder.len()..];
+    }
+    None
 }
 
 /// The trust policy template of a role whose trust names an OIDC provider
@@ -550,10 +629,41 @@ mod tests {
         assert_eq!(aws_auth_username("ci", true), "eksgrant:ci:{{SessionName}}");
         assert_eq!(aws_auth_username("alice", false), "eksgrant:alice");
         assert_eq!(
-            node_access_entry_ident("prod-eu", "Nodes.Role@x"),
+            node_access_entry_ident("prod-eu", "nodes", "Nodes.Role@x"),
             "prod_eu_nodes_nodes_role_x"
         );
         assert_eq!(reserved_prefix("system:masters"), Some("system:"));
+        // The EKS user guide's rules for access entry usernames, and
+        // aws-iam-authenticator's placeholders for aws-auth ones.
+        for ok in [
+            "admin:{{SessionName}}",
+            "alice",
+            "ci:{{SessionNameRaw}}",
+            "a:b{{SessionName}}",
+        ] {
+            assert_eq!(username_problem(ok, true), None, "{ok}");
+        }
+        for (username, access_entries) in [
+            ("john{{SessionName}}", true),
+            ("{{SessionName}}", true),
+            ("team-{{AccountID}}", true),
+            ("system:node:{{SessionName}}", false),
+            ("eks:x", false),
+            ("eksgrant:ci", false),
+            ("x:{{sessionname}}", false),
+            ("x:{{SessionName", false),
+            ("", false),
+        ] {
+            assert!(
+                username_problem(username, access_entries).is_some(),
+                "{username}"
+            );
+        }
+        assert_eq!(username_problem("john{{SessionName}}", false), None);
+        assert_eq!(
+            username_problem("team-{{AccountID}}:{{AccessKeyID}}", false),
+            None
+        );
         assert_eq!(reserved_prefix("eks-admins"), None);
     }
 

@@ -6,6 +6,7 @@ use super::account::Account;
 use super::arn;
 use super::checker::Checker;
 use super::keys::check_key;
+use super::names;
 use crate::code::Code;
 use crate::spec::Spanned;
 
@@ -18,6 +19,9 @@ pub(super) struct PrincipalInfo {
     /// Whether the ARN is a role (a user otherwise, or not an ARN at all when
     /// the spec is refused).
     pub is_role: bool,
+    /// The custom Kubernetes username, checked by [`check_username`] once
+    /// the clusters it is used on are known.
+    pub username: Option<Spanned<String>>,
 }
 
 /// Checks one `[principals.<key>]` table, except its grants. A principal
@@ -28,6 +32,7 @@ pub(super) fn resolve_principal(
     account: &Account,
     key: Spanned<String>,
     arn: &Spanned<String>,
+    username: Option<Spanned<String>>,
 ) -> PrincipalInfo {
     check_key(checker, "principal", &key);
     let parsed = arn::parse_principal_arn(arn.get());
@@ -68,7 +73,41 @@ pub(super) fn resolve_principal(
         key,
         arn: arn.get().clone(),
         is_role,
+        username,
     }
+}
+
+/// Checks a principal's custom username against the rules of where it is
+/// used: aws-auth, and access entries when `access_entries` (any of its
+/// clusters has them, or it is granted nothing yet).
+pub(super) fn check_username(
+    checker: &mut Checker<'_>,
+    principal: &PrincipalInfo,
+    access_entries: bool,
+) {
+    let Some(username) = &principal.username else {
+        return;
+    };
+    let Some(reason) = names::username_problem(username.get(), access_entries) else {
+        return;
+    };
+    let help = if access_entries {
+        "EKS refuses access entry usernames that start with system:, eks:, aws:, amazon: or iam:, and takes {{SessionName}} or {{SessionNameRaw}} after a `:` (as `admin:{{SessionName}}`); remove username to let EKS set one"
+    } else {
+        "aws-auth usernames may use {{AccountID}}, {{SessionName}}, {{SessionNameRaw}} and {{AccessKeyID}}, and eksgrant refuses the prefixes EKS reserves in access entries (system:, eks:, aws:, amazon:, iam:); remove username for eksgrant's default"
+    };
+    checker
+        .error(
+            Code::Username,
+            username.span(),
+            format!(
+                "principal {} cannot have the username `{}`: {reason}",
+                principal.key.get(),
+                username.get()
+            ),
+        )
+        .label("this username")
+        .help(help);
 }
 
 /// EKS allows one access entry per ARN and cluster.

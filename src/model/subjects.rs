@@ -58,6 +58,7 @@ pub(super) fn subjects(
             account,
             key,
             &principal.arn,
+            principal.username,
         ));
         subjects.principal_grants.push(principal.grants);
     }

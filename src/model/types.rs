@@ -91,8 +91,9 @@ pub struct Cluster {
     /// IAM principals mapped into this cluster by access entries, sorted by
     /// subject (templates).
     pub access_entries: Vec<AccessEntry>,
-    /// Self-managed node roles mapped by `EC2_LINUX` access entries, on `API`
-    /// clusters (templates).
+    /// Node roles mapped by `EC2_LINUX`, `EC2_WINDOWS` and `FARGATE_LINUX`
+    /// access entries, on `API` and `API_AND_CONFIG_MAP` clusters
+    /// (templates).
     pub node_access_entries: Vec<NodeAccessEntry>,
     /// The aws-auth ConfigMap eksgrant writes, on `CONFIG_MAP` clusters and on
     /// `API_AND_CONFIG_MAP` clusters with node roles or accounts (templates).
@@ -332,6 +333,8 @@ pub struct AccessEntry {
     pub principal_arn: HclValue,
     /// Groups the principal is mapped into (templates).
     pub kubernetes_groups: Vec<String>,
+    /// The principal's custom username; `None`: EKS's default (templates).
+    pub user_name: Option<String>,
     /// Access policies associated with the entry (templates).
     pub policy_associations: Vec<PolicyAssociation>,
 }
@@ -347,13 +350,92 @@ pub enum HclValue {
     Literal(String),
 }
 
-/// An `EC2_LINUX` access entry for a self-managed node role.
+/// The access entry of a node role: `EC2_LINUX`, `EC2_WINDOWS` or
+/// `FARGATE_LINUX`.
 #[derive(Debug, Serialize)]
 pub struct NodeAccessEntry {
     /// The Terraform identifier (templates).
     pub ident: String,
     /// The node role's ARN (templates).
     pub role_arn: String,
+    /// Which nodes the role is for.
+    pub kind: NodeKind,
+    /// The access entry's type, `EC2_LINUX`... (templates).
+    pub entry_type: &'static str,
+}
+
+/// The nodes a role joins a cluster for, each with its spec key, its access
+/// entry type and its aws-auth mapping (EKS user guide: "Create access
+/// entries", Windows support, Fargate pod execution role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    /// Linux (and Bottlerocket) EC2 nodes: `node_role_arns`.
+    Linux,
+    /// Windows EC2 nodes: `windows_node_role_arns`.
+    Windows,
+    /// Fargate pods: `fargate_pod_execution_role_arns`.
+    Fargate,
+}
+
+impl NodeKind {
+    /// Every kind, in the order the spec's keys are listed.
+    pub const ALL: [NodeKind; 3] = [NodeKind::Linux, NodeKind::Windows, NodeKind::Fargate];
+
+    /// The cluster key that lists these roles.
+    pub fn spec_key(self) -> &'static str {
+        match self {
+            NodeKind::Linux => "node_role_arns",
+            NodeKind::Windows => "windows_node_role_arns",
+            NodeKind::Fargate => "fargate_pod_execution_role_arns",
+        }
+    }
+
+    /// What such a role is, in a sentence.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NodeKind::Linux => "Linux node role",
+            NodeKind::Windows => "Windows node role",
+            NodeKind::Fargate => "Fargate pod execution role",
+        }
+    }
+
+    /// The type of its access entry.
+    pub fn access_entry_type(self) -> &'static str {
+        match self {
+            NodeKind::Linux => "EC2_LINUX",
+            NodeKind::Windows => "EC2_WINDOWS",
+            NodeKind::Fargate => "FARGATE_LINUX",
+        }
+    }
+
+    /// The username of its aws-auth mapping.
+    pub fn aws_auth_username(self) -> &'static str {
+        match self {
+            NodeKind::Linux | NodeKind::Windows => super::names::NODE_USERNAME,
+            NodeKind::Fargate => super::names::FARGATE_USERNAME,
+        }
+    }
+
+    /// The groups of its aws-auth mapping.
+    pub fn aws_auth_groups(self) -> Vec<&'static str> {
+        let mut groups = super::names::NODE_GROUPS.to_vec();
+        match self {
+            NodeKind::Linux => {}
+            NodeKind::Windows => groups.push(super::names::WINDOWS_NODE_GROUP),
+            NodeKind::Fargate => groups.push(super::names::FARGATE_GROUP),
+        }
+        groups
+    }
+
+    /// What tells its access entries' Terraform identifiers apart.
+    pub(crate) fn ident_infix(self) -> &'static str {
+        match self {
+            NodeKind::Linux => "nodes",
+            NodeKind::Windows => "windows_nodes",
+            NodeKind::Fargate => "fargate",
+        }
+    }
 }
 
 /// The aws-auth ConfigMap: every mapping in it, since applying it replaces

@@ -578,7 +578,8 @@ fn access_entry_imports(model: &Model) -> Vec<Import> {
                 imports.push(import(&entry.ident, arn));
             }
         }
-        // EKS makes the entries of managed node groups itself.
+        // EKS makes the entries of managed node groups and Fargate
+        // profiles itself.
         for entry in &cluster.node_access_entries {
             imports.push(import(&entry.ident, &entry.role_arn));
         }
@@ -698,6 +699,14 @@ fn access_entry_adoptions(model: &Model, cluster: &Cluster) -> Option<Vec<Import
                 format!("{}#{arn}#{}", cluster.name, association.policy_arn),
             ));
         }
+    }
+    // The entries EKS made for the managed node groups and Fargate profiles
+    // of the cluster being adopted.
+    for entry in &cluster.node_access_entries {
+        imports.push(Import::new(
+            format!("aws_eks_access_entry.{}", entry.ident),
+            format!("{}:{}", cluster.name, entry.role_arn),
+        ));
     }
     Some(imports)
 }

@@ -96,6 +96,19 @@ pub struct Cluster {
     /// `API_AND_CONFIG_MAP` clusters, and given `EC2_LINUX` access entries on
     /// `API_AND_CONFIG_MAP` and `API` clusters.
     pub node_role_arns: Option<Spanned<Vec<Spanned<String>>>>,
+    /// IAM roles of the cluster's Windows nodes: mapped in the aws-auth
+    /// ConfigMap (`system:bootstrappers`, `system:nodes`,
+    /// `eks:kube-proxy-windows`) on `CONFIG_MAP` and `API_AND_CONFIG_MAP`
+    /// clusters, and given `EC2_WINDOWS` access entries on
+    /// `API_AND_CONFIG_MAP` and `API` clusters.
+    pub windows_node_role_arns: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Pod execution roles of the cluster's Fargate profiles: mapped in the
+    /// aws-auth ConfigMap (`system:node:{{SessionName}}` in
+    /// `system:bootstrappers`, `system:nodes`, `system:node-proxier`) on
+    /// `CONFIG_MAP` and `API_AND_CONFIG_MAP` clusters, and given
+    /// `FARGATE_LINUX` access entries on `API_AND_CONFIG_MAP` and `API`
+    /// clusters.
+    pub fargate_pod_execution_role_arns: Option<Spanned<Vec<Spanned<String>>>>,
     /// Accounts whose every IAM principal the aws-auth ConfigMap maps
     /// (`mapAccounts`); only on `CONFIG_MAP` and `API_AND_CONFIG_MAP`
     /// clusters: access entries have no equivalent.

@@ -123,6 +123,14 @@ pub struct Iam {
 pub struct Principal {
     /// The IAM role or user ARN (paths allowed).
     pub arn: Spanned<String>,
+    /// The Kubernetes username the principal authenticates as: its access
+    /// entry's `user_name`, and its aws-auth `username` on `CONFIG_MAP`
+    /// clusters. Default: EKS's own on access entries, `eksgrant:<key>`
+    /// (roles: `eksgrant:<key>:{{SessionName}}`) in aws-auth. Not starting
+    /// with `system:`, `eks:`, `aws:`, `amazon:`, `iam:` or `eksgrant:`;
+    /// placeholders `{{SessionName}}`, `{{SessionNameRaw}}` (after a `:`),
+    /// and in aws-auth also `{{AccountID}}` and `{{AccessKeyID}}`.
+    pub username: Option<Spanned<String>>,
     /// Kubernetes permissions for this principal.
     #[serde(default)]
     pub grants: Vec<Spanned<Grant>>,

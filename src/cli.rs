@@ -46,7 +46,8 @@ pub(crate) enum Command {
     Import(ImportCommand),
     /// Explain a diagnostic code: what it means and how to fix it, as
     /// docs/spec.md lists it.
-    Explain {
+    #[command(name = "explain-code")]
+    ExplainCode {
         /// The code, e.g. `eksgrant::name_collision` or `name_collision`.
         #[arg(value_parser = parse_code)]
         code: eksgrant::Code,

@@ -1,6 +1,6 @@
 //! Every diagnostic code eksgrant reports, in one place.
 //!
-//! A code is what a user searches for, what `eksgrant explain CODE` prints,
+//! A code is what a user searches for, what `eksgrant explain-code CODE` prints,
 //! and what the table in docs/spec.md lists (a test keeps the two equal).
 //! Adding a diagnostic means adding a variant here with what it means and
 //! how to fix it; the compiler then finds every `match` that must know.
@@ -182,7 +182,7 @@ pub enum Code {
     UnsafePath,
 }
 
-/// What a code means and how to fix it, for `eksgrant explain` and the
+/// What a code means and how to fix it, for `eksgrant explain-code` and the
 /// table in docs/spec.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Explanation {
@@ -821,7 +821,7 @@ impl fmt::Display for Code {
 }
 
 impl Explanation {
-    /// The entry as `eksgrant explain` prints it.
+    /// The entry as `eksgrant explain-code` prints it.
     pub fn to_text(&self) -> String {
         let kind = if self.warning { "warning" } else { "error" };
         format!(

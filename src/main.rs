@@ -52,7 +52,7 @@ fn run(command: Command) -> Result<Exit, Error> {
             print_stdout(&eksgrant::import::aws_auth(&file, &cluster, mode)?);
             Ok(Exit::Done)
         }
-        Command::Explain { code } => {
+        Command::ExplainCode { code } => {
             print_stdout(&code.explain().to_text());
             Ok(Exit::Done)
         }

@@ -182,7 +182,7 @@ fn the_committed_schema_is_current() {
 #[test]
 fn explain_prints_what_a_code_means_and_refuses_unknown_ones() {
     let output = eksgrant()
-        .args(["explain", "eksgrant::lock_out"])
+        .args(["explain-code", "eksgrant::lock_out"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -192,9 +192,9 @@ fn explain_prints_what_a_code_means_and_refuses_unknown_ones() {
             && text.contains("Fix: Grant one principal"),
         "{text}"
     );
-    let short = eksgrant().args(["explain", "no_admin"]).output().unwrap();
+    let short = eksgrant().args(["explain-code", "no_admin"]).output().unwrap();
     assert!(String::from_utf8_lossy(&short.stdout).starts_with("eksgrant::no_admin (warning)"));
-    let unknown = eksgrant().args(["explain", "lockout"]).output().unwrap();
+    let unknown = eksgrant().args(["explain-code", "lockout"]).output().unwrap();
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
         stderr(&unknown).contains("lock_out"),

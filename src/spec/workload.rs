@@ -77,7 +77,7 @@ pub struct WorkloadAws {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Preset {
-    /// The preset's name (`eksgrant explain` and docs/spec.md list them).
+    /// The preset's name (`eksgrant presets` and docs/spec.md list them).
     pub name: Spanned<String>,
     /// S3 bucket ARNs the preset may use (`arn:aws:s3:::NAME`).
     pub bucket_arns: Option<Spanned<Vec<Spanned<String>>>>,

@@ -44,6 +44,16 @@ pub(crate) enum Command {
     /// to stdout, to start a migration.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Show who can do what: every workload and principal with its AWS
+    /// identity and permissions (presets expanded) and its Kubernetes
+    /// permissions per cluster and namespace, each with the path that grants
+    /// it. Read from the same model the generated files come from.
+    ///
+    /// --who-can and --who-can-aws ask the reverse questions. Built-in
+    /// ClusterRoles and the access policies that mirror them count with the
+    /// rules Kubernetes and EKS document; a ClusterRole the spec only names,
+    /// a group bound outside eksgrant and a managed policy answer `maybe`.
+    Explain(ExplainArgs),
     /// Explain a diagnostic code: what it means and how to fix it, as
     /// docs/spec.md lists it.
     #[command(name = "explain-code")]
@@ -83,6 +93,50 @@ pub(crate) struct GenerateArgs {
     /// link, a directory, or anything outside the output directory.
     #[arg(long)]
     pub(crate) force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The spec file.
+    #[arg(default_value = "eksgrant.toml")]
+    pub(crate) spec: PathBuf,
+    /// How to print it: a text table, JSON (docs/explain.schema.json), or a
+    /// Mermaid or Graphviz DOT graph.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: ExplainFormat,
+    /// Only this workload or principal (its key).
+    #[arg(long, value_name = "KEY")]
+    pub(crate) subject: Option<String>,
+    /// Who can VERB RESOURCE (`create pods`, `get pods/log`,
+    /// `delete deployments.apps`) on --cluster, in --namespace or anywhere.
+    #[arg(long, num_args = 2, value_names = ["VERB", "RESOURCE"], requires = "cluster", conflicts_with = "who_can_aws")]
+    pub(crate) who_can: Option<Vec<String>>,
+    /// The cluster (key) of --who-can.
+    #[arg(long, value_name = "KEY", requires = "who_can")]
+    pub(crate) cluster: Option<String>,
+    /// The namespace of --who-can.
+    #[arg(long, value_name = "NS", requires = "who_can")]
+    pub(crate) namespace: Option<String>,
+    /// Who can do the AWS ACTION (`s3:GetObject`; IAM wildcards in the
+    /// policies count), on --resource when given.
+    #[arg(long, value_name = "ACTION")]
+    pub(crate) who_can_aws: Option<String>,
+    /// The resource ARN of --who-can-aws.
+    #[arg(long, value_name = "ARN", requires = "who_can_aws")]
+    pub(crate) resource: Option<String>,
+}
+
+/// `explain --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ExplainFormat {
+    /// Text, subject by subject.
+    Table,
+    /// JSON, as docs/explain.schema.json defines it.
+    Json,
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// A Graphviz DOT digraph.
+    Dot,
 }
 
 #[derive(Debug, Subcommand)]

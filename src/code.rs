@@ -178,6 +178,8 @@ pub enum Code {
     Output,
     /// A template that does not render (a bug).
     Template,
+    /// An explain question about something the spec does not have.
+    Query,
     /// Something eksgrant never writes through.
     UnsafePath,
 }
@@ -280,6 +282,7 @@ impl Code {
         Code::Locked,
         Code::Manifest,
         Code::Output,
+        Code::Query,
         Code::Template,
         Code::UnsafePath,
     ];
@@ -797,6 +800,12 @@ impl Code {
                 false,
                 "A generated file does not parse back as what it claims to be; nothing was written.",
                 "This is a bug in eksgrant: report it with the spec.",
+            ),
+            Code::Query => (
+                "eksgrant::query",
+                false,
+                "`explain` was asked about a subject or cluster the spec does not define.",
+                "Use a key of the spec's workloads, principals or clusters (the help line lists them).",
             ),
             Code::Template => (
                 "eksgrant::template",

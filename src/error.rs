@@ -170,6 +170,16 @@ pub enum Error {
         message: String,
     },
 
+    /// An `explain` question names what the spec does not have.
+    #[error("{message}")]
+    #[diagnostic(code(eksgrant::query), help("{help}"))]
+    Query {
+        /// What is not there.
+        message: String,
+        /// What is.
+        help: String,
+    },
+
     /// `init` would overwrite an existing spec.
     #[error("{} exists already", path.display())]
     #[diagnostic(
@@ -425,6 +435,10 @@ mod tests {
             Error::SpecExists {
                 path: PathBuf::new(),
             },
+            Error::Query {
+                message: String::new(),
+                help: String::new(),
+            },
         ]
     }
 
@@ -444,9 +458,10 @@ mod tests {
             | Error::Interrupted { .. }
             | Error::Manifest { .. }
             | Error::Import { .. }
-            | Error::SpecExists { .. } => true,
+            | Error::SpecExists { .. }
+            | Error::Query { .. } => true,
         };
-        assert_eq!(every_error().iter().filter(|e| listed(e)).count(), 12);
+        assert_eq!(every_error().iter().filter(|e| listed(e)).count(), 13);
         for error in every_error() {
             let code = error.code().expect("every error has a code").to_string();
             assert!(Code::parse(&code).is_some(), "{code} is not in src/code.rs");

@@ -27,6 +27,7 @@
 
 pub mod code;
 pub mod error;
+pub mod explain;
 pub mod generate;
 pub mod import;
 pub mod manifest;

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, GenerateArgs, ImportCommand};
+use cli::{Cli, Command, ExplainArgs, ExplainFormat, GenerateArgs, ImportCommand};
 use eksgrant::generate::{GenerateOptions, Mode, Outcome};
 use eksgrant::render::shell_word;
 use eksgrant::text::count;
@@ -52,6 +52,7 @@ fn run(command: Command) -> Result<Exit, Error> {
             print_stdout(&eksgrant::import::aws_auth(&file, &cluster, mode)?);
             Ok(Exit::Done)
         }
+        Command::Explain(args) => explain(&args).map(|()| Exit::Done),
         Command::ExplainCode { code } => {
             print_stdout(&code.explain().to_text());
             Ok(Exit::Done)
@@ -168,6 +169,60 @@ fn validate(spec: &Path) -> Result<(), Error> {
         count(model.workloads.len(), "workload"),
         count(model.principals.len(), "principal"),
     ));
+    Ok(())
+}
+
+fn explain(args: &ExplainArgs) -> Result<(), Error> {
+    use eksgrant::explain::{format, who_can};
+    let loaded = load(&args.spec)?;
+    let mut explanation = eksgrant::explain::explain(&loaded.model);
+    if let Some(key) = &args.subject {
+        let keys: Vec<String> = explanation.subjects.iter().map(|s| s.key.clone()).collect();
+        explanation = explanation.only(key).ok_or_else(|| Error::Query {
+            message: format!("the spec has no workload or principal `{key}`"),
+            help: format!("the subjects are: {}", keys.join(", ")),
+        })?;
+    }
+    let answers = if let Some(question) = &args.who_can {
+        let cluster = args.cluster.as_deref().expect("clap requires --cluster");
+        if !loaded.model.clusters.iter().any(|c| c.key == cluster) {
+            let keys: Vec<&str> = loaded
+                .model
+                .clusters
+                .iter()
+                .map(|c| c.key.as_str())
+                .collect();
+            return Err(Error::Query {
+                message: format!("the spec has no cluster `{cluster}`"),
+                help: format!("the clusters are: {}", keys.join(", ")),
+            });
+        }
+        Some(who_can::kubernetes(
+            &explanation,
+            &question[0],
+            &question[1],
+            cluster,
+            args.namespace.as_deref(),
+        ))
+    } else {
+        args.who_can_aws
+            .as_ref()
+            .map(|action| who_can::aws(&explanation, action, args.resource.as_deref()))
+    };
+    let text = match (answers, args.format) {
+        (Some(answers), ExplainFormat::Json) => {
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&answers).expect("answers serialise")
+            )
+        }
+        (Some(answers), _) => format::answers(&answers),
+        (None, ExplainFormat::Table) => format::table(&explanation),
+        (None, ExplainFormat::Json) => format::json(&explanation),
+        (None, ExplainFormat::Mermaid) => format::mermaid(&explanation),
+        (None, ExplainFormat::Dot) => format::dot(&explanation),
+    };
+    print_stdout(&text);
     Ok(())
 }
 

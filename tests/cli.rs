@@ -192,9 +192,15 @@ fn explain_prints_what_a_code_means_and_refuses_unknown_ones() {
             && text.contains("Fix: Grant one principal"),
         "{text}"
     );
-    let short = eksgrant().args(["explain-code", "no_admin"]).output().unwrap();
+    let short = eksgrant()
+        .args(["explain-code", "no_admin"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&short.stdout).starts_with("eksgrant::no_admin (warning)"));
-    let unknown = eksgrant().args(["explain-code", "lockout"]).output().unwrap();
+    let unknown = eksgrant()
+        .args(["explain-code", "lockout"])
+        .output()
+        .unwrap();
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
         stderr(&unknown).contains("lock_out"),

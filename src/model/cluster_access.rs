@@ -300,6 +300,7 @@ fn aws_auth(
         .node_roles
         .iter()
         .map(|role| AwsAuthMapping {
+            subject: None,
             arn: arn::without_role_path(&role.arn),
             username: role.kind.aws_auth_username().to_string(),
             groups: role
@@ -313,6 +314,7 @@ fn aws_auth(
     let mut map_users = Vec::new();
     for (subject, mapping) in subjects {
         let entry = AwsAuthMapping {
+            subject: Some(subject.clone()),
             arn: if mapping.is_role {
                 arn::without_role_path(&mapping.literal_arn)
             } else {

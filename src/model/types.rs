@@ -453,6 +453,9 @@ pub struct AwsAuth {
 /// One `mapRoles` or `mapUsers` entry.
 #[derive(Debug, Serialize)]
 pub struct AwsAuthMapping {
+    /// The subject (key) it maps; `None` for nodes.
+    #[serde(skip)]
+    pub subject: Option<String>,
     /// The role ARN without its path (as aws-auth requires), or the user ARN
     /// (templates).
     pub arn: String,

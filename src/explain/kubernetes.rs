@@ -1,0 +1,516 @@
+//! The Kubernetes side of explain: each subject's grants in each cluster,
+//! followed from the objects eksgrant writes (bindings, the groups access
+//! entries and aws-auth map subjects into, access policy associations).
+//!
+//! Built-in ClusterRoles and the EKS access policies that mirror them carry
+//! the rules Kubernetes and EKS document for them; a ClusterRole the spec
+//! only names, and a group bound outside eksgrant, carry rules eksgrant
+//! cannot know, and say so.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::KubernetesAccess;
+use crate::model::{Cluster, Model, RbacBinding, RbacRule, SubjectObjects};
+
+/// How a grant reaches a subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mechanism {
+    /// A binding of the workload's own ServiceAccount, in its own cluster.
+    ServiceAccount,
+    /// An access entry maps the subject's IAM identity into a group that a
+    /// binding names.
+    AccessEntry,
+    /// The aws-auth ConfigMap maps the subject into a group that a binding
+    /// names.
+    AwsAuth,
+    /// An access policy associated with the subject's access entry.
+    AccessPolicy,
+}
+
+impl Mechanism {
+    /// The mechanism in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Mechanism::ServiceAccount => "ServiceAccount",
+            Mechanism::AccessEntry => "access entry",
+            Mechanism::AwsAuth => "aws-auth",
+            Mechanism::AccessPolicy => "access policy",
+        }
+    }
+}
+
+/// What is granted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(tag = "kind", content = "name")]
+pub enum RoleRef {
+    /// A Role (eksgrant's, with the spec's rules).
+    Role(String),
+    /// A ClusterRole: eksgrant's, a built-in one, or one the spec names.
+    ClusterRole(String),
+    /// An EKS access policy.
+    AccessPolicy(String),
+    /// A group no eksgrant binding names: whatever RBAC outside eksgrant
+    /// binds it to.
+    Group(String),
+}
+
+impl RoleRef {
+    /// The reference in words.
+    pub fn describe(&self) -> String {
+        match self {
+            RoleRef::Role(name) => format!("Role {name}"),
+            RoleRef::ClusterRole(name) => format!("ClusterRole {name}"),
+            RoleRef::AccessPolicy(name) => format!("access policy {name}"),
+            RoleRef::Group(name) => format!("group {name} (bound outside eksgrant)"),
+        }
+    }
+}
+
+/// One RBAC rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Rule {
+    /// API groups (`""` is the core group).
+    pub api_groups: Vec<String>,
+    /// Resources (`pods`, `pods/exec`, `*`).
+    pub resources: Vec<String>,
+    /// Verbs (`get`, `*`).
+    pub verbs: Vec<String>,
+    /// Object names; empty for all.
+    pub resource_names: Vec<String>,
+}
+
+impl Rule {
+    fn of(rule: &RbacRule) -> Self {
+        Rule {
+            api_groups: rule.api_groups.clone(),
+            resources: rule.resources.clone(),
+            verbs: rule.verbs.clone(),
+            resource_names: rule.resource_names.clone(),
+        }
+    }
+
+    fn new(api_groups: &[&str], resources: &[&str], verbs: &[&str]) -> Self {
+        let owned = |items: &[&str]| items.iter().map(ToString::to_string).collect();
+        Rule {
+            api_groups: owned(api_groups),
+            resources: owned(resources),
+            verbs: owned(verbs),
+            resource_names: Vec::new(),
+        }
+    }
+
+    /// Whether the rule allows `verb` on `resource` (`pods`, `pods/exec`)
+    /// in `api_group` (`None`: any group).
+    pub fn allows(&self, verb: &str, resource: &str, api_group: Option<&str>) -> bool {
+        let any = |items: &[String], wanted: &str| items.iter().any(|i| i == "*" || i == wanted);
+        any(&self.verbs, verb)
+            && any(&self.resources, resource)
+            && api_group.is_none_or(|group| any(&self.api_groups, group))
+    }
+}
+
+const READ: &[&str] = &["get", "list", "watch"];
+const WRITE: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
+
+/// The rules of Kubernetes' built-in user-facing ClusterRoles, as the
+/// Kubernetes documentation lists them ("Using RBAC Authorization",
+/// user-facing roles), without what CRDs aggregate into them; `None` for a
+/// ClusterRole that is not one of them.
+fn built_in_cluster_role(name: &str) -> Option<Vec<Rule>> {
+    let view = || {
+        vec![
+            Rule::new(
+                &[""],
+                &[
+                    "bindings",
+                    "configmaps",
+                    "endpoints",
+                    "events",
+                    "limitranges",
+                    "namespaces",
+                    "namespaces/status",
+                    "persistentvolumeclaims",
+                    "persistentvolumeclaims/status",
+                    "pods",
+                    "pods/log",
+                    "pods/status",
+                    "replicationcontrollers",
+                    "replicationcontrollers/scale",
+                    "replicationcontrollers/status",
+                    "resourcequotas",
+                    "resourcequotas/status",
+                    "serviceaccounts",
+                    "services",
+                    "services/status",
+                ],
+                READ,
+            ),
+            Rule::new(
+                &["apps"],
+                &[
+                    "controllerrevisions",
+                    "daemonsets",
+                    "deployments",
+                    "deployments/scale",
+                    "replicasets",
+                    "replicasets/scale",
+                    "statefulsets",
+                    "statefulsets/scale",
+                ],
+                READ,
+            ),
+            Rule::new(&["autoscaling"], &["horizontalpodautoscalers"], READ),
+            Rule::new(&["batch"], &["cronjobs", "jobs"], READ),
+            Rule::new(&["policy"], &["poddisruptionbudgets"], READ),
+            Rule::new(
+                &["networking.k8s.io"],
+                &["ingresses", "networkpolicies"],
+                READ,
+            ),
+        ]
+    };
+    let edit = || {
+        let mut rules = view();
+        rules.extend([
+            Rule::new(
+                &[""],
+                &[
+                    "configmaps",
+                    "endpoints",
+                    "persistentvolumeclaims",
+                    "pods",
+                    "pods/attach",
+                    "pods/exec",
+                    "pods/portforward",
+                    "pods/proxy",
+                    "replicationcontrollers",
+                    "replicationcontrollers/scale",
+                    "secrets",
+                    "serviceaccounts",
+                    "services",
+                    "services/proxy",
+                ],
+                WRITE,
+            ),
+            Rule::new(&[""], &["serviceaccounts"], &["impersonate"]),
+            Rule::new(
+                &["apps"],
+                &[
+                    "daemonsets",
+                    "deployments",
+                    "deployments/rollback",
+                    "deployments/scale",
+                    "replicasets",
+                    "replicasets/scale",
+                    "statefulsets",
+                    "statefulsets/scale",
+                ],
+                WRITE,
+            ),
+            Rule::new(&["autoscaling"], &["horizontalpodautoscalers"], WRITE),
+            Rule::new(&["batch"], &["cronjobs", "jobs"], WRITE),
+            Rule::new(&["policy"], &["poddisruptionbudgets"], WRITE),
+            Rule::new(
+                &["networking.k8s.io"],
+                &["ingresses", "networkpolicies"],
+                WRITE,
+            ),
+        ]);
+        rules
+    };
+    match name {
+        "cluster-admin" => Some(vec![Rule::new(&["*"], &["*"], &["*"])]),
+        "admin" => {
+            let mut rules = edit();
+            rules.push(Rule::new(
+                &["rbac.authorization.k8s.io"],
+                &["rolebindings", "roles"],
+                WRITE,
+            ));
+            rules.push(Rule::new(
+                &["authorization.k8s.io"],
+                &["localsubjectaccessreviews"],
+                &["create"],
+            ));
+            Some(rules)
+        }
+        "edit" => Some(edit()),
+        "view" => Some(view()),
+        _ => None,
+    }
+}
+
+/// The rules of an EKS access policy, as the EKS user guide's access policy
+/// permissions table gives them: the ones that mirror a built-in ClusterRole
+/// carry its rules; `None` for the others, whose rules eksgrant does not
+/// model.
+fn access_policy_rules(policy: &str) -> Option<Vec<Rule>> {
+    let read_secrets = || Rule::new(&[""], &["secrets"], READ);
+    match policy {
+        "AmazonEKSClusterAdminPolicy" => built_in_cluster_role("cluster-admin"),
+        "AmazonEKSAdminPolicy" => built_in_cluster_role("admin"),
+        "AmazonEKSEditPolicy" => built_in_cluster_role("edit"),
+        "AmazonEKSViewPolicy" => built_in_cluster_role("view"),
+        "AmazonEKSAdminViewPolicy" => {
+            let mut rules = vec![Rule::new(&["*"], &["*"], READ)];
+            rules.push(read_secrets());
+            Some(rules)
+        }
+        "AmazonEKSSecretReaderPolicy" => Some(vec![read_secrets()]),
+        _ => None,
+    }
+}
+
+/// Who a binding's subject is, on a cluster: ServiceAccounts of workloads,
+/// and the members of each group access entries and aws-auth map into.
+struct Members<'a> {
+    /// `(namespace, ServiceAccount)` -> workload key.
+    service_accounts: BTreeMap<(&'a str, &'a str), &'a str>,
+    /// Group -> `(subject key, mechanism)`.
+    groups: BTreeMap<&'a str, Vec<(&'a str, Mechanism)>>,
+}
+
+impl<'a> Members<'a> {
+    fn of(model: &'a Model, cluster: &'a Cluster) -> Self {
+        let service_accounts = model
+            .workloads
+            .iter()
+            .filter(|w| w.clusters.contains(&cluster.key))
+            .map(|w| {
+                (
+                    (w.namespace.as_str(), w.service_account.as_str()),
+                    w.key.as_str(),
+                )
+            })
+            .collect();
+        let mut groups: BTreeMap<&str, Vec<(&str, Mechanism)>> = BTreeMap::new();
+        for entry in &cluster.access_entries {
+            for group in &entry.kubernetes_groups {
+                groups
+                    .entry(group)
+                    .or_default()
+                    .push((&entry.subject, Mechanism::AccessEntry));
+            }
+        }
+        if let Some(aws_auth) = &cluster.aws_auth {
+            for mapping in aws_auth.map_roles.iter().chain(&aws_auth.map_users) {
+                let Some(subject) = &mapping.subject else {
+                    continue;
+                };
+                for group in &mapping.groups {
+                    groups
+                        .entry(group)
+                        .or_default()
+                        .push((subject, Mechanism::AwsAuth));
+                }
+            }
+        }
+        Members {
+            service_accounts,
+            groups,
+        }
+    }
+}
+
+/// Every subject's grants on every cluster, as `(subject key, access)`.
+pub(super) fn access(model: &Model) -> Vec<(String, KubernetesAccess)> {
+    let mut found = Vec::new();
+    for cluster in &model.clusters {
+        let members = Members::of(model, cluster);
+        let objects = cluster
+            .namespaces
+            .iter()
+            .flat_map(|ns| &ns.subjects)
+            .chain(&cluster.cluster_scoped);
+        let mut bound_groups = BTreeSet::new();
+        for subject_objects in objects {
+            for binding in &subject_objects.bindings {
+                if binding.subject.kind == "Group" {
+                    bound_groups.insert(binding.subject.name.as_str());
+                }
+                found.extend(binding_access(cluster, &members, subject_objects, binding));
+            }
+        }
+        for entry in &cluster.access_entries {
+            for association in &entry.policy_associations {
+                let policy = association
+                    .policy_arn
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&association.policy_arn)
+                    .to_string();
+                let rules = access_policy_rules(&policy);
+                let scopes: Vec<Option<String>> = if association.namespaces.is_empty() {
+                    vec![None]
+                } else {
+                    association.namespaces.iter().cloned().map(Some).collect()
+                };
+                for namespace in scopes {
+                    found.push((
+                        entry.subject.clone(),
+                        KubernetesAccess {
+                            cluster: cluster.key.clone(),
+                            namespace,
+                            mechanism: Mechanism::AccessPolicy,
+                            group: None,
+                            role: RoleRef::AccessPolicy(policy.clone()),
+                            rules_known: rules.is_some(),
+                            rules: rules.clone().unwrap_or_default(),
+                            path: format!("access entry -> access policy {policy}"),
+                        },
+                    ));
+                }
+            }
+        }
+        // Groups the spec maps subjects into but no eksgrant binding names.
+        for (group, subjects) in &members.groups {
+            if bound_groups.contains(group) {
+                continue;
+            }
+            for (subject, mechanism) in subjects {
+                found.push((
+                    (*subject).to_string(),
+                    KubernetesAccess {
+                        cluster: cluster.key.clone(),
+                        namespace: None,
+                        mechanism: *mechanism,
+                        group: Some((*group).to_string()),
+                        role: RoleRef::Group((*group).to_string()),
+                        rules: Vec::new(),
+                        rules_known: false,
+                        path: format!("{} -> group {group}", mechanism.describe()),
+                    },
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// What one binding grants, to each subject it reaches.
+fn binding_access(
+    cluster: &Cluster,
+    members: &Members<'_>,
+    objects: &SubjectObjects,
+    binding: &RbacBinding,
+) -> Vec<(String, KubernetesAccess)> {
+    let own_role = objects
+        .role
+        .as_ref()
+        .filter(|role| role.name == binding.role_name && role.kind == binding.role_kind);
+    let (rules, rules_known) = match own_role {
+        Some(role) => (role.rules.iter().map(Rule::of).collect(), true),
+        None => match built_in_cluster_role(&binding.role_name) {
+            Some(rules) if binding.role_kind == "ClusterRole" => (rules, true),
+            _ => (Vec::new(), false),
+        },
+    };
+    let role = if binding.role_kind == "Role" {
+        RoleRef::Role(binding.role_name.clone())
+    } else {
+        RoleRef::ClusterRole(binding.role_name.clone())
+    };
+    let tail = format!("{} {} -> {}", binding.kind, binding.name, role.describe());
+    let reached: Vec<(&str, Mechanism, Option<&str>)> = match binding.subject.kind {
+        "ServiceAccount" => binding
+            .subject
+            .namespace
+            .as_deref()
+            .and_then(|ns| {
+                members
+                    .service_accounts
+                    .get(&(ns, binding.subject.name.as_str()))
+            })
+            .map(|subject| vec![(*subject, Mechanism::ServiceAccount, None)])
+            .unwrap_or_default(),
+        _ => members
+            .groups
+            .get(binding.subject.name.as_str())
+            .map(|subjects| {
+                subjects
+                    .iter()
+                    .map(|(subject, mechanism)| {
+                        (*subject, *mechanism, Some(binding.subject.name.as_str()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    reached
+        .into_iter()
+        .map(|(subject, mechanism, group)| {
+            let path = match group {
+                Some(group) => format!("{} -> group {group} -> {tail}", mechanism.describe()),
+                None => format!("ServiceAccount -> {tail}"),
+            };
+            (
+                subject.to_string(),
+                KubernetesAccess {
+                    cluster: cluster.key.clone(),
+                    namespace: binding.namespace.clone(),
+                    mechanism,
+                    group: group.map(ToString::to_string),
+                    role: role.clone(),
+                    rules: rules.clone(),
+                    rules_known,
+                    path,
+                },
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_roles_nest_as_kubernetes_documents_them() {
+        let allows = |role: &str, verb: &str, resource: &str| {
+            built_in_cluster_role(role)
+                .unwrap()
+                .iter()
+                .any(|r| r.allows(verb, resource, None))
+        };
+        assert!(allows("view", "list", "pods"));
+        assert!(!allows("view", "get", "secrets"));
+        assert!(allows("edit", "get", "secrets"));
+        assert!(allows("edit", "create", "pods/exec"));
+        assert!(!allows("edit", "create", "roles"));
+        assert!(allows("admin", "create", "roles"));
+        assert!(allows("cluster-admin", "delete", "nodes"));
+        assert!(built_in_cluster_role("my-team").is_none());
+    }
+
+    #[test]
+    fn access_policies_carry_the_rules_of_the_roles_they_mirror() {
+        let allows = |policy: &str, verb: &str, resource: &str| {
+            access_policy_rules(policy)
+                .unwrap()
+                .iter()
+                .any(|r| r.allows(verb, resource, None))
+        };
+        assert!(allows(
+            "AmazonEKSClusterAdminPolicy",
+            "escalate",
+            "clusterroles"
+        ));
+        assert!(!allows("AmazonEKSViewPolicy", "get", "secrets"));
+        assert!(allows("AmazonEKSAdminViewPolicy", "get", "secrets"));
+        assert!(!allows("AmazonEKSAdminViewPolicy", "delete", "pods"));
+        assert!(access_policy_rules("AmazonEKSAutoNodePolicy").is_none());
+    }
+}

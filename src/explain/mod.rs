@@ -1,0 +1,250 @@
+//! `eksgrant explain`: who can do what, read from the same model the
+//! generated files are rendered from.
+//!
+//! Every answer is derived from the objects eksgrant writes (the IAM policy
+//! documents, the access entries and their policy associations, the
+//! aws-auth mappings, the Roles and bindings), never from the spec's wording,
+//! so that explain cannot disagree with what is applied; a test parses the
+//! generated files back and compares. [`Explanation`] is the stable JSON
+//! form (`docs/explain.schema.json` is its schema); [`format`] lays it out as
+//! a table, Mermaid or Graphviz, and [`who_can`] answers the reverse
+//! questions.
+
+pub mod format;
+mod kubernetes;
+pub mod who_can;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::model::iam::{PolicyDocument, Statement};
+use crate::model::{Model, RolePolicy, Workload};
+use crate::spec::Effect;
+
+pub use kubernetes::{Mechanism, RoleRef, Rule};
+
+/// The version of the JSON form; a change that is not an addition bumps it.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Every subject of a spec with what it can do, on AWS and in each cluster.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Explanation {
+    /// The JSON form's version ([`FORMAT_VERSION`]).
+    pub version: u32,
+    /// Workloads and principals, by key.
+    pub subjects: Vec<Subject>,
+}
+
+/// A workload (a ServiceAccount's pods) or a principal (an IAM role or user
+/// defined outside the spec).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Subject {
+    /// The spec key.
+    pub key: String,
+    /// `workload` or `principal`.
+    pub kind: SubjectKind,
+    /// The subject's AWS side.
+    pub aws: Aws,
+    /// What it may do in each cluster, one entry per way it is granted.
+    pub kubernetes: Vec<KubernetesAccess>,
+}
+
+/// What a subject is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    /// A ServiceAccount's pods.
+    Workload,
+    /// An IAM role or user from outside the spec.
+    Principal,
+}
+
+/// A subject's AWS identity and permissions.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct Aws {
+    /// The IAM role or user the subject acts as: a principal's ARN, or a
+    /// workload's role; `None` for a workload without one.
+    pub identity: Option<String>,
+    /// Who can become the workload's role, and how.
+    pub assumed_by: Vec<Assumption>,
+    /// The role the workload's role chains to, whose permissions its pods
+    /// have instead (Pod Identity `target_role_arn`).
+    pub chains_to: Option<String>,
+    /// Every statement of the policies eksgrant writes for the subject (on
+    /// the role the pods act as). Principals' own permissions are not the
+    /// spec's and are not listed.
+    pub permissions: Vec<AwsPermission>,
+    /// Managed policies attached as well, by ARN; eksgrant does not know
+    /// their contents.
+    pub managed_policies: Vec<String>,
+}
+
+/// A way pods become a workload's role.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Assumption {
+    /// `pod-identity` or `irsa`.
+    pub mechanism: &'static str,
+    /// The cluster (key).
+    pub cluster: String,
+    /// The ServiceAccount's namespace.
+    pub namespace: String,
+    /// The ServiceAccount.
+    pub service_account: String,
+}
+
+/// One statement of a policy eksgrant writes.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AwsPermission {
+    /// The policy document's path in the generated tree.
+    pub policy_file: String,
+    /// The statement's Sid.
+    pub sid: String,
+    /// `Allow` or `Deny`.
+    pub effect: &'static str,
+    /// The actions, as written (IAM wildcards included).
+    pub actions: Vec<String>,
+    /// The resources, as written.
+    pub resources: Vec<String>,
+    /// Operator -> condition key -> values; empty when unconditional.
+    pub conditions: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
+/// One way a subject is granted something in a cluster.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct KubernetesAccess {
+    /// The cluster (key).
+    pub cluster: String,
+    /// The namespace; `None` for cluster-wide.
+    pub namespace: Option<String>,
+    /// How the grant reaches the subject.
+    pub mechanism: Mechanism,
+    /// The Kubernetes group the subject is mapped into, when the grant
+    /// goes through one.
+    pub group: Option<String>,
+    /// The Role, ClusterRole or access policy granted.
+    pub role: RoleRef,
+    /// The rules it carries. For a built-in ClusterRole or an access policy
+    /// these are the documented ones; empty when eksgrant cannot know them
+    /// (a ClusterRole the spec only names, or a group bound outside
+    /// eksgrant).
+    pub rules: Vec<Rule>,
+    /// Whether `rules` is everything the grant allows.
+    pub rules_known: bool,
+    /// The path, in words: `access entry -> group eksgrant:backend ->
+    /// RoleBinding eksgrant:backend -> Role eksgrant:backend`.
+    pub path: String,
+}
+
+/// Everything a spec's subjects can do, from its model.
+pub fn explain(model: &Model) -> Explanation {
+    let mut subjects: Vec<Subject> = model
+        .workloads
+        .iter()
+        .map(|w| Subject {
+            key: w.key.clone(),
+            kind: SubjectKind::Workload,
+            aws: workload_aws(w),
+            kubernetes: Vec::new(),
+        })
+        .chain(model.principals.iter().map(|p| Subject {
+            key: p.key.clone(),
+            kind: SubjectKind::Principal,
+            aws: Aws {
+                identity: Some(p.arn.clone()),
+                ..Aws::default()
+            },
+            kubernetes: Vec::new(),
+        }))
+        .collect();
+    for access in kubernetes::access(model) {
+        if let Some(subject) = subjects.iter_mut().find(|s| s.key == access.0) {
+            subject.kubernetes.push(access.1);
+        }
+    }
+    subjects.sort_by(|a, b| a.key.cmp(&b.key));
+    Explanation {
+        version: FORMAT_VERSION,
+        subjects,
+    }
+}
+
+impl Explanation {
+    /// Only the subject `key`, if there is one.
+    pub fn only(mut self, key: &str) -> Option<Self> {
+        self.subjects.retain(|s| s.key == key);
+        (!self.subjects.is_empty()).then_some(self)
+    }
+}
+
+/// A workload's role: who assumes it, what it chains to, and the statements
+/// of the policies on the role its pods act as.
+fn workload_aws(workload: &Workload) -> Aws {
+    let Some(role) = &workload.role else {
+        return Aws::default();
+    };
+    let assumed_by = workload
+        .clusters
+        .iter()
+        .map(|cluster| Assumption {
+            mechanism: workload.identity,
+            cluster: cluster.clone(),
+            namespace: workload.namespace.clone(),
+            service_account: workload.service_account.clone(),
+        })
+        .collect();
+    // With a target role, the pods act as it: its policies are theirs.
+    let (policies, managed): (&[RolePolicy], &[String]) =
+        match role.target.as_ref().and_then(|t| t.written.as_ref()) {
+            Some(written) => (&written.policies, &written.managed_policy_arns),
+            None if role.target.is_some() => (&[], &[]),
+            None => (&role.policies, &role.managed_policy_arns),
+        };
+    Aws {
+        identity: Some(role.arn.clone()),
+        assumed_by,
+        chains_to: role.target.as_ref().map(|t| t.arn.clone()),
+        permissions: policies
+            .iter()
+            .flat_map(|policy| permissions(&policy.file, &policy.document))
+            .collect(),
+        managed_policies: managed.to_vec(),
+    }
+}
+
+fn permissions<'a>(
+    file: &'a str,
+    document: &'a PolicyDocument,
+) -> impl Iterator<Item = AwsPermission> + 'a {
+    document.statement.iter().map(move |s| permission(file, s))
+}
+
+fn permission(file: &str, statement: &Statement) -> AwsPermission {
+    AwsPermission {
+        policy_file: file.to_string(),
+        sid: statement.sid.clone(),
+        effect: match statement.effect {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        },
+        actions: statement.action.0.clone(),
+        resources: statement.resource.0.clone(),
+        conditions: statement
+            .condition
+            .iter()
+            .map(|(operator, keys)| {
+                (
+                    operator.clone(),
+                    keys.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The JSON Schema of [`Explanation`], for `docs/explain.schema.json`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Explanation);
+    serde_json::to_string_pretty(&schema).expect("a schema serialises")
+}

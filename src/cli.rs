@@ -69,7 +69,12 @@ pub(crate) enum Command {
     ///
     /// Point an editor at it with `#:schema ./eksgrant.schema.json` on the
     /// first line of the spec (Taplo / Even Better TOML).
-    Schema,
+    Schema {
+        /// Print the schema of `explain --format json` instead
+        /// (docs/explain.schema.json).
+        #[arg(long)]
+        explain: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -61,8 +61,13 @@ fn run(command: Command) -> Result<Exit, Error> {
             print_stdout(&eksgrant::model::describe_presets());
             Ok(Exit::Done)
         }
-        Command::Schema => {
-            print_stdout(&format!("{}\n", eksgrant::spec::json_schema()));
+        Command::Schema { explain } => {
+            let schema = if explain {
+                eksgrant::explain::json_schema()
+            } else {
+                eksgrant::spec::json_schema()
+            };
+            print_stdout(&format!("{schema}\n"));
             Ok(Exit::Done)
         }
     }

@@ -208,3 +208,60 @@ fn explain_prints_what_a_code_means_and_refuses_unknown_ones() {
         stderr(&unknown)
     );
 }
+
+#[test]
+fn explain_answers_who_can_and_refuses_what_the_spec_lacks() {
+    let spec = example();
+    let run = |args: &[&str]| {
+        let mut command = eksgrant();
+        command.arg("explain").arg(&spec).args(args);
+        command.output().unwrap()
+    };
+    let output = run(&[
+        "--who-can",
+        "create",
+        "pods",
+        "--cluster",
+        "workload",
+        "--namespace",
+        "jobs",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let subjects: Vec<&str> = text
+        .lines()
+        .map(|line| line.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        ["backend", "ci-deployer", "platform-admins"],
+        "{text}"
+    );
+
+    let json = run(&["--format", "json", "--subject", "backend"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["version"], 1);
+    assert_eq!(value["subjects"].as_array().unwrap().len(), 1);
+
+    for (args, message) in [
+        (
+            &["--subject", "nobody"][..],
+            "the spec has no workload or principal `nobody`",
+        ),
+        (
+            &["--who-can", "get", "pods", "--cluster", "nowhere"][..],
+            "the spec has no cluster `nowhere`",
+        ),
+    ] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(stderr(&output).contains(message), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("eksgrant::query"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    // --who-can needs the cluster it asks about.
+    assert_eq!(run(&["--who-can", "get", "pods"]).status.code(), Some(2));
+}

@@ -6,6 +6,7 @@ mod cli;
 mod convergence;
 mod cross_account;
 mod diagnostics;
+mod explain;
 mod generate;
 mod import;
 mod regenerate;

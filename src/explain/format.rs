@@ -134,12 +134,14 @@ pub fn json(explanation: &Explanation) -> String {
     text
 }
 
-/// Text inside a Mermaid `"..."` label: `"` is written `#quot;`, and `<`
-/// and `>` as entities, so that no label can end early or read as HTML.
+/// Text inside a Mermaid `"..."` label: `"`, `<`, `>` and the backtick
+/// are written as entities, so that no label can end early, read as HTML,
+/// or close the Markdown fence ACCESS.md puts the graph in.
 fn mermaid_label(text: &str) -> String {
     text.replace('"', "#quot;")
         .replace('<', "#lt;")
         .replace('>', "#gt;")
+        .replace('`', "#96;")
 }
 
 /// The edge label of a grant: the mechanism and what it grants.

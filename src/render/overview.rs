@@ -27,6 +27,9 @@ pub(super) struct Overview<'a> {
     /// Every cluster, sorted by key: the Clusters table and the Kubernetes
     /// permissions sections.
     clusters: Vec<ClusterSummary<'a>>,
+    /// The Mermaid flowchart of who can do what (`eksgrant explain --format
+    /// mermaid`), which GitHub draws.
+    picture: String,
     /// What each created cluster's control plane was given: the section a
     /// reviewer reads instead of the HCL.
     created_clusters: Vec<CreatedSettings<'a>>,
@@ -74,6 +77,7 @@ impl<'a> Overview<'a> {
             regenerate: &options.regenerate,
             region: &model.region,
             clusters: model.clusters.iter().map(ClusterSummary::of).collect(),
+            picture: crate::explain::format::mermaid(&crate::explain::explain(model)),
             created_clusters: model
                 .clusters
                 .iter()

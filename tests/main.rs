@@ -8,6 +8,7 @@ mod cross_account;
 mod diagnostics;
 mod generate;
 mod import;
+mod lints;
 mod regenerate;
 mod scenario;
 mod support;

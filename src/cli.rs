@@ -32,6 +32,10 @@ pub(crate) enum Command {
         /// The spec file.
         #[arg(default_value = "eksgrant.toml")]
         spec: PathBuf,
+        /// Fail (exit 2) when the spec has any warning that no `allow`
+        /// acknowledges.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Write a commented starter spec (the platform/workload pattern) to
     /// edit; refuses to overwrite an existing file.
@@ -98,6 +102,10 @@ pub(crate) struct GenerateArgs {
     /// link, a directory, or anything outside the output directory.
     #[arg(long)]
     pub(crate) force: bool,
+    /// Fail (exit 2) and write nothing when the spec has any warning that no
+    /// `allow` acknowledges. For CI.
+    #[arg(long)]
+    pub(crate) deny_warnings: bool,
 }
 
 #[derive(Debug, Args)]

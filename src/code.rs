@@ -24,6 +24,8 @@ pub enum Code {
     Accounts,
     /// An invalid `addon_versions` entry.
     AddonVersion,
+    /// An `allow` entry that is no lint of the item it is on.
+    Allow,
     /// An authentication mode that moves back, or skips a step.
     AuthenticationMode,
     /// `aws_auth_accounts` where aws-auth is ignored, or not account IDs.
@@ -68,10 +70,14 @@ pub enum Code {
     IamName,
     /// An invalid IAM path.
     IamPath,
+    /// `*` as an action or resource of a custom statement (lint).
+    IamWildcard,
     /// A workload with nothing to generate (warning).
     IdleWorkload,
     /// IRSA on a cluster whose OIDC issuer the spec lacks.
     IrsaIssuer,
+    /// An IRSA role trusted by several clusters (lint).
+    IrsaManyClusters,
     /// An invalid spec key.
     Key,
     /// An invalid KMS key setting of a created cluster.
@@ -104,6 +110,10 @@ pub enum Code {
     Partition,
     /// A statement too large for a managed policy.
     PermissionPolicySize,
+    /// Creating pods where a ServiceAccount has an AWS identity (lint).
+    PodCreateWithAwsIdentity,
+    /// `pods/exec` or `pods/attach` (lint).
+    PodExec,
     /// An invalid policy ARN.
     PolicyArn,
     /// More managed policies than a role takes by default (warning).
@@ -116,12 +126,18 @@ pub enum Code {
     PrivateAccess,
     /// Invalid public endpoint access.
     PublicEndpoint,
+    /// `bind`, `escalate` or `impersonate` (lint).
+    RbacEscalation,
+    /// `*` in RBAC verbs or resources (lint).
+    RbacWildcard,
     /// An invalid region.
     Region,
     /// A group with a prefix EKS reserves.
     ReservedGroup,
     /// Invalid RBAC rules.
     Rules,
+    /// Reading Secrets (lint).
+    SecretsRead,
     /// An invalid ServiceAccount name.
     ServiceAccount,
     /// A role whose trust cannot name the workload (warning).
@@ -150,16 +166,22 @@ pub enum Code {
     UnknownVerb,
     /// Granted pods without a network path (warning).
     Unreachable,
+    /// An `allow` entry whose lint does not fire there (warning).
+    UnusedAllow,
     /// A principal's username that EKS or aws-auth would not take.
     Username,
     /// An unsupported spec version.
     Version,
+    /// A cluster-wide administrator grant to a workload (lint).
+    WorkloadClusterAdmin,
     /// Invalid `cluster` / `clusters` of a workload.
     WorkloadClusters,
 
     // Everything that is not about the spec's content.
     /// A path in the output directory eksgrant will not change.
     Conflict,
+    /// `--deny-warnings` and the spec has warnings.
+    DeniedWarnings,
     /// `init` would overwrite a file.
     Exists,
     /// An aws-auth ConfigMap that cannot be imported.
@@ -207,6 +229,7 @@ impl Code {
         Code::AccountId,
         Code::Accounts,
         Code::AddonVersion,
+        Code::Allow,
         Code::AuthenticationMode,
         Code::AwsAuthAccounts,
         Code::AwsAuthWithoutNodes,
@@ -229,8 +252,10 @@ impl Code {
         Code::GroupsSameCluster,
         Code::IamName,
         Code::IamPath,
+        Code::IamWildcard,
         Code::IdleWorkload,
         Code::IrsaIssuer,
+        Code::IrsaManyClusters,
         Code::Key,
         Code::KmsKey,
         Code::KubernetesVersion,
@@ -247,15 +272,20 @@ impl Code {
         Code::OidcIssuer,
         Code::Partition,
         Code::PermissionPolicySize,
+        Code::PodCreateWithAwsIdentity,
+        Code::PodExec,
         Code::PolicyArn,
         Code::PolicyCount,
         Code::PresetArgument,
         Code::PrincipalArn,
         Code::PrivateAccess,
         Code::PublicEndpoint,
+        Code::RbacEscalation,
+        Code::RbacWildcard,
         Code::Region,
         Code::ReservedGroup,
         Code::Rules,
+        Code::SecretsRead,
         Code::ServiceAccount,
         Code::SessionTags,
         Code::Sid,
@@ -270,10 +300,13 @@ impl Code {
         Code::UnknownPreset,
         Code::UnknownVerb,
         Code::Unreachable,
+        Code::UnusedAllow,
         Code::Username,
         Code::Version,
+        Code::WorkloadClusterAdmin,
         Code::WorkloadClusters,
         Code::Conflict,
+        Code::DeniedWarnings,
         Code::Exists,
         Code::Import,
         Code::Interrupted,
@@ -301,6 +334,40 @@ impl Code {
             .copied()
             .find(|code| code.as_str().strip_prefix("eksgrant::") == Some(name))
     }
+
+    /// The code without `eksgrant::`, as `allow = [...]` writes it.
+    pub fn short_name(self) -> &'static str {
+        self.as_str().trim_start_matches("eksgrant::")
+    }
+
+    /// Where the code is reported, if it is a lint: a warning about what a
+    /// spec item allows, which `allow = ["<code>"]` on that item
+    /// acknowledges. Other warnings and errors cannot be acknowledged.
+    pub fn lint_scope(self) -> Option<LintScope> {
+        match self {
+            Code::RbacWildcard
+            | Code::RbacEscalation
+            | Code::SecretsRead
+            | Code::PodExec
+            | Code::PodCreateWithAwsIdentity
+            | Code::WorkloadClusterAdmin => Some(LintScope::Grant),
+            Code::IamWildcard => Some(LintScope::Statement),
+            Code::IrsaManyClusters => Some(LintScope::Workload),
+            _ => None,
+        }
+    }
+
+    /// Every lint, in the order docs/spec.md describes them.
+    pub const LINTS: &'static [Code] = &[
+        Code::IamWildcard,
+        Code::RbacWildcard,
+        Code::RbacEscalation,
+        Code::SecretsRead,
+        Code::PodExec,
+        Code::PodCreateWithAwsIdentity,
+        Code::WorkloadClusterAdmin,
+        Code::IrsaManyClusters,
+    ];
 
     /// What the code means and how to fix it.
     pub fn explain(self) -> Explanation {
@@ -350,6 +417,12 @@ impl Code {
                 false,
                 "`addon_versions` names an add-on eksgrant does not install on the cluster, or a version that is not an EKS add-on version.",
                 "Pin only the add-ons the cluster gets (`eks-pod-identity-agent` without Auto Mode), with versions from `aws eks describe-addon-versions`, such as `v1.3.8-eksbuild.2`.",
+            ),
+            Code::Allow => (
+                "eksgrant::allow",
+                false,
+                "An `allow` entry is no lint of the item it is on: an unknown code, a code written with `eksgrant::`, a code that is not a lint (errors and other warnings cannot be acknowledged), a lint reported on another kind of item, or a code listed twice.",
+                "List short names of lints reported on that item: on grants `rbac_wildcard`, `rbac_escalation`, `secrets_read`, `pod_exec`, `pod_create_with_aws_identity`, `workload_cluster_admin`; on custom statements `iam_wildcard`; on workloads `irsa_many_clusters`.",
             ),
             Code::AuthenticationMode => (
                 "eksgrant::authentication_mode",
@@ -483,6 +556,12 @@ impl Code {
                 "`iam.path` is not an IAM path.",
                 "Start and end it with `/`, as `/eksgrant/`.",
             ),
+            Code::IamWildcard => (
+                "eksgrant::iam_wildcard",
+                true,
+                "An `Allow` custom statement (`aws.statements`) has an action that is a whole service or everything (`s3:*`, `*`), or the resource `*` while one of its actions is not a `Describe` or `List` action or one of the reads the Service Authorization Reference lists without a resource type (`sts:GetCallerIdentity`, `ecr:GetAuthorizationToken`, `cloudwatch:GetMetricData`, `cloudwatch:GetMetricStatistics`).",
+                "Name the actions, and the ARNs of the resources, the workload uses; where `*` is meant (a condition scopes it, or the actions take no resource), acknowledge it with `allow = [\"iam_wildcard\"]` on the statement.",
+            ),
             Code::IdleWorkload => (
                 "eksgrant::idle_workload",
                 true,
@@ -494,6 +573,12 @@ impl Code {
                 false,
                 "An IRSA workload runs on an existing cluster whose `oidc_issuer` the spec does not give.",
                 "Add the cluster's `oidc_issuer`, or use Pod Identity.",
+            ),
+            Code::IrsaManyClusters => (
+                "eksgrant::irsa_many_clusters",
+                true,
+                "A workload whose role trusts IRSA (`identity = \"irsa\"` or `migrate_from = \"irsa\"`) runs in several clusters: the role trusts each cluster's OIDC provider, so a pod running as its ServiceAccount in any of them gets the role's permissions.",
+                "Give each cluster its own workload, and so its own role; if the clusters are one trust domain, acknowledge it with `allow = [\"irsa_many_clusters\"]` on the workload.",
             ),
             Code::Key => (
                 "eksgrant::key",
@@ -591,6 +676,18 @@ impl Code {
                 "One statement is larger than an IAM managed policy (6,144 characters) on its own.",
                 "Split the statement.",
             ),
+            Code::PodCreateWithAwsIdentity => (
+                "eksgrant::pod_create_with_aws_identity",
+                true,
+                "`rules` allow `create`, `update`, `patch` or `*` on pods or workload controllers (deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs, replicationcontrollers) in a namespace where another workload's ServiceAccount has an AWS identity: a pod made there can run as that ServiceAccount and get its AWS permissions, or run privileged and read the node's credentials.",
+                "Grant it in namespaces where no ServiceAccount has an AWS identity; otherwise enforce Pod Security Admission `restricted` on the namespace and acknowledge it with `allow = [\"pod_create_with_aws_identity\"]` on the grant.",
+            ),
+            Code::PodExec => (
+                "eksgrant::pod_exec",
+                true,
+                "`rules` allow `create`, `get` or `*` on `pods/exec` or `pods/attach`: running commands in any pod of the namespace, with its ServiceAccount's Kubernetes and AWS permissions.",
+                "Remove it, or limit it with `resource_names`; acknowledge it with `allow = [\"pod_exec\"]` on the grant when interactive access is meant.",
+            ),
             Code::PolicyArn => (
                 "eksgrant::policy_arn",
                 false,
@@ -627,6 +724,18 @@ impl Code {
                 "A public endpoint without `public_access_cidrs`, those without a public endpoint, or a CIDR that is invalid or `0.0.0.0/0`.",
                 "Set both, with the networks that need the API.",
             ),
+            Code::RbacEscalation => (
+                "eksgrant::rbac_escalation",
+                true,
+                "`rules` grant `bind`, `escalate` or `impersonate`, which let the subject grant itself, or act with, permissions it does not hold.",
+                "Remove the verb; for a controller that must bind roles, limit it with `resource_names` and acknowledge it with `allow = [\"rbac_escalation\"]` on the grant.",
+            ),
+            Code::RbacWildcard => (
+                "eksgrant::rbac_wildcard",
+                true,
+                "`rules` list `*` as a verb, or a resource with `*` (`*`, `pods/*`), which covers every verb or resource, those added later included: Secrets, `pods/exec`, `escalate`.",
+                "List the verbs and resources the subject uses; acknowledge it with `allow = [\"rbac_wildcard\"]` on the grant when everything is meant.",
+            ),
             Code::Region => (
                 "eksgrant::region",
                 false,
@@ -644,6 +753,12 @@ impl Code {
                 false,
                 "`rules` is empty, or a rule has an empty `api_groups`, `resources` or `verbs`.",
                 "Fill in every field of every rule.",
+            ),
+            Code::SecretsRead => (
+                "eksgrant::secrets_read",
+                true,
+                "`rules` allow `get`, `list`, `watch` or `*` on `secrets` of the core group without `resource_names`: every Secret of the namespace (cluster-wide: of the cluster), credentials and tokens included.",
+                "Name the Secrets with `resource_names`, or acknowledge it with `allow = [\"secrets_read\"]` on the grant.",
             ),
             Code::ServiceAccount => (
                 "eksgrant::service_account",
@@ -729,6 +844,12 @@ impl Code {
                 "Pods of another cluster are granted access to a created cluster whose private endpoint nothing generated lets them reach.",
                 "Add `private_access_from_clusters` or `private_access_cidrs`, or a public endpoint with `public_access_cidrs`.",
             ),
+            Code::UnusedAllow => (
+                "eksgrant::unused_allow",
+                true,
+                "An `allow` entry acknowledges a lint that does not fire on its item.",
+                "Remove the entry, so that the lint is reported again if the item changes.",
+            ),
             Code::Username => (
                 "eksgrant::username",
                 false,
@@ -741,6 +862,12 @@ impl Code {
                 "The spec's `version` is not one this eksgrant reads.",
                 "Write `version = 1`.",
             ),
+            Code::WorkloadClusterAdmin => (
+                "eksgrant::workload_cluster_admin",
+                true,
+                "A workload is granted `AmazonEKSClusterAdminPolicy` or `cluster_role = \"cluster-admin\"` cluster-wide: whoever controls one of its pods controls the cluster.",
+                "Grant the workload the rules or namespaces it uses; acknowledge it with `allow = [\"workload_cluster_admin\"]` on the grant for a controller that administers the cluster.",
+            ),
             Code::WorkloadClusters => (
                 "eksgrant::workload_clusters",
                 false,
@@ -752,6 +879,12 @@ impl Code {
                 false,
                 "`generate` would change a path that is not eksgrant's as it is (edited by hand, a file of yours, a link, the spec); nothing was written.",
                 "Move your change into the spec or your own file (or use `--force` where it says so); move links and the spec out of the way.",
+            ),
+            Code::DeniedWarnings => (
+                "eksgrant::denied_warnings",
+                false,
+                "`--deny-warnings` was given and the spec has warnings that no `allow` acknowledges; nothing was written.",
+                "Fix each warning, or acknowledge a lint with `allow`; without `--deny-warnings` the warnings do not stop the run.",
             ),
             Code::Exists => (
                 "eksgrant::exists",
@@ -823,6 +956,37 @@ impl Code {
     }
 }
 
+/// The kind of spec item a lint is reported on, and so the table whose
+/// `allow` acknowledges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LintScope {
+    /// A grant: `[[workloads.<key>.grants]]` or `[[principals.<key>.grants]]`.
+    Grant,
+    /// A custom statement: `[[workloads.<key>.aws.statements]]`.
+    Statement,
+    /// A workload: `[workloads.<key>]`.
+    Workload,
+}
+
+impl LintScope {
+    /// The items, in a sentence: "grants".
+    pub fn items(self) -> &'static str {
+        match self {
+            LintScope::Grant => "grants",
+            LintScope::Statement => "custom statements (aws.statements)",
+            LintScope::Workload => "workloads",
+        }
+    }
+}
+
+/// A code is written as its name (`"eksgrant::iam_wildcard"`), so that
+/// the model's acknowledgements serialize as a user reads them.
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -890,5 +1054,25 @@ mod tests {
             assert_eq!(Code::parse(name), Some(*code));
         }
         assert_eq!(Code::parse("nope"), None);
+    }
+
+    #[test]
+    fn lints_are_the_warnings_with_a_scope() {
+        for code in Code::ALL {
+            assert_eq!(
+                code.lint_scope().is_some(),
+                Code::LINTS.contains(code),
+                "{code}: LINTS and lint_scope disagree"
+            );
+            if code.lint_scope().is_some() {
+                assert!(code.explain().warning, "{code} is a lint, so a warning");
+                assert!(
+                    code.explain()
+                        .fix
+                        .contains(&format!("allow = [\"{}\"]", code.short_name())),
+                    "{code}'s fix says how to acknowledge it"
+                );
+            }
+        }
     }
 }

@@ -53,6 +53,22 @@ pub enum Error {
         problems: Vec<Problem>,
     },
 
+    /// `--deny-warnings` was given and the spec has warnings (after its
+    /// `allow` acknowledgements); nothing was written.
+    #[error("{} has {}, and --deny-warnings makes them fail the run", file.display(), count(*warnings, "warning"))]
+    #[diagnostic(
+        code(eksgrant::denied_warnings),
+        help(
+            "nothing was written; fix each warning above, or, for a lint that is meant, acknowledge it with allow = [\"<lint>\"] on the item it is about"
+        )
+    )]
+    DeniedWarnings {
+        /// The spec file.
+        file: PathBuf,
+        /// How many warnings it has.
+        warnings: usize,
+    },
+
     /// A built-in template failed to render. This is a bug in eksgrant.
     #[error("template {name} failed to render:\n{report}")]
     #[diagnostic(
@@ -398,6 +414,10 @@ mod tests {
                 file: PathBuf::new(),
                 problems: Vec::new(),
             },
+            Error::DeniedWarnings {
+                file: PathBuf::new(),
+                warnings: 1,
+            },
             Error::Template {
                 name: String::new(),
                 report: String::new(),
@@ -450,6 +470,7 @@ mod tests {
             Error::Io { .. }
             | Error::Syntax(_)
             | Error::Invalid { .. }
+            | Error::DeniedWarnings { .. }
             | Error::Template { .. }
             | Error::Output { .. }
             | Error::Conflicts { .. }
@@ -461,7 +482,7 @@ mod tests {
             | Error::SpecExists { .. }
             | Error::Query { .. } => true,
         };
-        assert_eq!(every_error().iter().filter(|e| listed(e)).count(), 13);
+        assert_eq!(every_error().iter().filter(|e| listed(e)).count(), 14);
         for error in every_error() {
             let code = error.code().expect("every error has a code").to_string();
             assert!(Code::parse(&code).is_some(), "{code} is not in src/code.rs");

@@ -20,6 +20,10 @@ pub struct GenerateOptions {
     pub out: Option<PathBuf>,
     /// Write, check or list.
     pub mode: Mode,
+    /// Whether any warning of the spec (one its `allow` lists do not
+    /// acknowledge) fails the run with [`Error::DeniedWarnings`] before the
+    /// output directory is read, locked or written.
+    pub deny_warnings: bool,
     /// Called before every change to the output directory; tests use it to
     /// stop a run part-way, as a kill would.
     pub before_change: Option<BeforeChange>,
@@ -68,8 +72,16 @@ pub enum Outcome {
 pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Result<Report> {
     let spec = options.spec.as_path();
     let mut loaded = crate::load(spec)?;
-    for warning in std::mem::take(&mut loaded.warnings) {
+    let warnings = std::mem::take(&mut loaded.warnings);
+    let count = warnings.len();
+    for warning in warnings {
         warn(warning);
+    }
+    if options.deny_warnings && count > 0 {
+        return Err(Error::DeniedWarnings {
+            file: spec.to_path_buf(),
+            warnings: count,
+        });
     }
     let out = options.out.clone().unwrap_or_else(|| spec_dir(spec));
     let spec_shown = relative_to(&out, spec).display().to_string();

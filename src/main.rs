@@ -42,7 +42,10 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<Exit, Error> {
     match command {
         Command::Generate(args) => generate(&args),
-        Command::Validate { spec } => validate(&spec).map(|()| Exit::Done),
+        Command::Validate {
+            spec,
+            deny_warnings,
+        } => validate(&spec, deny_warnings).map(|()| Exit::Done),
         Command::Init { path } => init(&path).map(|()| Exit::Done),
         Command::Import(ImportCommand::AwsAuth {
             file,
@@ -85,6 +88,7 @@ fn generate(args: &GenerateArgs) -> Result<Exit, Error> {
         spec: args.spec.clone(),
         out: args.out.clone(),
         mode,
+        deny_warnings: args.deny_warnings,
         before_change: test_hooks::before_change(),
     };
     let report = eksgrant::generate(options, |warning| {
@@ -164,8 +168,14 @@ fn init(path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn validate(spec: &Path) -> Result<(), Error> {
-    let loaded = load(spec)?;
+fn validate(spec: &Path, deny_warnings: bool) -> Result<(), Error> {
+    let (loaded, warnings) = load(spec)?;
+    if deny_warnings && warnings > 0 {
+        return Err(Error::DeniedWarnings {
+            file: spec.to_path_buf(),
+            warnings,
+        });
+    }
     let model = &loaded.model;
     print_stderr(&format!(
         "eksgrant: {} is valid: {}, {}, {}\n",
@@ -179,7 +189,7 @@ fn validate(spec: &Path) -> Result<(), Error> {
 
 fn explain(args: &ExplainArgs) -> Result<(), Error> {
     use eksgrant::explain::{format, who_can};
-    let loaded = load(&args.spec)?;
+    let (loaded, _) = load(&args.spec)?;
     let mut explanation = eksgrant::explain::explain(&loaded.model);
     if let Some(key) = &args.subject {
         let keys: Vec<String> = explanation.subjects.iter().map(|s| s.key.clone()).collect();
@@ -231,11 +241,13 @@ fn explain(args: &ExplainArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// Loads the spec and prints its warnings.
-fn load(spec: &Path) -> Result<Loaded, Error> {
+/// Loads the spec and prints its warnings; returns how many there were.
+fn load(spec: &Path) -> Result<(Loaded, usize), Error> {
     let mut loaded = eksgrant::load(spec)?;
-    for warning in std::mem::take(&mut loaded.warnings) {
+    let warnings = std::mem::take(&mut loaded.warnings);
+    let count = warnings.len();
+    for warning in warnings {
         report(&miette::Report::new(warning));
     }
-    Ok(loaded)
+    Ok((loaded, count))
 }

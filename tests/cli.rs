@@ -265,3 +265,137 @@ fn explain_answers_who_can_and_refuses_what_the_spec_lacks() {
     // --who-can needs the cluster it asks about.
     assert_eq!(run(&["--who-can", "get", "pods"]).status.code(), Some(2));
 }
+
+/// The seed example with CI also allowed a shell in the pods of `jobs`: one
+/// lint, `pod_exec`; `allow`, if given, is put on that grant.
+fn spec_with_a_lint(dir: &Path, allow: &str) -> std::path::PathBuf {
+    let spec = dir.join("eksgrant.toml");
+    let text = fs::read_to_string(example()).unwrap().replace(
+        "cluster_role = \"edit\"",
+        &format!(
+            "rules = [{{ api_groups = [\"\"], resources = [\"pods/exec\"], verbs = [\"create\"] }}]\n{allow}"
+        ),
+    );
+    fs::write(&spec, text).unwrap();
+    spec
+}
+
+#[test]
+fn deny_warnings_fails_validate_and_generate_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // A tree generated from the example, which has no warning.
+    let first = eksgrant()
+        .args(["generate", &example(), "--deny-warnings", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let before = crate::support::tree(&out);
+
+    let spec = spec_with_a_lint(dir.path(), "");
+    let plain = eksgrant().arg("validate").arg(&spec).output().unwrap();
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    let denied = eksgrant()
+        .args(["validate", "--deny-warnings"])
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert_eq!(denied.status.code(), Some(2), "{}", stderr(&denied));
+    let message = crate::support::unwrapped(&denied);
+    assert!(message.contains("eksgrant::pod_exec"), "{message}");
+    assert!(message.contains("eksgrant::denied_warnings"), "{message}");
+    assert!(
+        message.contains("has 1 warning, and --deny-warnings makes them fail the run"),
+        "{message}"
+    );
+    assert!(!message.contains("is valid"), "{message}");
+
+    for extra in [
+        &[][..],
+        &["--check"][..],
+        &["--dry-run"][..],
+        &["--force"][..],
+    ] {
+        let output = eksgrant()
+            .arg("generate")
+            .arg(&spec)
+            .arg("--deny-warnings")
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{extra:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("eksgrant::denied_warnings"),
+            "{}",
+            stderr(&output)
+        );
+        assert!(
+            output.stdout.is_empty(),
+            "{extra:?} printed a diff or a listing"
+        );
+        assert_eq!(
+            crate::support::tree(&out),
+            before,
+            "{extra:?} changed the tree"
+        );
+    }
+    let fresh = dir.path().join("fresh");
+    let output = eksgrant()
+        .arg("generate")
+        .arg(&spec)
+        .arg("--deny-warnings")
+        .arg("--out")
+        .arg(&fresh)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!fresh.exists(), "nothing may be written");
+
+    // Without the flag the warning is printed and the tree written.
+    let output = eksgrant()
+        .arg("generate")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("eksgrant::pod_exec"));
+    assert_ne!(crate::support::tree(&out), before);
+}
+
+#[test]
+fn deny_warnings_passes_a_spec_whose_lints_are_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_with_a_lint(dir.path(), "allow = [\"pod_exec\"]   # on-call shells");
+    let output = eksgrant()
+        .args(["validate", "--deny-warnings"])
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        !stderr(&output).contains("eksgrant::"),
+        "{}",
+        stderr(&output)
+    );
+    let out = dir.path().join("out");
+    let output = eksgrant()
+        .arg("generate")
+        .arg(&spec)
+        .arg("--deny-warnings")
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(out.join("ACCESS.md").is_file());
+}

@@ -148,6 +148,7 @@ impl Workspace {
             spec: spec_path,
             out: Some(self.out()),
             mode: Mode::Write { force: false },
+            deny_warnings: false,
             before_change,
         };
         match eksgrant::generate(options, drop) {

@@ -9,6 +9,7 @@ mod diagnostics;
 mod explain;
 mod generate;
 mod import;
+mod lints;
 mod regenerate;
 mod scenario;
 mod support;

@@ -60,6 +60,10 @@ pub(super) struct GrantSet {
 pub(super) struct ResolvedGrant {
     /// The subject's key.
     pub subject: String,
+    /// Its place among the subject's grants (from 0), which ties it to
+    /// the grant as written (`Subjects::workload_grants`,
+    /// `principal_grants`).
+    pub index: usize,
     /// The target cluster's key.
     pub cluster: String,
     /// The namespaces; `None` for cluster-wide.
@@ -255,7 +259,7 @@ fn resolve_grants<'a>(
         // What one grant of this subject already gave, to report a second
         // grant of the same thing: (cluster, what, namespace or "").
         let mut seen: BTreeMap<(String, String, String), Range<usize>> = BTreeMap::new();
-        for grant in subject_grants {
+        for (index, grant) in subject_grants.iter().enumerate() {
             let Some(cluster) = cluster_ref(checker, clusters, &grant.cluster) else {
                 continue;
             };
@@ -278,6 +282,7 @@ fn resolve_grants<'a>(
             }
             grants.push(ResolvedGrant {
                 subject: subject.key().to_string(),
+                index,
                 cluster,
                 namespaces,
                 granted: what,

@@ -8,7 +8,7 @@
 //! and returns its own:
 //!
 //! ```text
-//! account -> clusters -> subjects -> grants -> roles -> cluster_access -> apply_order
+//! account -> clusters -> subjects -> grants -> roles -> cluster_access -> lints -> apply_order
 //! ```
 //!
 //! `build` runs them in that order (`clusters` hands each created cluster's
@@ -37,6 +37,7 @@ mod cluster_access;
 mod clusters;
 mod control_plane;
 mod grants;
+mod lints;
 mod policies;
 mod principals;
 mod roles;
@@ -148,6 +149,10 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         &subjects.workloads,
         &workloads,
     );
+    let mut acknowledged = lints::lints(&mut checker, &subjects, &grants, &workloads);
+    for workload in &mut workloads {
+        workload.acknowledged = acknowledged.remove(&workload.key).unwrap_or_default();
+    }
     workloads.sort_by(|a, b| a.key.cmp(&b.key));
     let mut principals: Vec<Principal> = subjects
         .principals
@@ -155,6 +160,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         .map(|p| Principal {
             key: p.key.get().clone(),
             arn: p.arn.clone(),
+            acknowledged: acknowledged.remove(p.key.get()).unwrap_or_default(),
         })
         .collect();
     principals.sort_by(|a, b| a.key.cmp(&b.key));
@@ -204,6 +210,7 @@ mod tests {
         "policies",
         "roles",
         "cluster_access",
+        "lints",
         "apply_order",
     ];
 

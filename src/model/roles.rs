@@ -119,6 +119,8 @@ fn finish_workload(
         annotate_irsa: info.irsa,
         aws_permissions: aws_permission_lines(info, &reaches),
         notes: deployment_notes(info, role.as_ref().map(|r| r.arn.as_str())),
+        // Filled in by the lints pass.
+        acknowledged: Vec::new(),
         role,
         reaches,
     }

@@ -11,6 +11,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use super::iam::PolicyDocument;
+use crate::code::Code;
 use crate::spec::{AuthenticationMode, IpFamily, SupportType};
 
 /// A valid spec, resolved.
@@ -647,6 +648,10 @@ pub struct Workload {
     pub aws_permissions: Vec<String>,
     /// Notes for whoever deploys the workload, for the overview.
     pub notes: Vec<String>,
+    /// The lints its `allow` lists acknowledge, on the workload, its
+    /// custom statements and its grants, in spec order: what `explain`
+    /// shows as accepted on purpose.
+    pub acknowledged: Vec<Acknowledgement>,
 }
 
 /// A workload's IAM role.
@@ -759,6 +764,47 @@ pub struct Principal {
     pub key: String,
     /// The IAM role or user ARN (templates).
     pub arn: String,
+    /// The lints the `allow` lists of its grants acknowledge, in spec
+    /// order: what `explain` shows as accepted on purpose.
+    pub acknowledged: Vec<Acknowledgement>,
+}
+
+/// A lint that `allow = ["<lint>"]` acknowledges on one spec item: it is
+/// not reported there, and the model keeps it so that it can be shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Acknowledgement {
+    /// The lint, such as `Code::RbacWildcard`.
+    pub code: Code,
+    /// The item whose `allow` lists it.
+    pub on: AcknowledgedItem,
+    /// The warnings it keeps from being reported, each as its message
+    /// would have read. Empty when the lint does not fire on the item,
+    /// which is reported as `unused_allow`.
+    pub silenced: Vec<String>,
+}
+
+/// The spec item an `allow` is on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "item")]
+pub enum AcknowledgedItem {
+    /// The workload's table, `[workloads.<key>]`.
+    Workload,
+    /// One of the subject's grants: the `number`-th (from 1) of its
+    /// `grants`, in spec order, which is on `cluster`.
+    Grant {
+        /// Its place among the subject's grants, from 1.
+        number: usize,
+        /// The cluster (key) it is on.
+        cluster: String,
+    },
+    /// One of the workload's custom statements: the `number`-th (from 1)
+    /// of its `aws.statements`.
+    Statement {
+        /// Its place among the statements, from 1.
+        number: usize,
+        /// Its `sid`, when the spec gives one.
+        sid: Option<String>,
+    },
 }
 
 /// What one step applies.

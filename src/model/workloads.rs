@@ -2,6 +2,7 @@
 //! when it needs AWS permissions or reaches another cluster.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 
 use super::account::Account;
 use super::arn;
@@ -20,6 +21,8 @@ pub(super) struct WorkloadInfo {
     pub key: Spanned<String>,
     /// The clusters it runs in (keys), in spec order.
     pub clusters: Vec<String>,
+    /// Where they are written: `cluster` or `clusters`.
+    pub clusters_span: Range<usize>,
     /// Its namespace.
     pub namespace: String,
     /// Its ServiceAccount.
@@ -42,6 +45,11 @@ pub(super) struct WorkloadInfo {
     pub target: Option<Target>,
     /// Whether its associations pass no session tags.
     pub disable_session_tags: bool,
+    /// Where the spec makes its role trust IRSA: `identity = "irsa"` or
+    /// `migrate_from = "irsa"`.
+    pub irsa_span: Option<Range<usize>>,
+    /// `allow`: the lints the workload itself acknowledges, as written.
+    pub allow: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A role that a Pod Identity workload's role chains to: the pods act as
@@ -140,7 +148,20 @@ pub(super) fn resolve_workload(
                 .help("remove disable_session_tags");
         }
     }
+    let clusters_span = match (&workload.cluster, &workload.clusters) {
+        (_, Some(many)) => many.span(),
+        (Some(one), None) => one.span(),
+        (None, None) => key.span(),
+    };
+    let irsa_span = match (&workload.identity, &workload.migrate_from) {
+        (_, Some(from)) if irsa && pod_identity => Some(from.span()),
+        (Some(identity), _) if irsa && !pod_identity => Some(identity.span()),
+        _ => None,
+    };
     let info = WorkloadInfo {
+        clusters_span,
+        irsa_span,
+        allow: workload.allow,
         target,
         disable_session_tags,
         key,

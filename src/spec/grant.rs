@@ -23,6 +23,11 @@ pub struct Grant {
     /// Existing Kubernetes groups, bound by RBAC you manage elsewhere, to map
     /// the subject's IAM role or user into (cluster-wide; no `namespaces`).
     pub groups: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Lints this grant triggers on purpose, by short name (`rbac_wildcard`,
+    /// `rbac_escalation`, `secrets_read`, `pod_exec`,
+    /// `pod_create_with_aws_identity`, `workload_cluster_admin`): they are
+    /// not reported for it. An entry whose lint does not fire is a warning.
+    pub allow: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// One RBAC policy rule.

@@ -34,6 +34,10 @@ pub struct Workload {
     /// Kubernetes permissions of the workload.
     #[serde(default)]
     pub grants: Vec<Spanned<Grant>>,
+    /// Lints the workload itself triggers on purpose, by short name
+    /// (`irsa_many_clusters`): they are not reported for it. An entry whose
+    /// lint does not fire is a warning.
+    pub allow: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `identity`.
@@ -118,6 +122,10 @@ pub struct Statement {
     /// Conditions, each `{ test, variable, values }`.
     #[serde(default)]
     pub conditions: Vec<Spanned<Condition>>,
+    /// Lints this statement triggers on purpose, by short name
+    /// (`iam_wildcard`): they are not reported for it. An entry whose lint
+    /// does not fire is a warning.
+    pub allow: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `effect`.

@@ -618,3 +618,37 @@ fn who_can_answers_the_headline_questions() {
     );
     assert!(other_zone.is_empty(), "{other_zone:?}");
 }
+
+#[test]
+fn explain_shows_the_lints_a_spec_acknowledges() {
+    let spec = r#"version = 1
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.c]
+
+[principals.ops]
+arn = "arn:aws:iam::111122223333:role/ops"
+
+[[principals.ops.grants]]
+cluster = "c"
+namespaces = ["jobs"]
+rules = [{ api_groups = [""], resources = ["pods/exec"], verbs = ["create"] }]
+allow = ["pod_exec"]
+"#;
+    let loaded = eksgrant::load_source(eksgrant::SourceFile::new(Path::new("eksgrant.toml"), spec))
+        .unwrap_or_else(|e| panic!("{}", crate::support::report(&e)));
+    // The allow silences the lint (the cluster's missing admin still warns).
+    for warning in &loaded.warnings {
+        let text = crate::support::report(warning);
+        assert!(!text.contains("eksgrant::pod_exec"), "{text}");
+    }
+    let explanation = explain::explain(&loaded.model);
+    let ops = &explanation.subjects[0];
+    assert_eq!(ops.acknowledged.len(), 1);
+    assert_eq!(ops.acknowledged[0].lint, "pod_exec");
+    assert_eq!(ops.acknowledged[0].on, "grant 1 (on c)");
+    assert!(ops.acknowledged[0].silenced[0].contains("may run commands in every pod"));
+    assert!(format::table(&explanation).contains("acknowledged: pod_exec on grant 1 (on c): "));
+}

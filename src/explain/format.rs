@@ -33,6 +33,19 @@ pub fn table(explanation: &Explanation) -> String {
                 let _ = writeln!(out, "      via {}", access.path);
             }
         }
+        for acknowledged in &subject.acknowledged {
+            let _ = writeln!(
+                out,
+                "  acknowledged: {} on {}{}",
+                acknowledged.lint,
+                acknowledged.on,
+                if acknowledged.silenced.is_empty() {
+                    " (it does not fire there)".to_string()
+                } else {
+                    format!(": {}", acknowledged.silenced.join("; "))
+                }
+            );
+        }
         out.push('\n');
     }
     out

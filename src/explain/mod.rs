@@ -20,7 +20,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::iam::{PolicyDocument, Statement};
-use crate::model::{Model, RolePolicy, Workload};
+use crate::model::{AcknowledgedItem, Acknowledgement, Model, RolePolicy, Workload};
 use crate::spec::Effect;
 
 pub use kubernetes::{Mechanism, RoleRef, Rule};
@@ -49,6 +49,41 @@ pub struct Subject {
     pub aws: Aws,
     /// What it may do in each cluster, one entry per way it is granted.
     pub kubernetes: Vec<KubernetesAccess>,
+    /// The lints the spec acknowledges on the subject's items (`allow`),
+    /// with what each holds back.
+    pub acknowledged: Vec<Acknowledged>,
+}
+
+/// A lint the spec acknowledges with `allow`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Acknowledged {
+    /// The lint (`pod_exec`).
+    pub lint: String,
+    /// The item whose `allow` lists it, in words: `grant 2 (on workload)`,
+    /// `statement 1 (ReadReports)`, `the workload`.
+    pub on: String,
+    /// The warnings it holds back; empty when the lint does not fire there.
+    pub silenced: Vec<String>,
+}
+
+fn acknowledged(acknowledgements: &[Acknowledgement]) -> Vec<Acknowledged> {
+    acknowledgements
+        .iter()
+        .map(|a| Acknowledged {
+            lint: a.code.as_str().trim_start_matches("eksgrant::").to_string(),
+            on: match &a.on {
+                AcknowledgedItem::Workload => "the workload".to_string(),
+                AcknowledgedItem::Grant { number, cluster } => {
+                    format!("grant {number} (on {cluster})")
+                }
+                AcknowledgedItem::Statement { number, sid } => match sid {
+                    Some(sid) => format!("statement {number} ({sid})"),
+                    None => format!("statement {number}"),
+                },
+            },
+            silenced: a.silenced.clone(),
+        })
+        .collect()
 }
 
 /// What a subject is.
@@ -147,6 +182,7 @@ pub fn explain(model: &Model) -> Explanation {
             kind: SubjectKind::Workload,
             aws: workload_aws(w),
             kubernetes: Vec::new(),
+            acknowledged: acknowledged(&w.acknowledged),
         })
         .chain(model.principals.iter().map(|p| Subject {
             key: p.key.clone(),
@@ -156,6 +192,7 @@ pub fn explain(model: &Model) -> Explanation {
                 ..Aws::default()
             },
             kubernetes: Vec::new(),
+            acknowledged: acknowledged(&p.acknowledged),
         }))
         .collect();
     for access in kubernetes::access(model) {

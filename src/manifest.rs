@@ -26,6 +26,9 @@ use crate::model::SecretsKey;
 use crate::outdir::{Entry, OutDir};
 use crate::spec::AuthenticationMode;
 
+/// The manifest format this eksgrant reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
 /// The manifest's file name in the output directory.
 pub const MANIFEST_FILE: &str = ".eksgrant-manifest.toml";
 /// The record of the generations being written; gone once a run finishes.
@@ -96,7 +99,7 @@ impl Manifest {
     /// A manifest for these files, generated from `model`.
     pub fn new(spec: &str, files: BTreeMap<String, String>, model: &crate::Model) -> Self {
         Self {
-            version: 1,
+            version: FORMAT_VERSION,
             spec: spec.to_string(),
             files,
             clusters: ClusterRecord::of(model),
@@ -114,7 +117,7 @@ impl Manifest {
             path: path.clone(),
             message: error.message().to_string(),
         })?;
-        if manifest.version != 1 {
+        if manifest.version != FORMAT_VERSION {
             return Err(Error::Manifest {
                 path,
                 message: format!(

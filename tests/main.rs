@@ -10,6 +10,7 @@ mod explain;
 mod generate;
 mod import;
 mod lints;
+mod packaging;
 mod regenerate;
 mod scenario;
 mod support;

@@ -119,7 +119,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         workloads,
         principals,
     } = spec;
-    if *version.get() != 1 {
+    if *version.get() != crate::spec::SPEC_VERSION {
         checker
             .error(
                 crate::code::Code::Version,
@@ -127,7 +127,10 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
                 format!("spec version {} is not supported", version.get()),
             )
             .label("unknown version")
-            .help("this eksgrant reads `version = 1`");
+            .help(format!(
+                "this eksgrant reads `version = {}`",
+                crate::spec::SPEC_VERSION
+            ));
     }
     let account = account::account(&mut checker, &aws, iam, accounts);
     let clusters = clusters::clusters(&mut checker, &account, clusters);

@@ -26,6 +26,9 @@ use crate::code::Code;
 use crate::error::{Error, Problem, Result};
 use crate::source::SourceFile;
 
+/// The spec format this eksgrant reads (`version = 1`).
+pub const SPEC_VERSION: u32 = 1;
+
 /// An eksgrant spec: clusters, the pods that need AWS permissions, and the
 /// IAM principals that need Kubernetes permissions.
 #[derive(Debug, Deserialize, JsonSchema)]

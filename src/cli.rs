@@ -8,10 +8,49 @@ use clap::{Args, Parser, Subcommand};
 /// clusters, the pods that need AWS permissions, and the IAM principals that
 /// need Kubernetes permissions, from one TOML spec.
 #[derive(Debug, Parser)]
-#[command(name = "eksgrant", version, propagate_version = true)]
+#[command(name = "eksgrant", version)]
 pub(crate) struct Cli {
+    /// When to colour diagnostics, --check's diff and help: auto (on a
+    /// terminal only; NO_COLOR set turns it off, FORCE_COLOR or
+    /// CLICOLOR_FORCE set turns it on), always or never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        help_heading = "Global options"
+    )]
+    pub(crate) color: Color,
+    /// Print no success or summary line ("is valid", "3 created, ...") on
+    /// stderr. Warnings and errors still print.
+    #[arg(long, short, global = true, help_heading = "Global options")]
+    pub(crate) quiet: bool,
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Color {
+    /// Colour a stream that is a terminal, as NO_COLOR, FORCE_COLOR and
+    /// CLICOLOR_FORCE say.
+    Auto,
+    /// Colour, wherever the output goes.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `validate --format` and `generate --format`: how diagnostics print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DiagnosticFormat {
+    /// Each diagnostic with the spec's text it points at, on stderr.
+    Human,
+    /// One JSON document on stdout (docs/diagnostics.md).
+    Json,
+    /// A SARIF 2.1.0 log on stdout, for GitHub code scanning.
+    Sarif,
 }
 
 #[derive(Debug, Subcommand)]
@@ -36,6 +75,11 @@ pub(crate) enum Command {
         /// acknowledges.
         #[arg(long)]
         deny_warnings: bool,
+        /// How to print errors and warnings: human (stderr), json or sarif
+        /// (one document on stdout, even when there are none;
+        /// docs/diagnostics.md).
+        #[arg(long, value_enum, default_value = "human")]
+        format: DiagnosticFormat,
     },
     /// Write a commented starter spec (the platform/workload pattern) to
     /// edit; refuses to overwrite an existing file.
@@ -76,8 +120,33 @@ pub(crate) enum Command {
     Schema {
         /// Print the schema of `explain --format json` instead
         /// (docs/explain.schema.json).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "diagnostics")]
         explain: bool,
+        /// Print the schema of `validate` and `generate --format json`
+        /// instead (docs/diagnostics.schema.json).
+        #[arg(long)]
+        diagnostics: bool,
+    },
+    /// Print a shell completion script to stdout.
+    ///
+    /// The script completes commands, options and their values; it cannot
+    /// know the keys of a spec. The README's Install section says where each
+    /// shell reads it from.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print a manual page (roff) to stdout: eksgrant(1), with a section
+    /// for every command, or a command's own page.
+    ///
+    /// `eksgrant man generate` prints eksgrant-generate(1), `eksgrant man
+    /// import aws-auth` eksgrant-import-aws-auth(1). `man -l <(eksgrant
+    /// man)` reads a page without installing it.
+    Man {
+        /// The command whose own page to print.
+        #[arg(value_name = "COMMAND")]
+        command: Vec<String>,
     },
 }
 
@@ -106,6 +175,12 @@ pub(crate) struct GenerateArgs {
     /// `allow` acknowledges. For CI.
     #[arg(long)]
     pub(crate) deny_warnings: bool,
+    /// How to print errors and warnings: human (stderr), json or sarif (one
+    /// document on stdout, even when there are none; docs/diagnostics.md).
+    /// With json and sarif, --check's diff and --dry-run's listing go to
+    /// stderr.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: DiagnosticFormat,
 }
 
 #[derive(Debug, Args)]

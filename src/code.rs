@@ -987,6 +987,22 @@ impl serde::Serialize for Code {
     }
 }
 
+/// In a JSON Schema, a code is one of the names [`Code::ALL`] lists.
+impl schemars::JsonSchema for Code {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Code".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = Code::ALL.iter().map(|code| code.as_str()).collect();
+        schemars::json_schema!({
+            "description": "A diagnostic code, as docs/spec.md lists it and `eksgrant explain-code` explains it.",
+            "type": "string",
+            "enum": names,
+        })
+    }
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -303,6 +303,32 @@ impl Problem {
         self
     }
 
+    /// The problem's code.
+    pub fn diagnostic_code(&self) -> Code {
+        self.code
+    }
+
+    /// What is wrong, without the help line or the quoted text.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// How to fix it, if the problem says.
+    pub fn help_text(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+
+    /// The places it points at, each with its label (empty for none): the
+    /// first is where the problem is, the others are related places.
+    pub fn spans(&self) -> &[(Range<usize>, String)] {
+        &self.labels
+    }
+
+    /// The spec the spans are in.
+    pub fn spec(&self) -> &SourceFile {
+        &self.spec
+    }
+
     /// Whether this problem stops generation.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
@@ -333,10 +359,7 @@ impl std::fmt::Display for Problem {
         let Some((span, _)) = self.labels.first() else {
             return Ok(());
         };
-        let text = self.spec.text();
-        let offset = span.start.min(text.len());
-        let line = text[..offset].matches('\n').count() + 1;
-        let column = text[line_start(text, offset)..offset].chars().count() + 1;
+        let (line, column) = self.spec.position(span.start);
         write!(
             f,
             " (at {}:{line}:{column}; the line is too long to quote)",

@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::error::{Error, Problem, Result};
 use crate::outdir::{BeforeChange, LOCK_WAIT, OutDir};
 use crate::render::{RenderOptions, render};
-use crate::sync::{Changes, Summary, previous_generation};
+use crate::sync::{Changes, Diff, Summary, previous_generation};
 
 /// What to generate, from where, into where, and how.
 pub struct GenerateOptions {
@@ -62,7 +62,7 @@ pub enum Outcome {
     /// [`Mode::Check`]: the directory holds exactly this generation.
     UpToDate,
     /// [`Mode::Check`]: it does not; the listing and unified diff.
-    OutOfDate(String),
+    OutOfDate(Diff),
     /// [`Mode::DryRun`]: what would change.
     Listing(String),
 }

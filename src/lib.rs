@@ -26,6 +26,7 @@
 //! The library has no stable API; it exists for the binary and the tests.
 
 pub mod code;
+pub mod diagnostics;
 pub mod error;
 pub mod explain;
 pub mod generate;

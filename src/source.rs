@@ -65,6 +65,21 @@ impl SourceFile {
         self.named.inner()
     }
 
+    /// The line and column (both from 1; the column counts characters, as
+    /// Unicode scalar values) of a byte offset, as diagnostics show it. An
+    /// offset past the end is the end; one inside a character is that
+    /// character.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let text = self.text();
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line = text[..offset].matches('\n').count() + 1;
+        (line, text[start..offset].chars().count() + 1)
+    }
+
     /// The file as miette wants it for snippets.
     pub fn named_ref(&self) -> &NamedSource<Arc<str>> {
         &self.named

@@ -434,8 +434,8 @@ impl<'a> Changes<'a> {
 
     /// The listing, then a unified diff of every file that would be created or
     /// changed, for `--check`.
-    pub fn diff(&self) -> String {
-        let mut out = self.listing();
+    pub fn diff(&self) -> Diff {
+        let mut files = Vec::new();
         for change in &self.files {
             if !matches!(change.action, Action::Create | Action::Update) {
                 continue;
@@ -450,15 +450,76 @@ impl<'a> Changes<'a> {
                 Action::Create => ("/dev/null".to_string(), format!("b/{}", change.path)),
                 _ => (format!("a/{}", change.path), format!("b/{}", change.path)),
             };
-            out.push('\n');
-            out.push_str(
-                &TextDiff::from_lines(old.as_ref(), new)
+            files.push(
+                TextDiff::from_lines(old.as_ref(), new)
                     .unified_diff()
                     .header(&from, &to)
                     .to_string(),
             );
         }
+        Diff {
+            listing: self.listing(),
+            files,
+        }
+    }
+}
+
+/// What `--check` prints when the directory is out of date: the listing,
+/// then a unified diff of each file that would be created or changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diff {
+    listing: String,
+    files: Vec<String>,
+}
+
+/// SGR sequences of [`Diff::to_text`]: bold headers, cyan hunk headers,
+/// green additions, red removals.
+const BOLD: &str = "\x1b[1m";
+const CYAN: &str = "\x1b[36m";
+const GREEN: &str = "\x1b[32m";
+const RED: &str = "\x1b[31m";
+const RESET: &str = "\x1b[0m";
+
+impl Diff {
+    /// The text, coloured for a terminal or plain.
+    pub fn to_text(&self, colour: bool) -> String {
+        let mut out = self.listing.clone();
+        for file in &self.files {
+            out.push('\n');
+            if !colour {
+                out.push_str(file);
+                continue;
+            }
+            // Each file's diff is two header lines, then hunks whose lines
+            // each start with `@`, ` `, `+`, `-` or `\`: the first character
+            // says what a line is.
+            for (i, line) in file.split_inclusive('\n').enumerate() {
+                let (text, newline) = match line.strip_suffix('\n') {
+                    Some(text) => (text, "\n"),
+                    None => (line, ""),
+                };
+                let style = match text.as_bytes().first() {
+                    _ if i < 2 => Some(BOLD),
+                    Some(b'@') => Some(CYAN),
+                    Some(b'+') => Some(GREEN),
+                    Some(b'-') => Some(RED),
+                    _ => None,
+                };
+                match style {
+                    Some(style) => {
+                        let _ = write!(out, "{style}{text}{RESET}{newline}");
+                    }
+                    None => out.push_str(line),
+                }
+            }
+        }
         out
+    }
+}
+
+impl std::fmt::Display for Diff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_text(false))
     }
 }
 

@@ -12,6 +12,7 @@ mod import;
 mod lints;
 mod regenerate;
 mod scenario;
+mod schema;
 mod support;
 mod tags;
 mod writer;

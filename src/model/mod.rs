@@ -27,7 +27,7 @@ pub(crate) mod iam;
 mod keys;
 pub(crate) mod names;
 pub(crate) mod presets;
-mod suggest;
+pub(crate) mod suggest;
 mod types;
 
 // The passes, in order; helpers sit right before the pass that uses them.
@@ -119,7 +119,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         workloads,
         principals,
     } = spec;
-    if *version.get() != 1 {
+    if *version.get() != crate::spec::VERSION {
         checker
             .error(
                 crate::code::Code::Version,
@@ -127,7 +127,10 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
                 format!("spec version {} is not supported", version.get()),
             )
             .label("unknown version")
-            .help("this eksgrant reads `version = 1`");
+            .help(format!(
+                "this eksgrant reads `version = {}`",
+                crate::spec::VERSION
+            ));
     }
     let account = account::account(&mut checker, &aws, iam, accounts);
     let clusters = clusters::clusters(&mut checker, &account, clusters);

@@ -913,8 +913,8 @@ impl Code {
             Code::Io => (
                 "eksgrant::io",
                 false,
-                "A file could not be read, written or removed.",
-                "Check the path and its permissions.",
+                "A file could not be read, written or removed, or the spec does not exist.",
+                "Check the path and its permissions; for a missing spec, `eksgrant init` writes a starter one.",
             ),
             Code::Locked => (
                 "eksgrant::locked",

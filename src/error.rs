@@ -33,6 +33,19 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The spec file does not exist.
+    #[error("could not read the spec {}", path.display())]
+    #[diagnostic(code(eksgrant::io), help("{help}"))]
+    NoSpec {
+        /// The path given (or the default, `eksgrant.toml`).
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+        /// The command that writes a starter spec there.
+        help: String,
+    },
+
     /// The spec is not valid TOML, or does not have the spec's shape
     /// (unknown key, wrong type, missing field).
     #[error(transparent)]
@@ -432,6 +445,11 @@ mod tests {
                 path: PathBuf::new(),
                 source: io(),
             },
+            Error::NoSpec {
+                path: PathBuf::new(),
+                source: io(),
+                help: String::new(),
+            },
             Error::Syntax(Box::new(Problem::error(&source, Code::Syntax, 0..1, "x"))),
             Error::Invalid {
                 file: PathBuf::new(),
@@ -491,6 +509,7 @@ mod tests {
         // stops compiling until it is listed here.
         let listed = |error: &Error| match error {
             Error::Io { .. }
+            | Error::NoSpec { .. }
             | Error::Syntax(_)
             | Error::Invalid { .. }
             | Error::DeniedWarnings { .. }
@@ -505,7 +524,7 @@ mod tests {
             | Error::SpecExists { .. }
             | Error::Query { .. } => true,
         };
-        assert_eq!(every_error().iter().filter(|e| listed(e)).count(), 14);
+        assert_eq!(every_error().iter().filter(|e| listed(e)).count(), 15);
         for error in every_error() {
             let code = error.code().expect("every error has a code").to_string();
             assert!(Code::parse(&code).is_some(), "{code} is not in src/code.rs");

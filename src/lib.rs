@@ -12,7 +12,8 @@
 //!                                    names derived)    verified)
 //! ```
 //!
-//! - [`spec`]: serde types of the TOML, with spans for diagnostics;
+//! - [`spec`]: serde types of the TOML, with spans for diagnostics, and
+//!   their JSON Schema for editors;
 //! - [`model`]: every rule checked (all problems reported at once, each with
 //!   a [`Code`]) and every name derived, in `model::names`, by passes that
 //!   each take the outputs of the passes before them;

@@ -289,36 +289,78 @@ fn generate(args: &GenerateArgs, reporter: &mut Reporter) -> Result<Exit, Error>
     Ok(Exit::Done)
 }
 
+/// The JSON Schema file `init` writes beside the spec, which the starter
+/// spec's `#:schema` line names (relative to the spec).
+const SCHEMA_FILE: &str = "eksgrant.schema.json";
+
+/// Writes the starter spec at `path` and, unless one exists, the JSON
+/// Schema beside it; never overwrites either.
 fn init(path: &Path, reporter: &Reporter) -> Result<(), Error> {
-    let io = |source| Error::Io {
-        action: "write",
-        path: path.to_path_buf(),
-        source,
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            action: "write",
+            path,
+            source,
+        }
     };
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(io)?;
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent {
+        fs::create_dir_all(parent).map_err(io(parent))?;
     }
-    let mut file = match fs::OpenOptions::new()
+    let Some(mut spec) = create_new(path).map_err(io(path))? else {
+        return Err(Error::SpecExists {
+            path: path.to_path_buf(),
+        });
+    };
+    let schema_path = parent.map_or_else(|| SCHEMA_FILE.into(), |parent| parent.join(SCHEMA_FILE));
+    let schema = match create_new(&schema_path) {
+        Ok(schema) => schema,
+        Err(error) => {
+            // Nothing is written yet: leave nothing behind either.
+            drop(spec);
+            let _ = fs::remove_file(path);
+            return Err(io(&schema_path)(error));
+        }
+    };
+    spec.write_all(eksgrant::STARTER_SPEC.as_bytes())
+        .map_err(io(path))?;
+    let shown = |path: &Path| shell_word(&path.display().to_string());
+    reporter.success(&format!(
+        "eksgrant: wrote {}; replace the values marked REPLACE, then run `eksgrant generate {}`\n",
+        path.display(),
+        shown(path)
+    ));
+    let refresh = format!("eksgrant schema > {}", shown(&schema_path));
+    match schema {
+        Some(mut schema) => {
+            schema
+                .write_all(format!("{}\n", eksgrant::spec::json_schema()).as_bytes())
+                .map_err(io(&schema_path))?;
+            reporter.success(&format!(
+                "eksgrant: wrote {}, the JSON Schema that the spec's `#:schema` line points editors (Taplo, Even Better TOML) to; it is yours to commit, and `{refresh}` refreshes it after an upgrade\n",
+                schema_path.display()
+            ));
+        }
+        None => reporter.success(&format!(
+            "eksgrant: kept the existing {}, which the spec's `#:schema` line names; `{refresh}` refreshes it if it is older than this eksgrant\n",
+            schema_path.display()
+        )),
+    }
+    Ok(())
+}
+
+/// Creates `path` for writing; `None` if something is there already.
+fn create_new(path: &Path) -> std::io::Result<Option<fs::File>> {
+    match fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path)
     {
-        Ok(file) => file,
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(Error::SpecExists {
-                path: path.to_path_buf(),
-            });
-        }
-        Err(error) => return Err(io(error)),
-    };
-    file.write_all(eksgrant::STARTER_SPEC.as_bytes())
-        .map_err(io)?;
-    reporter.success(&format!(
-        "eksgrant: wrote {}; replace the values marked REPLACE, then run `eksgrant generate {}`\n",
-        path.display(),
-        shell_word(&path.display().to_string())
-    ));
-    Ok(())
+        Ok(file) => Ok(Some(file)),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(error) => Err(error),
+    }
 }
 
 fn validate(spec: &Path, deny_warnings: bool, reporter: &mut Reporter) -> Result<(), Error> {

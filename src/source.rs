@@ -16,14 +16,38 @@ pub struct SourceFile {
     named: NamedSource<Arc<str>>,
 }
 
+/// What to do about a spec that does not exist: `eksgrant init` writes
+/// one, at the path given unless that is the default.
+fn init_help(path: &Path) -> String {
+    let init = if path == Path::new("eksgrant.toml") {
+        "eksgrant init".to_string()
+    } else {
+        format!(
+            "eksgrant init {}",
+            crate::render::shell_word(&path.display().to_string())
+        )
+    };
+    format!("run `{init}` to write a starter spec there, or give the path of an existing spec")
+}
+
 impl SourceFile {
     /// Reads `path` from disk. A file that is not UTF-8 is reported at its
     /// first byte that is not, with the line it is on.
     pub fn read(path: &Path) -> crate::Result<Self> {
-        let bytes = std::fs::read(path).map_err(|source| crate::Error::Io {
-            action: "read the spec",
-            path: path.to_path_buf(),
-            source,
+        let bytes = std::fs::read(path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                crate::Error::NoSpec {
+                    path: path.to_path_buf(),
+                    source,
+                    help: init_help(path),
+                }
+            } else {
+                crate::Error::Io {
+                    action: "read the spec",
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
         })?;
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Self::new(path, text)),

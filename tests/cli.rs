@@ -126,6 +126,47 @@ fn validate_reports_without_writing() {
 }
 
 #[test]
+fn a_missing_spec_says_how_to_write_one() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, init) in [
+        (
+            &["validate"][..],
+            "run `eksgrant init` to write a starter spec there",
+        ),
+        (
+            &["generate"][..],
+            "run `eksgrant init` to write a starter spec there",
+        ),
+        (
+            &["explain"][..],
+            "run `eksgrant init` to write a starter spec there",
+        ),
+        (
+            &["validate", "specs/prod.toml"][..],
+            "run `eksgrant init specs/prod.toml` to write a starter spec there",
+        ),
+        (
+            &["generate", "my spec.toml"][..],
+            "run `eksgrant init 'my spec.toml'` to write a starter spec there",
+        ),
+    ] {
+        let output = eksgrant()
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let message = stderr(&output);
+        assert!(message.contains("eksgrant::io"), "{message}");
+        assert!(message.contains("could not read the spec"), "{message}");
+        // miette wraps the help line: compare it unwrapped.
+        let help = message.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(help.contains(init), "{args:?}: {message}");
+    }
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn warnings_are_printed_and_do_not_fail() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("eksgrant.toml");

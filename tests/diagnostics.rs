@@ -1,6 +1,8 @@
 //! Each spec under tests/invalid has exactly one defect, and each under
 //! tests/warnings exactly one warning; the first line of each names it
-//! (`# expect: eksgrant::<code>`). The rendered diagnostics are snapshotted.
+//! (`# expect: eksgrant::<code>`). A spec of several TOML syntax errors,
+//! which are reported together, says how many (`# expect: eksgrant::syntax,
+//! 4 errors`). The rendered diagnostics are snapshotted.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -11,19 +13,35 @@ use crate::support::{load, report, settings};
 
 /// The code the spec's first line says it triggers.
 fn expected_code(path: &Path) -> String {
+    expected(path).0
+}
+
+/// The code the spec's first line says it triggers, and how many times
+/// (`# expect: <code>` once, `# expect: <code>, <n> errors` more).
+fn expected(path: &Path) -> (String, usize) {
     let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
+    let line = text
+        .lines()
         .next()
         .and_then(|line| line.strip_prefix("# expect: "))
-        .unwrap_or_else(|| panic!("{} must start with `# expect: <code>`", path.display()))
-        .to_string()
+        .unwrap_or_else(|| panic!("{} must start with `# expect: <code>`", path.display()));
+    match line.split_once(", ") {
+        Some((code, count)) => {
+            let count = count
+                .strip_suffix(" errors")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{}: write `, <n> errors`", path.display()));
+            (code.to_string(), count)
+        }
+        None => (line.to_string(), 1),
+    }
 }
 
 #[test]
-fn invalid_specs_are_refused_with_one_diagnostic() {
+fn invalid_specs_are_refused_with_the_expected_diagnostics() {
     settings().bind(|| {
         insta::glob!("invalid/*.toml", |path| {
-            let expected = expected_code(path);
+            let (expected, count) = expected(path);
             let Err(error) = load(path) else {
                 panic!("{} should be refused", path.display());
             };
@@ -34,8 +52,8 @@ fn invalid_specs_are_refused_with_one_diagnostic() {
             };
             assert_eq!(
                 errors,
-                1,
-                "{} should have exactly one error:\n{rendered}",
+                count,
+                "{} should have exactly {count} error(s):\n{rendered}",
                 path.display()
             );
             assert!(

@@ -309,17 +309,13 @@ fn json_of_a_clean_spec_and_of_an_error_without_a_place() {
             .starts_with("could not read the spec missing.toml: "),
         "{problem}"
     );
-    for field in [
-        "file",
-        "line",
-        "column",
-        "end_line",
-        "end_column",
-        "span",
-        "help",
-    ] {
+    for field in ["file", "line", "column", "end_line", "end_column", "span"] {
         assert_eq!(problem[field], Value::Null, "{field}");
     }
+    assert_eq!(
+        problem["help"],
+        "run `eksgrant init missing.toml` to write a starter spec there, or give the path of an existing spec"
+    );
 }
 
 #[test]

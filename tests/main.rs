@@ -16,6 +16,7 @@ mod output;
 mod packaging;
 mod regenerate;
 mod scenario;
+mod schema;
 mod support;
 mod tags;
 mod writer;

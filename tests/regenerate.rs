@@ -252,11 +252,30 @@ fn init_writes_a_starter_that_generates_and_never_overwrites() {
             .output()
             .unwrap()
     };
-    assert_exit(&run(&["init"]), 0);
+    let first = run(&["init"]);
+    assert_exit(&first, 0);
     let starter = fs::read_to_string(dir.path().join("eksgrant.toml")).unwrap();
     assert!(starter.contains("REPLACE"));
+    // Editors find the schema through the first line, beside the spec.
+    assert!(
+        starter.starts_with("#:schema ./eksgrant.schema.json\n"),
+        "{starter}"
+    );
+    let schema = fs::read_to_string(dir.path().join("eksgrant.schema.json")).unwrap();
+    let printed = run(&["schema"]);
+    assert_eq!(schema, String::from_utf8(printed.stdout).unwrap());
+    assert!(
+        stderr(&first).contains("wrote eksgrant.schema.json"),
+        "{}",
+        stderr(&first)
+    );
     assert_exit(&run(&["generate"]), 0);
     assert!(dir.path().join("terraform/cluster-workload.tf").is_file());
+    assert_eq!(
+        fs::read_to_string(dir.path().join("eksgrant.schema.json")).unwrap(),
+        schema,
+        "generate leaves the schema alone"
+    );
 
     fs::write(dir.path().join("eksgrant.toml"), "# mine\n").unwrap();
     let again = run(&["init"]);
@@ -272,6 +291,24 @@ fn init_writes_a_starter_that_generates_and_never_overwrites() {
     );
     assert_exit(&run(&["init", "other/place.toml"]), 0);
     assert!(Path::new(&dir.path().join("other/place.toml")).is_file());
+    assert!(
+        dir.path().join("other/eksgrant.schema.json").is_file(),
+        "the schema goes beside the spec, where its `#:schema` line looks"
+    );
+
+    // A schema that is there already is the user's: kept as it is.
+    fs::write(dir.path().join("other/eksgrant.schema.json"), "{}\n").unwrap();
+    let kept = run(&["init", "other/second.toml"]);
+    assert_exit(&kept, 0);
+    assert!(
+        stderr(&kept).contains("kept the existing other/eksgrant.schema.json"),
+        "{}",
+        stderr(&kept)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("other/eksgrant.schema.json")).unwrap(),
+        "{}\n"
+    );
 }
 
 /// A cluster in `mode`, with a node role so every mode generates something.

@@ -58,6 +58,10 @@ pub(crate) fn for_cluster_role(cluster_role: &str) -> Option<&'static str> {
 /// `AI` + `Policy`: a name must have something between its prefix and suffix.
 const SHORTEST_PREFIX_AND_SUFFIX: usize = "AIPolicy".len();
 
+/// [`looks_like_access_policy`] as a regular expression, for the JSON
+/// Schema (a test checks that the schema and eksgrant agree on names).
+pub(crate) const SHAPE: &str = "^(Amazon[A-Za-z0-9]*|AI[A-Za-z0-9]+)Policy$";
+
 /// Whether `name` has the shape of an AWS access policy name, known or not.
 pub(crate) fn looks_like_access_policy(name: &str) -> bool {
     (name.starts_with("Amazon") || name.starts_with("AI"))

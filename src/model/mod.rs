@@ -27,7 +27,7 @@ pub(crate) mod iam;
 mod keys;
 pub(crate) mod names;
 pub(crate) mod presets;
-mod suggest;
+pub(crate) mod suggest;
 mod types;
 
 // The passes, in order; helpers sit right before the pass that uses them.

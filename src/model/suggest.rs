@@ -1,7 +1,7 @@
 //! "Did you mean" for names the user misspelled.
 
 /// The candidate closest to `input`, if it is close enough to be a typo.
-pub(super) fn closest<'a>(
+pub(crate) fn closest<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {

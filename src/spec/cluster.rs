@@ -159,7 +159,7 @@ impl LogType {
     }
 }
 
-/// `support_type`.
+/// A created cluster's support policy (`support_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum SupportType {
     /// Standard support only: EKS upgrades the cluster when its version's
@@ -172,7 +172,7 @@ pub enum SupportType {
     Extended,
 }
 
-/// `ip_family`.
+/// The IP family of a created cluster's pods and Services (`ip_family`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum IpFamily {
     /// IPv4 addresses for pods and services.
@@ -183,7 +183,8 @@ pub enum IpFamily {
     Ipv6,
 }
 
-/// `authentication_mode`.
+/// How IAM principals are mapped to Kubernetes identities
+/// (`authentication_mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum AuthenticationMode {
     /// Access entries only.

@@ -18,7 +18,10 @@ pub struct Grant {
     pub rules: Option<Spanned<Vec<Spanned<Rule>>>>,
     /// An existing ClusterRole (such as `view` or `edit`) to bind.
     pub cluster_role: Option<Spanned<String>>,
-    /// An EKS access policy (such as `AmazonEKSViewPolicy`) to associate.
+    /// An EKS access policy (such as `AmazonEKSViewPolicy`) to associate;
+    /// only on clusters with access entries, and not for a workload on its
+    /// own cluster.
+    #[schemars(with = "Option<super::schema::AccessPolicyName>")]
     pub access_policy: Option<Spanned<String>>,
     /// Existing Kubernetes groups, bound by RBAC you manage elsewhere, to map
     /// the subject's IAM role or user into (cluster-wide; no `namespaces`).

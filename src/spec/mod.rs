@@ -10,7 +10,9 @@
 mod characters;
 mod cluster;
 mod grant;
+mod schema;
 mod spanned;
+mod syntax;
 mod workload;
 
 use indexmap::IndexMap;
@@ -19,11 +21,11 @@ use serde::Deserialize;
 
 pub use cluster::{AuthenticationMode, Cluster, IpFamily, LogType, SupportType};
 pub use grant::{Grant, Rule};
+pub use schema::json_schema;
 pub use spanned::Spanned;
 pub use workload::{Condition, Effect, Identity, Preset, Statement, Workload, WorkloadAws};
 
-use crate::code::Code;
-use crate::error::{Error, Problem, Result};
+use crate::error::{Problem, Result};
 use crate::source::SourceFile;
 
 /// The spec format this eksgrant reads (`version = 1`).
@@ -36,6 +38,7 @@ pub const SPEC_VERSION: u32 = 1;
 #[schemars(title = "eksgrant spec")]
 pub struct Spec {
     /// The spec format; only `1` exists.
+    #[schemars(schema_with = "schema::version")]
     pub version: Spanned<u32>,
     /// The AWS account and region everything lives in.
     pub aws: Aws,
@@ -140,50 +143,16 @@ pub struct Principal {
 }
 
 impl Spec {
-    /// Parses a spec, turning TOML and shape errors into a diagnostic that
-    /// points at the offending text. Also returns a problem for every string
-    /// holding a character no output can carry, for the caller to report
-    /// with the rest.
+    /// Parses a spec, turning TOML and shape errors into diagnostics that
+    /// point at the offending text: every syntax error the parser recovers
+    /// from, or the first shape error. Also returns a problem for every
+    /// string holding a character no output can carry, for the caller to
+    /// report with the rest.
     pub fn parse(source: &SourceFile) -> Result<(Spec, Vec<Problem>)> {
-        let syntax = |error: toml::de::Error| {
-            let span = error.span().unwrap_or(0..0);
-            let message = error.message().trim_end().to_string();
-            let help = syntax_help(&message);
-            let mut problem = Problem::error(source, Code::Syntax, span, message);
-            problem.label("here");
-            if let Some(help) = help {
-                problem.help(help);
-            }
-            Error::Syntax(Box::new(problem))
-        };
-        let document = toml::de::DeTable::parse(source.text()).map_err(syntax)?;
+        let document = syntax::document(source)?;
         let refused = characters::check(source, document.get_ref());
-        let spec = Spec::deserialize(toml::de::Deserializer::from(document)).map_err(syntax)?;
+        let spec = Spec::deserialize(toml::de::Deserializer::from(document))
+            .map_err(|error| syntax::shape(source, &error))?;
         Ok((spec, refused))
     }
-}
-
-/// A help line for the TOML errors users meet most often.
-fn syntax_help(message: &str) -> Option<String> {
-    if message.starts_with("unknown field") {
-        Some(
-            "check the spelling against the spec reference (`eksgrant schema` prints every key)"
-                .into(),
-        )
-    } else if message.starts_with("missing field") {
-        Some("add the field; the spec reference lists what each table requires".into())
-    } else if message.starts_with("unknown variant") {
-        Some("use one of the values listed above".into())
-    } else if message.starts_with("invalid type") {
-        Some("check the value's type: strings are quoted, lists use [ ]".into())
-    } else {
-        None
-    }
-}
-
-/// The spec's JSON Schema (draft-07, which Taplo and most editors read).
-pub fn json_schema() -> String {
-    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
-    let schema = generator.into_root_schema_for::<Spec>();
-    serde_json::to_string_pretty(&schema).expect("a schema always serialises")
 }

@@ -40,7 +40,7 @@ pub struct Workload {
     pub allow: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
-/// `identity`.
+/// How pods get AWS credentials (`identity`, `migrate_from`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum Identity {
     /// EKS Pod Identity.
@@ -82,6 +82,7 @@ pub struct WorkloadAws {
 #[serde(deny_unknown_fields)]
 pub struct Preset {
     /// The preset's name (`eksgrant presets` and docs/spec.md list them).
+    #[schemars(with = "super::schema::PresetName")]
     pub name: Spanned<String>,
     /// S3 bucket ARNs the preset may use (`arn:aws:s3:::NAME`).
     pub bucket_arns: Option<Spanned<Vec<Spanned<String>>>>,
@@ -128,7 +129,7 @@ pub struct Statement {
     pub allow: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
-/// `effect`.
+/// Whether a statement allows or denies its actions (`effect`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum Effect {
     /// Allow the actions.

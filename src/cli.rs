@@ -42,6 +42,21 @@ pub(crate) enum Color {
     Never,
 }
 
+/// `init --ci`: the CI system to write a workflow for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Ci {
+    /// GitHub Actions: .github/workflows/eksgrant.yml.
+    Github,
+}
+
+impl From<Ci> for eksgrant::init::Ci {
+    fn from(ci: Ci) -> Self {
+        match ci {
+            Ci::Github => eksgrant::init::Ci::Github,
+        }
+    }
+}
+
 /// `validate --format` and `generate --format`: how diagnostics print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum DiagnosticFormat {
@@ -82,11 +97,24 @@ pub(crate) enum Command {
         format: DiagnosticFormat,
     },
     /// Write a commented starter spec (the platform/workload pattern) to
-    /// edit; refuses to overwrite an existing file.
+    /// edit, and its JSON Schema beside it; never overwrites a file.
+    ///
+    /// The spec's first line, `#:schema ./eksgrant.schema.json`, lets
+    /// editors (Taplo, Even Better TOML) check and complete it. An existing
+    /// eksgrant.schema.json is kept. With `--ci github`, also writes
+    /// .github/workflows/eksgrant.yml at the root of the git repository
+    /// holding the spec (or beside the spec, outside git); for an existing
+    /// spec, only the workflow is written.
     Init {
         /// Where to write it.
         #[arg(default_value = "eksgrant.toml")]
         path: PathBuf,
+        /// Also write a CI workflow that validates the spec (its problems
+        /// shown on pull requests through SARIF), checks the generated
+        /// files are current, and runs terraform fmt and validate. Yours to
+        /// edit: eksgrant never rewrites it.
+        #[arg(long, value_enum, value_name = "SYSTEM")]
+        ci: Option<Ci>,
     },
     /// Turn an existing cluster configuration into spec stanzas, printed
     /// to stdout, to start a migration.

@@ -889,8 +889,8 @@ impl Code {
             Code::Exists => (
                 "eksgrant::exists",
                 false,
-                "`init` would overwrite an existing file.",
-                "Choose another path, or edit the existing spec.",
+                "`init` would overwrite an existing file: the spec, or the CI workflow.",
+                "Choose another path, or edit the existing file; move it aside to get a fresh one.",
             ),
             Code::Import => (
                 "eksgrant::import",

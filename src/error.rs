@@ -209,14 +209,16 @@ pub enum Error {
         help: String,
     },
 
-    /// `init` would overwrite an existing spec.
+    /// `init` would overwrite an existing file.
     #[error("{} exists already", path.display())]
     #[diagnostic(
         code(eksgrant::exists),
-        help("init only writes new specs: choose another path, or edit the existing one")
+        help(
+            "init only writes new files and never replaces one: choose another path, or edit the existing file (move it aside to get a fresh one)"
+        )
     )]
-    SpecExists {
-        /// The spec that exists.
+    Exists {
+        /// The file that exists.
         path: PathBuf,
     },
 }
@@ -493,7 +495,7 @@ mod tests {
                 path: PathBuf::new(),
                 message: String::new(),
             },
-            Error::SpecExists {
+            Error::Exists {
                 path: PathBuf::new(),
             },
             Error::Query {
@@ -521,7 +523,7 @@ mod tests {
             | Error::Interrupted { .. }
             | Error::Manifest { .. }
             | Error::Import { .. }
-            | Error::SpecExists { .. }
+            | Error::Exists { .. }
             | Error::Query { .. } => true,
         };
         assert_eq!(every_error().iter().filter(|e| listed(e)).count(), 15);

@@ -163,8 +163,9 @@ fn relative_to(dir: &Path, file: &Path) -> PathBuf {
     relative
 }
 
-/// Removes `.` and resolves `..` lexically.
-fn normalise(path: &Path) -> PathBuf {
+/// Removes `.` and resolves `..` lexically (`init` names paths in its
+/// workflow this way too, as git sees them).
+pub(crate) fn normalise(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

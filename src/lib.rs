@@ -32,6 +32,7 @@ pub mod error;
 pub mod explain;
 pub mod generate;
 pub mod import;
+pub mod init;
 pub mod manifest;
 pub mod model;
 pub mod outdir;

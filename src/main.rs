@@ -3,11 +3,11 @@
 //! clap's usage errors are 2 as well).
 
 mod cli;
+mod man;
 mod reporter;
 mod test_hooks;
 
 use std::fmt::Write as _;
-use std::fs;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -69,7 +69,9 @@ fn run(command: Command, reporter: &mut Reporter) -> Result<Exit, Error> {
             deny_warnings,
             format: _,
         } => validate(&spec, deny_warnings, reporter).map(|()| Exit::Done),
-        Command::Init { path } => init(&path, reporter).map(|()| Exit::Done),
+        Command::Init { path, ci } => {
+            init(&path, ci.map(Into::into), reporter).map(|()| Exit::Done)
+        }
         Command::Import(ImportCommand::AwsAuth {
             file,
             cluster,
@@ -108,144 +110,10 @@ fn run(command: Command, reporter: &mut Reporter) -> Result<Exit, Error> {
             Ok(Exit::Done)
         }
         Command::Man { command } => {
-            print_stdout(&man_page(&command).unwrap_or_else(|error| error.exit()));
+            print_stdout(&man::page(&command).unwrap_or_else(|error| error.exit()));
             Ok(Exit::Done)
         }
     }
-}
-
-/// The manual page of the command `path` names (`["import", "aws-auth"]`:
-/// eksgrant-import-aws-auth(1)) or, for none, eksgrant(1), which has a
-/// section for each command.
-fn man_page(path: &[String]) -> Result<String, clap::Error> {
-    let mut top = Cli::command().disable_help_subcommand(true);
-    top.build();
-    let mut page = &top;
-    for word in path {
-        page = match page.find_subcommand(word) {
-            Some(command) if !command.is_hide_set() => command,
-            _ => {
-                let commands: Vec<&str> = commands(page).map(clap::Command::get_name).collect();
-                let shown = page.get_bin_name().unwrap_or("eksgrant");
-                return Err(Cli::command().error(
-                    clap::error::ErrorKind::InvalidValue,
-                    format!(
-                        "`{shown}` has no command `{word}`; its commands are: {}",
-                        commands.join(", ")
-                    ),
-                ));
-            }
-        };
-    }
-    if !path.is_empty() {
-        return Ok(roff(page));
-    }
-    // eksgrant(1): its own sections, with the commands' after the list of
-    // commands, each without the options every command has.
-    let mut out = String::new();
-    let mut version = String::new();
-    for (heading, body) in sections(&roff(&top)) {
-        match heading.as_str() {
-            "" => out.push_str(&body),
-            ".SH VERSION" => version = heading + "\n" + &body,
-            _ => {
-                let _ = writeln!(out, "{heading}");
-                out.push_str(&in_one_page(&top, &body));
-            }
-        }
-    }
-    let mut stack: Vec<&clap::Command> = commands(&top).collect();
-    stack.reverse();
-    while let Some(command) = stack.pop() {
-        out.push_str(&command_section(command, &top));
-        stack.extend(commands(command).collect::<Vec<_>>().into_iter().rev());
-    }
-    Ok(out + &version)
-}
-
-/// The commands of `command` that have a page.
-fn commands(command: &clap::Command) -> impl Iterator<Item = &clap::Command> {
-    command
-        .get_subcommands()
-        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
-}
-
-/// A command's page, its title first as man(7) asks (clap_mangen puts the
-/// definition of the apostrophe string first, which may as well follow).
-fn roff(command: &clap::Command) -> String {
-    let mut roff = Vec::new();
-    clap_mangen::Man::new(command.clone())
-        .source(format!("eksgrant {}", env!("CARGO_PKG_VERSION")))
-        .render(&mut roff)
-        .expect("rendering into memory cannot fail");
-    let roff = String::from_utf8(roff).expect("the help text is UTF-8");
-    let (mut title, mut rest) = (String::new(), String::new());
-    for line in roff.split_inclusive('\n') {
-        if title.is_empty() && line.starts_with(".TH ") {
-            title.push_str(line);
-        } else {
-            rest.push_str(line);
-        }
-    }
-    title + &rest
-}
-
-/// A page cut at its `.SH` lines: each heading with the lines up to the
-/// next; what comes before the first has the heading "".
-fn sections(roff: &str) -> Vec<(String, String)> {
-    let mut sections = vec![(String::new(), String::new())];
-    for line in roff.split_inclusive('\n') {
-        if line.starts_with(".SH ") {
-            sections.push((line.trim_end().to_string(), String::new()));
-        } else if let Some((_, body)) = sections.last_mut() {
-            body.push_str(line);
-        }
-    }
-    sections
-}
-
-/// A command's page as a section of eksgrant(1): its synopsis, description,
-/// options (but those of every command, which eksgrant(1) gives) and
-/// commands.
-fn command_section(command: &clap::Command, top: &clap::Command) -> String {
-    let mut command = command.clone();
-    for global in top
-        .get_arguments()
-        .filter(|a| a.is_global_set() || a.get_id() == "help")
-    {
-        command = command.mut_arg(global.get_id(), |arg| arg.hide(true));
-    }
-    let name = command.get_bin_name().unwrap_or_default().to_uppercase();
-    let mut out = String::new();
-    for (heading, body) in sections(&roff(&command)) {
-        let heading = match heading.as_str() {
-            ".SH SYNOPSIS" => format!(".SH \"{}\"", name.replace('-', "\\-")),
-            ".SH DESCRIPTION" => ".PP".to_string(),
-            ".SH OPTIONS" => ".SS Options".to_string(),
-            ".SH SUBCOMMANDS" => ".SS Commands".to_string(),
-            _ => continue,
-        };
-        let _ = writeln!(out, "{heading}");
-        out.push_str(&in_one_page(top, &body));
-    }
-    out
-}
-
-/// Names each command as eksgrant(1) does, `eksgrant generate` (in bold),
-/// instead of the page of its own, `eksgrant-generate(1)`.
-fn in_one_page(top: &clap::Command, roff: &str) -> String {
-    let mut roff = roff.to_string();
-    let mut stack: Vec<&clap::Command> = commands(top).collect();
-    while let Some(command) = stack.pop() {
-        let page = command.get_display_name().unwrap_or_default();
-        let name = command.get_bin_name().unwrap_or_default();
-        roff = roff.replace(
-            &format!("{}(1)\n", page.replace('-', "\\-")),
-            &format!("\\fB{}\\fR\n", name.replace('-', "\\-")),
-        );
-        stack.extend(commands(command));
-    }
-    roff
 }
 
 fn generate(args: &GenerateArgs, reporter: &mut Reporter) -> Result<Exit, Error> {
@@ -289,78 +157,49 @@ fn generate(args: &GenerateArgs, reporter: &mut Reporter) -> Result<Exit, Error>
     Ok(Exit::Done)
 }
 
-/// The JSON Schema file `init` writes beside the spec, which the starter
-/// spec's `#:schema` line names (relative to the spec).
-const SCHEMA_FILE: &str = "eksgrant.schema.json";
-
-/// Writes the starter spec at `path` and, unless one exists, the JSON
-/// Schema beside it; never overwrites either.
-fn init(path: &Path, reporter: &Reporter) -> Result<(), Error> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Io {
-            action: "write",
-            path,
-            source,
-        }
-    };
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(parent) = parent {
-        fs::create_dir_all(parent).map_err(io(parent))?;
-    }
-    let Some(mut spec) = create_new(path).map_err(io(path))? else {
-        return Err(Error::SpecExists {
-            path: path.to_path_buf(),
-        });
-    };
-    let schema_path = parent.map_or_else(|| SCHEMA_FILE.into(), |parent| parent.join(SCHEMA_FILE));
-    let schema = match create_new(&schema_path) {
-        Ok(schema) => schema,
-        Err(error) => {
-            // Nothing is written yet: leave nothing behind either.
-            drop(spec);
-            let _ = fs::remove_file(path);
-            return Err(io(&schema_path)(error));
-        }
-    };
-    spec.write_all(eksgrant::STARTER_SPEC.as_bytes())
-        .map_err(io(path))?;
+/// Writes the starter files and says what each is for.
+fn init(path: &Path, ci: Option<eksgrant::init::Ci>, reporter: &Reporter) -> Result<(), Error> {
+    use eksgrant::init::Starter;
+    let report = eksgrant::init::init(path, ci)?;
     let shown = |path: &Path| shell_word(&path.display().to_string());
-    reporter.success(&format!(
-        "eksgrant: wrote {}; replace the values marked REPLACE, then run `eksgrant generate {}`\n",
-        path.display(),
-        shown(path)
-    ));
-    let refresh = format!("eksgrant schema > {}", shown(&schema_path));
-    match schema {
-        Some(mut schema) => {
-            schema
-                .write_all(format!("{}\n", eksgrant::spec::json_schema()).as_bytes())
-                .map_err(io(&schema_path))?;
-            reporter.success(&format!(
-                "eksgrant: wrote {}, the JSON Schema that the spec's `#:schema` line points editors (Taplo, Even Better TOML) to; it is yours to commit, and `{refresh}` refreshes it after an upgrade\n",
-                schema_path.display()
-            ));
-        }
-        None => reporter.success(&format!(
-            "eksgrant: kept the existing {}, which the spec's `#:schema` line names; `{refresh}` refreshes it if it is older than this eksgrant\n",
-            schema_path.display()
-        )),
+    let schema = path
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(eksgrant::init::SCHEMA_FILE);
+    let refresh = format!("eksgrant schema > {}", shown(&schema));
+    for (written, what) in &report.written {
+        let file = written.display();
+        reporter.success(&match what {
+            Starter::Spec => format!(
+                "eksgrant: wrote {file}; replace the values marked REPLACE, then run `eksgrant generate {}`\n",
+                shown(path)
+            ),
+            Starter::Schema => format!(
+                "eksgrant: wrote {file}, the JSON Schema that the spec's `#:schema` line points editors (Taplo, Even Better TOML) to; it is yours to commit, and `{refresh}` refreshes it after an upgrade\n"
+            ),
+            Starter::Workflow { in_git_root } => format!(
+                "eksgrant: wrote {file}, a GitHub Actions workflow that validates {}, checks the generated files are current and runs terraform fmt and validate on every pull request; {}it is yours to edit and commit\n",
+                path.display(),
+                if *in_git_root {
+                    ""
+                } else {
+                    "no git repository holds the spec, so it went beside it: move .github to the repository's root and fix the paths in its env if the spec is not there; "
+                }
+            ),
+        });
+    }
+    for (kept, what) in &report.kept {
+        let file = kept.display();
+        reporter.success(&match what {
+            Starter::Spec | Starter::Workflow { .. } => {
+                format!("eksgrant: kept the existing {file}\n")
+            }
+            Starter::Schema => format!(
+                "eksgrant: kept the existing {file}, which the spec's `#:schema` line names; `{refresh}` refreshes it if it is older than this eksgrant\n"
+            ),
+        });
     }
     Ok(())
-}
-
-/// Creates `path` for writing; `None` if something is there already.
-fn create_new(path: &Path) -> std::io::Result<Option<fs::File>> {
-    match fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-    {
-        Ok(file) => Ok(Some(file)),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
-        Err(error) => Err(error),
-    }
 }
 
 fn validate(spec: &Path, deny_warnings: bool, reporter: &mut Reporter) -> Result<(), Error> {

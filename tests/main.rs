@@ -11,6 +11,7 @@ mod formats;
 mod generate;
 mod help;
 mod import;
+mod init;
 mod lints;
 mod output;
 mod packaging;

@@ -19,9 +19,9 @@ use tera::Context;
 
 use overview::Overview;
 use templates::{
-    ACCESS_MD, ACCESS_TF, AWS_AUTH_YAML, CLUSTER_CREATED_TF, CLUSTER_EXISTING_TF, KUBECONFIGS_TF,
-    KUSTOMIZATION_YAML, LOCALS_TF, OUTPUTS_TF, PROVIDERS_TF, SUBJECT_YAML, Templates, VARIABLES_TF,
-    VERSIONS_TF, WORKLOAD_TF,
+    ACCESS_MD, ACCESS_TF, AWS_AUTH_YAML, CLUSTER_CREATED_TF, CLUSTER_EXISTING_TF, GITHUB_WORKFLOW,
+    KUBECONFIGS_TF, KUSTOMIZATION_YAML, LOCALS_TF, OUTPUTS_TF, PROVIDERS_TF, SUBJECT_YAML,
+    Templates, VARIABLES_TF, VERSIONS_TF, WORKLOAD_TF,
 };
 
 use crate::error::{Error, Result};
@@ -64,6 +64,31 @@ fn regenerate_command(spec: &str, out_elsewhere: bool) -> String {
         command.push_str(" --out .");
     }
     command
+}
+
+/// The GitHub Actions workflow `eksgrant init --ci github` writes, for a
+/// spec at `spec` and a generated repository at `out`, both relative to the
+/// repository's root with `/` between components. It installs this version
+/// of eksgrant, and parses back as YAML or is refused as a bug.
+pub fn github_workflow(spec: &str, out: &str) -> Result<String> {
+    #[derive(Serialize)]
+    struct Fields<'a> {
+        spec: &'a str,
+        out: &'a str,
+        version: &'a str,
+        repository: &'a str,
+    }
+    let workflow = Templates::builtin().render_fields(
+        GITHUB_WORKFLOW,
+        &Fields {
+            spec,
+            out,
+            version: env!("CARGO_PKG_VERSION"),
+            repository: env!("CARGO_PKG_REPOSITORY"),
+        },
+    )?;
+    verify::check(".github/workflows/eksgrant.yml", FileKind::Yaml, &workflow)?;
+    Ok(workflow)
 }
 
 /// Renders the whole output tree in memory and checks that every file parses.

@@ -41,6 +41,11 @@ pub(super) const KUSTOMIZATION_YAML: &str = "kubernetes/kustomization.yaml";
 /// [`super::overview::Overview`].
 pub(super) const ACCESS_MD: &str = "ACCESS.md";
 
+/// `.github/workflows/eksgrant.yml`, which `eksgrant init --ci github`
+/// writes once for the user to own: reads `spec`, `out`, `version` and
+/// `repository`.
+pub(super) const GITHUB_WORKFLOW: &str = "github-workflow.yml";
+
 /// Every built-in template: name and text.
 const BUILTINS: &[(&str, &str)] = &[
     (
@@ -96,6 +101,10 @@ const BUILTINS: &[(&str, &str)] = &[
         include_str!("../../templates/kubernetes/kustomization.yaml.tera"),
     ),
     (ACCESS_MD, include_str!("../../templates/ACCESS.md.tera")),
+    (
+        GITHUB_WORKFLOW,
+        include_str!("../../templates/github-workflow.yml.tera"),
+    ),
 ];
 
 /// The Tera instance with every built-in template and filter.

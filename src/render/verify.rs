@@ -11,25 +11,29 @@ use crate::plan::{FileKind, Plan};
 /// Parses every file of the plan according to its kind.
 pub(super) fn verify(plan: &Plan) -> Result<()> {
     for (path, file) in plan.files() {
-        let failure = match file.kind {
-            FileKind::Json => serde_json::from_str::<serde_json::Value>(&file.contents)
-                .err()
-                .map(|e| ("JSON", e.to_string())),
-            FileKind::Yaml => serde_saphyr::from_multiple::<serde_json::Value>(&file.contents)
-                .err()
-                .map(|e| ("YAML", e.to_string())),
-            FileKind::Terraform => hcl::parse(&file.contents)
-                .err()
-                .map(|e| ("HCL", e.to_string())),
-            FileKind::Markdown => None,
-        };
-        if let Some((kind, message)) = failure {
-            return Err(Error::Output {
-                path: path.to_string(),
-                kind,
-                message,
-            });
-        }
+        check(path, file.kind, &file.contents)?;
     }
     Ok(())
+}
+
+/// Parses one file, `path` only naming it in the error.
+pub(super) fn check(path: &str, kind: FileKind, contents: &str) -> Result<()> {
+    let failure = match kind {
+        FileKind::Json => serde_json::from_str::<serde_json::Value>(contents)
+            .err()
+            .map(|e| ("JSON", e.to_string())),
+        FileKind::Yaml => serde_saphyr::from_multiple::<serde_json::Value>(contents)
+            .err()
+            .map(|e| ("YAML", e.to_string())),
+        FileKind::Terraform => hcl::parse(contents).err().map(|e| ("HCL", e.to_string())),
+        FileKind::Markdown => None,
+    };
+    match failure {
+        Some((kind, message)) => Err(Error::Output {
+            path: path.to_string(),
+            kind,
+            message,
+        }),
+        None => Ok(()),
+    }
 }

@@ -1,57 +1,91 @@
 #!/usr/bin/env bash
-# Speed and memory of `eksgrant generate` on a large synthetic spec.
+# Speed and memory of `eksgrant generate` at organisation scale, each figure
+# beside a reference that bounds it from below, as a ratio.
 #
-#   bench/run.sh [CLUSTERS] [WORKLOADS_PER_CLUSTER] [RUNS]
+#   bench/run.sh [WORKLOADS] [RUNS] [LAYOUT]
+#   EKSGRANT_BIN=path/to/eksgrant bench/run.sh ...   # another build, as it is
 #
-# Builds the release binary, writes a spec with CLUSTERS existing clusters,
-# WORKLOADS_PER_CLUSTER workloads on each (every one with a preset, a custom
-# statement and a grant on the next cluster, so every code path renders) and
-# one principal per cluster, then times RUNS generations into a fresh
-# directory (cold: every file written) and RUNS into the same directory (warm:
-# nothing changes). Prints wall seconds and peak RSS (KiB) from GNU time.
+# Builds the release binary and writes a spec of WORKLOADS workloads (default
+# 10000) on WORKLOADS/100 existing clusters, three principals per cluster:
+# every workload has a preset, a statement of its own and a grant on the next
+# cluster, so every path renders; a tenth use IRSA. Then, each figure the
+# median of RUNS (default 5) runs, eksgrant and its reference alternating:
+#
+#   cold (disk)   generate into an empty directory on disk  vs  cp -r of the tree
+#   cold (tmpfs)  the same under /dev/shm                   vs  cp -r there
+#   no-op         generate into an up-to-date tree          vs  sha256sum of every file
+#   memory        peak RSS of the cold run                  vs  the tree's size
+#
+# and how many files a no-op run and a one-workload change rewrite (by the
+# summary line eksgrant prints). The reference of a cold run copies a tree
+# eksgrant wrote, from the page cache, without flushing it; eksgrant flushes
+# what it wrote before recording it in the manifest.
 set -euo pipefail
-clusters=${1:-20}
-per_cluster=${2:-25}
-runs=${3:-5}
+workloads=${1:-10000}
+runs=${2:-5}
+layout=${3:-}
 root=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+disk=$(mktemp -d "${TMPDIR:-/tmp}/eksgrant-bench.XXXXXX")
+shm=$(mktemp -d /dev/shm/eksgrant-bench.XXXXXX)
+trap 'rm -rf "$disk" "$shm"' EXIT
 
-cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-bin="$root/target/release/eksgrant"
-spec="$work/eksgrant.toml"
+# EKSGRANT_BIN: measure another build (an older commit's, to compare).
+bin=${EKSGRANT_BIN:-$root/target/release/eksgrant}
+[ -n "${EKSGRANT_BIN:-}" ] || cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 
-{
-  printf 'version = 1\n\n[aws]\naccount_id = "111122223333"\nregion = "eu-west-2"\n\n'
-  printf '[iam]\npath = "/eksgrant/"\ntags = { owner = "bench" }\n\n'
-  for c in $(seq 1 "$clusters"); do printf '[clusters.c%d]\n\n' "$c"; done
-  for c in $(seq 1 "$clusters"); do
-    next=$(( c % clusters + 1 ))
-    for w in $(seq 1 "$per_cluster"); do
-      printf '[workloads.w%d-%d]\ncluster = "c%d"\nnamespace = "ns%d"\n' "$c" "$w" "$c" "$w"
-      printf 'aws.presets = [{ name = "external-dns", hosted_zone_ids = ["Z0123456789ABCDEFGHIJ"] }]\n'
-      printf '[[workloads.w%d-%d.aws.statements]]\nactions = ["s3:GetObject"]\nresources = ["arn:aws:s3:::bucket-%d-%d/*"]\n' "$c" "$w" "$c" "$w"
-      printf '[[workloads.w%d-%d.grants]]\ncluster = "c%d"\nnamespaces = ["jobs"]\n' "$c" "$w" "$next"
-      printf 'rules = [{ api_groups = [""], resources = ["pods"], verbs = ["get", "list", "create"] }]\n\n'
-    done
-    printf '[principals.p%d]\narn = "arn:aws:iam::111122223333:role/team-%d"\n' "$c" "$c"
-    printf '[[principals.p%d.grants]]\ncluster = "c%d"\naccess_policy = "AmazonEKSClusterAdminPolicy"\n\n' "$c" "$c"
+clusters=$(( workloads >= 100 ? workloads / 100 : 1 ))   # as bench/spec.py
+spec="$disk/eksgrant.toml"
+python3 "$root/bench/spec.py" "$workloads" $layout > "$spec"
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
+# Wall seconds and peak RSS (KiB) of a command.
+timed() { /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1; }
+
+"$bin" -q generate "$spec" --out "$disk/reference"
+files=$(find "$disk/reference" -type f | wc -l)
+bytes=$(du -sb "$disk/reference" | cut -f1)
+echo "spec: $clusters clusters, $workloads workloads, $((clusters * 3)) principals${layout:+, layout $layout}; $(wc -l < "$spec") lines"
+echo "output: $files files, $((bytes / 1000000)) MB"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%d GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
+
+declare -A samples
+for i in $(seq 1 "$runs"); do
+  for where in disk shm; do
+    dir=${!where}
+    rm -rf "$dir/cold" "$dir/copy"
+    read -r seconds kib < <(timed "$bin" -q generate "$spec" --out "$dir/cold")
+    samples[$where-eksgrant]+="$seconds "
+    samples[memory]+="$kib "
+    read -r seconds _ < <(timed cp -r "$disk/reference" "$dir/copy")
+    samples[$where-cp]+="$seconds "
   done
-} > "$spec"
-
-echo "spec: $clusters clusters, $((clusters * per_cluster)) workloads, $clusters principals, $(wc -l < "$spec") lines"
-"$bin" generate "$spec" --out "$work/probe" 2>&1 | tail -1
-measure() {
-  /usr/bin/time -f "%e %M" "$bin" generate "$spec" --out "$1" 2>&1 >/dev/null | tail -1
-}
-for mode in cold warm; do
-  best=""; peak=0
-  for i in $(seq 1 "$runs"); do
-    out="$work/out-$mode"
-    [ "$mode" = cold ] && rm -rf "$out"
-    read -r seconds kib < <(measure "$out")
-    if [ -z "$best" ] || awk "BEGIN{exit !($seconds < $best)}"; then best=$seconds; fi
-    [ "$kib" -gt "$peak" ] && peak=$kib
-  done
-  echo "$mode: best of $runs runs ${best}s, peak RSS ${peak} KiB"
+  read -r seconds _ < <(timed "$bin" -q generate "$spec" --out "$disk/cold")
+  samples[noop-eksgrant]+="$seconds "
+  read -r seconds _ < <(timed sh -c "cd '$disk/cold' && find . -type f -print0 | xargs -0 sha256sum")
+  samples[noop-sha]+="$seconds "
 done
+m() { printf '%s\n' ${samples[$1]} | median; }
+
+printf '\n| what | eksgrant | reference | ratio |\n| --- | --- | --- | --- |\n'
+printf '| generate into an empty directory (disk) | %s s | `cp -r`: %s s | %s |\n' "$(m disk-eksgrant)" "$(m disk-cp)" "$(ratio "$(m disk-eksgrant)" "$(m disk-cp)")"
+printf '| the same on tmpfs | %s s | `cp -r`: %s s | %s |\n' "$(m shm-eksgrant)" "$(m shm-cp)" "$(ratio "$(m shm-eksgrant)" "$(m shm-cp)")"
+printf '| regenerate, nothing changed | %s s | `sha256sum` of every file: %s s | %s |\n' "$(m noop-eksgrant)" "$(m noop-sha)" "$(ratio "$(m noop-eksgrant)" "$(m noop-sha)")"
+peak=$(m memory)
+printf '| peak memory | %s MB | output size: %s MB | %s |\n' "$((peak / 1000))" "$((bytes / 1000000))" "$(ratio "$((peak * 1024))" "$bytes")"
+
+# What a no-op run and a one-workload change rewrite.
+noop=$("$bin" generate "$spec" --out "$disk/cold" 2>&1 | tail -1)
+sed -i 's|resources = \["arn:aws:s3:::bucket-0/\*"\]|resources = ["arn:aws:s3:::bucket-0/x/*"]|' "$spec"
+change=$("$bin" generate "$spec" --out "$disk/cold" 2>&1 | tail -1)
+echo
+echo "no-op run:           ${noop#*: }"
+echo "one workload changed: ${change#*: }"
+
+# Resources per Terraform root: the roots are the directories holding .tf files.
+echo
+echo "resources per Terraform root:"
+find "$disk/reference" -name '*.tf' -printf '%h\n' | sort -u | while read -r dir; do
+  printf '  %-40s %6d\n' "${dir#"$disk/reference/"}" "$(cat "$dir"/*.tf | grep -c '^resource "')"
+done | sort -k2 -n -r | head -5
+echo "  ($(find "$disk/reference" -name '*.tf' -printf '%h\n' | sort -u | wc -l) roots in all; the largest above)"

@@ -8,9 +8,10 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Problem, Result};
+use crate::manifest;
 use crate::outdir::{BeforeChange, LOCK_WAIT, OutDir};
 use crate::render::{RenderOptions, render};
-use crate::sync::{Changes, Diff, Summary, previous_generation};
+use crate::sync::{Changes, Diff, Summary, holds, previous_generation};
 
 /// What to generate, from where, into where, and how.
 pub struct GenerateOptions {
@@ -98,11 +99,34 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
     };
     let outcome = (|| {
         let previous = previous_generation(&out_dir, &mut loaded)?;
+        let inputs = manifest::inputs(
+            loaded.source.text(),
+            &render_options.spec,
+            &render_options.regenerate,
+            &loaded.model,
+        );
+        // The same inputs render the same files: when the manifest names
+        // them and the tree holds what it records, there is nothing to do.
+        if let Some(previous) = &previous
+            && previous.inputs.as_deref() == Some(inputs.as_str())
+            && holds(&out_dir, previous)?
+        {
+            let unchanged = previous.files.len();
+            return Ok(match options.mode {
+                Mode::Check => Outcome::UpToDate,
+                Mode::DryRun => Outcome::Listing(format!("{unchanged} unchanged\n")),
+                Mode::Write { .. } => Outcome::Written(Summary {
+                    unchanged,
+                    ..Summary::default()
+                }),
+            });
+        }
         let plan = render(&loaded.model, &render_options)?;
         let changes = Changes::compute(
             &plan,
             &out_dir,
             &spec_shown,
+            &inputs,
             &loaded.model,
             previous.as_ref(),
         )?;

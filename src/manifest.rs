@@ -42,6 +42,11 @@ pub struct Manifest {
     pub version: u32,
     /// The spec, as the generated headers name it.
     pub spec: String,
+    /// `sha256:<hex>` of everything the files were generated from (see
+    /// [`inputs`]): when a run finds the same, and every file as recorded,
+    /// it has nothing to render. Absent from earlier versions' manifests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<String>,
     /// Every generated file, by path relative to the output directory, with
     /// `sha256:<hex>` of its content.
     pub files: BTreeMap<String, String>,
@@ -96,15 +101,33 @@ impl ClusterRecord {
 }
 
 impl Manifest {
-    /// A manifest for these files, generated from `model`.
-    pub fn new(spec: &str, files: BTreeMap<String, String>, model: &crate::Model) -> Self {
+    /// A manifest for these files, generated from `model` and `inputs`.
+    pub fn new(
+        spec: &str,
+        inputs: &str,
+        files: BTreeMap<String, String>,
+        model: &crate::Model,
+    ) -> Self {
         Self {
             version: FORMAT_VERSION,
             spec: spec.to_string(),
+            inputs: Some(inputs.to_string()),
             files,
             clusters: ClusterRecord::of(model),
             irsa_workloads: model.irsa_workloads(),
         }
+    }
+
+    /// Whether `other` records the same generation: the same files with the
+    /// same contents and the same history, whatever inputs it was made from
+    /// (a comment edited in the spec changes the inputs, not the files).
+    pub fn same_generation(&self, other: &Manifest) -> bool {
+        let Manifest { inputs: _, .. } = self;
+        self.version == other.version
+            && self.spec == other.spec
+            && self.files == other.files
+            && self.clusters == other.clusters
+            && self.irsa_workloads == other.irsa_workloads
     }
 
     /// Reads `out`'s manifest, if there is one.
@@ -140,9 +163,43 @@ impl Manifest {
     }
 }
 
+/// `sha256:<hex>` of everything a generation's files follow from, besides
+/// the templates (which the version covers): this eksgrant's version, the
+/// spec's bytes, how the files name the spec and the command that
+/// regenerates them, and what the model took from the previous generation
+/// (the apply steps, which name workloads leaving IRSA, and what each
+/// created cluster must catch up on). Two runs with the same inputs render
+/// the same files.
+pub fn inputs(spec_text: &str, spec_shown: &str, regenerate: &str, model: &crate::Model) -> String {
+    let catch_up: Vec<_> = model
+        .clusters
+        .iter()
+        .filter_map(|c| Some((&c.key, &c.created.as_ref()?.control_plane.catch_up)))
+        .collect();
+    let derived =
+        serde_json::to_string(&(&model.apply_steps, catch_up)).expect("the model serialises");
+    let mut hasher = Sha256::new();
+    for part in [
+        env!("CARGO_PKG_VERSION"),
+        spec_shown,
+        regenerate,
+        derived.as_str(),
+        spec_text,
+    ] {
+        // Each part with its length first, so no two lists of parts hash alike.
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hex(&hasher.finalize())
+}
+
 /// `sha256:<hex>` of `content`.
 pub fn hash(content: &[u8]) -> String {
-    let digest = Sha256::digest(content);
+    hex(&Sha256::digest(content))
+}
+
+/// A digest as the manifest writes it: `sha256:<hex>`.
+fn hex(digest: &[u8]) -> String {
     let mut hex = String::with_capacity(7 + 64);
     hex.push_str("sha256:");
     for byte in digest {
@@ -371,6 +428,7 @@ mod tests {
         let manifest = Manifest {
             version: 1,
             spec: "../eksgrant.toml".into(),
+            inputs: Some(hash(b"inputs")),
             files: BTreeMap::from([("terraform/versions.tf".to_string(), hash(b"x"))]),
             clusters: BTreeMap::from([
                 (

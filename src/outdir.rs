@@ -67,6 +67,14 @@ pub enum Entry {
     TooLarge,
 }
 
+/// A file written beside its path under a temporary name, waiting for
+/// [`OutDir::commit`] to rename it into place.
+#[derive(Debug)]
+pub struct Staged {
+    relative: String,
+    temp: PathBuf,
+}
+
 /// The largest file eksgrant reads from the output directory: far above
 /// any it writes (the largest, `ACCESS.md` of thousands of workloads, is a
 /// few megabytes), far below what would exhaust memory.
@@ -82,6 +90,9 @@ pub struct OutDir {
     root: PathBuf,
     /// Directories below the root already seen to be real directories.
     directories: RefCell<BTreeSet<String>>,
+    /// Directories below the root seen not to exist (until this run makes
+    /// them): a cold run looks up thousands of files below a few of them.
+    absent: RefCell<BTreeSet<String>>,
     /// The spec's identity, so that no write or deletion can reach it.
     spec: Option<FileId>,
     /// This run's part of temporary file names: its process ID and a random
@@ -105,6 +116,7 @@ impl OutDir {
         OutDir {
             root: root.to_path_buf(),
             directories: RefCell::default(),
+            absent: RefCell::default(),
             spec: None,
             token: format!("{}-{:016x}", std::process::id(), random()),
             before_change: RefCell::new(None),
@@ -163,14 +175,33 @@ impl OutDir {
     }
 
     /// Writes `content` to `relative` through a temporary file beside it,
-    /// renamed into place, so that the file is either old or new, never
-    /// half written; creates the directories on the way.
+    /// flushed to disk and renamed into place, so that the file is either
+    /// old or new, never half written; creates the directories on the way.
+    /// For the records (manifest, pending record), each of which must be on
+    /// disk before the run goes on; generated files go through
+    /// [`OutDir::stage`], [`OutDir::flush`] and [`OutDir::commit`] instead,
+    /// so that thousands of them cost one flush, not one each.
     ///
     /// Refuses to write through a link, over the spec, or over anything but
     /// a regular file; the planning step has reported those already.
     pub fn write(&self, relative: &str, content: &[u8]) -> Result<()> {
+        let staged = self.stage_file(relative, content, true)?;
+        self.commit(&staged)
+    }
+
+    /// Writes `content` to a new temporary file beside `relative`, which
+    /// [`OutDir::commit`] renames into place once [`OutDir::flush`] has put
+    /// it on disk; creates the directories on the way. A failure removes
+    /// the temporary file; an interruption leaves it, as a kill would, for
+    /// the next run to clean up by its token.
+    pub fn stage(&self, relative: &str, content: &[u8]) -> Result<Staged> {
+        // Where one flush of the whole file system is not available, each
+        // file is flushed as it is written.
+        self.stage_file(relative, content, !cfg!(target_os = "linux"))
+    }
+
+    fn stage_file(&self, relative: &str, content: &[u8], sync: bool) -> Result<Staged> {
         self.make_parents(relative)?;
-        let target = self.path(relative);
         match self.entry_without_content(relative)? {
             Entry::Missing | Entry::File(_) => {}
             other => return Err(self.refusal(relative, &other)),
@@ -183,19 +214,61 @@ impl OutDir {
         let result = (|| {
             self.step(relative)?;
             file.write_all(content)
-                .and_then(|()| file.sync_all())
-                .map_err(|source| io("write", &temp, source))?;
-            self.step(relative)?;
-            fs::rename(&temp, &target).map_err(|source| io("write", &target, source))
+                .and_then(|()| if sync { file.sync_all() } else { Ok(()) })
+                .map_err(|source| io("write", &temp, source))
         })();
-        // A failed write removes its temporary file; an interruption leaves
-        // it, as a kill would, for the next run to clean up.
+        match result {
+            Ok(()) => Ok(Staged {
+                relative: relative.to_string(),
+                temp,
+            }),
+            Err(error) => {
+                if !matches!(error, Error::Interrupted { .. }) {
+                    let _ = fs::remove_file(&temp);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Puts every file staged so far on disk: on Linux one `syncfs` of the
+    /// file system holding the root (each staged file was flushed as it was
+    /// written elsewhere). Also makes the renames before it durable.
+    pub fn flush(&self) -> Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let root =
+                fs::File::open(&self.root).map_err(|source| io("flush", &self.root, source))?;
+            // SAFETY: `syncfs` takes an open descriptor, which `root` holds
+            // for the duration of the call, and touches no memory of ours.
+            if unsafe { libc::syncfs(root.as_raw_fd()) } != 0 {
+                return Err(io("flush", &self.root, std::io::Error::last_os_error()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Renames a staged file into place (what was at its path was checked
+    /// when it was staged).
+    pub fn commit(&self, staged: &Staged) -> Result<()> {
+        let result = (|| {
+            self.step(&staged.relative)?;
+            let target = self.path(&staged.relative);
+            fs::rename(&staged.temp, &target).map_err(|source| io("write", &target, source))
+        })();
         if let Err(error) = &result
             && !matches!(error, Error::Interrupted { .. })
         {
-            let _ = fs::remove_file(&temp);
+            let _ = fs::remove_file(&staged.temp);
         }
         result
+    }
+
+    /// Removes a staged file that will not be committed (the run failed
+    /// before its rename).
+    pub fn discard(&self, staged: &Staged) {
+        let _ = fs::remove_file(&staged.temp);
     }
 
     /// Deletes the regular file at `relative`.
@@ -331,10 +404,16 @@ impl OutDir {
             if self.directories.borrow().contains(dir) {
                 continue;
             }
+            if self.absent.borrow().contains(dir) {
+                return Ok(Some(Entry::Missing));
+            }
             let path = self.path(dir);
             let metadata = match fs::symlink_metadata(&path) {
                 Ok(metadata) => metadata,
-                Err(error) if is_missing(&error) => return Ok(Some(Entry::Missing)),
+                Err(error) if is_missing(&error) => {
+                    self.absent.borrow_mut().insert(dir.to_string());
+                    return Ok(Some(Entry::Missing));
+                }
                 Err(source) => return Err(io("inspect", &path, source)),
             };
             let kind = metadata.file_type();
@@ -361,6 +440,7 @@ impl OutDir {
                 Entry::Directory => {}
                 Entry::Missing => {
                     self.step(dir)?;
+                    self.absent.borrow_mut().remove(dir);
                     let path = self.path(dir);
                     match fs::create_dir(&path) {
                         Ok(()) => {}

@@ -68,11 +68,14 @@ impl Plan {
         let kind = FileKind::of(&path);
         let body = body.replace("\r\n", "\n");
         let body = body.trim_matches('\n');
-        let contents = match kind {
+        let mut contents = match kind {
             FileKind::Terraform => format!("# {header}\n\n{body}\n"),
             FileKind::Yaml => format!("# {header}\n{body}\n"),
             FileKind::Json | FileKind::Markdown => format!("{body}\n"),
         };
+        // `format!` grows its buffer by doubling; the plan holds every file
+        // until it is written, so it keeps exactly the bytes.
+        contents.shrink_to_fit();
         assert!(
             !self.files.contains_key(&path),
             "two generated files share the path {path}"

@@ -120,26 +120,31 @@ impl Conflict {
 
 /// One file's fate.
 #[derive(Debug)]
-pub struct FileChange {
+pub struct FileChange<'a> {
     /// Relative to the output directory.
     pub path: String,
     /// What happens to it.
     pub action: Action,
     /// Set when the path is not eksgrant's to change as it is.
     pub conflict: Option<Conflict>,
-    /// Its content on disk, when it is a regular file.
+    /// Its content on disk, kept only where the diff shows it: a regular
+    /// file that is updated.
     current: Option<Vec<u8>>,
-    /// Its new content, unless it is deleted.
-    new: Option<String>,
+    /// Its new content, in the plan, unless it is deleted.
+    new: Option<&'a str>,
 }
 
 /// Everything a generation would do to an output directory.
 #[derive(Debug)]
 pub struct Changes<'a> {
     out: &'a OutDir,
-    files: Vec<FileChange>,
+    files: Vec<FileChange<'a>>,
     manifest: Manifest,
+    /// Whether the recorded manifest is this generation's (whatever inputs
+    /// it names).
     manifest_current: bool,
+    /// Whether it also names this generation's inputs.
+    inputs_current: bool,
     /// The record of interrupted runs, if any.
     pending: Option<Pending>,
     /// Temporary files interrupted runs left.
@@ -166,9 +171,10 @@ impl<'a> Changes<'a> {
     /// Classifies every file of `plan` and of the previous generations in
     /// `out`, whose manifest the caller has read as `recorded`. Reads only.
     pub fn compute(
-        plan: &Plan,
+        plan: &'a Plan,
         out: &'a OutDir,
         spec: &str,
+        inputs: &str,
         model: &Model,
         recorded: Option<&Manifest>,
     ) -> Result<Changes<'a>> {
@@ -195,7 +201,7 @@ impl<'a> Changes<'a> {
             hashes.insert(path.to_string(), manifest::hash(new));
             let (action, conflict, current) = match out.entry(path)? {
                 Entry::Missing => (Action::Create, None, None),
-                Entry::File(bytes) if bytes == new => (Action::Unchanged, None, Some(bytes)),
+                Entry::File(bytes) if bytes == new => (Action::Unchanged, None, None),
                 Entry::File(bytes) => {
                     let conflict = if ours(path, &manifest::hash(&bytes)) {
                         None
@@ -221,7 +227,7 @@ impl<'a> Changes<'a> {
                 action,
                 conflict,
                 current,
-                new: Some(generated.contents.clone()),
+                new: Some(&generated.contents),
             });
         }
 
@@ -241,7 +247,7 @@ impl<'a> Changes<'a> {
                 }
                 Entry::File(bytes) => {
                     let edited = !ours(path, &manifest::hash(&bytes));
-                    (edited.then_some(Conflict::EditedAndDropped), Some(bytes))
+                    (edited.then_some(Conflict::EditedAndDropped), None)
                 }
                 Entry::TooLarge => (Some(Conflict::EditedAndDropped), None),
                 other => (Some(unusable(other)), None),
@@ -268,13 +274,16 @@ impl<'a> Changes<'a> {
             .map(String::from)
             .collect();
 
-        let manifest = Manifest::new(spec, hashes, model);
-        let manifest_current = recorded == Some(&manifest) && pending.is_none();
+        let manifest = Manifest::new(spec, inputs, hashes, model);
+        let manifest_current =
+            recorded.is_some_and(|r| r.same_generation(&manifest)) && pending.is_none();
+        let inputs_current = recorded.is_some_and(|r| r.inputs == manifest.inputs);
         Ok(Changes {
             out,
             files,
             manifest,
             manifest_current,
+            inputs_current,
             pending,
             leftovers,
             dropped_dirs,
@@ -282,7 +291,7 @@ impl<'a> Changes<'a> {
     }
 
     /// Every file and its fate, sorted by path.
-    pub fn files(&self) -> &[FileChange] {
+    pub fn files(&self) -> &[FileChange<'a>] {
         &self.files
     }
 
@@ -294,7 +303,7 @@ impl<'a> Changes<'a> {
     }
 
     /// The paths eksgrant will not touch as they are.
-    pub fn conflicts(&self) -> impl Iterator<Item = &FileChange> {
+    pub fn conflicts(&self) -> impl Iterator<Item = &FileChange<'a>> {
         self.files.iter().filter(|f| f.conflict.is_some())
     }
 
@@ -307,6 +316,13 @@ impl<'a> Changes<'a> {
         let mut summary = Summary::default();
         if self.is_up_to_date() {
             summary.unchanged = self.files.len();
+            // The files are this generation's, made from other inputs (a
+            // comment edited in the spec): the manifest takes the new ones,
+            // so that the next run can skip rendering.
+            if !self.inputs_current {
+                self.out
+                    .write(MANIFEST_FILE, self.manifest.to_toml().as_bytes())?;
+            }
             return Ok(summary);
         }
         let out = self.out;
@@ -324,14 +340,33 @@ impl<'a> Changes<'a> {
                 Action::Create | Action::Update => {}
             }
         }
-        for change in &self.files {
-            let Some(content) = &change.new else { continue };
-            match change.action {
-                Action::Create => summary.created += 1,
-                Action::Update => summary.updated += 1,
-                Action::Unchanged | Action::Delete => continue,
+        // Every file is written under its temporary name, the lot is put on
+        // disk with one flush, and only then renamed into place: a crash at
+        // any point leaves each path old or new, as one flush per file did,
+        // at the cost of one flush for the whole tree.
+        let mut staged = Vec::new();
+        let written = (|| {
+            for change in &self.files {
+                let Some(content) = &change.new else { continue };
+                match change.action {
+                    Action::Create => summary.created += 1,
+                    Action::Update => summary.updated += 1,
+                    Action::Unchanged | Action::Delete => continue,
+                }
+                staged.push(out.stage(&change.path, content.as_bytes())?);
             }
-            out.write(&change.path, content.as_bytes())?;
+            out.flush()?;
+            staged.iter().try_for_each(|file| out.commit(file))
+        })();
+        if let Err(error) = written {
+            // A failure takes back the temporary files it wrote; an
+            // interruption leaves them, as a kill would, for the next run.
+            if !matches!(error, Error::Interrupted { .. }) {
+                for file in &staged {
+                    out.discard(file);
+                }
+            }
+            return Err(error);
         }
         for leftover in &self.leftovers {
             out.remove_file(leftover)?;
@@ -339,6 +374,9 @@ impl<'a> Changes<'a> {
         for dir in &self.dropped_dirs {
             out.remove_dir_if_empty(dir)?;
         }
+        // The renames and deletions are on disk before the manifest says
+        // they happened.
+        out.flush()?;
         out.write(MANIFEST_FILE, self.manifest.to_toml().as_bytes())?;
         out.remove_file(PENDING_FILE)?;
         Ok(summary)
@@ -346,7 +384,7 @@ impl<'a> Changes<'a> {
 
     /// Fails with every conflict `force` does not override.
     fn check_conflicts(&self, force: bool) -> Result<()> {
-        let refused: Vec<&FileChange> = self
+        let refused: Vec<&FileChange<'_>> = self
             .conflicts()
             .filter(|f| !force || !f.conflict.as_ref().is_some_and(Conflict::forceable))
             .collect();
@@ -425,7 +463,9 @@ impl<'a> Changes<'a> {
             }
             out.push('\n');
         }
-        if !self.manifest_current && self.files.iter().all(|f| f.action == Action::Unchanged) {
+        if !(self.manifest_current && self.inputs_current)
+            && self.files.iter().all(|f| f.action == Action::Unchanged)
+        {
             let _ = writeln!(out, "update {MANIFEST_FILE}");
         }
         let _ = writeln!(out, "{unchanged} unchanged");
@@ -445,7 +485,7 @@ impl<'a> Changes<'a> {
                 .as_deref()
                 .map(String::from_utf8_lossy)
                 .unwrap_or_default();
-            let new = change.new.as_deref().unwrap_or_default();
+            let new = change.new.unwrap_or_default();
             let (from, to) = match change.action {
                 Action::Create => ("/dev/null".to_string(), format!("b/{}", change.path)),
                 _ => (format!("a/{}", change.path), format!("b/{}", change.path)),
@@ -521,6 +561,25 @@ impl std::fmt::Display for Diff {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.to_text(false))
     }
+}
+
+/// Whether `out` holds exactly the generation `manifest` records, found
+/// without rendering anything: no interrupted run's record or temporary
+/// file, and every recorded file a regular file (reached without a link)
+/// with its recorded hash. For a run whose inputs are the ones the manifest
+/// names, this is the whole answer to "is anything to do?".
+pub fn holds(out: &OutDir, manifest: &Manifest) -> Result<bool> {
+    out.check_root()?;
+    if Pending::read(out)?.is_some() || !leftovers(out, None)?.is_empty() {
+        return Ok(false);
+    }
+    for (path, hash) in &manifest.files {
+        match out.entry(path)? {
+            Entry::File(bytes) if manifest::hash(&bytes) == *hash => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
 }
 
 /// Reads the previous generation's manifest in `out`, refuses a spec that

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-use crate::support::{BASE, REPORTS, Repo, assert_exit, stderr};
+use crate::support::{BASE, REPORTS, Repo, assert_exit, stderr, unwrapped};
 
 const REPORTS_FILES: [&str; 4] = [
     "terraform/workload-reports.tf",
@@ -185,13 +185,15 @@ fn a_run_killed_half_way_is_repaired_by_the_next_without_force() {
     assert_exit(&repo.eksgrant(&["generate"]), 0);
 
     // The new spec adds a cluster; the run is killed after it recorded what
-    // it may touch (3 changes), rewrote ACCESS.md (3: paths are written in
-    // order) and created two directories, before it reaches the rest.
+    // it may touch (3 changes), wrote every file under its temporary name
+    // (2 each, and a change per new directory: 30), flushed them, and
+    // renamed ACCESS.md into place (paths are renamed in order), before it
+    // renames the rest.
     let with_zeta = format!(
         "{BASE}{REPORTS}\n[clusters.zeta]\n\n[workloads.agent]\ncluster = \"zeta\"\nnamespace = \"ops\"\naws.managed_policy_arns = [\"arn:aws:iam::aws:policy/ReadOnlyAccess\"]\n"
     );
     repo.write_spec(&with_zeta);
-    let stalled = repo.stalled_generate(8);
+    let stalled = repo.stalled_generate(34);
     assert_eq!(stalled.before, "kubernetes/platform/Kustomization");
     stalled.kill();
     assert!(
@@ -447,10 +449,66 @@ fn the_generation_that_drops_an_irsa_trust_restarts_its_pods_first() {
     let terraform = access.find("**Terraform, the AWS side**").unwrap();
     assert!(objects < restart && restart < terraform, "{access}");
 
-    // The next generation has nobody left to cut over.
-    repo.write_spec(&(spec("") + "\n"));
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    // The next generation, of the very same spec, has nobody left to cut
+    // over: what a run takes from the previous generation is part of its
+    // inputs, so this one renders again rather than keeping the last files.
+    let cut_over = repo.eksgrant(&["generate"]);
+    assert_exit(&cut_over, 0);
     assert!(!overview().contains("restart the pods leaving IRSA"));
+    assert!(
+        stderr(&cut_over).contains("1 updated"),
+        "{}",
+        stderr(&cut_over)
+    );
+}
+
+#[test]
+fn a_spec_edit_that_changes_no_file_updates_only_the_manifest() {
+    let repo = Repo::new(&format!("{BASE}{REPORTS}"));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.age_files();
+    let before = repo.tree();
+
+    // A comment: every generated file stays; `--check` agrees, since the
+    // tree is what the spec generates.
+    repo.write_spec(&format!("# reviewed\n{BASE}{REPORTS}"));
+    assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 0);
+    assert!(
+        stderr(&output).contains("0 created, 0 updated, 0 deleted"),
+        "{}",
+        stderr(&output)
+    );
+    let after = repo.tree();
+    let changed: Vec<&std::path::PathBuf> = after
+        .keys()
+        .filter(|path| before.get(*path) != after.get(*path))
+        .collect();
+    // The manifest records the inputs it was made from, so that the next
+    // run can tell there is nothing to render.
+    assert_eq!(
+        changed,
+        [
+            &std::path::PathBuf::from("repo/.eksgrant-manifest.toml"),
+            &std::path::PathBuf::from("repo/eksgrant.toml"),
+        ]
+    );
+    repo.age_files();
+    let settled = repo.tree();
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    assert_eq!(repo.tree(), settled, "nothing is rewritten any more");
+
+    // A file edited by hand is noticed although the inputs are the same.
+    fs::write(repo.path("terraform/outputs.tf"), "# mine\n").unwrap();
+    let edited = repo.eksgrant(&["generate"]);
+    assert_exit(&edited, 2);
+    assert!(
+        unwrapped(&edited).contains("terraform/outputs.tf: edited by hand"),
+        "{}",
+        unwrapped(&edited)
+    );
+    assert_exit(&repo.eksgrant(&["generate", "--check"]), 1);
 }
 
 /// A created cluster whose control plane is configured by `settings`.

@@ -171,10 +171,13 @@ fn two_killed_runs_of_different_specs_then_one_complete_run_converge_without_for
     assert_exit(&repo.eksgrant(&["generate"]), 0);
     fs::write(repo.path("terraform/backend.tf"), "terraform {}\n").unwrap();
 
-    // B dies after recording, rewriting ACCESS.md and starting on
-    // kubernetes/; C, with another spec, dies right after recording.
+    // B dies after recording, writing every file under its temporary name
+    // and renaming ACCESS.md into place (22 changes); C, with another spec,
+    // dies right after recording.
     repo.write_spec(&format!("{BASE}{REPORTS}"));
-    repo.stalled_generate(9).kill();
+    let b = repo.stalled_generate(22);
+    assert_eq!(b.before, "kubernetes/platform/Kustomization");
+    b.kill();
     repo.write_spec(&format!("{BASE}{INGEST}"));
     repo.stalled_generate(3).kill();
     assert!(
@@ -302,7 +305,7 @@ fn leftovers_of_a_killed_run_go_and_the_users_look_alikes_stay() {
     // Killed after creating kubernetes/platform/ and a temporary file in it,
     // before writing into that file.
     repo.write_spec(&format!("{BASE}{REPORTS}"));
-    let stalled = repo.stalled_generate(10);
+    let stalled = repo.stalled_generate(8);
     assert_eq!(stalled.before, "kubernetes/platform/Kustomization");
     stalled.kill();
     let temporary: Vec<String> = fs::read_dir(repo.path("kubernetes/platform"))

@@ -2,7 +2,7 @@
 //! RBAC objects (one file per subject and namespace), kubeconfig ConfigMaps for
 //! the pods that reach other clusters, and the overview's lines.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::account::Account;
 use super::arn::{self, access_policy_arn};
@@ -29,20 +29,71 @@ pub(super) fn cluster_access(
     workload_infos: &[WorkloadInfo],
     workloads: &[Workload],
 ) -> Vec<Cluster> {
+    let index = Index::new(grants, workload_infos, workloads);
     clusters
         .values()
-        .map(|info| {
-            finish_cluster(
-                checker,
-                account,
-                info,
-                clusters,
-                grants,
-                workload_infos,
-                workloads,
-            )
-        })
+        .map(|info| finish_cluster(checker, account, info, clusters, &index))
         .collect()
+}
+
+/// The grants and workloads by cluster, and workloads by key, built once so
+/// that finishing every cluster stays linear in the size of the spec.
+struct Index<'a> {
+    grants: HashMap<&'a str, Vec<&'a ResolvedGrant>>,
+    workload_infos: HashMap<&'a str, Vec<&'a WorkloadInfo>>,
+    workloads: HashMap<&'a str, Vec<&'a Workload>>,
+    info_by_key: HashMap<&'a str, &'a WorkloadInfo>,
+}
+
+impl<'a> Index<'a> {
+    fn new(
+        grants: &'a GrantSet,
+        workload_infos: &'a [WorkloadInfo],
+        workloads: &'a [Workload],
+    ) -> Self {
+        let mut index = Index {
+            grants: grants.by_cluster(),
+            workload_infos: HashMap::new(),
+            workloads: HashMap::new(),
+            info_by_key: HashMap::new(),
+        };
+        for info in workload_infos {
+            index.info_by_key.insert(info.key.get().as_str(), info);
+            for cluster in &info.clusters {
+                index
+                    .workload_infos
+                    .entry(cluster.as_str())
+                    .or_default()
+                    .push(info);
+            }
+        }
+        for workload in workloads {
+            for cluster in &workload.clusters {
+                index
+                    .workloads
+                    .entry(cluster.as_str())
+                    .or_default()
+                    .push(workload);
+            }
+        }
+        index
+    }
+
+    /// The grants on `cluster`, in spec order.
+    fn grants(&self, cluster: &str) -> &[&'a ResolvedGrant] {
+        self.grants.get(cluster).map_or(&[], Vec::as_slice)
+    }
+
+    /// The workloads (as the workloads pass saw them) running on `cluster`,
+    /// in spec order.
+    fn workload_infos(&self, cluster: &str) -> &[&'a WorkloadInfo] {
+        self.workload_infos.get(cluster).map_or(&[], Vec::as_slice)
+    }
+
+    /// The finished workloads running on `cluster`, in spec order.
+    fn workloads(&self, cluster: &str) -> &[&'a Workload] {
+        self.workloads.get(cluster).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Everything one cluster gets.
@@ -51,14 +102,13 @@ fn finish_cluster(
     account: &Account,
     info: &ClusterInfo,
     clusters: &BTreeMap<String, ClusterInfo>,
-    grants: &GrantSet,
-    workload_infos: &[WorkloadInfo],
-    workloads: &[Workload],
+    index: &Index<'_>,
 ) -> Cluster {
     let key = info.key.get();
-    let here: Vec<&ResolvedGrant> = grants.grants.iter().filter(|g| &g.cluster == key).collect();
-    let (namespaces, cluster_scoped) = rbac_objects(checker, info, &here, workloads);
-    let mappings = iam_mappings(&here);
+    let here = index.grants(key);
+    let workloads = index.workloads(key);
+    let (namespaces, cluster_scoped) = rbac_objects(checker, info, here, workloads);
+    let mappings = iam_mappings(here);
     check_node_roles_are_not_principals(checker, info, &mappings);
     let (access_entries, aws_auth_subjects) = if info.mode == AuthenticationMode::ConfigMap {
         (Vec::new(), mappings)
@@ -75,21 +125,22 @@ fn finish_cluster(
     } else {
         node_access_entries(checker, info)
     };
-    let reached_from = reached_from(info, grants, workload_infos);
+    let reached_from = reached_from(info, index);
     check_reachable(checker, info, &reached_from);
     Cluster {
         access_entries,
         node_access_entries,
         aws_auth: aws_auth(checker, info, &aws_auth_subjects),
-        oidc_provider: oidc_provider(checker, info, workload_infos),
+        oidc_provider: oidc_provider(checker, info, index.workload_infos(key)),
         namespaces,
         cluster_scoped,
         kubeconfigs: kubeconfig_maps(checker, info, clusters, workloads),
         api_ingress: api_ingress(checker, info, clusters),
         reached_from,
-        pod_identity_workloads: workload_infos
+        pod_identity_workloads: index
+            .workload_infos(key)
             .iter()
-            .filter(|w| w.pod_identity && w.clusters.contains(key))
+            .filter(|w| w.pod_identity)
             .map(|w| w.key.get().clone())
             .collect(),
         access_summary: here
@@ -358,10 +409,9 @@ fn aws_auth(
 fn oidc_provider(
     checker: &mut Checker<'_>,
     info: &ClusterInfo,
-    workloads: &[WorkloadInfo],
+    here: &[&WorkloadInfo],
 ) -> Option<OidcProvider> {
-    let key = info.key.get();
-    let trusted = workloads.iter().any(|w| w.irsa && w.clusters.contains(key));
+    let trusted = here.iter().any(|w| w.irsa);
     if !trusted && !info.create_oidc_provider {
         return None;
     }
@@ -391,12 +441,12 @@ fn rbac_objects(
     checker: &mut Checker<'_>,
     info: &ClusterInfo,
     here: &[&ResolvedGrant],
-    workloads: &[Workload],
+    workloads: &[&Workload],
 ) -> (Vec<NamespaceObjects>, Vec<SubjectObjects>) {
     let cluster = info.key.get();
     let mut scoped = Scoped::new();
     for workload in workloads {
-        if !workload.create_service_account || !workload.clusters.iter().any(|c| c == cluster) {
+        if !workload.create_service_account {
             continue;
         }
         let irsa_role_arn = workload
@@ -544,11 +594,11 @@ fn kubeconfig_maps(
     checker: &mut Checker<'_>,
     home: &ClusterInfo,
     clusters: &BTreeMap<String, ClusterInfo>,
-    workloads: &[Workload],
+    workloads: &[&Workload],
 ) -> Vec<KubeconfigMap> {
     let key = home.key.get();
     let mut maps: BTreeMap<(String, String), KubeconfigMap> = BTreeMap::new();
-    for workload in workloads.iter().filter(|w| w.clusters.contains(key)) {
+    for workload in workloads {
         for target in &workload.reaches {
             let Some(target_info) = clusters.get(target) else {
                 continue;
@@ -625,22 +675,21 @@ fn api_ingress(
 }
 
 /// The other clusters whose pods reach this one through their IAM role.
-fn reached_from(info: &ClusterInfo, grants: &GrantSet, workloads: &[WorkloadInfo]) -> Vec<String> {
+fn reached_from(info: &ClusterInfo, index: &Index<'_>) -> Vec<String> {
     let key = info.key.get();
-    let mut sources: Vec<String> = grants
-        .grants
+    let mut sources: Vec<String> = index
+        .grants(key)
         .iter()
         .filter(|g| {
-            &g.cluster == key
-                && matches!(
-                    g.authentication,
-                    Authentication::Iam {
-                        is_workload: true,
-                        ..
-                    }
-                )
+            matches!(
+                g.authentication,
+                Authentication::Iam {
+                    is_workload: true,
+                    ..
+                }
+            )
         })
-        .filter_map(|g| workloads.iter().find(|w| w.key.get() == &g.subject))
+        .filter_map(|g| index.info_by_key.get(g.subject.as_str()))
         .flat_map(|w| w.clusters.iter().filter(|c| *c != key).cloned())
         .collect();
     sources.sort();

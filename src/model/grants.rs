@@ -11,7 +11,7 @@
 //!   generated RoleBindings name. `access_policy` grants become access policy
 //!   associations on that entry instead.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 
 use super::access_policies::{self, CLUSTER_ADMIN};
@@ -133,22 +133,37 @@ impl GrantSet {
         })
     }
 
-    /// The clusters a workload reaches through its IAM role.
-    pub(super) fn reached_by(&self, workload: &str) -> BTreeSet<String> {
-        self.grants
-            .iter()
-            .filter(|g| {
-                g.subject == workload
-                    && matches!(
-                        g.authentication,
-                        Authentication::Iam {
-                            is_workload: true,
-                            ..
-                        }
-                    )
-            })
-            .map(|g| g.cluster.clone())
-            .collect()
+    /// The clusters each workload reaches through its IAM role, by
+    /// workload key: one pass over the grants, however many workloads ask.
+    pub(super) fn reached_by_workload(&self) -> HashMap<&str, BTreeSet<String>> {
+        let mut reached: HashMap<&str, BTreeSet<String>> = HashMap::new();
+        for grant in &self.grants {
+            if matches!(
+                grant.authentication,
+                Authentication::Iam {
+                    is_workload: true,
+                    ..
+                }
+            ) {
+                reached
+                    .entry(grant.subject.as_str())
+                    .or_default()
+                    .insert(grant.cluster.clone());
+            }
+        }
+        reached
+    }
+
+    /// The grants on each cluster, in spec order, by cluster key.
+    pub(super) fn by_cluster(&self) -> HashMap<&str, Vec<&ResolvedGrant>> {
+        let mut by_cluster: HashMap<&str, Vec<&ResolvedGrant>> = HashMap::new();
+        for grant in &self.grants {
+            by_cluster
+                .entry(grant.cluster.as_str())
+                .or_default()
+                .push(grant);
+        }
+        by_cluster
     }
 }
 

@@ -3,7 +3,7 @@
 //! the overview shows for it, now that the grants say which clusters it
 //! reaches.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::account::Account;
 use super::arn;
@@ -35,9 +35,16 @@ pub(super) fn roles(
     principals: &[PrincipalInfo],
     grants: &GrantSet,
 ) -> Vec<Workload> {
+    let reached_by_workload = grants.reached_by_workload();
+    let none = BTreeSet::new();
     let finished: Vec<Workload> = workloads
         .iter()
-        .map(|info| finish_workload(checker, account, clusters, info, grants))
+        .map(|info| {
+            let reaches = reached_by_workload
+                .get(info.key.get().as_str())
+                .unwrap_or(&none);
+            finish_workload(checker, account, clusters, info, reaches)
+        })
         .collect();
     check_generated_role_arns(checker, principals, &finished);
     finished
@@ -49,10 +56,10 @@ fn finish_workload(
     account: &Account,
     clusters: &BTreeMap<String, ClusterInfo>,
     info: &WorkloadInfo,
-    grants: &GrantSet,
+    reaches: &BTreeSet<String>,
 ) -> Workload {
     let key = info.key.get();
-    let reaches: Vec<String> = grants.reached_by(key).into_iter().collect();
+    let reaches: Vec<String> = reaches.iter().cloned().collect();
     if let (Some(_), false) = (&info.target, reaches.is_empty()) {
         checker
             .error(

@@ -100,12 +100,13 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
     );
     let mut plan = Plan::default();
     let mut base = Context::new();
-    base.insert("model", model);
+    base.insert("model", &Globals::of(model));
 
-    let kubeconfig_clusters: Vec<&Cluster> = model
+    let kubeconfig_clusters: Vec<ClusterRef<'_>> = model
         .clusters
         .iter()
         .filter(|c| !c.kubeconfigs.is_empty())
+        .map(ClusterRef::of)
         .collect();
     let role_workloads: Vec<&Workload> = model
         .workloads
@@ -132,15 +133,18 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
         Ok(())
     };
     let mut aws_root = with(&base, "kubernetes", &false);
-    aws_root.insert("kubernetes_clusters", &Vec::<&Cluster>::new());
-    aws_root.insert("kubeconfig_clusters", &Vec::<&Cluster>::new());
+    aws_root.insert("kubernetes_clusters", &Vec::<ClusterRef<'_>>::new());
+    aws_root.insert("kubeconfig_clusters", &Vec::<ClusterRef<'_>>::new());
     tf("terraform/versions.tf".into(), VERSIONS_TF, &aws_root)?;
     tf("terraform/providers.tf".into(), PROVIDERS_TF, &aws_root)?;
     if !kubeconfigs.is_empty() {
-        let reached: Vec<&Cluster> = model
+        let targets: std::collections::BTreeSet<&str> =
+            kubeconfigs.iter().map(|k| k.target.as_str()).collect();
+        let reached: Vec<ClusterRef<'_>> = model
             .clusters
             .iter()
-            .filter(|c| !c.kubeconfigs.is_empty() || kubeconfigs.iter().any(|k| k.target == c.key))
+            .filter(|c| !c.kubeconfigs.is_empty() || targets.contains(c.key.as_str()))
+            .map(ClusterRef::of)
             .collect();
         let mut kubernetes_root = with(&base, "kubernetes", &true);
         kubernetes_root.insert("kubernetes_clusters", &reached);
@@ -173,10 +177,14 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
         )?;
     }
     if !role_workloads.is_empty() {
+        let outputs: Vec<OutputWorkload<'_>> = role_workloads
+            .iter()
+            .map(|w| OutputWorkload::of(w))
+            .collect();
         tf(
             "terraform/outputs.tf".into(),
             OUTPUTS_TF,
-            &with(&base, "role_workloads", &role_workloads),
+            &with(&base, "role_workloads", &outputs),
         )?;
     }
     for cluster in &model.clusters {
@@ -356,6 +364,91 @@ fn check_placeholders(path: &str, json: &str, variables: &[TemplateVariable]) ->
 }
 
 /// The shared context plus one named value.
+/// A cluster as the kubeconfig root's providers name it: a list of these
+/// is all those templates read, where the whole clusters would put every
+/// RBAC object of the organisation into their context.
+#[derive(Serialize)]
+struct ClusterRef<'a> {
+    key: &'a str,
+    ident: &'a str,
+    name: &'a str,
+}
+
+impl<'a> ClusterRef<'a> {
+    fn of(cluster: &'a Cluster) -> Self {
+        ClusterRef {
+            key: &cluster.key,
+            ident: &cluster.ident,
+            name: &cluster.name,
+        }
+    }
+}
+
+/// A workload as outputs.tf reads it: what names its role and, for a
+/// target role it does not write, what that role must trust. Not its
+/// policies, which the whole workload would copy into the context.
+#[derive(Serialize)]
+struct OutputWorkload<'a> {
+    key: &'a str,
+    ident: &'a str,
+    namespace: &'a str,
+    service_account: &'a str,
+    role: OutputRole<'a>,
+}
+
+/// [`OutputWorkload`]'s role.
+#[derive(Serialize)]
+struct OutputRole<'a> {
+    target: Option<&'a crate::model::TargetRole>,
+}
+
+impl<'a> OutputWorkload<'a> {
+    fn of(workload: &'a Workload) -> Self {
+        OutputWorkload {
+            key: &workload.key,
+            ident: &workload.ident,
+            namespace: &workload.namespace,
+            service_account: &workload.service_account,
+            role: OutputRole {
+                target: workload.role.as_ref().and_then(|r| r.target.as_ref()),
+            },
+        }
+    }
+}
+
+/// What every template may read as `model`: the account-wide settings.
+/// Not the whole model, which a template context would copy whole (at
+/// organisation scale, four times the size of the output); each template
+/// gets the one cluster, workload or list it lays out besides.
+#[derive(Serialize)]
+struct Globals<'a> {
+    account_id: &'a str,
+    region: &'a str,
+    default_tags: &'a std::collections::BTreeMap<String, String>,
+    iam: &'a crate::model::IamSettings,
+    accounts: &'a [crate::model::OtherAccount],
+}
+
+impl<'a> Globals<'a> {
+    fn of(model: &'a Model) -> Self {
+        let Model {
+            account_id,
+            region,
+            default_tags,
+            iam,
+            accounts,
+            ..
+        } = model;
+        Globals {
+            account_id,
+            region,
+            default_tags,
+            iam,
+            accounts,
+        }
+    }
+}
+
 fn with<T: Serialize + ?Sized>(base: &Context, name: &'static str, value: &T) -> Context {
     let mut context = base.clone();
     context.insert(name, value);

@@ -380,6 +380,64 @@ fn no_root_names_what_another_root_defines() {
     assert_eq!(layouts.len(), 2, "the specs cover both layouts");
 }
 
+/// `spec` with `layout = "per-cluster"`, before its first cluster.
+fn split(spec: &str) -> String {
+    if spec.contains("[terraform]") {
+        return spec.to_string();
+    }
+    let at = spec.find("\n[clusters.").expect("a spec has clusters") + 1;
+    format!(
+        "{}[terraform]\nlayout = \"per-cluster\"\n\n{}",
+        &spec[..at],
+        &spec[at..]
+    )
+}
+
+#[test]
+fn every_example_and_case_splits_into_self_contained_roots_or_says_why_not() {
+    let mut split_specs = 0;
+    for spec in specs() {
+        let text = split(&fs::read_to_string(&spec).unwrap());
+        let loaded = eksgrant::load_source(eksgrant::SourceFile::new(spec.as_path(), text));
+        let loaded = match loaded {
+            Ok(loaded) => loaded,
+            Err(eksgrant::Error::Invalid { problems, .. }) => {
+                // Only what the layout refuses: IRSA on a created cluster,
+                // a chain from several clusters.
+                let codes: BTreeSet<_> = problems
+                    .iter()
+                    .filter(|p| p.is_error())
+                    .map(eksgrant::Problem::diagnostic_code)
+                    .collect();
+                assert_eq!(
+                    codes,
+                    BTreeSet::from([eksgrant::Code::Layout]),
+                    "{}",
+                    spec.display()
+                );
+                continue;
+            }
+            Err(other) => panic!("{}: {other}", spec.display()),
+        };
+        let options = eksgrant::render::RenderOptions::new("spec.toml", false);
+        let files: BTreeMap<String, String> = eksgrant::render::render(&loaded.model, &options)
+            .unwrap()
+            .files()
+            .map(|(path, file)| (path.to_string(), file.contents.clone()))
+            .collect();
+        let problems = cross_root_problems(&files);
+        assert!(
+            problems.is_empty(),
+            "{}:\n{}",
+            spec.display(),
+            problems.join("\n")
+        );
+        assert!(files.keys().any(|p| p.starts_with("terraform/clusters/")));
+        split_specs += 1;
+    }
+    assert!(split_specs > 10, "{split_specs}");
+}
+
 #[test]
 fn the_check_finds_a_reference_across_roots() {
     let files = BTreeMap::from([

@@ -84,6 +84,8 @@ pub enum Code {
     KmsKey,
     /// A missing or invalid `kubernetes_version`.
     KubernetesVersion,
+    /// What `layout = "per-cluster"` cannot split between roots.
+    Layout,
     /// A created cluster nobody could administer.
     LockOut,
     /// Invalid control-plane logging settings.
@@ -259,6 +261,7 @@ impl Code {
         Code::Key,
         Code::KmsKey,
         Code::KubernetesVersion,
+        Code::Layout,
         Code::LockOut,
         Code::Logging,
         Code::MigrateFrom,
@@ -597,6 +600,12 @@ impl Code {
                 false,
                 "A created cluster has no `kubernetes_version`, or one that is not `1.MINOR`, or older than 1.28.",
                 "Write the version EKS offers, as `\"1.35\"`.",
+            ),
+            Code::Layout => (
+                "eksgrant::layout",
+                false,
+                "With `[terraform] layout = \"per-cluster\"`, the spec needs a value across roots that is known only once Terraform has made something: an IRSA role trusting a cluster created here (its OIDC issuer), or a role that pods of several clusters chain to (its associations' external IDs).",
+                "Use Pod Identity on the clusters created here, and give each cluster its own chaining workload; or keep `layout = \"single\"`.",
             ),
             Code::LockOut => (
                 "eksgrant::lock_out",

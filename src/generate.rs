@@ -53,6 +53,9 @@ pub struct Report {
     pub out: PathBuf,
     /// The outcome.
     pub outcome: Outcome,
+    /// What the user must do that the spec's change implies beyond the
+    /// files, such as moving Terraform state to a new layout's roots.
+    pub notices: Vec<String>,
 }
 
 /// The outcome of [`generate`].
@@ -144,6 +147,7 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
     Ok(Report {
         out,
         outcome: outcome?,
+        notices: crate::transitions::notices(&loaded.model),
     })
 }
 

@@ -133,6 +133,10 @@ fn generate(args: &GenerateArgs, reporter: &mut Reporter) -> Result<Exit, Error>
     };
     let report = eksgrant::generate(options, |warning| reporter.warning(warning))?;
     let (shown, spec) = (report.out.display(), args.spec.display());
+    // Not a success line: --quiet keeps it.
+    for notice in &report.notices {
+        reporter::print_stderr(&format!("eksgrant: {notice}\n"));
+    }
     match report.outcome {
         Outcome::UpToDate => {
             reporter.success(&format!("eksgrant: {shown} is up to date with {spec}\n"));

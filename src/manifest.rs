@@ -167,8 +167,8 @@ impl Manifest {
 /// the templates (which the version covers): this eksgrant's version, the
 /// spec's bytes, how the files name the spec and the command that
 /// regenerates them, and what the model took from the previous generation
-/// (the apply steps, which name workloads leaving IRSA, and what each
-/// created cluster must catch up on). Two runs with the same inputs render
+/// (the apply steps, which name workloads leaving IRSA, what each created
+/// cluster must catch up on, and the Terraform roots moved or dropped since). Two runs with the same inputs render
 /// the same files.
 pub fn inputs(spec_text: &str, spec_shown: &str, regenerate: &str, model: &crate::Model) -> String {
     let catch_up: Vec<_> = model
@@ -176,8 +176,8 @@ pub fn inputs(spec_text: &str, spec_shown: &str, regenerate: &str, model: &crate
         .iter()
         .filter_map(|c| Some((&c.key, &c.created.as_ref()?.control_plane.catch_up)))
         .collect();
-    let derived =
-        serde_json::to_string(&(&model.apply_steps, catch_up)).expect("the model serialises");
+    let derived = serde_json::to_string(&(&model.apply_steps, catch_up, &model.terraform))
+        .expect("the model serialises");
     let mut hasher = Sha256::new();
     for part in [
         env!("CARGO_PKG_VERSION"),

@@ -15,12 +15,17 @@
 //!
 //! All of these are refused before anything is written, against what the
 //! previous generation recorded in its manifest.
+//!
+//! A change of `[terraform] layout` is allowed, but not a no-op: every
+//! resource moves to a root with another state. The manifest's list of files
+//! says which roots the previous generation wrote, so the overview can give
+//! the state moves as the first step, and `generate` can say so.
 
 use crate::Loaded;
 use crate::code::Code;
 use crate::error::{Error, Problem, Result};
 use crate::manifest::{ClusterRecord, Manifest};
-use crate::model::{Cluster, SecretsKey};
+use crate::model::{Cluster, Model, SecretsKey, roots};
 
 /// Refuses a spec that moves a cluster's authentication mode backwards, or
 /// more than one step forwards, or changes the key of a created cluster's
@@ -49,8 +54,12 @@ pub fn check(loaded: &Loaded, previous: Option<&Manifest>) -> Result<()> {
 
 /// Marks what each created cluster that the previous generation knew needs
 /// around this apply: the log group EKS made, if that generation left it to
-/// EKS, and the Secrets written before their encryption.
+/// EKS, and the Secrets written before their encryption; and what the
+/// Terraform roots need when they are not the previous generation's (see
+/// [`Model::follow_roots`](crate::model::Model::follow_roots)).
 pub fn catch_up(loaded: &mut Loaded, previous: &Manifest) {
+    let previous_roots = roots::roots_of(previous.files.keys().map(String::as_str));
+    loaded.model.follow_roots(&previous_roots);
     for cluster in &mut loaded.model.clusters {
         let Some(record) = record_of(previous, cluster).cloned() else {
             continue;
@@ -173,4 +182,19 @@ fn keep(key: &SecretsKey) -> String {
         SecretsKey::Own(arn) => format!("secrets_kms_key_arn = \"{arn}\""),
         SecretsKey::AwsOwned => "secrets_encryption = false".to_string(),
     }
+}
+
+/// What `generate` says about the change of layout it found, if any: the
+/// state must move before anything is applied.
+pub fn notices(model: &Model) -> Vec<String> {
+    let Some(moving) = &model.terraform.state_move else {
+        return Vec::new();
+    };
+    vec![format!(
+        "the Terraform layout changed from {} to {}: the state of {} must move to {} before any root is planned or applied; ACCESS.md's first step gives the commands",
+        moving.from,
+        model.terraform.layout,
+        moving.from_roots.join(", "),
+        moving.to_roots.join(", "),
+    )]
 }

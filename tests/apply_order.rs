@@ -70,6 +70,9 @@ struct ClusterState {
 #[derive(Debug, Clone, Default)]
 struct World {
     clusters: BTreeMap<String, ClusterState>,
+    /// The IAM roles eksgrant writes that exist (ARNs): a cluster, an
+    /// access entry or an association naming one that does not fails.
+    roles: BTreeSet<String>,
 }
 
 /// An ARN as aws-auth matches it: without the role's path.
@@ -139,7 +142,28 @@ impl World {
     fn apply(&mut self, model: &Model, step: &ApplyStep, operators: &[&str]) -> Result<(), String> {
         let cluster_of = |key: &str| model.clusters.iter().find(|c| c.key == key).unwrap();
         match step.kind {
-            StepKind::Terraform => {
+            // The roles, which the clusters, access entries and
+            // associations name.
+            StepKind::TerraformIam => {
+                self.roles.extend(generated_roles(model));
+                Ok(())
+            }
+            // Rules between security groups, the state's bookkeeping, and
+            // pods, not authorization (see `walk_identity`).
+            StepKind::TerraformNetwork | StepKind::MoveState | StepKind::RestartPods => Ok(()),
+            // The single root, or every cluster's own: the clusters and
+            // their access entries.
+            StepKind::Terraform | StepKind::TerraformClusters => {
+                if step.kind == StepKind::Terraform {
+                    self.roles.extend(generated_roles(model));
+                }
+                for role in roles_named_by_clusters(model) {
+                    if !self.roles.contains(&role) {
+                        return Err(format!(
+                            "a cluster's root names role {role}, which does not exist yet"
+                        ));
+                    }
+                }
                 for cluster in &model.clusters {
                     let state = self.clusters.entry(cluster.key.clone()).or_default();
                     if cluster.created.is_some() {
@@ -194,8 +218,6 @@ impl World {
                     .extend(bindings);
                 Ok(())
             }
-            // Pods, not authorization: see `walk_identity`.
-            StepKind::RestartPods => Ok(()),
             StepKind::KubernetesTerraform => {
                 for cluster in model.clusters.iter().filter(|c| !c.kubeconfigs.is_empty()) {
                     if !self.administered(&cluster.key, operators) {
@@ -223,6 +245,66 @@ impl World {
             }
         }
     }
+}
+
+/// Every IAM role eksgrant writes: the workloads', and the created
+/// clusters' (with their Auto Mode node roles).
+fn generated_roles(model: &Model) -> Vec<String> {
+    let mut roles: Vec<String> = model
+        .workloads
+        .iter()
+        .filter_map(|w| w.role.as_ref().map(|r| r.arn.clone()))
+        .collect();
+    for cluster in &model.clusters {
+        let Some(created) = &cluster.created else {
+            continue;
+        };
+        roles.push(role_arn(model, &created.role_name));
+        if let Some(auto) = &created.auto_mode {
+            roles.push(role_arn(model, &auto.node_role_name));
+        }
+    }
+    roles
+}
+
+/// The ARN of a role eksgrant writes in the spec's account, with the
+/// spec's IAM path.
+fn role_arn(model: &Model, name: &str) -> String {
+    format!(
+        "arn:aws:iam::{}:role{}{name}",
+        model.account_id, model.iam.path
+    )
+}
+
+/// The generated roles a cluster's resources name: a created cluster's
+/// role, the roles of the workloads mapped into it and associated on it.
+fn roles_named_by_clusters(model: &Model) -> Vec<String> {
+    let mut roles = Vec::new();
+    for cluster in &model.clusters {
+        if let Some(created) = &cluster.created {
+            roles.push(role_arn(model, &created.role_name));
+        }
+        for entry in &cluster.access_entries {
+            if let Some(role) = model
+                .workloads
+                .iter()
+                .find(|w| w.key == entry.subject)
+                .and_then(|w| w.role.as_ref())
+            {
+                roles.push(role.arn.clone());
+            }
+        }
+    }
+    for workload in &model.workloads {
+        if let Some(role) = workload
+            .role
+            .as_ref()
+            .filter(|r| !r.associations.is_empty())
+        {
+            roles.push(role.arn.clone());
+        }
+    }
+    roles
 }
 
 /// The ARN of an access entry's principal: a literal, or a workload's
@@ -395,6 +477,7 @@ cluster_role = "edit"
     });
     let world = World {
         clusters: BTreeMap::from([("prod".to_string(), prod)]),
+        roles: BTreeSet::new(),
     };
     let admins = format!("{ACCOUNT}:role/platform-admins");
     let ops = format!("{ACCOUNT}:role/ops");
@@ -577,6 +660,7 @@ cluster_role = "view"
     });
     let world = World {
         clusters: BTreeMap::from([("legacy".to_string(), legacy)]),
+        roles: BTreeSet::new(),
     };
     let ops = format!("{ACCOUNT}:role/ops");
     let dev = format!("{ACCOUNT}:role/dev");
@@ -660,6 +744,7 @@ cluster = "shop"
     }
     let mut world = World {
         clusters: BTreeMap::from([("shop".to_string(), shop)]),
+        roles: BTreeSet::new(),
     };
     let mut expected = BTreeMap::from([(("shop", ops.as_str()), BTreeSet::from([Can::Admin]))]);
     for role in &roles {
@@ -704,6 +789,7 @@ cluster = "shop"
                 ..ClusterState::default()
             },
         )]),
+        roles: BTreeSet::new(),
     };
     let model = load(&spec("API_AND_CONFIG_MAP", false));
     let error = walk(&model, &model.apply_steps, world, &operators, &expected).unwrap_err();
@@ -791,6 +877,7 @@ fn the_platform_workload_example_keeps_its_operator_and_ends_as_the_spec_says() 
     );
     let world = World {
         clusters: BTreeMap::from([("platform".to_string(), platform)]),
+        roles: BTreeSet::new(),
     };
     let admins = format!("{ACCOUNT}:role/platform-admins");
     let ci = format!("{ACCOUNT}:role/ci/ci-deployer");
@@ -912,6 +999,13 @@ fn walk_identity(
                 now.trusts_irsa = to.trusts_irsa;
                 now.trusts_pod_identity = to.trusts_pod_identity;
             }
+            // The per-cluster layout: the role's trust in terraform/iam,
+            // the association in the cluster's root, applied after it.
+            StepKind::TerraformIam => {
+                now.trusts_irsa = to.trusts_irsa;
+                now.trusts_pod_identity = to.trusts_pod_identity;
+            }
+            StepKind::TerraformClusters => now.associated = to.associated,
             _ => {}
         }
         if !now.works_for(*pods) {
@@ -959,15 +1053,28 @@ aws.managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
     )
 }
 
+/// [`identity_spec`] with `layout = "per-cluster"`.
+fn per_cluster(spec: &str) -> String {
+    spec.replacen(
+        "[clusters.prod]",
+        "[terraform]\nlayout = \"per-cluster\"\n\n[clusters.prod]",
+        1,
+    )
+}
+
 /// Walks IRSA -> migrating -> Pod Setup, each generation following the
 /// one before as `generate` does, for a ServiceAccount eksgrant writes or
-/// not.
-fn cut_over(extra: &str, eksgrant_writes_service_account: bool) {
-    let (irsa_model, irsa_plan) = plan_of(&identity_spec(&format!("identity = \"irsa\"\n{extra}")));
-    let (mut both_model, _) = plan_of(&identity_spec(&format!("migrate_from = \"irsa\"\n{extra}")));
+/// not, with the single root or (`split`) the per-cluster layout.
+fn cut_over(extra: &str, eksgrant_writes_service_account: bool, split: bool) {
+    let spec = |settings: String| {
+        let spec = identity_spec(&settings);
+        if split { per_cluster(&spec) } else { spec }
+    };
+    let (irsa_model, irsa_plan) = plan_of(&spec(format!("identity = \"irsa\"\n{extra}")));
+    let (mut both_model, _) = plan_of(&spec(format!("migrate_from = \"irsa\"\n{extra}")));
     both_model.follow(&irsa_model.irsa_workloads());
     let both_plan = render_plan(&both_model);
-    let (mut pod_model, _) = plan_of(&identity_spec(extra));
+    let (mut pod_model, _) = plan_of(&spec(extra.to_string()));
     let unfollowed = pod_model.apply_steps.clone();
     pod_model.follow(&both_model.irsa_workloads());
     let pod_plan = render_plan(&pod_model);
@@ -1035,11 +1142,17 @@ fn cut_over(extra: &str, eksgrant_writes_service_account: bool) {
     walk_identity(&pod_model.apply_steps, both, pod_identity, &mut pods, w).unwrap();
     assert!(!pods.web_identity && pods.pod_identity);
 
-    // Without the history (no restart step), or with Terraform first, the
-    // IRSA trust goes while pods still use it.
+    // Without the history (no restart step), or with Terraform (the root
+    // that holds the role) first, the IRSA trust goes while pods still use
+    // it.
+    let role_root = if split {
+        StepKind::TerraformIam
+    } else {
+        StepKind::Terraform
+    };
     for steps in [
         unfollowed,
-        reordered_kinds(&pod_model.apply_steps, StepKind::Terraform),
+        reordered_kinds(&pod_model.apply_steps, role_root),
     ] {
         let mut pods = irsa.start();
         walk_identity(&both_model.apply_steps, irsa, both, &mut pods, w).unwrap();
@@ -1064,10 +1177,136 @@ fn render_plan(model: &Model) -> eksgrant::Plan {
 
 #[test]
 fn irsa_to_pod_identity_cuts_over_without_a_pod_losing_credentials() {
-    cut_over("", true);
+    cut_over("", true, false);
 }
 
 #[test]
 fn irsa_to_pod_identity_cuts_over_when_something_else_writes_the_service_account() {
-    cut_over("create_service_account = false", false);
+    cut_over("create_service_account = false", false, false);
+}
+
+#[test]
+fn irsa_to_pod_identity_cuts_over_across_the_per_cluster_roots() {
+    // The trust is in terraform/iam, the association in the cluster's root.
+    cut_over("", true, true);
+    cut_over("create_service_account = false", false, true);
+}
+
+#[test]
+fn the_per_cluster_roots_apply_iam_first_then_the_clusters_then_the_network() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/per-cluster.toml"),
+    )
+    .unwrap();
+    let model = load(&text);
+    let kinds: Vec<(StepKind, Option<&str>, Vec<&str>)> = model
+        .apply_steps
+        .iter()
+        .map(|s| {
+            let roots = s.roots.iter().map(String::as_str).collect();
+            (s.kind, s.cluster.as_deref(), roots)
+        })
+        .collect();
+    let objects = |cluster| (StepKind::KubernetesObjects, Some(cluster), vec![]);
+    assert_eq!(
+        kinds,
+        [
+            objects("apps"),
+            objects("edge"),
+            objects("hub"),
+            objects("legacy"),
+            (StepKind::TerraformIam, None, vec!["terraform/iam"]),
+            (
+                StepKind::TerraformClusters,
+                None,
+                vec![
+                    "terraform/clusters/apps",
+                    "terraform/clusters/edge",
+                    "terraform/clusters/hub",
+                    "terraform/clusters/legacy"
+                ]
+            ),
+            (StepKind::TerraformNetwork, None, vec!["terraform/network"]),
+            objects("apps"),
+            objects("hub"),
+            (
+                StepKind::KubernetesTerraform,
+                None,
+                vec!["terraform-kubernetes"]
+            ),
+            (StepKind::AwsAuth, Some("legacy"), vec![]),
+        ]
+    );
+
+    // The existing clusters are administered today by their creator; the
+    // legacy cluster's nodes join through aws-auth.
+    let operator = format!("{ACCOUNT}:role/cluster-creator");
+    let nodes = format!("{ACCOUNT}:role/legacy-nodes");
+    let existing = |mode| {
+        let mut state = ClusterState {
+            exists: true,
+            mode: Some(mode),
+            ..ClusterState::default()
+        };
+        state.entries.insert(
+            operator.clone(),
+            Entry {
+                groups: Vec::new(),
+                policies: vec![(CLUSTER_ADMIN_POLICY.into(), "*".into())],
+            },
+        );
+        state
+    };
+    let mut legacy = existing(AuthenticationMode::ApiAndConfigMap);
+    legacy.aws_auth.insert(
+        nodes.clone(),
+        vec!["system:bootstrappers".into(), "system:nodes".into()],
+    );
+    let world = World {
+        clusters: BTreeMap::from([
+            ("legacy".to_string(), legacy),
+            ("edge".to_string(), existing(AuthenticationMode::Api)),
+        ]),
+        roles: BTreeSet::new(),
+    };
+    let admins = format!("{ACCOUNT}:role/platform/admins");
+    let alice = format!("{ACCOUNT}:user/engineers/alice");
+    let controller = generated_roles(&model)
+        .into_iter()
+        .find(|arn| arn.ends_with(":role/eks/acme-controller"))
+        .unwrap();
+    let mut expected = BTreeMap::from([
+        (("legacy", operator.as_str()), BTreeSet::from([Can::Admin])),
+        (("edge", operator.as_str()), BTreeSet::from([Can::Admin])),
+        (("legacy", nodes.as_str()), BTreeSet::from([Can::Node])),
+        (
+            ("apps", alice.as_str()),
+            BTreeSet::from([Can::ClusterRole("edit".into(), "team-*".into())]),
+        ),
+        (
+            ("legacy", alice.as_str()),
+            BTreeSet::from([Can::ClusterRole("view".into(), "reports".into())]),
+        ),
+        (
+            ("apps", controller.as_str()),
+            BTreeSet::from([Can::Rules("eksgrant:controller".into(), "jobs".into())]),
+        ),
+    ]);
+    for cluster in ["apps", "edge", "hub", "legacy"] {
+        expected.insert((cluster, admins.as_str()), BTreeSet::from([Can::Admin]));
+    }
+    let operators = [operator.as_str(), admins.as_str()];
+    walk(
+        &model,
+        &model.apply_steps,
+        world.clone(),
+        &operators,
+        &expected,
+    )
+    .unwrap();
+
+    // The cluster roots before terraform/iam name roles that do not exist.
+    let clusters_first = reordered_kinds(&model.apply_steps, StepKind::TerraformClusters);
+    let error = walk(&model, &clusters_first, world, &operators, &expected).unwrap_err();
+    assert!(error.contains("which does not exist yet"), "{error}");
 }

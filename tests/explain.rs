@@ -301,7 +301,8 @@ fn check_rbac(
     }
 }
 
-/// The access entries and policy associations in `terraform/access-*.tf`,
+/// The access entries and policy associations in `terraform/access-*.tf`
+/// (or `terraform/clusters/*/access.tf`),
 /// as `(cluster, principal expression, groups)` and `(cluster, principal
 /// expression, policy, namespace)`.
 #[allow(clippy::type_complexity)]
@@ -314,9 +315,15 @@ fn access_entries(
     let mut entries = Vec::new();
     let mut associations = BTreeSet::new();
     for (path, file) in plan.files() {
+        // `terraform/access-<cluster>.tf` in the single root, each
+        // cluster's root's `access.tf` with the per-cluster layout.
         let Some(cluster) = path
             .strip_prefix("terraform/access-")
             .and_then(|rest| rest.strip_suffix(".tf"))
+            .or_else(|| {
+                path.strip_prefix("terraform/clusters/")
+                    .and_then(|rest| rest.strip_suffix("/access.tf"))
+            })
         else {
             continue;
         };

@@ -229,3 +229,94 @@ fn a_failure_part_way_removes_what_the_run_created() {
     );
     assert_eq!(tree(root), before, "the spec, schema and specs/ are gone");
 }
+
+#[test]
+fn the_validate_step_finds_every_terraform_root_of_either_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir(root.join(".git")).unwrap();
+    assert_exit(&eksgrant(root, &["init", "--ci", "github"]), 0);
+    let workflow = workflow(&root.join(".github/workflows/eksgrant.yml"));
+    let script = steps(&workflow)
+        .iter()
+        .find(|step| step["name"] == "terraform validate")
+        .and_then(|step| step["run"].as_str())
+        .unwrap()
+        .to_string();
+    // A terraform that only says where it was asked to run.
+    let bin = root.join("bin");
+    fs::create_dir(&bin).unwrap();
+    let log = root.join("terraform.log");
+    let fake = bin.join("terraform");
+    fs::write(
+        &fake,
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\n", log.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let run = |spec: &str| -> Vec<String> {
+        fs::write(root.join("eksgrant.toml"), spec).unwrap();
+        assert_exit(&eksgrant(root, &["generate", "-q"]), 0);
+        // A module Terraform fetched into .terraform is not a root.
+        fs::create_dir_all(root.join("terraform-kubernetes/.terraform/modules/m")).unwrap();
+        fs::write(
+            root.join("terraform-kubernetes/.terraform/modules/m/versions.tf"),
+            "",
+        )
+        .unwrap();
+        let _ = fs::remove_file(&log);
+        let output = std::process::Command::new("bash")
+            .args(["-e", "-c", &script])
+            .current_dir(root)
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("EKSGRANT_OUT", ".")
+            .output()
+            .unwrap();
+        assert_exit(&output, 0);
+        fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let spec = fs::read_to_string(root.join("eksgrant.toml")).unwrap();
+    let validated = |calls: &[String]| -> Vec<String> {
+        let mut roots: Vec<String> = calls
+            .iter()
+            .filter_map(|c| c.strip_suffix(" validate"))
+            .map(|c| c.trim_start_matches("-chdir=").to_string())
+            .collect();
+        roots.sort();
+        roots
+    };
+    assert_eq!(
+        validated(&run(&spec)),
+        ["terraform", "terraform-kubernetes"]
+    );
+    let per_cluster = spec.replacen(
+        "\n[clusters.",
+        "\n[terraform]\nlayout = \"per-cluster\"\n\n[clusters.",
+        1,
+    );
+    assert_eq!(
+        validated(&run(&per_cluster)),
+        [
+            "terraform-kubernetes",
+            "terraform/clusters/platform",
+            "terraform/clusters/workload",
+            "terraform/iam",
+            "terraform/network",
+        ]
+    );
+}

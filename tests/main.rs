@@ -12,6 +12,7 @@ mod generate;
 mod help;
 mod import;
 mod init;
+mod layout;
 mod lints;
 mod output;
 mod packaging;

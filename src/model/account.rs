@@ -9,9 +9,9 @@ use super::arn::{self, PrincipalKind, is_account_id, is_policy_arn, is_region};
 use super::checker::Checker;
 use super::keys::check_key;
 use super::names;
-use super::types::{IamSettings, OtherAccount};
+use super::types::{HclValue, IamSettings, OtherAccount};
 use crate::code::Code;
-use crate::spec::{self, Partition, Spanned};
+use crate::spec::{self, Layout, Partition, Spanned};
 
 /// The account-wide facts every later step needs.
 pub(super) struct Account {
@@ -30,6 +30,28 @@ pub(super) struct Account {
     /// Whether `iam.name_prefix` is valid; when it is not, names derived from
     /// it are not checked again, which would only repeat the same error.
     pub name_prefix_ok: bool,
+    /// `[terraform] layout`.
+    pub layout: Layout,
+    /// Where it is written, for the rules only one layout has.
+    pub layout_span: Option<std::ops::Range<usize>>,
+}
+
+impl Account {
+    /// How a cluster's root names an IAM role eksgrant writes: by its
+    /// resource's `arn` in the single root, where the role is defined
+    /// beside it; by the ARN itself (known now: account, path, name) with
+    /// `layout = "per-cluster"`, where the role is in `terraform/iam`.
+    pub(super) fn role_arn_ref(&self, ident: &str, arn: &str) -> HclValue {
+        match self.layout {
+            Layout::Single => HclValue::Reference(format!("aws_iam_role.{ident}.arn")),
+            Layout::PerCluster => HclValue::Literal(arn.to_string()),
+        }
+    }
+
+    /// Whether IAM and each cluster are in roots of their own.
+    pub(super) fn per_cluster(&self) -> bool {
+        self.layout == Layout::PerCluster
+    }
 }
 
 /// Checks `[aws]`, `[iam]` and `[accounts]`.
@@ -38,6 +60,7 @@ pub(super) fn account(
     aws: &spec::Aws,
     iam: spec::Iam,
     accounts: IndexMap<Spanned<String>, spec::OtherAccount>,
+    terraform: &spec::Terraform,
 ) -> Account {
     if !is_account_id(aws.account_id.get()) {
         checker
@@ -133,6 +156,11 @@ pub(super) fn account(
         region: aws.region.get().clone(),
         iam,
         name_prefix_ok,
+        layout: terraform
+            .layout
+            .as_ref()
+            .map_or(Layout::Single, |layout| *layout.get()),
+        layout_span: terraform.layout.as_ref().map(Spanned::span),
     }
 }
 

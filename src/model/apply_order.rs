@@ -15,18 +15,26 @@
 //! 2. the restart of the pods of workloads leaving IRSA, whose ServiceAccount
 //!    has just lost its annotation, before Terraform drops the IRSA trust;
 //! 3. Terraform (the AWS side only, which never talks to a Kubernetes API):
-//!    clusters, roles, associations, access entries;
+//!    clusters, roles, associations, access entries. With the per-cluster
+//!    layout that is several roots: `terraform/iam` first, whose roles the
+//!    others name by ARN, then each cluster's root (independent of one
+//!    another), then `terraform/network`, whose rules need every cluster;
 //! 4. on each cluster created here, the Kubernetes objects, now that the
 //!    cluster and its administrators' access entries exist;
 //! 5. the second Terraform root, which writes the kubeconfig ConfigMaps
 //!    through the Kubernetes APIs of the clusters the reaching pods run on;
 //! 6. on each cluster that reads it, the aws-auth ConfigMap, last: every
 //!    principal it no longer maps has its access entry and RBAC by now.
+//!
+//! When the layout changed since the previous generation, moving the state
+//! of the old roots into the new ones comes before all of it
+//! ([`move_state_step`]).
 
 use std::collections::BTreeSet;
 
+use super::names;
 pub use super::types::{ApplyStep, CutOver, Place, StepKind};
-use super::types::{Cluster, Workload};
+use super::types::{Cluster, RootKind, StateMove, TerraformRoots, Workload};
 use crate::spec::AuthenticationMode;
 
 impl ApplyStep {
@@ -35,7 +43,11 @@ impl ApplyStep {
     /// on the clusters holding kubeconfig ConfigMaps, the second root.
     pub fn concerns(&self, cluster: &Cluster) -> bool {
         match self.kind {
-            StepKind::Terraform => true,
+            StepKind::MoveState
+            | StepKind::Terraform
+            | StepKind::TerraformIam
+            | StepKind::TerraformClusters => true,
+            StepKind::TerraformNetwork => cluster.has_ingress_from_clusters(),
             StepKind::KubernetesTerraform => !cluster.kubeconfigs.is_empty(),
             StepKind::KubernetesObjects | StepKind::RestartPods | StepKind::AwsAuth => {
                 self.cluster.as_deref() == Some(cluster.key.as_str())
@@ -51,7 +63,11 @@ impl ApplyStep {
             }
             StepKind::KubernetesObjects => "Kubernetes objects",
             StepKind::RestartPods => "restart pods leaving IRSA",
+            StepKind::MoveState => "move the Terraform state",
             StepKind::Terraform => "Terraform",
+            StepKind::TerraformIam => "Terraform, IAM",
+            StepKind::TerraformClusters => "Terraform, its root",
+            StepKind::TerraformNetwork => "Terraform, network",
             StepKind::KubernetesTerraform => "kubeconfigs",
             StepKind::AwsAuth => "aws-auth",
         }
@@ -80,6 +96,7 @@ impl ApplyStep {
                 _ => Vec::new(),
             },
             restarts: Vec::new(),
+            roots: Vec::new(),
             why,
         }
     }
@@ -94,18 +111,39 @@ impl ApplyStep {
             private_endpoint: false,
             namespaces,
             restarts: Vec::new(),
+            roots: Vec::new(),
             why,
+        }
+    }
+
+    /// A step that applies the Terraform roots `roots`.
+    fn terraform(kind: StepKind, roots: Vec<String>, why: &'static str) -> ApplyStep {
+        ApplyStep {
+            roots,
+            ..ApplyStep::global(kind, Vec::new(), why)
         }
     }
 }
 
-/// The steps, in order, for `clusters` (sorted by key) and `workloads`;
-/// `leaving_irsa` names the workloads whose role trusted IRSA in the
-/// previous generation and no longer does.
+/// The step that moves the state of the previous layout's roots into this
+/// layout's, before anything else.
+pub(super) fn move_state_step(moving: &StateMove) -> ApplyStep {
+    ApplyStep::terraform(
+        StepKind::MoveState,
+        moving.to_roots.clone(),
+        "before any root is planned or applied: the previous generation used another layout, so the state of what Terraform made is in roots that no longer define it. Unmoved, each new root would plan to create everything again, and each old one, with its files gone, to destroy it",
+    )
+}
+
+/// The steps, in order, for `clusters` (sorted by key), `workloads` and
+/// the Terraform `terraform` is split into; `leaving_irsa` names the
+/// workloads whose role trusted IRSA in the previous generation and no
+/// longer does.
 pub(super) fn apply_steps(
     clusters: &[Cluster],
     workloads: &[Workload],
     leaving_irsa: &BTreeSet<String>,
+    terraform: &TerraformRoots,
 ) -> Vec<ApplyStep> {
     let has_objects = |c: &&Cluster| !c.namespaces.is_empty() || !c.cluster_scoped.is_empty();
 
@@ -150,11 +188,7 @@ pub(super) fn apply_steps(
             steps.push(step);
         }
     }
-    steps.push(ApplyStep::global(
-        StepKind::Terraform,
-        Vec::new(),
-        "it never talks to a Kubernetes API, so it needs no network path to one",
-    ));
+    steps.extend(terraform_steps(terraform));
     steps.extend(clusters.iter().filter(|c| c.created.is_some()).filter(has_objects).map(|c| {
         ApplyStep::on(
             c,
@@ -162,21 +196,27 @@ pub(super) fn apply_steps(
             "after Terraform: on the first apply, the cluster and the access entries of its administrators exist only now (on later applies this changes nothing)",
         )
     }));
-    let namespaces: Vec<Place> = clusters
-        .iter()
-        .flat_map(|c| {
-            c.kubeconfigs.iter().map(|k| Place {
-                cluster: c.key.clone(),
-                namespace: k.namespace.clone(),
-            })
+    // Each namespace once, however many clusters its pods reach.
+    let mut namespaces: Vec<Place> = Vec::new();
+    for place in clusters.iter().flat_map(|c| {
+        c.kubeconfigs.iter().map(|k| Place {
+            cluster: c.key.clone(),
+            namespace: k.namespace.clone(),
         })
-        .collect();
+    }) {
+        if !namespaces.contains(&place) {
+            namespaces.push(place);
+        }
+    }
     if !namespaces.is_empty() {
-        steps.push(ApplyStep::global(
-            StepKind::KubernetesTerraform,
-            namespaces,
-            "after the clusters exist: it writes the kubeconfig ConfigMaps through the Kubernetes API of each cluster the reaching pods run on, configured from the clusters as they are by then",
-        ));
+        steps.push(ApplyStep {
+            roots: vec![names::KUBERNETES_ROOT.to_string()],
+            ..ApplyStep::global(
+                StepKind::KubernetesTerraform,
+                namespaces,
+                "after the clusters exist: it writes the kubeconfig ConfigMaps through the Kubernetes API of each cluster the reaching pods run on, configured from the clusters as they are by then",
+            )
+        });
     }
     steps.extend(clusters.iter().filter(|c| c.aws_auth.is_some()).map(|c| {
         let why = if c.authentication_mode == AuthenticationMode::ConfigMap {
@@ -186,5 +226,45 @@ pub(super) fn apply_steps(
         };
         ApplyStep::on(c, StepKind::AwsAuth, why)
     }));
+    steps
+}
+
+/// The steps that apply the AWS side: the one root, or the per-cluster
+/// layout's roots in their order.
+fn terraform_steps(terraform: &TerraformRoots) -> Vec<ApplyStep> {
+    let dirs = |kind: RootKind| -> Vec<String> {
+        terraform
+            .roots
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.dir.clone())
+            .collect()
+    };
+    let mut steps = Vec::new();
+    let mut add = |kind: StepKind, roots: Vec<String>, why: &'static str| {
+        if !roots.is_empty() {
+            steps.push(ApplyStep::terraform(kind, roots, why));
+        }
+    };
+    add(
+        StepKind::Terraform,
+        dirs(RootKind::Single),
+        "it never talks to a Kubernetes API, so it needs no network path to one",
+    );
+    add(
+        StepKind::TerraformIam,
+        dirs(RootKind::Iam),
+        "first of the roots: the others name the roles it writes by their ARNs, and a cluster created here needs its role before EKS creates it",
+    );
+    add(
+        StepKind::TerraformClusters,
+        dirs(RootKind::Cluster),
+        "once the roles exist. The cluster roots are independent of one another: apply them in any order, or in parallel; a plan reads only its cluster's resources, and a failed apply stops only its cluster. None talks to a Kubernetes API",
+    );
+    add(
+        StepKind::TerraformNetwork,
+        dirs(RootKind::Network),
+        "after every cluster root: its ingress rules join the security groups of two clusters, which exist only by now",
+    );
     steps
 }

@@ -135,7 +135,7 @@ fn finish_cluster(
         namespaces,
         cluster_scoped,
         kubeconfigs: kubeconfig_maps(checker, info, clusters, workloads),
-        api_ingress: api_ingress(checker, info, clusters),
+        api_ingress: api_ingress(checker, account, info, clusters),
         reached_from,
         pod_identity_workloads: index
             .workload_infos(key)
@@ -259,10 +259,17 @@ fn access_entries(
                     }
                 })
                 .collect();
+            // A workload's role is in terraform/iam with the per-cluster
+            // layout: this root names it by its ARN.
+            let principal_arn = if account.per_cluster() {
+                HclValue::Literal(mapping.literal_arn)
+            } else {
+                mapping.arn
+            };
             AccessEntry {
                 ident,
                 subject,
-                principal_arn: mapping.arn,
+                principal_arn,
                 kubernetes_groups: mapping.groups,
                 user_name: mapping.username,
                 policy_associations,
@@ -632,12 +639,28 @@ fn kubeconfig_maps(
 
 /// The ingress rules of a created cluster's private endpoint: one per
 /// cluster in `private_access_from_clusters`, one per CIDR block.
+///
+/// In the single root a rule names the clusters' resources or data
+/// sources. With the per-cluster layout, a rule from a CIDR block stays in
+/// the cluster's root, beside the cluster; a rule from another cluster's
+/// security group, which only exists once that cluster does, goes to
+/// `terraform/network`, applied after every cluster's root, which reads
+/// both clusters with data sources of its own.
 fn api_ingress(
     checker: &mut Checker<'_>,
+    account: &Account,
     info: &ClusterInfo,
     clusters: &BTreeMap<String, ClusterInfo>,
 ) -> Vec<ApiIngressRule> {
     let key = info.key.get();
+    let own_group = |in_network_root: bool| {
+        let cluster = if in_network_root {
+            format!("data.aws_eks_cluster.{}", info.ident())
+        } else {
+            info.tf_ref()
+        };
+        format!("{cluster}.vpc_config[0].cluster_security_group_id")
+    };
     let from_clusters = info
         .private_access_from
         .iter()
@@ -645,22 +668,32 @@ fn api_ingress(
         .filter(|source| source.key.get() != key)
         .map(|source| ApiIngressRule {
             ident: names::api_ingress_ident(key, source.key.get()),
+            cluster: key.clone(),
             from: format!(
                 "Kubernetes API from the pods of cluster {}",
                 source.key.get()
             ),
             source: format!("the cluster security group of {}", source.key.get()),
+            security_group_id: own_group(account.per_cluster()),
             security_group: Some(format!(
                 "{}.vpc_config[0].cluster_security_group_id",
-                source.tf_ref()
+                if account.per_cluster() {
+                    format!("data.aws_eks_cluster.{}", source.ident())
+                } else {
+                    source.tf_ref()
+                }
             )),
+            from_cluster: Some(source.key.get().clone()),
             cidr: None,
         });
     let from_cidrs = info.private_access_cidrs.iter().map(|cidr| ApiIngressRule {
         ident: names::api_ingress_ident(key, cidr),
+        cluster: key.clone(),
         from: format!("Kubernetes API from {cidr}"),
         source: cidr.clone(),
+        security_group_id: own_group(false),
         security_group: None,
+        from_cluster: None,
         cidr: Some(cidr.clone()),
     });
     let rules: Vec<ApiIngressRule> = from_clusters.chain(from_cidrs).collect();

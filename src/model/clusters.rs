@@ -529,6 +529,15 @@ fn created_cluster(
             .help("shorten the cluster key or iam.name_prefix");
     }
     let role_ident = names::cluster_role_ident(key);
+    let role_arn = account.role_arn_ref(
+        &role_ident,
+        &arn::role_arn(
+            account.partition,
+            &account.id,
+            &account.iam.path,
+            &role_name,
+        ),
+    );
     checker.claim(
         "Terraform resource",
         format!("aws_iam_role.{role_ident}"),
@@ -549,11 +558,32 @@ fn created_cluster(
             cluster,
             auto_mode: auto_mode.is_some(),
             role_ident: &role_ident,
+            role_arn: &role_arn,
             create_span,
             kubernetes_version: &kubernetes_version,
         },
     );
+    // The role's policies must be attached before EKS uses it: through
+    // `depends_on` in the single root; with the per-cluster layout, by
+    // applying terraform/iam first.
+    let mut depends_on = Vec::new();
+    if !account.per_cluster() {
+        depends_on.push(format!("aws_iam_role_policy_attachment.{role_ident}"));
+        if auto_mode.is_some() {
+            depends_on.push(format!(
+                "aws_iam_role_policy_attachment.{role_ident}_auto_mode"
+            ));
+        }
+        if let Some(policy) = &control_plane.secrets_key_policy {
+            depends_on.push(format!("aws_iam_role_policy.{}", policy.ident));
+        }
+    }
+    if let Some(logging) = &control_plane.logging {
+        depends_on.push(format!("aws_cloudwatch_log_group.{}", logging.ident));
+    }
     CreatedCluster {
+        role_arn,
+        depends_on,
         control_plane,
         auto_mode,
         kubernetes_version,
@@ -587,6 +617,15 @@ fn auto_mode(checker: &mut Checker<'_>, account: &Account, key: &Spanned<String>
             .help("shorten the cluster key or iam.name_prefix");
     }
     let node_role_ident = names::auto_node_role_ident(key);
+    let node_role_arn = account.role_arn_ref(
+        &node_role_ident,
+        &arn::role_arn(
+            account.partition,
+            &account.id,
+            &account.iam.path,
+            &node_role_name,
+        ),
+    );
     checker.claim(
         "Terraform resource",
         format!("aws_iam_role.{node_role_ident}"),
@@ -608,6 +647,7 @@ fn auto_mode(checker: &mut Checker<'_>, account: &Account, key: &Spanned<String>
         ]),
         node_role_name,
         node_role_ident,
+        node_role_arn,
         node_role_trust_file: names::EKS_AUTO_NODE_ROLE_TRUST_FILE.to_string(),
         node_policy_arns: managed(&[
             "AmazonEC2ContainerRegistryPullOnly",

@@ -69,6 +69,8 @@ pub(super) struct Target<'a> {
     pub auto_mode: bool,
     /// The Terraform identifier of its IAM role.
     pub role_ident: &'a str,
+    /// Its IAM role, as the cluster's root names it.
+    pub role_arn: &'a HclValue,
     /// Where `create = true` is written.
     pub create_span: Range<usize>,
     /// Its Kubernetes version, as the spec writes it.
@@ -171,6 +173,7 @@ pub(super) fn control_plane(
             account.partition.as_str(),
             account.id
         ),
+        cluster_role_arn: target.role_arn.clone(),
         encrypts_secrets: key_encrypts_secrets,
         secrets_actions: SECRETS_KEY_ACTIONS,
         encrypts_logs: key_encrypts_logs.then(|| LogsKeyUse {

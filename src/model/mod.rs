@@ -8,7 +8,7 @@
 //! and returns its own:
 //!
 //! ```text
-//! account -> clusters -> subjects -> grants -> roles -> cluster_access -> lints -> apply_order
+//! account -> clusters -> subjects -> grants -> roles -> cluster_access -> roots -> lints -> apply_order
 //! ```
 //!
 //! `build` runs them in that order (`clusters` hands each created cluster's
@@ -41,6 +41,7 @@ mod lints;
 mod policies;
 mod principals;
 mod roles;
+pub mod roots;
 mod subjects;
 mod trust;
 mod workloads;
@@ -76,7 +77,37 @@ impl Model {
             .filter(|w| !now.contains(*w) && self.workloads.iter().any(|x| &x.key == *w))
             .cloned()
             .collect();
-        self.apply_steps = apply_order::apply_steps(&self.clusters, &self.workloads, &leaving);
+        self.apply_steps =
+            apply_order::apply_steps(&self.clusters, &self.workloads, &leaving, &self.terraform);
+    }
+
+    /// Takes the Terraform roots of the previous generation (`previous`, as
+    /// [`roots::roots_of`] reads them from its files) into account: when
+    /// they are of the other layout, the state they hold must move to this
+    /// layout's roots before anything is applied, which becomes the first
+    /// step; with the per-cluster layout, a cluster root that is no longer
+    /// generated still holds what it made, which the overview says.
+    pub fn follow_roots(&mut self, previous: &[String]) {
+        let Some(before) = roots::layout_of(previous) else {
+            return;
+        };
+        let now: Vec<String> = self.terraform.roots.iter().map(|r| r.dir.clone()).collect();
+        if before == self.terraform.layout {
+            self.terraform.removed_roots = previous
+                .iter()
+                .filter(|dir| !now.contains(dir))
+                .cloned()
+                .collect();
+            return;
+        }
+        let moving = StateMove {
+            from: before,
+            from_roots: previous.to_vec(),
+            to_roots: now,
+        };
+        self.apply_steps
+            .insert(0, apply_order::move_state_step(&moving));
+        self.terraform.state_move = Some(moving);
     }
 
     /// Checks a parsed spec against every rule and resolves it.
@@ -114,6 +145,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         version,
         aws,
         iam,
+        terraform,
         accounts,
         clusters,
         workloads,
@@ -132,14 +164,14 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
                 crate::spec::SPEC_VERSION
             ));
     }
-    let account = account::account(&mut checker, &aws, iam, accounts);
-    let clusters = clusters::clusters(&mut checker, &account, clusters);
-    let subjects = subjects::subjects(&mut checker, &account, &clusters, workloads, principals);
-    let grants = grants::grants(&mut checker, &account, &clusters, &subjects);
+    let account = account::account(&mut checker, &aws, iam, accounts, &terraform);
+    let infos = clusters::clusters(&mut checker, &account, clusters);
+    let subjects = subjects::subjects(&mut checker, &account, &infos, workloads, principals);
+    let grants = grants::grants(&mut checker, &account, &infos, &subjects);
     let mut workloads = roles::roles(
         &mut checker,
         &account,
-        &clusters,
+        &infos,
         &subjects.workloads,
         &subjects.principals,
         &grants,
@@ -147,9 +179,16 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
     let clusters = cluster_access::cluster_access(
         &mut checker,
         &account,
-        &clusters,
+        &infos,
         &grants,
         &subjects.workloads,
+        &workloads,
+    );
+    let terraform = roots::roots(
+        &mut checker,
+        &account,
+        (&infos, &subjects.workloads),
+        &clusters,
         &workloads,
     );
     let mut acknowledged = lints::lints(&mut checker, &subjects, &grants, &workloads);
@@ -167,7 +206,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         })
         .collect();
     principals.sort_by(|a, b| a.key.cmp(&b.key));
-    let apply_steps = apply_order::apply_steps(&clusters, &workloads, &BTreeSet::new());
+    let apply_steps = apply_order::apply_steps(&clusters, &workloads, &BTreeSet::new(), &terraform);
     let model = Model {
         account_id: account.id,
         region: account.region,
@@ -177,6 +216,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         clusters,
         workloads,
         principals,
+        terraform,
         apply_steps,
     };
     (
@@ -213,6 +253,7 @@ mod tests {
         "policies",
         "roles",
         "cluster_access",
+        "roots",
         "lints",
         "apply_order",
     ];

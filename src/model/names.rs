@@ -21,6 +21,33 @@ pub(crate) const AWS_AUTH_FILE: &str = "kube-system/aws-auth.yaml";
 /// objects; no namespace may take this name.
 pub(crate) const CLUSTER_SCOPED_DIR: &str = "cluster-scoped";
 
+/// The one Terraform root of `layout = "single"`, which every layout's
+/// paths start from.
+pub(crate) const SINGLE_ROOT: &str = "terraform";
+
+/// `layout = "per-cluster"`: the root of the account-wide IAM.
+pub(crate) const IAM_ROOT: &str = "terraform/iam";
+
+/// `layout = "per-cluster"`: the root of the ingress rules between
+/// clusters.
+pub(crate) const NETWORK_ROOT: &str = "terraform/network";
+
+/// The second root, which writes through the clusters' Kubernetes APIs.
+pub(crate) const KUBERNETES_ROOT: &str = "terraform-kubernetes";
+
+/// `layout = "per-cluster"`: the root of one cluster. Under `clusters/`,
+/// so that no cluster key meets `iam` or `network`.
+pub(crate) fn cluster_root(cluster_key: &str) -> String {
+    format!("terraform/clusters/{cluster_key}")
+}
+
+/// How a root at `dir` reaches the top of the output tree, for the
+/// `file()` paths of the policy documents: `..` from `terraform`,
+/// `../../..` from `terraform/clusters/<key>`.
+pub(crate) fn up_from(dir: &str) -> String {
+    vec![".."; dir.split('/').count()].join("/")
+}
+
 /// The trust policy shared by the IAM roles of all created clusters.
 pub(crate) const EKS_CLUSTER_ROLE_TRUST_FILE: &str = "policies/eks-cluster-role.trust.json";
 

@@ -221,6 +221,8 @@ fn workload_role(
         names::trust_policy_template(key)
     };
     checker.claim("file", trust_file.clone(), info.key.span());
+    let arn = arn::role_arn(account.partition, &account.id, &account.iam.path, &name);
+    let role_arn = account.role_arn_ref(&ident, &arn);
     let associations = if info.pod_identity {
         info.clusters
             .iter()
@@ -236,13 +238,13 @@ fn workload_role(
                     ident,
                     cluster: cluster.key.get().clone(),
                     cluster_ref: cluster.tf_ref(),
+                    role_arn: role_arn.clone(),
                 }
             })
             .collect()
     } else {
         Vec::new()
     };
-    let arn = arn::role_arn(account.partition, &account.id, &account.iam.path, &name);
     let (policies, managed_policy_arns, target) = match &info.target {
         None => (permission_policies, managed, None),
         Some(target) => {
@@ -308,12 +310,21 @@ fn target_role(
                 format!("{}:{}", other.id, name.to_lowercase()),
                 info.role_name.span(),
             );
+            // IAM checks that the role a trust names exists: the target
+            // waits for the Pod Identity role where both are in one root;
+            // with the per-cluster layout, terraform/iam is applied first.
+            let depends_on = if account.per_cluster() {
+                Vec::new()
+            } else {
+                vec![format!("aws_iam_role.{}", names::tf_ident(key))]
+            };
             let written = WrittenTargetRole {
                 ident,
                 name: name.to_string(),
                 account: other.clone(),
                 policies,
                 managed_policy_arns,
+                depends_on,
             };
             (
                 arn::role_arn(account.partition, &other.id, &account.iam.path, name),

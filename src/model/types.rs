@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::iam::PolicyDocument;
 use crate::code::Code;
-use crate::spec::{AuthenticationMode, IpFamily, SupportType};
+use crate::spec::{AuthenticationMode, IpFamily, Layout, SupportType};
 
 /// A valid spec, resolved.
 #[derive(Debug, Serialize)]
@@ -35,8 +35,75 @@ pub struct Model {
     pub workloads: Vec<Workload>,
     /// Principals, sorted by key (templates).
     pub principals: Vec<Principal>,
+    /// How the Terraform is split into root modules (templates).
+    pub terraform: TerraformRoots,
     /// How to apply the generated repository, in order (templates).
     pub apply_steps: Vec<ApplyStep>,
+}
+
+/// The Terraform root modules of the AWS side, as `[terraform] layout`
+/// splits it. Every root is self-contained: it refers to what another root
+/// makes only by a value known when eksgrant generates it (a role's ARN, a
+/// cluster's name), never by a Terraform address, so no root reads another's
+/// state.
+#[derive(Debug, Serialize)]
+pub struct TerraformRoots {
+    /// `single` or `per-cluster` (templates).
+    pub layout: Layout,
+    /// Whether the layout is `per-cluster` (templates).
+    pub per_cluster: bool,
+    /// The roots, in the order they are applied: `terraform` alone; or
+    /// `terraform/iam` (when it holds anything), then one per cluster,
+    /// then `terraform/network` (when clusters reach one another's private
+    /// endpoints).
+    pub roots: Vec<TerraformRoot>,
+    /// Set when the previous generation in the output directory used the
+    /// other layout: the state its roots hold must move first (templates).
+    pub state_move: Option<StateMove>,
+    /// Roots the previous generation wrote and this one does not, because
+    /// their cluster left the spec: their state still holds what they made
+    /// (templates).
+    pub removed_roots: Vec<String>,
+}
+
+/// One Terraform root module of the AWS side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TerraformRoot {
+    /// Its directory in the output tree, e.g. `terraform/clusters/prod`
+    /// (templates).
+    pub dir: String,
+    /// What it holds (templates).
+    pub kind: RootKind,
+    /// The cluster (key) of a cluster's root (templates).
+    pub cluster: Option<String>,
+}
+
+/// What a Terraform root holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RootKind {
+    /// `layout = "single"`: everything on the AWS side.
+    Single,
+    /// The account-wide IAM: roles, policies, attachments, OIDC providers.
+    Iam,
+    /// One cluster: the cluster (created or read), its KMS key, log group
+    /// and add-ons, access entries and Pod Identity associations.
+    Cluster,
+    /// The ingress rules that let the pods of one cluster reach another's
+    /// private endpoint, which need both clusters to exist.
+    Network,
+}
+
+/// The state to move when the layout changed since the previous generation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StateMove {
+    /// The previous layout (templates).
+    pub from: Layout,
+    /// The roots the state is in now, as the previous generation wrote
+    /// them (templates).
+    pub from_roots: Vec<String>,
+    /// The roots it moves to (templates).
+    pub to_roots: Vec<String>,
 }
 
 /// Another account of the spec, written through a provider alias.
@@ -126,6 +193,12 @@ pub struct CreatedCluster {
     pub role_name: String,
     /// The Terraform identifier of the cluster's IAM role (templates).
     pub role_ident: String,
+    /// The role's ARN where the cluster reads it: its resource's attribute,
+    /// or the ARN itself when the role is in another root (templates).
+    pub role_arn: HclValue,
+    /// What the cluster waits for in its own root: the role's attachments
+    /// and inline policy when they are there, the log group (templates).
+    pub depends_on: Vec<String>,
     /// The path of the role's trust policy in the output tree (templates).
     pub role_trust_file: String,
     /// `AmazonEKSClusterPolicy` in the spec's partition (templates).
@@ -226,6 +299,8 @@ pub struct ClusterKey {
     /// The account's root principal, which administers the key through IAM
     /// policies, as in KMS's default key policy (templates).
     pub account_root_arn: String,
+    /// The cluster role, as the key policy names it (templates).
+    pub cluster_role_arn: HclValue,
     /// Whether the cluster role encrypts Secrets with it (templates).
     pub encrypts_secrets: bool,
     /// What the key policy lets the cluster role do (templates).
@@ -300,6 +375,8 @@ pub struct AutoMode {
     pub node_role_name: String,
     /// Its Terraform identifier (templates).
     pub node_role_ident: String,
+    /// Its ARN where the cluster reads it (templates).
+    pub node_role_arn: HclValue,
     /// Its trust policy's path in the output tree (templates).
     pub node_role_trust_file: String,
     /// Its managed policies (templates).
@@ -312,13 +389,20 @@ pub struct AutoMode {
 pub struct ApiIngressRule {
     /// The Terraform identifier (templates).
     pub ident: String,
+    /// The cluster (key) whose private endpoint it opens (templates).
+    pub cluster: String,
     /// Who comes in, in words: the rule's description (templates).
     pub from: String,
     /// The source, in words, for the overview (templates).
     pub source: String,
+    /// The security group the rule is on, the cluster's own, as an HCL
+    /// expression in the root that holds the rule (templates).
+    pub security_group_id: String,
     /// The source: another cluster's security group, as an HCL expression
     /// (templates).
     pub security_group: Option<String>,
+    /// That other cluster (key).
+    pub from_cluster: Option<String>,
     /// The source: an IPv4 CIDR block (templates).
     pub cidr: Option<String>,
 }
@@ -721,6 +805,9 @@ pub struct WrittenTargetRole {
     pub policies: Vec<RolePolicy>,
     /// Existing policies to attach (templates).
     pub managed_policy_arns: Vec<String>,
+    /// What it waits for: the Pod Identity role its trust names, when that
+    /// role is in the same root (templates).
+    pub depends_on: Vec<String>,
 }
 
 /// A value Terraform fills into a trust policy template.
@@ -755,6 +842,8 @@ pub struct Association {
     pub cluster: String,
     /// The cluster's Terraform address (templates).
     pub cluster_ref: String,
+    /// The workload's role, as the association names it (templates).
+    pub role_arn: HclValue,
 }
 
 /// A resolved principal.
@@ -816,8 +905,20 @@ pub enum StepKind {
     KubernetesObjects,
     /// Restarting the pods of workloads that leave IRSA.
     RestartPods,
+    /// Moving the Terraform state of the previous layout's roots into this
+    /// one's, before any root is applied.
+    MoveState,
     /// `terraform -chdir=terraform apply`: everything on the AWS side.
     Terraform,
+    /// `layout = "per-cluster"`: `terraform -chdir=terraform/iam apply`,
+    /// the roles every other root names by ARN.
+    TerraformIam,
+    /// `layout = "per-cluster"`: each cluster's root, independent of one
+    /// another.
+    TerraformClusters,
+    /// `layout = "per-cluster"`: the ingress rules between clusters, once
+    /// they all exist.
+    TerraformNetwork,
     /// `terraform -chdir=terraform-kubernetes apply`: the kubeconfig
     /// ConfigMaps.
     KubernetesTerraform,
@@ -846,6 +947,8 @@ pub struct ApplyStep {
     pub namespaces: Vec<Place>,
     /// The workloads whose pods restart (templates).
     pub restarts: Vec<CutOver>,
+    /// The Terraform roots a Terraform step applies, in order (templates).
+    pub roots: Vec<String>,
     /// Why the step comes where it does (templates).
     pub why: &'static str,
 }

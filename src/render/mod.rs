@@ -2,7 +2,8 @@
 //! template.
 //!
 //! [`render`] is the table to read when asking "what produces
-//! `out/terraform/access-workload.tf`?". Templates only lay values out; every
+//! `out/terraform/access-workload.tf`?" (its `terraform` module, for the
+//! Terraform roots of each layout). Templates only lay values out; every
 //! decision (names, defaults, which objects exist) was made in the model, or
 //! here when only a file needs it: `overview` builds the whole context of
 //! ACCESS.md. IAM policies are not templates: they are serialised from the
@@ -12,6 +13,7 @@ mod filters;
 mod hcl_format;
 mod overview;
 mod templates;
+mod terraform;
 mod verify;
 
 use serde::Serialize;
@@ -19,17 +21,14 @@ use tera::Context;
 
 use overview::Overview;
 use templates::{
-    ACCESS_MD, ACCESS_TF, AWS_AUTH_YAML, CLUSTER_CREATED_TF, CLUSTER_EXISTING_TF, GITHUB_WORKFLOW,
-    KUBECONFIGS_TF, KUSTOMIZATION_YAML, LOCALS_TF, OUTPUTS_TF, PROVIDERS_TF, SUBJECT_YAML,
-    Templates, VARIABLES_TF, VERSIONS_TF, WORKLOAD_TF,
+    ACCESS_MD, AWS_AUTH_YAML, GITHUB_WORKFLOW, KUSTOMIZATION_YAML, SUBJECT_YAML, Templates,
 };
 
 use crate::error::{Error, Result};
 use crate::model::iam::{eks_auto_node_role_trust, eks_cluster_role_trust};
 use crate::model::names::{AWS_AUTH_FILE, CLUSTER_SCOPED_DIR};
-use crate::model::{Cluster, Model, TemplateVariable, Workload};
+use crate::model::{Model, TemplateVariable, Workload};
 use crate::plan::{FileKind, Plan};
-use crate::spec::AuthenticationMode;
 
 /// How the generated files refer back to the spec.
 #[derive(Debug, Clone)]
@@ -102,122 +101,17 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
     let mut base = Context::new();
     base.insert("model", &Globals::of(model));
 
-    let kubeconfig_clusters: Vec<ClusterRef<'_>> = model
-        .clusters
-        .iter()
-        .filter(|c| !c.kubeconfigs.is_empty())
-        .map(ClusterRef::of)
-        .collect();
     let role_workloads: Vec<&Workload> = model
         .workloads
         .iter()
         .filter(|w| w.role.is_some())
         .collect();
-    let subnet_clusters: Vec<&Cluster> = model
-        .clusters
-        .iter()
-        .filter(|c| {
-            c.created
-                .as_ref()
-                .is_some_and(|created| created.subnet_variable.is_some())
-        })
-        .collect();
-    let kubeconfigs: Vec<_> = model.clusters.iter().flat_map(|c| &c.kubeconfigs).collect();
 
-    // Terraform: the AWS side in terraform/, which never talks to a
-    // Kubernetes API; what does (the kubeconfig ConfigMaps) in a second root,
-    // terraform-kubernetes/, applied once the clusters exist.
-    let mut tf = |path: String, template: &str, context: &Context| -> Result<()> {
-        let body = templates.render(template, context)?;
-        plan.add(path, &hcl_format::align_assignments(&body), &header);
-        Ok(())
-    };
-    let mut aws_root = with(&base, "kubernetes", &false);
-    aws_root.insert("kubernetes_clusters", &Vec::<ClusterRef<'_>>::new());
-    aws_root.insert("kubeconfig_clusters", &Vec::<ClusterRef<'_>>::new());
-    tf("terraform/versions.tf".into(), VERSIONS_TF, &aws_root)?;
-    tf("terraform/providers.tf".into(), PROVIDERS_TF, &aws_root)?;
-    if !kubeconfigs.is_empty() {
-        let targets: std::collections::BTreeSet<&str> =
-            kubeconfigs.iter().map(|k| k.target.as_str()).collect();
-        let reached: Vec<ClusterRef<'_>> = model
-            .clusters
-            .iter()
-            .filter(|c| !c.kubeconfigs.is_empty() || targets.contains(c.key.as_str()))
-            .map(ClusterRef::of)
-            .collect();
-        let mut kubernetes_root = with(&base, "kubernetes", &true);
-        kubernetes_root.insert("kubernetes_clusters", &reached);
-        kubernetes_root.insert("kubeconfig_clusters", &kubeconfig_clusters);
-        kubernetes_root.insert("kubeconfigs", &kubeconfigs);
-        tf(
-            "terraform-kubernetes/versions.tf".into(),
-            VERSIONS_TF,
-            &kubernetes_root,
-        )?;
-        tf(
-            "terraform-kubernetes/providers.tf".into(),
-            PROVIDERS_TF,
-            &kubernetes_root,
-        )?;
-        tf(
-            "terraform-kubernetes/kubeconfigs.tf".into(),
-            KUBECONFIGS_TF,
-            &kubernetes_root,
-        )?;
-    }
-    if !model.iam.tags.is_empty() {
-        tf("terraform/locals.tf".into(), LOCALS_TF, &base)?;
-    }
-    if !subnet_clusters.is_empty() {
-        tf(
-            "terraform/variables.tf".into(),
-            VARIABLES_TF,
-            &with(&base, "subnet_clusters", &subnet_clusters),
-        )?;
-    }
-    if !role_workloads.is_empty() {
-        let outputs: Vec<OutputWorkload<'_>> = role_workloads
-            .iter()
-            .map(|w| OutputWorkload::of(w))
-            .collect();
-        tf(
-            "terraform/outputs.tf".into(),
-            OUTPUTS_TF,
-            &with(&base, "role_workloads", &outputs),
-        )?;
-    }
-    for cluster in &model.clusters {
-        let template = if cluster.created.is_some() {
-            CLUSTER_CREATED_TF
-        } else {
-            CLUSTER_EXISTING_TF
-        };
-        tf(
-            format!("terraform/cluster-{}.tf", cluster.key),
-            template,
-            &with(&base, "cluster", cluster),
-        )?;
-        if !cluster.access_entries.is_empty() || !cluster.node_access_entries.is_empty() {
-            let mut context = with(&base, "cluster", cluster);
-            context.insert(
-                "cluster_also_reads_aws_auth",
-                &(cluster.authentication_mode == AuthenticationMode::ApiAndConfigMap),
-            );
-            tf(
-                format!("terraform/access-{}.tf", cluster.key),
-                ACCESS_TF,
-                &context,
-            )?;
-        }
-    }
-    for workload in &role_workloads {
-        tf(
-            format!("terraform/workload-{}.tf", workload.key),
-            WORKLOAD_TF,
-            &with(&base, "workload", workload),
-        )?;
-    }
+    // Terraform: the AWS side, in the roots of the spec's layout, which
+    // never talk to a Kubernetes API; what does (the kubeconfig ConfigMaps)
+    // in a root of its own, terraform-kubernetes/, applied once the
+    // clusters exist.
+    terraform::terraform(&mut plan, model, &templates, &header, &base)?;
 
     // IAM policy documents, read by Terraform with file().
     if let Some(created) = model.clusters.iter().find_map(|c| c.created.as_ref()) {
@@ -364,58 +258,6 @@ fn check_placeholders(path: &str, json: &str, variables: &[TemplateVariable]) ->
 }
 
 /// The shared context plus one named value.
-/// A cluster as the kubeconfig root's providers name it: a list of these
-/// is all those templates read, where the whole clusters would put every
-/// RBAC object of the organisation into their context.
-#[derive(Serialize)]
-struct ClusterRef<'a> {
-    key: &'a str,
-    ident: &'a str,
-    name: &'a str,
-}
-
-impl<'a> ClusterRef<'a> {
-    fn of(cluster: &'a Cluster) -> Self {
-        ClusterRef {
-            key: &cluster.key,
-            ident: &cluster.ident,
-            name: &cluster.name,
-        }
-    }
-}
-
-/// A workload as outputs.tf reads it: what names its role and, for a
-/// target role it does not write, what that role must trust. Not its
-/// policies, which the whole workload would copy into the context.
-#[derive(Serialize)]
-struct OutputWorkload<'a> {
-    key: &'a str,
-    ident: &'a str,
-    namespace: &'a str,
-    service_account: &'a str,
-    role: OutputRole<'a>,
-}
-
-/// [`OutputWorkload`]'s role.
-#[derive(Serialize)]
-struct OutputRole<'a> {
-    target: Option<&'a crate::model::TargetRole>,
-}
-
-impl<'a> OutputWorkload<'a> {
-    fn of(workload: &'a Workload) -> Self {
-        OutputWorkload {
-            key: &workload.key,
-            ident: &workload.ident,
-            namespace: &workload.namespace,
-            service_account: &workload.service_account,
-            role: OutputRole {
-                target: workload.role.as_ref().and_then(|r| r.target.as_ref()),
-            },
-        }
-    }
-}
-
 /// What every template may read as `model`: the account-wide settings.
 /// Not the whole model, which a template context would copy whole (at
 /// organisation scale, four times the size of the output); each template
@@ -427,6 +269,7 @@ struct Globals<'a> {
     default_tags: &'a std::collections::BTreeMap<String, String>,
     iam: &'a crate::model::IamSettings,
     accounts: &'a [crate::model::OtherAccount],
+    terraform: &'a crate::model::TerraformRoots,
 }
 
 impl<'a> Globals<'a> {
@@ -437,6 +280,7 @@ impl<'a> Globals<'a> {
             default_tags,
             iam,
             accounts,
+            terraform,
             ..
         } = model;
         Globals {
@@ -445,6 +289,7 @@ impl<'a> Globals<'a> {
             default_tags,
             iam,
             accounts,
+            terraform,
         }
     }
 }

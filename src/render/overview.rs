@@ -9,11 +9,12 @@ use serde::Serialize;
 
 use super::RenderOptions;
 use crate::model::apply_order::{ApplyStep, CutOver, StepKind};
+use crate::model::names::{self, IAM_ROOT, SINGLE_ROOT};
 use crate::model::{
     AccessLine, Cluster, HclValue, KubeconfigMap, Logging, Model, OtherAccount, SecretsKey,
-    Workload,
+    StateMove, Workload,
 };
-use crate::spec::AuthenticationMode;
+use crate::spec::{AuthenticationMode, Layout};
 
 /// The context of `ACCESS.md`, section by section.
 #[derive(Serialize)]
@@ -24,6 +25,11 @@ pub(super) struct Overview<'a> {
     regenerate: &'a str,
     /// The AWS region, for `aws eks update-kubeconfig`.
     region: &'a str,
+    /// Whether IAM and each cluster have a Terraform root of their own.
+    per_cluster: bool,
+    /// The state to move from the previous generation's layout, if it had
+    /// the other one.
+    state_move: Option<&'a StateMove>,
     /// Every cluster, sorted by key: the Clusters table and the Kubernetes
     /// permissions sections.
     clusters: Vec<ClusterSummary<'a>>,
@@ -60,6 +66,10 @@ pub(super) struct Overview<'a> {
     apply_steps: Vec<Step<'a>>,
     /// What `terraform apply` creates, in words.
     terraform_creates: String,
+    /// What the per-cluster layout's IAM root creates, in words.
+    iam_root_creates: String,
+    /// What each of its cluster roots creates, in words.
+    cluster_roots_create: String,
     /// Whether an access entry on an `API_AND_CONFIG_MAP` cluster has access
     /// policies, created seconds after the entry: an apply that stops in
     /// between must be run again.
@@ -76,7 +86,13 @@ impl<'a> Overview<'a> {
             spec: &options.spec,
             regenerate: &options.regenerate,
             region: &model.region,
-            clusters: model.clusters.iter().map(ClusterSummary::of).collect(),
+            per_cluster: model.terraform.per_cluster,
+            state_move: model.terraform.state_move.as_ref(),
+            clusters: model
+                .clusters
+                .iter()
+                .map(|c| ClusterSummary::of(c, model.terraform.layout))
+                .collect(),
             picture: crate::explain::format::mermaid(&crate::explain::explain(model)),
             created_clusters: model
                 .clusters
@@ -98,11 +114,14 @@ impl<'a> Overview<'a> {
             before_you_apply: BeforeYouApply::of(model),
             adoptions_need_issuer_id: adoptions
                 .iter()
-                .flat_map(|a| &a.imports)
+                .flat_map(|a| &a.groups)
+                .flat_map(|g| &g.imports)
                 .any(|i| i.id.contains(ISSUER_ID)),
             adoptions,
             apply_steps: model.apply_steps.iter().map(Step::of).collect(),
             terraform_creates: terraform_creates(model),
+            iam_root_creates: iam_root_creates(model),
+            cluster_roots_create: cluster_roots_create(model),
             policy_associations_lag_entries: policy_associations_lag_entries(model),
             steps_by_cluster: steps_by_cluster(model),
         }
@@ -134,6 +153,8 @@ struct ClusterSummary<'a> {
     key: &'a str,
     /// The EKS name.
     name: &'a str,
+    /// The Terraform file that creates or reads it.
+    file: String,
     /// Whether the generated Terraform creates it.
     created: bool,
     /// The Kubernetes version of a created cluster.
@@ -145,10 +166,14 @@ struct ClusterSummary<'a> {
 }
 
 impl<'a> ClusterSummary<'a> {
-    fn of(cluster: &'a Cluster) -> Self {
+    fn of(cluster: &'a Cluster, layout: Layout) -> Self {
         ClusterSummary {
             key: &cluster.key,
             name: &cluster.name,
+            file: match layout {
+                Layout::Single => format!("{SINGLE_ROOT}/cluster-{}.tf", cluster.key),
+                Layout::PerCluster => format!("{}/cluster.tf", names::cluster_root(&cluster.key)),
+            },
             created: cluster.created.is_some(),
             kubernetes_version: cluster
                 .created
@@ -402,7 +427,7 @@ struct BeforeYouApply<'a> {
     /// Whether the section has anything to say.
     has_items: bool,
     /// Import blocks for the access entries that may exist already.
-    access_entry_imports: Vec<Import>,
+    access_entry_imports: Vec<ImportGroup>,
     /// The aws-auth ConfigMaps eksgrant writes, which replace the clusters'.
     aws_auth_files: Vec<AwsAuthFile<'a>>,
     /// Existing `API_AND_CONFIG_MAP` clusters whose aws-auth ConfigMap
@@ -414,9 +439,17 @@ struct BeforeYouApply<'a> {
     clusters_without_compute: Vec<&'a str>,
     /// The Terraform variables that ask for subnets, as `var.<name>`.
     subnet_variables: Vec<String>,
+    /// With the per-cluster layout, the same variables, each with the
+    /// `terraform.tfvars` of its root.
+    subnet_variables_in_roots: Vec<RootVariable>,
     /// The control-plane log groups an earlier generation left to EKS, to
     /// import before the apply.
-    log_group_imports: Vec<Import>,
+    log_group_imports: Vec<ImportGroup>,
+    /// With the per-cluster layout, every root of the AWS side, each of
+    /// which needs a backend of its own.
+    roots: Vec<&'a str>,
+    /// Cluster roots the previous generation wrote and this one does not.
+    removed_roots: &'a [String],
     /// Created clusters whose Secrets become encrypted with this apply
     /// (keys): the Secrets written before must be rewritten.
     secrets_to_rewrite: Vec<&'a str>,
@@ -431,6 +464,15 @@ struct BeforeYouApply<'a> {
     external_targets: Vec<ExternalTarget<'a>>,
 }
 
+/// A Terraform variable and the file of its root that sets it.
+#[derive(Serialize)]
+struct RootVariable {
+    /// `var.<name>`.
+    name: String,
+    /// The root's `terraform.tfvars`.
+    file: String,
+}
+
 /// A role outside the spec that a workload chains to.
 #[derive(Serialize)]
 struct ExternalTarget<'a> {
@@ -440,6 +482,8 @@ struct ExternalTarget<'a> {
     arn: &'a str,
     /// The Terraform output that holds the trust it needs.
     output: String,
+    /// The root that has the output, with the per-cluster layout.
+    root: Option<String>,
 }
 
 impl<'a> BeforeYouApply<'a> {
@@ -462,11 +506,18 @@ impl<'a> BeforeYouApply<'a> {
                     workload: &w.key,
                     arn: &target.arn,
                     output: format!("{}_target_role_trust_policy", w.ident),
+                    // Beside the associations, in the one cluster's root.
+                    root: w
+                        .clusters
+                        .first()
+                        .filter(|_| model.terraform.per_cluster)
+                        .map(|c| names::cluster_root(c)),
                 })
             })
             .collect();
         BeforeYouApply {
             has_items: !access_entry_imports.is_empty()
+                || model.terraform.per_cluster
                 || creates_clusters
                 || !model.accounts.is_empty()
                 || !external_targets.is_empty()
@@ -486,14 +537,36 @@ impl<'a> BeforeYouApply<'a> {
                 .filter_map(|c| c.created.as_ref()?.subnet_variable.as_deref())
                 .map(|variable| format!("var.{variable}"))
                 .collect(),
-            log_group_imports: model
+            subnet_variables_in_roots: model
                 .clusters
                 .iter()
-                .filter_map(|c| c.created.as_ref())
-                .filter(|c| c.control_plane.catch_up.import_log_group)
-                .filter_map(|c| c.control_plane.logging.as_ref())
-                .map(log_group_import)
+                .filter(|_| model.terraform.per_cluster)
+                .filter_map(|c| {
+                    let variable = c.created.as_ref()?.subnet_variable.as_deref()?;
+                    Some(RootVariable {
+                        name: format!("var.{variable}"),
+                        file: format!("{}/terraform.tfvars", names::cluster_root(&c.key)),
+                    })
+                })
                 .collect(),
+            log_group_imports: in_roots_of_clusters(model, |cluster| {
+                cluster
+                    .created
+                    .as_ref()
+                    .filter(|c| c.control_plane.catch_up.import_log_group)
+                    .and_then(|c| c.control_plane.logging.as_ref())
+                    .map(log_group_import)
+                    .into_iter()
+                    .collect()
+            }),
+            roots: model
+                .terraform
+                .roots
+                .iter()
+                .filter(|_| model.terraform.per_cluster)
+                .map(|r| r.dir.as_str())
+                .collect(),
+            removed_roots: &model.terraform.removed_roots,
             secrets_to_rewrite: keys_of(&model.clusters, |c| {
                 c.created
                     .as_ref()
@@ -557,6 +630,59 @@ impl Import {
     }
 }
 
+/// Import blocks that go into one Terraform root.
+#[derive(Serialize)]
+struct ImportGroup {
+    /// The root, with the per-cluster layout; `None` in the single root.
+    root: Option<String>,
+    /// The blocks.
+    imports: Vec<Import>,
+}
+
+/// `imports` of `cluster`'s resources, in the roots that hold them: one
+/// group in the single root; with the per-cluster layout, the IAM ones in
+/// `terraform/iam` and the others in the cluster's root.
+fn in_roots(model: &Model, cluster: &str, imports: Vec<Import>) -> Vec<ImportGroup> {
+    if imports.is_empty() {
+        return Vec::new();
+    }
+    if !model.terraform.per_cluster {
+        return vec![ImportGroup {
+            root: None,
+            imports,
+        }];
+    }
+    let (iam, own): (Vec<Import>, Vec<Import>) = imports
+        .into_iter()
+        .partition(|i| i.address.starts_with("aws_iam_"));
+    [
+        (IAM_ROOT.to_string(), iam),
+        (names::cluster_root(cluster), own),
+    ]
+    .into_iter()
+    .filter(|(_, imports)| !imports.is_empty())
+    .map(|(root, imports)| ImportGroup {
+        root: Some(root),
+        imports,
+    })
+    .collect()
+}
+
+/// The imports `of` each cluster gives, in the roots that hold them: one
+/// group in the single root, one per root with the per-cluster layout.
+fn in_roots_of_clusters(model: &Model, of: impl Fn(&Cluster) -> Vec<Import>) -> Vec<ImportGroup> {
+    if model.terraform.per_cluster {
+        model
+            .clusters
+            .iter()
+            .flat_map(|c| in_roots(model, &c.key, of(c)))
+            .collect()
+    } else {
+        let imports = model.clusters.iter().flat_map(&of).collect();
+        in_roots(model, "", imports)
+    }
+}
+
 /// The import of a created cluster's control-plane log group.
 fn log_group_import(logging: &Logging) -> Import {
     Import::new(
@@ -568,17 +694,28 @@ fn log_group_import(logging: &Logging) -> Import {
 /// The access entries of IAM principals and node roles on existing
 /// clusters: the ones that can collide with an entry made outside this
 /// repository. (The roles of workloads are new, so their entries are too.)
-fn access_entry_imports(model: &Model) -> Vec<Import> {
-    let mut imports = Vec::new();
-    for cluster in model.clusters.iter().filter(|c| c.created.is_none()) {
+fn access_entry_imports(model: &Model) -> Vec<ImportGroup> {
+    in_roots_of_clusters(model, |cluster| {
+        if cluster.created.is_some() {
+            return Vec::new();
+        }
+        let mut imports = Vec::new();
         let import = |ident: &str, arn: &str| {
             Import::new(
                 format!("aws_eks_access_entry.{ident}"),
                 format!("{}:{arn}", cluster.name),
             )
         };
+        // Principals only: a workload's role is new, and so is its entry.
+        let workload_roles: Vec<&str> = model
+            .workloads
+            .iter()
+            .filter_map(|w| w.role.as_ref().map(|r| r.arn.as_str()))
+            .collect();
         for entry in &cluster.access_entries {
-            if let HclValue::Literal(arn) = &entry.principal_arn {
+            if let HclValue::Literal(arn) = &entry.principal_arn
+                && !workload_roles.contains(&arn.as_str())
+            {
                 imports.push(import(&entry.ident, arn));
             }
         }
@@ -587,8 +724,8 @@ fn access_entry_imports(model: &Model) -> Vec<Import> {
         for entry in &cluster.node_access_entries {
             imports.push(import(&entry.ident, &entry.role_arn));
         }
-    }
-    imports
+        imports
+    })
 }
 
 /// The import blocks that adopt an existing cluster at the address of one
@@ -597,8 +734,9 @@ fn access_entry_imports(model: &Model) -> Vec<Import> {
 struct Adoption<'a> {
     /// The cluster (key).
     cluster: &'a str,
-    /// Its import blocks, in the order the overview lists them.
-    imports: Vec<Import>,
+    /// Its import blocks, in the order the overview lists them, in the
+    /// roots that hold their resources.
+    groups: Vec<ImportGroup>,
 }
 
 /// For each created cluster: its role and the role's attachments, the
@@ -615,7 +753,7 @@ fn adoptions(model: &Model) -> Vec<Adoption<'_>> {
             imports.extend(oidc_provider_import(model, cluster));
             Some(Adoption {
                 cluster: &cluster.key,
-                imports,
+                groups: in_roots(model, &cluster.key, imports),
             })
         })
         .collect()
@@ -742,8 +880,16 @@ struct Step<'a> {
     kubernetes_objects: bool,
     /// Restarting the pods of workloads that leave IRSA.
     restart_pods: bool,
+    /// Moving the state of the previous layout's roots.
+    move_state: bool,
     /// `terraform apply` of the AWS side.
     terraform: bool,
+    /// `terraform apply` of the per-cluster layout's IAM root.
+    terraform_iam: bool,
+    /// `terraform apply` of each cluster's root.
+    terraform_clusters: bool,
+    /// `terraform apply` of the ingress rules between clusters.
+    terraform_network: bool,
     /// `terraform apply` of the kubeconfig ConfigMaps.
     kubernetes_terraform: bool,
     /// `kubectl apply` of a cluster's aws-auth ConfigMap.
@@ -766,6 +912,8 @@ struct Step<'a> {
     namespaces_on_clusters: Vec<[&'a str; 2]>,
     /// The workloads whose pods restart.
     restarts: &'a [CutOver],
+    /// The Terraform roots a Terraform step applies.
+    roots: &'a [String],
     /// Why the step comes where it does.
     why: &'static str,
 }
@@ -776,7 +924,11 @@ impl<'a> Step<'a> {
         Step {
             kubernetes_objects: is(StepKind::KubernetesObjects),
             restart_pods: is(StepKind::RestartPods),
+            move_state: is(StepKind::MoveState),
             terraform: is(StepKind::Terraform),
+            terraform_iam: is(StepKind::TerraformIam),
+            terraform_clusters: is(StepKind::TerraformClusters),
+            terraform_network: is(StepKind::TerraformNetwork),
             kubernetes_terraform: is(StepKind::KubernetesTerraform),
             aws_auth: is(StepKind::AwsAuth),
             cluster: step.cluster.as_deref(),
@@ -795,6 +947,7 @@ impl<'a> Step<'a> {
                 .map(|place| [place.namespace.as_str(), place.cluster.as_str()])
                 .collect(),
             restarts: &step.restarts,
+            roots: &step.roots,
             why: step.why,
         }
     }
@@ -831,8 +984,56 @@ fn terraform_creates(model: &Model) -> String {
     {
         parts.push("the access entries");
     }
+    in_words(&parts, "nothing: it only reads the clusters")
+}
+
+/// What the per-cluster layout's `terraform/iam` creates, in words.
+fn iam_root_creates(model: &Model) -> String {
+    let clusters = &model.clusters;
+    let mut parts: Vec<&str> = Vec::new();
+    if model.workloads.iter().any(|w| w.role.is_some()) {
+        parts.push("the workloads' IAM roles and policies");
+    }
+    if clusters.iter().any(|c| c.created.is_some()) {
+        parts.push("the IAM roles of the clusters marked `create = true`");
+    }
+    if clusters
+        .iter()
+        .any(|c| c.oidc_provider.as_ref().is_some_and(|p| p.create))
+    {
+        parts.push("the IAM OIDC providers");
+    }
+    in_words(&parts, "nothing: it only reads the OIDC providers")
+}
+
+/// What each of the per-cluster layout's cluster roots creates, in words.
+fn cluster_roots_create(model: &Model) -> String {
+    let clusters = &model.clusters;
+    let mut parts: Vec<&str> = Vec::new();
+    if clusters.iter().any(|c| c.created.is_some()) {
+        parts.push(
+            "its cluster if it is marked `create = true`, with its KMS key, log group and add-ons",
+        );
+    }
+    if clusters
+        .iter()
+        .any(|c| !c.pod_identity_workloads.is_empty())
+    {
+        parts.push("the Pod Identity associations of the workloads that run on it");
+    }
+    if clusters
+        .iter()
+        .any(|c| !c.access_entries.is_empty() || !c.node_access_entries.is_empty())
+    {
+        parts.push("its access entries");
+    }
+    in_words(&parts, "nothing: it only reads its cluster")
+}
+
+/// `a`, `a and b`, `a, b and c`; `none` for no part.
+fn in_words(parts: &[&str], none: &str) -> String {
     match parts.split_last() {
-        None => "nothing: it only reads the clusters".to_string(),
+        None => none.to_string(),
         Some((last, [])) => (*last).to_string(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
@@ -872,8 +1073,10 @@ fn steps_by_cluster(model: &Model) -> Vec<ClusterSteps<'_>> {
                 .enumerate()
                 .filter(|(_, step)| step.concerns(cluster))
                 .map(|(i, step)| match step.kind {
-                    StepKind::Terraform if cluster.created.is_some() => {
-                        format!("{}. Terraform (creates it)", i + 1)
+                    StepKind::Terraform | StepKind::TerraformClusters
+                        if cluster.created.is_some() =>
+                    {
+                        format!("{}. {} (creates it)", i + 1, step.label())
                     }
                     _ => format!("{}. {}", i + 1, step.label()),
                 })

@@ -10,20 +10,39 @@ use crate::error::{Error, Result};
 /// `terraform/versions.tf`: Terraform and provider versions.
 pub(super) const VERSIONS_TF: &str = "terraform/versions.tf";
 /// `terraform/providers.tf` and `terraform-kubernetes/providers.tf`: the
-/// AWS provider, and in the second root the clusters' data sources and a
-/// Kubernetes provider per cluster that holds kubeconfig ConfigMaps.
+/// AWS provider with an alias for each of `accounts`, and in the second
+/// root the clusters' data sources and a Kubernetes provider per cluster
+/// that holds kubeconfig ConfigMaps.
 pub(super) const PROVIDERS_TF: &str = "terraform/providers.tf";
 /// `terraform/locals.tf`: IAM tags.
 pub(super) const LOCALS_TF: &str = "terraform/locals.tf";
 /// `terraform/variables.tf`: subnets of created clusters.
 pub(super) const VARIABLES_TF: &str = "terraform/variables.tf";
-/// `terraform/outputs.tf`: workload role ARNs.
+/// `terraform/outputs.tf`: workload role ARNs (with `iam`) and the trust
+/// policies of roles outside the spec that workloads chain to (with `eks`).
 pub(super) const OUTPUTS_TF: &str = "terraform/outputs.tf";
-/// `terraform/cluster-<key>.tf` for an existing cluster.
+/// `terraform/cluster-<key>.tf` for an existing cluster: its data source
+/// (`terraform/clusters/<key>/cluster.tf` with the per-cluster layout).
 pub(super) const CLUSTER_EXISTING_TF: &str = "terraform/cluster-existing.tf";
-/// `terraform/cluster-<key>.tf` for a cluster created here.
+/// `terraform/cluster-<key>.tf` for a cluster created here. Reads `iam`
+/// (lay out its IAM roles) and `eks` (the cluster, its key, log group and
+/// add-ons), both set in the single root, one each in
+/// `terraform/iam/cluster-<key>.tf` and `terraform/clusters/<key>/cluster.tf`;
+/// and `up`, the path from the root to the policy documents' directory.
 pub(super) const CLUSTER_CREATED_TF: &str = "terraform/cluster-created.tf";
-/// `terraform/workload-<key>.tf`: a workload's role, policies and associations.
+/// A cluster's IAM OIDC provider, created or read: part of
+/// `terraform/cluster-<key>.tf`, or of `terraform/iam/cluster-<key>.tf`.
+pub(super) const OIDC_PROVIDER_TF: &str = "terraform/oidc-provider.tf";
+/// The ingress rules `rules` to private API endpoints: part of a created
+/// cluster's file, or of `terraform/network/network.tf` (`network` set).
+pub(super) const INGRESS_TF: &str = "terraform/ingress.tf";
+/// `terraform/network/network.tf`: the data sources of the `clusters` its
+/// ingress rules join.
+pub(super) const NETWORK_TF: &str = "terraform/network.tf";
+/// `terraform/workload-<key>.tf`: a workload's role, policies and
+/// associations. Reads `iam` (the role and its policies), `eks` (a target
+/// role written in another account) and `associations` (the Pod Identity
+/// associations to lay out), and `up`, as [`CLUSTER_CREATED_TF`].
 pub(super) const WORKLOAD_TF: &str = "terraform/workload.tf";
 /// `terraform/access-<key>.tf`: a cluster's access entries. Besides
 /// `cluster`, reads `cluster_also_reads_aws_auth`: whether the cluster is
@@ -75,6 +94,18 @@ const BUILTINS: &[(&str, &str)] = &[
     (
         CLUSTER_CREATED_TF,
         include_str!("../../templates/terraform/cluster-created.tf.tera"),
+    ),
+    (
+        OIDC_PROVIDER_TF,
+        include_str!("../../templates/terraform/oidc-provider.tf.tera"),
+    ),
+    (
+        INGRESS_TF,
+        include_str!("../../templates/terraform/ingress.tf.tera"),
+    ),
+    (
+        NETWORK_TF,
+        include_str!("../../templates/terraform/network.tf.tera"),
     ),
     (
         WORKLOAD_TF,

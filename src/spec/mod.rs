@@ -17,7 +17,7 @@ mod workload;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use cluster::{AuthenticationMode, Cluster, IpFamily, LogType, SupportType};
 pub use grant::{Grant, Rule};
@@ -45,6 +45,9 @@ pub struct Spec {
     /// Settings for every IAM role and policy eksgrant generates.
     #[serde(default)]
     pub iam: Iam,
+    /// How the generated Terraform is split into root modules.
+    #[serde(default)]
+    pub terraform: Terraform,
     /// Other AWS accounts eksgrant writes roles in, by key: workloads name
     /// one with `aws.account` to keep their permissions there.
     #[serde(default)]
@@ -121,6 +124,51 @@ pub struct Iam {
     /// spaces and `_.:/=+-@`).
     #[serde(default)]
     pub tags: IndexMap<Spanned<String>, Spanned<String>>,
+}
+
+/// The `[terraform]` table.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Terraform {
+    /// How the AWS side is split into Terraform root modules: `single` (the
+    /// default) puts everything in `terraform/`; `per-cluster` puts the
+    /// account-wide IAM in `terraform/iam/` and each cluster in
+    /// `terraform/clusters/<key>/`, so that a plan reads one cluster's
+    /// resources and an apply can break only that cluster.
+    pub layout: Option<Spanned<Layout>>,
+}
+
+/// How the generated Terraform is split into root modules
+/// (`[terraform] layout`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Layout {
+    /// One root, `terraform/`: every AWS resource in one state, planned and
+    /// applied together. Right for a few clusters.
+    #[default]
+    #[serde(rename = "single")]
+    Single,
+    /// A root for the account-wide IAM (`terraform/iam/`) and one per
+    /// cluster (`terraform/clusters/<key>/`), which refer to the IAM roles
+    /// by their ARNs: each cluster is planned, applied and broken on its
+    /// own.
+    #[serde(rename = "per-cluster")]
+    PerCluster,
+}
+
+impl Layout {
+    /// The layout as the spec writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Single => "single",
+            Layout::PerCluster => "per-cluster",
+        }
+    }
+}
+
+impl std::fmt::Display for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An IAM role or user that exists outside this spec.

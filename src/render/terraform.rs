@@ -1,0 +1,503 @@
+//! Model -> the Terraform roots' files: which model item becomes which
+//! file of which root, in each layout.
+//!
+//! - `single`: everything on the AWS side in `terraform/`.
+//! - `per-cluster`: `terraform/iam/` (roles, policies, attachments, OIDC
+//!   providers), `terraform/clusters/<key>/` (the cluster, its key, log
+//!   group and add-ons, access entries, Pod Identity associations) and
+//!   `terraform/network/` (ingress rules between clusters).
+//!
+//! Both lay out the same templates: a file of a created cluster or a
+//! workload reads `iam` and `eks`, which say which of its parts this root
+//! holds (both, in the single root), and `up`, the way from the root to the
+//! policy documents. What one root names of another's was resolved in the
+//! model to a literal (a role's ARN) or a data source of its own, so every
+//! root is self-contained. `terraform-kubernetes/`, which writes through the
+//! Kubernetes APIs, is the same in both.
+
+use tera::Context;
+
+use super::hcl_format;
+use super::templates::{
+    ACCESS_TF, CLUSTER_CREATED_TF, CLUSTER_EXISTING_TF, INGRESS_TF, KUBECONFIGS_TF, LOCALS_TF,
+    NETWORK_TF, OIDC_PROVIDER_TF, OUTPUTS_TF, PROVIDERS_TF, Templates, VARIABLES_TF, VERSIONS_TF,
+    WORKLOAD_TF,
+};
+use super::with;
+use crate::error::Result;
+use crate::model::names::{self, KUBERNETES_ROOT, SINGLE_ROOT};
+use crate::model::{
+    ApiIngressRule, Association, Cluster, Model, OtherAccount, RootKind, TerraformRoot, Workload,
+};
+use crate::plan::Plan;
+use crate::spec::{AuthenticationMode, Layout};
+use serde::Serialize;
+
+/// Writes the Terraform files of `model` into `plan`.
+pub(super) fn terraform(
+    plan: &mut Plan,
+    model: &Model,
+    templates: &Templates,
+    header: &str,
+    base: &Context,
+) -> Result<()> {
+    let mut out = Writer {
+        plan,
+        templates,
+        header,
+    };
+    match model.terraform.layout {
+        Layout::Single => single_root(&mut out, model, base)?,
+        Layout::PerCluster => {
+            for root in &model.terraform.roots {
+                match root.kind {
+                    RootKind::Iam => iam_root(&mut out, model, base, root)?,
+                    RootKind::Cluster => cluster_root(&mut out, model, base, root)?,
+                    RootKind::Network => network_root(&mut out, model, base, root)?,
+                    RootKind::Single => unreachable!("the per-cluster layout has no single root"),
+                }
+            }
+        }
+    }
+    kubernetes_root(&mut out, model, base)
+}
+
+/// Renders templates into Terraform files of the plan.
+struct Writer<'a> {
+    plan: &'a mut Plan,
+    templates: &'a Templates,
+    header: &'a str,
+}
+
+impl Writer<'_> {
+    /// One template, rendered into one file.
+    fn file(&mut self, path: String, template: &str, context: &Context) -> Result<()> {
+        let body = self.templates.render(template, context)?;
+        self.plan
+            .add(path, &hcl_format::align_assignments(&body), self.header);
+        Ok(())
+    }
+
+    /// Several templates, rendered one after another into one file, a blank
+    /// line between each two that write anything.
+    fn file_of(&mut self, path: String, parts: &[(&str, &Context)]) -> Result<()> {
+        let mut blocks = Vec::new();
+        for (template, context) in parts {
+            let body = self.templates.render(template, context)?;
+            let body = body.trim_matches('\n');
+            if !body.is_empty() {
+                blocks.push(body.to_string());
+            }
+        }
+        let body = blocks.join("\n\n");
+        self.plan
+            .add(path, &hcl_format::align_assignments(&body), self.header);
+        Ok(())
+    }
+}
+
+/// The context of a root at `dir`: which parts of the shared templates it
+/// holds, and the way up to the policy documents.
+fn root_context(base: &Context, dir: &str, iam: bool, eks: bool) -> Context {
+    let mut context = base.clone();
+    context.insert("up", &names::up_from(dir));
+    context.insert("iam", &iam);
+    context.insert("eks", &eks);
+    context.insert("kubernetes", &false);
+    context.insert("kubernetes_clusters", &Vec::<ClusterRef<'_>>::new());
+    context.insert("kubeconfig_clusters", &Vec::<ClusterRef<'_>>::new());
+    context
+}
+
+/// The workloads with an IAM role.
+fn role_workloads(model: &Model) -> Vec<&Workload> {
+    model
+        .workloads
+        .iter()
+        .filter(|w| w.role.is_some())
+        .collect()
+}
+
+/// `versions.tf` and `providers.tf` of an AWS root whose provider aliases
+/// are `accounts`.
+fn root_files(
+    out: &mut Writer<'_>,
+    dir: &str,
+    context: &Context,
+    accounts: &[&OtherAccount],
+) -> Result<()> {
+    out.file(format!("{dir}/versions.tf"), VERSIONS_TF, context)?;
+    out.file(
+        format!("{dir}/providers.tf"),
+        PROVIDERS_TF,
+        &with(context, "accounts", accounts),
+    )
+}
+
+/// `layout = "single"`: every file in `terraform/`, both parts of each.
+fn single_root(out: &mut Writer<'_>, model: &Model, base: &Context) -> Result<()> {
+    let dir = SINGLE_ROOT;
+    let context = root_context(base, dir, true, true);
+    let accounts: Vec<&OtherAccount> = model.accounts.iter().collect();
+    root_files(out, dir, &context, &accounts)?;
+    if !model.iam.tags.is_empty() {
+        out.file(format!("{dir}/locals.tf"), LOCALS_TF, &context)?;
+    }
+    let subnet_clusters: Vec<&Cluster> = model
+        .clusters
+        .iter()
+        .filter(|c| has_subnet_variable(c))
+        .collect();
+    if !subnet_clusters.is_empty() {
+        out.file(
+            format!("{dir}/variables.tf"),
+            VARIABLES_TF,
+            &with(&context, "subnet_clusters", &subnet_clusters),
+        )?;
+    }
+    let role_workloads = role_workloads(model);
+    if !role_workloads.is_empty() {
+        out.file(
+            format!("{dir}/outputs.tf"),
+            OUTPUTS_TF,
+            &with(&context, "role_workloads", &outputs(&role_workloads)),
+        )?;
+    }
+    for cluster in &model.clusters {
+        let own = with(&context, "cluster", cluster);
+        let rules = with(&own, "rules", &cluster.api_ingress);
+        let template = if cluster.created.is_some() {
+            CLUSTER_CREATED_TF
+        } else {
+            CLUSTER_EXISTING_TF
+        };
+        let mut parts = vec![(template, &own), (INGRESS_TF, &rules)];
+        if cluster.oidc_provider.is_some() {
+            parts.push((OIDC_PROVIDER_TF, &own));
+        }
+        out.file_of(format!("{dir}/cluster-{}.tf", cluster.key), &parts)?;
+        if has_access_entries(cluster) {
+            out.file(
+                format!("{dir}/access-{}.tf", cluster.key),
+                ACCESS_TF,
+                &access_context(&own, cluster),
+            )?;
+        }
+    }
+    for workload in &role_workloads {
+        let role = workload.role.as_ref().expect("filtered on role");
+        let mut own = with(&context, "workload", workload);
+        own.insert("associations", &role.associations);
+        out.file(
+            format!("{dir}/workload-{}.tf", workload.key),
+            WORKLOAD_TF,
+            &own,
+        )?;
+    }
+    Ok(())
+}
+
+/// `terraform/iam`: the IAM parts of created clusters and workloads, and
+/// the OIDC providers of existing clusters.
+fn iam_root(
+    out: &mut Writer<'_>,
+    model: &Model,
+    base: &Context,
+    root: &TerraformRoot,
+) -> Result<()> {
+    let dir = root.dir.as_str();
+    let context = root_context(base, dir, true, false);
+    // The roles a workload chains to are in its cluster's root.
+    root_files(out, dir, &context, &[])?;
+    if !model.iam.tags.is_empty() {
+        out.file(format!("{dir}/locals.tf"), LOCALS_TF, &context)?;
+    }
+    let role_workloads = role_workloads(model);
+    if !role_workloads.is_empty() {
+        out.file(
+            format!("{dir}/outputs.tf"),
+            OUTPUTS_TF,
+            &with(&context, "role_workloads", &outputs(&role_workloads)),
+        )?;
+    }
+    for cluster in &model.clusters {
+        let own = with(&context, "cluster", cluster);
+        let mut parts = Vec::new();
+        if cluster.created.is_some() {
+            parts.push((CLUSTER_CREATED_TF, &own));
+        }
+        if cluster.oidc_provider.is_some() {
+            parts.push((OIDC_PROVIDER_TF, &own));
+        }
+        if !parts.is_empty() {
+            out.file_of(format!("{dir}/cluster-{}.tf", cluster.key), &parts)?;
+        }
+    }
+    for workload in &role_workloads {
+        let mut own = with(&context, "workload", workload);
+        own.insert("associations", &Vec::<&Association>::new());
+        out.file(
+            format!("{dir}/workload-{}.tf", workload.key),
+            WORKLOAD_TF,
+            &own,
+        )?;
+    }
+    Ok(())
+}
+
+/// `terraform/clusters/<key>`: the cluster, created or read, with its
+/// ingress rules from networks, its access entries, and the associations
+/// (and roles chained to) of the workloads that run on it.
+fn cluster_root(
+    out: &mut Writer<'_>,
+    model: &Model,
+    base: &Context,
+    root: &TerraformRoot,
+) -> Result<()> {
+    let dir = root.dir.as_str();
+    let key = root.cluster.as_deref().expect("a cluster's root names it");
+    let cluster = model
+        .clusters
+        .iter()
+        .find(|c| c.key == key)
+        .expect("a root of the model's cluster");
+    let context = root_context(base, dir, false, true);
+    let here: Vec<(&Workload, Vec<&Association>)> = role_workloads(model)
+        .into_iter()
+        .filter_map(|workload| {
+            let role = workload.role.as_ref()?;
+            let associations: Vec<&Association> = role
+                .associations
+                .iter()
+                .filter(|a| a.cluster == key)
+                .collect();
+            (!associations.is_empty()).then_some((workload, associations))
+        })
+        .collect();
+    let targets: Vec<&Workload> = here
+        .iter()
+        .map(|(w, _)| *w)
+        .filter(|w| w.role.as_ref().is_some_and(|r| r.target.is_some()))
+        .collect();
+    let mut accounts: Vec<&OtherAccount> = targets
+        .iter()
+        .filter_map(|w| w.role.as_ref()?.target.as_ref()?.written.as_ref())
+        .map(|written| &written.account)
+        .collect();
+    accounts.sort_by(|a, b| a.key.cmp(&b.key));
+    accounts.dedup_by(|a, b| a.key == b.key);
+
+    root_files(out, dir, &context, &accounts)?;
+    if !accounts.is_empty() && !model.iam.tags.is_empty() {
+        out.file(format!("{dir}/locals.tf"), LOCALS_TF, &context)?;
+    }
+    if has_subnet_variable(cluster) {
+        out.file(
+            format!("{dir}/variables.tf"),
+            VARIABLES_TF,
+            &with(&context, "subnet_clusters", &[cluster]),
+        )?;
+    }
+    let external_targets: Vec<&Workload> = targets
+        .iter()
+        .copied()
+        .filter(|w| {
+            w.role
+                .as_ref()
+                .and_then(|r| r.target.as_ref())
+                .is_some_and(|t| t.written.is_none())
+        })
+        .collect();
+    if !external_targets.is_empty() {
+        out.file(
+            format!("{dir}/outputs.tf"),
+            OUTPUTS_TF,
+            &with(&context, "role_workloads", &outputs(&external_targets)),
+        )?;
+    }
+
+    let own = with(&context, "cluster", cluster);
+    // Rules from another cluster's security group are in terraform/network.
+    let from_networks: Vec<&ApiIngressRule> = cluster
+        .api_ingress
+        .iter()
+        .filter(|r| r.security_group.is_none())
+        .collect();
+    let rules = with(&own, "rules", &from_networks);
+    let template = if cluster.created.is_some() {
+        CLUSTER_CREATED_TF
+    } else {
+        CLUSTER_EXISTING_TF
+    };
+    out.file_of(
+        format!("{dir}/cluster.tf"),
+        &[(template, &own), (INGRESS_TF, &rules)],
+    )?;
+    if has_access_entries(cluster) {
+        out.file(
+            format!("{dir}/access.tf"),
+            ACCESS_TF,
+            &access_context(&own, cluster),
+        )?;
+    }
+    for (workload, associations) in &here {
+        let mut own = with(&context, "workload", workload);
+        own.insert("associations", associations);
+        out.file(
+            format!("{dir}/workload-{}.tf", workload.key),
+            WORKLOAD_TF,
+            &own,
+        )?;
+    }
+    Ok(())
+}
+
+/// `terraform/network`: the ingress rules from one cluster's security
+/// group to another's private endpoint, with the data sources of both.
+fn network_root(
+    out: &mut Writer<'_>,
+    model: &Model,
+    base: &Context,
+    root: &TerraformRoot,
+) -> Result<()> {
+    let dir = root.dir.as_str();
+    let context = root_context(base, dir, false, true);
+    root_files(out, dir, &context, &[])?;
+    let rules: Vec<&ApiIngressRule> = model
+        .clusters
+        .iter()
+        .flat_map(|c| &c.api_ingress)
+        .filter(|r| r.security_group.is_some())
+        .collect();
+    // Each cluster a rule is on, or comes from.
+    let read: Vec<&Cluster> = model
+        .clusters
+        .iter()
+        .filter(|c| {
+            rules
+                .iter()
+                .any(|r| r.cluster == c.key || r.from_cluster.as_ref() == Some(&c.key))
+        })
+        .collect();
+    let mut rules_context = with(&context, "rules", &rules);
+    rules_context.insert("network", &true);
+    out.file_of(
+        format!("{dir}/network.tf"),
+        &[
+            (NETWORK_TF, &with(&context, "clusters", &read)),
+            (INGRESS_TF, &rules_context),
+        ],
+    )
+}
+
+/// `terraform-kubernetes/`: the kubeconfig ConfigMaps, written through the
+/// Kubernetes APIs of the clusters the reaching pods run on, once the
+/// clusters exist; only when pods reach other clusters.
+fn kubernetes_root(out: &mut Writer<'_>, model: &Model, base: &Context) -> Result<()> {
+    let kubeconfigs: Vec<_> = model.clusters.iter().flat_map(|c| &c.kubeconfigs).collect();
+    if kubeconfigs.is_empty() {
+        return Ok(());
+    }
+    let kubeconfig_clusters: Vec<ClusterRef<'_>> = model
+        .clusters
+        .iter()
+        .filter(|c| !c.kubeconfigs.is_empty())
+        .map(ClusterRef::of)
+        .collect();
+    let targets: std::collections::BTreeSet<&str> =
+        kubeconfigs.iter().map(|k| k.target.as_str()).collect();
+    let reached: Vec<ClusterRef<'_>> = model
+        .clusters
+        .iter()
+        .filter(|c| !c.kubeconfigs.is_empty() || targets.contains(c.key.as_str()))
+        .map(ClusterRef::of)
+        .collect();
+    let mut context = with(base, "kubernetes", &true);
+    context.insert("kubernetes_clusters", &reached);
+    context.insert("kubeconfig_clusters", &kubeconfig_clusters);
+    context.insert("kubeconfigs", &kubeconfigs);
+    context.insert("accounts", &Vec::<&OtherAccount>::new());
+    let dir = KUBERNETES_ROOT;
+    out.file(format!("{dir}/versions.tf"), VERSIONS_TF, &context)?;
+    out.file(format!("{dir}/providers.tf"), PROVIDERS_TF, &context)?;
+    out.file(format!("{dir}/kubeconfigs.tf"), KUBECONFIGS_TF, &context)
+}
+
+/// Workloads as outputs.tf reads them.
+fn outputs<'a>(workloads: &[&'a Workload]) -> Vec<OutputWorkload<'a>> {
+    workloads.iter().map(|w| OutputWorkload::of(w)).collect()
+}
+
+/// Whether a created cluster asks for its subnets through a variable.
+fn has_subnet_variable(cluster: &Cluster) -> bool {
+    cluster
+        .created
+        .as_ref()
+        .is_some_and(|created| created.subnet_variable.is_some())
+}
+
+/// Whether the cluster has access entries, of IAM subjects or node roles.
+fn has_access_entries(cluster: &Cluster) -> bool {
+    !cluster.access_entries.is_empty() || !cluster.node_access_entries.is_empty()
+}
+
+/// The context of a cluster's `access.tf`.
+fn access_context(own: &Context, cluster: &Cluster) -> Context {
+    with(
+        own,
+        "cluster_also_reads_aws_auth",
+        &(cluster.authentication_mode == AuthenticationMode::ApiAndConfigMap),
+    )
+}
+
+/// A cluster as the kubeconfig root's providers name it: a list of these
+/// is all those templates read, where the whole clusters would put every
+/// RBAC object of the organisation into their context.
+#[derive(Serialize)]
+struct ClusterRef<'a> {
+    key: &'a str,
+    ident: &'a str,
+    name: &'a str,
+}
+
+impl<'a> ClusterRef<'a> {
+    fn of(cluster: &'a Cluster) -> Self {
+        ClusterRef {
+            key: &cluster.key,
+            ident: &cluster.ident,
+            name: &cluster.name,
+        }
+    }
+}
+
+/// A workload as outputs.tf reads it: what names its role and, for a
+/// target role it does not write, what that role must trust. Not its
+/// policies, which the whole workload would copy into the context.
+#[derive(Serialize)]
+struct OutputWorkload<'a> {
+    key: &'a str,
+    ident: &'a str,
+    namespace: &'a str,
+    service_account: &'a str,
+    role: OutputRole<'a>,
+}
+
+/// [`OutputWorkload`]'s role.
+#[derive(Serialize)]
+struct OutputRole<'a> {
+    target: Option<&'a crate::model::TargetRole>,
+}
+
+impl<'a> OutputWorkload<'a> {
+    fn of(workload: &'a Workload) -> Self {
+        OutputWorkload {
+            key: &workload.key,
+            ident: &workload.ident,
+            namespace: &workload.namespace,
+            service_account: &workload.service_account,
+            role: OutputRole {
+                target: workload.role.as_ref().and_then(|r| r.target.as_ref()),
+            },
+        }
+    }
+}

@@ -9,6 +9,7 @@
 //! ACCESS.md. IAM policies are not templates: they are serialised from the
 //! model's typed documents.
 
+mod batch;
 mod filters;
 mod hcl_format;
 mod overview;
@@ -19,6 +20,7 @@ mod verify;
 use serde::Serialize;
 use tera::Context;
 
+use batch::Batch;
 use overview::Overview;
 use templates::{
     ACCESS_MD, AWS_AUTH_YAML, GITHUB_WORKFLOW, KUSTOMIZATION_YAML, SUBJECT_YAML, Templates,
@@ -167,6 +169,7 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
 
     // Kubernetes objects, one file per subject and namespace, and a
     // kustomization per cluster.
+    let mut batch = Batch::new(&templates, &header);
     for cluster in &model.clusters {
         let mut resources = Vec::new();
         let scoped = cluster
@@ -181,36 +184,36 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
             );
         for (dir, objects) in scoped {
             let relative = format!("{dir}/{}.yaml", objects.subject);
-            let body = templates.render(SUBJECT_YAML, &with(&base, "objects", objects))?;
-            plan.add(
+            batch.file(
+                &mut plan,
                 format!("kubernetes/{}/{relative}", cluster.key),
-                &body,
-                &header,
-            );
+                SUBJECT_YAML,
+                with(&base, "objects", objects),
+            )?;
             resources.push(relative);
         }
         if let Some(aws_auth) = &cluster.aws_auth {
-            let body = templates.render(AWS_AUTH_YAML, &with(&base, "aws_auth", aws_auth))?;
-            plan.add(
+            batch.file(
+                &mut plan,
                 format!("kubernetes/{}/{AWS_AUTH_FILE}", cluster.key),
-                &body,
-                &header,
-            );
+                AWS_AUTH_YAML,
+                with(&base, "aws_auth", aws_auth),
+            )?;
         }
         if !resources.is_empty() {
             resources.sort();
-            let body =
-                templates.render(KUSTOMIZATION_YAML, &with(&base, "resources", &resources))?;
             // `Kustomization` is the third name kustomize looks for; unlike
             // kustomization.yaml it is not mistaken for a Kubernetes object by
             // tools that validate every .yaml file against the API schema.
-            plan.add(
+            batch.file(
+                &mut plan,
                 format!("kubernetes/{}/Kustomization", cluster.key),
-                &body,
-                &header,
-            );
+                KUSTOMIZATION_YAML,
+                with(&base, "resources", &resources),
+            )?;
         }
     }
+    batch.flush(&mut plan)?;
 
     // The overview.
     plan.add(

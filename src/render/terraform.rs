@@ -17,7 +17,7 @@
 
 use tera::Context;
 
-use super::hcl_format;
+use super::batch::Batch;
 use super::templates::{
     ACCESS_TF, CLUSTER_CREATED_TF, CLUSTER_EXISTING_TF, INGRESS_TF, KUBECONFIGS_TF, LOCALS_TF,
     NETWORK_TF, OIDC_PROVIDER_TF, OUTPUTS_TF, PROVIDERS_TF, Templates, VARIABLES_TF, VERSIONS_TF,
@@ -43,8 +43,7 @@ pub(super) fn terraform(
 ) -> Result<()> {
     let mut out = Writer {
         plan,
-        templates,
-        header,
+        batch: Batch::new(templates, header),
     };
     match model.terraform.layout {
         Layout::Single => single_root(&mut out, model, base)?,
@@ -59,40 +58,32 @@ pub(super) fn terraform(
             }
         }
     }
-    kubernetes_root(&mut out, model, base)
+    kubernetes_root(&mut out, model, base)?;
+    out.batch.flush(out.plan)
 }
 
-/// Renders templates into Terraform files of the plan.
+/// Renders templates into Terraform files of the plan, a batch at a time
+/// on every core (see [`Batch`]).
 struct Writer<'a> {
     plan: &'a mut Plan,
-    templates: &'a Templates,
-    header: &'a str,
+    batch: Batch<'a>,
 }
 
 impl Writer<'_> {
     /// One template, rendered into one file.
-    fn file(&mut self, path: String, template: &str, context: &Context) -> Result<()> {
-        let body = self.templates.render(template, context)?;
-        self.plan
-            .add(path, &hcl_format::align_assignments(&body), self.header);
-        Ok(())
+    fn file(&mut self, path: String, template: &'static str, context: &Context) -> Result<()> {
+        self.batch
+            .terraform(self.plan, path, vec![(template, context.clone())])
     }
 
     /// Several templates, rendered one after another into one file, a blank
     /// line between each two that write anything.
-    fn file_of(&mut self, path: String, parts: &[(&str, &Context)]) -> Result<()> {
-        let mut blocks = Vec::new();
-        for (template, context) in parts {
-            let body = self.templates.render(template, context)?;
-            let body = body.trim_matches('\n');
-            if !body.is_empty() {
-                blocks.push(body.to_string());
-            }
-        }
-        let body = blocks.join("\n\n");
-        self.plan
-            .add(path, &hcl_format::align_assignments(&body), self.header);
-        Ok(())
+    fn file_of(&mut self, path: String, parts: &[(&'static str, &Context)]) -> Result<()> {
+        let parts = parts
+            .iter()
+            .map(|(template, context)| (*template, (*context).clone()))
+            .collect();
+        self.batch.terraform(self.plan, path, parts)
     }
 }
 

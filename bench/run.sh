@@ -44,7 +44,7 @@ timed() { /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1; }
 
 "$bin" -q generate "$spec" --out "$disk/reference"
 files=$(find "$disk/reference" -type f | wc -l)
-bytes=$(du -sb "$disk/reference" | cut -f1)
+bytes=$(find "$disk/reference" -type f -printf '%s\n' | awk '{ n += $1 } END { print n }')
 echo "spec: $clusters clusters, $workloads workloads, $((clusters * 3)) principals${layout:+, layout $layout}; $(wc -l < "$spec") lines"
 echo "output: $files files, $((bytes / 1000000)) MB"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%d GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"

@@ -83,7 +83,7 @@ pub const MAX_READ: u64 = 64 << 20;
 /// Called before every change eksgrant makes below the root, with the path
 /// it is about to change; an error stops the run there, as a kill would.
 /// Tests use it to interrupt runs at every possible point.
-pub type BeforeChange = Box<dyn FnMut(&str) -> Result<()>>;
+pub type BeforeChange = Box<dyn FnMut(&str) -> Result<()> + Send>;
 
 /// An output directory, and this run's way of changing it.
 pub struct OutDir {
@@ -134,6 +134,21 @@ impl OutDir {
         })?;
         self.spec = FileId::of(spec, &metadata);
         Ok(self)
+    }
+
+    /// A view of the same directory for another thread to read through:
+    /// the same root, spec and token, its own caches, and no hook (it makes
+    /// no change).
+    #[must_use]
+    pub fn reader(&self) -> OutDir {
+        OutDir {
+            root: self.root.clone(),
+            directories: RefCell::default(),
+            absent: RefCell::default(),
+            spec: self.spec.clone(),
+            token: self.token.clone(),
+            before_change: RefCell::new(None),
+        }
     }
 
     /// Sets the hook called before every change (see [`BeforeChange`]).

@@ -573,13 +573,37 @@ pub fn holds(out: &OutDir, manifest: &Manifest) -> Result<bool> {
     if Pending::read(out)?.is_some() || !leftovers(out, None)?.is_empty() {
         return Ok(false);
     }
-    for (path, hash) in &manifest.files {
-        match out.entry(path)? {
-            Entry::File(bytes) if manifest::hash(&bytes) == *hash => {}
-            _ => return Ok(false),
+    // Reading and hashing every file is the whole cost of a run with
+    // nothing to do: it is shared among the cores, each thread reading
+    // through its own view of the directory.
+    let files: Vec<(&String, &String)> = manifest.files.iter().collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                let reader = out.reader();
+                scope.spawn(move || -> Result<bool> {
+                    for (path, hash) in part {
+                        match reader.entry(path)? {
+                            Entry::File(bytes) if manifest::hash(&bytes) == **hash => {}
+                            _ => return Ok(false),
+                        }
+                    }
+                    Ok(true)
+                })
+            })
+            .collect();
+        let mut holds = true;
+        for worker in workers {
+            let part = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            holds &= part;
         }
-    }
-    Ok(true)
+        Ok(holds)
+    })
 }
 
 /// Reads the previous generation's manifest in `out`, refuses a spec that

@@ -167,10 +167,14 @@ pub(super) fn apply_steps(
             step
         })
         .collect();
+    let leaving: Vec<&Workload> = workloads
+        .iter()
+        .filter(|w| leaving_irsa.contains(&w.key))
+        .collect();
     for cluster in clusters {
-        let restarts: Vec<CutOver> = workloads
+        let restarts: Vec<CutOver> = leaving
             .iter()
-            .filter(|w| leaving_irsa.contains(&w.key) && w.clusters.contains(&cluster.key))
+            .filter(|w| w.clusters.contains(&cluster.key))
             .map(|w| CutOver {
                 workload: w.key.clone(),
                 namespace: w.namespace.clone(),
@@ -198,14 +202,15 @@ pub(super) fn apply_steps(
     }));
     // Each namespace once, however many clusters its pods reach.
     let mut namespaces: Vec<Place> = Vec::new();
-    for place in clusters.iter().flat_map(|c| {
-        c.kubeconfigs.iter().map(|k| Place {
-            cluster: c.key.clone(),
-            namespace: k.namespace.clone(),
-        })
-    }) {
-        if !namespaces.contains(&place) {
-            namespaces.push(place);
+    let mut seen: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for cluster in clusters {
+        for kubeconfig in &cluster.kubeconfigs {
+            if seen.insert((&cluster.key, &kubeconfig.namespace)) {
+                namespaces.push(Place {
+                    cluster: cluster.key.clone(),
+                    namespace: kubeconfig.namespace.clone(),
+                });
+            }
         }
     }
     if !namespaces.is_empty() {

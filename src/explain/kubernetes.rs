@@ -7,13 +7,13 @@
 //! only names, and a group bound outside eksgrant, carry rules eksgrant
 //! cannot know, and say so.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::KubernetesAccess;
-use crate::model::{Cluster, Model, RbacBinding, RbacRule, SubjectObjects};
+use crate::model::{Cluster, Model, RbacBinding, RbacRule, SubjectObjects, Workload};
 
 /// How a grant reaches a subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -284,11 +284,9 @@ struct Members<'a> {
 }
 
 impl<'a> Members<'a> {
-    fn of(model: &'a Model, cluster: &'a Cluster) -> Self {
-        let service_accounts = model
-            .workloads
+    fn of(workloads: &[&'a Workload], cluster: &'a Cluster) -> Self {
+        let service_accounts = workloads
             .iter()
-            .filter(|w| w.clusters.contains(&cluster.key))
             .map(|w| {
                 (
                     (w.namespace.as_str(), w.service_account.as_str()),
@@ -328,8 +326,18 @@ impl<'a> Members<'a> {
 /// Every subject's grants on every cluster, as `(subject key, access)`.
 pub(super) fn access(model: &Model) -> Vec<(String, KubernetesAccess)> {
     let mut found = Vec::new();
+    // The workloads on each cluster, found once rather than once a cluster.
+    let mut running: HashMap<&str, Vec<&Workload>> = HashMap::new();
+    for workload in &model.workloads {
+        for cluster in &workload.clusters {
+            running.entry(cluster).or_default().push(workload);
+        }
+    }
     for cluster in &model.clusters {
-        let members = Members::of(model, cluster);
+        let here = running
+            .get(cluster.key.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        let members = Members::of(here, cluster);
         let objects = cluster
             .namespaces
             .iter()

@@ -195,9 +195,14 @@ pub fn explain(model: &Model) -> Explanation {
             acknowledged: acknowledged(&p.acknowledged),
         }))
         .collect();
-    for access in kubernetes::access(model) {
-        if let Some(subject) = subjects.iter_mut().find(|s| s.key == access.0) {
-            subject.kubernetes.push(access.1);
+    let by_key: std::collections::HashMap<String, usize> = subjects
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.key.clone(), i))
+        .collect();
+    for (key, access) in kubernetes::access(model) {
+        if let Some(&i) = by_key.get(&key) {
+            subjects[i].kubernetes.push(access);
         }
     }
     subjects.sort_by(|a, b| a.key.cmp(&b.key));

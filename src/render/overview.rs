@@ -707,7 +707,7 @@ fn access_entry_imports(model: &Model) -> Vec<ImportGroup> {
             )
         };
         // Principals only: a workload's role is new, and so is its entry.
-        let workload_roles: Vec<&str> = model
+        let workload_roles: std::collections::BTreeSet<&str> = model
             .workloads
             .iter()
             .filter_map(|w| w.role.as_ref().map(|r| r.arn.as_str()))

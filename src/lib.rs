@@ -36,6 +36,7 @@ pub mod init;
 pub mod manifest;
 pub mod model;
 pub mod outdir;
+mod parallel;
 pub mod plan;
 pub mod render;
 pub mod source;

@@ -577,33 +577,24 @@ pub fn holds(out: &OutDir, manifest: &Manifest) -> Result<bool> {
     // nothing to do: it is shared among the cores, each thread reading
     // through its own view of the directory.
     let files: Vec<(&String, &String)> = manifest.files.iter().collect();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = files.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                let reader = out.reader();
-                scope.spawn(move || -> Result<bool> {
-                    for (path, hash) in part {
-                        match reader.entry(path)? {
-                            Entry::File(bytes) if manifest::hash(&bytes) == **hash => {}
-                            _ => return Ok(false),
-                        }
-                    }
-                    Ok(true)
-                })
-            })
-            .collect();
-        let mut holds = true;
-        for worker in workers {
-            let part = worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            holds &= part;
-        }
-        Ok(holds)
-    })
+    let parts = crate::parallel::chunks(
+        &files,
+        || out.reader(),
+        |reader, chunk| {
+            for (path, hash) in chunk {
+                match reader.entry(path)? {
+                    Entry::File(bytes) if manifest::hash(&bytes) == **hash => {}
+                    _ => return Ok(false),
+                }
+            }
+            Ok(true)
+        },
+    );
+    let mut holds = true;
+    for part in parts {
+        holds &= part?;
+    }
+    Ok(holds)
 }
 
 /// Reads the previous generation's manifest in `out`, refuses a spec that

@@ -97,25 +97,17 @@ impl<'a> Batch<'a> {
     /// find it.
     pub(super) fn flush(&mut self, plan: &mut Plan) -> Result<()> {
         let jobs = std::mem::take(&mut self.jobs);
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let chunk = jobs.len().div_ceil(threads).max(1);
         let templates = self.templates;
-        let rendered: Vec<Result<Vec<String>>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = jobs
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || part.iter().map(|job| render(templates, job)).collect())
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|worker| {
-                    worker
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
+        let rendered = crate::parallel::chunks(
+            &jobs,
+            || (),
+            |(), chunk| {
+                chunk
+                    .iter()
+                    .map(|job| render(templates, job))
+                    .collect::<Result<Vec<String>>>()
+            },
+        );
         let bodies = rendered.into_iter().collect::<Result<Vec<Vec<String>>>>()?;
         for (job, body) in jobs.into_iter().zip(bodies.into_iter().flatten()) {
             plan.add(job.path, &body, self.header);

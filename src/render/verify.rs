@@ -14,30 +14,17 @@ use crate::plan::{FileKind, Plan};
 /// single thread would find it.
 pub(super) fn verify(plan: &Plan) -> Result<()> {
     let files: Vec<_> = plan.files().collect();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = files.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .try_for_each(|(path, file)| check(path, file.kind, &file.contents))
-                })
-            })
-            .collect();
-        // Chunks are in path order: the first failing chunk holds the first
-        // failing file.
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect::<Result<Vec<()>>>()
-            .map(drop)
-    })
+    crate::parallel::chunks(
+        &files,
+        || (),
+        |(), chunk| {
+            chunk
+                .iter()
+                .try_for_each(|(path, file)| check(path, file.kind, &file.contents))
+        },
+    )
+    .into_iter()
+    .collect()
 }
 
 /// Parses one file, `path` only naming it in the error.

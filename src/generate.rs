@@ -148,8 +148,9 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
     // Freeing an organisation's model (hundreds of thousands of small
     // allocations) is a tenth of a run that has nothing to do. Nothing reads
     // it any more: a thread of its own frees it while the caller goes on,
-    // and a process that exits first hands the memory back whole.
-    std::thread::spawn(move || drop(loaded));
+    // and a process that exits first hands the memory back whole. (Where no
+    // thread can be started, the model is freed here.)
+    let _ = std::thread::Builder::new().spawn(move || drop(loaded));
     Ok(Report {
         out,
         outcome: outcome?,

@@ -76,6 +76,43 @@ impl Writer<'_> {
             .terraform(self.plan, path, vec![(template, context.clone())])
     }
 
+    /// `locals.tf`: the IAM tags.
+    fn locals(&mut self, dir: &str, context: &Context) -> Result<()> {
+        self.file(format!("{dir}/locals.tf"), LOCALS_TF, context)
+    }
+
+    /// `outputs.tf` of `workloads`, when there are any.
+    fn outputs(&mut self, dir: &str, context: &Context, workloads: &[&Workload]) -> Result<()> {
+        if workloads.is_empty() {
+            return Ok(());
+        }
+        let outputs: Vec<OutputWorkload<'_>> =
+            workloads.iter().map(|w| OutputWorkload::of(w)).collect();
+        self.file(
+            format!("{dir}/outputs.tf"),
+            OUTPUTS_TF,
+            &with(context, "role_workloads", &outputs),
+        )
+    }
+
+    /// `workload-<key>.tf`: the workload's role, with the Pod Identity
+    /// associations this root makes.
+    fn workload(
+        &mut self,
+        dir: &str,
+        context: &Context,
+        workload: &Workload,
+        associations: &[&Association],
+    ) -> Result<()> {
+        let mut own = with(context, "workload", workload);
+        own.insert("associations", associations);
+        self.file(
+            format!("{dir}/workload-{}.tf", workload.key),
+            WORKLOAD_TF,
+            &own,
+        )
+    }
+
     /// Several templates, rendered one after another into one file, a blank
     /// line between each two that write anything.
     fn file_of(&mut self, path: String, parts: &[(&'static str, &Context)]) -> Result<()> {
@@ -132,7 +169,7 @@ fn single_root(out: &mut Writer<'_>, model: &Model, base: &Context) -> Result<()
     let accounts: Vec<&OtherAccount> = model.accounts.iter().collect();
     root_files(out, dir, &context, &accounts)?;
     if !model.iam.tags.is_empty() {
-        out.file(format!("{dir}/locals.tf"), LOCALS_TF, &context)?;
+        out.locals(dir, &context)?;
     }
     let subnet_clusters: Vec<&Cluster> = model
         .clusters
@@ -147,13 +184,7 @@ fn single_root(out: &mut Writer<'_>, model: &Model, base: &Context) -> Result<()
         )?;
     }
     let role_workloads = role_workloads(model);
-    if !role_workloads.is_empty() {
-        out.file(
-            format!("{dir}/outputs.tf"),
-            OUTPUTS_TF,
-            &with(&context, "role_workloads", &outputs(&role_workloads)),
-        )?;
-    }
+    out.outputs(dir, &context, &role_workloads)?;
     for cluster in &model.clusters {
         let own = with(&context, "cluster", cluster);
         let rules = with(&own, "rules", &cluster.api_ingress);
@@ -177,13 +208,8 @@ fn single_root(out: &mut Writer<'_>, model: &Model, base: &Context) -> Result<()
     }
     for workload in &role_workloads {
         let role = workload.role.as_ref().expect("filtered on role");
-        let mut own = with(&context, "workload", workload);
-        own.insert("associations", &role.associations);
-        out.file(
-            format!("{dir}/workload-{}.tf", workload.key),
-            WORKLOAD_TF,
-            &own,
-        )?;
+        let associations: Vec<&Association> = role.associations.iter().collect();
+        out.workload(dir, &context, workload, &associations)?;
     }
     Ok(())
 }
@@ -201,16 +227,10 @@ fn iam_root(
     // The roles a workload chains to are in its cluster's root.
     root_files(out, dir, &context, &[])?;
     if !model.iam.tags.is_empty() {
-        out.file(format!("{dir}/locals.tf"), LOCALS_TF, &context)?;
+        out.locals(dir, &context)?;
     }
     let role_workloads = role_workloads(model);
-    if !role_workloads.is_empty() {
-        out.file(
-            format!("{dir}/outputs.tf"),
-            OUTPUTS_TF,
-            &with(&context, "role_workloads", &outputs(&role_workloads)),
-        )?;
-    }
+    out.outputs(dir, &context, &role_workloads)?;
     for cluster in &model.clusters {
         let own = with(&context, "cluster", cluster);
         let mut parts = Vec::new();
@@ -225,13 +245,7 @@ fn iam_root(
         }
     }
     for workload in &role_workloads {
-        let mut own = with(&context, "workload", workload);
-        own.insert("associations", &Vec::<&Association>::new());
-        out.file(
-            format!("{dir}/workload-{}.tf", workload.key),
-            WORKLOAD_TF,
-            &own,
-        )?;
+        out.workload(dir, &context, workload, &[])?;
     }
     Ok(())
 }
@@ -280,7 +294,7 @@ fn cluster_root(
 
     root_files(out, dir, &context, &accounts)?;
     if !accounts.is_empty() && !model.iam.tags.is_empty() {
-        out.file(format!("{dir}/locals.tf"), LOCALS_TF, &context)?;
+        out.locals(dir, &context)?;
     }
     if has_subnet_variable(cluster) {
         out.file(
@@ -299,13 +313,7 @@ fn cluster_root(
                 .is_some_and(|t| t.written.is_none())
         })
         .collect();
-    if !external_targets.is_empty() {
-        out.file(
-            format!("{dir}/outputs.tf"),
-            OUTPUTS_TF,
-            &with(&context, "role_workloads", &outputs(&external_targets)),
-        )?;
-    }
+    out.outputs(dir, &context, &external_targets)?;
 
     let own = with(&context, "cluster", cluster);
     // Rules from another cluster's security group are in terraform/network.
@@ -332,13 +340,7 @@ fn cluster_root(
         )?;
     }
     for (workload, associations) in &here {
-        let mut own = with(&context, "workload", workload);
-        own.insert("associations", associations);
-        out.file(
-            format!("{dir}/workload-{}.tf", workload.key),
-            WORKLOAD_TF,
-            &own,
-        )?;
+        out.workload(dir, &context, workload, associations)?;
     }
     Ok(())
 }
@@ -412,11 +414,6 @@ fn kubernetes_root(out: &mut Writer<'_>, model: &Model, base: &Context) -> Resul
     out.file(format!("{dir}/versions.tf"), VERSIONS_TF, &context)?;
     out.file(format!("{dir}/providers.tf"), PROVIDERS_TF, &context)?;
     out.file(format!("{dir}/kubeconfigs.tf"), KUBECONFIGS_TF, &context)
-}
-
-/// Workloads as outputs.tf reads them.
-fn outputs<'a>(workloads: &[&'a Workload]) -> Vec<OutputWorkload<'a>> {
-    workloads.iter().map(|w| OutputWorkload::of(w)).collect()
 }
 
 /// Whether a created cluster asks for its subnets through a variable.

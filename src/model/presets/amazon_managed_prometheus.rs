@@ -57,18 +57,14 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::spec::Partition;
 
     #[test]
     fn every_statement_names_only_the_given_workspaces() {
         let workspace = "arn:aws:aps:eu-west-2:111122223333:workspace/ws-0123";
-        let statements = statements(&PresetContext {
-            partition: Partition::Aws,
-            account_id: "111122223333",
-            region: "eu-west-2",
-            cluster_names: vec!["platform".into()],
-            args: BTreeMap::from([(PresetArg::WorkspaceArns, vec![workspace.to_string()])]),
-        });
+        let statements = statements(&PresetContext::for_tests(BTreeMap::from([(
+            PresetArg::WorkspaceArns,
+            vec![workspace.to_string()],
+        )])));
         assert_eq!(statements.len(), 2);
         for statement in statements {
             assert_eq!(statement.resource.0, [workspace], "{}", statement.sid);

@@ -271,17 +271,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::spec::Partition;
 
     #[test]
     fn lattice_is_pinned_to_the_region_and_bucket_policies_are_only_read() {
-        let statements = statements(&PresetContext {
-            partition: Partition::Aws,
-            account_id: "111122223333",
-            region: "eu-west-2",
-            cluster_names: vec!["platform".into()],
-            args: BTreeMap::new(),
-        });
+        let statements = statements(&PresetContext::for_tests(BTreeMap::new()));
         let by_sid = |sid: &str| statements.iter().find(|s| s.sid == sid).unwrap();
         assert_eq!(
             by_sid("AwsGatewayControllerLattice").resource.0,

@@ -332,16 +332,9 @@ fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Partition;
 
     fn statements() -> Vec<Statement> {
-        super::statements(&PresetContext {
-            partition: Partition::Aws,
-            account_id: "111122223333",
-            region: "eu-west-2",
-            cluster_names: vec!["platform".into()],
-            args: std::collections::BTreeMap::new(),
-        })
+        super::statements(&PresetContext::for_tests(std::collections::BTreeMap::new()))
     }
 
     #[test]

@@ -231,7 +231,6 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::spec::Partition;
 
     const KEY: &str = "arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
@@ -243,13 +242,7 @@ mod tests {
                 keys.iter().map(ToString::to_string).collect(),
             );
         }
-        statements(&PresetContext {
-            partition: Partition::Aws,
-            account_id: "111122223333",
-            region: "eu-west-2",
-            cluster_names: vec!["platform".into()],
-            args,
-        })
+        statements(&PresetContext::for_tests(args))
     }
 
     #[test]

@@ -119,17 +119,10 @@ fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Partition;
 
     #[test]
     fn access_points_are_deleted_only_when_tagged_and_only_in_the_account() {
-        let statements = statements(&PresetContext {
-            partition: Partition::Aws,
-            account_id: "111122223333",
-            region: "eu-west-2",
-            cluster_names: vec!["platform".into()],
-            args: std::collections::BTreeMap::new(),
-        });
+        let statements = statements(&PresetContext::for_tests(std::collections::BTreeMap::new()));
         let delete = statements
             .iter()
             .find(|s| s.sid == "EfsCsiDriverDeleteAccessPoints")

@@ -112,19 +112,13 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::spec::Partition;
 
     fn context(args: &[(PresetArg, &str)]) -> PresetContext<'static> {
-        PresetContext {
-            partition: Partition::Aws,
-            account_id: "111122223333",
-            region: "eu-west-2",
-            cluster_names: vec!["platform".into()],
-            args: args
-                .iter()
+        PresetContext::for_tests(
+            args.iter()
                 .map(|(arg, value)| (*arg, vec![(*value).to_string()]))
                 .collect::<BTreeMap<_, _>>(),
-        }
+        )
     }
 
     fn sids(statements: &[Statement]) -> Vec<&str> {

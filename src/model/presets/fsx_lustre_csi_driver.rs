@@ -116,7 +116,6 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::spec::Partition;
 
     fn statements_with(buckets: &[&str]) -> Vec<Statement> {
         let mut args = BTreeMap::new();
@@ -126,13 +125,7 @@ mod tests {
                 buckets.iter().map(ToString::to_string).collect(),
             );
         }
-        statements(&PresetContext {
-            partition: Partition::Aws,
-            account_id: "111122223333",
-            region: "eu-west-2",
-            cluster_names: vec!["platform".into()],
-            args,
-        })
+        statements(&PresetContext::for_tests(args))
     }
 
     #[test]

@@ -49,6 +49,21 @@ pub(crate) struct PresetContext<'a> {
     pub args: BTreeMap<PresetArg, Vec<String>>,
 }
 
+#[cfg(test)]
+impl PresetContext<'static> {
+    /// The context the presets' tests share: account 111122223333 in
+    /// eu-west-2, one cluster named `platform`, and `args`.
+    pub(super) fn for_tests(args: BTreeMap<PresetArg, Vec<String>>) -> Self {
+        PresetContext {
+            partition: Partition::Aws,
+            account_id: "111122223333",
+            region: "eu-west-2",
+            cluster_names: vec!["platform".into()],
+            args,
+        }
+    }
+}
+
 impl PresetContext<'_> {
     /// The values of an argument; empty when it was not given.
     pub(crate) fn arg(&self, arg: PresetArg) -> &[String] {

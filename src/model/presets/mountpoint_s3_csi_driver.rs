@@ -82,23 +82,16 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::spec::Partition;
 
     #[test]
     fn buckets_and_their_objects_only_and_kms_only_when_given() {
-        let statements = statements(&PresetContext {
-            partition: Partition::Aws,
-            account_id: "111122223333",
-            region: "eu-west-2",
-            cluster_names: vec!["platform".into()],
-            args: BTreeMap::from([(
-                PresetArg::BucketArns,
-                vec![
-                    "arn:aws:s3:::datasets".to_string(),
-                    "arn:aws:s3:::models".to_string(),
-                ],
-            )]),
-        });
+        let statements = statements(&PresetContext::for_tests(BTreeMap::from([(
+            PresetArg::BucketArns,
+            vec![
+                "arn:aws:s3:::datasets".to_string(),
+                "arn:aws:s3:::models".to_string(),
+            ],
+        )])));
         assert_eq!(statements.len(), 2, "no KMS statement without kms_key_arns");
         assert_eq!(
             statements[0].resource.0,

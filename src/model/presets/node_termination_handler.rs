@@ -75,18 +75,14 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::spec::Partition;
 
     #[test]
     fn messages_come_from_the_given_queues_and_only_managed_groups_are_completed() {
         let queue = "arn:aws:sqs:eu-west-2:111122223333:nth-events";
-        let statements = statements(&PresetContext {
-            partition: Partition::Aws,
-            account_id: "111122223333",
-            region: "eu-west-2",
-            cluster_names: vec!["platform".into()],
-            args: BTreeMap::from([(PresetArg::QueueArns, vec![queue.to_string()])]),
-        });
+        let statements = statements(&PresetContext::for_tests(BTreeMap::from([(
+            PresetArg::QueueArns,
+            vec![queue.to_string()],
+        )])));
         let queue_statement = statements
             .iter()
             .find(|s| s.action.0.iter().any(|a| a == "sqs:ReceiveMessage"))

@@ -112,20 +112,13 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::spec::Partition;
 
     #[test]
     fn objects_only_in_the_given_buckets_and_only_velero_snapshots_are_deleted() {
-        let statements = statements(&PresetContext {
-            partition: Partition::Aws,
-            account_id: "111122223333",
-            region: "eu-west-2",
-            cluster_names: vec!["platform".into()],
-            args: BTreeMap::from([(
-                PresetArg::BucketArns,
-                vec!["arn:aws:s3:::velero-backups".to_string()],
-            )]),
-        });
+        let statements = statements(&PresetContext::for_tests(BTreeMap::from([(
+            PresetArg::BucketArns,
+            vec!["arn:aws:s3:::velero-backups".to_string()],
+        )])));
         let find = |sid: &str| statements.iter().find(|s| s.sid == sid).unwrap();
         assert_eq!(
             find("VeleroListBuckets").resource.0,

@@ -8,9 +8,10 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Problem, Result};
-use crate::manifest;
+use crate::manifest::{self, History, Manifest};
 use crate::outdir::{BeforeChange, LOCK_WAIT, OutDir};
 use crate::render::{RenderOptions, render};
+use crate::source::SourceFile;
 use crate::sync::{Changes, Diff, Summary, holds, previous_generation};
 
 /// What to generate, from where, into where, and how.
@@ -75,7 +76,18 @@ pub enum Outcome {
 /// spec is loaded, before anything else can fail.
 pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Result<Report> {
     let spec = options.spec.as_path();
-    let mut loaded = crate::load(spec)?;
+    let source = SourceFile::read(spec)?;
+    let out = options.out.clone().unwrap_or_else(|| spec_dir(spec));
+    let spec_shown = relative_to(&out, spec).display().to_string();
+    let render_options = RenderOptions::new(&spec_shown, !same_place(&spec_dir(spec), &out));
+    if let Some(outcome) = settled_run(&options, source.text(), &out, &render_options)? {
+        return Ok(Report {
+            out,
+            outcome,
+            notices: Vec::new(),
+        });
+    }
+    let mut loaded = crate::load_source(source)?;
     let warnings = std::mem::take(&mut loaded.warnings);
     let count = warnings.len();
     for warning in warnings {
@@ -87,9 +99,6 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
             warnings: count,
         });
     }
-    let out = options.out.clone().unwrap_or_else(|| spec_dir(spec));
-    let spec_shown = relative_to(&out, spec).display().to_string();
-    let render_options = RenderOptions::new(&spec_shown, !same_place(&spec_dir(spec), &out));
     let out_dir = OutDir::new(&out).protect(spec)?;
     if let Some(hook) = options.before_change {
         out_dir.before_change(hook);
@@ -102,60 +111,120 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
     };
     let outcome = (|| {
         let previous = previous_generation(&out_dir, &mut loaded)?;
-        let inputs = manifest::inputs(
-            loaded.source.text(),
-            &render_options.spec,
-            &render_options.regenerate,
-            &loaded.model,
-        );
-        // The same inputs render the same files: when the manifest names
-        // them and the tree holds what it records, there is nothing to do.
-        if let Some(previous) = &previous
-            && previous.inputs.as_deref() == Some(inputs.as_str())
-            && holds(&out_dir, previous)?
+        let notices = crate::transitions::notices(&loaded.model);
+        let inputs = |history: &History| {
+            manifest::inputs(
+                loaded.source.text(),
+                &render_options.spec,
+                &render_options.regenerate,
+                count,
+                history,
+            )
+        };
+        // The manifest names the inputs of a run that has nothing to render:
+        // when they are this run's, and the tree holds what it records, there
+        // is nothing to do.
+        if let Some((manifest, history)) = &previous
+            && manifest.inputs.as_deref() == Some(inputs(history).as_str())
+            && holds(&out_dir, manifest)?
         {
-            let unchanged = previous.files.len();
-            return Ok(match options.mode {
-                Mode::Check => Outcome::UpToDate,
-                Mode::DryRun => Outcome::Listing(format!("{unchanged} unchanged\n")),
-                Mode::Write { .. } => Outcome::Written(Summary {
-                    unchanged,
-                    ..Summary::default()
-                }),
-            });
+            return Ok((unchanged(options.mode, manifest), notices));
         }
         let plan = render(&loaded.model, &render_options)?;
+        let next = History::of(&loaded.model, plan.files().map(|(path, _)| path));
+        let history = previous.as_ref().map(|(_, history)| history);
+        let next_inputs = (notices.is_empty()
+            && crate::transitions::settled(&mut loaded.model, history, &next))
+        .then(|| inputs(&next));
         let changes = Changes::compute(
             &plan,
             &out_dir,
             &spec_shown,
-            &inputs,
+            next_inputs.as_deref(),
             &loaded.model,
-            previous.as_ref(),
+            previous.as_ref().map(|(manifest, _)| manifest),
         )?;
-        Ok(match options.mode {
+        let outcome = match options.mode {
             Mode::Check if changes.is_up_to_date() => Outcome::UpToDate,
             Mode::Check => Outcome::OutOfDate(changes.diff()),
             Mode::DryRun => Outcome::Listing(changes.listing()),
             Mode::Write { force } => Outcome::Written(changes.apply(force)?),
-        })
+        };
+        Ok((outcome, notices))
     })();
     // An interruption leaves the lock file behind, as a kill would.
     if let (Err(Error::Interrupted { .. }), Some(lock)) = (&outcome, lock) {
         lock.abandon();
     }
-    let notices = crate::transitions::notices(&loaded.model);
     // Freeing an organisation's model (hundreds of thousands of small
     // allocations) is a tenth of a run that has nothing to do. Nothing reads
     // it any more: a thread of its own frees it while the caller goes on,
     // and a process that exits first hands the memory back whole. (Where no
     // thread can be started, the model is freed here.)
     let _ = std::thread::Builder::new().spawn(move || drop(loaded));
+    let (outcome, notices) = outcome?;
     Ok(Report {
         out,
-        outcome: outcome?,
+        outcome,
         notices,
     })
+}
+
+/// The outcome of a run that finds the tree as `manifest` records it, with
+/// nothing to render.
+fn unchanged(mode: Mode, manifest: &Manifest) -> Outcome {
+    let unchanged = manifest.files.len();
+    match mode {
+        Mode::Check => Outcome::UpToDate,
+        Mode::DryRun => Outcome::Listing(format!("{unchanged} unchanged\n")),
+        Mode::Write { .. } => Outcome::Written(Summary {
+            unchanged,
+            ..Summary::default()
+        }),
+    }
+}
+
+/// A run of a spec whose bytes have not changed since the generation the
+/// output directory holds, when that generation is where the spec settled
+/// (its manifest names this run's inputs, counting no warnings) and the tree
+/// still holds it: the outcome, found from the spec's bytes, the manifest
+/// and the hashes of the files, without parsing the spec (a second of an
+/// organisation's run that has nothing to do). `None` sends the run the
+/// whole way, which reports whatever made it so (a spec that changed, a
+/// damaged manifest, a file edited by hand) in its usual order.
+fn settled_run(
+    options: &GenerateOptions,
+    spec_text: &str,
+    out: &Path,
+    render_options: &RenderOptions,
+) -> Result<Option<Outcome>> {
+    let Ok(out_dir) = OutDir::new(out).protect(&options.spec) else {
+        return Ok(None);
+    };
+    let Ok(Some(manifest)) = Manifest::read(&out_dir) else {
+        return Ok(None);
+    };
+    let inputs = manifest::inputs(
+        spec_text,
+        &render_options.spec,
+        &render_options.regenerate,
+        0,
+        &manifest.history(),
+    );
+    if manifest.inputs.as_deref() != Some(inputs.as_str()) {
+        return Ok(None);
+    }
+    // The spec generated this tree: waiting for the lock is what the whole
+    // run would do next. Another run may have written before it was taken.
+    let _lock = match options.mode {
+        Mode::Write { .. } => Some(out_dir.lock(LOCK_WAIT)?),
+        Mode::Check | Mode::DryRun => None,
+    };
+    let still = matches!(Manifest::read(&out_dir), Ok(Some(now)) if now == manifest);
+    if !(still && holds(&out_dir, &manifest).unwrap_or(false)) {
+        return Ok(None);
+    }
+    Ok(Some(unchanged(options.mode, &manifest)))
 }
 
 /// The directory holding the spec (`.` for a bare file name).

@@ -41,9 +41,12 @@ pub struct Manifest {
     pub version: u32,
     /// The spec, as the generated headers name it.
     pub spec: String,
-    /// `sha256:<hex>` of everything the files were generated from (see
-    /// [`inputs`]): when a run finds the same, and every file as recorded,
-    /// it has nothing to render. Absent from earlier versions' manifests.
+    /// `sha256:<hex>` of the [`inputs`] of the run that would follow this
+    /// generation, recorded when that run would render exactly these files
+    /// with this history (see [`crate::transitions::settled`]): a run that
+    /// finds the same, and every file as recorded, has nothing to do.
+    /// Absent when the next run must render (it drops a step this one
+    /// needed), and from earlier versions' manifests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<String>,
     /// Every generated file, by path relative to the output directory, with
@@ -100,17 +103,18 @@ impl ClusterRecord {
 }
 
 impl Manifest {
-    /// A manifest for these files, generated from `model` and `inputs`.
+    /// A manifest for these files, generated from `model`, naming the next
+    /// run's `inputs` if it has nothing to render.
     pub fn new(
         spec: &str,
-        inputs: &str,
+        inputs: Option<&str>,
         files: BTreeMap<String, String>,
         model: &crate::Model,
     ) -> Self {
         Self {
             version: FORMAT_VERSION,
             spec: spec.to_string(),
-            inputs: Some(inputs.to_string()),
+            inputs: inputs.map(str::to_string),
             files,
             clusters: ClusterRecord::of(model),
             irsa_workloads: model.irsa_workloads(),
@@ -127,6 +131,15 @@ impl Manifest {
             && self.files == other.files
             && self.clusters == other.clusters
             && self.irsa_workloads == other.irsa_workloads
+    }
+
+    /// What this generation leaves to the next one.
+    pub fn history(&self) -> History {
+        History {
+            clusters: self.clusters.clone(),
+            irsa_workloads: self.irsa_workloads.clone(),
+            roots: crate::model::roots::roots_of(self.files.keys().map(String::as_str)),
+        }
     }
 
     /// Reads `out`'s manifest, if there is one.
@@ -162,27 +175,62 @@ impl Manifest {
     }
 }
 
-/// `sha256:<hex>` of everything a generation's files follow from, besides
-/// the templates (which the version covers): this eksgrant's version, the
-/// spec's bytes, how the files name the spec and the command that
-/// regenerates them, and what the model took from the previous generation
-/// (the apply steps, which name workloads leaving IRSA, what each created
-/// cluster must catch up on, and the Terraform roots moved or dropped since). Two runs with the same inputs render
-/// the same files.
-pub fn inputs(spec_text: &str, spec_shown: &str, regenerate: &str, model: &crate::Model) -> String {
-    let catch_up: Vec<_> = model
-        .clusters
-        .iter()
-        .filter_map(|c| Some((&c.key, &c.created.as_ref()?.control_plane.catch_up)))
-        .collect();
-    let derived = serde_json::to_string(&(&model.apply_steps, catch_up, &model.terraform))
-        .expect("the model serialises");
+/// What a generation takes from the one before it, as a manifest records
+/// it: each cluster's record (authentication modes only move forward, a
+/// created cluster's keys and log group), the workloads that trusted IRSA
+/// (pods leaving it restart before Terraform drops the trust), and the
+/// Terraform roots its files were in (a change of layout moves state).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct History {
+    /// [`Manifest::clusters`].
+    pub clusters: BTreeMap<String, ClusterRecord>,
+    /// [`Manifest::irsa_workloads`].
+    pub irsa_workloads: BTreeSet<String>,
+    /// The roots of [`Manifest::files`], as [`crate::model::roots::roots_of`]
+    /// reads them.
+    pub roots: Vec<String>,
+}
+
+impl History {
+    /// What a generation of `model` whose files are `paths` leaves to the
+    /// next one: the history its manifest will record.
+    pub fn of<'a>(model: &crate::Model, paths: impl Iterator<Item = &'a str>) -> Self {
+        Self {
+            clusters: ClusterRecord::of(model),
+            irsa_workloads: model.irsa_workloads(),
+            roots: crate::model::roots::roots_of(paths),
+        }
+    }
+}
+
+/// `sha256:<hex>` of everything a run's files follow from, besides the
+/// templates (which the version covers): this eksgrant's version, how the
+/// files name the spec and the command that regenerates them, the number of
+/// warnings the spec has, the spec's bytes, and the history of the
+/// generation the run follows on from.
+///
+/// A manifest records the inputs of the run that would follow it when that
+/// run would render exactly its files (see [`Manifest::inputs`]): a run
+/// that finds them can then trust the tree after hashing it, without even
+/// reading the spec beyond its bytes. The warnings are counted in, so that
+/// a spec with warnings never matches a run that assumes none and reports
+/// nothing.
+pub fn inputs(
+    spec_text: &str,
+    spec_shown: &str,
+    regenerate: &str,
+    warnings: usize,
+    history: &History,
+) -> String {
+    let history = serde_json::to_string(history).expect("a history serialises");
+    let warnings = warnings.to_string();
     let mut hasher = Sha256::new();
     for part in [
         env!("CARGO_PKG_VERSION"),
         spec_shown,
         regenerate,
-        derived.as_str(),
+        warnings.as_str(),
+        history.as_str(),
         spec_text,
     ] {
         // Each part with its length first, so no two lists of parts hash alike.

@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 use similar::TextDiff;
 
 use crate::error::{Error, Result};
-use crate::manifest::{self, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
+use crate::manifest::{self, History, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
 use crate::outdir::{Entry, OutDir, temp_token};
 use crate::plan::Plan;
 use crate::text::count;
@@ -174,7 +174,7 @@ impl<'a> Changes<'a> {
         plan: &'a Plan,
         out: &'a OutDir,
         spec: &str,
-        inputs: &str,
+        inputs: Option<&str>,
         model: &Model,
         recorded: Option<&Manifest>,
     ) -> Result<Changes<'a>> {
@@ -601,14 +601,18 @@ pub fn holds(out: &OutDir, manifest: &Manifest) -> Result<bool> {
 /// undoes what it recorded (an authentication mode moving back), and lets
 /// the model follow on from it (pods leaving IRSA restart before Terraform
 /// drops the trust). Call it with the lock held when the changes are to be
-/// applied, and before rendering.
-pub fn previous_generation(out: &OutDir, loaded: &mut Loaded) -> Result<Option<Manifest>> {
-    let previous = Manifest::read(out)?;
-    crate::transitions::check(loaded, previous.as_ref())?;
-    if let Some(previous) = &previous {
-        loaded.model.follow(&previous.irsa_workloads);
-        crate::transitions::catch_up(loaded, previous);
-    }
+/// applied, and before rendering. Returns the manifest with its history.
+pub fn previous_generation(
+    out: &OutDir,
+    loaded: &mut Loaded,
+) -> Result<Option<(Manifest, History)>> {
+    let previous = Manifest::read(out)?.map(|manifest| {
+        let history = manifest.history();
+        (manifest, history)
+    });
+    let history = previous.as_ref().map(|(_, history)| history);
+    crate::transitions::check(loaded, history)?;
+    crate::transitions::follow(&mut loaded.model, history);
     Ok(previous)
 }
 

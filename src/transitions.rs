@@ -24,13 +24,15 @@
 use crate::Loaded;
 use crate::code::Code;
 use crate::error::{Error, Problem, Result};
-use crate::manifest::{ClusterRecord, Manifest};
-use crate::model::{Cluster, Model, SecretsKey, roots};
+use std::collections::BTreeSet;
+
+use crate::manifest::{ClusterRecord, History};
+use crate::model::{CatchUp, Cluster, Model, SecretsKey};
 
 /// Refuses a spec that moves a cluster's authentication mode backwards, or
 /// more than one step forwards, or changes the key of a created cluster's
-/// Secrets, compared with the generation recorded in `previous`.
-pub fn check(loaded: &Loaded, previous: Option<&Manifest>) -> Result<()> {
+/// Secrets, compared with the generation whose history is `previous`.
+pub fn check(loaded: &Loaded, previous: Option<&History>) -> Result<()> {
     let Some(previous) = previous else {
         return Ok(());
     };
@@ -52,22 +54,35 @@ pub fn check(loaded: &Loaded, previous: Option<&Manifest>) -> Result<()> {
     }
 }
 
-/// Marks what each created cluster that the previous generation knew needs
-/// around this apply: the log group EKS made, if that generation left it to
-/// EKS, and the Secrets written before their encryption; and what the
-/// Terraform roots need when they are not the previous generation's (see
-/// [`Model::follow_roots`](crate::model::Model::follow_roots)).
-pub fn catch_up(loaded: &mut Loaded, previous: &Manifest) {
-    let previous_roots = roots::roots_of(previous.files.keys().map(String::as_str));
-    loaded.model.follow_roots(&previous_roots);
-    for cluster in &mut loaded.model.clusters {
-        let Some(record) = record_of(previous, cluster).cloned() else {
-            continue;
-        };
+/// Makes the model follow on from the generation whose history is
+/// `previous` (`None`: from nothing), replacing whatever it followed on
+/// from before:
+/// - the apply steps restart the pods of workloads leaving IRSA before
+///   Terraform drops their trust (see
+///   [`Model::follow`](crate::model::Model::follow));
+/// - each created cluster the previous generation knew catches up on the
+///   log group EKS made, if that generation left it to EKS, and on the
+///   Secrets written before their encryption;
+/// - the Terraform roots, when they are not the previous generation's, get
+///   the state moves or the roots left behind (see
+///   [`Model::follow_roots`](crate::model::Model::follow_roots)).
+pub fn follow(model: &mut Model, previous: Option<&History>) {
+    model.terraform.state_move = None;
+    model.terraform.removed_roots.clear();
+    model.follow(previous.map_or(&BTreeSet::new(), |p| &p.irsa_workloads));
+    if let Some(previous) = previous {
+        model.follow_roots(&previous.roots);
+    }
+    for cluster in &mut model.clusters {
+        let record = previous.and_then(|p| record_of(p, cluster)).cloned();
         let Some(created) = &mut cluster.created else {
             continue;
         };
         let plane = &mut created.control_plane;
+        plane.catch_up = CatchUp::default();
+        let Some(record) = record else {
+            continue;
+        };
         // A group made by EKS exists if logs were sent while the spec did not
         // manage it: `None` is an existing cluster, or an earlier eksgrant
         // that sent every log type and left the group to EKS.
@@ -77,9 +92,35 @@ pub fn catch_up(loaded: &mut Loaded, previous: &Manifest) {
     }
 }
 
+/// Whether the run after this one, following on from `next` (the history
+/// this generation leaves), would render the very files this one renders
+/// following on from `previous`: whether this generation is where the spec
+/// settles, so that its manifest may name the next run's inputs. It is not
+/// when this generation carries a step the next one drops: pods to restart
+/// after IRSA, state to move to a new layout, a root left behind, a log
+/// group to import. The model is left following on from `previous`.
+pub fn settled(model: &mut Model, previous: Option<&History>, next: &History) -> bool {
+    let now = followed(model);
+    follow(model, Some(next));
+    let then = followed(model);
+    follow(model, previous);
+    now == then
+}
+
+/// Everything [`follow`] sets, as one value to compare.
+fn followed(model: &Model) -> String {
+    let catch_up: Vec<_> = model
+        .clusters
+        .iter()
+        .filter_map(|c| Some((&c.key, &c.created.as_ref()?.control_plane.catch_up)))
+        .collect();
+    serde_json::to_string(&(&model.apply_steps, catch_up, &model.terraform))
+        .expect("the model serialises")
+}
+
 /// The previous generation's record of a cluster: by EKS name, so that
 /// renaming a spec key keeps the history.
-fn record_of<'a>(previous: &'a Manifest, cluster: &Cluster) -> Option<&'a ClusterRecord> {
+fn record_of<'a>(previous: &'a History, cluster: &Cluster) -> Option<&'a ClusterRecord> {
     previous.clusters.values().find(|r| r.name == cluster.name)
 }
 

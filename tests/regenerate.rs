@@ -448,6 +448,9 @@ fn the_generation_that_drops_an_irsa_trust_restarts_its_pods_first() {
     let restart = access.find("restart the pods leaving IRSA").unwrap();
     let terraform = access.find("**Terraform, the AWS side**").unwrap();
     assert!(objects < restart && restart < terraform, "{access}");
+    // Its manifest names no inputs for the next run, which must render.
+    let manifest = || fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap();
+    assert!(!manifest().contains("inputs = "), "{}", manifest());
 
     // The next generation, of the very same spec, has nobody left to cut
     // over: what a run takes from the previous generation is part of its
@@ -460,6 +463,79 @@ fn the_generation_that_drops_an_irsa_trust_restarts_its_pods_first() {
         "{}",
         stderr(&cut_over)
     );
+    // That one is where the spec settles: the next run has nothing to do.
+    assert!(manifest().contains("inputs = "), "{}", manifest());
+    let settled = repo.eksgrant(&["generate"]);
+    assert!(
+        stderr(&settled).contains("0 updated"),
+        "{}",
+        stderr(&settled)
+    );
+}
+
+#[test]
+fn a_spec_with_warnings_reports_them_on_every_run() {
+    let spec = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/warnings/iam-wildcard.toml"),
+    )
+    .unwrap();
+    let repo = Repo::new(&spec);
+    let first = repo.eksgrant(&["generate"]);
+    assert_exit(&first, 0);
+    assert!(stderr(&first).contains("eksgrant::iam_wildcard"));
+
+    // Nothing changed: the run renders nothing, and still says what is
+    // wrong with the spec, and still fails when warnings are denied.
+    let again = repo.eksgrant(&["generate"]);
+    assert_exit(&again, 0);
+    assert!(
+        stderr(&again).contains("eksgrant::iam_wildcard"),
+        "{}",
+        stderr(&again)
+    );
+    assert!(stderr(&again).contains("0 created, 0 updated, 0 deleted"));
+    assert_exit(&repo.eksgrant(&["generate", "--deny-warnings"]), 2);
+    assert_exit(
+        &repo.eksgrant(&["generate", "--check", "--deny-warnings"]),
+        2,
+    );
+}
+
+#[test]
+fn a_settled_tree_is_still_checked_file_by_file() {
+    let repo = Repo::new(&format!("{BASE}{REPORTS}"));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    // The first generation is where this spec settles: its manifest names
+    // the next run's inputs, and that run has nothing to do.
+    let manifest = fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap();
+    assert!(manifest.contains("inputs = "), "{manifest}");
+    repo.age_files();
+    let settled = repo.tree();
+    assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    assert_eq!(repo.tree(), settled, "nothing is rewritten");
+
+    // What that run trusts is the tree as recorded: a file deleted, or a
+    // temporary file an interrupted run left, sends it the whole way.
+    fs::remove_file(repo.path("policies/reports.trust.json")).unwrap();
+    let check = repo.eksgrant(&["generate", "--check"]);
+    assert_exit(&check, 1);
+    let diff = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        diff.contains("create policies/reports.trust.json"),
+        "{diff}"
+    );
+    let repaired = repo.eksgrant(&["generate"]);
+    assert!(
+        stderr(&repaired).contains("1 created"),
+        "{}",
+        stderr(&repaired)
+    );
+    assert_eq!(repo.contents(), {
+        let again = repo.eksgrant(&["generate"]);
+        assert_exit(&again, 0);
+        repo.contents()
+    });
 }
 
 #[test]

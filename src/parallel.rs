@@ -13,6 +13,23 @@
 /// panic in a thread resumes in the caller.
 pub(crate) fn chunks<T, S, R>(
     items: &[T],
+    state: impl FnMut() -> S,
+    work: impl Fn(S, &[T]) -> R + Sync,
+) -> Vec<R>
+where
+    T: Sync,
+    S: Send,
+    R: Send,
+{
+    chunks_weighed(items, |_| 1, state, work)
+}
+
+/// [`chunks`], with chunks of about the same total `weight` rather than
+/// the same number of items: for work whose cost grows with the item (the
+/// bytes of a file to parse).
+pub(crate) fn chunks_weighed<T, S, R>(
+    items: &[T],
+    weight: impl Fn(&T) -> usize,
     mut state: impl FnMut() -> S,
     work: impl Fn(S, &[T]) -> R + Sync,
 ) -> Vec<R>
@@ -22,11 +39,25 @@ where
     R: Send,
 {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let size = items.len().div_ceil(threads).max(1);
+    let total: usize = items.iter().map(&weight).sum();
+    let share = total.div_ceil(threads).max(1);
+    let mut parts = Vec::with_capacity(threads);
+    let (mut start, mut carried) = (0, 0);
+    for (i, item) in items.iter().enumerate() {
+        let weight = weight(item);
+        if carried > 0 && carried + weight > share && parts.len() + 1 < threads {
+            parts.push(&items[start..i]);
+            (start, carried) = (i, 0);
+        }
+        carried += weight;
+    }
+    if start < items.len() {
+        parts.push(&items[start..]);
+    }
     let work = &work;
     std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(size)
+        let workers: Vec<_> = parts
+            .into_iter()
             .map(|chunk| {
                 let state = state();
                 scope.spawn(move || work(state, chunk))
@@ -53,5 +84,22 @@ mod tests {
         let sums = chunks(&items, || (), |(), chunk| chunk.to_vec());
         assert_eq!(sums.concat(), items);
         assert!(chunks(&[] as &[u32], || (), |(), chunk| chunk.len()).is_empty());
+    }
+
+    #[test]
+    fn weighed_chunks_share_the_weight_and_keep_the_order() {
+        let items: Vec<usize> = (0..100).map(|i| if i == 99 { 1_000 } else { 1 }).collect();
+        let parts = chunks_weighed(&items, |&w| w, || (), |(), chunk| chunk.to_vec());
+        assert_eq!(parts.concat(), items);
+        if std::thread::available_parallelism().map_or(1, usize::from) > 1 {
+            // The heavy last item is a chunk of its own.
+            assert_eq!(parts.last().unwrap(), &[1_000]);
+            let even = chunks(&items[..98], || (), |(), chunk| chunk.len());
+            assert_eq!(even.iter().sum::<usize>(), 98);
+            assert!(
+                even.iter().all(|&n| n.abs_diff(98 / even.len()) <= 1),
+                "{even:?}"
+            );
+        }
     }
 }

@@ -136,11 +136,11 @@ impl OutDir {
         Ok(self)
     }
 
-    /// A view of the same directory for another thread to read through:
-    /// the same root, spec and token, its own caches, and no hook (it makes
-    /// no change).
+    /// A view of the same directory for another thread: the same root,
+    /// spec and token, its own caches, and no hook. It reads, and stages and
+    /// commits files for [`OutDir::stage_all`] and [`OutDir::commit_all`].
     #[must_use]
-    pub fn reader(&self) -> OutDir {
+    pub fn view(&self) -> OutDir {
         OutDir {
             root: self.root.clone(),
             directories: RefCell::default(),
@@ -284,6 +284,57 @@ impl OutDir {
     /// before its rename).
     pub fn discard(&self, staged: &Staged) {
         let _ = fs::remove_file(&staged.temp);
+    }
+
+    /// [`OutDir::stage`] of every file, shared among the cores: on a tmpfs
+    /// or a warm disk, writing is the kernel copying bytes, and a few
+    /// thousand files keep both cores busy. Returns what was staged, and
+    /// the first error in list order if any. With a hook set, the files are
+    /// staged one after another on this thread, so that every step comes
+    /// in order (the tests stop runs at each).
+    pub fn stage_all(&self, files: &[(&str, &[u8])]) -> (Vec<Staged>, Result<()>) {
+        let stage = |out: &OutDir, chunk: &[(&str, &[u8])]| {
+            let mut staged = Vec::with_capacity(chunk.len());
+            let result = chunk.iter().try_for_each(|(relative, content)| {
+                staged.push(out.stage(relative, content)?);
+                Ok(())
+            });
+            (staged, result)
+        };
+        if self.before_change.borrow().is_some() {
+            return stage(self, files);
+        }
+        let parts = crate::parallel::chunks_weighed(
+            files,
+            |(_, content)| content.len() + 4096,
+            || self.view(),
+            |view, chunk| stage(&view, chunk),
+        );
+        let mut staged = Vec::with_capacity(files.len());
+        let mut result = Ok(());
+        for (part, part_result) in parts {
+            staged.extend(part);
+            if result.is_ok() {
+                result = part_result;
+            }
+        }
+        (staged, result)
+    }
+
+    /// [`OutDir::commit`] of every staged file, shared among the cores as
+    /// [`OutDir::stage_all`] shares them, and in order with a hook set.
+    /// The error is the first in list order.
+    pub fn commit_all(&self, staged: &[Staged]) -> Result<()> {
+        if self.before_change.borrow().is_some() {
+            return staged.iter().try_for_each(|file| self.commit(file));
+        }
+        crate::parallel::chunks(
+            staged,
+            || self.view(),
+            |view, chunk| chunk.iter().try_for_each(|file| view.commit(file)),
+        )
+        .into_iter()
+        .collect()
     }
 
     /// Deletes the regular file at `relative`.
@@ -621,6 +672,44 @@ mod tests {
         assert_eq!(temp_token(".versions.tf.eksgrant-tmp"), Some("tf"));
         assert_eq!(temp_token("versions.tf.12-ab.eksgrant-tmp"), None);
         assert_eq!(temp_token(".x.eksgrant-tmp"), None);
+    }
+
+    #[test]
+    fn files_staged_on_every_core_land_in_place_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = OutDir::new(dir.path());
+        let paths: Vec<String> = (0..64).map(|i| format!("d{}/f{i}.tf", i % 5)).collect();
+        let files: Vec<(&str, &[u8])> = paths.iter().map(|p| (p.as_str(), p.as_bytes())).collect();
+        let (staged, result) = out.stage_all(&files);
+        result.unwrap();
+        assert_eq!(staged.len(), 64);
+        out.commit_all(&staged).unwrap();
+        for path in &paths {
+            assert_eq!(fs::read_to_string(dir.path().join(path)).unwrap(), *path);
+        }
+
+        // A path that cannot be written (its directory is a file): the
+        // error is the first in list order, and everything staged is
+        // returned for the caller to take back.
+        fs::write(dir.path().join("blocked"), "mine").unwrap();
+        // (Two chunks on two cores, each failing after one file.)
+        let files: Vec<(&str, &[u8])> = vec![
+            ("ok/a", b"a"),
+            ("blocked/x", b"x"),
+            ("ok/b", b"b"),
+            ("blocked/y", b"y"),
+        ];
+        let (staged, result) = out.stage_all(&files);
+        assert!(
+            matches!(&result, Err(Error::Unsafe { path, .. }) if path.ends_with("blocked")),
+            "{result:?}"
+        );
+        assert!(matches!(staged.len(), 1 | 2), "{staged:?}");
+        for file in &staged {
+            out.discard(file);
+        }
+        let names: Vec<_> = fs::read_dir(dir.path().join("ok")).unwrap().collect();
+        assert!(names.is_empty(), "{names:?}");
     }
 
     #[test]

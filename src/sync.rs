@@ -344,20 +344,20 @@ impl<'a> Changes<'a> {
         // disk with one flush, and only then renamed into place: a crash at
         // any point leaves each path old or new, as one flush per file did,
         // at the cost of one flush for the whole tree.
-        let mut staged = Vec::new();
-        let written = (|| {
-            for change in &self.files {
-                let Some(content) = &change.new else { continue };
-                match change.action {
-                    Action::Create => summary.created += 1,
-                    Action::Update => summary.updated += 1,
-                    Action::Unchanged | Action::Delete => continue,
-                }
-                staged.push(out.stage(&change.path, content.as_bytes())?);
+        let mut writes: Vec<(&str, &[u8])> = Vec::new();
+        for change in &self.files {
+            let Some(content) = &change.new else { continue };
+            match change.action {
+                Action::Create => summary.created += 1,
+                Action::Update => summary.updated += 1,
+                Action::Unchanged | Action::Delete => continue,
             }
-            out.flush()?;
-            staged.iter().try_for_each(|file| out.commit(file))
-        })();
+            writes.push((&change.path, content.as_bytes()));
+        }
+        let (staged, result) = out.stage_all(&writes);
+        let written = result
+            .and_then(|()| out.flush())
+            .and_then(|()| out.commit_all(&staged));
         if let Err(error) = written {
             // A failure takes back the temporary files it wrote; an
             // interruption leaves them, as a kill would, for the next run.
@@ -579,7 +579,7 @@ pub fn holds(out: &OutDir, manifest: &Manifest) -> Result<bool> {
     let files: Vec<(&String, &String)> = manifest.files.iter().collect();
     let parts = crate::parallel::chunks(
         &files,
-        || out.reader(),
+        || out.view(),
         |reader, chunk| {
             for (path, hash) in chunk {
                 match reader.entry(path)? {

@@ -24,7 +24,7 @@ use similar::TextDiff;
 use crate::error::{Error, Result};
 use crate::manifest::{self, History, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
 use crate::outdir::{Entry, OutDir, temp_token};
-use crate::plan::Plan;
+use crate::plan::{GeneratedFile, Plan};
 use crate::text::count;
 use crate::{Loaded, Model};
 
@@ -194,41 +194,60 @@ impl<'a> Changes<'a> {
                 || pending.as_ref().is_some_and(|p| p.files.contains_key(path))
         };
 
-        let mut files = Vec::new();
+        // Each file is hashed and compared with what is on disk on every
+        // core: at organisation scale that is tens of thousands of reads.
+        let generated: Vec<(&str, &GeneratedFile)> = plan.files().collect();
+        let classified = crate::parallel::chunks_weighed(
+            &generated,
+            |(_, file)| file.contents.len() + 4096,
+            || out.view(),
+            |view, chunk| {
+                chunk
+                    .iter()
+                    .map(|(path, file)| {
+                        let new = file.contents.as_bytes();
+                        let (action, conflict, current) = match view.entry(path)? {
+                            Entry::Missing => (Action::Create, None, None),
+                            Entry::File(bytes) if bytes == new => (Action::Unchanged, None, None),
+                            Entry::File(bytes) => {
+                                let conflict = if ours(path, &manifest::hash(&bytes)) {
+                                    None
+                                } else if listed(path) {
+                                    Some(Conflict::EditedByHand)
+                                } else {
+                                    Some(Conflict::NotGenerated)
+                                };
+                                (Action::Update, conflict, Some(bytes))
+                            }
+                            // Larger than anything eksgrant writes: not its own.
+                            Entry::TooLarge if listed(path) => {
+                                (Action::Update, Some(Conflict::EditedByHand), None)
+                            }
+                            Entry::TooLarge => (Action::Update, Some(Conflict::NotGenerated), None),
+                            Entry::Blocked { at } => {
+                                (Action::Create, Some(Conflict::FileInTheWay { at }), None)
+                            }
+                            other => (Action::Update, Some(unusable(other)), None),
+                        };
+                        let change = FileChange {
+                            path: (*path).to_string(),
+                            action,
+                            conflict,
+                            current,
+                            new: Some(file.contents.as_str()),
+                        };
+                        Ok((change, manifest::hash(new)))
+                    })
+                    .collect::<Result<Vec<_>>>()
+            },
+        );
+        let mut files = Vec::with_capacity(generated.len());
         let mut hashes = BTreeMap::new();
-        for (path, generated) in plan.files() {
-            let new = generated.contents.as_bytes();
-            hashes.insert(path.to_string(), manifest::hash(new));
-            let (action, conflict, current) = match out.entry(path)? {
-                Entry::Missing => (Action::Create, None, None),
-                Entry::File(bytes) if bytes == new => (Action::Unchanged, None, None),
-                Entry::File(bytes) => {
-                    let conflict = if ours(path, &manifest::hash(&bytes)) {
-                        None
-                    } else if listed(path) {
-                        Some(Conflict::EditedByHand)
-                    } else {
-                        Some(Conflict::NotGenerated)
-                    };
-                    (Action::Update, conflict, Some(bytes))
-                }
-                // Larger than anything eksgrant writes: not its own.
-                Entry::TooLarge if listed(path) => {
-                    (Action::Update, Some(Conflict::EditedByHand), None)
-                }
-                Entry::TooLarge => (Action::Update, Some(Conflict::NotGenerated), None),
-                Entry::Blocked { at } => {
-                    (Action::Create, Some(Conflict::FileInTheWay { at }), None)
-                }
-                other => (Action::Update, Some(unusable(other)), None),
-            };
-            files.push(FileChange {
-                path: path.to_string(),
-                action,
-                conflict,
-                current,
-                new: Some(&generated.contents),
-            });
+        for part in classified {
+            for (change, hash) in part? {
+                hashes.insert(change.path.clone(), hash);
+                files.push(change);
+            }
         }
 
         let previous: BTreeSet<&String> = recorded

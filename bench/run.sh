@@ -39,8 +39,10 @@ python3 "$root/bench/spec.py" "$workloads" $layout > "$spec"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
-# Wall seconds and peak RSS (KiB) of a command.
-timed() { /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1; }
+# Wall seconds and peak RSS (KiB) of a command, started once the writes of
+# the runs before it are on disk (a `cp -r` leaves 59 MB for the kernel to
+# write back, which would otherwise take a core from the next run).
+timed() { sync; /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1; }
 
 "$bin" -q generate "$spec" --out "$disk/reference"
 files=$(find "$disk/reference" -type f | wc -l)

@@ -24,7 +24,9 @@ pub struct GenerateOptions {
     pub mode: Mode,
     /// Whether any warning of the spec (one its `allow` lists do not
     /// acknowledge) fails the run with [`Error::DeniedWarnings`] before the
-    /// output directory is read, locked or written.
+    /// output directory is locked or written (its manifest may have been
+    /// read, to find that the spec has not changed since a generation
+    /// without warnings).
     pub deny_warnings: bool,
     /// Called before every change to the output directory; tests use it to
     /// stop a run part-way, as a kill would.
@@ -73,7 +75,9 @@ pub enum Outcome {
 }
 
 /// Runs a generation; `warn` receives the spec's warnings as soon as the
-/// spec is loaded, before anything else can fail.
+/// spec is loaded, before anything else can fail. A spec whose bytes have
+/// not changed since a generation without warnings is not loaded at all
+/// when that generation is intact (see `settled_run`).
 pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Result<Report> {
     let spec = options.spec.as_path();
     let source = SourceFile::read(spec)?;

@@ -68,7 +68,7 @@ fn check_in_pieces(path: &str, kind: FileKind, contents: &str, piece: usize) -> 
     let failure = match kind {
         FileKind::Terraform => {
             let pieces = pieces(contents, piece);
-            if pieces.len() > 1 && pieces.iter().all(|piece| hcl::parse(piece).is_ok()) {
+            if pieces.len() > 1 && pieces.iter().all(|piece| parse(kind, piece).is_none()) {
                 None
             } else {
                 parse(kind, contents)
@@ -96,7 +96,9 @@ fn parse(kind: FileKind, text: &str) -> Option<(&'static str, String)> {
         FileKind::Yaml => serde_saphyr::from_multiple::<IgnoredAny>(text)
             .err()
             .map(|e| ("YAML", e.to_string())),
-        FileKind::Terraform => hcl::parse(text).err().map(|e| ("HCL", e.to_string())),
+        FileKind::Terraform => hcl_edit::parser::parse_body(text)
+            .err()
+            .map(|e| ("HCL", e.to_string())),
         FileKind::Markdown => None,
     }
 }
@@ -163,7 +165,7 @@ mod tests {
             "y".repeat(PIECE),
             blocks(20)
         );
-        assert!(hcl::parse(&heredoc).is_ok());
+        assert!(parse(FileKind::Terraform, &heredoc).is_none());
         assert!(check_hcl(&heredoc, PIECE).is_ok());
     }
 

@@ -20,12 +20,18 @@
 //! resource moves to a root with another state. The manifest's list of files
 //! says which roots the previous generation wrote, so the overview can give
 //! the state moves as the first step, and `generate` can say so.
+//!
+//! What a generation takes from the one before (its [`History`]) is also
+//! what decides whether the next run has anything to do: once a spec has
+//! settled (following on from this generation's history renders what
+//! following on from the previous one did), the same spec renders the same
+//! files, and the manifest can say so (see [`settled`]).
+
+use std::collections::BTreeSet;
 
 use crate::Loaded;
 use crate::code::Code;
 use crate::error::{Error, Problem, Result};
-use std::collections::BTreeSet;
-
 use crate::manifest::{ClusterRecord, History};
 use crate::model::{CatchUp, Cluster, Model, SecretsKey};
 

@@ -708,8 +708,10 @@ fn switching_layouts_deletes_the_old_roots_files_and_says_to_move_the_state() {
     );
     assert!(script.contains("for root in terraform/iam terraform/clusters/platform terraform/clusters/workload terraform/network; do"), "{script}");
 
-    // The next generation has nothing left to move.
-    repo.write_spec(&(small_spec("per-cluster") + "\n"));
+    // The next generation, of the same spec, has nothing left to move: the
+    // switch's manifest names no inputs for it, so it renders again.
+    let manifest = || fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap();
+    assert!(!manifest().contains("inputs = "), "{}", manifest());
     let output = repo.eksgrant(&["generate"]);
     assert_exit(&output, 0);
     assert!(
@@ -746,6 +748,13 @@ fn switching_layouts_deletes_the_old_roots_files_and_says_to_move_the_state() {
         );
         assert!(!repo.path(gone).exists(), "{gone} is left");
     }
+    // Said once: the next run of the same spec has no root left behind, and
+    // the one after it nothing to do.
+    assert!(!manifest().contains("inputs = "), "{}", manifest());
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let overview = fs::read_to_string(repo.path("ACCESS.md")).unwrap();
+    assert!(!overview.contains("is no longer generated"), "{overview}");
+    assert!(manifest().contains("inputs = "), "{}", manifest());
 
     // And back to the single root: the roots' states move into terraform/.
     repo.write_spec(&without_platform.replace("per-cluster", "single"));

@@ -306,7 +306,7 @@ impl OutDir {
         }
         let parts = crate::parallel::chunks_weighed(
             files,
-            |(_, content)| content.len() + 4096,
+            |(_, content)| content.len() + crate::parallel::PER_FILE,
             || self.view(),
             |view, chunk| stage(&view, chunk),
         );

@@ -6,6 +6,11 @@
 //! stay deterministic: the first error they report is the first in the
 //! list, as one thread would find it.
 
+/// What handling one file costs besides its bytes (a lookup, an open, a
+/// rename), counted as bytes: the weight of a file for [`chunks_weighed`]
+/// is its length plus this.
+pub(crate) const PER_FILE: usize = 4096;
+
 /// Runs `work` on `items` cut into one contiguous chunk per core, each on
 /// its own thread, and returns each chunk's result in order. `state` runs
 /// on the calling thread once per chunk and hands its thread what it needs

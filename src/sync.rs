@@ -199,44 +199,27 @@ impl<'a> Changes<'a> {
         let generated: Vec<(&str, &GeneratedFile)> = plan.files().collect();
         let classified = crate::parallel::chunks_weighed(
             &generated,
-            |(_, file)| file.contents.len() + 4096,
+            |(_, file)| file.contents.len() + crate::parallel::PER_FILE,
             || out.view(),
             |view, chunk| {
                 chunk
                     .iter()
                     .map(|(path, file)| {
-                        let new = file.contents.as_bytes();
-                        let (action, conflict, current) = match view.entry(path)? {
-                            Entry::Missing => (Action::Create, None, None),
-                            Entry::File(bytes) if bytes == new => (Action::Unchanged, None, None),
-                            Entry::File(bytes) => {
-                                let conflict = if ours(path, &manifest::hash(&bytes)) {
-                                    None
-                                } else if listed(path) {
-                                    Some(Conflict::EditedByHand)
-                                } else {
-                                    Some(Conflict::NotGenerated)
-                                };
-                                (Action::Update, conflict, Some(bytes))
-                            }
-                            // Larger than anything eksgrant writes: not its own.
-                            Entry::TooLarge if listed(path) => {
-                                (Action::Update, Some(Conflict::EditedByHand), None)
-                            }
-                            Entry::TooLarge => (Action::Update, Some(Conflict::NotGenerated), None),
-                            Entry::Blocked { at } => {
-                                (Action::Create, Some(Conflict::FileInTheWay { at }), None)
-                            }
-                            other => (Action::Update, Some(unusable(other)), None),
-                        };
+                        let new = file.contents.as_str();
+                        let (action, conflict, current) = fate(
+                            view.entry(path)?,
+                            new.as_bytes(),
+                            |hash| ours(path, hash),
+                            || listed(path),
+                        );
                         let change = FileChange {
                             path: (*path).to_string(),
                             action,
                             conflict,
                             current,
-                            new: Some(file.contents.as_str()),
+                            new: Some(new),
                         };
-                        Ok((change, manifest::hash(new)))
+                        Ok((change, manifest::hash(new.as_bytes())))
                     })
                     .collect::<Result<Vec<_>>>()
             },
@@ -633,6 +616,37 @@ pub fn previous_generation(
     crate::transitions::check(loaded, history)?;
     crate::transitions::follow(&mut loaded.model, history);
     Ok(previous)
+}
+
+/// What writing `new` does to a path that holds `entry`: the action, the
+/// conflict if the path is not eksgrant's to change, and the content on disk
+/// when the diff shows it. `ours` says whether a content hash is one a
+/// generation recorded for the path, `listed` whether one recorded it at all.
+fn fate(
+    entry: Entry,
+    new: &[u8],
+    ours: impl FnOnce(&str) -> bool,
+    listed: impl FnOnce() -> bool,
+) -> (Action, Option<Conflict>, Option<Vec<u8>>) {
+    match entry {
+        Entry::Missing => (Action::Create, None, None),
+        Entry::File(bytes) if bytes == new => (Action::Unchanged, None, None),
+        Entry::File(bytes) => {
+            let conflict = if ours(&manifest::hash(&bytes)) {
+                None
+            } else if listed() {
+                Some(Conflict::EditedByHand)
+            } else {
+                Some(Conflict::NotGenerated)
+            };
+            (Action::Update, conflict, Some(bytes))
+        }
+        // Larger than anything eksgrant writes: not its own.
+        Entry::TooLarge if listed() => (Action::Update, Some(Conflict::EditedByHand), None),
+        Entry::TooLarge => (Action::Update, Some(Conflict::NotGenerated), None),
+        Entry::Blocked { at } => (Action::Create, Some(Conflict::FileInTheWay { at }), None),
+        other => (Action::Update, Some(unusable(other)), None),
+    }
 }
 
 /// The conflict for something at a path that eksgrant can neither read as

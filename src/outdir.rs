@@ -691,17 +691,18 @@ mod tests {
         // A path that cannot be written (its directory is a file): the
         // error is the first in list order, and everything staged is
         // returned for the caller to take back.
-        fs::write(dir.path().join("blocked"), "mine").unwrap();
+        fs::write(dir.path().join("blocked1"), "mine").unwrap();
+        fs::write(dir.path().join("blocked2"), "mine").unwrap();
         // (Two chunks on two cores, each failing after one file.)
         let files: Vec<(&str, &[u8])> = vec![
             ("ok/a", b"a"),
-            ("blocked/x", b"x"),
+            ("blocked1/x", b"x"),
             ("ok/b", b"b"),
-            ("blocked/y", b"y"),
+            ("blocked2/y", b"y"),
         ];
         let (staged, result) = out.stage_all(&files);
         assert!(
-            matches!(&result, Err(Error::Unsafe { path, .. }) if path.ends_with("blocked")),
+            matches!(&result, Err(Error::Unsafe { path, .. }) if path.ends_with("blocked1")),
             "{result:?}"
         );
         assert!(matches!(staged.len(), 1 | 2), "{staged:?}");

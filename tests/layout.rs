@@ -140,22 +140,19 @@ fn walk_body(body: &Body, path: &str, named: &mut Named, scope: &[String]) {
                     walk_expr(&attribute.expr, path, named, scope);
                 }
             }
-            // `ignore_changes` lists attributes of the resource, not
-            // references.
-            Structure::Block(block) if block.identifier.as_str() == "lifecycle" => {
+            // Attributes that name no reference: `ignore_changes` lists
+            // attributes of the resource, a variable's `type` is a type
+            // constraint (`list(string)`).
+            Structure::Block(block)
+                if matches!(block.identifier.as_str(), "lifecycle" | "variable") =>
+            {
+                let skipped = match block.identifier.as_str() {
+                    "lifecycle" => "ignore_changes",
+                    _ => "type",
+                };
                 for inner in &block.body {
                     match inner {
-                        Structure::Attribute(a) if a.key.as_str() == "ignore_changes" => {}
-                        Structure::Attribute(a) => walk_expr(&a.expr, path, named, scope),
-                        Structure::Block(b) => walk_body(&b.body, path, named, scope),
-                    }
-                }
-            }
-            // A variable's `type` is a type constraint (`list(string)`).
-            Structure::Block(block) if block.identifier.as_str() == "variable" => {
-                for inner in &block.body {
-                    match inner {
-                        Structure::Attribute(a) if a.key.as_str() == "type" => {}
+                        Structure::Attribute(a) if a.key.as_str() == skipped => {}
                         Structure::Attribute(a) => walk_expr(&a.expr, path, named, scope),
                         Structure::Block(b) => walk_body(&b.body, path, named, scope),
                     }

@@ -145,7 +145,7 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
             &out_dir,
             &spec_shown,
             next_inputs.as_deref(),
-            &loaded.model,
+            next,
             previous.as_ref().map(|(manifest, _)| manifest),
         )?;
         let outcome = match options.mode {

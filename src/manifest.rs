@@ -103,21 +103,27 @@ impl ClusterRecord {
 }
 
 impl Manifest {
-    /// A manifest for these files, generated from `model`, naming the next
-    /// run's `inputs` if it has nothing to render.
+    /// A manifest for these files, recording `history` (whose roots are
+    /// those of `files`) and naming the next run's `inputs` if it has
+    /// nothing to render.
     pub fn new(
         spec: &str,
         inputs: Option<&str>,
         files: BTreeMap<String, String>,
-        model: &crate::Model,
+        history: History,
     ) -> Self {
+        let History {
+            clusters,
+            irsa_workloads,
+            roots: _,
+        } = history;
         Self {
             version: FORMAT_VERSION,
             spec: spec.to_string(),
             inputs: inputs.map(str::to_string),
             files,
-            clusters: ClusterRecord::of(model),
-            irsa_workloads: model.irsa_workloads(),
+            clusters,
+            irsa_workloads,
         }
     }
 

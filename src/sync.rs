@@ -21,12 +21,12 @@ use std::fmt::Write as _;
 
 use similar::TextDiff;
 
+use crate::Loaded;
 use crate::error::{Error, Result};
 use crate::manifest::{self, History, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
 use crate::outdir::{Entry, OutDir, temp_token};
 use crate::plan::{GeneratedFile, Plan};
 use crate::text::count;
-use crate::{Loaded, Model};
 
 /// What a generation does to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,13 +169,15 @@ pub struct Summary {
 
 impl<'a> Changes<'a> {
     /// Classifies every file of `plan` and of the previous generations in
-    /// `out`, whose manifest the caller has read as `recorded`. Reads only.
+    /// `out`, whose manifest the caller has read as `recorded`; the new
+    /// manifest records `history` (what [`History::of`] says the plan's
+    /// generation leaves). Reads only.
     pub fn compute(
         plan: &'a Plan,
         out: &'a OutDir,
         spec: &str,
         inputs: Option<&str>,
-        model: &Model,
+        history: History,
         recorded: Option<&Manifest>,
     ) -> Result<Changes<'a>> {
         out.check_root()?;
@@ -276,7 +278,7 @@ impl<'a> Changes<'a> {
             .map(String::from)
             .collect();
 
-        let manifest = Manifest::new(spec, inputs, hashes, model);
+        let manifest = Manifest::new(spec, inputs, hashes, history);
         let manifest_current =
             recorded.is_some_and(|r| r.same_generation(&manifest)) && pending.is_none();
         let inputs_current = recorded.is_some_and(|r| r.inputs == manifest.inputs);

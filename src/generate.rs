@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Problem, Result};
 use crate::manifest::{self, History, Manifest};
-use crate::outdir::{BeforeChange, LOCK_WAIT, OutDir};
+use crate::outdir::{BeforeChange, LOCK_WAIT, OutDir, RunLock};
 use crate::render::{RenderOptions, render};
 use crate::source::SourceFile;
 use crate::sync::{Changes, Diff, Summary, holds, previous_generation};
@@ -109,10 +109,7 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
     }
     // Held from before the manifest is read until the manifest is written,
     // so that no other run changes the tree this one plans against.
-    let lock = match options.mode {
-        Mode::Write { .. } => Some(out_dir.lock(LOCK_WAIT)?),
-        Mode::Check | Mode::DryRun => None,
-    };
+    let lock = lock_to_write(options.mode, &out_dir)?;
     let outcome = (|| {
         let previous = previous_generation(&out_dir, &mut loaded)?;
         let notices = crate::transitions::notices(&loaded.model);
@@ -174,6 +171,14 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
     })
 }
 
+/// The run lock, when `mode` writes; checking and listing read without it.
+fn lock_to_write(mode: Mode, out_dir: &OutDir) -> Result<Option<RunLock>> {
+    match mode {
+        Mode::Write { .. } => out_dir.lock(LOCK_WAIT).map(Some),
+        Mode::Check | Mode::DryRun => Ok(None),
+    }
+}
+
 /// The outcome of a run that finds the tree as `manifest` records it, with
 /// nothing to render.
 fn unchanged(mode: Mode, manifest: &Manifest) -> Outcome {
@@ -220,10 +225,7 @@ fn settled_run(
     }
     // The spec generated this tree: waiting for the lock is what the whole
     // run would do next. Another run may have written before it was taken.
-    let _lock = match options.mode {
-        Mode::Write { .. } => Some(out_dir.lock(LOCK_WAIT)?),
-        Mode::Check | Mode::DryRun => None,
-    };
+    let _lock = lock_to_write(options.mode, &out_dir)?;
     let still = matches!(Manifest::read(&out_dir), Ok(Some(now)) if now == manifest);
     if !(still && holds(&out_dir, &manifest).unwrap_or(false)) {
         return Ok(None);

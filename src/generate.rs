@@ -110,7 +110,7 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
     // Held from before the manifest is read until the manifest is written,
     // so that no other run changes the tree this one plans against.
     let lock = lock_to_write(options.mode, &out_dir)?;
-    let outcome = (|| {
+    let outcome = (move || {
         let previous = previous_generation(&out_dir, &mut loaded)?;
         let notices = crate::transitions::notices(&loaded.model);
         let inputs = |history: &History| {
@@ -129,6 +129,7 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
             && manifest.inputs.as_deref() == Some(inputs(history).as_str())
             && holds(&out_dir, manifest)?
         {
+            free_in_background(loaded);
             return Ok((unchanged(options.mode, manifest), notices));
         }
         let plan = render(&loaded.model, &render_options)?;
@@ -137,6 +138,9 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
         let next_inputs = (notices.is_empty()
             && crate::transitions::settled(&mut loaded.model, history, &next))
         .then(|| inputs(&next));
+        // The plan holds everything the model still had to say: its memory
+        // goes back before the files are compared and written.
+        free_in_background(loaded);
         let changes = Changes::compute(
             &plan,
             &out_dir,
@@ -157,18 +161,21 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
     if let (Err(Error::Interrupted { .. }), Some(lock)) = (&outcome, lock) {
         lock.abandon();
     }
-    // Freeing an organisation's model (hundreds of thousands of small
-    // allocations) is a tenth of a run that has nothing to do. Nothing reads
-    // it any more: a thread of its own frees it while the caller goes on,
-    // and a process that exits first hands the memory back whole. (Where no
-    // thread can be started, the model is freed here.)
-    let _ = std::thread::Builder::new().spawn(move || drop(loaded));
     let (outcome, notices) = outcome?;
     Ok(Report {
         out,
         outcome,
         notices,
     })
+}
+
+/// Frees a loaded spec on a thread of its own: an organisation's model is
+/// hundreds of thousands of small allocations, and freeing them is a tenth
+/// of a run that has nothing to do. The caller goes on, and a process that
+/// exits first hands the memory back whole. (Where no thread can be
+/// started, it is freed here.)
+fn free_in_background(loaded: crate::Loaded) {
+    let _ = std::thread::Builder::new().spawn(move || drop(loaded));
 }
 
 /// The run lock, when `mode` writes; checking and listing read without it.

@@ -4,6 +4,7 @@
 //! The same `Plan` is what the CLI writes (through [`crate::sync`]) and what
 //! the snapshot tests record, so reviewers read exactly what users get.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -66,16 +67,23 @@ impl Plan {
     /// path, so a second one is a bug in eksgrant.
     pub fn add(&mut self, path: String, body: &str, header: &str) {
         let kind = FileKind::of(&path);
-        let body = body.replace("\r\n", "\n");
-        let body = body.trim_matches('\n');
-        let mut contents = match kind {
-            FileKind::Terraform => format!("# {header}\n\n{body}\n"),
-            FileKind::Yaml => format!("# {header}\n{body}\n"),
-            FileKind::Json | FileKind::Markdown => format!("{body}\n"),
+        let body: Cow<'_, str> = if body.contains('\r') {
+            body.replace("\r\n", "\n").into()
+        } else {
+            body.into()
         };
-        // `format!` grows its buffer by doubling; the plan holds every file
-        // until it is written, so it keeps exactly the bytes.
-        contents.shrink_to_fit();
+        let body = body.trim_matches('\n');
+        let prefix = match kind {
+            FileKind::Terraform => format!("# {header}\n\n"),
+            FileKind::Yaml => format!("# {header}\n"),
+            FileKind::Json | FileKind::Markdown => String::new(),
+        };
+        // Built at its exact size: the plan holds every file until it is
+        // written, and a file of megabytes is not copied twice on the way.
+        let mut contents = String::with_capacity(prefix.len() + body.len() + 1);
+        contents.push_str(&prefix);
+        contents.push_str(body);
+        contents.push('\n');
         assert!(
             !self.files.contains_key(&path),
             "two generated files share the path {path}"

@@ -145,7 +145,7 @@ fn backend_gets_a_least_privilege_role_in_jobs_bound_to_its_group() {
 #[test]
 fn backend_finds_a_kubeconfig_for_the_workload_cluster_in_its_namespace() {
     let plan = example();
-    let kubeconfigs = squeezed(&plan, "terraform-kubernetes/kubeconfigs.tf");
+    let kubeconfigs = squeezed(&plan, "terraform-kubernetes/kubeconfigs-platform.tf");
     for expected in [
         "provider = kubernetes.platform",
         "namespace = \"web\"",
@@ -156,7 +156,7 @@ fn backend_finds_a_kubeconfig_for_the_workload_cluster_in_its_namespace() {
     ] {
         assert!(
             kubeconfigs.contains(expected),
-            "kubeconfigs.tf lacks {expected}:\n{kubeconfigs}"
+            "kubeconfigs-platform.tf lacks {expected}:\n{kubeconfigs}"
         );
     }
 }

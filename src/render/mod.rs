@@ -103,6 +103,13 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
     let mut base = Context::new();
     base.insert("model", &Globals::of(model));
 
+    // The overview, first: its context is the largest any template reads,
+    // and is built and freed before the plan holds the other files.
+    plan.add(
+        "ACCESS.md".into(),
+        &templates.render_fields(ACCESS_MD, &Overview::of(model, options))?,
+        &header,
+    );
     let role_workloads: Vec<&Workload> = model
         .workloads
         .iter()
@@ -214,13 +221,6 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
         }
     }
     batch.flush(&mut plan)?;
-
-    // The overview.
-    plan.add(
-        "ACCESS.md".into(),
-        &templates.render_fields(ACCESS_MD, &Overview::of(model, options))?,
-        &header,
-    );
 
     debug_assert!(
         plan.files()

@@ -48,7 +48,8 @@ pub(super) const WORKLOAD_TF: &str = "terraform/workload.tf";
 /// `cluster`, reads `cluster_also_reads_aws_auth`: whether the cluster is
 /// `API_AND_CONFIG_MAP`.
 pub(super) const ACCESS_TF: &str = "terraform/access.tf";
-/// `terraform-kubernetes/kubeconfigs.tf`: kubeconfig ConfigMaps.
+/// `terraform-kubernetes/kubeconfigs-<cluster>.tf`: the kubeconfig
+/// ConfigMaps that live on one cluster.
 pub(super) const KUBECONFIGS_TF: &str = "terraform-kubernetes/kubeconfigs.tf";
 /// `kubernetes/<cluster>/<namespace or cluster-scoped>/<subject>.yaml`.
 pub(super) const SUBJECT_YAML: &str = "kubernetes/subject.yaml";

@@ -387,8 +387,8 @@ fn network_root(
 /// Kubernetes APIs of the clusters the reaching pods run on, once the
 /// clusters exist; only when pods reach other clusters.
 fn kubernetes_root(out: &mut Writer<'_>, model: &Model, base: &Context) -> Result<()> {
-    let kubeconfigs: Vec<_> = model.clusters.iter().flat_map(|c| &c.kubeconfigs).collect();
-    if kubeconfigs.is_empty() {
+    let kubeconfigs = || model.clusters.iter().flat_map(|c| &c.kubeconfigs);
+    if kubeconfigs().next().is_none() {
         return Ok(());
     }
     let kubeconfig_clusters: Vec<ClusterRef<'_>> = model
@@ -398,7 +398,7 @@ fn kubernetes_root(out: &mut Writer<'_>, model: &Model, base: &Context) -> Resul
         .map(ClusterRef::of)
         .collect();
     let targets: std::collections::BTreeSet<&str> =
-        kubeconfigs.iter().map(|k| k.target.as_str()).collect();
+        kubeconfigs().map(|k| k.target.as_str()).collect();
     let reached: Vec<ClusterRef<'_>> = model
         .clusters
         .iter()
@@ -408,12 +408,20 @@ fn kubernetes_root(out: &mut Writer<'_>, model: &Model, base: &Context) -> Resul
     let mut context = with(base, "kubernetes", &true);
     context.insert("kubernetes_clusters", &reached);
     context.insert("kubeconfig_clusters", &kubeconfig_clusters);
-    context.insert("kubeconfigs", &kubeconfigs);
     context.insert("accounts", &Vec::<&OtherAccount>::new());
     let dir = KUBERNETES_ROOT;
     out.file(format!("{dir}/versions.tf"), VERSIONS_TF, &context)?;
     out.file(format!("{dir}/providers.tf"), PROVIDERS_TF, &context)?;
-    out.file(format!("{dir}/kubeconfigs.tf"), KUBECONFIGS_TF, &context)
+    // A file per cluster the ConfigMaps live on: at organisation scale one
+    // file would be megabytes, rendered on one core from a context as large.
+    for cluster in model.clusters.iter().filter(|c| !c.kubeconfigs.is_empty()) {
+        out.file(
+            format!("{dir}/kubeconfigs-{}.tf", cluster.key),
+            KUBECONFIGS_TF,
+            &with(&context, "kubeconfigs", &cluster.kubeconfigs),
+        )?;
+    }
+    Ok(())
 }
 
 /// Whether a created cluster asks for its subnets through a variable.

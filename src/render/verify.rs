@@ -94,14 +94,72 @@ fn parse(kind: FileKind, text: &str) -> Option<(&'static str, String)> {
         FileKind::Json => serde_json::from_str::<IgnoredAny>(text)
             .err()
             .map(|e| ("JSON", e.to_string())),
-        FileKind::Yaml => serde_saphyr::from_multiple::<IgnoredAny>(text)
-            .err()
-            .map(|e| ("YAML", e.to_string())),
+        FileKind::Yaml => yaml_problem(text).map(|message| ("YAML", message)),
         FileKind::Terraform => hcl_edit::parser::parse_body(text)
             .err()
             .map(|e| ("HCL", e.to_string())),
         FileKind::Markdown => None,
     }
+}
+
+/// Why `text` is not YAML that a Kubernetes client reads as written: the
+/// parser's error, or a key that a mapping holds twice (YAML forbids it;
+/// many parsers keep one of the two silently, and kubectl turns keys into
+/// JSON strings, so `1` and `"1"` are the same key). Walks the parser's
+/// events without building the documents, which is twice as fast as
+/// deserialising them.
+fn yaml_problem(text: &str) -> Option<String> {
+    use granit_parser::{Event, Parser};
+    use std::borrow::Cow;
+    use std::collections::HashSet;
+
+    /// An open collection: a mapping's keys so far and whether its next
+    /// node is a key, or a sequence.
+    enum Open<'a> {
+        Mapping {
+            keys: HashSet<Cow<'a, str>>,
+            next_is_key: bool,
+        },
+        Sequence,
+    }
+    let mut open: Vec<Open<'_>> = Vec::new();
+    for event in Parser::new_from_str(text) {
+        let (event, span) = match event {
+            Ok(event) => event,
+            Err(error) => return Some(error.to_string()),
+        };
+        let is_node = matches!(
+            event,
+            Event::Scalar(..)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
+                | Event::Alias(_)
+        );
+        if is_node && let Some(Open::Mapping { keys, next_is_key }) = open.last_mut() {
+            if *next_is_key
+                && let Event::Scalar(key, ..) = &event
+                && !keys.insert(key.clone())
+            {
+                return Some(format!(
+                    "duplicate key `{key}` in a mapping at line {}",
+                    span.start.line()
+                ));
+            }
+            *next_is_key = !*next_is_key;
+        }
+        match event {
+            Event::MappingStart(..) => open.push(Open::Mapping {
+                keys: HashSet::new(),
+                next_is_key: true,
+            }),
+            Event::SequenceStart(..) => open.push(Open::Sequence),
+            Event::MappingEnd | Event::SequenceEnd => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// How much Terraform one parse takes at most when the file allows: a
@@ -168,6 +226,28 @@ mod tests {
         );
         assert!(parse(FileKind::Terraform, &heredoc).is_none());
         assert!(check_hcl(&heredoc, PIECE).is_ok());
+    }
+
+    #[test]
+    fn yaml_with_a_key_twice_in_one_mapping_is_refused() {
+        let valid = "a: 1\nb:\n  - name: x\n    c: 2\n  - name: y\n    c: 3\n---\na: 1\n";
+        assert_eq!(yaml_problem(valid), None);
+        for (text, line) in [
+            ("a: 1\nb: 2\na: 3\n", 3),
+            ("a:\n  b: 1\n  c: [1, 2]\n  b: 2\n", 4),
+            ("a: {x: 1, x: 2}\n", 1),
+            ("x:\n  1: a\n  \"1\": b\n", 3),
+        ] {
+            let problem = yaml_problem(text).expect(text);
+            assert!(
+                problem.starts_with("duplicate key") && problem.ends_with(&format!("line {line}")),
+                "{text}: {problem}"
+            );
+        }
+        // A key after a nested value is still a key of the outer mapping.
+        assert!(yaml_problem("a:\n  b: {c: 1}\n  d: [e]\na: 2\n").is_some());
+        assert!(yaml_problem("a: [1, 2\nb: 3\n").is_some());
+        assert!(yaml_problem("a: \"unterminated\n").is_some());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 mod characters;
 mod cluster;
 mod grant;
+mod parts;
 mod schema;
 mod spanned;
 mod syntax;
@@ -197,6 +198,17 @@ impl Spec {
     /// string holding a character no output can carry, for the caller to
     /// report with the rest.
     pub fn parse(source: &SourceFile) -> Result<(Spec, Vec<Problem>)> {
+        // A spec is read in pieces when that gives exactly what reading it
+        // whole gives, with nothing to report; the whole document is parsed
+        // otherwise, and for every problem.
+        if let Some(spec) = parts::parse(source) {
+            return Ok((spec, Vec::new()));
+        }
+        Self::parse_whole(source)
+    }
+
+    /// [`Spec::parse`], of the whole document at once.
+    fn parse_whole(source: &SourceFile) -> Result<(Spec, Vec<Problem>)> {
         let document = syntax::document(source)?;
         let refused = characters::check(source, document.get_ref());
         let spec = Spec::deserialize(toml::de::Deserializer::from(document))

@@ -164,23 +164,36 @@ pub struct Cluster {
     /// (templates).
     pub node_access_entries: Vec<NodeAccessEntry>,
     /// The aws-auth ConfigMap eksgrant writes, on `CONFIG_MAP` clusters and on
-    /// `API_AND_CONFIG_MAP` clusters with node roles or accounts (templates).
+    /// `API_AND_CONFIG_MAP` clusters with node roles or accounts (its own
+    /// template's context, as each field skipped here: a template given the
+    /// cluster reads its Terraform, and at organisation scale these are most
+    /// of its size).
+    #[serde(skip)]
     pub aws_auth: Option<AwsAuth>,
     /// The cluster's IAM OIDC provider, when IRSA roles trust it (templates).
     pub oidc_provider: Option<OidcProvider>,
-    /// Kubernetes objects in namespaces, by namespace then subject (templates).
+    /// Kubernetes objects in namespaces, by namespace then subject (each
+    /// subject's file's context).
+    #[serde(skip)]
     pub namespaces: Vec<NamespaceObjects>,
-    /// Cluster-scoped Kubernetes objects, by subject (templates).
+    /// Cluster-scoped Kubernetes objects, by subject (each subject's file's
+    /// context).
+    #[serde(skip)]
     pub cluster_scoped: Vec<SubjectObjects>,
-    /// Kubeconfig ConfigMaps that live on this cluster (templates).
+    /// Kubeconfig ConfigMaps that live on this cluster (their file's
+    /// context).
+    #[serde(skip)]
     pub kubeconfigs: Vec<KubeconfigMap>,
     /// Ingress rules to a created cluster's private API endpoint (templates).
     pub api_ingress: Vec<ApiIngressRule>,
     /// Clusters whose pods reach this one through their IAM role (keys).
+    #[serde(skip)]
     pub reached_from: Vec<String>,
     /// Workloads on this cluster that use Pod Identity.
+    #[serde(skip)]
     pub pod_identity_workloads: Vec<String>,
-    /// Who can do what on this cluster, for the overview (templates).
+    /// Who can do what on this cluster (the overview's context).
+    #[serde(skip)]
     pub access_summary: Vec<AccessLine>,
 }
 

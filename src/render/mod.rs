@@ -100,16 +100,31 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
         filters::comment(&options.spec)
     );
     let mut plan = Plan::default();
+    // The overview is one template over the whole model, a tenth of an
+    // organisation's render on one core: it renders on a thread of its own
+    // while the other files render in batches.
+    let overview = std::thread::scope(|scope| {
+        let overview =
+            scope.spawn(|| templates.render_fields(ACCESS_MD, &Overview::of(model, options)));
+        let files = files(&mut plan, model, &templates, &header);
+        let overview = overview
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        files.and(overview)
+    })?;
+    plan.add("ACCESS.md".into(), &overview, &header);
+    debug_assert!(
+        plan.files()
+            .all(|(path, _)| FileKind::of(path) != FileKind::Markdown || path == "ACCESS.md")
+    );
+    verify::verify(&plan)?;
+    Ok(plan)
+}
+
+/// Every file but the overview, into `plan`.
+fn files(plan: &mut Plan, model: &Model, templates: &Templates, header: &str) -> Result<()> {
     let mut base = Context::new();
     base.insert("model", &Globals::of(model));
-
-    // The overview, first: its context is the largest any template reads,
-    // and is built and freed before the plan holds the other files.
-    plan.add(
-        "ACCESS.md".into(),
-        &templates.render_fields(ACCESS_MD, &Overview::of(model, options))?,
-        &header,
-    );
     let role_workloads: Vec<&Workload> = model
         .workloads
         .iter()
@@ -120,14 +135,14 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
     // never talk to a Kubernetes API; what does (the kubeconfig ConfigMaps)
     // in a root of its own, terraform-kubernetes/, applied once the
     // clusters exist.
-    terraform::terraform(&mut plan, model, &templates, &header, &base)?;
+    terraform::terraform(plan, model, templates, header, &base)?;
 
     // IAM policy documents, read by Terraform with file().
     if let Some(created) = model.clusters.iter().find_map(|c| c.created.as_ref()) {
         plan.add(
             created.role_trust_file.clone(),
             &eks_cluster_role_trust().to_pretty_json(),
-            &header,
+            header,
         );
     }
     if let Some(auto) = model
@@ -138,7 +153,7 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
         plan.add(
             auto.node_role_trust_file.clone(),
             &eks_auto_node_role_trust().to_pretty_json(),
-            &header,
+            header,
         );
     }
     for created in model.clusters.iter().filter_map(|c| c.created.as_ref()) {
@@ -146,7 +161,7 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
             plan.add(
                 policy.file.clone(),
                 &policy.document.to_pretty_json(),
-                &header,
+                header,
             );
         }
     }
@@ -154,7 +169,7 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
         let role = workload.role.as_ref().expect("filtered on role");
         let trust = role.trust.to_pretty_json();
         check_placeholders(&role.trust_file, &trust, &role.trust_variables)?;
-        plan.add(role.trust_file.clone(), &trust, &header);
+        plan.add(role.trust_file.clone(), &trust, header);
         let target_policies = role
             .target
             .iter()
@@ -164,19 +179,19 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
             plan.add(
                 policy.file.clone(),
                 &policy.document.to_pretty_json(),
-                &header,
+                header,
             );
         }
         if let Some(target) = &role.target {
             let trust = target.trust.to_pretty_json();
             check_placeholders(&target.trust_file, &trust, &target.trust_variables)?;
-            plan.add(target.trust_file.clone(), &trust, &header);
+            plan.add(target.trust_file.clone(), &trust, header);
         }
     }
 
     // Kubernetes objects, one file per subject and namespace, and a
     // kustomization per cluster.
-    let mut batch = Batch::new(&templates, &header);
+    let mut batch = Batch::new(templates, header);
     for cluster in &model.clusters {
         let mut resources = Vec::new();
         let scoped = cluster
@@ -192,7 +207,7 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
         for (dir, objects) in scoped {
             let relative = format!("{dir}/{}.yaml", objects.subject);
             batch.file(
-                &mut plan,
+                plan,
                 format!("kubernetes/{}/{relative}", cluster.key),
                 SUBJECT_YAML,
                 with(&base, "objects", objects),
@@ -201,7 +216,7 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
         }
         if let Some(aws_auth) = &cluster.aws_auth {
             batch.file(
-                &mut plan,
+                plan,
                 format!("kubernetes/{}/{AWS_AUTH_FILE}", cluster.key),
                 AWS_AUTH_YAML,
                 with(&base, "aws_auth", aws_auth),
@@ -213,21 +228,14 @@ pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
             // kustomization.yaml it is not mistaken for a Kubernetes object by
             // tools that validate every .yaml file against the API schema.
             batch.file(
-                &mut plan,
+                plan,
                 format!("kubernetes/{}/Kustomization", cluster.key),
                 KUSTOMIZATION_YAML,
                 with(&base, "resources", &resources),
             )?;
         }
     }
-    batch.flush(&mut plan)?;
-
-    debug_assert!(
-        plan.files()
-            .all(|(path, _)| FileKind::of(path) != FileKind::Markdown || path == "ACCESS.md")
-    );
-    verify::verify(&plan)?;
-    Ok(plan)
+    batch.flush(plan)
 }
 
 /// A trust policy template may hold no `${...}` or `%{...}` but the

@@ -5,7 +5,7 @@
 #   bench/run.sh [WORKLOADS] [RUNS] [LAYOUT]
 #   EKSGRANT_BIN=path/to/eksgrant bench/run.sh ...   # another build, as it is
 #
-# Builds the release binary and writes a spec of WORKLOADS workloads (default
+# Builds the binary as released and writes a spec of WORKLOADS workloads (default
 # 10000) on WORKLOADS/100 existing clusters, three principals per cluster:
 # every workload has a preset, a statement of its own and a grant on the next
 # cluster, so every path renders; a tenth use IRSA. Then, each figure the
@@ -30,8 +30,10 @@ shm=$(mktemp -d /dev/shm/eksgrant-bench.XXXXXX)
 trap 'rm -rf "$disk" "$shm"' EXIT
 
 # EKSGRANT_BIN: measure another build (an older commit's, to compare).
-bin=${EKSGRANT_BIN:-$root/target/release/eksgrant}
-[ -n "${EKSGRANT_BIN:-}" ] || cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+# The binary as released: cargo's `dist` profile (thin LTO), which the
+# release workflow builds.
+bin=${EKSGRANT_BIN:-$root/target/dist/eksgrant}
+[ -n "${EKSGRANT_BIN:-}" ] || cargo build --profile dist --quiet --manifest-path "$root/Cargo.toml"
 
 clusters=$(( workloads >= 100 ? workloads / 100 : 1 ))   # as bench/spec.py
 spec="$disk/eksgrant.toml"

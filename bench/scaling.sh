@@ -16,8 +16,10 @@ sizes=("${@:-1000}")
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /dev/shm/eksgrant-scaling.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-bin=${EKSGRANT_BIN:-$root/target/release/eksgrant}
-[ -n "${EKSGRANT_BIN:-}" ] || cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+# The binary as released: cargo's `dist` profile (thin LTO), which the
+# release workflow builds.
+bin=${EKSGRANT_BIN:-$root/target/dist/eksgrant}
+[ -n "${EKSGRANT_BIN:-}" ] || cargo build --profile dist --quiet --manifest-path "$root/Cargo.toml"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 seconds() { /usr/bin/time -f "%e" "$@" 2>&1 >/dev/null | tail -1; }

@@ -18,11 +18,23 @@ use crate::source::SourceFile;
 pub(super) struct Checker<'a> {
     source: &'a SourceFile,
     problems: Vec<Problem>,
-    /// Every generated name that must be unique, by kind, with the span of
-    /// the spec item that produced it.
-    names: HashMap<(&'static str, String), Range<usize>>,
-    /// Pairs of spec items (by span start) already reported as colliding.
-    collisions: HashSet<(usize, usize)>,
+    names: Names,
+}
+
+/// Where claims of generated names go.
+enum Names {
+    /// Checked as they come.
+    Registry {
+        /// Every generated name that must be unique, by kind, with the span
+        /// of the spec item that produced it.
+        names: HashMap<(&'static str, String), Range<usize>>,
+        /// Pairs of spec items (by span start) already reported as
+        /// colliding.
+        collisions: HashSet<(usize, usize)>,
+    },
+    /// A fork's: kept in order, each with how many problems the fork had
+    /// recorded before it, for [`Checker::join`] to replay.
+    Deferred(Vec<(usize, &'static str, String, Range<usize>)>),
 }
 
 impl<'a> Checker<'a> {
@@ -31,8 +43,40 @@ impl<'a> Checker<'a> {
         Checker {
             source,
             problems: Vec::new(),
-            names: HashMap::new(),
-            collisions: HashSet::new(),
+            names: Names::Registry {
+                names: HashMap::new(),
+                collisions: HashSet::new(),
+            },
+        }
+    }
+
+    /// A checker for part of a pass that runs on another thread: it
+    /// records problems and claims in order, and [`Checker::join`] replays
+    /// them into this one, so that the parts of a pass run in parallel
+    /// report exactly what one thread running them in order would.
+    pub(super) fn fork(&self) -> Checker<'a> {
+        Checker {
+            source: self.source,
+            problems: Vec::new(),
+            names: Names::Deferred(Vec::new()),
+        }
+    }
+
+    /// Replays what `fork` recorded, in the order it recorded it: each
+    /// claim is checked here, between the problems it came between.
+    pub(super) fn join(&mut self, fork: Checker<'a>) {
+        let Names::Deferred(claims) = fork.names else {
+            unreachable!("only a fork is joined");
+        };
+        let mut claims = claims.into_iter().peekable();
+        for (index, problem) in fork.problems.into_iter().enumerate() {
+            while let Some((_, kind, name, span)) = claims.next_if(|claim| claim.0 == index) {
+                self.claim(kind, name, span);
+            }
+            self.problems.push(problem);
+        }
+        for (_, kind, name, span) in claims {
+            self.claim(kind, name, span);
         }
     }
 
@@ -77,11 +121,18 @@ impl<'a> Checker<'a> {
     /// Claims a generated name of a kind ("IAM role", "file"...); a second
     /// claim of the same name is an error pointing at both spec items.
     pub(super) fn claim(&mut self, kind: &'static str, name: String, span: Range<usize>) {
+        let (names, collisions) = match &mut self.names {
+            Names::Registry { names, collisions } => (names, collisions),
+            Names::Deferred(claims) => {
+                claims.push((self.problems.len(), kind, name, span));
+                return;
+            }
+        };
         let key = (kind, name);
-        if let Some(first) = self.names.get(&key) {
+        if let Some(first) = names.get(&key) {
             // One report per pair of colliding spec items is enough: the
             // first name that collides explains the rest.
-            if !self.collisions.insert((first.start, span.start)) {
+            if !collisions.insert((first.start, span.start)) {
                 return;
             }
             let first = first.clone();
@@ -97,7 +148,7 @@ impl<'a> Checker<'a> {
             )
             .help("rename one of the keys (or set `role_name`) so the generated names differ");
         } else {
-            self.names.insert(key, span);
+            names.insert(key, span);
         }
     }
 
@@ -109,5 +160,68 @@ impl<'a> Checker<'a> {
     fn record(&mut self, problem: Problem) -> &mut Problem {
         self.problems.push(problem);
         self.problems.last_mut().expect("just pushed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One part of a pass: problems and claims, in order.
+    fn part(checker: &mut Checker<'_>, steps: &[(&str, usize)]) {
+        for &(what, at) in steps {
+            match what.strip_prefix("claim ") {
+                Some(name) => checker.claim("IAM role", name.to_string(), at..at + 1),
+                None => {
+                    checker.error(Code::Syntax, at..at + 1, what);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn forks_joined_in_order_report_what_one_checker_would() {
+        let source = SourceFile::new(std::path::Path::new("spec.toml"), "x".repeat(40));
+        let first: &[(&str, usize)] = &[
+            ("problem one", 1),
+            ("claim a", 5),
+            ("problem two", 6),
+            ("claim b", 10),
+        ];
+        let second: &[(&str, usize)] = &[("claim b", 20), ("problem three", 21), ("claim a", 30)];
+
+        let mut one = Checker::new(&source);
+        one.claim("IAM role", "a".into(), 0..1);
+        part(&mut one, first);
+        part(&mut one, second);
+
+        let mut joined = Checker::new(&source);
+        joined.claim("IAM role", "a".into(), 0..1);
+        let (mut fork_one, mut fork_two) = (joined.fork(), joined.fork());
+        part(&mut fork_one, first);
+        part(&mut fork_two, second);
+        joined.join(fork_one);
+        joined.join(fork_two);
+
+        let messages = |checker: Checker<'_>| {
+            checker
+                .into_problems()
+                .iter()
+                .map(|p| p.message().to_string())
+                .collect::<Vec<_>>()
+        };
+        let expected = messages(one);
+        assert_eq!(
+            expected,
+            [
+                "problem one",
+                "two things in the spec would both generate IAM role `a`",
+                "problem two",
+                "two things in the spec would both generate IAM role `b`",
+                "problem three",
+                "two things in the spec would both generate IAM role `a`",
+            ]
+        );
+        assert_eq!(messages(joined), expected);
     }
 }

@@ -37,15 +37,30 @@ pub(super) fn roles(
 ) -> Vec<Workload> {
     let reached_by_workload = grants.reached_by_workload();
     let none = BTreeSet::new();
-    let finished: Vec<Workload> = workloads
-        .iter()
-        .map(|info| {
-            let reaches = reached_by_workload
-                .get(info.key.get().as_str())
-                .unwrap_or(&none);
-            finish_workload(checker, account, clusters, info, reaches)
-        })
-        .collect();
+    // Workloads are finished independently (at organisation scale, half of
+    // resolving the spec), on every core, each part reporting to a fork of
+    // the checker.
+    let parts = crate::parallel::chunks(
+        workloads,
+        || checker.fork(),
+        |mut fork, chunk| {
+            let finished: Vec<Workload> = chunk
+                .iter()
+                .map(|info| {
+                    let reaches = reached_by_workload
+                        .get(info.key.get().as_str())
+                        .unwrap_or(&none);
+                    finish_workload(&mut fork, account, clusters, info, reaches)
+                })
+                .collect();
+            (finished, fork)
+        },
+    );
+    let mut finished = Vec::with_capacity(workloads.len());
+    for (part, fork) in parts {
+        checker.join(fork);
+        finished.extend(part);
+    }
     check_generated_role_arns(checker, principals, &finished);
     finished
 }

@@ -442,7 +442,11 @@ mod tests {
         let text = workloads(2_000);
         let pieces = pieces(&text).unwrap();
         let of = |table| pieces.iter().filter(|p| p.table == Some(table)).count();
-        assert!(of("clusters") > 1 && of("workloads") > 3, "{}", pieces.len());
+        assert!(
+            of("clusters") > 1 && of("workloads") > 3,
+            "{}",
+            pieces.len()
+        );
         for piece in &pieces[1..] {
             let piece = &text[piece.range.clone()];
             assert!(piece.starts_with('['), "{piece}");

@@ -54,7 +54,7 @@ impl<'a> Checker<'a> {
     /// records problems and claims in order, and [`Checker::join`] replays
     /// them into this one, so that the parts of a pass run in parallel
     /// report exactly what one thread running them in order would.
-    pub(super) fn fork(&self) -> Checker<'a> {
+    fn fork(&self) -> Checker<'a> {
         Checker {
             source: self.source,
             problems: Vec::new(),
@@ -62,9 +62,37 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// `finish` of every item, shared among the cores by `weight`, each part
+    /// reporting to a fork of this checker: the results in item order, and
+    /// the problems and name collisions exactly those of one thread
+    /// finishing the items in order. For a pass whose items are independent
+    /// (each workload's role, each cluster's access).
+    pub(super) fn each_on_every_core<T: Sync, R: Send>(
+        &mut self,
+        items: &[T],
+        weight: impl Fn(&T) -> usize,
+        finish: impl Fn(&mut Checker<'a>, &T) -> R + Sync,
+    ) -> Vec<R> {
+        let parts = crate::parallel::chunks_weighed(
+            items,
+            weight,
+            || self.fork(),
+            |mut fork, chunk| {
+                let finished: Vec<R> = chunk.iter().map(|item| finish(&mut fork, item)).collect();
+                (finished, fork)
+            },
+        );
+        let mut finished = Vec::with_capacity(items.len());
+        for (part, fork) in parts {
+            self.join(fork);
+            finished.extend(part);
+        }
+        finished
+    }
+
     /// Replays what `fork` recorded, in the order it recorded it: each
     /// claim is checked here, between the problems it came between.
-    pub(super) fn join(&mut self, fork: Checker<'a>) {
+    fn join(&mut self, fork: Checker<'a>) {
         let Names::Deferred(claims) = fork.names else {
             unreachable!("only a fork is joined");
         };

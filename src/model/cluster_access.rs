@@ -30,27 +30,12 @@ pub(super) fn cluster_access(
     workloads: &[Workload],
 ) -> Vec<Cluster> {
     let index = Index::new(grants, workload_infos, workloads);
-    // Clusters are finished independently, on every core, each part
-    // reporting to a fork of the checker, shared by how much they hold.
     let infos: Vec<&ClusterInfo> = clusters.values().collect();
-    let parts = crate::parallel::chunks_weighed(
+    checker.each_on_every_core(
         &infos,
         |info| 1 + index.grants(info.key.get()).len() + index.workloads(info.key.get()).len(),
-        || checker.fork(),
-        |mut fork, chunk| {
-            let finished: Vec<Cluster> = chunk
-                .iter()
-                .map(|info| finish_cluster(&mut fork, account, info, clusters, &index))
-                .collect();
-            (finished, fork)
-        },
-    );
-    let mut finished = Vec::with_capacity(infos.len());
-    for (part, fork) in parts {
-        checker.join(fork);
-        finished.extend(part);
-    }
-    finished
+        |checker, info| finish_cluster(checker, account, info, clusters, &index),
+    )
 }
 
 /// The grants and workloads by cluster, and workloads by key, built once so

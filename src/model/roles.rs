@@ -37,30 +37,17 @@ pub(super) fn roles(
 ) -> Vec<Workload> {
     let reached_by_workload = grants.reached_by_workload();
     let none = BTreeSet::new();
-    // Workloads are finished independently (at organisation scale, half of
-    // resolving the spec), on every core, each part reporting to a fork of
-    // the checker.
-    let parts = crate::parallel::chunks(
+    // At organisation scale, half of resolving the spec.
+    let finished = checker.each_on_every_core(
         workloads,
-        || checker.fork(),
-        |mut fork, chunk| {
-            let finished: Vec<Workload> = chunk
-                .iter()
-                .map(|info| {
-                    let reaches = reached_by_workload
-                        .get(info.key.get().as_str())
-                        .unwrap_or(&none);
-                    finish_workload(&mut fork, account, clusters, info, reaches)
-                })
-                .collect();
-            (finished, fork)
+        |_| 1,
+        |checker, info| {
+            let reaches = reached_by_workload
+                .get(info.key.get().as_str())
+                .unwrap_or(&none);
+            finish_workload(checker, account, clusters, info, reaches)
         },
     );
-    let mut finished = Vec::with_capacity(workloads.len());
-    for (part, fork) in parts {
-        checker.join(fork);
-        finished.extend(part);
-    }
     check_generated_role_arns(checker, principals, &finished);
     finished
 }

@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn forks_joined_in_order_report_what_one_checker_would() {
-        let source = SourceFile::new(std::path::Path::new("spec.toml"), "x".repeat(40));
+        let source = SourceFile::new(std::path::Path::new("spec.toml"), "x".repeat(400));
         let first: &[(&str, usize)] = &[
             ("problem one", 1),
             ("claim a", 5),
@@ -251,5 +251,23 @@ mod tests {
             ]
         );
         assert_eq!(messages(joined), expected);
+
+        // A pass of many items, shared among the cores, reports what it
+        // does in order on one thread.
+        let items: Vec<usize> = (0..300).collect();
+        let finish = |checker: &mut Checker<'_>, &i: &usize| {
+            if i % 7 == 0 {
+                checker.error(Code::Syntax, i..i + 1, format!("item {i}"));
+            }
+            checker.claim("IAM role", format!("r{}", i % 40), i..i + 1);
+            i * 2
+        };
+        let mut one = Checker::new(&source);
+        let done: Vec<usize> = items.iter().map(|i| finish(&mut one, i)).collect();
+        let mut shared = Checker::new(&source);
+        assert_eq!(shared.each_on_every_core(&items, |_| 1, finish), done);
+        let expected = messages(one);
+        assert!(expected.len() > 100, "{}", expected.len());
+        assert_eq!(messages(shared), expected);
     }
 }

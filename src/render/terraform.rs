@@ -447,8 +447,7 @@ fn access_context(own: &Context, cluster: &Cluster) -> Context {
 }
 
 /// A cluster as the kubeconfig root's providers name it: a list of these
-/// is all those templates read, where the whole clusters would put every
-/// RBAC object of the organisation into their context.
+/// is all those templates read of the clusters.
 #[derive(Serialize)]
 struct ClusterRef<'a> {
     key: &'a str,

@@ -12,8 +12,8 @@ use crate::plan::{FileKind, Plan};
 
 /// Parses every file of the plan according to its kind, on every core.
 /// The files are independent, and at organisation scale parsing them is a
-/// quarter of a run; one of them (the kubeconfig root) is a fifth of the
-/// bytes, so large Terraform files are parsed in pieces (see [`pieces`])
+/// quarter of a run; a file can be megabytes (the outputs of every role),
+/// so large Terraform files are parsed in pieces (see [`pieces`])
 /// and the cores share the pieces by size. A file with a piece that fails
 /// is then parsed whole, which gives the answer; the error reported is the
 /// first in path order, as a single thread would find it.
@@ -163,8 +163,8 @@ fn yaml_problem(text: &str) -> Option<String> {
 }
 
 /// How much Terraform one parse takes at most when the file allows: a
-/// parse tree is tens of times the size of its text, so the kubeconfig
-/// root of an organisation (megabytes) is parsed a piece at a time.
+/// parse tree is tens of times the size of its text, so a file of
+/// megabytes (an organisation's `outputs.tf`) is parsed a piece at a time.
 const HCL_PIECE: usize = 256 << 10;
 
 /// A Terraform file cut into pieces of about `piece` bytes, each after a

@@ -10,9 +10,9 @@ use std::path::{Component, Path, PathBuf};
 use crate::error::{Error, Problem, Result};
 use crate::manifest::{self, History, Manifest};
 use crate::outdir::{BeforeChange, LOCK_WAIT, OutDir, RunLock};
-use crate::render::{RenderOptions, render};
+use crate::render::{RenderOptions, render_into};
 use crate::source::SourceFile;
-use crate::sync::{Changes, Diff, Summary, holds, previous_generation};
+use crate::sync::{Diff, Incoming, Keep, Summary, holds, previous_generation};
 
 /// What to generate, from where, into where, and how.
 pub struct GenerateOptions {
@@ -132,23 +132,23 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
             free_in_background(loaded);
             return Ok((unchanged(options.mode, manifest), notices));
         }
-        let plan = render(&loaded.model, &render_options)?;
-        let next = History::of(&loaded.model, plan.files().map(|(path, _)| path));
+        let recorded = previous.as_ref().map(|(manifest, _)| manifest);
+        let mut incoming = Incoming::new(&out_dir, recorded, keep(options.mode))?;
+        // Each file is compared with what is on disk, and staged when it
+        // changes, as soon as it is rendered: the tree is never in memory
+        // whole.
+        if let Err(error) = render_into(&loaded.model, &render_options, &mut incoming) {
+            return Err(incoming.fail(error));
+        }
+        let next = History::of(&loaded.model, incoming.paths());
         let history = previous.as_ref().map(|(_, history)| history);
         let next_inputs = (notices.is_empty()
             && crate::transitions::settled(&mut loaded.model, history, &next))
         .then(|| inputs(&next));
-        // The plan holds everything the model still had to say: its memory
-        // goes back before the files are compared and written.
+        // Everything the model had to say is rendered: its memory goes back
+        // before the files are compared and written.
         free_in_background(loaded);
-        let changes = Changes::compute(
-            &plan,
-            &out_dir,
-            &spec_shown,
-            next_inputs.as_deref(),
-            next,
-            previous.as_ref().map(|(manifest, _)| manifest),
-        )?;
+        let changes = incoming.finish(&spec_shown, next_inputs.as_deref(), next)?;
         let outcome = match options.mode {
             Mode::Check if changes.is_up_to_date() => Outcome::UpToDate,
             Mode::Check => Outcome::OutOfDate(changes.diff()),
@@ -176,6 +176,15 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
 /// started, it is freed here.)
 fn free_in_background(loaded: crate::Loaded) {
     let _ = std::thread::Builder::new().spawn(move || drop(loaded));
+}
+
+/// What a run in `mode` keeps of each file it renders.
+fn keep(mode: Mode) -> Keep {
+    match mode {
+        Mode::Write { .. } => Keep::Stage,
+        Mode::Check => Keep::Diff,
+        Mode::DryRun => Keep::Nothing,
+    }
 }
 
 /// The run lock, when `mode` writes; checking and listing read without it.

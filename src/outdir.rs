@@ -24,11 +24,11 @@
 
 mod lock;
 
-use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::fs::{self, Metadata, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use lock::{LOCK_FILE, LOCK_WAIT, RunLock};
 
@@ -36,6 +36,10 @@ use crate::error::{Error, Result};
 
 /// The suffix of every temporary file eksgrant writes.
 pub const TEMP_SUFFIX: &str = ".eksgrant-tmp";
+
+/// The start of the name of a run's staging directory (see
+/// [`staging_name`]).
+pub const STAGING_PREFIX: &str = ".eksgrant-staging.";
 
 /// What a path below the root holds, seen without following any link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,8 +71,9 @@ pub enum Entry {
     TooLarge,
 }
 
-/// A file written beside its path under a temporary name, waiting for
-/// [`OutDir::commit`] to rename it into place.
+/// A file written under a temporary name (beside its path, or in the run's
+/// staging directory), waiting for [`OutDir::commit`] to rename it into
+/// place.
 #[derive(Debug)]
 pub struct Staged {
     relative: String,
@@ -89,16 +94,16 @@ pub type BeforeChange = Box<dyn FnMut(&str) -> Result<()> + Send>;
 pub struct OutDir {
     root: PathBuf,
     /// Directories below the root already seen to be real directories.
-    directories: RefCell<BTreeSet<String>>,
+    directories: Slot<BTreeSet<String>>,
     /// Directories below the root seen not to exist (until this run makes
     /// them): a cold run looks up thousands of files below a few of them.
-    absent: RefCell<BTreeSet<String>>,
+    absent: Slot<BTreeSet<String>>,
     /// The spec's identity, so that no write or deletion can reach it.
     spec: Option<FileId>,
     /// This run's part of temporary file names: its process ID and a random
     /// number, so that no other run, and no file of the user's, shares them.
     token: String,
-    before_change: RefCell<Option<BeforeChange>>,
+    before_change: Slot<Option<BeforeChange>>,
 }
 
 impl std::fmt::Debug for OutDir {
@@ -115,11 +120,11 @@ impl OutDir {
     pub fn new(root: &Path) -> OutDir {
         OutDir {
             root: root.to_path_buf(),
-            directories: RefCell::default(),
-            absent: RefCell::default(),
+            directories: Slot::default(),
+            absent: Slot::default(),
             spec: None,
             token: format!("{}-{:016x}", std::process::id(), random()),
-            before_change: RefCell::new(None),
+            before_change: Slot::default(),
         }
     }
 
@@ -143,17 +148,17 @@ impl OutDir {
     pub fn view(&self) -> OutDir {
         OutDir {
             root: self.root.clone(),
-            directories: RefCell::default(),
-            absent: RefCell::default(),
+            directories: Slot::default(),
+            absent: Slot::default(),
             spec: self.spec.clone(),
             token: self.token.clone(),
-            before_change: RefCell::new(None),
+            before_change: Slot::default(),
         }
     }
 
     /// Sets the hook called before every change (see [`BeforeChange`]).
     pub fn before_change(&self, hook: BeforeChange) {
-        *self.before_change.borrow_mut() = Some(hook);
+        *self.before_change.borrow() = Some(hook);
     }
 
     /// The directory, as the user named it.
@@ -194,34 +199,64 @@ impl OutDir {
     /// old or new, never half written; creates the directories on the way.
     /// For the records (manifest, pending record), each of which must be on
     /// disk before the run goes on; generated files go through
-    /// [`OutDir::stage`], [`OutDir::flush`] and [`OutDir::commit`] instead,
-    /// so that thousands of them cost one flush, not one each.
+    /// [`OutDir::stage_all`], [`OutDir::flush`] and [`OutDir::commit_all`]
+    /// instead, so that thousands of them cost one flush, not one each.
     ///
     /// Refuses to write through a link, over the spec, or over anything but
     /// a regular file; the planning step has reported those already.
     pub fn write(&self, relative: &str, content: &[u8]) -> Result<()> {
-        let staged = self.stage_file(relative, content, true)?;
+        self.make_parents(relative)?;
+        self.check_replaceable(relative)?;
+        let temp = self.path(&self.temp_name(relative));
+        let staged = self.create(relative, temp, content, true)?;
         self.commit(&staged)
     }
 
-    /// Writes `content` to a new temporary file beside `relative`, which
-    /// [`OutDir::commit`] renames into place once [`OutDir::flush`] has put
-    /// it on disk; creates the directories on the way. A failure removes
-    /// the temporary file; an interruption leaves it, as a kill would, for
-    /// the next run to clean up by its token.
-    pub fn stage(&self, relative: &str, content: &[u8]) -> Result<Staged> {
-        // Where one flush of the whole file system is not available, each
-        // file is flushed as it is written.
-        self.stage_file(relative, content, !cfg!(target_os = "linux"))
+    /// Creates this run's staging directory (see [`staging_name`]), which
+    /// [`OutDir::stage_all`] writes into. The caller has first recorded the
+    /// run's token in the pending record, so that a run that dies from here
+    /// on leaves a directory the next run knows as its own.
+    pub fn open_staging(&self) -> Result<()> {
+        let name = staging_name(&self.token);
+        self.step(&name)?;
+        let path = self.path(&name);
+        fs::create_dir(&path).map_err(|source| io("create the directory", &path, source))
     }
 
-    fn stage_file(&self, relative: &str, content: &[u8], sync: bool) -> Result<Staged> {
-        self.make_parents(relative)?;
-        match self.entry_without_content(relative)? {
-            Entry::Missing | Entry::File(_) => {}
-            other => return Err(self.refusal(relative, &other)),
+    /// Removes the staging directory of run `token` and everything in it,
+    /// when it is a real directory: a link or a file of that name is not
+    /// eksgrant's. (Removing a directory never follows the links in it.)
+    pub fn remove_staging(&self, token: &str) -> Result<()> {
+        let name = staging_name(token);
+        if !self.is_dir(&name)? {
+            return Ok(());
         }
-        let temp = self.path(&self.temp_name(relative));
+        self.step(&name)?;
+        let path = self.path(&name);
+        match fs::remove_dir_all(&path) {
+            Ok(()) => Ok(()),
+            Err(error) if is_missing(&error) => Ok(()),
+            Err(source) => Err(io("delete the directory", &path, source)),
+        }
+    }
+
+    /// Writes `content` into this run's staging directory under `number`,
+    /// to be renamed to `relative` by [`OutDir::commit`] once
+    /// [`OutDir::flush`] has put it on disk. A failure removes the staged
+    /// file; an interruption leaves it, as a kill would, for the next run
+    /// to remove with the directory.
+    fn stage(&self, number: usize, relative: &str, content: &[u8]) -> Result<Staged> {
+        let temp = self
+            .path(&staging_name(&self.token))
+            .join(number.to_string());
+        // Where one flush of the whole file system is not available, each
+        // file is flushed as it is written.
+        self.create(relative, temp, content, !cfg!(target_os = "linux"))
+    }
+
+    /// Creates `temp`, which must not exist, with `content`, on its way to
+    /// `relative`.
+    fn create(&self, relative: &str, temp: PathBuf, content: &[u8], sync: bool) -> Result<Staged> {
         self.step(relative)?;
         let mut file = open_options(OpenOptions::new().write(true).create_new(true))
             .open(&temp)
@@ -246,6 +281,15 @@ impl OutDir {
         }
     }
 
+    /// Fails unless `relative` is missing or a regular file eksgrant may
+    /// replace.
+    fn check_replaceable(&self, relative: &str) -> Result<()> {
+        match self.entry_without_content(relative)? {
+            Entry::Missing | Entry::File(_) => Ok(()),
+            other => Err(self.refusal(relative, &other)),
+        }
+    }
+
     /// Puts every file staged so far on disk: on Linux one `syncfs` of the
     /// file system holding the root (each staged file was flushed as it was
     /// written elsewhere). Also makes the renames before it durable.
@@ -264,10 +308,13 @@ impl OutDir {
         Ok(())
     }
 
-    /// Renames a staged file into place (what was at its path was checked
-    /// when it was staged).
+    /// Renames a staged file into place, creating the directories on the
+    /// way, unless what is at its path now is not a regular file (a link,
+    /// a directory) or a directory on the way is not a real one.
     pub fn commit(&self, staged: &Staged) -> Result<()> {
         let result = (|| {
+            self.make_parents(&staged.relative)?;
+            self.check_replaceable(&staged.relative)?;
             self.step(&staged.relative)?;
             let target = self.path(&staged.relative);
             fs::rename(&staged.temp, &target).map_err(|source| io("write", &target, source))
@@ -280,23 +327,18 @@ impl OutDir {
         result
     }
 
-    /// Removes a staged file that will not be committed (the run failed
-    /// before its rename).
-    pub fn discard(&self, staged: &Staged) {
-        let _ = fs::remove_file(&staged.temp);
-    }
-
-    /// [`OutDir::stage`] of every file, shared among the cores: on a tmpfs
-    /// or a warm disk, writing is the kernel copying bytes, and a few
-    /// thousand files keep both cores busy. Returns what was staged, and
-    /// the first error in list order if any. With a hook set, the files are
-    /// staged one after another on this thread, so that every step comes
-    /// in order (the tests stop runs at each).
-    pub fn stage_all(&self, files: &[(&str, &[u8])]) -> (Vec<Staged>, Result<()>) {
-        let stage = |out: &OutDir, chunk: &[(&str, &[u8])]| {
+    /// Stages every file (its number in the staging directory, its path,
+    /// its content), shared among the cores: on a tmpfs or a warm disk,
+    /// writing is the kernel copying bytes, and a few hundred files keep
+    /// both cores busy. Returns what was staged, and the first error in
+    /// list order if any. With a hook set, the files are staged one after
+    /// another on this thread, so that every step comes in order (the tests
+    /// stop runs at each).
+    pub fn stage_all(&self, files: &[(usize, &str, &[u8])]) -> (Vec<Staged>, Result<()>) {
+        let stage = |out: &OutDir, chunk: &[(usize, &str, &[u8])]| {
             let mut staged = Vec::with_capacity(chunk.len());
-            let result = chunk.iter().try_for_each(|(relative, content)| {
-                staged.push(out.stage(relative, content)?);
+            let result = chunk.iter().try_for_each(|(number, relative, content)| {
+                staged.push(out.stage(*number, relative, content)?);
                 Ok(())
             });
             (staged, result)
@@ -306,7 +348,7 @@ impl OutDir {
         }
         let parts = crate::parallel::chunks_weighed(
             files,
-            |(_, content)| content.len() + crate::parallel::PER_FILE,
+            |(_, _, content)| content.len() + crate::parallel::PER_FILE,
             || self.view(),
             |view, chunk| stage(&view, chunk),
         );
@@ -370,7 +412,7 @@ impl OutDir {
         self.step(relative)?;
         match fs::remove_dir(&path) {
             Ok(()) => {
-                self.directories.borrow_mut().remove(relative);
+                self.directories.borrow().remove(relative);
                 Ok(true)
             }
             Err(error) if is_missing(&error) || error.kind() == ErrorKind::DirectoryNotEmpty => {
@@ -409,6 +451,11 @@ impl OutDir {
             self.entry_without_content(relative)?,
             Entry::File(_)
         ))
+    }
+
+    /// Whether `relative` is a real directory (not a link).
+    pub fn is_dir(&self, relative: &str) -> Result<bool> {
+        Ok(self.entry_without_content(relative)? == Entry::Directory)
     }
 
     /// The temporary file a write of `relative` goes through: hidden, beside
@@ -477,7 +524,7 @@ impl OutDir {
             let metadata = match fs::symlink_metadata(&path) {
                 Ok(metadata) => metadata,
                 Err(error) if is_missing(&error) => {
-                    self.absent.borrow_mut().insert(dir.to_string());
+                    self.absent.borrow().insert(dir.to_string());
                     return Ok(Some(Entry::Missing));
                 }
                 Err(source) => return Err(io("inspect", &path, source)),
@@ -489,7 +536,7 @@ impl OutDir {
             if !kind.is_dir() {
                 return Ok(Some(Entry::Blocked { at: dir.into() }));
             }
-            self.directories.borrow_mut().insert(dir.to_string());
+            self.directories.borrow().insert(dir.to_string());
         }
         Ok(None)
     }
@@ -506,7 +553,7 @@ impl OutDir {
                 Entry::Directory => {}
                 Entry::Missing => {
                     self.step(dir)?;
-                    self.absent.borrow_mut().remove(dir);
+                    self.absent.borrow().remove(dir);
                     let path = self.path(dir);
                     match fs::create_dir(&path) {
                         Ok(()) => {}
@@ -524,7 +571,7 @@ impl OutDir {
                 }
                 other => return Err(self.refusal(dir, &other)),
             }
-            self.directories.borrow_mut().insert(dir.to_string());
+            self.directories.borrow().insert(dir.to_string());
         }
         Ok(())
     }
@@ -552,11 +599,37 @@ impl OutDir {
     }
 
     fn step(&self, relative: &str) -> Result<()> {
-        match self.before_change.borrow_mut().as_mut() {
+        match self.before_change.borrow().as_mut() {
             Some(hook) => hook(relative),
             None => Ok(()),
         }
     }
+}
+
+/// A `RefCell` that threads may share: a lock that is never contended,
+/// since each thread works through a view of its own
+/// ([`OutDir::view`]); it only lets a view be shared with the threads that
+/// make theirs from it.
+#[derive(Default)]
+struct Slot<T>(Mutex<T>);
+
+impl<T> Slot<T> {
+    fn borrow(&self) -> MutexGuard<'_, T> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The directory at the root that run `token` stages its generated files
+/// in: hidden, and named with the token, which the run records in the
+/// pending record before creating it.
+pub fn staging_name(token: &str) -> String {
+    format!("{STAGING_PREFIX}{token}")
+}
+
+/// The run token in a staging directory's name, if it is one.
+pub fn staging_token(name: &str) -> Option<&str> {
+    name.strip_prefix(STAGING_PREFIX)
+        .filter(|token| !token.is_empty())
 }
 
 /// The temporary file a write of `relative` goes through in run `token`.
@@ -678,39 +751,72 @@ mod tests {
     fn files_staged_on_every_core_land_in_place_or_not_at_all() {
         let dir = tempfile::tempdir().unwrap();
         let out = OutDir::new(dir.path());
+        let staging = dir.path().join(staging_name(out.token()));
+        out.open_staging().unwrap();
         let paths: Vec<String> = (0..64).map(|i| format!("d{}/f{i}.tf", i % 5)).collect();
-        let files: Vec<(&str, &[u8])> = paths.iter().map(|p| (p.as_str(), p.as_bytes())).collect();
+        let files: Vec<(usize, &str, &[u8])> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, p.as_str(), p.as_bytes()))
+            .collect();
         let (staged, result) = out.stage_all(&files);
         result.unwrap();
         assert_eq!(staged.len(), 64);
+        assert_eq!(fs::read_dir(&staging).unwrap().count(), 64);
+        assert!(!dir.path().join("d0").exists(), "nothing is in place yet");
         out.commit_all(&staged).unwrap();
         for path in &paths {
             assert_eq!(fs::read_to_string(dir.path().join(path)).unwrap(), *path);
         }
+        assert_eq!(fs::read_dir(&staging).unwrap().count(), 0);
 
-        // A path that cannot be written (its directory is a file): the
-        // error is the first in list order, and everything staged is
-        // returned for the caller to take back.
+        // A path that cannot be written (its directory is a file): staging
+        // does not look, the rename refuses, the error is the first in list
+        // order, and what is left staged goes with the directory.
         fs::write(dir.path().join("blocked1"), "mine").unwrap();
         fs::write(dir.path().join("blocked2"), "mine").unwrap();
         // (Two chunks on two cores, each failing after one file.)
-        let files: Vec<(&str, &[u8])> = vec![
-            ("ok/a", b"a"),
-            ("blocked1/x", b"x"),
-            ("ok/b", b"b"),
-            ("blocked2/y", b"y"),
+        let files: Vec<(usize, &str, &[u8])> = vec![
+            (64, "ok/a", b"a"),
+            (65, "blocked1/x", b"x"),
+            (66, "ok/b", b"b"),
+            (67, "blocked2/y", b"y"),
         ];
         let (staged, result) = out.stage_all(&files);
+        result.unwrap();
+        let result = out.commit_all(&staged);
         assert!(
             matches!(&result, Err(Error::Unsafe { path, .. }) if path.ends_with("blocked1")),
             "{result:?}"
         );
-        assert!(matches!(staged.len(), 1 | 2), "{staged:?}");
-        for file in &staged {
-            out.discard(file);
+        assert_eq!(
+            fs::read_to_string(dir.path().join("blocked1")).unwrap(),
+            "mine"
+        );
+        out.remove_staging(out.token()).unwrap();
+        assert!(!staging.exists());
+    }
+
+    #[test]
+    fn a_staging_directory_is_removed_only_when_it_is_a_real_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = OutDir::new(dir.path());
+        assert_eq!(staging_token(&staging_name("1-ab")), Some("1-ab"));
+        assert_eq!(staging_token(".eksgrant-staging."), None);
+        assert_eq!(staging_token("eksgrant-staging.1-ab"), None);
+        // A file of the user's with a staging directory's name stays.
+        fs::write(dir.path().join(staging_name("1-ab")), "mine").unwrap();
+        out.remove_staging("1-ab").unwrap();
+        assert!(dir.path().join(staging_name("1-ab")).is_file());
+        #[cfg(unix)]
+        {
+            let elsewhere = tempfile::tempdir().unwrap();
+            fs::write(elsewhere.path().join("keep"), "mine").unwrap();
+            std::os::unix::fs::symlink(elsewhere.path(), dir.path().join(staging_name("2-cd")))
+                .unwrap();
+            out.remove_staging("2-cd").unwrap();
+            assert!(elsewhere.path().join("keep").is_file());
         }
-        let names: Vec<_> = fs::read_dir(dir.path().join("ok")).unwrap().collect();
-        assert!(names.is_empty(), "{names:?}");
     }
 
     #[test]

@@ -6,6 +6,9 @@
 //! stay deterministic: the first error they report is the first in the
 //! list, as one thread would find it.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+
 /// What handling one file costs besides its bytes (a lookup, an open, a
 /// rename), counted as bytes: the weight of a file for [`chunks_weighed`]
 /// is its length plus this.
@@ -79,6 +82,69 @@ where
     })
 }
 
+/// Runs `work` on every item, on every core, each thread taking the next
+/// item no thread has taken yet: for items whose cost is not known before
+/// the work (templates to render), so that one large item does not leave a
+/// core idle while the other works through it. `state` runs on the calling
+/// thread once per thread; the states come back in no particular order.
+///
+/// The error is the first in list order, as one thread would find it:
+/// once an item fails, no thread takes an item after it, and every item
+/// before it was taken and is finished.
+pub(crate) fn pulled<T, S, E>(
+    items: &[T],
+    mut state: impl FnMut() -> S,
+    work: impl Fn(&mut S, &T) -> Result<(), E> + Sync,
+) -> Result<Vec<S>, E>
+where
+    T: Sync,
+    S: Send,
+    E: Send,
+{
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let failed: Mutex<Option<(usize, E)>> = Mutex::new(None);
+    let first_failure = AtomicUsize::new(usize::MAX);
+    let run = |mut state: S| {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= items.len() || i > first_failure.load(Ordering::Relaxed) {
+                break;
+            }
+            if let Err(error) = work(&mut state, &items[i]) {
+                first_failure.fetch_min(i, Ordering::Relaxed);
+                let mut failed = failed.lock().unwrap_or_else(PoisonError::into_inner);
+                if failed.as_ref().is_none_or(|(at, _)| i < *at) {
+                    *failed = Some((i, error));
+                }
+            }
+        }
+        state
+    };
+    let states: Vec<S> = (0..threads).map(|_| state()).collect();
+    let states = std::thread::scope(|scope| {
+        let workers: Vec<_> = states
+            .into_iter()
+            .map(|state| scope.spawn(|| run(state)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    match failed.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        Some((_, error)) => Err(error),
+        None => Ok(states),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +171,35 @@ mod tests {
                 even.iter().all(|&n| n.abs_diff(98 / even.len()) <= 1),
                 "{even:?}"
             );
+        }
+    }
+
+    #[test]
+    fn pulled_items_are_each_worked_once_and_the_first_failure_wins() {
+        let items: Vec<usize> = (0..1_000).collect();
+        let states = pulled(&items, Vec::new, |seen: &mut Vec<usize>, &i| {
+            seen.push(i);
+            Ok::<(), usize>(())
+        })
+        .unwrap();
+        let mut seen = states.concat();
+        seen.sort_unstable();
+        assert_eq!(seen, items);
+        // Items 300 and 700 fail: 300 is reported, whichever thread met
+        // either first, and every item before it was worked.
+        for _ in 0..20 {
+            let worked = Mutex::new(Vec::new());
+            let result = pulled(
+                &items,
+                || (),
+                |(), &i| {
+                    worked.lock().unwrap().push(i);
+                    if i == 300 || i == 700 { Err(i) } else { Ok(()) }
+                },
+            );
+            assert_eq!(result.unwrap_err(), 300);
+            let worked = worked.into_inner().unwrap();
+            assert!((0..=300).all(|i| worked.contains(&i)));
         }
     }
 }

@@ -1,12 +1,16 @@
-//! The rendered tree: every output file, in memory, before anything is
-//! written.
+//! The rendered tree: every output file, and where files go as they are
+//! rendered ([`Output`]).
 //!
-//! The same `Plan` is what the CLI writes (through [`crate::sync`]) and what
-//! the snapshot tests record, so reviewers read exactly what users get.
+//! A [`Plan`] holds the whole tree in memory: it is what the snapshot
+//! tests record, so reviewers read exactly what users get. `generate`
+//! hands each file to [`crate::sync::Incoming`] instead, which compares and
+//! stages it at once, so that an organisation's tree is never held whole.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+use crate::error::Result;
 
 /// What a generated file is, which decides its header and how it is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,23 +54,12 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// Every output file, by path relative to the output directory.
-#[derive(Debug, Default)]
-pub struct Plan {
-    files: BTreeMap<String, GeneratedFile>,
-}
-
-impl Plan {
-    /// Adds a file, normalising line endings, dropping blank lines at either
-    /// end and ending it with one newline,
-    /// and prefixing Terraform and YAML files with `header` as a comment.
-    ///
-    /// # Panics
-    ///
-    /// When `path` is already in the plan: the model gives every file a unique
-    /// path, so a second one is a bug in eksgrant.
-    pub fn add(&mut self, path: String, body: &str, header: &str) {
-        let kind = FileKind::of(&path);
+impl GeneratedFile {
+    /// The file at `path` with text `body`: line endings normalised, blank
+    /// lines at either end dropped, one newline at the end, and Terraform
+    /// and YAML files prefixed with `header` as a comment.
+    pub fn new(path: &str, body: &str, header: &str) -> GeneratedFile {
+        let kind = FileKind::of(path);
         let body: Cow<'_, str> = if body.contains('\r') {
             body.replace("\r\n", "\n").into()
         } else {
@@ -78,17 +71,93 @@ impl Plan {
             FileKind::Yaml => format!("# {header}\n"),
             FileKind::Json | FileKind::Markdown => String::new(),
         };
-        // Built at its exact size: the plan holds every file until it is
-        // written, and a file of megabytes is not copied twice on the way.
+        // Built at its exact size: a file of megabytes is not copied twice
+        // on the way.
         let mut contents = String::with_capacity(prefix.len() + body.len() + 1);
         contents.push_str(&prefix);
         contents.push_str(body);
         contents.push('\n');
+        GeneratedFile { kind, contents }
+    }
+}
+
+/// Where rendered files go, each as soon as it is rendered and has parsed
+/// back: a [`Plan`] keeps them in memory (the tests, `--check`); a
+/// generation writing an organisation's tree stages each on disk and keeps
+/// only its hash, so that the tree is never in memory whole.
+///
+/// Files are handed over by several threads at once, each with a share of
+/// its own, in no particular order; the shares come back to
+/// [`Output::gather`] a round at a time. What an output keeps must not
+/// depend on the order (a plan sorts by path; so do the changes a
+/// generation makes).
+pub trait Output: Sync {
+    /// What one thread holds while it hands over files.
+    type Share: Send;
+
+    /// A new share, for one thread.
+    fn share(&self) -> Self::Share;
+
+    /// Takes one file.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be taken (reading or writing the output
+    /// directory failed); the generation stops there.
+    fn accept(&self, share: &mut Self::Share, path: String, file: GeneratedFile) -> Result<()>;
+
+    /// Takes back the shares of one round of threads.
+    ///
+    /// # Errors
+    ///
+    /// As [`Output::accept`].
+    fn gather(&mut self, shares: Vec<Self::Share>) -> Result<()>;
+}
+
+impl Output for Plan {
+    type Share = Vec<(String, GeneratedFile)>;
+
+    fn share(&self) -> Self::Share {
+        Vec::new()
+    }
+
+    fn accept(&self, share: &mut Self::Share, path: String, file: GeneratedFile) -> Result<()> {
+        share.push((path, file));
+        Ok(())
+    }
+
+    fn gather(&mut self, shares: Vec<Self::Share>) -> Result<()> {
+        for (path, file) in shares.into_iter().flatten() {
+            self.insert(path, file);
+        }
+        Ok(())
+    }
+}
+
+/// Every output file, by path relative to the output directory.
+#[derive(Debug, Default)]
+pub struct Plan {
+    files: BTreeMap<String, GeneratedFile>,
+}
+
+impl Plan {
+    /// Adds a file made by [`GeneratedFile::new`].
+    ///
+    /// # Panics
+    ///
+    /// When `path` is already in the plan: the model gives every file a unique
+    /// path, so a second one is a bug in eksgrant.
+    pub fn add(&mut self, path: String, body: &str, header: &str) {
+        let file = GeneratedFile::new(&path, body, header);
+        self.insert(path, file);
+    }
+
+    fn insert(&mut self, path: String, file: GeneratedFile) {
         assert!(
             !self.files.contains_key(&path),
             "two generated files share the path {path}"
         );
-        self.files.insert(path, GeneratedFile { kind, contents });
+        self.files.insert(path, file);
     }
 
     /// The files, sorted by path.

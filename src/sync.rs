@@ -1,20 +1,27 @@
-//! Bringing an output directory in line with a plan, without ever losing a
-//! user's work.
+//! Bringing an output directory in line with a generation, without ever
+//! losing a user's work.
 //!
-//! [`Changes::compute`] reads the directory and its records and decides, for
-//! every file, what a generation would do: create, update, delete, leave it,
-//! or refuse. Some refusals `--force` overrides (a generated file edited by
-//! hand, a file of the user's where the spec now generates one); others
-//! nothing does (a symbolic link on the way, the spec itself, a file where a
+//! [`Incoming`] takes each file as it is rendered and decides its fate:
+//! create, update, leave it, or refuse. When the run writes, a new or
+//! changed file is staged at once in the run's staging directory, so the
+//! tree is never in memory whole; before the first, the run's token goes
+//! into the pending record, so that a run killed from there on leaves a
+//! directory the next run removes as its own. [`Incoming::finish`] adds
+//! the files to delete, which the previous generations wrote and this one
+//! does not.
+//!
+//! Some refusals `--force` overrides (a generated file edited by hand, a
+//! file of the user's where the spec now generates one); others nothing
+//! does (a symbolic link on the way, the spec itself, a file where a
 //! directory must be, a directory where a file must be). All of them are
-//! found before the first byte is written and reported at once.
+//! found before anything in the tree changes and reported at once, and the
+//! run takes back what it staged and its token.
 //!
 //! [`Changes::apply`] then records what the run may touch (merged into the
-//! pending record of any interrupted run), deletes what the previous
-//! generations wrote and this one does not, writes each new or changed file
-//! through a temporary file, removes the temporary files of interrupted runs
-//! and the directories left empty, and records the manifest last.
-//! `--check` and `--dry-run` only report.
+//! pending record of any interrupted run), deletes what it drops, flushes
+//! the staged files, renames each into place, removes what interrupted
+//! runs left and the directories left empty, and records the manifest
+//! last. `--check` and `--dry-run` stage nothing, and only report.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -24,8 +31,8 @@ use similar::TextDiff;
 use crate::Loaded;
 use crate::error::{Error, Result};
 use crate::manifest::{self, History, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
-use crate::outdir::{Entry, OutDir, temp_token};
-use crate::plan::{GeneratedFile, Plan};
+use crate::outdir::{Entry, OutDir, Staged, staging_token, temp_token};
+use crate::plan::{GeneratedFile, Output};
 use crate::text::count;
 
 /// What a generation does to one file.
@@ -120,7 +127,7 @@ impl Conflict {
 
 /// One file's fate.
 #[derive(Debug)]
-pub struct FileChange<'a> {
+pub struct FileChange {
     /// Relative to the output directory.
     pub path: String,
     /// What happens to it.
@@ -128,17 +135,304 @@ pub struct FileChange<'a> {
     /// Set when the path is not eksgrant's to change as it is.
     pub conflict: Option<Conflict>,
     /// Its content on disk, kept only where the diff shows it: a regular
-    /// file that is updated.
+    /// file that is updated, for `--check`.
     current: Option<Vec<u8>>,
-    /// Its new content, in the plan, unless it is deleted.
-    new: Option<&'a str>,
+    /// Its new content, kept only where the diff shows it: a file created
+    /// or updated, for `--check`.
+    new: Option<String>,
+}
+
+/// What a run keeps of each file it renders, besides its path, hash and
+/// fate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Writes: each new or changed file is staged on disk as it comes.
+    Stage,
+    /// `--check`: the old and new content of each file that changes, for
+    /// the diff.
+    Diff,
+    /// `--dry-run`: nothing more.
+    Nothing,
+}
+
+/// The files of a generation as they are rendered (an [`Output`]): each is
+/// compared with what is on disk as it comes and, when the run writes,
+/// staged in the run's staging directory (see [`OutDir::open_staging`]).
+/// Only its path, hash and fate stay in memory, so a tree of any size is
+/// never held whole. [`Incoming::finish`] then adds what the previous
+/// generations wrote and this one does not.
+#[derive(Debug)]
+pub struct Incoming<'a> {
+    out: &'a OutDir,
+    /// The last complete generation's manifest.
+    recorded: Option<&'a Manifest>,
+    /// The record of interrupted runs, if any, as this run found it.
+    pending: Option<Pending>,
+    keep: Keep,
+    /// Every generated file, in the order it came.
+    files: Vec<FileChange>,
+    /// The hash of each, for the manifest.
+    hashes: BTreeMap<String, String>,
+    /// What is staged, waiting to be renamed into place.
+    staged: Vec<Staged>,
+    /// Whether the pending record names this run's token and its staging
+    /// directory may exist: what [`Incoming::fail`] takes back.
+    claimed: bool,
+}
+
+/// One file handed over to an [`Incoming`] by a thread.
+pub struct Arrived {
+    change: FileChange,
+    hash: String,
+    /// The content to stage, when the run writes and the file changes.
+    stage: Option<String>,
+}
+
+impl<'a> Incoming<'a> {
+    /// Ready to take the files of a generation into `out`, whose manifest
+    /// the caller has read as `recorded`. Reads only.
+    pub fn new(out: &'a OutDir, recorded: Option<&'a Manifest>, keep: Keep) -> Result<Self> {
+        out.check_root()?;
+        Ok(Incoming {
+            out,
+            recorded,
+            pending: Pending::read(out)?,
+            keep,
+            files: Vec::new(),
+            hashes: BTreeMap::new(),
+            staged: Vec::new(),
+            claimed: false,
+        })
+    }
+
+    /// The paths of the generated files so far, in the order they came.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(|change| change.path.as_str())
+    }
+
+    /// Whether `hash` is the content a generation recorded for `path`: the
+    /// last finished one, or any interrupted since. Such a file is
+    /// eksgrant's, unmodified.
+    fn ours(&self, path: &str, hash: &str) -> bool {
+        ours(self.recorded, self.pending.as_ref(), path, hash)
+    }
+
+    /// Whether a generation recorded `path` at all.
+    fn listed(&self, path: &str) -> bool {
+        self.recorded.is_some_and(|m| m.files.contains_key(path))
+            || self
+                .pending
+                .as_ref()
+                .is_some_and(|p| p.files.contains_key(path))
+    }
+
+    /// Records this run's token in the pending record, then creates its
+    /// staging directory: from here on, a run that dies leaves a directory
+    /// the next run removes as its own.
+    fn claim(&mut self) -> Result<()> {
+        if self.claimed {
+            return Ok(());
+        }
+        let record = Pending::merged(self.pending.as_ref(), self.out.token(), &BTreeMap::new());
+        self.out.write(PENDING_FILE, record.to_toml().as_bytes())?;
+        self.claimed = true;
+        self.out.open_staging()
+    }
+
+    /// Takes back what the run staged, and its token from the pending
+    /// record, when `error` ends it before the tree changed; an
+    /// interruption leaves them, as a kill would. Returns `error`.
+    pub fn fail(&self, error: Error) -> Error {
+        if !matches!(error, Error::Interrupted { .. }) {
+            take_back(self.out, self.pending.as_ref(), self.claimed);
+        }
+        error
+    }
+
+    /// Adds what the previous generations wrote and this one does not, the
+    /// interrupted runs' leftovers and the directories to remove; the new
+    /// manifest records `history` (what [`History::of`] says this
+    /// generation leaves) and `inputs`. Reads only.
+    pub fn finish(self, spec: &str, inputs: Option<&str>, history: History) -> Result<Changes<'a>> {
+        match self.dropped() {
+            Ok(dropped) => Ok(self.into_changes(dropped, spec, inputs, history)),
+            Err(error) => Err(self.fail(error)),
+        }
+    }
+
+    /// What [`Incoming::finish`] adds, read from the directory: the deleted
+    /// files, the leftovers of interrupted runs, and the directories left
+    /// empty, deepest first.
+    fn dropped(&self) -> Result<(Vec<FileChange>, Leftovers, Vec<String>)> {
+        let previous: BTreeSet<&String> = self
+            .recorded
+            .into_iter()
+            .flat_map(|m| m.files.keys())
+            .chain(self.pending.iter().flat_map(|p| p.files.keys()))
+            .collect();
+        let mut deleted = Vec::new();
+        for path in &previous {
+            if self.hashes.contains_key(path.as_str()) {
+                continue;
+            }
+            let conflict = match self.out.entry(path)? {
+                // Nothing of eksgrant's is there any more.
+                Entry::Missing | Entry::Blocked { .. } | Entry::Directory | Entry::Special => {
+                    continue;
+                }
+                Entry::File(bytes) => (!self.ours(path, &manifest::hash(&bytes)))
+                    .then_some(Conflict::EditedAndDropped),
+                Entry::TooLarge => Some(Conflict::EditedAndDropped),
+                other => Some(unusable(other)),
+            };
+            deleted.push(FileChange {
+                path: (*path).clone(),
+                action: Action::Delete,
+                conflict,
+                current: None,
+                new: None,
+            });
+        }
+        let leftovers = leftovers(self.out, self.pending.as_ref())?;
+        let kept_dirs: BTreeSet<&str> = self.hashes.keys().flat_map(|path| parents(path)).collect();
+        let dropped_dirs = previous
+            .iter()
+            .flat_map(|path| parents(path))
+            .filter(|dir| !kept_dirs.contains(dir))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .rev()
+            .map(String::from)
+            .collect();
+        Ok((deleted, leftovers, dropped_dirs))
+    }
+
+    fn into_changes(
+        self,
+        (deleted, leftovers, dropped_dirs): (Vec<FileChange>, Leftovers, Vec<String>),
+        spec: &str,
+        inputs: Option<&str>,
+        history: History,
+    ) -> Changes<'a> {
+        let Incoming {
+            out,
+            recorded,
+            pending,
+            mut files,
+            hashes,
+            staged,
+            claimed,
+            ..
+        } = self;
+        files.extend(deleted);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let manifest = Manifest::new(spec, inputs, hashes, history);
+        let manifest_current =
+            recorded.is_some_and(|r| r.same_generation(&manifest)) && pending.is_none();
+        let inputs_current = recorded.is_some_and(|r| r.inputs == manifest.inputs);
+        Changes {
+            out,
+            files,
+            manifest,
+            manifest_current,
+            inputs_current,
+            pending,
+            leftovers,
+            dropped_dirs,
+            staged,
+            claimed,
+        }
+    }
+}
+
+impl Output for Incoming<'_> {
+    /// A view of the directory for the thread, and what it handed over.
+    type Share = (OutDir, Vec<Arrived>);
+
+    fn share(&self) -> Self::Share {
+        (self.out.view(), Vec::new())
+    }
+
+    fn accept(
+        &self,
+        (view, arrived): &mut Self::Share,
+        path: String,
+        file: GeneratedFile,
+    ) -> Result<()> {
+        let new = file.contents;
+        let (action, conflict, current) = fate(
+            view.entry(&path)?,
+            new.as_bytes(),
+            |hash| self.ours(&path, hash),
+            || self.listed(&path),
+        );
+        let hash = manifest::hash(new.as_bytes());
+        let changes = matches!(action, Action::Create | Action::Update);
+        let (current, new, stage) = match self.keep {
+            Keep::Stage => (None, None, changes.then_some(new)),
+            Keep::Diff => (current, changes.then_some(new), None),
+            Keep::Nothing => (None, None, None),
+        };
+        arrived.push(Arrived {
+            change: FileChange {
+                path,
+                action,
+                conflict,
+                current,
+                new,
+            },
+            hash,
+            stage,
+        });
+        Ok(())
+    }
+
+    /// Keeps each file's fate and hash, and stages those that change, on
+    /// every core.
+    fn gather(&mut self, shares: Vec<Self::Share>) -> Result<()> {
+        // Sorted, so that the files are staged and renamed in the same order
+        // whichever thread took which.
+        let mut round: Vec<Arrived> = shares
+            .into_iter()
+            .flat_map(|(_, arrived)| arrived)
+            .collect();
+        round.sort_unstable_by(|a, b| a.change.path.cmp(&b.change.path));
+        let mut writes: Vec<(usize, String)> = Vec::new();
+        for arrived in round {
+            if let Some(content) = arrived.stage {
+                writes.push((self.files.len(), content));
+            }
+            self.hashes
+                .insert(arrived.change.path.clone(), arrived.hash);
+            self.files.push(arrived.change);
+        }
+        if writes.is_empty() {
+            return Ok(());
+        }
+        self.claim()?;
+        let first = self.staged.len();
+        let list: Vec<(usize, &str, &[u8])> = writes
+            .iter()
+            .enumerate()
+            .map(|(i, (index, content))| {
+                (
+                    first + i,
+                    self.files[*index].path.as_str(),
+                    content.as_bytes(),
+                )
+            })
+            .collect();
+        let (staged, result) = self.out.stage_all(&list);
+        self.staged.extend(staged);
+        result
+    }
 }
 
 /// Everything a generation would do to an output directory.
 #[derive(Debug)]
 pub struct Changes<'a> {
     out: &'a OutDir,
-    files: Vec<FileChange<'a>>,
+    files: Vec<FileChange>,
     manifest: Manifest,
     /// Whether the recorded manifest is this generation's (whatever inputs
     /// it names).
@@ -147,11 +441,15 @@ pub struct Changes<'a> {
     inputs_current: bool,
     /// The record of interrupted runs, if any.
     pending: Option<Pending>,
-    /// Temporary files interrupted runs left.
-    leftovers: Vec<String>,
+    /// What interrupted runs left.
+    leftovers: Leftovers,
     /// Directories earlier generations wrote into that this one does not,
     /// deepest first: removed when the run leaves them empty.
     dropped_dirs: Vec<String>,
+    /// The new and changed files, staged.
+    staged: Vec<Staged>,
+    /// Whether the pending record names this run (see [`Incoming`]).
+    claimed: bool,
 }
 
 /// What [`Changes::apply`] did.
@@ -167,135 +465,9 @@ pub struct Summary {
     pub unchanged: usize,
 }
 
-impl<'a> Changes<'a> {
-    /// Classifies every file of `plan` and of the previous generations in
-    /// `out`, whose manifest the caller has read as `recorded`; the new
-    /// manifest records `history` (what [`History::of`] says the plan's
-    /// generation leaves). Reads only.
-    pub fn compute(
-        plan: &'a Plan,
-        out: &'a OutDir,
-        spec: &str,
-        inputs: Option<&str>,
-        history: History,
-        recorded: Option<&Manifest>,
-    ) -> Result<Changes<'a>> {
-        out.check_root()?;
-        let pending = Pending::read(out)?;
-        // A file is eksgrant's, unmodified, when its hash is one a
-        // generation recorded: the last finished one, or any interrupted
-        // since.
-        let ours = |path: &str, hash: &str| {
-            recorded.is_some_and(|m| m.files.get(path).is_some_and(|h| h == hash))
-                || pending
-                    .as_ref()
-                    .is_some_and(|p| p.files.get(path).is_some_and(|h| h.contains(hash)))
-        };
-        let listed = |path: &str| {
-            recorded.is_some_and(|m| m.files.contains_key(path))
-                || pending.as_ref().is_some_and(|p| p.files.contains_key(path))
-        };
-
-        // Each file is hashed and compared with what is on disk on every
-        // core: at organisation scale that is tens of thousands of reads.
-        let generated: Vec<(&str, &GeneratedFile)> = plan.files().collect();
-        let classified = crate::parallel::chunks_weighed(
-            &generated,
-            |(_, file)| file.contents.len() + crate::parallel::PER_FILE,
-            || out.view(),
-            |view, chunk| {
-                chunk
-                    .iter()
-                    .map(|(path, file)| {
-                        let new = file.contents.as_str();
-                        let (action, conflict, current) = fate(
-                            view.entry(path)?,
-                            new.as_bytes(),
-                            |hash| ours(path, hash),
-                            || listed(path),
-                        );
-                        let change = FileChange {
-                            path: (*path).to_string(),
-                            action,
-                            conflict,
-                            current,
-                            new: Some(new),
-                        };
-                        Ok((change, manifest::hash(new.as_bytes())))
-                    })
-                    .collect::<Result<Vec<_>>>()
-            },
-        );
-        let mut files = Vec::with_capacity(generated.len());
-        let mut hashes = BTreeMap::new();
-        for part in classified {
-            for (change, hash) in part? {
-                hashes.insert(change.path.clone(), hash);
-                files.push(change);
-            }
-        }
-
-        let previous: BTreeSet<&String> = recorded
-            .into_iter()
-            .flat_map(|m| m.files.keys())
-            .chain(pending.iter().flat_map(|p| p.files.keys()))
-            .collect();
-        for path in &previous {
-            if plan.get(path).is_some() {
-                continue;
-            }
-            let (conflict, current) = match out.entry(path)? {
-                // Nothing of eksgrant's is there any more.
-                Entry::Missing | Entry::Blocked { .. } | Entry::Directory | Entry::Special => {
-                    continue;
-                }
-                Entry::File(bytes) => {
-                    let edited = !ours(path, &manifest::hash(&bytes));
-                    (edited.then_some(Conflict::EditedAndDropped), None)
-                }
-                Entry::TooLarge => (Some(Conflict::EditedAndDropped), None),
-                other => (Some(unusable(other)), None),
-            };
-            files.push(FileChange {
-                path: (*path).clone(),
-                action: Action::Delete,
-                conflict,
-                current,
-                new: None,
-            });
-        }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-
-        let leftovers = leftovers(out, pending.as_ref())?;
-        let kept_dirs: BTreeSet<&str> = plan.files().flat_map(|(path, _)| parents(path)).collect();
-        let dropped_dirs = previous
-            .iter()
-            .flat_map(|path| parents(path))
-            .filter(|dir| !kept_dirs.contains(dir))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .rev()
-            .map(String::from)
-            .collect();
-
-        let manifest = Manifest::new(spec, inputs, hashes, history);
-        let manifest_current =
-            recorded.is_some_and(|r| r.same_generation(&manifest)) && pending.is_none();
-        let inputs_current = recorded.is_some_and(|r| r.inputs == manifest.inputs);
-        Ok(Changes {
-            out,
-            files,
-            manifest,
-            manifest_current,
-            inputs_current,
-            pending,
-            leftovers,
-            dropped_dirs,
-        })
-    }
-
+impl Changes<'_> {
     /// Every file and its fate, sorted by path.
-    pub fn files(&self) -> &[FileChange<'a>] {
+    pub fn files(&self) -> &[FileChange] {
         &self.files
     }
 
@@ -307,7 +479,7 @@ impl<'a> Changes<'a> {
     }
 
     /// The paths eksgrant will not touch as they are.
-    pub fn conflicts(&self) -> impl Iterator<Item = &FileChange<'a>> {
+    pub fn conflicts(&self) -> impl Iterator<Item = &FileChange> {
         self.files.iter().filter(|f| f.conflict.is_some())
     }
 
@@ -316,7 +488,14 @@ impl<'a> Changes<'a> {
     /// files edited by hand and for the user's files where the spec now
     /// generates one, never for anything else.
     pub fn apply(&self, force: bool) -> Result<Summary> {
-        self.check_conflicts(force)?;
+        let out = self.out;
+        let taken_back = |error: Error| {
+            if !matches!(error, Error::Interrupted { .. }) {
+                take_back(out, self.pending.as_ref(), self.claimed);
+            }
+            error
+        };
+        self.check_conflicts(force).map_err(taken_back)?;
         let mut summary = Summary::default();
         if self.is_up_to_date() {
             summary.unchanged = self.files.len();
@@ -324,59 +503,25 @@ impl<'a> Changes<'a> {
             // comment edited in the spec): the manifest takes the new ones,
             // so that the next run can skip rendering.
             if !self.inputs_current {
-                self.out
-                    .write(MANIFEST_FILE, self.manifest.to_toml().as_bytes())?;
+                out.write(MANIFEST_FILE, self.manifest.to_toml().as_bytes())
+                    .map_err(taken_back)?;
             }
             return Ok(summary);
         }
-        let out = self.out;
         // Recorded first, so that a run that dies below leaves files the next
         // run recognises as its own.
         let pending = Pending::merged(self.pending.as_ref(), out.token(), &self.manifest.files);
-        out.write(PENDING_FILE, pending.to_toml().as_bytes())?;
-        for change in &self.files {
-            match change.action {
-                Action::Unchanged => summary.unchanged += 1,
-                Action::Delete => {
-                    out.remove_file(&change.path)?;
-                    summary.deleted += 1;
-                }
-                Action::Create | Action::Update => {}
-            }
-        }
-        // Every file is written under its temporary name, the lot is put on
-        // disk with one flush, and only then renamed into place: a crash at
-        // any point leaves each path old or new, as one flush per file did,
-        // at the cost of one flush for the whole tree.
-        let mut writes: Vec<(&str, &[u8])> = Vec::new();
-        for change in &self.files {
-            let Some(content) = &change.new else { continue };
-            match change.action {
-                Action::Create => summary.created += 1,
-                Action::Update => summary.updated += 1,
-                Action::Unchanged | Action::Delete => continue,
-            }
-            writes.push((&change.path, content.as_bytes()));
-        }
-        let (staged, result) = out.stage_all(&writes);
-        let written = result
-            .and_then(|()| out.flush())
-            .and_then(|()| out.commit_all(&staged));
+        out.write(PENDING_FILE, pending.to_toml().as_bytes())
+            .map_err(taken_back)?;
+        let written = self.change_the_tree(&mut summary);
         if let Err(error) = written {
-            // A failure takes back the temporary files it wrote; an
-            // interruption leaves them, as a kill would, for the next run.
+            // The tree may have changed: the pending record stays for the
+            // next run. A failure takes back what is still staged; an
+            // interruption leaves it, as a kill would.
             if !matches!(error, Error::Interrupted { .. }) {
-                for file in &staged {
-                    out.discard(file);
-                }
+                let _ = out.remove_staging(out.token());
             }
             return Err(error);
-        }
-        for leftover in &self.leftovers {
-            out.remove_file(leftover)?;
-        }
-        for dir in &self.dropped_dirs {
-            out.remove_dir_if_empty(dir)?;
         }
         // The renames and deletions are on disk before the manifest says
         // they happened.
@@ -386,9 +531,44 @@ impl<'a> Changes<'a> {
         Ok(summary)
     }
 
+    /// Deletes what this generation drops, puts every staged file on disk
+    /// with one flush and only then renames it into place, and clears what
+    /// interrupted runs left: a crash at any point leaves each path old or
+    /// new, as one flush per file did, at the cost of one flush for the
+    /// whole tree.
+    fn change_the_tree(&self, summary: &mut Summary) -> Result<()> {
+        let out = self.out;
+        for change in &self.files {
+            match change.action {
+                Action::Unchanged => summary.unchanged += 1,
+                Action::Delete => {
+                    out.remove_file(&change.path)?;
+                    summary.deleted += 1;
+                }
+                Action::Create => summary.created += 1,
+                Action::Update => summary.updated += 1,
+            }
+        }
+        out.flush()?;
+        out.commit_all(&self.staged)?;
+        if self.claimed {
+            out.remove_staging(out.token())?;
+        }
+        for token in &self.leftovers.staging {
+            out.remove_staging(token)?;
+        }
+        for leftover in &self.leftovers.files {
+            out.remove_file(leftover)?;
+        }
+        for dir in &self.dropped_dirs {
+            out.remove_dir_if_empty(dir)?;
+        }
+        Ok(())
+    }
+
     /// Fails with every conflict `force` does not override.
     fn check_conflicts(&self, force: bool) -> Result<()> {
-        let refused: Vec<&FileChange<'_>> = self
+        let refused: Vec<&FileChange> = self
             .conflicts()
             .filter(|f| !force || !f.conflict.as_ref().is_some_and(Conflict::forceable))
             .collect();
@@ -489,7 +669,7 @@ impl<'a> Changes<'a> {
                 .as_deref()
                 .map(String::from_utf8_lossy)
                 .unwrap_or_default();
-            let new = change.new.unwrap_or_default();
+            let new = change.new.as_deref().unwrap_or_default();
             let (from, to) = match change.action {
                 Action::Create => ("/dev/null".to_string(), format!("b/{}", change.path)),
                 _ => (format!("a/{}", change.path), format!("b/{}", change.path)),
@@ -620,6 +800,29 @@ pub fn previous_generation(
     Ok(previous)
 }
 
+/// Whether `hash` is the content the manifest `recorded` or an interrupted
+/// run since (`pending`) gave `path`: a file eksgrant wrote, unmodified.
+fn ours(recorded: Option<&Manifest>, pending: Option<&Pending>, path: &str, hash: &str) -> bool {
+    recorded.is_some_and(|m| m.files.get(path).is_some_and(|h| h == hash))
+        || pending.is_some_and(|p| p.files.get(path).is_some_and(|h| h.contains(hash)))
+}
+
+/// Undoes what a run did before its first change to the tree: removes its
+/// staging directory and puts back the pending record as the run found it
+/// (`pending`), when the run had `claimed` them. Best effort: the run is
+/// failing already, and what stays is what a kill would leave, which the
+/// next run clears.
+fn take_back(out: &OutDir, pending: Option<&Pending>, claimed: bool) {
+    if !claimed {
+        return;
+    }
+    let _ = out.remove_staging(out.token());
+    let _ = match pending {
+        Some(pending) => out.write(PENDING_FILE, pending.to_toml().as_bytes()),
+        None => out.remove_file(PENDING_FILE),
+    };
+}
+
 /// What writing `new` does to a path that holds `entry`: the action, the
 /// conflict if the path is not eksgrant's to change, and the content on disk
 /// when the diff shows it. `ours` says whether a content hash is one a
@@ -669,11 +872,29 @@ fn parents(path: &str) -> impl Iterator<Item = &str> {
     path.match_indices('/').map(|(end, _)| &path[..end])
 }
 
-/// The temporary files interrupted runs left: those named with a token in
-/// the pending record, in the directories its files are in, and those of
-/// the records themselves at the root (written before a token is recorded).
-/// Only regular files: a link with such a name is not eksgrant's.
-fn leftovers(out: &OutDir, pending: Option<&Pending>) -> Result<Vec<String>> {
+/// What interrupted runs left in the output directory.
+#[derive(Debug, Default)]
+struct Leftovers {
+    /// Their staging directories, by token.
+    staging: Vec<String>,
+    /// Their temporary files beside their paths (the records', and those of
+    /// runs of eksgrant before staging directories).
+    files: Vec<String>,
+}
+
+impl Leftovers {
+    fn is_empty(&self) -> bool {
+        self.staging.is_empty() && self.files.is_empty()
+    }
+}
+
+/// What interrupted runs left: the staging directories named with a token
+/// in the pending record; its temporary files named with such a token in
+/// the directories its files are in; and the temporary files of the records
+/// themselves at the root (written before a token is recorded). Only real
+/// directories and regular files: a link with such a name is not
+/// eksgrant's.
+fn leftovers(out: &OutDir, pending: Option<&Pending>) -> Result<Leftovers> {
     let is_record_temp = |name: &str| {
         temp_token(name).is_some()
             && [MANIFEST_FILE, PENDING_FILE]
@@ -689,12 +910,20 @@ fn leftovers(out: &OutDir, pending: Option<&Pending>) -> Result<Vec<String>> {
                 .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d)),
         );
     }
-    let mut found = Vec::new();
+    let from_a_run = |token: &str| pending.is_some_and(|p| p.runs.contains(token));
+    let mut found = Leftovers::default();
+    for name in out.names_in("")? {
+        if let Some(token) = staging_token(&name)
+            && from_a_run(token)
+            && out.is_dir(&name)?
+        {
+            found.staging.push(token.to_string());
+        }
+    }
     for dir in dirs {
         for name in out.names_in(dir)? {
-            let from_a_run = temp_token(&name)
-                .is_some_and(|token| pending.is_some_and(|p| p.runs.contains(token)));
-            if !(from_a_run || dir.is_empty() && is_record_temp(&name)) {
+            let of_a_run = temp_token(&name).is_some_and(from_a_run);
+            if !(of_a_run || dir.is_empty() && is_record_temp(&name)) {
                 continue;
             }
             let path = if dir.is_empty() {
@@ -703,7 +932,7 @@ fn leftovers(out: &OutDir, pending: Option<&Pending>) -> Result<Vec<String>> {
                 format!("{dir}/{name}")
             };
             if out.is_file(&path)? {
-                found.push(path);
+                found.files.push(path);
             }
         }
     }

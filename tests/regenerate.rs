@@ -184,28 +184,31 @@ fn a_run_killed_half_way_is_repaired_by_the_next_without_force() {
     let repo = Repo::new(BASE);
     assert_exit(&repo.eksgrant(&["generate"]), 0);
 
-    // The new spec adds a cluster; the run is killed after it recorded what
-    // it may touch (3 changes), wrote every file under its temporary name
-    // (2 each, and a change per new directory: 30), flushed them, and
-    // renamed ACCESS.md into place (paths are renamed in order), before it
-    // renames the rest.
+    // The new spec adds a cluster; the run is killed after it recorded its
+    // token (3 changes), made its staging directory (1), staged every file
+    // there (2 each: 24), recorded what it may touch (3), flushed, and
+    // renamed the platform cluster's objects into place (with a change per
+    // new directory: 5), before it renames the rest (in path order).
     let with_zeta = format!(
         "{BASE}{REPORTS}\n[clusters.zeta]\n\n[workloads.agent]\ncluster = \"zeta\"\nnamespace = \"ops\"\naws.managed_policy_arns = [\"arn:aws:iam::aws:policy/ReadOnlyAccess\"]\n"
     );
     repo.write_spec(&with_zeta);
-    let stalled = repo.stalled_generate(34);
-    assert_eq!(stalled.before, "kubernetes/platform/Kustomization");
+    let stalled = repo.stalled_generate(36);
+    assert_eq!(stalled.before, "kubernetes/zeta");
     stalled.kill();
     assert!(
-        fs::read_to_string(repo.path("ACCESS.md"))
-            .unwrap()
-            .contains("`agent`"),
+        repo.path("kubernetes/platform/analytics/reports.yaml")
+            .is_file(),
         "the run got half-way"
     );
-    assert!(repo.path("kubernetes/platform").is_dir());
     assert!(
         !repo.path("terraform/workload-agent.tf").exists(),
         "the run stopped half-way"
+    );
+    assert!(
+        !fs::read_to_string(repo.path("ACCESS.md"))
+            .unwrap()
+            .contains("`agent`")
     );
     assert!(repo.path(".eksgrant-manifest.pending.toml").is_file());
 

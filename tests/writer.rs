@@ -171,12 +171,12 @@ fn two_killed_runs_of_different_specs_then_one_complete_run_converge_without_for
     assert_exit(&repo.eksgrant(&["generate"]), 0);
     fs::write(repo.path("terraform/backend.tf"), "terraform {}\n").unwrap();
 
-    // B dies after recording, writing every file under its temporary name
-    // and renaming ACCESS.md into place (22 changes); C, with another spec,
-    // dies right after recording.
+    // B dies after staging every file, recording what it may touch, and
+    // renaming the Kubernetes objects and the policies into place (29
+    // changes); C, with another spec, dies right after recording its token.
     repo.write_spec(&format!("{BASE}{REPORTS}"));
-    let b = repo.stalled_generate(22);
-    assert_eq!(b.before, "kubernetes/platform/Kustomization");
+    let b = repo.stalled_generate(29);
+    assert_eq!(b.before, "terraform/outputs.tf");
     b.kill();
     repo.write_spec(&format!("{BASE}{INGEST}"));
     repo.stalled_generate(3).kill();
@@ -185,7 +185,8 @@ fn two_killed_runs_of_different_specs_then_one_complete_run_converge_without_for
         "a killed run leaves its lock"
     );
 
-    // ACCESS.md is B's now: only B's record says it is eksgrant's.
+    // reports.permissions.json is B's now: only B's record says it is
+    // eksgrant's.
     let last = format!("{BASE}{REPORTS}").replace("acme-reports", "acme-archive");
     repo.write_spec(&last);
     let output = repo.eksgrant(&["generate"]);
@@ -278,7 +279,7 @@ fn every_conflict_is_reported_at_once_before_anything_is_written() {
     assert_eq!(
         repo.tree(),
         before,
-        "not even the pending record is written"
+        "nothing is left: the files staged aside and the pending record are taken back"
     );
 
     let forced = repo.eksgrant(&["generate", "--force"]);
@@ -290,6 +291,53 @@ fn every_conflict_is_reported_at_once_before_anything_is_written() {
 }
 
 #[test]
+fn a_refused_run_after_a_killed_one_leaves_the_killed_runs_record_as_it_was() {
+    let repo = Repo::new(BASE);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    // Killed while staging: its token is recorded, its staging directory
+    // holds five files.
+    repo.write_spec(&format!("{BASE}{REPORTS}"));
+    repo.stalled_generate(14).kill();
+    let pending = fs::read(repo.path(".eksgrant-manifest.pending.toml")).unwrap();
+    let providers = fs::read_to_string(repo.path("terraform/providers.tf")).unwrap();
+    fs::write(repo.path("terraform/providers.tf"), providers + "# mine\n").unwrap();
+    let staging = |repo: &Repo| -> Vec<(String, usize)> {
+        let mut found: Vec<(String, usize)> = fs::read_dir(repo.path(""))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.starts_with(".eksgrant-staging."))
+            .map(|name| {
+                let files = fs::read_dir(repo.path(&name)).unwrap().count();
+                (name, files)
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let killed = staging(&repo);
+    assert_eq!(killed.len(), 1, "{killed:?}");
+
+    // This run stages its files, then meets the hand edit: it takes back
+    // its staging directory and its token, and the killed run's stay for
+    // the next run to clear.
+    let refused = repo.eksgrant(&["generate"]);
+    assert_exit(&refused, 2);
+    assert!(
+        unwrapped(&refused).contains("terraform/providers.tf: edited by hand"),
+        "{}",
+        unwrapped(&refused)
+    );
+    assert_eq!(
+        fs::read(repo.path(".eksgrant-manifest.pending.toml")).unwrap(),
+        pending
+    );
+    assert_eq!(staging(&repo), killed);
+
+    assert_exit(&repo.eksgrant(&["generate", "--force"]), 0);
+    assert_converged(&repo, &format!("{BASE}{REPORTS}"), &[]);
+}
+
+#[test]
 fn leftovers_of_a_killed_run_go_and_the_users_look_alikes_stay() {
     let repo = Repo::new(BASE);
     assert_exit(&repo.eksgrant(&["generate"]), 0);
@@ -297,33 +345,42 @@ fn leftovers_of_a_killed_run_go_and_the_users_look_alikes_stay() {
         "terraform/.providers.tf.eksgrant-tmp",
         "terraform/.x.tf.1-0123456789abcdef.eksgrant-tmp",
         ".eksgrant-manifest.toml.eksgrant-tmp",
+        ".eksgrant-staging.1-0123456789abcdef/keep",
     ];
+    fs::create_dir(repo.path(".eksgrant-staging.1-0123456789abcdef")).unwrap();
     for path in look_alikes {
         fs::write(repo.path(path), "mine\n").unwrap();
     }
 
-    // Killed after creating kubernetes/platform/ and a temporary file in it,
-    // before writing into that file.
+    // Killed while staging, after five files and before the sixth: nothing
+    // is in place yet.
     repo.write_spec(&format!("{BASE}{REPORTS}"));
-    let stalled = repo.stalled_generate(8);
-    assert_eq!(stalled.before, "kubernetes/platform/Kustomization");
+    let stalled = repo.stalled_generate(14);
+    assert_eq!(stalled.before, "terraform/workload-reports.tf");
     stalled.kill();
-    let temporary: Vec<String> = fs::read_dir(repo.path("kubernetes/platform"))
+    let staging: Vec<String> = fs::read_dir(repo.path(""))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| {
+            name.starts_with(".eksgrant-staging.") && !name.ends_with(".1-0123456789abcdef")
+        })
         .collect();
-    assert!(
-        temporary.len() == 1
-            && temporary[0].starts_with(".Kustomization.")
-            && temporary[0].ends_with(".eksgrant-tmp"),
-        "{temporary:?}"
+    assert_eq!(staging.len(), 1, "{staging:?}");
+    assert_eq!(
+        fs::read_dir(repo.path(&staging[0])).unwrap().count(),
+        5,
+        "{staging:?}"
     );
+    assert!(!repo.path("kubernetes").exists());
 
     // Back to the spec before: kubernetes/ was only ever the killed run's.
     repo.write_spec(BASE);
     assert_exit(&repo.eksgrant(&["generate"]), 0);
     assert!(!repo.path("kubernetes").exists());
-    assert_converged(&repo, BASE, &look_alikes);
+    assert!(!repo.path(&staging[0]).exists());
+    let mut extra = look_alikes.to_vec();
+    extra.push(".eksgrant-staging.1-0123456789abcdef");
+    assert_converged(&repo, BASE, &extra);
 }
 
 #[test]

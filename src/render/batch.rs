@@ -1,54 +1,59 @@
 //! Rendering templates on every core.
 //!
 //! Each generated file is its own template call on its own context, so
-//! files render independently. A [`Batch`] collects them in the order the
-//! plan is built and renders a few hundred at a time across threads, then
-//! adds them to the plan in that order: the output is the same as one
-//! thread's, and only one batch of contexts is alive at once.
+//! files render independently. A [`Batch`] collects them as the tree is
+//! laid out and, a few hundred at a time, renders each on whichever core
+//! is free, parses it back (see [`super::verify`]) and hands it to the
+//! [`Output`] on the thread that rendered it. Only one batch of contexts
+//! and texts is alive at once, and the error reported is the first file's
+//! that fails, as one thread would find it.
+
+use std::borrow::Cow;
 
 use tera::Context;
 
 use super::hcl_format;
 use super::templates::Templates;
+use super::verify;
 use crate::error::Result;
-use crate::plan::Plan;
+use crate::plan::{GeneratedFile, Output};
 
 /// How many files a batch holds before it renders: enough to keep every
-/// core busy, few enough that their contexts stay small beside the plan.
+/// core busy, few enough that their contexts and texts stay small.
 const BATCH: usize = 256;
 
-/// One file to render.
+/// One file to make.
 struct Job {
     path: String,
-    /// Templates rendered one after another into the file, each with its
-    /// context.
-    parts: Vec<(&'static str, Context)>,
-    layout: Layout,
+    work: Work,
 }
 
-/// How a file's rendered parts become its text.
-#[derive(Clone, Copy)]
-enum Layout {
-    /// As rendered (one part).
-    Plain,
-    /// Terraform: one part as rendered, or several with a blank line between
-    /// each two that render anything; then `=` aligned as `terraform fmt`
-    /// does.
-    Terraform,
+/// How a file's text is made.
+enum Work {
+    /// One template, as rendered.
+    Template(&'static str, Context),
+    /// Terraform: templates rendered one after another, with a blank line
+    /// between each two that render anything; then `=` aligned as
+    /// `terraform fmt` does.
+    Terraform(Vec<(&'static str, Context)>),
+    /// Already made (an IAM policy serialised from the model).
+    Text(String),
 }
 
-/// Files waiting to be rendered into a plan.
-pub(super) struct Batch<'a> {
+/// Files waiting to be rendered into an output.
+pub(super) struct Batch<'a, O: Output> {
     templates: &'a Templates,
     header: &'a str,
+    output: &'a mut O,
     jobs: Vec<Job>,
 }
 
-impl<'a> Batch<'a> {
-    pub(super) fn new(templates: &'a Templates, header: &'a str) -> Self {
+impl<'a, O: Output> Batch<'a, O> {
+    pub(super) fn new(templates: &'a Templates, header: &'a str, output: &'a mut O) -> Self {
         Batch {
             templates,
             header,
+            output,
             jobs: Vec::with_capacity(BATCH),
         }
     }
@@ -56,84 +61,87 @@ impl<'a> Batch<'a> {
     /// A file of one template, as rendered.
     pub(super) fn file(
         &mut self,
-        plan: &mut Plan,
         path: String,
         template: &'static str,
         context: Context,
     ) -> Result<()> {
-        self.push(plan, path, vec![(template, context)], Layout::Plain)
+        self.push(path, Work::Template(template, context))
     }
 
     /// A Terraform file of one or more templates.
     pub(super) fn terraform(
         &mut self,
-        plan: &mut Plan,
         path: String,
         parts: Vec<(&'static str, Context)>,
     ) -> Result<()> {
-        self.push(plan, path, parts, Layout::Terraform)
+        self.push(path, Work::Terraform(parts))
     }
 
-    fn push(
-        &mut self,
-        plan: &mut Plan,
-        path: String,
-        parts: Vec<(&'static str, Context)>,
-        layout: Layout,
-    ) -> Result<()> {
-        self.jobs.push(Job {
-            path,
-            parts,
-            layout,
-        });
+    /// A file whose text is already made.
+    pub(super) fn text(&mut self, path: String, text: String) -> Result<()> {
+        self.push(path, Work::Text(text))
+    }
+
+    fn push(&mut self, path: String, work: Work) -> Result<()> {
+        self.jobs.push(Job { path, work });
         if self.jobs.len() >= BATCH {
-            self.flush(plan)?;
+            self.flush()?;
         }
         Ok(())
     }
 
-    /// Renders every waiting file into `plan`, in the order they came. The
-    /// error reported is the first file's that fails, as one thread would
-    /// find it.
-    pub(super) fn flush(&mut self, plan: &mut Plan) -> Result<()> {
+    /// Renders, checks and hands over every waiting file. The error
+    /// reported is the first file's that fails, as one thread would find
+    /// it.
+    pub(super) fn flush(&mut self) -> Result<()> {
         let jobs = std::mem::take(&mut self.jobs);
-        let templates = self.templates;
-        let rendered = crate::parallel::chunks(
+        let (templates, header) = (self.templates, self.header);
+        let output = &*self.output;
+        let shares = crate::parallel::pulled(
             &jobs,
-            || (),
-            |(), chunk| {
-                chunk
-                    .iter()
-                    .map(|job| render(templates, job))
-                    .collect::<Result<Vec<String>>>()
+            || output.share(),
+            |share, job| {
+                let body = render(templates, &job.work)?;
+                let file = GeneratedFile::new(&job.path, &body, header);
+                drop(body);
+                verify::check(&job.path, file.kind, &file.contents)?;
+                output.accept(share, job.path.clone(), file)
             },
-        );
-        let bodies = rendered.into_iter().collect::<Result<Vec<Vec<String>>>>()?;
-        for (job, body) in jobs.into_iter().zip(bodies.into_iter().flatten()) {
-            plan.add(job.path, &body, self.header);
-        }
+        )?;
         self.jobs = Vec::with_capacity(BATCH);
-        Ok(())
+        self.output.gather(shares)
+    }
+
+    /// Hands over a file made elsewhere, once it has parsed back.
+    pub(super) fn add(&mut self, path: String, body: &str) -> Result<()> {
+        let file = GeneratedFile::new(&path, body, self.header);
+        verify::check(&path, file.kind, &file.contents)?;
+        let mut share = self.output.share();
+        self.output.accept(&mut share, path, file)?;
+        self.output.gather(vec![share])
     }
 }
 
 /// One file's text.
-fn render(templates: &Templates, job: &Job) -> Result<String> {
-    match (job.layout, job.parts.as_slice()) {
-        (Layout::Plain, [(template, context)]) => templates.render(template, context),
-        (Layout::Terraform, [(template, context)]) => Ok(hcl_format::align_assignments(
-            &templates.render(template, context)?,
-        )),
-        (_, parts) => {
-            let mut blocks = Vec::new();
-            for (template, context) in parts {
-                let body = templates.render(template, context)?;
-                let body = body.trim_matches('\n');
-                if !body.is_empty() {
-                    blocks.push(body.to_string());
-                }
+fn render<'w>(templates: &Templates, work: &'w Work) -> Result<Cow<'w, str>> {
+    Ok(match work {
+        Work::Template(template, context) => templates.render(template, context)?.into(),
+        Work::Text(text) => text.as_str().into(),
+        Work::Terraform(parts) => match parts.as_slice() {
+            [(template, context)] => {
+                hcl_format::align_assignments(&templates.render(template, context)?).into()
             }
-            Ok(hcl_format::align_assignments(&blocks.join("\n\n")))
-        }
-    }
+            parts => {
+                let mut blocks = Vec::new();
+                for (template, context) in parts {
+                    let body = templates.render(template, context)?;
+                    let body = body.trim_matches('\n');
+                    if !body.is_empty() {
+                        blocks.push(body.to_string());
+                    }
+                }
+                hcl_format::align_assignments(&blocks.join("\n\n")).into()
+            }
+        },
+    })
 }

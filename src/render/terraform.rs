@@ -20,8 +20,7 @@ use tera::Context;
 use super::batch::Batch;
 use super::templates::{
     ACCESS_TF, CLUSTER_CREATED_TF, CLUSTER_EXISTING_TF, INGRESS_TF, KUBECONFIGS_TF, LOCALS_TF,
-    NETWORK_TF, OIDC_PROVIDER_TF, OUTPUTS_TF, PROVIDERS_TF, Templates, VARIABLES_TF, VERSIONS_TF,
-    WORKLOAD_TF,
+    NETWORK_TF, OIDC_PROVIDER_TF, OUTPUTS_TF, PROVIDERS_TF, VARIABLES_TF, VERSIONS_TF, WORKLOAD_TF,
 };
 use super::with;
 use crate::error::Result;
@@ -29,22 +28,17 @@ use crate::model::names::{self, KUBERNETES_ROOT, SINGLE_ROOT};
 use crate::model::{
     ApiIngressRule, Association, Cluster, Model, OtherAccount, RootKind, TerraformRoot, Workload,
 };
-use crate::plan::Plan;
+use crate::plan::Output;
 use crate::spec::{AuthenticationMode, Layout};
 use serde::Serialize;
 
-/// Writes the Terraform files of `model` into `plan`.
-pub(super) fn terraform(
-    plan: &mut Plan,
+/// Renders the Terraform files of `model` through `batch`.
+pub(super) fn terraform<O: Output>(
+    batch: &mut Batch<'_, O>,
     model: &Model,
-    templates: &Templates,
-    header: &str,
     base: &Context,
 ) -> Result<()> {
-    let mut out = Writer {
-        plan,
-        batch: Batch::new(templates, header),
-    };
+    let mut out = Writer { batch };
     match model.terraform.layout {
         Layout::Single => single_root(&mut out, model, base)?,
         Layout::PerCluster => {
@@ -58,22 +52,20 @@ pub(super) fn terraform(
             }
         }
     }
-    kubernetes_root(&mut out, model, base)?;
-    out.batch.flush(out.plan)
+    kubernetes_root(&mut out, model, base)
 }
 
-/// Renders templates into Terraform files of the plan, a batch at a time
-/// on every core (see [`Batch`]).
-struct Writer<'a> {
-    plan: &'a mut Plan,
-    batch: Batch<'a>,
+/// Renders templates into Terraform files, a batch at a time on every core
+/// (see [`Batch`]).
+struct Writer<'b, 'a, O: Output> {
+    batch: &'b mut Batch<'a, O>,
 }
 
-impl Writer<'_> {
+impl<O: Output> Writer<'_, '_, O> {
     /// One template, rendered into one file.
     fn file(&mut self, path: String, template: &'static str, context: &Context) -> Result<()> {
         self.batch
-            .terraform(self.plan, path, vec![(template, context.clone())])
+            .terraform(path, vec![(template, context.clone())])
     }
 
     /// `locals.tf`: the IAM tags.
@@ -120,7 +112,7 @@ impl Writer<'_> {
             .iter()
             .map(|(template, context)| (*template, (*context).clone()))
             .collect();
-        self.batch.terraform(self.plan, path, parts)
+        self.batch.terraform(path, parts)
     }
 }
 
@@ -148,8 +140,8 @@ fn role_workloads(model: &Model) -> Vec<&Workload> {
 
 /// `versions.tf` and `providers.tf` of an AWS root whose provider aliases
 /// are `accounts`.
-fn root_files(
-    out: &mut Writer<'_>,
+fn root_files<O: Output>(
+    out: &mut Writer<'_, '_, O>,
     dir: &str,
     context: &Context,
     accounts: &[&OtherAccount],
@@ -163,7 +155,11 @@ fn root_files(
 }
 
 /// `layout = "single"`: every file in `terraform/`, both parts of each.
-fn single_root(out: &mut Writer<'_>, model: &Model, base: &Context) -> Result<()> {
+fn single_root<O: Output>(
+    out: &mut Writer<'_, '_, O>,
+    model: &Model,
+    base: &Context,
+) -> Result<()> {
     let dir = SINGLE_ROOT;
     let context = root_context(base, dir, true, true);
     let accounts: Vec<&OtherAccount> = model.accounts.iter().collect();
@@ -216,8 +212,8 @@ fn single_root(out: &mut Writer<'_>, model: &Model, base: &Context) -> Result<()
 
 /// `terraform/iam`: the IAM parts of created clusters and workloads, and
 /// the OIDC providers of existing clusters.
-fn iam_root(
-    out: &mut Writer<'_>,
+fn iam_root<O: Output>(
+    out: &mut Writer<'_, '_, O>,
     model: &Model,
     base: &Context,
     root: &TerraformRoot,
@@ -253,8 +249,8 @@ fn iam_root(
 /// `terraform/clusters/<key>`: the cluster, created or read, with its
 /// ingress rules from networks, its access entries, and the associations
 /// (and roles chained to) of the workloads that run on it.
-fn cluster_root(
-    out: &mut Writer<'_>,
+fn cluster_root<O: Output>(
+    out: &mut Writer<'_, '_, O>,
     model: &Model,
     base: &Context,
     root: &TerraformRoot,
@@ -347,8 +343,8 @@ fn cluster_root(
 
 /// `terraform/network`: the ingress rules from one cluster's security
 /// group to another's private endpoint, with the data sources of both.
-fn network_root(
-    out: &mut Writer<'_>,
+fn network_root<O: Output>(
+    out: &mut Writer<'_, '_, O>,
     model: &Model,
     base: &Context,
     root: &TerraformRoot,
@@ -386,7 +382,11 @@ fn network_root(
 /// `terraform-kubernetes/`: the kubeconfig ConfigMaps, written through the
 /// Kubernetes APIs of the clusters the reaching pods run on, once the
 /// clusters exist; only when pods reach other clusters.
-fn kubernetes_root(out: &mut Writer<'_>, model: &Model, base: &Context) -> Result<()> {
+fn kubernetes_root<O: Output>(
+    out: &mut Writer<'_, '_, O>,
+    model: &Model,
+    base: &Context,
+) -> Result<()> {
     let kubeconfigs = || model.clusters.iter().flat_map(|c| &c.kubeconfigs);
     if kubeconfigs().next().is_none() {
         return Ok(());

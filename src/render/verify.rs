@@ -1,61 +1,15 @@
-//! The last check before anything is written: every generated file parses
-//! back as what it claims to be.
+//! The check every generated file passes before it is handed on to be
+//! compared and written: it parses back as what it claims to be.
 //!
 //! Templates are tested, but a spec can always reach a corner the tests did
 //! not; a file that would not parse is a bug in eksgrant, and catching it here
-//! means it is reported instead of written.
+//! means it is reported instead of written (a run that has staged other
+//! files by then takes them back).
 
 use serde::de::IgnoredAny;
 
 use crate::error::{Error, Result};
-use crate::plan::{FileKind, Plan};
-
-/// Parses every file of the plan according to its kind, on every core.
-/// The files are independent, and at organisation scale parsing them is a
-/// quarter of a run; a file can be megabytes (the outputs of every role),
-/// so large Terraform files are parsed in pieces (see [`pieces`])
-/// and the cores share the pieces by size. A file with a piece that fails
-/// is then parsed whole, which gives the answer; the error reported is the
-/// first in path order, as a single thread would find it.
-pub(super) fn verify(plan: &Plan) -> Result<()> {
-    verify_in_pieces(plan, HCL_PIECE)
-}
-
-/// [`verify`], cutting Terraform files into pieces of about `piece` bytes.
-fn verify_in_pieces(plan: &Plan, piece: usize) -> Result<()> {
-    let pieces: Vec<(&str, FileKind, &str)> = plan
-        .files()
-        .flat_map(|(path, file)| {
-            let text = file.contents.as_str();
-            let pieces = match file.kind {
-                FileKind::Terraform => pieces(text, piece),
-                _ => vec![text],
-            };
-            pieces
-                .into_iter()
-                .map(move |piece| (path, file.kind, piece))
-        })
-        .collect();
-    let failed = crate::parallel::chunks_weighed(
-        &pieces,
-        |(_, _, piece)| piece.len(),
-        || (),
-        |(), chunk| {
-            chunk
-                .iter()
-                .filter(|(_, kind, piece)| parse(*kind, piece).is_some())
-                .map(|(path, _, _)| *path)
-                .collect::<Vec<&str>>()
-        },
-    );
-    let mut failed: Vec<&str> = failed.concat();
-    failed.dedup();
-    for path in failed {
-        let file = plan.get(path).expect("a path of the plan");
-        check_in_pieces(path, file.kind, &file.contents, piece)?;
-    }
-    Ok(())
-}
+use crate::plan::FileKind;
 
 /// Parses one file, `path` only naming it in the error.
 pub(super) fn check(path: &str, kind: FileKind, contents: &str) -> Result<()> {
@@ -248,34 +202,5 @@ mod tests {
         assert!(yaml_problem("a:\n  b: {c: 1}\n  d: [e]\na: 2\n").is_some());
         assert!(yaml_problem("a: [1, 2\nb: 3\n").is_some());
         assert!(yaml_problem("a: \"unterminated\n").is_some());
-    }
-
-    #[test]
-    fn a_plan_is_checked_in_pieces_shared_among_the_cores() {
-        const PIECE: usize = 4 << 10;
-        let plan = |broken: &str| {
-            let mut plan = Plan::default();
-            plan.add("a.json".into(), "{}", "h");
-            plan.add("b.tf".into(), &blocks(100), "h");
-            plan.add(
-                "c.tf".into(),
-                &format!("{}{broken}{}", blocks(50), blocks(50)),
-                "h",
-            );
-            plan.add("d.yaml".into(), "a: 1", "h");
-            plan
-        };
-        assert!(verify_in_pieces(&plan(""), PIECE).is_ok());
-        // A heredoc with a lone `}` line fails its pieces, not the file.
-        let heredoc = format!(
-            "locals {{\n  h = <<EOT\n{}\n}}\nEOT\n}}\n",
-            "y".repeat(PIECE)
-        );
-        assert!(verify_in_pieces(&plan(&heredoc), PIECE).is_ok());
-        let error = verify_in_pieces(&plan("oops {\n"), PIECE).unwrap_err();
-        assert!(
-            matches!(&error, Error::Output { path, kind: "HCL", .. } if path == "c.tf"),
-            "{error}"
-        );
     }
 }

@@ -23,9 +23,7 @@ use tera::Context;
 
 use batch::Batch;
 use overview::Overview;
-use templates::{
-    ACCESS_MD, AWS_AUTH_YAML, GITHUB_WORKFLOW, KUSTOMIZATION_YAML, SUBJECT_YAML, Templates,
-};
+use templates::{AWS_AUTH_YAML, GITHUB_WORKFLOW, KUSTOMIZATION_YAML, SUBJECT_YAML, Templates};
 
 use crate::error::{Error, Result};
 use crate::model::iam::{eks_auto_node_role_trust, eks_cluster_role_trust};
@@ -118,8 +116,7 @@ pub fn render_into<O: Output>(
     // organisation's render on one core: it renders on a thread of its own
     // while the other files render in batches.
     let overview = std::thread::scope(|scope| {
-        let overview =
-            scope.spawn(|| templates.render_fields(ACCESS_MD, &Overview::of(model, options)));
+        let overview = scope.spawn(|| Overview::of(model, options).render(&templates));
         let files = files(&mut batch, model);
         let overview = overview
             .join()

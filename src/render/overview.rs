@@ -8,6 +8,11 @@
 use serde::Serialize;
 
 use super::RenderOptions;
+use super::templates::{
+    ACCESS_MD, ACCESS_MD_ACCESS_LINES, ACCESS_MD_KUBECONFIGS, ACCESS_MD_NOTES, ACCESS_MD_WORKLOADS,
+    Templates,
+};
+use crate::error::Result;
 use crate::model::apply_order::{ApplyStep, CutOver, StepKind};
 use crate::model::names::{self, IAM_ROOT, SINGLE_ROOT};
 use crate::model::{
@@ -40,16 +45,22 @@ pub(super) struct Overview<'a> {
     /// reviewer reads instead of the HCL.
     created_clusters: Vec<CreatedSettings<'a>>,
     /// The workloads with an IAM role: the table of pods with an AWS
-    /// identity.
-    role_workloads: Vec<RoleWorkload<'a>>,
+    /// identity, as rows, then rendered (see [`Overview::render`]).
+    #[serde(skip)]
+    role_workload_rows: Vec<RoleWorkload<'a>>,
+    role_workloads: String,
     /// Existing clusters with Pod Identity workloads, whose
     /// `eks-pod-identity-agent` add-on must already run (keys).
     existing_pod_identity_clusters: Vec<&'a str>,
-    /// Notes for deploying the workloads, one per line.
-    notes: Vec<Note<'a>>,
+    /// Notes for deploying the workloads, one per line, then rendered.
+    #[serde(skip)]
+    note_rows: Vec<Note<'a>>,
+    notes: String,
     /// The kubeconfig ConfigMaps: the table of how pods reach other
-    /// clusters. Empty when no pod does.
-    kubeconfigs: Vec<KubeconfigRow<'a>>,
+    /// clusters, then rendered. Empty when no pod does.
+    #[serde(skip)]
+    kubeconfig_rows: Vec<KubeconfigRow<'a>>,
+    kubeconfigs: String,
     /// The pod spec fragment shown under the kubeconfig table.
     pod_example: Option<PodExample<'a>>,
     /// The network paths to created clusters that pods or networks reach.
@@ -99,16 +110,19 @@ impl<'a> Overview<'a> {
                 .iter()
                 .filter_map(CreatedSettings::of)
                 .collect(),
-            role_workloads: model
+            role_workload_rows: model
                 .workloads
                 .iter()
                 .filter_map(RoleWorkload::of)
                 .collect(),
+            role_workloads: String::new(),
             existing_pod_identity_clusters: keys_of(&model.clusters, |c| {
                 c.created.is_none() && !c.pod_identity_workloads.is_empty()
             }),
-            notes: notes(model),
-            kubeconfigs: kubeconfigs(model).map(KubeconfigRow::of).collect(),
+            note_rows: notes(model),
+            notes: String::new(),
+            kubeconfig_rows: kubeconfigs(model).map(KubeconfigRow::of).collect(),
+            kubeconfigs: String::new(),
             pod_example: pod_example(model),
             network_paths: model.clusters.iter().filter_map(NetworkPath::of).collect(),
             before_you_apply: BeforeYouApply::of(model),
@@ -126,6 +140,49 @@ impl<'a> Overview<'a> {
             steps_by_cluster: steps_by_cluster(model),
         }
     }
+}
+
+impl Overview<'_> {
+    /// The text of ACCESS.md. Its large tables (a row per workload, note,
+    /// access line and kubeconfig) are rendered first, a few hundred rows
+    /// at a time: as one template context, an organisation's rows were
+    /// 36 MB of template values beside a 7 MB document, the largest
+    /// allocation of a run's rendering.
+    pub(super) fn render(mut self, templates: &Templates) -> Result<String> {
+        self.role_workloads = rows(
+            templates,
+            ACCESS_MD_WORKLOADS,
+            &std::mem::take(&mut self.role_workload_rows),
+        )?;
+        self.notes = rows(
+            templates,
+            ACCESS_MD_NOTES,
+            &std::mem::take(&mut self.note_rows),
+        )?;
+        self.kubeconfigs = rows(
+            templates,
+            ACCESS_MD_KUBECONFIGS,
+            &std::mem::take(&mut self.kubeconfig_rows),
+        )?;
+        for cluster in &mut self.clusters {
+            cluster.access_summary = rows(templates, ACCESS_MD_ACCESS_LINES, cluster.access_lines)?;
+        }
+        templates.render_fields(ACCESS_MD, &self)
+    }
+}
+
+/// `items` through the row template `name`, a few hundred at a time, each
+/// batch its own context `rows`.
+fn rows<T: Serialize>(templates: &Templates, name: &str, items: &[T]) -> Result<String> {
+    #[derive(Serialize)]
+    struct Rows<'r, T> {
+        rows: &'r [T],
+    }
+    let mut text = String::new();
+    for rows in items.chunks(256) {
+        text.push_str(&templates.render_fields(name, &Rows { rows })?);
+    }
+    Ok(text)
 }
 
 /// The placeholder for the part of an OIDC provider's ARN that only the
@@ -162,7 +219,10 @@ struct ClusterSummary<'a> {
     /// `API`, `API_AND_CONFIG_MAP` or `CONFIG_MAP`.
     authentication_mode: &'static str,
     /// Who can do what on it; empty when nobody is granted anything.
-    access_summary: &'a [AccessLine],
+    #[serde(skip)]
+    access_lines: &'a [AccessLine],
+    /// The same, rendered (see [`Overview::render`]).
+    access_summary: String,
 }
 
 impl<'a> ClusterSummary<'a> {
@@ -180,7 +240,8 @@ impl<'a> ClusterSummary<'a> {
                 .as_ref()
                 .map(|c| c.kubernetes_version.as_str()),
             authentication_mode: cluster.authentication_mode.as_str(),
-            access_summary: &cluster.access_summary,
+            access_lines: &cluster.access_summary,
+            access_summary: String::new(),
         }
     }
 }

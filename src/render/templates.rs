@@ -61,6 +61,14 @@ pub(super) const KUSTOMIZATION_YAML: &str = "kubernetes/kustomization.yaml";
 /// [`super::overview::Overview`].
 pub(super) const ACCESS_MD: &str = "ACCESS.md";
 
+/// The rows of ACCESS.md's large tables, each rendered a few hundred rows
+/// at a time with `rows` (see [`super::overview`]): workloads with an IAM
+/// role, notes, a cluster's access lines, kubeconfig ConfigMaps.
+pub(super) const ACCESS_MD_WORKLOADS: &str = "ACCESS.md/workloads.md";
+pub(super) const ACCESS_MD_NOTES: &str = "ACCESS.md/notes.md";
+pub(super) const ACCESS_MD_ACCESS_LINES: &str = "ACCESS.md/access-lines.md";
+pub(super) const ACCESS_MD_KUBECONFIGS: &str = "ACCESS.md/kubeconfigs.md";
+
 /// `.github/workflows/eksgrant.yml`, which `eksgrant init --ci github`
 /// writes once for the user to own: reads `spec`, `out`, `version` and
 /// `repository`.
@@ -133,6 +141,22 @@ const BUILTINS: &[(&str, &str)] = &[
         include_str!("../../templates/kubernetes/kustomization.yaml.tera"),
     ),
     (ACCESS_MD, include_str!("../../templates/ACCESS.md.tera")),
+    (
+        ACCESS_MD_WORKLOADS,
+        include_str!("../../templates/ACCESS.md/workloads.md.tera"),
+    ),
+    (
+        ACCESS_MD_NOTES,
+        include_str!("../../templates/ACCESS.md/notes.md.tera"),
+    ),
+    (
+        ACCESS_MD_ACCESS_LINES,
+        include_str!("../../templates/ACCESS.md/access-lines.md.tera"),
+    ),
+    (
+        ACCESS_MD_KUBECONFIGS,
+        include_str!("../../templates/ACCESS.md/kubeconfigs.md.tera"),
+    ),
     (
         GITHUB_WORKFLOW,
         include_str!("../../templates/github-workflow.yml.tera"),

@@ -195,7 +195,10 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
     for workload in &mut workloads {
         workload.acknowledged = acknowledged.remove(&workload.key).unwrap_or_default();
     }
-    workloads.sort_by(|a, b| a.key.cmp(&b.key));
+    // Keys are unique, so an unstable sort gives the one order; it sorts in
+    // place, where a stable sort of an organisation's workloads takes 8 MB
+    // of scratch at the peak of resolving.
+    workloads.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     let mut principals: Vec<Principal> = subjects
         .principals
         .iter()
@@ -205,7 +208,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
             acknowledged: acknowledged.remove(p.key.get()).unwrap_or_default(),
         })
         .collect();
-    principals.sort_by(|a, b| a.key.cmp(&b.key));
+    principals.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     let apply_steps = apply_order::apply_steps(&clusters, &workloads, &BTreeSet::new(), &terraform);
     let model = Model {
         account_id: account.id,

@@ -146,7 +146,7 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
             && crate::transitions::settled(&mut loaded.model, history, &next))
         .then(|| inputs(&next));
         // Everything the model had to say is rendered: its memory goes back
-        // before the files are compared and written.
+        // while the files are renamed into place.
         free_in_background(loaded);
         let changes = incoming.finish(&spec_shown, next_inputs.as_deref(), next)?;
         let outcome = match options.mode {

@@ -82,9 +82,10 @@ impl GeneratedFile {
 }
 
 /// Where rendered files go, each as soon as it is rendered and has parsed
-/// back: a [`Plan`] keeps them in memory (the tests, `--check`); a
-/// generation writing an organisation's tree stages each on disk and keeps
-/// only its hash, so that the tree is never in memory whole.
+/// back: a [`Plan`] keeps them in memory (the tests); a generation
+/// ([`crate::sync::Incoming`]) compares each with the output directory,
+/// stages it when the run writes, and keeps only its hash and fate, so that
+/// the tree is never in memory whole.
 ///
 /// Files are handed over by several threads at once, each with a share of
 /// its own, in no particular order; the shares come back to
@@ -141,17 +142,12 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Adds a file made by [`GeneratedFile::new`].
+    /// Adds a file.
     ///
     /// # Panics
     ///
     /// When `path` is already in the plan: the model gives every file a unique
     /// path, so a second one is a bug in eksgrant.
-    pub fn add(&mut self, path: String, body: &str, header: &str) {
-        let file = GeneratedFile::new(&path, body, header);
-        self.insert(path, file);
-    }
-
     fn insert(&mut self, path: String, file: GeneratedFile) {
         assert!(
             !self.files.contains_key(&path),

@@ -402,8 +402,17 @@ impl Output for Incoming<'_> {
             if let Some(content) = arrived.stage {
                 writes.push((self.files.len(), content));
             }
-            self.hashes
-                .insert(arrived.change.path.clone(), arrived.hash);
+            let twice = self
+                .hashes
+                .insert(arrived.change.path.clone(), arrived.hash)
+                .is_some();
+            // The model gives every file a unique path: a second one is a
+            // bug in eksgrant.
+            assert!(
+                !twice,
+                "two generated files share the path {}",
+                arrived.change.path
+            );
             self.files.push(arrived.change);
         }
         if writes.is_empty() {

@@ -31,6 +31,12 @@ pub struct GenerateOptions {
     /// Called before every change to the output directory; tests use it to
     /// stop a run part-way, as a kill would.
     pub before_change: Option<BeforeChange>,
+    /// Called once the spec is resolved, before anything renders: the
+    /// binary hands its allocator's freed pages back to the system there.
+    /// A large run's memory peaks where resolving ends and rendering
+    /// begins, and the allocator would otherwise keep what resolving freed
+    /// while rendering allocates anew.
+    pub resolved: Option<fn()>,
 }
 
 /// What `generate` does with the changes it computes.
@@ -92,6 +98,9 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
         });
     }
     let mut loaded = crate::load_source(source)?;
+    if let Some(resolved) = options.resolved {
+        resolved();
+    }
     let warnings = std::mem::take(&mut loaded.warnings);
     let count = warnings.len();
     for warning in warnings {

@@ -150,6 +150,7 @@ impl Workspace {
             mode: Mode::Write { force: false },
             deny_warnings: false,
             before_change,
+            resolved: None,
         };
         match eksgrant::generate(options, drop) {
             Ok(_) | Err(Error::Interrupted { .. }) => Ok(()),

@@ -205,8 +205,8 @@ impl OutDir {
     /// Refuses to write through a link, over the spec, or over anything but
     /// a regular file; the planning step has reported those already.
     pub fn write(&self, relative: &str, content: &[u8]) -> Result<()> {
+        // What is at `relative` is checked once, by the rename.
         self.make_parents(relative)?;
-        self.check_replaceable(relative)?;
         let temp = self.path(&self.temp_name(relative));
         let staged = self.create(relative, temp, content, true)?;
         self.commit(&staged)

@@ -62,14 +62,18 @@ where
     if start < items.len() {
         parts.push(&items[start..]);
     }
+    let inputs: Vec<(S, &[T])> = parts.into_iter().map(|chunk| (state(), chunk)).collect();
+    each_on_a_thread(inputs, |(state, chunk)| work(state, chunk))
+}
+
+/// Runs `work` on each input on a thread of its own, and returns the
+/// results in input order; a panic in a thread resumes in the caller.
+fn each_on_a_thread<I: Send, R: Send>(inputs: Vec<I>, work: impl Fn(I) -> R + Sync) -> Vec<R> {
     let work = &work;
     std::thread::scope(|scope| {
-        let workers: Vec<_> = parts
+        let workers: Vec<_> = inputs
             .into_iter()
-            .map(|chunk| {
-                let state = state();
-                scope.spawn(move || work(state, chunk))
-            })
+            .map(|input| scope.spawn(move || work(input)))
             .collect();
         workers
             .into_iter()
@@ -124,21 +128,7 @@ where
         }
         state
     };
-    let states: Vec<S> = (0..threads).map(|_| state()).collect();
-    let states = std::thread::scope(|scope| {
-        let workers: Vec<_> = states
-            .into_iter()
-            .map(|state| scope.spawn(|| run(state)))
-            .collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
+    let states = each_on_a_thread((0..threads).map(|_| state()).collect(), run);
     match failed.into_inner().unwrap_or_else(PoisonError::into_inner) {
         Some((_, error)) => Err(error),
         None => Ok(states),

@@ -243,10 +243,7 @@ impl<'a> Incoming<'a> {
     /// record, when `error` ends it before the tree changed; an
     /// interruption leaves them, as a kill would. Returns `error`.
     pub fn fail(&self, error: Error) -> Error {
-        if !matches!(error, Error::Interrupted { .. }) {
-            take_back(self.out, self.pending.as_ref(), self.claimed);
-        }
-        error
+        taken_back(self.out, self.pending.as_ref(), self.claimed, error)
     }
 
     /// Adds what the previous generations wrote and this one does not, the
@@ -498,12 +495,7 @@ impl Changes<'_> {
     /// generates one, never for anything else.
     pub fn apply(&self, force: bool) -> Result<Summary> {
         let out = self.out;
-        let taken_back = |error: Error| {
-            if !matches!(error, Error::Interrupted { .. }) {
-                take_back(out, self.pending.as_ref(), self.claimed);
-            }
-            error
-        };
+        let taken_back = |error| taken_back(out, self.pending.as_ref(), self.claimed, error);
         self.check_conflicts(force).map_err(taken_back)?;
         let mut summary = Summary::default();
         if self.is_up_to_date() {
@@ -816,20 +808,21 @@ fn ours(recorded: Option<&Manifest>, pending: Option<&Pending>, path: &str, hash
         || pending.is_some_and(|p| p.files.get(path).is_some_and(|h| h.contains(hash)))
 }
 
-/// Undoes what a run did before its first change to the tree: removes its
-/// staging directory and puts back the pending record as the run found it
-/// (`pending`), when the run had `claimed` them. Best effort: the run is
+/// Undoes what a run did before its first change to the tree, when `error`
+/// ends it there: removes its staging directory and puts back the pending
+/// record as the run found it (`pending`), when the run had `claimed` them.
+/// An interruption leaves them, as a kill would. Best effort: the run is
 /// failing already, and what stays is what a kill would leave, which the
-/// next run clears.
-fn take_back(out: &OutDir, pending: Option<&Pending>, claimed: bool) {
-    if !claimed {
-        return;
+/// next run clears. Returns `error`.
+fn taken_back(out: &OutDir, pending: Option<&Pending>, claimed: bool, error: Error) -> Error {
+    if claimed && !matches!(error, Error::Interrupted { .. }) {
+        let _ = out.remove_staging(out.token());
+        let _ = match pending {
+            Some(pending) => out.write(PENDING_FILE, pending.to_toml().as_bytes()),
+            None => out.remove_file(PENDING_FILE),
+        };
     }
-    let _ = out.remove_staging(out.token());
-    let _ = match pending {
-        Some(pending) => out.write(PENDING_FILE, pending.to_toml().as_bytes()),
-        None => out.remove_file(PENDING_FILE),
-    };
+    error
 }
 
 /// What writing `new` does to a path that holds `entry`: the action, the

@@ -21,6 +21,22 @@ actions = ["sqs:ReceiveMessage"]
 resources = ["arn:aws:sqs:eu-west-2:111122223333:ingest"]
 "#;
 
+/// The staging directories at the top of `repo`, sorted, each with how many
+/// files it holds.
+fn staging_dirs(repo: &Repo) -> Vec<(String, usize)> {
+    let mut found: Vec<(String, usize)> = fs::read_dir(repo.path(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with(".eksgrant-staging."))
+        .map(|name| {
+            let files = fs::read_dir(repo.path(&name)).unwrap().count();
+            (name, files)
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 /// Asserts that `repo` holds exactly what a fresh generation of `spec`
 /// holds (its own files, the spec, `outside/`), plus `extra` user files.
 fn assert_converged(repo: &Repo, spec: &str, extra: &[&str]) {
@@ -301,20 +317,7 @@ fn a_refused_run_after_a_killed_one_leaves_the_killed_runs_record_as_it_was() {
     let pending = fs::read(repo.path(".eksgrant-manifest.pending.toml")).unwrap();
     let providers = fs::read_to_string(repo.path("terraform/providers.tf")).unwrap();
     fs::write(repo.path("terraform/providers.tf"), providers + "# mine\n").unwrap();
-    let staging = |repo: &Repo| -> Vec<(String, usize)> {
-        let mut found: Vec<(String, usize)> = fs::read_dir(repo.path(""))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|name| name.starts_with(".eksgrant-staging."))
-            .map(|name| {
-                let files = fs::read_dir(repo.path(&name)).unwrap().count();
-                (name, files)
-            })
-            .collect();
-        found.sort();
-        found
-    };
-    let killed = staging(&repo);
+    let killed = staging_dirs(&repo);
     assert_eq!(killed.len(), 1, "{killed:?}");
 
     // This run stages its files, then meets the hand edit: it takes back
@@ -331,7 +334,7 @@ fn a_refused_run_after_a_killed_one_leaves_the_killed_runs_record_as_it_was() {
         fs::read(repo.path(".eksgrant-manifest.pending.toml")).unwrap(),
         pending
     );
-    assert_eq!(staging(&repo), killed);
+    assert_eq!(staging_dirs(&repo), killed);
 
     assert_exit(&repo.eksgrant(&["generate", "--force"]), 0);
     assert_converged(&repo, &format!("{BASE}{REPORTS}"), &[]);
@@ -358,26 +361,22 @@ fn leftovers_of_a_killed_run_go_and_the_users_look_alikes_stay() {
     let stalled = repo.stalled_generate(14);
     assert_eq!(stalled.before, "terraform/workload-reports.tf");
     stalled.kill();
-    let staging: Vec<String> = fs::read_dir(repo.path(""))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|name| {
-            name.starts_with(".eksgrant-staging.") && !name.ends_with(".1-0123456789abcdef")
-        })
+    let staging: Vec<(String, usize)> = staging_dirs(&repo)
+        .into_iter()
+        .filter(|(name, _)| !name.ends_with(".1-0123456789abcdef"))
         .collect();
-    assert_eq!(staging.len(), 1, "{staging:?}");
-    assert_eq!(
-        fs::read_dir(repo.path(&staging[0])).unwrap().count(),
-        5,
-        "{staging:?}"
+    assert!(
+        matches!(staging.as_slice(), [(_, 5)]),
+        "one staging directory of five files: {staging:?}"
     );
+    let staging = &staging[0].0;
     assert!(!repo.path("kubernetes").exists());
 
     // Back to the spec before: kubernetes/ was only ever the killed run's.
     repo.write_spec(BASE);
     assert_exit(&repo.eksgrant(&["generate"]), 0);
     assert!(!repo.path("kubernetes").exists());
-    assert!(!repo.path(&staging[0]).exists());
+    assert!(!repo.path(staging).exists());
     let mut extra = look_alikes.to_vec();
     extra.push(".eksgrant-staging.1-0123456789abcdef");
     assert_converged(&repo, BASE, &extra);

@@ -288,8 +288,8 @@ fn explain(args: &ExplainArgs, reporter: &mut Reporter) -> Result<(), Error> {
         (Some(answers), _) => format::answers(&answers),
         (None, ExplainFormat::Table) => format::table(&explanation),
         (None, ExplainFormat::Json) => format::json(&explanation),
-        (None, ExplainFormat::Mermaid) => format::mermaid(&explanation),
-        (None, ExplainFormat::Dot) => format::dot(&explanation),
+        (None, ExplainFormat::Mermaid) => format::mermaid(&format::Picture::of(&explanation)),
+        (None, ExplainFormat::Dot) => format::dot(&format::Picture::of(&explanation)),
     };
     print_stdout(&text);
     Ok(())

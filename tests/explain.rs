@@ -44,12 +44,35 @@ fn explain_in_every_format() {
                 "== table\n{}\n== json\n{}\n== mermaid\n{}\n== dot\n{}",
                 format::table(&explanation),
                 format::json(&explanation),
-                format::mermaid(&explanation),
-                format::dot(&explanation)
+                format::mermaid(&format::Picture::of(&explanation)),
+                format::dot(&format::Picture::of(&explanation))
             );
             insta::assert_snapshot!("explain", all);
         });
     });
+}
+
+/// ACCESS.md draws its picture from the model, without an explanation: it
+/// must be the picture `eksgrant explain --format mermaid` (and `dot`) draws.
+#[test]
+fn the_overview_picture_is_the_explanation_picture() {
+    for spec in specs() {
+        let model = load(&spec).unwrap().model;
+        let explained = format::Picture::of(&explain::explain(&model));
+        let drawn = explain::picture(&model);
+        assert_eq!(
+            format::mermaid(&drawn),
+            format::mermaid(&explained),
+            "{}",
+            spec.display()
+        );
+        assert_eq!(
+            format::dot(&drawn),
+            format::dot(&explained),
+            "{}",
+            spec.display()
+        );
+    }
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::who_can::Answer;
-use super::{Explanation, KubernetesAccess, Rule, Subject, SubjectKind};
+use super::{Explanation, KubernetesAccess, Mechanism, RoleRef, Rule, Subject, SubjectKind};
 
 /// The text form: each subject, its AWS side, and its grants per cluster.
 pub fn table(explanation: &Explanation) -> String {
@@ -157,11 +157,91 @@ fn mermaid_label(text: &str) -> String {
         .replace('`', "#96;")
 }
 
-/// The edge label of a grant: the mechanism and what it grants.
-fn edge_label(access: &KubernetesAccess) -> String {
-    match &access.role {
-        super::RoleRef::AccessPolicy(policy) => format!("access policy {policy}"),
-        role => format!("{}: {}", access.mechanism.describe(), role.describe()),
+/// What the pictures draw: every subject in key order, with its edge to
+/// AWS and an edge per Kubernetes grant. [`Picture::of`] takes it from an
+/// explanation; [`super::picture`] from the model, without the statements
+/// and rules that a picture does not show and that, for an organisation,
+/// were most of the memory of rendering ACCESS.md.
+pub struct Picture {
+    subjects: Vec<Drawn>,
+}
+
+/// One subject of a picture.
+pub(super) struct Drawn {
+    key: String,
+    kind: SubjectKind,
+    /// The label of a workload's edge to AWS, when it has a role.
+    aws: Option<String>,
+    grants: Vec<Grant>,
+}
+
+/// One Kubernetes grant of a picture: where it lands and what it is.
+struct Grant {
+    cluster: String,
+    /// `None`: cluster-wide.
+    namespace: Option<String>,
+    mechanism: Mechanism,
+    role: RoleRef,
+}
+
+impl Grant {
+    /// The edge label: the mechanism and what it grants.
+    fn label(&self) -> String {
+        match &self.role {
+            RoleRef::AccessPolicy(policy) => format!("access policy {policy}"),
+            role => format!("{}: {}", self.mechanism.describe(), role.describe()),
+        }
+    }
+}
+
+impl Drawn {
+    pub(super) fn new(key: String, kind: SubjectKind, aws: Option<String>) -> Self {
+        Drawn {
+            key,
+            kind,
+            aws,
+            grants: Vec::new(),
+        }
+    }
+
+    /// Adds a grant, keeping only what the picture shows of it.
+    pub(super) fn grant(&mut self, access: KubernetesAccess) {
+        self.grants.push(Grant {
+            cluster: access.cluster,
+            namespace: access.namespace,
+            mechanism: access.mechanism,
+            role: access.role,
+        });
+    }
+}
+
+impl Picture {
+    /// The picture of an explanation.
+    pub fn of(explanation: &Explanation) -> Self {
+        Self::new(
+            explanation
+                .subjects
+                .iter()
+                .map(|subject| {
+                    let mut drawn =
+                        Drawn::new(subject.key.clone(), subject.kind, aws_edge(subject));
+                    for access in &subject.kubernetes {
+                        drawn.grant(access.clone());
+                    }
+                    drawn
+                })
+                .collect(),
+        )
+    }
+
+    /// A picture of these subjects, in key order.
+    pub(super) fn new(mut subjects: Vec<Drawn>) -> Self {
+        subjects.sort_by(|a, b| a.key.cmp(&b.key));
+        Picture { subjects }
+    }
+
+    fn grants(&self) -> impl Iterator<Item = &Grant> {
+        self.subjects.iter().flat_map(|s| &s.grants)
     }
 }
 
@@ -175,18 +255,18 @@ struct Layout {
 }
 
 impl Layout {
-    fn of(explanation: &Explanation) -> Self {
+    fn of(picture: &Picture) -> Self {
         let mut clusters: Vec<(String, Vec<Option<String>>)> = Vec::new();
-        for access in explanation.subjects.iter().flat_map(|s| &s.kubernetes) {
-            let at = match clusters.iter().position(|(c, _)| *c == access.cluster) {
+        for grant in picture.grants() {
+            let at = match clusters.iter().position(|(c, _)| *c == grant.cluster) {
                 Some(at) => at,
                 None => {
-                    clusters.push((access.cluster.clone(), Vec::new()));
+                    clusters.push((grant.cluster.clone(), Vec::new()));
                     clusters.len() - 1
                 }
             };
-            if !clusters[at].1.contains(&access.namespace) {
-                clusters[at].1.push(access.namespace.clone());
+            if !clusters[at].1.contains(&grant.namespace) {
+                clusters[at].1.push(grant.namespace.clone());
             }
         }
         clusters.sort();
@@ -220,47 +300,68 @@ impl Layout {
     }
 }
 
-/// A subject's node identifier, by its place in the explanation.
+/// A subject's node identifier, by its place in the picture.
 fn subject_id(index: usize) -> String {
     format!("s{}", index + 1)
 }
 
-/// The AWS edge of a workload with a role: how its pods get it, and how
-/// many statements and managed policies it carries.
+/// A workload's edge to AWS, in numbers.
+pub(super) struct AwsEdge<'a> {
+    /// How its pods get the role: `pod-identity`, `irsa`, or `role` when
+    /// it runs on no cluster.
+    pub mechanism: &'a str,
+    /// The role's ARN.
+    pub role_arn: &'a str,
+    /// The ARN of the role it chains to.
+    pub chains_to: Option<&'a str>,
+    /// How many statements the policies the pods act under hold.
+    pub statements: usize,
+    /// How many managed policies are attached besides.
+    pub managed_policies: usize,
+}
+
+impl AwsEdge<'_> {
+    /// The edge label: how the pods get the role, and how many statements
+    /// and managed policies it carries.
+    pub(super) fn label(&self) -> String {
+        let name = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_string();
+        let mut parts = vec![format!("{}: role {}", self.mechanism, name(self.role_arn))];
+        if let Some(target) = self.chains_to {
+            parts.push(format!("as {}", name(target)));
+        }
+        if self.statements > 0 {
+            parts.push(crate::text::count(self.statements, "statement"));
+        }
+        if self.managed_policies > 0 {
+            parts.push(crate::text::count(self.managed_policies, "managed policy"));
+        }
+        parts.join(", ")
+    }
+}
+
+/// The AWS edge of an explained workload with a role.
 fn aws_edge(subject: &Subject) -> Option<String> {
     let aws = &subject.aws;
-    let identity = aws.identity.as_ref()?;
+    let role_arn = aws.identity.as_ref()?;
     if subject.kind == SubjectKind::Principal {
         return None;
     }
-    let mechanism = aws.assumed_by.first().map_or("role", |a| a.mechanism);
-    let role = identity.rsplit('/').next().unwrap_or(identity);
-    let mut parts = vec![format!("{mechanism}: role {role}")];
-    if let Some(target) = &aws.chains_to {
-        parts.push(format!(
-            "as {}",
-            target.rsplit('/').next().unwrap_or(target)
-        ));
-    }
-    let statements = aws.permissions.len();
-    if statements > 0 {
-        parts.push(crate::text::count(statements, "statement"));
-    }
-    if !aws.managed_policies.is_empty() {
-        parts.push(crate::text::count(
-            aws.managed_policies.len(),
-            "managed policy",
-        ));
-    }
-    Some(parts.join(", "))
+    let edge = AwsEdge {
+        mechanism: aws.assumed_by.first().map_or("role", |a| a.mechanism),
+        role_arn,
+        chains_to: aws.chains_to.as_deref(),
+        statements: aws.permissions.len(),
+        managed_policies: aws.managed_policies.len(),
+    };
+    Some(edge.label())
 }
 
 /// The Mermaid flowchart: clusters as subgraphs of their namespaces,
 /// subjects on the left (workloads rounded, principals square), an edge per
 /// grant labelled with the mechanism and what it grants, and an edge to AWS
 /// per workload role.
-pub fn mermaid(explanation: &Explanation) -> String {
-    let layout = Layout::of(explanation);
+pub fn mermaid(picture: &Picture) -> String {
+    let layout = Layout::of(picture);
     let mut out = String::from("flowchart LR\n");
     for (cluster, namespaces) in &layout.clusters {
         let _ = writeln!(
@@ -279,11 +380,10 @@ pub fn mermaid(explanation: &Explanation) -> String {
         }
         out.push_str("  end\n");
     }
-    let any_aws = explanation.subjects.iter().any(|s| aws_edge(s).is_some());
-    if any_aws {
+    if picture.subjects.iter().any(|s| s.aws.is_some()) {
         out.push_str("  aws[(\"AWS\")]\n");
     }
-    for (index, subject) in explanation.subjects.iter().enumerate() {
+    for (index, subject) in picture.subjects.iter().enumerate() {
         let node = subject_id(index);
         let label = mermaid_label(&subject.key);
         match subject.kind {
@@ -294,15 +394,15 @@ pub fn mermaid(explanation: &Explanation) -> String {
                 let _ = writeln!(out, "  {node}[\"{label}\"]");
             }
         }
-        if let Some(edge) = aws_edge(subject) {
-            let _ = writeln!(out, "  {node} -->|\"{}\"| aws", mermaid_label(&edge));
+        if let Some(edge) = &subject.aws {
+            let _ = writeln!(out, "  {node} -->|\"{}\"| aws", mermaid_label(edge));
         }
-        for access in &subject.kubernetes {
+        for grant in &subject.grants {
             let _ = writeln!(
                 out,
                 "  {node} -->|\"{}\"| {}",
-                mermaid_label(&edge_label(access)),
-                layout.place_id(&access.cluster, access.namespace.as_deref())
+                mermaid_label(&grant.label()),
+                layout.place_id(&grant.cluster, grant.namespace.as_deref())
             );
         }
     }
@@ -315,8 +415,8 @@ fn dot_string(text: &str) -> String {
 }
 
 /// The same picture as [`mermaid`], in Graphviz DOT.
-pub fn dot(explanation: &Explanation) -> String {
-    let layout = Layout::of(explanation);
+pub fn dot(picture: &Picture) -> String {
+    let layout = Layout::of(picture);
     let mut out = String::from("digraph eksgrant {\n  rankdir=LR;\n");
     for (cluster, namespaces) in &layout.clusters {
         // Graphviz draws a subgraph as a box only when its name starts with
@@ -337,10 +437,10 @@ pub fn dot(explanation: &Explanation) -> String {
         }
         out.push_str("  }\n");
     }
-    if explanation.subjects.iter().any(|s| aws_edge(s).is_some()) {
+    if picture.subjects.iter().any(|s| s.aws.is_some()) {
         out.push_str("  aws [label=\"AWS\", shape=cylinder];\n");
     }
-    for (index, subject) in explanation.subjects.iter().enumerate() {
+    for (index, subject) in picture.subjects.iter().enumerate() {
         let node = subject_id(index);
         let shape = match subject.kind {
             SubjectKind::Workload => "ellipse",
@@ -351,15 +451,15 @@ pub fn dot(explanation: &Explanation) -> String {
             "  {node} [label={}, shape={shape}];",
             dot_string(&subject.key)
         );
-        if let Some(edge) = aws_edge(subject) {
-            let _ = writeln!(out, "  {node} -> aws [label={}];", dot_string(&edge));
+        if let Some(edge) = &subject.aws {
+            let _ = writeln!(out, "  {node} -> aws [label={}];", dot_string(edge));
         }
-        for access in &subject.kubernetes {
+        for grant in &subject.grants {
             let _ = writeln!(
                 out,
                 "  {node} -> {} [label={}];",
-                layout.place_id(&access.cluster, access.namespace.as_deref()),
-                dot_string(&edge_label(access))
+                layout.place_id(&grant.cluster, grant.namespace.as_deref()),
+                dot_string(&grant.label())
             );
         }
     }

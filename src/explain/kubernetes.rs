@@ -323,9 +323,10 @@ impl<'a> Members<'a> {
     }
 }
 
-/// Every subject's grants on every cluster, as `(subject key, access)`.
-pub(super) fn access(model: &Model) -> Vec<(String, KubernetesAccess)> {
-    let mut found = Vec::new();
+/// Every subject's grants on every cluster, each handed to `found` as
+/// `(subject key, access)` as it is worked out: a picture keeps only a few
+/// words of each.
+pub(super) fn access(model: &Model, mut found: impl FnMut(String, KubernetesAccess)) {
     // The workloads on each cluster, found once rather than once a cluster.
     let mut running: HashMap<&str, Vec<&Workload>> = HashMap::new();
     for workload in &model.workloads {
@@ -349,7 +350,10 @@ pub(super) fn access(model: &Model) -> Vec<(String, KubernetesAccess)> {
                 if binding.subject.kind == "Group" {
                     bound_groups.insert(binding.subject.name.as_str());
                 }
-                found.extend(binding_access(cluster, &members, subject_objects, binding));
+                for (subject, access) in binding_access(cluster, &members, subject_objects, binding)
+                {
+                    found(subject, access);
+                }
             }
         }
         for entry in &cluster.access_entries {
@@ -367,7 +371,7 @@ pub(super) fn access(model: &Model) -> Vec<(String, KubernetesAccess)> {
                     association.namespaces.iter().cloned().map(Some).collect()
                 };
                 for namespace in scopes {
-                    found.push((
+                    found(
                         entry.subject.clone(),
                         KubernetesAccess {
                             cluster: cluster.key.clone(),
@@ -379,7 +383,7 @@ pub(super) fn access(model: &Model) -> Vec<(String, KubernetesAccess)> {
                             rules: rules.clone().unwrap_or_default(),
                             path: format!("access entry -> access policy {policy}"),
                         },
-                    ));
+                    );
                 }
             }
         }
@@ -389,7 +393,7 @@ pub(super) fn access(model: &Model) -> Vec<(String, KubernetesAccess)> {
                 continue;
             }
             for (subject, mechanism) in subjects {
-                found.push((
+                found(
                     (*subject).to_string(),
                     KubernetesAccess {
                         cluster: cluster.key.clone(),
@@ -401,11 +405,10 @@ pub(super) fn access(model: &Model) -> Vec<(String, KubernetesAccess)> {
                         rules_known: false,
                         path: format!("{} -> group {group}", mechanism.describe()),
                     },
-                ));
+                );
             }
         }
     }
-    found
 }
 
 /// What one binding grants, to each subject it reaches.

@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::model::iam::{PolicyDocument, Statement};
-use crate::model::{AcknowledgedItem, Acknowledgement, Model, RolePolicy, Workload};
+use crate::model::iam::{PolicyText, WrittenStatement};
+use crate::model::{AcknowledgedItem, Acknowledgement, Model, RolePolicy, Workload, WorkloadRole};
 use crate::spec::Effect;
 
 pub use kubernetes::{Mechanism, RoleRef, Rule};
@@ -200,16 +200,66 @@ pub fn explain(model: &Model) -> Explanation {
         .enumerate()
         .map(|(i, s)| (s.key.clone(), i))
         .collect();
-    for (key, access) in kubernetes::access(model) {
+    kubernetes::access(model, |key, access| {
         if let Some(&i) = by_key.get(&key) {
             subjects[i].kubernetes.push(access);
         }
-    }
+    });
     subjects.sort_by(|a, b| a.key.cmp(&b.key));
     Explanation {
         version: FORMAT_VERSION,
         subjects,
     }
+}
+
+/// The picture of [`explain`]'s answer, drawn straight from the model: what
+/// ACCESS.md shows. It keeps a few words of each grant and counts each
+/// workload's statements, where an explanation copies them all.
+pub fn picture(model: &Model) -> format::Picture {
+    let mut subjects: Vec<format::Drawn> = model
+        .workloads
+        .iter()
+        .map(|w| format::Drawn::new(w.key.clone(), SubjectKind::Workload, workload_edge(w)))
+        .chain(
+            model
+                .principals
+                .iter()
+                .map(|p| format::Drawn::new(p.key.clone(), SubjectKind::Principal, None)),
+        )
+        .collect();
+    let by_key: std::collections::HashMap<&str, usize> = model
+        .workloads
+        .iter()
+        .map(|w| w.key.as_str())
+        .chain(model.principals.iter().map(|p| p.key.as_str()))
+        .enumerate()
+        .map(|(i, key)| (key, i))
+        .collect();
+    kubernetes::access(model, |key, access| {
+        if let Some(&i) = by_key.get(key.as_str()) {
+            subjects[i].grant(access);
+        }
+    });
+    format::Picture::new(subjects)
+}
+
+/// The label of a workload's edge to AWS, as [`format::Picture::of`] makes
+/// it from the workload's explanation.
+fn workload_edge(workload: &Workload) -> Option<String> {
+    let role = workload.role.as_ref()?;
+    let (policies, managed) = acting_policies(role);
+    let edge = format::AwsEdge {
+        mechanism: if workload.clusters.is_empty() {
+            "role"
+        } else {
+            workload.identity
+        },
+        role_arn: &role.arn,
+        chains_to: role.target.as_ref().map(|t| t.arn.as_str()),
+        statements: policies.iter().map(|p| p.document.statements()).sum(),
+        managed_policies: managed.len(),
+    };
+    Some(edge.label())
 }
 
 impl Explanation {
@@ -236,13 +286,7 @@ fn workload_aws(workload: &Workload) -> Aws {
             service_account: workload.service_account.clone(),
         })
         .collect();
-    // With a target role, the pods act as it: its policies are theirs.
-    let (policies, managed): (&[RolePolicy], &[String]) =
-        match role.target.as_ref().and_then(|t| t.written.as_ref()) {
-            Some(written) => (&written.policies, &written.managed_policy_arns),
-            None if role.target.is_some() => (&[], &[]),
-            None => (&role.policies, &role.managed_policy_arns),
-        };
+    let (policies, managed) = acting_policies(role);
     Aws {
         identity: Some(role.arn.clone()),
         assumed_by,
@@ -255,32 +299,41 @@ fn workload_aws(workload: &Workload) -> Aws {
     }
 }
 
-fn permissions<'a>(
-    file: &'a str,
-    document: &'a PolicyDocument,
-) -> impl Iterator<Item = AwsPermission> + 'a {
-    document.statement.iter().map(move |s| permission(file, s))
+/// The policies of the role a workload's pods act as, and its managed
+/// policies: with a target role, the pods act as it, and its policies are
+/// theirs (none eksgrant knows when it does not write it).
+fn acting_policies(role: &WorkloadRole) -> (&[RolePolicy], &[String]) {
+    match role.target.as_ref().and_then(|t| t.written.as_ref()) {
+        Some(written) => (&written.policies, &written.managed_policy_arns),
+        None if role.target.is_some() => (&[], &[]),
+        None => (&role.policies, &role.managed_policy_arns),
+    }
 }
 
-fn permission(file: &str, statement: &Statement) -> AwsPermission {
+fn permissions<'a>(
+    file: &'a str,
+    document: &PolicyText,
+) -> impl Iterator<Item = AwsPermission> + 'a {
+    document
+        .read_statements()
+        .into_iter()
+        .map(move |s| permission(file, s))
+}
+
+fn permission(file: &str, statement: WrittenStatement) -> AwsPermission {
     AwsPermission {
         policy_file: file.to_string(),
-        sid: statement.sid.clone(),
+        sid: statement.sid,
         effect: match statement.effect {
             Effect::Allow => "Allow",
             Effect::Deny => "Deny",
         },
-        actions: statement.action.0.clone(),
-        resources: statement.resource.0.clone(),
+        actions: statement.action.0,
+        resources: statement.resource.0,
         conditions: statement
             .condition
-            .iter()
-            .map(|(operator, keys)| {
-                (
-                    operator.clone(),
-                    keys.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect(),
-                )
-            })
+            .into_iter()
+            .map(|(operator, keys)| (operator, keys.into_iter().map(|(k, v)| (k, v.0)).collect()))
             .collect(),
     }
 }

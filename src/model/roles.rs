@@ -10,7 +10,7 @@ use super::arn;
 use super::checker::Checker;
 use super::clusters::ClusterInfo;
 use super::grants::GrantSet;
-use super::iam::{PolicyDocument, Statement};
+use super::iam::{PolicyDocument, PolicyText, Statement};
 use super::names;
 use super::policies;
 use super::presets;
@@ -195,7 +195,7 @@ fn workload_role(
                 ident,
                 name: policy_name,
                 file,
-                document,
+                document: PolicyText::from(&document),
             }
         })
         .collect();
@@ -267,7 +267,7 @@ fn workload_role(
         arn,
         name,
         trust_file,
-        trust: trust.document,
+        trust: PolicyText::from(&trust.document),
         trust_variables: trust.variables,
         depends_on: trust.depends_on,
         policies,
@@ -338,7 +338,7 @@ fn target_role(
         arn,
         trust_file,
         trust_variables: trust.variables,
-        trust: trust.document,
+        trust: PolicyText::from(&trust.document),
         written,
     }
 }
@@ -369,11 +369,11 @@ fn chain_policy(
         ident,
         name,
         file,
-        document: PolicyDocument::new(vec![Statement::allow(
+        document: PolicyText::from(&PolicyDocument::new(vec![Statement::allow(
             "ChainToTargetRole",
             &actions,
             vec![target_arn.to_string()],
-        )]),
+        )])),
     }
 }
 

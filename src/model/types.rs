@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use super::iam::PolicyDocument;
+use super::iam::{PolicyDocument, PolicyText};
 use crate::code::Code;
 use crate::spec::{AuthenticationMode, IpFamily, Layout, SupportType};
 
@@ -769,7 +769,7 @@ pub struct WorkloadRole {
     pub depends_on: Vec<String>,
     /// The trust policy.
     #[serde(skip)]
-    pub trust: PolicyDocument,
+    pub trust: PolicyText,
     /// The role's own permission policies: one, or several when the
     /// statements do not fit IAM's size limit in one (templates).
     pub policies: Vec<RolePolicy>,
@@ -798,7 +798,7 @@ pub struct TargetRole {
     pub trust_variables: Vec<TemplateVariable>,
     /// The trust policy.
     #[serde(skip)]
-    pub trust: PolicyDocument,
+    pub trust: PolicyText,
     /// Set when eksgrant writes the role, in another account of the spec;
     /// otherwise the trust is an output for whoever owns the role
     /// (templates).
@@ -843,7 +843,7 @@ pub struct RolePolicy {
     pub file: String,
     /// The document.
     #[serde(skip)]
-    pub document: PolicyDocument,
+    pub document: PolicyText,
 }
 
 /// A Pod Identity association.

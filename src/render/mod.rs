@@ -166,21 +166,21 @@ fn files<O: Output>(batch: &mut Batch<'_, O>, model: &Model) -> Result<()> {
     }
     for workload in &role_workloads {
         let role = workload.role.as_ref().expect("filtered on role");
-        let trust = role.trust.to_pretty_json();
-        check_placeholders(&role.trust_file, &trust, &role.trust_variables)?;
-        batch.text(role.trust_file.clone(), trust)?;
+        let trust = role.trust.as_str();
+        check_placeholders(&role.trust_file, trust, &role.trust_variables)?;
+        batch.text(role.trust_file.clone(), trust.to_string())?;
         let target_policies = role
             .target
             .iter()
             .filter_map(|target| target.written.as_ref())
             .flat_map(|written| &written.policies);
         for policy in role.policies.iter().chain(target_policies) {
-            batch.text(policy.file.clone(), policy.document.to_pretty_json())?;
+            batch.text(policy.file.clone(), policy.document.as_str().to_string())?;
         }
         if let Some(target) = &role.target {
-            let trust = target.trust.to_pretty_json();
-            check_placeholders(&target.trust_file, &trust, &target.trust_variables)?;
-            batch.text(target.trust_file.clone(), trust)?;
+            let trust = target.trust.as_str();
+            check_placeholders(&target.trust_file, trust, &target.trust_variables)?;
+            batch.text(target.trust_file.clone(), trust.to_string())?;
         }
     }
 

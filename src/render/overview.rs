@@ -104,7 +104,7 @@ impl<'a> Overview<'a> {
                 .iter()
                 .map(|c| ClusterSummary::of(c, model.terraform.layout))
                 .collect(),
-            picture: crate::explain::format::mermaid(&crate::explain::explain(model)),
+            picture: crate::explain::format::mermaid(&crate::explain::picture(model)),
             created_clusters: model
                 .clusters
                 .iter()

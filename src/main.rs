@@ -34,7 +34,6 @@ enum Exit {
 }
 
 fn main() -> ExitCode {
-    allocator::return_freed_memory_sooner();
     let cli = parse();
     let format = match &cli.command {
         Command::Generate(args) => args.format,

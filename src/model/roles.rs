@@ -260,7 +260,7 @@ fn workload_role(
                 (permission_policies, managed),
             );
             let chain = chain_policy(checker, info, &name, &target.arn);
-            (vec![chain], Vec::new(), Some(target))
+            (vec![chain], Vec::new(), Some(Box::new(target)))
         }
     };
     WorkloadRole {

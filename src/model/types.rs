@@ -778,8 +778,9 @@ pub struct WorkloadRole {
     /// One Pod Identity association per cluster; none for IRSA (templates).
     pub associations: Vec<Association>,
     /// The role the pods' credentials chain to, when their permissions are
-    /// another account's (templates).
-    pub target: Option<TargetRole>,
+    /// another account's (templates). Boxed: few workloads have one, and
+    /// inline it would be 40% of every workload's size.
+    pub target: Option<Box<TargetRole>>,
     /// Whether the associations pass no session tags (templates).
     pub disable_session_tags: bool,
 }

@@ -491,7 +491,7 @@ impl<'a> OutputWorkload<'a> {
             namespace: &workload.namespace,
             service_account: &workload.service_account,
             role: OutputRole {
-                target: workload.role.as_ref().and_then(|r| r.target.as_ref()),
+                target: workload.role.as_ref().and_then(|r| r.target.as_deref()),
             },
         }
     }

@@ -5,12 +5,14 @@
 //! mimalloc keeps after frees counts in the peak a run is measured by, so
 //! the binary asks it to hand memory back where most was just freed.
 //!
-//! mimalloc's purge delay, how long freed pages wait before they go back,
-//! stays at its default of a second. At 50 ms the peak of a 10,000-workload
-//! run was 20 MB lower, but the run took 5 to 10% longer (rendering faults
-//! in again the pages just handed back): enough to take a cold run on tmpfs
-//! past its goal of twice `cp -r`, for a memory goal out of reach either
-//! way. `MIMALLOC_PURGE_DELAY` sets it for a run.
+//! The binary builds mimalloc 2 (the crate's `v2` feature), not the
+//! crate's default, mimalloc 3. Over six alternating cold runs of 10,000
+//! workloads, mimalloc 2 peaked at 160 to 166 MB against 187 to 194 MB, in
+//! the same time: it hands freed pages back after 10 ms, mimalloc 3 after a
+//! second. Handing them back at once (`MIMALLOC_PURGE_DELAY=0`, which
+//! sets it for a run) saved another 20 MB but took a fifth longer, as
+//! rendering faults in again the pages just handed back: enough to take a
+//! cold run on tmpfs past its goal of twice `cp -r`.
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

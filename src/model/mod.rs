@@ -166,7 +166,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
     }
     let account = account::account(&mut checker, &aws, iam, accounts, &terraform);
     let infos = clusters::clusters(&mut checker, &account, clusters);
-    let subjects = subjects::subjects(&mut checker, &account, &infos, workloads, principals);
+    let mut subjects = subjects::subjects(&mut checker, &account, &infos, workloads, principals);
     let grants = grants::grants(&mut checker, &account, &infos, &subjects);
     let mut workloads = roles::roles(
         &mut checker,
@@ -176,6 +176,14 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         &subjects.principals,
         &grants,
     );
+    // The lints are the last pass to read the spec's grants and AWS
+    // sections as written: they run here, reporting to a checker set aside,
+    // so that those are freed before the clusters' objects are made (where
+    // resolving an organisation's spec peaks), and their problems are
+    // joined after the roots', where they come in the pass list.
+    let mut linted = checker.fork();
+    let mut acknowledged = lints::lints(&mut linted, &subjects, &grants, &workloads);
+    subjects.forget_as_written();
     let clusters = cluster_access::cluster_access(
         &mut checker,
         &account,
@@ -191,7 +199,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         &clusters,
         &workloads,
     );
-    let mut acknowledged = lints::lints(&mut checker, &subjects, &grants, &workloads);
+    checker.join(linted);
     for workload in &mut workloads {
         workload.acknowledged = acknowledged.remove(&workload.key).unwrap_or_default();
     }

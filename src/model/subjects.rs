@@ -29,6 +29,20 @@ pub(super) struct Subjects {
     pub principal_grants: Vec<Vec<Spanned<spec::Grant>>>,
 }
 
+impl Subjects {
+    /// Frees the grants and the AWS sections as the spec wrote them, once
+    /// the passes that read them (grants, roles, lints) are done: at
+    /// organisation scale they are megabytes that the passes after them
+    /// would otherwise hold to the end of resolving.
+    pub(super) fn forget_as_written(&mut self) {
+        self.workload_grants = Vec::new();
+        self.principal_grants = Vec::new();
+        for workload in &mut self.workloads {
+            workload.aws = spec::WorkloadAws::default();
+        }
+    }
+}
+
 /// Checks `[workloads]` and `[principals]`.
 pub(super) fn subjects(
     checker: &mut Checker<'_>,
@@ -38,11 +52,14 @@ pub(super) fn subjects(
     principals: IndexMap<Spanned<String>, spec::Principal>,
 ) -> Subjects {
     let mut keys: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    // Sized up front: pushed one by one, an organisation's workloads grow
+    // into a vector of 16,384 for 10,000, 3.5 MB held to the end of
+    // resolving.
     let mut subjects = Subjects {
-        workloads: Vec::new(),
-        workload_grants: Vec::new(),
-        principals: Vec::new(),
-        principal_grants: Vec::new(),
+        workloads: Vec::with_capacity(workloads.len()),
+        workload_grants: Vec::with_capacity(workloads.len()),
+        principals: Vec::with_capacity(principals.len()),
+        principal_grants: Vec::with_capacity(principals.len()),
     };
     for (key, workload) in workloads {
         check_subject_key(checker, &key, &mut keys);

@@ -77,7 +77,18 @@ pub enum Entry {
 #[derive(Debug)]
 pub struct Staged {
     relative: String,
-    temp: PathBuf,
+    temp: Temp,
+}
+
+/// Where a [`Staged`] file waits.
+#[derive(Debug)]
+enum Temp {
+    /// Under its number in the run's staging directory: the path is made
+    /// again when it is renamed, as an organisation's run stages tens of
+    /// thousands of files and would otherwise hold 4 MB of their paths.
+    Numbered(usize),
+    /// Beside its path (the records).
+    Beside(PathBuf),
 }
 
 /// The largest file eksgrant reads from the output directory: far above
@@ -207,7 +218,7 @@ impl OutDir {
     pub fn write(&self, relative: &str, content: &[u8]) -> Result<()> {
         // What is at `relative` is checked once, by the rename.
         self.make_parents(relative)?;
-        let temp = self.path(&self.temp_name(relative));
+        let temp = Temp::Beside(self.path(&self.temp_name(relative)));
         let staged = self.create(relative, temp, content, true)?;
         self.commit(&staged)
     }
@@ -246,26 +257,39 @@ impl OutDir {
     /// file; an interruption leaves it, as a kill would, for the next run
     /// to remove with the directory.
     fn stage(&self, number: usize, relative: &str, content: &[u8]) -> Result<Staged> {
-        let temp = self
-            .path(&staging_name(&self.token))
-            .join(number.to_string());
         // Where one flush of the whole file system is not available, each
         // file is flushed as it is written.
-        self.create(relative, temp, content, !cfg!(target_os = "linux"))
+        self.create(
+            relative,
+            Temp::Numbered(number),
+            content,
+            !cfg!(target_os = "linux"),
+        )
+    }
+
+    /// The path `temp` stands for.
+    fn temp_path(&self, temp: &Temp) -> PathBuf {
+        match temp {
+            Temp::Numbered(number) => self
+                .path(&staging_name(&self.token))
+                .join(number.to_string()),
+            Temp::Beside(path) => path.clone(),
+        }
     }
 
     /// Creates `temp`, which must not exist, with `content`, on its way to
     /// `relative`.
-    fn create(&self, relative: &str, temp: PathBuf, content: &[u8], sync: bool) -> Result<Staged> {
+    fn create(&self, relative: &str, temp: Temp, content: &[u8], sync: bool) -> Result<Staged> {
         self.step(relative)?;
+        let path = self.temp_path(&temp);
         let mut file = open_options(OpenOptions::new().write(true).create_new(true))
-            .open(&temp)
-            .map_err(|source| io("write", &temp, source))?;
+            .open(&path)
+            .map_err(|source| io("write", &path, source))?;
         let result = (|| {
             self.step(relative)?;
             file.write_all(content)
                 .and_then(|()| if sync { file.sync_all() } else { Ok(()) })
-                .map_err(|source| io("write", &temp, source))
+                .map_err(|source| io("write", &path, source))
         })();
         match result {
             Ok(()) => Ok(Staged {
@@ -274,7 +298,7 @@ impl OutDir {
             }),
             Err(error) => {
                 if !matches!(error, Error::Interrupted { .. }) {
-                    let _ = fs::remove_file(&temp);
+                    let _ = fs::remove_file(&path);
                 }
                 Err(error)
             }
@@ -312,17 +336,18 @@ impl OutDir {
     /// way, unless what is at its path now is not a regular file (a link,
     /// a directory) or a directory on the way is not a real one.
     pub fn commit(&self, staged: &Staged) -> Result<()> {
+        let temp = self.temp_path(&staged.temp);
         let result = (|| {
             self.make_parents(&staged.relative)?;
             self.check_replaceable(&staged.relative)?;
             self.step(&staged.relative)?;
             let target = self.path(&staged.relative);
-            fs::rename(&staged.temp, &target).map_err(|source| io("write", &target, source))
+            fs::rename(&temp, &target).map_err(|source| io("write", &target, source))
         })();
         if let Err(error) = &result
             && !matches!(error, Error::Interrupted { .. })
         {
-            let _ = fs::remove_file(&staged.temp);
+            let _ = fs::remove_file(&temp);
         }
         result
     }

@@ -134,12 +134,18 @@ pub struct FileChange {
     pub action: Action,
     /// Set when the path is not eksgrant's to change as it is.
     pub conflict: Option<Conflict>,
-    /// Its content on disk, kept only where the diff shows it: a regular
-    /// file that is updated, for `--check`.
+    /// What the diff shows of it, for `--check`: boxed, as most runs keep
+    /// none, and a run keeps one `FileChange` per file it generates.
+    shown: Option<Box<Shown>>,
+}
+
+/// The contents of a file that `--check` shows in its diff.
+#[derive(Debug)]
+struct Shown {
+    /// Its content on disk, when it is a regular file that is updated.
     current: Option<Vec<u8>>,
-    /// Its new content, kept only where the diff shows it: a file created
-    /// or updated, for `--check`.
-    new: Option<String>,
+    /// Its new content.
+    new: String,
 }
 
 /// What a run keeps of each file it renders, besides its path, hash and
@@ -171,8 +177,10 @@ pub struct Incoming<'a> {
     keep: Keep,
     /// Every generated file, in the order it came.
     files: Vec<FileChange>,
-    /// The hash of each, for the manifest.
-    hashes: BTreeMap<String, String>,
+    /// The SHA-256 of each, in the same order, for the manifest: made its
+    /// text (paths and `sha256:<hex>`) once rendering is over, which at
+    /// organisation scale is 9 MB that rendering does not hold.
+    digests: Vec<[u8; 32]>,
     /// What is staged, waiting to be renamed into place.
     staged: Vec<Staged>,
     /// Whether the pending record names this run's token and its staging
@@ -183,7 +191,7 @@ pub struct Incoming<'a> {
 /// One file handed over to an [`Incoming`] by a thread.
 pub struct Arrived {
     change: FileChange,
-    hash: String,
+    digest: [u8; 32],
     /// The content to stage, when the run writes and the file changes.
     stage: Option<String>,
 }
@@ -199,7 +207,7 @@ impl<'a> Incoming<'a> {
             pending: Pending::read(out)?,
             keep,
             files: Vec::new(),
-            hashes: BTreeMap::new(),
+            digests: Vec::new(),
             staged: Vec::new(),
             claimed: false,
         })
@@ -251,16 +259,34 @@ impl<'a> Incoming<'a> {
     /// manifest records `history` (what [`History::of`] says this
     /// generation leaves) and `inputs`. Reads only.
     pub fn finish(self, spec: &str, inputs: Option<&str>, history: History) -> Result<Changes<'a>> {
-        match self.dropped() {
-            Ok(dropped) => Ok(self.into_changes(dropped, spec, inputs, history)),
+        let hashes = self.hashes();
+        match self.dropped(&hashes) {
+            Ok(dropped) => Ok(self.into_changes(dropped, spec, inputs, hashes, history)),
             Err(error) => Err(self.fail(error)),
         }
+    }
+
+    /// Each generated file's `sha256:<hex>`, by path: the manifest's list.
+    fn hashes(&self) -> BTreeMap<String, String> {
+        let mut hashes = BTreeMap::new();
+        for (change, digest) in self.files.iter().zip(&self.digests) {
+            let twice = hashes
+                .insert(change.path.clone(), manifest::hex(digest))
+                .is_some();
+            // The model gives every file a unique path: a second one is a
+            // bug in eksgrant.
+            assert!(!twice, "two generated files share the path {}", change.path);
+        }
+        hashes
     }
 
     /// What [`Incoming::finish`] adds, read from the directory: the deleted
     /// files, the leftovers of interrupted runs, and the directories left
     /// empty, deepest first.
-    fn dropped(&self) -> Result<(Vec<FileChange>, Leftovers, Vec<String>)> {
+    fn dropped(
+        &self,
+        hashes: &BTreeMap<String, String>,
+    ) -> Result<(Vec<FileChange>, Leftovers, Vec<String>)> {
         let previous: BTreeSet<&String> = self
             .recorded
             .into_iter()
@@ -269,7 +295,7 @@ impl<'a> Incoming<'a> {
             .collect();
         let mut deleted = Vec::new();
         for path in &previous {
-            if self.hashes.contains_key(path.as_str()) {
+            if hashes.contains_key(path.as_str()) {
                 continue;
             }
             let conflict = match self.out.entry(path)? {
@@ -286,12 +312,11 @@ impl<'a> Incoming<'a> {
                 path: (*path).clone(),
                 action: Action::Delete,
                 conflict,
-                current: None,
-                new: None,
+                shown: None,
             });
         }
         let leftovers = leftovers(self.out, self.pending.as_ref())?;
-        let kept_dirs: BTreeSet<&str> = self.hashes.keys().flat_map(|path| parents(path)).collect();
+        let kept_dirs: BTreeSet<&str> = hashes.keys().flat_map(|path| parents(path)).collect();
         let dropped_dirs = previous
             .iter()
             .flat_map(|path| parents(path))
@@ -309,6 +334,7 @@ impl<'a> Incoming<'a> {
         (deleted, leftovers, dropped_dirs): (Vec<FileChange>, Leftovers, Vec<String>),
         spec: &str,
         inputs: Option<&str>,
+        hashes: BTreeMap<String, String>,
         history: History,
     ) -> Changes<'a> {
         let Incoming {
@@ -316,7 +342,6 @@ impl<'a> Incoming<'a> {
             recorded,
             pending,
             mut files,
-            hashes,
             staged,
             claimed,
             ..
@@ -363,22 +388,21 @@ impl Output for Incoming<'_> {
             |hash| self.ours(&path, hash),
             || self.listed(&path),
         );
-        let hash = manifest::hash(new.as_bytes());
+        let digest = manifest::digest(new.as_bytes());
         let changes = matches!(action, Action::Create | Action::Update);
-        let (current, new, stage) = match self.keep {
-            Keep::Stage => (None, None, changes.then_some(new)),
-            Keep::Diff => (current, changes.then_some(new), None),
-            Keep::Nothing => (None, None, None),
+        let (shown, stage) = match self.keep {
+            Keep::Stage => (None, changes.then_some(new)),
+            Keep::Diff => (changes.then(|| Box::new(Shown { current, new })), None),
+            Keep::Nothing => (None, None),
         };
         arrived.push(Arrived {
             change: FileChange {
                 path,
                 action,
                 conflict,
-                current,
-                new,
+                shown,
             },
-            hash,
+            digest,
             stage,
         });
         Ok(())
@@ -399,17 +423,7 @@ impl Output for Incoming<'_> {
             if let Some(content) = arrived.stage {
                 writes.push((self.files.len(), content));
             }
-            let twice = self
-                .hashes
-                .insert(arrived.change.path.clone(), arrived.hash)
-                .is_some();
-            // The model gives every file a unique path: a second one is a
-            // bug in eksgrant.
-            assert!(
-                !twice,
-                "two generated files share the path {}",
-                arrived.change.path
-            );
+            self.digests.push(arrived.digest);
             self.files.push(arrived.change);
         }
         if writes.is_empty() {
@@ -665,12 +679,12 @@ impl Changes<'_> {
             if !matches!(change.action, Action::Create | Action::Update) {
                 continue;
             }
-            let old = change
-                .current
-                .as_deref()
+            let shown = change.shown.as_deref();
+            let old = shown
+                .and_then(|shown| shown.current.as_deref())
                 .map(String::from_utf8_lossy)
                 .unwrap_or_default();
-            let new = change.new.as_deref().unwrap_or_default();
+            let new = shown.map(|shown| shown.new.as_str()).unwrap_or_default();
             let (from, to) = match change.action {
                 Action::Create => ("/dev/null".to_string(), format!("b/{}", change.path)),
                 _ => (format!("a/{}", change.path), format!("b/{}", change.path)),

@@ -79,6 +79,27 @@ impl GeneratedFile {
         contents.push('\n');
         GeneratedFile { kind, contents }
     }
+
+    /// [`GeneratedFile::new`] of a body the caller gives away: kept as it
+    /// is when it is already what `new` would make of it (a Markdown or
+    /// JSON file, which takes no header, with one newline at its end), so
+    /// that a document of megabytes is not copied on its way out.
+    pub fn of_owned(path: &str, body: String, header: &str) -> GeneratedFile {
+        let kind = FileKind::of(path);
+        let as_made = matches!(kind, FileKind::Json | FileKind::Markdown)
+            && !body.contains('\r')
+            && !body.starts_with('\n')
+            && body.ends_with('\n')
+            && !body.ends_with("\n\n");
+        if as_made {
+            GeneratedFile {
+                kind,
+                contents: body,
+            }
+        } else {
+            GeneratedFile::new(path, &body, header)
+        }
+    }
 }
 
 /// Where rendered files go, each as soon as it is rendered and has parsed
@@ -192,5 +213,35 @@ impl Plan {
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_given_away_makes_the_file_new_makes() {
+        let bodies = [
+            "# Doc\n",
+            "# Doc",
+            "# Doc\n\n",
+            "\n# Doc\n",
+            "# Doc\r\nmore\r\n",
+            "{}\n",
+        ];
+        for path in [
+            "ACCESS.md",
+            "policies/x.json",
+            "terraform/x.tf",
+            "kubernetes/c/x.yaml",
+        ] {
+            for body in bodies {
+                let made = GeneratedFile::new(path, body, "header");
+                let owned = GeneratedFile::of_owned(path, body.to_string(), "header");
+                assert_eq!(owned.contents, made.contents, "{path}: {body:?}");
+                assert_eq!(owned.kind, made.kind, "{path}");
+            }
+        }
     }
 }

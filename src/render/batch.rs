@@ -113,8 +113,8 @@ impl<'a, O: Output> Batch<'a, O> {
     }
 
     /// Hands over a file made elsewhere, once it has parsed back.
-    pub(super) fn add(&mut self, path: String, body: &str) -> Result<()> {
-        let file = GeneratedFile::new(&path, body, self.header);
+    pub(super) fn add(&mut self, path: String, body: String) -> Result<()> {
+        let file = GeneratedFile::of_owned(&path, body, self.header);
         verify::check(&path, file.kind, &file.contents)?;
         let mut share = self.output.share();
         self.output.accept(&mut share, path, file)?;

@@ -13,6 +13,7 @@
 mod batch;
 mod filters;
 mod hcl_format;
+mod holes;
 mod overview;
 mod templates;
 mod terraform;
@@ -123,7 +124,7 @@ pub fn render_into<O: Output>(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         files.and(overview)
     })?;
-    batch.add("ACCESS.md".into(), &overview)
+    batch.add("ACCESS.md".into(), overview)
 }
 
 /// Every file but the overview, through `batch`.

@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::RenderOptions;
+use super::holes::Holes;
 use super::templates::{
     ACCESS_MD, ACCESS_MD_ACCESS_LINES, ACCESS_MD_KUBECONFIGS, ACCESS_MD_NOTES, ACCESS_MD_WORKLOADS,
     Templates,
@@ -147,27 +148,36 @@ impl Overview<'_> {
     /// access line and kubeconfig) are rendered first, a few hundred rows
     /// at a time: as one template context, an organisation's rows were
     /// 36 MB of template values beside a 7 MB document, the largest
-    /// allocation of a run's rendering.
+    /// allocation of a run's rendering. They and the picture then reach
+    /// the document through [`Holes`], not through its context.
     pub(super) fn render(mut self, templates: &Templates) -> Result<String> {
-        self.role_workloads = rows(
+        let mut holes = Holes::default();
+        self.picture = holes.hole(std::mem::take(&mut self.picture));
+        self.role_workloads = holes.hole(rows(
             templates,
             ACCESS_MD_WORKLOADS,
             &std::mem::take(&mut self.role_workload_rows),
-        )?;
-        self.notes = rows(
+        )?);
+        self.notes = holes.hole(rows(
             templates,
             ACCESS_MD_NOTES,
             &std::mem::take(&mut self.note_rows),
-        )?;
-        self.kubeconfigs = rows(
+        )?);
+        self.kubeconfigs = holes.hole(rows(
             templates,
             ACCESS_MD_KUBECONFIGS,
             &std::mem::take(&mut self.kubeconfig_rows),
-        )?;
+        )?);
         for cluster in &mut self.clusters {
-            cluster.access_summary = rows(templates, ACCESS_MD_ACCESS_LINES, cluster.access_lines)?;
+            cluster.access_summary = holes.hole(rows(
+                templates,
+                ACCESS_MD_ACCESS_LINES,
+                cluster.access_lines,
+            )?);
         }
-        templates.render_fields(ACCESS_MD, &self)
+        let rendered = templates.render_fields(ACCESS_MD, &self)?;
+        drop(self);
+        holes.fill(ACCESS_MD, &rendered)
     }
 }
 

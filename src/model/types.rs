@@ -157,11 +157,14 @@ pub struct Cluster {
     /// `aws_eks_cluster.x` or `data.aws_eks_cluster.x` (templates).
     pub tf_ref: String,
     /// IAM principals mapped into this cluster by access entries, sorted by
-    /// subject (templates).
+    /// subject (access.tf's own context: every other template given the
+    /// cluster would copy a hundred entries it does not read).
+    #[serde(skip)]
     pub access_entries: Vec<AccessEntry>,
     /// Node roles mapped by `EC2_LINUX`, `EC2_WINDOWS` and `FARGATE_LINUX`
     /// access entries, on `API` and `API_AND_CONFIG_MAP` clusters
-    /// (templates).
+    /// (access.tf's own context).
+    #[serde(skip)]
     pub node_access_entries: Vec<NodeAccessEntry>,
     /// The aws-auth ConfigMap eksgrant writes, on `CONFIG_MAP` clusters and on
     /// `API_AND_CONFIG_MAP` clusters with node roles or accounts (its own

@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 
+use serde::Serialize;
 use tera::Context;
 
 use super::hcl_format;
@@ -36,7 +37,8 @@ enum Work {
     /// between each two that render anything; then `=` aligned as
     /// `terraform fmt` does.
     Terraform(Vec<(&'static str, Context)>),
-    /// Already made (an IAM policy serialised from the model).
+    /// Already made (an IAM policy serialised from the model, Terraform
+    /// rendered in rows).
     Text(String),
 }
 
@@ -75,6 +77,26 @@ impl<'a, O: Output> Batch<'a, O> {
         parts: Vec<(&'static str, Context)>,
     ) -> Result<()> {
         self.push(path, Work::Terraform(parts))
+    }
+
+    /// A Terraform file of `template` over `items`, which it reads as
+    /// `name`: rendered here, a few hundred items at a time, and joined as
+    /// the parts of [`Batch::terraform`] are. For a file of a block per
+    /// workload: as one context, an organisation's items would wait in
+    /// the batch as 7 MB of template values.
+    pub(super) fn terraform_rows<T: Serialize>(
+        &mut self,
+        path: String,
+        template: &'static str,
+        context: &Context,
+        name: &'static str,
+        items: &[T],
+    ) -> Result<()> {
+        let text = joined(items.chunks(BATCH).map(|chunk| {
+            self.templates
+                .render(template, &super::with(context, name, chunk))
+        }))?;
+        self.push(path, Work::Text(text))
     }
 
     /// A file whose text is already made.
@@ -131,17 +153,26 @@ fn render<'w>(templates: &Templates, work: &'w Work) -> Result<Cow<'w, str>> {
             [(template, context)] => {
                 hcl_format::align_assignments(&templates.render(template, context)?).into()
             }
-            parts => {
-                let mut blocks = Vec::new();
-                for (template, context) in parts {
-                    let body = templates.render(template, context)?;
-                    let body = body.trim_matches('\n');
-                    if !body.is_empty() {
-                        blocks.push(body.to_string());
-                    }
-                }
-                hcl_format::align_assignments(&blocks.join("\n\n")).into()
-            }
+            parts => joined(
+                parts
+                    .iter()
+                    .map(|(template, context)| templates.render(template, context)),
+            )?
+            .into(),
         },
     })
+}
+
+/// Terraform rendered in parts: a blank line between each two that render
+/// anything, then `=` aligned.
+fn joined(parts: impl Iterator<Item = Result<String>>) -> Result<String> {
+    let mut blocks = Vec::new();
+    for body in parts {
+        let body = body?;
+        let body = body.trim_matches('\n');
+        if !body.is_empty() {
+            blocks.push(body.to_string());
+        }
+    }
+    Ok(hcl_format::align_assignments(&blocks.join("\n\n")))
 }

@@ -80,10 +80,12 @@ impl<O: Output> Writer<'_, '_, O> {
         }
         let outputs: Vec<OutputWorkload<'_>> =
             workloads.iter().map(|w| OutputWorkload::of(w)).collect();
-        self.file(
+        self.batch.terraform_rows(
             format!("{dir}/outputs.tf"),
             OUTPUTS_TF,
-            &with(context, "role_workloads", &outputs),
+            context,
+            "role_workloads",
+            &outputs,
         )
     }
 
@@ -437,13 +439,17 @@ fn has_access_entries(cluster: &Cluster) -> bool {
     !cluster.access_entries.is_empty() || !cluster.node_access_entries.is_empty()
 }
 
-/// The context of a cluster's `access.tf`.
+/// The context of a cluster's `access.tf`: its access entries, which no
+/// other template given the cluster reads.
 fn access_context(own: &Context, cluster: &Cluster) -> Context {
-    with(
+    let mut context = with(
         own,
         "cluster_also_reads_aws_auth",
         &(cluster.authentication_mode == AuthenticationMode::ApiAndConfigMap),
-    )
+    );
+    context.insert("access_entries", &cluster.access_entries);
+    context.insert("node_access_entries", &cluster.node_access_entries);
+    context
 }
 
 /// A cluster as the kubeconfig root's providers name it: a list of these

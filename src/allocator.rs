@@ -17,6 +17,26 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc 2's option `abandoned_page_purge` (`mi_option_abandoned_page_purge`
+/// in its `mimalloc.h`, which the sys crate does not name).
+const ABANDONED_PAGE_PURGE: libmimalloc_sys::mi_option_t = 12;
+
+/// Sets mimalloc's options before anything is allocated: the environment
+/// (`MIMALLOC_ABANDONED_PAGE_PURGE=0`) still overrides them.
+///
+/// Rendering starts threads for each batch of files, and a thread that
+/// ends leaves its heap's freed pages to be purged when another thread
+/// claims them. Purged as the thread ends instead, the peak of a cold run
+/// of 10,000 workloads on tmpfs was 138 to 142 MB against 151 to 159 MB
+/// (six alternating runs); the time, within the runs' noise: medians of
+/// 2.42 s against 2.33 s there, 2.41 s against 2.42 s in another six.
+pub(crate) fn configure() {
+    // SAFETY: `mi_option_set_default` writes mimalloc's option table, and
+    // only sets an option that is not read yet, as this one is not before
+    // the first thread ends.
+    unsafe { libmimalloc_sys::mi_option_set_default(ABANDONED_PAGE_PURGE, 1) }
+}
+
 /// Hands the pages mimalloc keeps after frees (its own and those of threads
 /// that ended) back to the system at once. Between resolving and rendering
 /// an organisation's spec this lowers the peak by 20 MB or so, at no

@@ -34,6 +34,7 @@ enum Exit {
 }
 
 fn main() -> ExitCode {
+    allocator::configure();
     let cli = parse();
     let format = match &cli.command {
         Command::Generate(args) => args.format,

@@ -333,3 +333,22 @@ fn allow_takes_only_short_names_of_lints_of_its_item() {
         assert_eq!(line, line_of(&text, allow));
     }
 }
+
+#[test]
+fn lints_report_after_the_passes_before_them_though_they_run_earlier() {
+    // The lints run before cluster access, to free the spec's grants early,
+    // and report to a checker joined after the Terraform roots': their
+    // warnings come after the cluster access pass's, as the pass list says.
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/warnings/unreachable.toml"),
+    )
+    .unwrap()
+    .replace(r#"verbs = ["create"]"#, r#"verbs = ["*"]"#);
+    let loaded = valid(&text);
+    let codes: Vec<String> = loaded
+        .warnings
+        .iter()
+        .map(|problem| problem.code().unwrap().to_string())
+        .collect();
+    assert_eq!(codes, ["eksgrant::unreachable", "eksgrant::rbac_wildcard"]);
+}

@@ -12,7 +12,11 @@
 //! ```
 //!
 //! `build` runs them in that order (`clusters` hands each created cluster's
-//! control-plane settings to `control_plane`). A module imports only the
+//! control-plane settings to `control_plane`), but for `lints`, which needs
+//! only what `roles` has made: it runs right after `roles`, reporting to a
+//! checker set aside and joined after `roots`, so that its problems come in
+//! the list's order while what only it and the passes before it read of
+//! the spec is freed early (see `build`). A module imports only the
 //! modules before it in that list, or the leaves every pass uses (`checker`,
 //! `keys`, `names`, `arn`, `cidr`, `iam`, `access_policies`, `presets`,
 //! `suggest`, `types`);

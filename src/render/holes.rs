@@ -51,20 +51,18 @@ impl Holes {
         while let Some(start) = rest.find(EDGE) {
             text.push_str(&rest[..start]);
             let after = &rest[start + EDGE.len_utf8()..];
-            let number = after.find(EDGE).map(|end| &after[..end]);
-            let index = number
-                .and_then(|number| number.parse::<usize>().ok())
+            let at = rendered.len() - rest.len() + start;
+            let misplaced = || bug(format!("a misplaced marker at byte {at}"));
+            let end = after.find(EDGE).ok_or_else(misplaced)?;
+            let index = after[..end]
+                .parse::<usize>()
+                .ok()
                 .filter(|&index| index < self.pieces.len() && !placed[index])
-                .ok_or_else(|| {
-                    bug(format!(
-                        "a misplaced marker at byte {}",
-                        rendered.len() - rest.len() + start
-                    ))
-                })?;
+                .ok_or_else(misplaced)?;
             placed[index] = true;
             // Each piece is freed as soon as it is copied.
             text.push_str(&std::mem::take(&mut self.pieces[index]));
-            rest = &after[number.map_or(0, str::len) + EDGE.len_utf8()..];
+            rest = &after[end + EDGE.len_utf8()..];
         }
         text.push_str(rest);
         match placed.iter().position(|placed| !placed) {

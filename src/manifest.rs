@@ -248,7 +248,7 @@ pub fn inputs(
 
 /// `sha256:<hex>` of `content`.
 pub fn hash(content: &[u8]) -> String {
-    hex(&Sha256::digest(content))
+    hex(&digest(content))
 }
 
 /// The SHA-256 of `content`, as [`hex`] writes it into the manifest: 32

@@ -241,8 +241,9 @@ impl<'a> Incoming<'a> {
         if self.claimed {
             return Ok(());
         }
-        let record = Pending::merged(self.pending.as_ref(), self.out.token(), &BTreeMap::new());
-        self.out.write(PENDING_FILE, record.to_toml().as_bytes())?;
+        let record =
+            Pending::merged_toml(self.pending.as_ref(), self.out.token(), &BTreeMap::new());
+        self.out.write(PENDING_FILE, record.as_bytes())?;
         self.claimed = true;
         self.out.open_staging()
     }
@@ -525,9 +526,11 @@ impl Changes<'_> {
         }
         // Recorded first, so that a run that dies below leaves files the next
         // run recognises as its own.
-        let pending = Pending::merged(self.pending.as_ref(), out.token(), &self.manifest.files);
-        out.write(PENDING_FILE, pending.to_toml().as_bytes())
+        let pending =
+            Pending::merged_toml(self.pending.as_ref(), out.token(), &self.manifest.files);
+        out.write(PENDING_FILE, pending.as_bytes())
             .map_err(taken_back)?;
+        drop(pending);
         let written = self.change_the_tree(&mut summary);
         if let Err(error) = written {
             // The tree may have changed: the pending record stays for the

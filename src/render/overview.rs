@@ -145,35 +145,40 @@ impl<'a> Overview<'a> {
 
 impl Overview<'_> {
     /// The text of ACCESS.md. Its large tables (a row per workload, note,
-    /// access line and kubeconfig) are rendered first, a few hundred rows
-    /// at a time: as one template context, an organisation's rows were
-    /// 36 MB of template values beside a 7 MB document, the largest
-    /// allocation of a run's rendering. They and the picture then reach
-    /// the document through [`Holes`], not through its context.
+    /// access line and kubeconfig) are rendered a few hundred rows at a
+    /// time: as one template context, an organisation's rows were 36 MB of
+    /// template values beside a 7 MB document, the largest allocation of a
+    /// run's rendering. They and the picture reach the document through
+    /// [`Holes`], not through its context, the rows rendered straight into
+    /// their place.
     pub(super) fn render(mut self, templates: &Templates) -> Result<String> {
         let mut holes = Holes::default();
         self.picture = holes.hole(std::mem::take(&mut self.picture));
-        self.role_workloads = holes.hole(rows(
+        self.role_workloads = rows(
+            &mut holes,
             templates,
             ACCESS_MD_WORKLOADS,
-            &std::mem::take(&mut self.role_workload_rows),
-        )?);
-        self.notes = holes.hole(rows(
+            std::mem::take(&mut self.role_workload_rows),
+        )?;
+        self.notes = rows(
+            &mut holes,
             templates,
             ACCESS_MD_NOTES,
-            &std::mem::take(&mut self.note_rows),
-        )?);
-        self.kubeconfigs = holes.hole(rows(
+            std::mem::take(&mut self.note_rows),
+        )?;
+        self.kubeconfigs = rows(
+            &mut holes,
             templates,
             ACCESS_MD_KUBECONFIGS,
-            &std::mem::take(&mut self.kubeconfig_rows),
-        )?);
+            std::mem::take(&mut self.kubeconfig_rows),
+        )?;
         for cluster in &mut self.clusters {
-            cluster.access_summary = holes.hole(rows(
+            cluster.access_summary = rows(
+                &mut holes,
                 templates,
                 ACCESS_MD_ACCESS_LINES,
                 cluster.access_lines,
-            )?);
+            )?;
         }
         let rendered = templates.render_fields(ACCESS_MD, &self)?;
         drop(self);
@@ -181,18 +186,40 @@ impl Overview<'_> {
     }
 }
 
-/// `items` through the row template `name`, a few hundred at a time, each
-/// batch its own context `rows`.
-fn rows<T: Serialize>(templates: &Templates, name: &str, items: &[T]) -> Result<String> {
+/// How many rows one context of a row template holds.
+const ROWS: usize = 256;
+
+/// The marker of `items` through the row template `name`, [`ROWS`] at a
+/// time, each its own context `rows`: empty when there are none. The first
+/// rows are rendered now, and size the whole for [`Holes::fill`]; the
+/// others as the document reaches their place.
+fn rows<'a, T: Serialize + 'a>(
+    holes: &mut Holes<'a>,
+    templates: &'a Templates,
+    name: &'static str,
+    items: impl AsRef<[T]> + 'a,
+) -> Result<String> {
     #[derive(Serialize)]
     struct Rows<'r, T> {
         rows: &'r [T],
     }
-    let mut text = String::new();
-    for rows in items.chunks(256) {
-        text.push_str(&templates.render_fields(name, &Rows { rows })?);
+    let render = move |rows: &[T]| templates.render_fields(name, &Rows { rows });
+    let Some(first) = items.as_ref().chunks(ROWS).next() else {
+        return Ok(String::new());
+    };
+    let first = render(first)?;
+    let chunks = items.as_ref().len().div_ceil(ROWS);
+    if chunks == 1 {
+        return Ok(holes.hole(first));
     }
-    Ok(text)
+    Ok(holes.written(first.len() * chunks, move |text| {
+        text.push_str(&first);
+        drop(first);
+        for rows in items.as_ref().chunks(ROWS).skip(1) {
+            text.push_str(&render(rows)?);
+        }
+        Ok(())
+    }))
 }
 
 /// The placeholder for the part of an OIDC provider's ARN that only the

@@ -187,18 +187,17 @@ fn a_run_killed_half_way_is_repaired_by_the_next_without_force() {
     // The new spec adds a cluster; the run is killed after it recorded its
     // token (3 changes), made its staging directory (1), staged every file
     // there (2 each: 24), recorded what it may touch (3), flushed, and
-    // renamed the platform cluster's objects into place (with a change per
-    // new directory: 5), before it renames the rest (in path order).
+    // renamed the policy documents into place (with their new directory:
+    // 4), before it renames the rest (in the order it staged them).
     let with_zeta = format!(
         "{BASE}{REPORTS}\n[clusters.zeta]\n\n[workloads.agent]\ncluster = \"zeta\"\nnamespace = \"ops\"\naws.managed_policy_arns = [\"arn:aws:iam::aws:policy/ReadOnlyAccess\"]\n"
     );
     repo.write_spec(&with_zeta);
-    let stalled = repo.stalled_generate(36);
-    assert_eq!(stalled.before, "kubernetes/zeta");
+    let stalled = repo.stalled_generate(35);
+    assert_eq!(stalled.before, "ACCESS.md");
     stalled.kill();
     assert!(
-        repo.path("kubernetes/platform/analytics/reports.yaml")
-            .is_file(),
+        repo.path("policies/agent.trust.json").is_file(),
         "the run got half-way"
     );
     assert!(

@@ -188,10 +188,11 @@ fn two_killed_runs_of_different_specs_then_one_complete_run_converge_without_for
     fs::write(repo.path("terraform/backend.tf"), "terraform {}\n").unwrap();
 
     // B dies after staging every file, recording what it may touch, and
-    // renaming the Kubernetes objects and the policies into place (29
-    // changes); C, with another spec, dies right after recording its token.
+    // renaming the policies, ACCESS.md and the Kubernetes objects into
+    // place (30 changes); C, with another spec, dies right after recording
+    // its token.
     repo.write_spec(&format!("{BASE}{REPORTS}"));
-    let b = repo.stalled_generate(29);
+    let b = repo.stalled_generate(30);
     assert_eq!(b.before, "terraform/outputs.tf");
     b.kill();
     repo.write_spec(&format!("{BASE}{INGEST}"));
@@ -359,7 +360,7 @@ fn leftovers_of_a_killed_run_go_and_the_users_look_alikes_stay() {
     // is in place yet.
     repo.write_spec(&format!("{BASE}{REPORTS}"));
     let stalled = repo.stalled_generate(14);
-    assert_eq!(stalled.before, "terraform/workload-reports.tf");
+    assert_eq!(stalled.before, "terraform/outputs.tf");
     stalled.kill();
     let staging: Vec<(String, usize)> = staging_dirs(&repo)
         .into_iter()

@@ -4,9 +4,10 @@
 //! files render independently. A [`Batch`] collects them as the tree is
 //! laid out and, a few hundred at a time, renders each on whichever core
 //! is free, parses it back (see [`super::verify`]) and hands it to the
-//! [`Output`] on the thread that rendered it. Only one batch of contexts
-//! and texts is alive at once, and the error reported is the first file's
-//! that fails, as one thread would find it.
+//! [`Output`] on the thread that rendered it. A waiting file holds how to
+//! make its context, not the context: each is made on the core that
+//! renders the file, and only while it does. The error reported is the
+//! first file's that fails, as one thread would find it.
 
 use std::borrow::Cow;
 
@@ -23,20 +24,26 @@ use crate::plan::{GeneratedFile, Output};
 /// core busy, few enough that their contexts and texts stay small.
 const BATCH: usize = 256;
 
+/// How to make a template's context from the model it borrows. Made when
+/// the file renders, a waiting file holds a few references instead of its
+/// template values: at organisation scale a batch's access entries and
+/// kubeconfig maps were megabytes of them, made on one core.
+pub(super) type MakeContext<'a> = Box<dyn Fn() -> Context + Send + Sync + 'a>;
+
 /// One file to make.
-struct Job {
+struct Job<'a> {
     path: String,
-    work: Work,
+    work: Work<'a>,
 }
 
 /// How a file's text is made.
-enum Work {
+enum Work<'a> {
     /// One template, as rendered.
-    Template(&'static str, Context),
+    Template(&'static str, MakeContext<'a>),
     /// Terraform: templates rendered one after another, with a blank line
     /// between each two that render anything; then `=` aligned as
     /// `terraform fmt` does.
-    Terraform(Vec<(&'static str, Context)>),
+    Terraform(Vec<(&'static str, MakeContext<'a>)>),
     /// Already made (an IAM policy serialised from the model, Terraform
     /// rendered in rows).
     Text(String),
@@ -47,7 +54,7 @@ pub(super) struct Batch<'a, O: Output> {
     templates: &'a Templates,
     header: &'a str,
     output: &'a mut O,
-    jobs: Vec<Job>,
+    jobs: Vec<Job<'a>>,
 }
 
 impl<'a, O: Output> Batch<'a, O> {
@@ -65,16 +72,16 @@ impl<'a, O: Output> Batch<'a, O> {
         &mut self,
         path: String,
         template: &'static str,
-        context: Context,
+        context: impl Fn() -> Context + Send + Sync + 'a,
     ) -> Result<()> {
-        self.push(path, Work::Template(template, context))
+        self.push(path, Work::Template(template, Box::new(context)))
     }
 
     /// A Terraform file of one or more templates.
     pub(super) fn terraform(
         &mut self,
         path: String,
-        parts: Vec<(&'static str, Context)>,
+        parts: Vec<(&'static str, MakeContext<'a>)>,
     ) -> Result<()> {
         self.push(path, Work::Terraform(parts))
     }
@@ -106,7 +113,7 @@ impl<'a, O: Output> Batch<'a, O> {
         self.push(path, Work::Text(text))
     }
 
-    fn push(&mut self, path: String, work: Work) -> Result<()> {
+    fn push(&mut self, path: String, work: Work<'a>) -> Result<()> {
         self.jobs.push(Job { path, work });
         if self.jobs.len() >= BATCH {
             self.flush()?;
@@ -147,18 +154,18 @@ impl<'a, O: Output> Batch<'a, O> {
 }
 
 /// One file's text.
-fn render<'w>(templates: &Templates, work: &'w Work) -> Result<Cow<'w, str>> {
+fn render<'w>(templates: &Templates, work: &'w Work<'_>) -> Result<Cow<'w, str>> {
     Ok(match work {
-        Work::Template(template, context) => templates.render(template, context)?.into(),
+        Work::Template(template, context) => templates.render(template, &context())?.into(),
         Work::Text(text) => text.as_str().into(),
         Work::Terraform(parts) => match parts.as_slice() {
             [(template, context)] => {
-                hcl_format::align_assignments(&templates.render(template, context)?).into()
+                hcl_format::align_assignments(&templates.render(template, &context())?).into()
             }
             parts => joined(
                 parts
                     .iter()
-                    .map(|(template, context)| templates.render(template, context)),
+                    .map(|(template, context)| templates.render(template, &context())),
             )?
             .into(),
         },
@@ -166,15 +173,21 @@ fn render<'w>(templates: &Templates, work: &'w Work) -> Result<Cow<'w, str>> {
 }
 
 /// Terraform rendered in parts: a blank line between each two that render
-/// anything, then `=` aligned.
+/// anything, each part's `=` aligned. A blank line ends every run of
+/// assignments that alignment lines up, so aligning the parts one by one
+/// aligns the whole; only one part is held beside the text.
 fn joined(parts: impl Iterator<Item = Result<String>>) -> Result<String> {
-    let mut blocks = Vec::new();
+    let mut text = String::new();
     for body in parts {
         let body = body?;
         let body = body.trim_matches('\n');
-        if !body.is_empty() {
-            blocks.push(body.to_string());
+        if body.is_empty() {
+            continue;
         }
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(&hcl_format::align_assignments(body));
     }
-    Ok(hcl_format::align_assignments(&blocks.join("\n\n")))
+    Ok(text)
 }

@@ -17,7 +17,7 @@
 
 use tera::Context;
 
-use super::batch::Batch;
+use super::batch::{Batch, MakeContext};
 use super::templates::{
     ACCESS_TF, CLUSTER_CREATED_TF, CLUSTER_EXISTING_TF, INGRESS_TF, KUBECONFIGS_TF, LOCALS_TF,
     NETWORK_TF, OIDC_PROVIDER_TF, OUTPUTS_TF, PROVIDERS_TF, VARIABLES_TF, VERSIONS_TF, WORKLOAD_TF,
@@ -33,9 +33,9 @@ use crate::spec::{AuthenticationMode, Layout};
 use serde::Serialize;
 
 /// Renders the Terraform files of `model` through `batch`.
-pub(super) fn terraform<O: Output>(
-    batch: &mut Batch<'_, O>,
-    model: &Model,
+pub(super) fn terraform<'a, O: Output>(
+    batch: &mut Batch<'a, O>,
+    model: &'a Model,
     base: &Context,
 ) -> Result<()> {
     let mut out = Writer { batch };
@@ -61,11 +61,17 @@ struct Writer<'b, 'a, O: Output> {
     batch: &'b mut Batch<'a, O>,
 }
 
-impl<O: Output> Writer<'_, '_, O> {
-    /// One template, rendered into one file.
+impl<'a, O: Output> Writer<'_, 'a, O> {
+    /// One template, rendered into one file, with a context made now: a
+    /// root's few settings.
     fn file(&mut self, path: String, template: &'static str, context: &Context) -> Result<()> {
-        self.batch
-            .terraform(path, vec![(template, context.clone())])
+        self.batch.terraform(path, vec![(template, now(context))])
+    }
+
+    /// One template, rendered into one file, with the context `make`
+    /// makes when the file renders.
+    fn made(&mut self, path: String, template: &'static str, make: MakeContext<'a>) -> Result<()> {
+        self.batch.terraform(path, vec![(template, make)])
     }
 
     /// `locals.tf`: the IAM tags.
@@ -74,7 +80,7 @@ impl<O: Output> Writer<'_, '_, O> {
     }
 
     /// `outputs.tf` of `workloads`, when there are any.
-    fn outputs(&mut self, dir: &str, context: &Context, workloads: &[&Workload]) -> Result<()> {
+    fn outputs(&mut self, dir: &str, context: &Context, workloads: &[&'a Workload]) -> Result<()> {
         if workloads.is_empty() {
             return Ok(());
         }
@@ -95,27 +101,66 @@ impl<O: Output> Writer<'_, '_, O> {
         &mut self,
         dir: &str,
         context: &Context,
-        workload: &Workload,
-        associations: &[&Association],
+        workload: &'a Workload,
+        associations: Vec<&'a Association>,
     ) -> Result<()> {
-        let mut own = with(context, "workload", workload);
-        own.insert("associations", associations);
-        self.file(
+        let context = context.clone();
+        self.made(
             format!("{dir}/workload-{}.tf", workload.key),
             WORKLOAD_TF,
-            &own,
+            Box::new(move || {
+                let mut own = with(&context, "workload", workload);
+                own.insert("associations", &associations);
+                own
+            }),
         )
     }
 
     /// Several templates, rendered one after another into one file, a blank
     /// line between each two that write anything.
-    fn file_of(&mut self, path: String, parts: &[(&'static str, &Context)]) -> Result<()> {
-        let parts = parts
-            .iter()
-            .map(|(template, context)| (*template, (*context).clone()))
-            .collect();
+    fn file_of(&mut self, path: String, parts: Vec<(&'static str, MakeContext<'a>)>) -> Result<()> {
         self.batch.terraform(path, parts)
     }
+}
+
+/// A context made now, as a [`MakeContext`] (which copies its handful of
+/// entries; the values themselves are shared).
+fn now<'a>(context: &Context) -> MakeContext<'a> {
+    let context = context.clone();
+    Box::new(move || context.clone())
+}
+
+/// A root's `context` with `cluster`, and `rules` when there are any to
+/// give, made when the file renders.
+fn with_cluster<'a>(
+    context: &Context,
+    cluster: &'a Cluster,
+    rules: Option<Vec<&'a ApiIngressRule>>,
+) -> MakeContext<'a> {
+    let context = context.clone();
+    Box::new(move || {
+        let mut own = with(&context, "cluster", cluster);
+        if let Some(rules) = &rules {
+            own.insert("rules", rules);
+        }
+        own
+    })
+}
+
+/// The context of a cluster's `access.tf`: its access entries, which no
+/// other template given the cluster reads; made when the file renders.
+fn access_context<'a>(context: &Context, cluster: &'a Cluster) -> MakeContext<'a> {
+    let context = context.clone();
+    Box::new(move || {
+        let mut own = with(&context, "cluster", cluster);
+        own.insert(
+            "cluster_also_reads_aws_auth",
+            &(cluster.authentication_mode == AuthenticationMode::ApiAndConfigMap),
+        );
+        own.insert("access_entries", &cluster.access_entries);
+        own.insert("node_access_entries", &cluster.node_access_entries);
+        own
+    })
 }
 
 /// The context of a root at `dir`: which parts of the shared templates it
@@ -157,9 +202,9 @@ fn root_files<O: Output>(
 }
 
 /// `layout = "single"`: every file in `terraform/`, both parts of each.
-fn single_root<O: Output>(
-    out: &mut Writer<'_, '_, O>,
-    model: &Model,
+fn single_root<'a, O: Output>(
+    out: &mut Writer<'_, 'a, O>,
+    model: &'a Model,
     base: &Context,
 ) -> Result<()> {
     let dir = SINGLE_ROOT;
@@ -184,39 +229,41 @@ fn single_root<O: Output>(
     let role_workloads = role_workloads(model);
     out.outputs(dir, &context, &role_workloads)?;
     for cluster in &model.clusters {
-        let own = with(&context, "cluster", cluster);
-        let rules = with(&own, "rules", &cluster.api_ingress);
         let template = if cluster.created.is_some() {
             CLUSTER_CREATED_TF
         } else {
             CLUSTER_EXISTING_TF
         };
-        let mut parts = vec![(template, &own), (INGRESS_TF, &rules)];
+        let rules = cluster.api_ingress.iter().collect();
+        let mut parts = vec![
+            (template, with_cluster(&context, cluster, None)),
+            (INGRESS_TF, with_cluster(&context, cluster, Some(rules))),
+        ];
         if cluster.oidc_provider.is_some() {
-            parts.push((OIDC_PROVIDER_TF, &own));
+            parts.push((OIDC_PROVIDER_TF, with_cluster(&context, cluster, None)));
         }
-        out.file_of(format!("{dir}/cluster-{}.tf", cluster.key), &parts)?;
+        out.file_of(format!("{dir}/cluster-{}.tf", cluster.key), parts)?;
         if has_access_entries(cluster) {
-            out.file(
+            out.made(
                 format!("{dir}/access-{}.tf", cluster.key),
                 ACCESS_TF,
-                &access_context(&own, cluster),
+                access_context(&context, cluster),
             )?;
         }
     }
-    for workload in &role_workloads {
+    for workload in role_workloads {
         let role = workload.role.as_ref().expect("filtered on role");
         let associations: Vec<&Association> = role.associations.iter().collect();
-        out.workload(dir, &context, workload, &associations)?;
+        out.workload(dir, &context, workload, associations)?;
     }
     Ok(())
 }
 
 /// `terraform/iam`: the IAM parts of created clusters and workloads, and
 /// the OIDC providers of existing clusters.
-fn iam_root<O: Output>(
-    out: &mut Writer<'_, '_, O>,
-    model: &Model,
+fn iam_root<'a, O: Output>(
+    out: &mut Writer<'_, 'a, O>,
+    model: &'a Model,
     base: &Context,
     root: &TerraformRoot,
 ) -> Result<()> {
@@ -230,20 +277,19 @@ fn iam_root<O: Output>(
     let role_workloads = role_workloads(model);
     out.outputs(dir, &context, &role_workloads)?;
     for cluster in &model.clusters {
-        let own = with(&context, "cluster", cluster);
         let mut parts = Vec::new();
         if cluster.created.is_some() {
-            parts.push((CLUSTER_CREATED_TF, &own));
+            parts.push((CLUSTER_CREATED_TF, with_cluster(&context, cluster, None)));
         }
         if cluster.oidc_provider.is_some() {
-            parts.push((OIDC_PROVIDER_TF, &own));
+            parts.push((OIDC_PROVIDER_TF, with_cluster(&context, cluster, None)));
         }
         if !parts.is_empty() {
-            out.file_of(format!("{dir}/cluster-{}.tf", cluster.key), &parts)?;
+            out.file_of(format!("{dir}/cluster-{}.tf", cluster.key), parts)?;
         }
     }
-    for workload in &role_workloads {
-        out.workload(dir, &context, workload, &[])?;
+    for workload in role_workloads {
+        out.workload(dir, &context, workload, Vec::new())?;
     }
     Ok(())
 }
@@ -251,9 +297,9 @@ fn iam_root<O: Output>(
 /// `terraform/clusters/<key>`: the cluster, created or read, with its
 /// ingress rules from networks, its access entries, and the associations
 /// (and roles chained to) of the workloads that run on it.
-fn cluster_root<O: Output>(
-    out: &mut Writer<'_, '_, O>,
-    model: &Model,
+fn cluster_root<'a, O: Output>(
+    out: &mut Writer<'_, 'a, O>,
+    model: &'a Model,
     base: &Context,
     root: &TerraformRoot,
 ) -> Result<()> {
@@ -313,14 +359,12 @@ fn cluster_root<O: Output>(
         .collect();
     out.outputs(dir, &context, &external_targets)?;
 
-    let own = with(&context, "cluster", cluster);
     // Rules from another cluster's security group are in terraform/network.
     let from_networks: Vec<&ApiIngressRule> = cluster
         .api_ingress
         .iter()
         .filter(|r| r.security_group.is_none())
         .collect();
-    let rules = with(&own, "rules", &from_networks);
     let template = if cluster.created.is_some() {
         CLUSTER_CREATED_TF
     } else {
@@ -328,16 +372,22 @@ fn cluster_root<O: Output>(
     };
     out.file_of(
         format!("{dir}/cluster.tf"),
-        &[(template, &own), (INGRESS_TF, &rules)],
+        vec![
+            (template, with_cluster(&context, cluster, None)),
+            (
+                INGRESS_TF,
+                with_cluster(&context, cluster, Some(from_networks)),
+            ),
+        ],
     )?;
     if has_access_entries(cluster) {
-        out.file(
+        out.made(
             format!("{dir}/access.tf"),
             ACCESS_TF,
-            &access_context(&own, cluster),
+            access_context(&context, cluster),
         )?;
     }
-    for (workload, associations) in &here {
+    for (workload, associations) in here {
         out.workload(dir, &context, workload, associations)?;
     }
     Ok(())
@@ -345,9 +395,9 @@ fn cluster_root<O: Output>(
 
 /// `terraform/network`: the ingress rules from one cluster's security
 /// group to another's private endpoint, with the data sources of both.
-fn network_root<O: Output>(
-    out: &mut Writer<'_, '_, O>,
-    model: &Model,
+fn network_root<'a, O: Output>(
+    out: &mut Writer<'_, 'a, O>,
+    model: &'a Model,
     base: &Context,
     root: &TerraformRoot,
 ) -> Result<()> {
@@ -374,9 +424,9 @@ fn network_root<O: Output>(
     rules_context.insert("network", &true);
     out.file_of(
         format!("{dir}/network.tf"),
-        &[
-            (NETWORK_TF, &with(&context, "clusters", &read)),
-            (INGRESS_TF, &rules_context),
+        vec![
+            (NETWORK_TF, now(&with(&context, "clusters", &read))),
+            (INGRESS_TF, now(&rules_context)),
         ],
     )
 }
@@ -384,9 +434,9 @@ fn network_root<O: Output>(
 /// `terraform-kubernetes/`: the kubeconfig ConfigMaps, written through the
 /// Kubernetes APIs of the clusters the reaching pods run on, once the
 /// clusters exist; only when pods reach other clusters.
-fn kubernetes_root<O: Output>(
-    out: &mut Writer<'_, '_, O>,
-    model: &Model,
+fn kubernetes_root<'a, O: Output>(
+    out: &mut Writer<'_, 'a, O>,
+    model: &'a Model,
     base: &Context,
 ) -> Result<()> {
     let kubeconfigs = || model.clusters.iter().flat_map(|c| &c.kubeconfigs);
@@ -417,10 +467,11 @@ fn kubernetes_root<O: Output>(
     // A file per cluster the ConfigMaps live on: at organisation scale one
     // file would be megabytes, rendered on one core from a context as large.
     for cluster in model.clusters.iter().filter(|c| !c.kubeconfigs.is_empty()) {
-        out.file(
+        let context = context.clone();
+        out.made(
             format!("{dir}/kubeconfigs-{}.tf", cluster.key),
             KUBECONFIGS_TF,
-            &with(&context, "kubeconfigs", &cluster.kubeconfigs),
+            Box::new(move || with(&context, "kubeconfigs", &cluster.kubeconfigs)),
         )?;
     }
     Ok(())
@@ -437,19 +488,6 @@ fn has_subnet_variable(cluster: &Cluster) -> bool {
 /// Whether the cluster has access entries, of IAM subjects or node roles.
 fn has_access_entries(cluster: &Cluster) -> bool {
     !cluster.access_entries.is_empty() || !cluster.node_access_entries.is_empty()
-}
-
-/// The context of a cluster's `access.tf`: its access entries, which no
-/// other template given the cluster reads.
-fn access_context(own: &Context, cluster: &Cluster) -> Context {
-    let mut context = with(
-        own,
-        "cluster_also_reads_aws_auth",
-        &(cluster.authentication_mode == AuthenticationMode::ApiAndConfigMap),
-    );
-    context.insert("access_entries", &cluster.access_entries);
-    context.insert("node_access_entries", &cluster.node_access_entries);
-    context
 }
 
 /// A cluster as the kubeconfig root's providers name it: a list of these

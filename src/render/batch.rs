@@ -18,6 +18,7 @@ use super::hcl_format;
 use super::templates::Templates;
 use super::verify;
 use crate::error::Result;
+use crate::model::iam::PolicyText;
 use crate::plan::{GeneratedFile, Output};
 
 /// How many files a batch holds before it renders: enough to keep every
@@ -47,6 +48,8 @@ enum Work<'a> {
     /// Already made (an IAM policy serialised from the model, Terraform
     /// rendered in rows).
     Text(String),
+    /// A policy document of the model, laid out as it is written.
+    Policy(&'a PolicyText),
 }
 
 /// Files waiting to be rendered into an output.
@@ -108,6 +111,11 @@ impl<'a, O: Output> Batch<'a, O> {
         self.push(path, Work::Text(text))
     }
 
+    /// A policy document's file.
+    pub(super) fn policy(&mut self, path: String, policy: &'a PolicyText) -> Result<()> {
+        self.push(path, Work::Policy(policy))
+    }
+
     /// A file whose text is already made.
     pub(super) fn text(&mut self, path: String, text: String) -> Result<()> {
         self.push(path, Work::Text(text))
@@ -158,6 +166,7 @@ fn render<'w>(templates: &Templates, work: &'w Work<'_>) -> Result<Cow<'w, str>>
     Ok(match work {
         Work::Template(template, context) => templates.render(template, &context())?.into(),
         Work::Text(text) => text.as_str().into(),
+        Work::Policy(policy) => policy.to_pretty_json().into(),
         Work::Terraform(parts) => match parts.as_slice() {
             [(template, context)] => {
                 hcl_format::align_assignments(&templates.render(template, &context())?).into()

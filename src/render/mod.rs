@@ -134,24 +134,30 @@ pub fn render_into<O: Output>(
 }
 
 /// The IAM policy documents of the workloads' roles, read by Terraform
-/// with file(): the model's texts, as they are.
-fn policy_documents<O: Output>(batch: &mut Batch<'_, O>, model: &Model) -> Result<()> {
+/// with file(): the model's texts, laid out as they are written.
+fn policy_documents<'a, O: Output>(batch: &mut Batch<'a, O>, model: &'a Model) -> Result<()> {
     for role in model.workloads.iter().filter_map(|w| w.role.as_ref()) {
-        let trust = role.trust.as_str();
-        check_placeholders(&role.trust_file, trust, &role.trust_variables)?;
-        batch.text(role.trust_file.clone(), trust.to_string())?;
+        check_placeholders(
+            &role.trust_file,
+            role.trust.compact(),
+            &role.trust_variables,
+        )?;
+        batch.policy(role.trust_file.clone(), &role.trust)?;
         let target_policies = role
             .target
             .iter()
             .filter_map(|target| target.written.as_ref())
             .flat_map(|written| &written.policies);
         for policy in role.policies.iter().chain(target_policies) {
-            batch.text(policy.file.clone(), policy.document.as_str().to_string())?;
+            batch.policy(policy.file.clone(), &policy.document)?;
         }
         if let Some(target) = &role.target {
-            let trust = target.trust.as_str();
-            check_placeholders(&target.trust_file, trust, &target.trust_variables)?;
-            batch.text(target.trust_file.clone(), trust.to_string())?;
+            check_placeholders(
+                &target.trust_file,
+                target.trust.compact(),
+                &target.trust_variables,
+            )?;
+            batch.policy(target.trust_file.clone(), &target.trust)?;
         }
     }
     Ok(())

@@ -200,3 +200,31 @@ fn joined(parts: impl Iterator<Item = Result<String>>) -> Result<String> {
     }
     Ok(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_aligned_one_by_one_read_as_the_whole_aligned() {
+        let parts = [
+            "\nresource \"a\" \"b\" {\n  x = 1\n  long_name = 2\n}\n",
+            "\n\n",
+            "a = 1\n",
+            "bbbb = 2\nc = {\n  dd = 3\n  e = 4\n}",
+        ];
+        let kept: Vec<&str> = parts
+            .iter()
+            .map(|part| part.trim_matches('\n'))
+            .filter(|part| !part.is_empty())
+            .collect();
+        let whole = hcl_format::align_assignments(&kept.join("\n\n"));
+        let one_by_one = joined(parts.iter().map(|part| Ok(part.to_string()))).unwrap();
+        assert_eq!(one_by_one, whole);
+        assert!(one_by_one.contains("  x         = 1\n"), "{one_by_one}");
+        assert!(
+            one_by_one.contains("}\n\na = 1\n\nbbbb = 2\n"),
+            "{one_by_one}"
+        );
+    }
+}

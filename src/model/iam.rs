@@ -181,33 +181,21 @@ impl From<&PolicyDocument> for PolicyText {
 fn indented(compact: &str) -> String {
     let mut out = String::with_capacity(compact.len() + compact.len() / 2);
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut chars = compact.chars().peekable();
+    let mut chars = crate::text::quoted_chars(compact).peekable();
     let newline = |out: &mut String, depth: usize| {
         out.push('\n');
         (0..depth).for_each(|_| out.push_str("  "));
     };
-    while let Some(c) = chars.next() {
-        if in_string {
+    while let Some((c, quoted)) = chars.next() {
+        if quoted {
             out.push(c);
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
             continue;
         }
         match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
             '{' | '[' => {
                 out.push(c);
                 let close = if c == '{' { '}' } else { ']' };
-                if chars.next_if_eq(&close).is_some() {
+                if chars.next_if_eq(&(close, false)).is_some() {
                     out.push(close);
                 } else {
                     depth += 1;

@@ -105,27 +105,14 @@ fn string_end(s: &str) -> Option<usize> {
 /// Opening minus closing brackets outside string literals. A `${ ... }`
 /// inside a string is part of the string.
 fn net_brackets(s: &str) -> i32 {
-    let mut depth = 0;
-    let mut in_string = false;
-    let mut escaped = false;
-    for c in s.chars() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '{' | '[' | '(' => depth += 1,
-            '}' | ']' | ')' => depth -= 1,
-            _ => {}
-        }
-    }
-    depth
+    crate::text::quoted_chars(s)
+        .filter(|&(_, quoted)| !quoted)
+        .map(|(c, _)| match c {
+            '{' | '[' | '(' => 1,
+            '}' | ']' | ')' => -1,
+            _ => 0,
+        })
+        .sum()
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use overview::Overview;
 use templates::{AWS_AUTH_YAML, GITHUB_WORKFLOW, KUSTOMIZATION_YAML, SUBJECT_YAML, Templates};
 
 use crate::error::{Error, Result};
-use crate::model::iam::{eks_auto_node_role_trust, eks_cluster_role_trust};
+use crate::model::iam::{PolicyText, eks_auto_node_role_trust, eks_cluster_role_trust};
 use crate::model::names::{AWS_AUTH_FILE, CLUSTER_SCOPED_DIR};
 use crate::model::{Model, TemplateVariable};
 use crate::plan::{FileKind, Output, Plan};
@@ -137,12 +137,7 @@ pub fn render_into<O: Output>(
 /// with file(): the model's texts, laid out as they are written.
 fn policy_documents<'a, O: Output>(batch: &mut Batch<'a, O>, model: &'a Model) -> Result<()> {
     for role in model.workloads.iter().filter_map(|w| w.role.as_ref()) {
-        check_placeholders(
-            &role.trust_file,
-            role.trust.compact(),
-            &role.trust_variables,
-        )?;
-        batch.policy(role.trust_file.clone(), &role.trust)?;
+        trust_policy(batch, &role.trust_file, &role.trust, &role.trust_variables)?;
         let target_policies = role
             .target
             .iter()
@@ -152,15 +147,27 @@ fn policy_documents<'a, O: Output>(batch: &mut Batch<'a, O>, model: &'a Model) -
             batch.policy(policy.file.clone(), &policy.document)?;
         }
         if let Some(target) = &role.target {
-            check_placeholders(
+            trust_policy(
+                batch,
                 &target.trust_file,
-                target.trust.compact(),
+                &target.trust,
                 &target.trust_variables,
             )?;
-            batch.policy(target.trust_file.clone(), &target.trust)?;
         }
     }
     Ok(())
+}
+
+/// A trust policy's file at `path`, once the only placeholders it holds
+/// are the `variables` Terraform fills.
+fn trust_policy<'a, O: Output>(
+    batch: &mut Batch<'a, O>,
+    path: &str,
+    trust: &'a PolicyText,
+    variables: &[TemplateVariable],
+) -> Result<()> {
+    check_placeholders(path, trust.compact(), variables)?;
+    batch.policy(path.to_string(), trust)
 }
 
 /// Every file but the overview and the workloads' policy documents,

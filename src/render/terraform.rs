@@ -130,8 +130,8 @@ fn now<'a>(context: &Context) -> MakeContext<'a> {
     Box::new(move || context.clone())
 }
 
-/// A root's `context` with `cluster`, and `rules` when there are any to
-/// give, made when the file renders.
+/// A root's `context` with `cluster`, and with `rules` for the ingress
+/// template (which reads them, empty or not), made when the file renders.
 fn with_cluster<'a>(
     context: &Context,
     cluster: &'a Cluster,

@@ -294,8 +294,8 @@ pub struct Pending {
     pub files: BTreeMap<String, Hashes>,
 }
 
-/// The hashes recorded for one file: one (as eksgrant before 0.2 wrote
-/// them) or several.
+/// The hashes recorded for one file: one (the content of the only run that
+/// wrote it, or every run's when they agreed) or several.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Hashes {

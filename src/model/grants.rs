@@ -305,9 +305,6 @@ fn resolve_grants<'a>(
             });
         }
     }
-    // Kept to the end of resolving: without the room pushing left, which
-    // is a quarter of it on average.
-    grants.shrink_to_fit();
     GrantSet { grants }
 }
 

@@ -19,7 +19,7 @@
 //! the spec is freed early (see `build`). A module imports only the
 //! modules before it in that list, or the leaves every pass uses (`checker`,
 //! `keys`, `names`, `arn`, `cidr`, `iam`, `access_policies`, `presets`,
-//! `suggest`, `types`);
+//! `suggest`, `types`, `objects`);
 //! a test (`model_imports_point_down_the_pass_list`) keeps it that way.
 
 // Leaves, used by every pass.
@@ -30,6 +30,7 @@ mod cidr;
 pub(crate) mod iam;
 mod keys;
 pub(crate) mod names;
+mod objects;
 pub(crate) mod presets;
 pub(crate) mod suggest;
 mod types;
@@ -52,6 +53,7 @@ mod workloads;
 
 use std::collections::BTreeSet;
 
+pub use objects::{ObjectKind, ObjectRef};
 pub use presets::describe as describe_presets;
 pub use types::*;
 
@@ -257,6 +259,7 @@ mod tests {
         "checker",
         "keys",
         "types",
+        "objects",
         "account",
         "control_plane",
         "clusters",

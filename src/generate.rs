@@ -9,6 +9,8 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Problem, Result};
 use crate::manifest::{self, History, Manifest};
+use crate::model::Transition;
+use crate::model::transition::check;
 use crate::outdir::{BeforeChange, LOCK_WAIT, OutDir, RunLock};
 use crate::render::{RenderOptions, render_into};
 use crate::source::SourceFile;
@@ -120,8 +122,17 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
     // so that no other run changes the tree this one plans against.
     let lock = lock_to_write(options.mode, &out_dir)?;
     let outcome = (move || {
-        let previous = previous_generation(&out_dir, &mut loaded)?;
-        let notices = crate::transitions::notices(&loaded.model);
+        let previous = previous_generation(&out_dir)?;
+        let history = previous.as_ref().map(|(_, history)| history);
+        let refused = check(&loaded.model, history, &loaded.source);
+        if !refused.is_empty() {
+            return Err(Error::Invalid {
+                file: loaded.source.path().to_path_buf(),
+                problems: refused,
+            });
+        }
+        let transition = Transition::follow(&loaded.model, history);
+        let notices = transition.notices(&loaded.model);
         let inputs = |history: &History| {
             manifest::inputs(
                 loaded.source.text(),
@@ -146,14 +157,13 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
         // Each file is compared with what is on disk, and staged when it
         // changes, as soon as it is rendered: the tree is never in memory
         // whole.
-        if let Err(error) = render_into(&loaded.model, &render_options, &mut incoming) {
+        if let Err(error) = render_into(&loaded.model, &transition, &render_options, &mut incoming)
+        {
             return Err(incoming.fail(error));
         }
-        let next = History::of(&loaded.model, incoming.paths());
-        let history = previous.as_ref().map(|(_, history)| history);
-        let next_inputs = (notices.is_empty()
-            && crate::transitions::settled(&mut loaded.model, history, &next))
-        .then(|| inputs(&next));
+        let next = transition.history(&loaded.model, incoming.paths());
+        let next_inputs =
+            (notices.is_empty() && transition.settles(&loaded.model, &next)).then(|| inputs(&next));
         // Everything the model had to say is rendered: its memory goes back
         // while the files are renamed into place.
         free_in_background(loaded);

@@ -43,7 +43,6 @@ pub mod source;
 pub mod spec;
 pub mod sync;
 pub mod text;
-pub mod transitions;
 
 use std::path::Path;
 

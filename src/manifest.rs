@@ -21,9 +21,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::model::SecretsKey;
+pub use crate::model::{ClusterRecord, History, LeftCluster};
 use crate::outdir::{Entry, OutDir};
-use crate::spec::AuthenticationMode;
 
 /// The manifest format this eksgrant reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -53,53 +52,18 @@ pub struct Manifest {
     /// `sha256:<hex>` of its content.
     pub files: BTreeMap<String, String>,
     /// What the generation knew of each cluster, by key: what a later
-    /// generation may not undo (authentication modes only move forward).
+    /// generation may not undo (authentication modes only move forward),
+    /// and the Kubernetes objects it wrote there and still had to revoke.
     #[serde(default)]
     pub clusters: BTreeMap<String, ClusterRecord>,
+    /// Clusters that left the spec with objects still to revoke, by EKS
+    /// name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub left: BTreeMap<String, LeftCluster>,
     /// The workloads whose role trusted IRSA: a later generation that drops
     /// the trust must have their pods restart before Terraform applies it.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub irsa_workloads: BTreeSet<String>,
-}
-
-/// A cluster as a generation saw it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClusterRecord {
-    /// The EKS cluster name.
-    pub name: String,
-    /// How IAM principals were mapped.
-    pub authentication_mode: AuthenticationMode,
-    /// The key that encrypted a created cluster's Secrets, which EKS cannot
-    /// change; absent for an existing cluster, and from eksgrant versions
-    /// that did not encrypt them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secrets_key: Option<SecretsKey>,
-    /// For a created cluster, whether the generated Terraform managed its
-    /// control-plane log group; absent for an existing cluster, and from
-    /// eksgrant versions that left the group to EKS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub log_group: Option<bool>,
-}
-
-impl ClusterRecord {
-    /// The records of a model's clusters, by key.
-    pub fn of(model: &crate::Model) -> BTreeMap<String, ClusterRecord> {
-        model
-            .clusters
-            .iter()
-            .map(|c| {
-                let plane = c.created.as_ref().map(|created| &created.control_plane);
-                let record = ClusterRecord {
-                    name: c.name.clone(),
-                    authentication_mode: c.authentication_mode,
-                    secrets_key: plane.map(|p| p.secrets_key.clone()),
-                    log_group: plane.map(|p| p.logging.is_some()),
-                };
-                (c.key.clone(), record)
-            })
-            .collect()
-    }
 }
 
 impl Manifest {
@@ -114,6 +78,7 @@ impl Manifest {
     ) -> Self {
         let History {
             clusters,
+            left,
             irsa_workloads,
             roots: _,
         } = history;
@@ -123,6 +88,7 @@ impl Manifest {
             inputs: inputs.map(str::to_string),
             files,
             clusters,
+            left,
             irsa_workloads,
         }
     }
@@ -136,6 +102,7 @@ impl Manifest {
             && self.spec == other.spec
             && self.files == other.files
             && self.clusters == other.clusters
+            && self.left == other.left
             && self.irsa_workloads == other.irsa_workloads
     }
 
@@ -143,6 +110,7 @@ impl Manifest {
     pub fn history(&self) -> History {
         History {
             clusters: self.clusters.clone(),
+            left: self.left.clone(),
             irsa_workloads: self.irsa_workloads.clone(),
             roots: crate::model::roots::roots_of(self.files.keys().map(String::as_str)),
         }
@@ -178,34 +146,6 @@ impl Manifest {
             "# Written by eksgrant: the files it generated here, with their hashes, so that it\n\
              # can tell its own unmodified files from yours. Commit it; do not edit it.\n{body}"
         )
-    }
-}
-
-/// What a generation takes from the one before it, as a manifest records
-/// it: each cluster's record (authentication modes only move forward, a
-/// created cluster's keys and log group), the workloads that trusted IRSA
-/// (pods leaving it restart before Terraform drops the trust), and the
-/// Terraform roots its files were in (a change of layout moves state).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct History {
-    /// [`Manifest::clusters`].
-    pub clusters: BTreeMap<String, ClusterRecord>,
-    /// [`Manifest::irsa_workloads`].
-    pub irsa_workloads: BTreeSet<String>,
-    /// The roots of [`Manifest::files`], as [`crate::model::roots::roots_of`]
-    /// reads them.
-    pub roots: Vec<String>,
-}
-
-impl History {
-    /// What a generation of `model` whose files are `paths` leaves to the
-    /// next one: the history its manifest will record.
-    pub fn of<'a>(model: &crate::Model, paths: impl Iterator<Item = &'a str>) -> Self {
-        Self {
-            clusters: ClusterRecord::of(model),
-            irsa_workloads: model.irsa_workloads(),
-            roots: crate::model::roots::roots_of(paths),
-        }
     }
 }
 
@@ -473,6 +413,8 @@ mod tests {
     use std::fs;
 
     use super::*;
+    use crate::model::SecretsKey;
+    use crate::spec::AuthenticationMode;
 
     #[test]
     fn hashes_are_sha256_hex() {
@@ -535,6 +477,8 @@ mod tests {
                             "arn:aws:kms:eu-west-2:111122223333:key/mrk-0".into(),
                         )),
                         log_group: Some(true),
+                        objects: BTreeSet::new(),
+                        revoked: BTreeSet::new(),
                     },
                 ),
                 (
@@ -544,6 +488,16 @@ mod tests {
                         authentication_mode: AuthenticationMode::ApiAndConfigMap,
                         secrets_key: Some(SecretsKey::Created),
                         log_group: Some(false),
+                        objects: [
+                            "RoleBinding jobs/eksgrant:backend",
+                            "Role jobs/eksgrant:backend",
+                        ]
+                        .into_iter()
+                        .map(|o| o.parse().unwrap())
+                        .collect(),
+                        revoked: BTreeSet::from(["RoleBinding jobs/eksgrant:ci:edit"
+                            .parse()
+                            .unwrap()]),
                     },
                 ),
                 (
@@ -553,9 +507,21 @@ mod tests {
                         authentication_mode: AuthenticationMode::ConfigMap,
                         secrets_key: None,
                         log_group: None,
+                        objects: BTreeSet::new(),
+                        revoked: BTreeSet::new(),
                     },
                 ),
             ]),
+            left: BTreeMap::from([(
+                "old-prod".to_string(),
+                LeftCluster {
+                    key: "old".into(),
+                    authentication_mode: AuthenticationMode::Api,
+                    revoked: BTreeSet::from(["ClusterRoleBinding eksgrant:ops:cluster-admin"
+                        .parse()
+                        .unwrap()]),
+                },
+            )]),
             irsa_workloads: BTreeSet::from(["reports".to_string()]),
         };
         fs::write(dir.path().join(MANIFEST_FILE), manifest.to_toml()).unwrap();

@@ -28,7 +28,6 @@ use std::fmt::Write as _;
 
 use similar::TextDiff;
 
-use crate::Loaded;
 use crate::error::{Error, Result};
 use crate::manifest::{self, History, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
 use crate::outdir::{Entry, OutDir, Staged, staging_token, temp_token};
@@ -799,23 +798,15 @@ pub fn holds(out: &OutDir, manifest: &Manifest) -> Result<bool> {
     Ok(holds)
 }
 
-/// Reads the previous generation's manifest in `out`, refuses a spec that
-/// undoes what it recorded (an authentication mode moving back), and lets
-/// the model follow on from it (pods leaving IRSA restart before Terraform
-/// drops the trust). Call it with the lock held when the changes are to be
-/// applied, and before rendering. Returns the manifest with its history.
-pub fn previous_generation(
-    out: &OutDir,
-    loaded: &mut Loaded,
-) -> Result<Option<(Manifest, History)>> {
-    let previous = Manifest::read(out)?.map(|manifest| {
+/// Reads the previous generation's manifest in `out`, with the history it
+/// records: what the transition of this generation follows on from. Call
+/// it with the lock held when the changes are to be applied, and before
+/// rendering.
+pub fn previous_generation(out: &OutDir) -> Result<Option<(Manifest, History)>> {
+    Ok(Manifest::read(out)?.map(|manifest| {
         let history = manifest.history();
         (manifest, history)
-    });
-    let history = previous.as_ref().map(|(_, history)| history);
-    crate::transitions::check(loaded, history)?;
-    crate::transitions::follow(&mut loaded.model, history);
-    Ok(previous)
+    }))
 }
 
 /// Whether `hash` is the content the manifest `recorded` or an interrupted

@@ -1,16 +1,22 @@
 //! The apply order ACCESS.md gives, walked step by step against a small
 //! model of EKS authorization: aws-auth mappings, access entries, access
-//! policies and RBAC bindings, and (for the IRSA cut-over) which credentials
-//! a pod starts with. After every step, each principal of the spec keeps
-//! whatever it had before and should still have at the end; once every step
-//! is done, each has exactly what the spec says. Each scenario also walks a
-//! wrong order, to show the model would catch it.
+//! policies and RBAC bindings, the authentication mode (which EKS moves one
+//! way, and in which it refuses or ignores some of them), and (for the IRSA
+//! cut-over) which credentials a pod starts with. `kubectl apply` creates
+//! and replaces objects but never deletes one; Terraform destroys what it
+//! made and no longer has, and cannot create an access entry that EKS (or
+//! anyone) made already. After every step, each principal of the spec keeps
+//! whatever it had before and should still have at the end; once every
+//! step is done, each has exactly what the spec says, and nothing more.
+//! Each scenario also walks a wrong order, to show the model would catch
+//! it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::Path;
 
 use eksgrant::model::apply_order::{ApplyStep, StepKind};
-use eksgrant::model::{Cluster, HclValue, Model};
+use eksgrant::model::{Cluster, HclValue, History, Model, ObjectKind, Transition};
 use eksgrant::spec::AuthenticationMode;
 use eksgrant::{Loaded, SourceFile};
 
@@ -61,9 +67,44 @@ struct ClusterState {
     mode: Option<AuthenticationMode>,
     /// aws-auth `mapRoles`: role ARN without its path -> groups.
     aws_auth: BTreeMap<String, Vec<String>>,
+    /// The roles of managed node groups and Fargate profiles, whose
+    /// aws-auth mappings EKS made and turns into access entries of its own
+    /// when the cluster moves to `API_AND_CONFIG_MAP`.
+    eks_managed: BTreeSet<String>,
     /// Access entries, by principal ARN.
     entries: BTreeMap<String, Entry>,
-    bindings: Vec<Binding>,
+    /// The entries Terraform made, in its state: it destroys those the
+    /// generated files no longer have, and only those.
+    terraform_entries: BTreeSet<String>,
+    /// Bindings, by object (`RoleBinding apps/name`): `kubectl apply`
+    /// replaces one of the same name, and only a delete removes one.
+    bindings: BTreeMap<String, Binding>,
+}
+
+impl ClusterState {
+    /// An existing cluster in `mode`, with `aws_auth`'s mappings.
+    fn existing(mode: AuthenticationMode, aws_auth: &[(&str, &str)]) -> Self {
+        ClusterState {
+            exists: true,
+            mode: Some(mode),
+            aws_auth: aws_auth
+                .iter()
+                .map(|(arn, group)| ((*arn).to_string(), vec![(*group).to_string()]))
+                .collect(),
+            ..ClusterState::default()
+        }
+    }
+
+    /// A binding made outside eksgrant, named `name` in `namespace`.
+    fn bind(&mut self, namespace: &str, name: &str, group: &str, can: Can) {
+        self.bindings.insert(
+            format!("RoleBinding {namespace}/{name}"),
+            Binding {
+                group: group.into(),
+                can,
+            },
+        );
+    }
 }
 
 /// Every cluster, by key.
@@ -84,6 +125,14 @@ fn without_path(arn: &str) -> String {
 }
 
 impl World {
+    /// A world of one cluster, `key`.
+    fn of(key: &str, state: ClusterState) -> World {
+        World {
+            clusters: BTreeMap::from([(key.to_string(), state)]),
+            roles: BTreeSet::new(),
+        }
+    }
+
     /// What `arn` may do on `cluster` now.
     fn access(&self, cluster: &str, arn: &str) -> BTreeSet<Can> {
         let Some(state) = self.clusters.get(cluster).filter(|c| c.exists) else {
@@ -122,7 +171,7 @@ impl World {
                 _ => Can::Policy(policy, scope),
             });
         }
-        for binding in &state.bindings {
+        for binding in state.bindings.values() {
             if groups.contains(&binding.group) {
                 can.insert(binding.can.clone());
             }
@@ -138,7 +187,7 @@ impl World {
     }
 
     /// Applies one step of `model`'s order, as one of `operators` (ARNs)
-    /// runs it: fails when none of them could.
+    /// runs it: fails when none of them could, or EKS would refuse it.
     fn apply(&mut self, model: &Model, step: &ApplyStep, operators: &[&str]) -> Result<(), String> {
         let cluster_of = |key: &str| model.clusters.iter().find(|c| c.key == key).unwrap();
         match step.kind {
@@ -165,39 +214,7 @@ impl World {
                     }
                 }
                 for cluster in &model.clusters {
-                    let state = self.clusters.entry(cluster.key.clone()).or_default();
-                    if cluster.created.is_some() {
-                        state.exists = true;
-                        state.mode = Some(cluster.authentication_mode);
-                    } else if !state.exists {
-                        return Err(format!("existing cluster {} does not exist", cluster.key));
-                    }
-                    for entry in &cluster.access_entries {
-                        let arn = principal_arn(model, &entry.principal_arn, &entry.subject);
-                        let policies = entry
-                            .policy_associations
-                            .iter()
-                            .map(|p| {
-                                let name = p.policy_arn.rsplit('/').next().unwrap().to_string();
-                                let scope = if p.namespaces.is_empty() {
-                                    "*".to_string()
-                                } else {
-                                    p.namespaces.join(",")
-                                };
-                                (name, scope)
-                            })
-                            .collect();
-                        let groups = entry.kubernetes_groups.clone();
-                        state.entries.insert(arn, Entry { groups, policies });
-                    }
-                    // An EC2_LINUX entry puts the node role in system:nodes.
-                    for node in &cluster.node_access_entries {
-                        let groups = vec!["system:nodes".to_string()];
-                        let policies = Vec::new();
-                        state
-                            .entries
-                            .insert(node.role_arn.clone(), Entry { groups, policies });
-                    }
+                    self.terraform(model, cluster)?;
                 }
                 Ok(())
             }
@@ -210,6 +227,7 @@ impl World {
                 if !self.administered(key, operators) {
                     return Err(format!("no operator can apply RBAC on {key}"));
                 }
+                // Created or replaced, never deleted.
                 let bindings = bindings(cluster_of(key));
                 self.clusters
                     .get_mut(key)
@@ -243,7 +261,127 @@ impl World {
                     .collect();
                 Ok(())
             }
+            StepKind::SwitchMode => {
+                let switch = step.switch.as_ref().unwrap();
+                let state = self.clusters.get_mut(&switch.cluster).unwrap();
+                // EKS refuses any move but the next one.
+                if state.mode != Some(switch.from) {
+                    return Err(format!(
+                        "EKS refuses to move {} from {:?} to {}",
+                        switch.cluster, state.mode, switch.to
+                    ));
+                }
+                state.mode = Some(switch.to);
+                // EKS turns the mappings it made for managed node groups
+                // and Fargate profiles into node entries of its own.
+                if switch.from == AuthenticationMode::ConfigMap {
+                    for role in state.eks_managed.clone() {
+                        state.entries.entry(role).or_insert_with(|| Entry {
+                            groups: vec!["system:nodes".into()],
+                            policies: Vec::new(),
+                        });
+                    }
+                }
+                Ok(())
+            }
+            StepKind::Revoke => {
+                let revocation = step.revocation.as_ref().unwrap();
+                let key = revocation.cluster.as_str();
+                if !self.administered(key, operators) {
+                    return Err(format!("no operator can delete objects on {key}"));
+                }
+                let state = self.clusters.get_mut(key).unwrap();
+                for object in &revocation.objects {
+                    state.bindings.remove(&object.to_string());
+                    if object.kind == ObjectKind::ConfigMap && object.name == "aws-auth" {
+                        state.aws_auth.clear();
+                    }
+                }
+                Ok(())
+            }
         }
+    }
+
+    /// Terraform's part of `cluster`: a created cluster is made (in the
+    /// spec's mode); an existing one is read, and its data source's
+    /// postcondition accepts only the modes the generated file lists; its
+    /// access entries become the generated ones, those it made before and
+    /// no longer has destroyed.
+    fn terraform(&mut self, model: &Model, cluster: &Cluster) -> Result<(), String> {
+        let state = self.clusters.entry(cluster.key.clone()).or_default();
+        if cluster.created.is_some() {
+            state.exists = true;
+            state.mode = Some(cluster.authentication_mode);
+        } else if !state.exists {
+            return Err(format!("existing cluster {} does not exist", cluster.key));
+        } else {
+            let accepted: &[AuthenticationMode] = match cluster.authentication_mode {
+                AuthenticationMode::ConfigMap => &[AuthenticationMode::ConfigMap],
+                AuthenticationMode::ApiAndConfigMap => &[AuthenticationMode::ApiAndConfigMap],
+                AuthenticationMode::Api => {
+                    &[AuthenticationMode::ApiAndConfigMap, AuthenticationMode::Api]
+                }
+            };
+            if !accepted.contains(&state.mode.unwrap()) {
+                return Err(format!(
+                    "the postcondition of {} stops the plan: EKS reports {:?}",
+                    cluster.key, state.mode
+                ));
+            }
+        }
+        let mut wanted: BTreeMap<String, Entry> = BTreeMap::new();
+        for entry in &cluster.access_entries {
+            let arn = principal_arn(model, &entry.principal_arn, &entry.subject);
+            let policies = entry
+                .policy_associations
+                .iter()
+                .map(|p| {
+                    let name = p.policy_arn.rsplit('/').next().unwrap().to_string();
+                    let scope = if p.namespaces.is_empty() {
+                        "*".to_string()
+                    } else {
+                        p.namespaces.join(",")
+                    };
+                    (name, scope)
+                })
+                .collect();
+            let groups = entry.kubernetes_groups.clone();
+            wanted.insert(arn, Entry { groups, policies });
+        }
+        // An EC2_LINUX entry puts the node role in system:nodes.
+        for node in &cluster.node_access_entries {
+            let groups = vec!["system:nodes".to_string()];
+            wanted.insert(
+                node.role_arn.clone(),
+                Entry {
+                    groups,
+                    policies: Vec::new(),
+                },
+            );
+        }
+        if !wanted.is_empty() && state.mode == Some(AuthenticationMode::ConfigMap) {
+            return Err(format!(
+                "EKS refuses access entries on {}, which is on CONFIG_MAP",
+                cluster.key
+            ));
+        }
+        for gone in state.terraform_entries.clone() {
+            if !wanted.contains_key(&gone) {
+                state.entries.remove(&gone);
+                state.terraform_entries.remove(&gone);
+            }
+        }
+        for (arn, entry) in wanted {
+            if state.entries.contains_key(&arn) && !state.terraform_entries.contains(&arn) {
+                return Err(format!(
+                    "ResourceInUseException: {arn} has an access entry on {} already",
+                    cluster.key
+                ));
+            }
+            state.terraform_entries.insert(arn.clone());
+            state.entries.insert(arn, entry);
+        }
+        Ok(())
     }
 }
 
@@ -322,8 +460,8 @@ fn principal_arn(model: &Model, value: &HclValue, subject: &str) -> String {
     }
 }
 
-/// The group bindings eksgrant applies on a cluster.
-fn bindings(cluster: &Cluster) -> Vec<Binding> {
+/// The group bindings eksgrant applies on a cluster, by object.
+fn bindings(cluster: &Cluster) -> Vec<(String, Binding)> {
     let objects = cluster
         .namespaces
         .iter()
@@ -344,13 +482,44 @@ fn bindings(cluster: &Cluster) -> Vec<Binding> {
                 }
                 (_, name) => Can::Rules(name.to_string(), scope),
             };
-            bindings.push(Binding {
-                group: binding.subject.name.clone(),
-                can,
-            });
+            let object = match &binding.namespace {
+                Some(namespace) => format!("{} {namespace}/{}", binding.kind, binding.name),
+                None => format!("{} {}", binding.kind, binding.name),
+            };
+            let group = binding.subject.name.clone();
+            bindings.push((object, Binding { group, can }));
         }
     }
     bindings
+}
+
+/// The apply steps of `model` as a first generation.
+fn steps(model: &Model) -> Vec<ApplyStep> {
+    Transition::follow(model, None).apply_steps
+}
+
+/// The generations of one output directory, each following on from the
+/// history the one before recorded, as `generate` makes them.
+#[derive(Default)]
+struct Directory {
+    history: Option<History>,
+}
+
+impl Directory {
+    /// Generates `text` over the last generation: its model and apply
+    /// steps. A spec the last generation's history refuses panics.
+    fn generate(&mut self, text: &str) -> (Model, Vec<ApplyStep>) {
+        let source = SourceFile::new(Path::new("spec.toml"), text);
+        let model = eksgrant::load_source(source.clone())
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .model;
+        let refused = eksgrant::model::transition::check(&model, self.history.as_ref(), &source);
+        assert!(refused.is_empty(), "{refused:?}");
+        let transition = Transition::follow(&model, self.history.as_ref());
+        let plan = render_plan(&model, &transition);
+        self.history = Some(transition.history(&model, plan.files().map(|(path, _)| path)));
+        (model, transition.apply_steps)
+    }
 }
 
 fn load(text: &str) -> Model {
@@ -446,7 +615,7 @@ cluster_role = "edit"
 "#
     );
     let model = load(&spec);
-    let kinds: Vec<StepKind> = model.apply_steps.iter().map(|s| s.kind).collect();
+    let kinds: Vec<StepKind> = steps(&model).iter().map(|s| s.kind).collect();
     assert_eq!(
         kinds,
         [
@@ -471,10 +640,12 @@ cluster_role = "edit"
     ] {
         prod.aws_auth.insert(arn, vec![group.to_string()]);
     }
-    prod.bindings.push(Binding {
-        group: "ci-legacy".into(),
-        can: Can::ClusterRole("edit".into(), "apps".into()),
-    });
+    prod.bind(
+        "apps",
+        "ci-legacy",
+        "ci-legacy",
+        Can::ClusterRole("edit".into(), "apps".into()),
+    );
     let world = World {
         clusters: BTreeMap::from([("prod".to_string(), prod)]),
         roles: BTreeSet::new(),
@@ -495,7 +666,7 @@ cluster_role = "edit"
 
     walk(
         &model,
-        &model.apply_steps,
+        &steps(&model),
         world.clone(),
         &[admins.as_str()],
         &expected,
@@ -505,7 +676,7 @@ cluster_role = "edit"
     // Terraform first: the access entries of ops and CI take precedence
     // over their aws-auth mappings before the bindings of their new groups
     // exist.
-    let terraform_first = reordered(&model.apply_steps, &[1, 0, 2]);
+    let terraform_first = reordered(&steps(&model), &[1, 0, 2]);
     let error = walk(
         &model,
         &terraform_first,
@@ -520,7 +691,7 @@ cluster_role = "edit"
     );
     // aws-auth before Terraform: ops and CI leave aws-auth before they have
     // access entries.
-    let aws_auth_first = reordered(&model.apply_steps, &[0, 2, 1]);
+    let aws_auth_first = reordered(&steps(&model), &[0, 2, 1]);
     let error = walk(
         &model,
         &aws_auth_first,
@@ -542,8 +713,8 @@ fn a_spec_that_creates_both_clusters_applies_in_one_pass() {
     )
     .unwrap();
     let model = load(&text);
-    let kinds: Vec<(StepKind, Option<&str>)> = model
-        .apply_steps
+    let order = steps(&model);
+    let kinds: Vec<(StepKind, Option<&str>)> = order
         .iter()
         .map(|s| (s.kind, s.cluster.as_deref()))
         .collect();
@@ -560,7 +731,7 @@ fn a_spec_that_creates_both_clusters_applies_in_one_pass() {
             (StepKind::KubernetesTerraform, None),
         ]
     );
-    assert!(model.apply_steps[..2].iter().all(|s| s.skip_on_first_apply));
+    assert!(steps(&model)[..2].iter().all(|s| s.skip_on_first_apply));
     let admins = format!("{ACCOUNT}:role/platform-admins");
     let ci = format!("{ACCOUNT}:role/ci/ci-deployer");
     let backend = model
@@ -587,7 +758,7 @@ fn a_spec_that_creates_both_clusters_applies_in_one_pass() {
     ]);
     walk(
         &model,
-        &model.apply_steps,
+        &steps(&model),
         World::default(),
         &[admins.as_str()],
         &expected,
@@ -595,7 +766,7 @@ fn a_spec_that_creates_both_clusters_applies_in_one_pass() {
     .unwrap();
 
     // Kubernetes objects before the cluster exists cannot be applied.
-    let kubectl_first = reordered(&model.apply_steps, &[4, 0, 1, 2, 3, 5]);
+    let kubectl_first = reordered(&steps(&model), &[4, 0, 1, 2, 3, 5]);
     let error = walk(
         &model,
         &kubectl_first,
@@ -654,10 +825,12 @@ cluster_role = "view"
             .aws_auth
             .insert(format!("{ACCOUNT}:role/{role}"), vec![group.to_string()]);
     }
-    legacy.bindings.push(Binding {
-        group: "devs".into(),
-        can: Can::ClusterRole("view".into(), "apps".into()),
-    });
+    legacy.bind(
+        "apps",
+        "devs",
+        "devs",
+        Can::ClusterRole("view".into(), "apps".into()),
+    );
     let world = World {
         clusters: BTreeMap::from([("legacy".to_string(), legacy)]),
         roles: BTreeSet::new(),
@@ -674,17 +847,10 @@ cluster_role = "view"
         (("legacy", nodes.as_str()), BTreeSet::from([Can::Node])),
     ]);
     let operators = [ops.as_str()];
-    walk(
-        &model,
-        &model.apply_steps,
-        world.clone(),
-        &operators,
-        &expected,
-    )
-    .unwrap();
+    walk(&model, &steps(&model), world.clone(), &operators, &expected).unwrap();
 
     // aws-auth first: ops moves into its new group before the binding exists.
-    let aws_auth_first = reordered_kinds(&model.apply_steps, StepKind::AwsAuth);
+    let aws_auth_first = reordered_kinds(&steps(&model), StepKind::AwsAuth);
     let error = walk(&model, &aws_auth_first, world, &operators, &expected).unwrap_err();
     assert!(error.starts_with("after step 1 (AwsAuth"), "{error}");
 }
@@ -766,7 +932,7 @@ cluster = "shop"
         ("API", Some(AuthenticationMode::Api)),
     ] {
         let model = load(&spec(mode, true));
-        world = walk(&model, &model.apply_steps, world, &operators, &expected)
+        world = walk(&model, &steps(&model), world, &operators, &expected)
             .unwrap_or_else(|e| panic!("{mode}: {e}"));
         if let Some(next) = then {
             switch(&mut world, next);
@@ -792,7 +958,7 @@ cluster = "shop"
         roles: BTreeSet::new(),
     };
     let model = load(&spec("API_AND_CONFIG_MAP", false));
-    let error = walk(&model, &model.apply_steps, world, &operators, &expected).unwrap_err();
+    let error = walk(&model, &steps(&model), world, &operators, &expected).unwrap_err();
     assert!(
         error.contains("fargate-pods has lost Node") && error.contains("AwsAuth"),
         "{error}"
@@ -824,7 +990,7 @@ fn a_created_cluster_binds_before_terraform_from_the_second_apply_on() {
     ]);
     let applied = walk(
         &first,
-        &first.apply_steps,
+        &steps(&first),
         World::default(),
         &operators,
         &expected,
@@ -832,7 +998,7 @@ fn a_created_cluster_binds_before_terraform_from_the_second_apply_on() {
     .unwrap();
     walk(
         &second,
-        &second.apply_steps,
+        &steps(&second),
         applied.clone(),
         &operators,
         &expected,
@@ -840,8 +1006,7 @@ fn a_created_cluster_binds_before_terraform_from_the_second_apply_on() {
     .unwrap();
 
     // Without the objects step before Terraform, CI's policy goes first.
-    let after_only: Vec<ApplyStep> = second
-        .apply_steps
+    let after_only: Vec<ApplyStep> = steps(&second)
         .iter()
         .filter(|s| !s.skip_on_first_apply)
         .cloned()
@@ -908,7 +1073,7 @@ fn the_platform_workload_example_keeps_its_operator_and_ends_as_the_spec_says() 
         ),
     ]);
     let operators = [operator.as_str(), admins.as_str()];
-    walk(&model, &model.apply_steps, world, &operators, &expected).unwrap();
+    walk(&model, &steps(&model), world, &operators, &expected).unwrap();
 }
 
 /// A workload's pods, as the IRSA webhook and the Pod Setup agent set
@@ -968,7 +1133,8 @@ fn plan_of(model_text: &str) -> (Model, eksgrant::Plan) {
     let loaded = eksgrant::load_source(SourceFile::new(Path::new("spec.toml"), model_text))
         .unwrap_or_else(|e| panic!("{e:?}"));
     let options = eksgrant::render::RenderOptions::new("spec.toml", false);
-    let plan = eksgrant::render::render(&loaded.model, &options).unwrap();
+    let transition = Transition::follow(&loaded.model, None);
+    let plan = eksgrant::render::render(&loaded.model, &transition, &options).unwrap();
     (loaded.model, plan)
 }
 
@@ -1071,14 +1237,20 @@ fn cut_over(extra: &str, eksgrant_writes_service_account: bool, split: bool) {
         if split { per_cluster(&spec) } else { spec }
     };
     let (irsa_model, irsa_plan) = plan_of(&spec(format!("identity = \"irsa\"\n{extra}")));
-    let (mut both_model, _) = plan_of(&spec(format!("migrate_from = \"irsa\"\n{extra}")));
-    both_model.follow(&irsa_model.irsa_workloads());
-    let both_plan = render_plan(&both_model);
-    let (mut pod_model, _) = plan_of(&spec(extra.to_string()));
-    let unfollowed = pod_model.apply_steps.clone();
-    pod_model.follow(&both_model.irsa_workloads());
-    let pod_plan = render_plan(&pod_model);
-
+    let irsa_transition = Transition::follow(&irsa_model, None);
+    let (both_model, _) = plan_of(&spec(format!("migrate_from = \"irsa\"\n{extra}")));
+    let both_transition = Transition::follow(
+        &both_model,
+        Some(&irsa_transition.history(&irsa_model, irsa_plan.files().map(|(path, _)| path))),
+    );
+    let both_plan = render_plan(&both_model, &both_transition);
+    let (pod_model, _) = plan_of(&spec(extra.to_string()));
+    let unfollowed = steps(&pod_model);
+    let pod_transition = Transition::follow(
+        &pod_model,
+        Some(&both_transition.history(&both_model, both_plan.files().map(|(path, _)| path))),
+    );
+    let pod_plan = render_plan(&pod_model, &pod_transition);
     let irsa = Setup::of(&irsa_model, &irsa_plan, "reports");
     let both = Setup::of(&both_model, &both_plan, "reports");
     let pod_identity = Setup::of(&pod_model, &pod_plan, "reports");
@@ -1110,13 +1282,13 @@ fn cut_over(extra: &str, eksgrant_writes_service_account: bool, split: bool) {
         (false, true, false, true)
     );
     assert!(
-        !both_model
+        !both_transition
             .apply_steps
             .iter()
             .any(|s| s.kind == StepKind::RestartPods),
         "nobody leaves IRSA yet"
     );
-    let restart = pod_model
+    let restart = pod_transition
         .apply_steps
         .iter()
         .find(|s| s.kind == StepKind::RestartPods)
@@ -1134,12 +1306,19 @@ fn cut_over(extra: &str, eksgrant_writes_service_account: bool, split: bool) {
 
     let w = eksgrant_writes_service_account;
     let mut pods = irsa.start();
-    walk_identity(&both_model.apply_steps, irsa, both, &mut pods, w).unwrap();
+    walk_identity(&both_transition.apply_steps, irsa, both, &mut pods, w).unwrap();
     assert!(
         pods.web_identity,
         "pods keep using IRSA while the annotation is there"
     );
-    walk_identity(&pod_model.apply_steps, both, pod_identity, &mut pods, w).unwrap();
+    walk_identity(
+        &pod_transition.apply_steps,
+        both,
+        pod_identity,
+        &mut pods,
+        w,
+    )
+    .unwrap();
     assert!(!pods.web_identity && pods.pod_identity);
 
     // Without the history (no restart step), or with Terraform (the root
@@ -1152,10 +1331,10 @@ fn cut_over(extra: &str, eksgrant_writes_service_account: bool, split: bool) {
     };
     for steps in [
         unfollowed,
-        reordered_kinds(&pod_model.apply_steps, role_root),
+        reordered_kinds(&pod_transition.apply_steps, role_root),
     ] {
         let mut pods = irsa.start();
-        walk_identity(&both_model.apply_steps, irsa, both, &mut pods, w).unwrap();
+        walk_identity(&both_transition.apply_steps, irsa, both, &mut pods, w).unwrap();
         let error = walk_identity(&steps, both, pod_identity, &mut pods, w).unwrap_err();
         assert!(error.contains("lose their credentials"), "{error}");
     }
@@ -1170,9 +1349,9 @@ fn reordered_kinds(steps: &[ApplyStep], kind: StepKind) -> Vec<ApplyStep> {
     steps
 }
 
-fn render_plan(model: &Model) -> eksgrant::Plan {
+fn render_plan(model: &Model, transition: &Transition) -> eksgrant::Plan {
     let options = eksgrant::render::RenderOptions::new("spec.toml", false);
-    eksgrant::render::render(model, &options).unwrap()
+    eksgrant::render::render(model, transition, &options).unwrap()
 }
 
 #[test]
@@ -1199,8 +1378,8 @@ fn the_per_cluster_roots_apply_iam_first_then_the_clusters_then_the_network() {
     )
     .unwrap();
     let model = load(&text);
-    let kinds: Vec<(StepKind, Option<&str>, Vec<&str>)> = model
-        .apply_steps
+    let order = steps(&model);
+    let kinds: Vec<(StepKind, Option<&str>, Vec<&str>)> = order
         .iter()
         .map(|s| {
             let roots = s.roots.iter().map(String::as_str).collect();
@@ -1296,17 +1475,343 @@ fn the_per_cluster_roots_apply_iam_first_then_the_clusters_then_the_network() {
         expected.insert((cluster, admins.as_str()), BTreeSet::from([Can::Admin]));
     }
     let operators = [operator.as_str(), admins.as_str()];
-    walk(
+    walk(&model, &steps(&model), world.clone(), &operators, &expected).unwrap();
+
+    // The cluster roots before terraform/iam name roles that do not exist.
+    let clusters_first = reordered_kinds(&steps(&model), StepKind::TerraformClusters);
+    let error = walk(&model, &clusters_first, world, &operators, &expected).unwrap_err();
+    assert!(error.contains("which does not exist yet"), "{error}");
+}
+
+/// A cluster `prod` in `mode`, administered by `ops` through `ops_grant`,
+/// with CI's `ci_role` in `apps` and, when `dev`, a developer who views
+/// `apps`: the spec of the migration below, generation by generation.
+fn migrating(mode: &str, ops_grant: &str, ci_role: &str, dev: bool) -> String {
+    let mut spec = format!(
+        r#"version = 1
+
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.prod]
+authentication_mode = "{mode}"
+node_role_arns = ["{ACCOUNT}:role/prod-nodes"]
+
+[principals.ops]
+arn = "{ACCOUNT}:role/ops"
+
+[[principals.ops.grants]]
+cluster = "prod"
+{ops_grant}
+
+[principals.ci]
+arn = "{ACCOUNT}:role/ci/ci-deployer"
+
+[[principals.ci.grants]]
+cluster = "prod"
+namespaces = ["apps"]
+cluster_role = "{ci_role}"
+"#
+    );
+    if dev {
+        let _ = write!(
+            spec,
+            r#"
+[principals.dev]
+arn = "{ACCOUNT}:role/dev"
+
+[[principals.dev.grants]]
+cluster = "prod"
+namespaces = ["apps"]
+cluster_role = "view"
+"#
+        );
+    }
+    spec
+}
+
+const CLUSTER_ADMIN_ROLE: &str = "cluster_role = \"cluster-admin\"";
+const CLUSTER_ADMIN_ACCESS_POLICY: &str = "access_policy = \"AmazonEKSClusterAdminPolicy\"";
+
+/// Today's `prod`, before eksgrant: on `CONFIG_MAP`, with everyone in the
+/// aws-auth ConfigMap someone wrote by hand, and bindings made by hand.
+fn prod_before_eksgrant() -> World {
+    let mut prod = ClusterState::existing(
+        AuthenticationMode::ConfigMap,
+        &[
+            (&format!("{ACCOUNT}:role/ops"), "system:masters"),
+            (&format!("{ACCOUNT}:role/ci-deployer"), "ci-legacy"),
+            (&format!("{ACCOUNT}:role/dev"), "devs"),
+            (&format!("{ACCOUNT}:role/prod-nodes"), "system:nodes"),
+        ],
+    );
+    prod.bind(
+        "apps",
+        "ci-legacy",
+        "ci-legacy",
+        Can::ClusterRole("edit".into(), "apps".into()),
+    );
+    prod.bind(
+        "apps",
+        "devs",
+        "devs",
+        Can::ClusterRole("view".into(), "apps".into()),
+    );
+    World::of("prod", prod)
+}
+
+/// What each principal of the migration ends with on `prod`: ops
+/// administers, CI has `ci_role` in `apps`, the developer `dev_view` or
+/// nothing, the nodes join.
+fn migration_expected(
+    ci_role: &str,
+    dev_view: bool,
+) -> BTreeMap<(&'static str, String), BTreeSet<Can>> {
+    let role = |name: &str| format!("{ACCOUNT}:role/{name}");
+    let mut expected = BTreeMap::from([
+        (("prod", role("ops")), BTreeSet::from([Can::Admin])),
+        (
+            ("prod", role("ci/ci-deployer")),
+            BTreeSet::from([Can::ClusterRole(ci_role.into(), "apps".into())]),
+        ),
+        (("prod", role("prod-nodes")), BTreeSet::from([Can::Node])),
+        (("prod", role("dev")), BTreeSet::new()),
+    ]);
+    if dev_view {
+        expected.insert(
+            ("prod", role("dev")),
+            BTreeSet::from([Can::ClusterRole("view".into(), "apps".into())]),
+        );
+    }
+    expected
+}
+
+/// [`walk`] with owned ARNs.
+fn walk_owned(
+    model: &Model,
+    steps: &[ApplyStep],
+    world: World,
+    operators: &[&str],
+    expected: &BTreeMap<(&'static str, String), BTreeSet<Can>>,
+) -> Result<World, String> {
+    let expected: BTreeMap<(&str, &str), BTreeSet<Can>> = expected
+        .iter()
+        .map(|((cluster, arn), can)| ((*cluster, arn.as_str()), can.clone()))
+        .collect();
+    walk(model, steps, world, operators, &expected)
+}
+
+/// The kinds of `steps`, for assertions on their order.
+fn kinds(steps: &[ApplyStep]) -> Vec<StepKind> {
+    steps.iter().map(|s| s.kind).collect()
+}
+
+#[test]
+fn an_existing_cluster_migrates_from_config_map_to_api_with_a_narrowing_a_removal_and_an_admin_moving_to_an_access_policy()
+ {
+    let ops = format!("{ACCOUNT}:role/ops");
+    let operators = [ops.as_str()];
+    let mut directory = Directory::default();
+
+    // 1. On CONFIG_MAP, as the cluster is today.
+    let (model, steps) =
+        directory.generate(&migrating("CONFIG_MAP", CLUSTER_ADMIN_ROLE, "edit", true));
+    assert_eq!(
+        kinds(&steps),
+        [
+            StepKind::KubernetesObjects,
+            StepKind::Terraform,
+            StepKind::AwsAuth
+        ]
+    );
+    let world = walk_owned(
         &model,
-        &model.apply_steps,
-        world.clone(),
+        &steps,
+        prod_before_eksgrant(),
         &operators,
-        &expected,
+        &migration_expected("edit", true),
     )
     .unwrap();
 
-    // The cluster roots before terraform/iam name roles that do not exist.
-    let clusters_first = reordered_kinds(&model.apply_steps, StepKind::TerraformClusters);
-    let error = walk(&model, &clusters_first, world, &operators, &expected).unwrap_err();
-    assert!(error.contains("which does not exist yet"), "{error}");
+    // 2. To API_AND_CONFIG_MAP; CI narrowed from edit to view, the
+    // developer removed. The switch comes before the Terraform that creates
+    // the access entries; the old bindings go last.
+    let (model, steps) = directory.generate(&migrating(
+        "API_AND_CONFIG_MAP",
+        CLUSTER_ADMIN_ROLE,
+        "view",
+        false,
+    ));
+    assert_eq!(
+        kinds(&steps),
+        [
+            StepKind::KubernetesObjects,
+            StepKind::SwitchMode,
+            StepKind::Terraform,
+            StepKind::AwsAuth,
+            StepKind::Revoke
+        ]
+    );
+    let revoked: Vec<String> = steps[4]
+        .revocation
+        .as_ref()
+        .unwrap()
+        .objects
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        revoked,
+        [
+            "RoleBinding apps/eksgrant:ci:edit",
+            "RoleBinding apps/eksgrant:dev:view"
+        ]
+    );
+    let expected = migration_expected("view", false);
+    let after_two = walk_owned(&model, &steps, world.clone(), &operators, &expected).unwrap();
+    // Without the switch, the plan stops at the postcondition (and EKS
+    // would refuse the entries); without the revocation, CI keeps edit and
+    // the developer keeps view, since `kubectl apply` deletes nothing.
+    let unswitched: Vec<ApplyStep> = steps
+        .iter()
+        .filter(|s| s.kind != StepKind::SwitchMode)
+        .cloned()
+        .collect();
+    let error = walk_owned(&model, &unswitched, world.clone(), &operators, &expected).unwrap_err();
+    assert!(error.contains("postcondition of prod"), "{error}");
+    let unrevoked = &steps[..4];
+    let error = walk_owned(&model, unrevoked, world.clone(), &operators, &expected).unwrap_err();
+    assert!(
+        error.contains("ci-deployer ends with") && error.contains("\"edit\""),
+        "{error}"
+    );
+
+    // 3. To API; ops moves from its cluster-admin binding to the access
+    // policy. The binding goes only once the policy exists, and the switch
+    // comes after the Terraform that creates it.
+    let (model, steps) = directory.generate(&migrating(
+        "API",
+        CLUSTER_ADMIN_ACCESS_POLICY,
+        "view",
+        false,
+    ));
+    assert_eq!(
+        kinds(&steps),
+        [
+            StepKind::KubernetesObjects,
+            StepKind::Terraform,
+            StepKind::SwitchMode,
+            StepKind::Revoke
+        ]
+    );
+    let revoked: Vec<String> = steps[3]
+        .revocation
+        .as_ref()
+        .unwrap()
+        .objects
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    // Generation 2's revocations stay listed: eksgrant cannot know that
+    // generation 2 was applied.
+    assert_eq!(
+        revoked,
+        [
+            "RoleBinding apps/eksgrant:ci:edit",
+            "RoleBinding apps/eksgrant:dev:view",
+            "ClusterRoleBinding eksgrant:ops:cluster-admin",
+            "ConfigMap kube-system/aws-auth"
+        ]
+    );
+    let after_three = walk_owned(&model, &steps, after_two.clone(), &operators, &expected).unwrap();
+    assert_eq!(
+        after_three.clusters["prod"].mode,
+        Some(AuthenticationMode::Api)
+    );
+    // The revocation first: ops loses its binding before its access policy
+    // exists.
+    let revoke_first = reordered_kinds(&steps, StepKind::Revoke);
+    let error = walk_owned(&model, &revoke_first, after_two, &operators, &expected).unwrap_err();
+    assert!(
+        error.contains("ops has lost Admin") && error.contains("Revoke"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_revocation_survives_regenerating_twice_before_applying() {
+    let ops = format!("{ACCOUNT}:role/ops");
+    let operators = [ops.as_str()];
+    let mut directory = Directory::default();
+    let first = migrating(
+        "API_AND_CONFIG_MAP",
+        CLUSTER_ADMIN_ACCESS_POLICY,
+        "edit",
+        true,
+    );
+    let (model, steps) = directory.generate(&first);
+    let mut prod = ClusterState::existing(
+        AuthenticationMode::ApiAndConfigMap,
+        &[(&format!("{ACCOUNT}:role/prod-nodes"), "system:nodes")],
+    );
+    prod.entries.insert(
+        ops.clone(),
+        Entry {
+            groups: Vec::new(),
+            policies: vec![(CLUSTER_ADMIN_POLICY.into(), "*".into())],
+        },
+    );
+    prod.terraform_entries.insert(ops.clone());
+    let applied = walk_owned(
+        &model,
+        &steps,
+        World::of("prod", prod),
+        &operators,
+        &migration_expected("edit", true),
+    )
+    .unwrap();
+
+    // CI narrowed and the developer removed, generated and committed; then
+    // another change regenerates before anyone applied the first.
+    let narrowed = migrating(
+        "API_AND_CONFIG_MAP",
+        CLUSTER_ADMIN_ACCESS_POLICY,
+        "view",
+        false,
+    );
+    directory.generate(&narrowed);
+    let again = narrowed.replace("[principals.ci]", "[principals.auditor]\narn = \"arn:aws:iam::111122223333:role/auditor\"\n\n[[principals.auditor.grants]]\ncluster = \"prod\"\naccess_policy = \"AmazonEKSViewPolicy\"\n\n[principals.ci]");
+    let (model, steps) = directory.generate(&again);
+    let revoked: Vec<String> = steps
+        .iter()
+        .filter_map(|s| s.revocation.as_ref())
+        .flat_map(|r| &r.objects)
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        revoked,
+        [
+            "RoleBinding apps/eksgrant:ci:edit",
+            "RoleBinding apps/eksgrant:dev:view"
+        ]
+    );
+    let auditor = format!("{ACCOUNT}:role/auditor");
+    let mut expected = migration_expected("view", false);
+    expected.insert(
+        ("prod", auditor),
+        BTreeSet::from([Can::ClusterRole("view".into(), "*".into())]),
+    );
+    walk_owned(&model, &steps, applied, &operators, &expected).unwrap();
+
+    // Once the spec writes an object again, it is no longer revoked (and
+    // what it wrote instead is).
+    let (_, steps) = directory.generate(&first);
+    let revoked: Vec<String> = steps
+        .iter()
+        .filter_map(|s| s.revocation.as_ref())
+        .flat_map(|r| &r.objects)
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(revoked, ["RoleBinding apps/eksgrant:ci:view"]);
 }

@@ -84,7 +84,12 @@ fn the_imported_stanzas_generate_an_equivalent_configuration() {
             });
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     let options = RenderOptions::new("eksgrant.toml", false);
-    let plan = render(&loaded.model, &options).unwrap();
+    let plan = render(
+        &loaded.model,
+        &eksgrant::model::Transition::follow(&loaded.model, None),
+        &options,
+    )
+    .unwrap();
 
     // aws-auth keeps what has no access-entry equivalent on this mode: the
     // Linux, Windows and Fargate node roles, each with the mapping EKS

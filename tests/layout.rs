@@ -417,11 +417,15 @@ fn every_example_and_case_splits_into_self_contained_roots_or_says_why_not() {
             Err(other) => panic!("{}: {other}", spec.display()),
         };
         let options = eksgrant::render::RenderOptions::new("spec.toml", false);
-        let files: BTreeMap<String, String> = eksgrant::render::render(&loaded.model, &options)
-            .unwrap()
-            .files()
-            .map(|(path, file)| (path.to_string(), file.contents.clone()))
-            .collect();
+        let files: BTreeMap<String, String> = eksgrant::render::render(
+            &loaded.model,
+            &eksgrant::model::Transition::follow(&loaded.model, None),
+            &options,
+        )
+        .unwrap()
+        .files()
+        .map(|(path, file)| (path.to_string(), file.contents.clone()))
+        .collect();
         let problems = cross_root_problems(&files);
         assert!(
             problems.is_empty(),

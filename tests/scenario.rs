@@ -273,7 +273,12 @@ fn plan_of(spec: &str) -> eksgrant::Plan {
     let loaded = eksgrant::load_source(source)
         .unwrap_or_else(|error| panic!("{}", crate::support::report(&error)));
     let options = eksgrant::render::RenderOptions::new("eksgrant.toml", false);
-    eksgrant::render::render(&loaded.model, &options).unwrap()
+    eksgrant::render::render(
+        &loaded.model,
+        &eksgrant::model::Transition::follow(&loaded.model, None),
+        &options,
+    )
+    .unwrap()
 }
 
 #[test]

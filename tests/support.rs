@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, SystemTime};
 
+use eksgrant::model::Transition;
 use eksgrant::render::{RenderOptions, render};
 use eksgrant::{Error, Loaded, Plan, SourceFile};
 use miette::{GraphicalReportHandler, GraphicalTheme};
@@ -38,7 +39,12 @@ pub(crate) fn plan(path: &Path) -> Plan {
         .unwrap_or_else(|error| panic!("{} should be valid:\n{}", path.display(), report(&error)));
     let name = path.file_name().unwrap().to_string_lossy();
     let options = RenderOptions::new(&name, false);
-    render(&loaded.model, &options).expect("a valid spec renders")
+    render(
+        &loaded.model,
+        &Transition::follow(&loaded.model, None),
+        &options,
+    )
+    .expect("a valid spec renders")
 }
 
 /// A diagnostic as the CLI prints it, without colour.

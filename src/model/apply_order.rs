@@ -33,8 +33,8 @@
 use std::collections::BTreeSet;
 
 use super::names;
-pub use super::types::{ApplyStep, CutOver, Place, StepKind};
-use super::types::{Cluster, RootKind, StateMove, TerraformRoots, Workload};
+pub use super::types::{ApplyStep, CutOver, ModeSwitch, Place, Revocation, StepKind};
+use super::types::{Cluster, Model, RootKind, StateMove, TerraformRoots, Workload};
 use crate::spec::AuthenticationMode;
 
 impl ApplyStep {
@@ -49,9 +49,11 @@ impl ApplyStep {
             | StepKind::TerraformClusters => true,
             StepKind::TerraformNetwork => cluster.has_ingress_from_clusters(),
             StepKind::KubernetesTerraform => !cluster.kubeconfigs.is_empty(),
-            StepKind::KubernetesObjects | StepKind::RestartPods | StepKind::AwsAuth => {
-                self.cluster.as_deref() == Some(cluster.key.as_str())
-            }
+            StepKind::KubernetesObjects
+            | StepKind::RestartPods
+            | StepKind::AwsAuth
+            | StepKind::SwitchMode
+            | StepKind::Revoke => self.cluster.as_deref() == Some(cluster.key.as_str()),
         }
     }
 
@@ -70,6 +72,11 @@ impl ApplyStep {
             StepKind::TerraformNetwork => "Terraform, network",
             StepKind::KubernetesTerraform => "kubeconfigs",
             StepKind::AwsAuth => "aws-auth",
+            StepKind::SwitchMode => match self.switch.as_ref().map(|s| s.to) {
+                Some(AuthenticationMode::Api) => "switch to API",
+                _ => "switch to API_AND_CONFIG_MAP",
+            },
+            StepKind::Revoke => "revoke what the spec no longer grants",
         }
     }
 
@@ -97,6 +104,8 @@ impl ApplyStep {
             },
             restarts: Vec::new(),
             roots: Vec::new(),
+            switch: None,
+            revocation: None,
             why,
         }
     }
@@ -112,6 +121,8 @@ impl ApplyStep {
             namespaces,
             restarts: Vec::new(),
             roots: Vec::new(),
+            switch: None,
+            revocation: None,
             why,
         }
     }
@@ -135,16 +146,22 @@ pub(super) fn move_state_step(moving: &StateMove) -> ApplyStep {
     )
 }
 
-/// The steps, in order, for `clusters` (sorted by key), `workloads` and
-/// the Terraform `terraform` is split into; `leaving_irsa` names the
-/// workloads whose role trusted IRSA in the previous generation and no
-/// longer does.
-pub(super) fn apply_steps(
-    clusters: &[Cluster],
-    workloads: &[Workload],
-    leaving_irsa: &BTreeSet<String>,
-    terraform: &TerraformRoots,
-) -> Vec<ApplyStep> {
+/// What the order must carry out besides applying the files, which the
+/// transition pass finds against the previous generation.
+pub(super) struct Around<'a> {
+    /// The workloads whose role trusted IRSA in the previous generation and
+    /// no longer does.
+    pub(super) leaving_irsa: &'a BTreeSet<String>,
+    /// The existing clusters whose authentication mode moves.
+    pub(super) switches: &'a [ModeSwitch],
+    /// The objects to delete, cluster by cluster.
+    pub(super) revocations: &'a [Revocation],
+}
+
+/// The steps, in order, for `model` and what the order carries out
+/// `around` it.
+pub(super) fn apply_steps(model: &Model, around: &Around<'_>) -> Vec<ApplyStep> {
+    let (clusters, workloads) = (&model.clusters, &model.workloads);
     let has_objects = |c: &&Cluster| !c.namespaces.is_empty() || !c.cluster_scoped.is_empty();
 
     let mut steps: Vec<ApplyStep> = clusters
@@ -167,32 +184,13 @@ pub(super) fn apply_steps(
             step
         })
         .collect();
-    let leaving: Vec<&Workload> = workloads
-        .iter()
-        .filter(|w| leaving_irsa.contains(&w.key))
-        .collect();
-    for cluster in clusters {
-        let restarts: Vec<CutOver> = leaving
-            .iter()
-            .filter(|w| w.clusters.contains(&cluster.key))
-            .map(|w| CutOver {
-                workload: w.key.clone(),
-                namespace: w.namespace.clone(),
-                service_account: w.service_account.clone(),
-                annotation_by_eksgrant: w.create_service_account,
-            })
-            .collect();
-        if !restarts.is_empty() {
-            let mut step = ApplyStep::on(
-                cluster,
-                StepKind::RestartPods,
-                "before Terraform drops the IRSA trust: the AWS SDKs try the web identity token before Pod Identity's credentials, so a pod started with the annotation uses IRSA until it restarts without it",
-            );
-            step.restarts = restarts;
-            steps.push(step);
-        }
-    }
-    steps.extend(terraform_steps(terraform));
+    steps.extend(restarts(clusters, workloads, around.leaving_irsa));
+    steps.extend(switches(
+        clusters,
+        around.switches,
+        AuthenticationMode::ApiAndConfigMap,
+    ));
+    steps.extend(terraform_steps(&model.terraform));
     steps.extend(clusters.iter().filter(|c| c.created.is_some()).filter(has_objects).map(|c| {
         ApplyStep::on(
             c,
@@ -231,7 +229,91 @@ pub(super) fn apply_steps(
         };
         ApplyStep::on(c, StepKind::AwsAuth, why)
     }));
+    steps.extend(switches(clusters, around.switches, AuthenticationMode::Api));
+    steps.extend(around.revocations.iter().map(|revocation| {
+        let mut step = ApplyStep::global(
+            StepKind::Revoke,
+            Vec::new(),
+            if revocation.in_spec {
+                "last, once everything the spec grants is in place: kubectl apply deletes nothing, so without this step each of these objects would keep granting what the spec no longer does"
+            } else {
+                "the cluster has left the spec, but what eksgrant wrote on it keeps granting access while the cluster exists"
+            },
+        );
+        step.cluster = Some(revocation.cluster.clone());
+        step.cluster_name = Some(revocation.cluster_name.clone());
+        if let Some(cluster) = clusters.iter().find(|c| c.key == revocation.cluster) {
+            step.created = cluster.created.is_some();
+            step.private_endpoint = cluster
+                .created
+                .as_ref()
+                .is_some_and(|c| !c.endpoint_public_access);
+        }
+        step.revocation = Some(revocation.clone());
+        step
+    }));
     steps
+}
+
+/// The restarts of the pods leaving IRSA, one step per cluster they run on.
+fn restarts(
+    clusters: &[Cluster],
+    workloads: &[Workload],
+    leaving_irsa: &BTreeSet<String>,
+) -> Vec<ApplyStep> {
+    let leaving: Vec<&Workload> = workloads
+        .iter()
+        .filter(|w| leaving_irsa.contains(&w.key))
+        .collect();
+    let mut steps = Vec::new();
+    for cluster in clusters {
+        let restarts: Vec<CutOver> = leaving
+            .iter()
+            .filter(|w| w.clusters.contains(&cluster.key))
+            .map(|w| CutOver {
+                workload: w.key.clone(),
+                namespace: w.namespace.clone(),
+                service_account: w.service_account.clone(),
+                annotation_by_eksgrant: w.create_service_account,
+            })
+            .collect();
+        if !restarts.is_empty() {
+            let mut step = ApplyStep::on(
+                cluster,
+                StepKind::RestartPods,
+                "before Terraform drops the IRSA trust: the AWS SDKs try the web identity token before Pod Identity's credentials, so a pod started with the annotation uses IRSA until it restarts without it",
+            );
+            step.restarts = restarts;
+            steps.push(step);
+        }
+    }
+    steps
+}
+
+/// The switches of existing clusters to `to`, one step per cluster.
+fn switches(
+    clusters: &[Cluster],
+    switches: &[ModeSwitch],
+    to: AuthenticationMode,
+) -> Vec<ApplyStep> {
+    let why = match to {
+        AuthenticationMode::ApiAndConfigMap => {
+            "before the Terraform that creates its access entries, which EKS refuses on a CONFIG_MAP cluster; nobody loses access, since the cluster still reads aws-auth"
+        }
+        _ => {
+            "after Terraform and aws-auth: every principal and node role the spec maps has its access entry by now, and from here on EKS ignores aws-auth"
+        }
+    };
+    switches
+        .iter()
+        .filter(|s| s.to == to)
+        .filter_map(|switch| {
+            let cluster = clusters.iter().find(|c| c.key == switch.cluster)?;
+            let mut step = ApplyStep::on(cluster, StepKind::SwitchMode, why);
+            step.switch = Some(switch.clone());
+            Some(step)
+        })
+        .collect()
 }
 
 /// The steps that apply the AWS side: the one root, or the per-cluster

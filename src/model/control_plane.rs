@@ -16,8 +16,7 @@ use super::iam::{PolicyDocument, Statement};
 use super::names;
 use super::suggest::closest;
 use super::types::{
-    Addon, CatchUp, ClusterKey, ControlPlane, HclValue, Logging, LogsKeyUse, SecretsKey,
-    SecretsKeyPolicy,
+    Addon, ClusterKey, ControlPlane, HclValue, Logging, LogsKeyUse, SecretsKey, SecretsKeyPolicy,
 };
 use crate::code::Code;
 use crate::spec::{self, IpFamily, LogType, Spanned, SupportType};
@@ -254,7 +253,6 @@ pub(super) fn control_plane(
         ip_family,
         service_ipv4_cidr,
         addons: addons(checker, target, &ident),
-        catch_up: CatchUp::default(),
     }
 }
 

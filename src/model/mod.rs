@@ -8,8 +8,14 @@
 //! and returns its own:
 //!
 //! ```text
-//! account -> clusters -> subjects -> grants -> roles -> cluster_access -> roots -> lints -> apply_order
+//! account -> clusters -> subjects -> grants -> roles -> cluster_access -> roots -> lints
 //! ```
+//!
+//! That is the model of the spec. What applying it takes over the
+//! generation before it (the apply order, mode switches, revocations) is
+//! the [`transition`] pass's, which reads the model and that generation's
+//! [`History`] and never changes the model: the same model is followed on
+//! from two histories to find whether a generation settles.
 //!
 //! `build` runs them in that order (`clusters` hands each created cluster's
 //! control-plane settings to `control_plane`), but for `lints`, which needs
@@ -42,19 +48,23 @@ mod cluster_access;
 mod clusters;
 mod control_plane;
 mod grants;
+pub mod history;
 mod lints;
 mod policies;
 mod principals;
 mod roles;
 pub mod roots;
 mod subjects;
+pub mod transition;
 mod trust;
 mod workloads;
 
 use std::collections::BTreeSet;
 
+pub use history::{ClusterRecord, History, LeftCluster};
 pub use objects::{ObjectKind, ObjectRef};
 pub use presets::describe as describe_presets;
+pub use transition::Transition;
 pub use types::*;
 
 use crate::error::{Error, Problem, Result};
@@ -71,49 +81,6 @@ impl Model {
             .filter(|w| w.annotate_irsa)
             .map(|w| w.key.clone())
             .collect()
-    }
-
-    /// Takes the previous generation into account: the workloads whose role
-    /// trusted IRSA then and no longer does get a pod restart between their
-    /// ServiceAccount losing its annotation and Terraform dropping the trust.
-    pub fn follow(&mut self, previous_irsa_workloads: &BTreeSet<String>) {
-        let now = self.irsa_workloads();
-        let leaving: BTreeSet<String> = previous_irsa_workloads
-            .iter()
-            .filter(|w| !now.contains(*w) && self.workloads.iter().any(|x| &x.key == *w))
-            .cloned()
-            .collect();
-        self.apply_steps =
-            apply_order::apply_steps(&self.clusters, &self.workloads, &leaving, &self.terraform);
-    }
-
-    /// Takes the Terraform roots of the previous generation (`previous`, as
-    /// [`roots::roots_of`] reads them from its files) into account: when
-    /// they are of the other layout, the state they hold must move to this
-    /// layout's roots before anything is applied, which becomes the first
-    /// step; with the per-cluster layout, a cluster root that is no longer
-    /// generated still holds what it made, which the overview says.
-    pub fn follow_roots(&mut self, previous: &[String]) {
-        let Some(before) = roots::layout_of(previous) else {
-            return;
-        };
-        let now: Vec<String> = self.terraform.roots.iter().map(|r| r.dir.clone()).collect();
-        if before == self.terraform.layout {
-            self.terraform.removed_roots = previous
-                .iter()
-                .filter(|dir| !now.contains(dir))
-                .cloned()
-                .collect();
-            return;
-        }
-        let moving = StateMove {
-            from: before,
-            from_roots: previous.to_vec(),
-            to_roots: now,
-        };
-        self.apply_steps
-            .insert(0, apply_order::move_state_step(&moving));
-        self.terraform.state_move = Some(moving);
     }
 
     /// Checks a parsed spec against every rule and resolves it.
@@ -223,7 +190,6 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         })
         .collect();
     principals.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-    let apply_steps = apply_order::apply_steps(&clusters, &workloads, &BTreeSet::new(), &terraform);
     let model = Model {
         account_id: account.id,
         region: account.region,
@@ -234,7 +200,6 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         workloads,
         principals,
         terraform,
-        apply_steps,
     };
     (
         model,
@@ -258,8 +223,8 @@ mod tests {
         "presets",
         "checker",
         "keys",
-        "types",
         "objects",
+        "types",
         "account",
         "control_plane",
         "clusters",
@@ -274,6 +239,8 @@ mod tests {
         "roots",
         "lints",
         "apply_order",
+        "history",
+        "transition",
     ];
 
     /// The model modules a source file refers to: `super::x` from a file of

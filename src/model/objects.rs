@@ -1,14 +1,12 @@
-//! The Kubernetes objects eksgrant writes on a cluster, each named as
-//! `kubectl` names it: what a generation records in its manifest, so that
-//! the next one knows which objects it no longer writes and must revoke
-//! (`kubectl apply` deletes nothing).
+//! A Kubernetes object eksgrant writes on a cluster, named as `kubectl`
+//! names it: what a generation records in its manifest, so that the next
+//! one knows which objects it no longer writes and must revoke (`kubectl
+//! apply` deletes nothing). `Cluster::objects` lists a cluster's.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-use super::types::{Cluster, SubjectObjects};
 
 /// The kinds of object eksgrant writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -129,66 +127,6 @@ impl<'de> Deserialize<'de> for ObjectRef {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(serde::de::Error::custom)
     }
-}
-
-impl Cluster {
-    /// Every object eksgrant writes on the cluster, sorted: each subject's
-    /// ServiceAccount, Role or ClusterRole and bindings, and the aws-auth
-    /// ConfigMap.
-    pub fn objects(&self) -> Vec<ObjectRef> {
-        let mut objects: Vec<ObjectRef> = self
-            .namespaces
-            .iter()
-            .flat_map(|ns| &ns.subjects)
-            .chain(&self.cluster_scoped)
-            .flat_map(subject_objects)
-            .collect();
-        if self.aws_auth.is_some() {
-            objects.push(ObjectRef {
-                kind: ObjectKind::ConfigMap,
-                namespace: Some("kube-system".to_string()),
-                name: "aws-auth".to_string(),
-            });
-        }
-        objects.sort();
-        objects.dedup();
-        objects
-    }
-}
-
-/// The objects of one subject's file.
-fn subject_objects(objects: &SubjectObjects) -> Vec<ObjectRef> {
-    let mut found = Vec::new();
-    if let Some(account) = &objects.service_account {
-        found.push(ObjectRef {
-            kind: ObjectKind::ServiceAccount,
-            namespace: Some(account.namespace.clone()),
-            name: account.name.clone(),
-        });
-    }
-    if let Some(role) = &objects.role {
-        found.push(ObjectRef {
-            kind: if role.namespace.is_some() {
-                ObjectKind::Role
-            } else {
-                ObjectKind::ClusterRole
-            },
-            namespace: role.namespace.clone(),
-            name: role.name.clone(),
-        });
-    }
-    for binding in &objects.bindings {
-        found.push(ObjectRef {
-            kind: if binding.namespace.is_some() {
-                ObjectKind::RoleBinding
-            } else {
-                ObjectKind::ClusterRoleBinding
-            },
-            namespace: binding.namespace.clone(),
-            name: binding.name.clone(),
-        });
-    }
-    found
 }
 
 #[cfg(test)]

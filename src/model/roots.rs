@@ -43,8 +43,6 @@ pub(super) fn roots(
         layout: account.layout,
         per_cluster: account.per_cluster(),
         roots: layout_roots(account.layout, clusters, workloads),
-        state_move: None,
-        removed_roots: Vec::new(),
     }
 }
 

@@ -11,6 +11,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use super::iam::{PolicyDocument, PolicyText};
+use super::objects::{ObjectKind, ObjectRef};
 use crate::code::Code;
 use crate::spec::{AuthenticationMode, IpFamily, Layout, SupportType};
 
@@ -37,8 +38,6 @@ pub struct Model {
     pub principals: Vec<Principal>,
     /// How the Terraform is split into root modules (templates).
     pub terraform: TerraformRoots,
-    /// How to apply the generated repository, in order (templates).
-    pub apply_steps: Vec<ApplyStep>,
 }
 
 /// The Terraform root modules of the AWS side, as `[terraform] layout`
@@ -57,13 +56,6 @@ pub struct TerraformRoots {
     /// then `terraform/network` (when clusters reach one another's private
     /// endpoints).
     pub roots: Vec<TerraformRoot>,
-    /// Set when the previous generation in the output directory used the
-    /// other layout: the state its roots hold must move first (templates).
-    pub state_move: Option<StateMove>,
-    /// Roots the previous generation wrote and this one does not, because
-    /// their cluster left the spec: their state still holds what they made
-    /// (templates).
-    pub removed_roots: Vec<String>,
 }
 
 /// One Terraform root module of the AWS side.
@@ -272,9 +264,6 @@ pub struct ControlPlane {
     pub service_ipv4_cidr: Option<String>,
     /// Add-ons eksgrant installs, sorted by name (templates).
     pub addons: Vec<Addon>,
-    /// What the cluster, if it exists already, needs around this apply
-    /// because an earlier generation left something to EKS (templates).
-    pub catch_up: CatchUp,
 }
 
 /// The key that encrypts a created cluster's Secrets. EKS cannot change it
@@ -291,9 +280,69 @@ pub enum SecretsKey {
     AwsOwned,
 }
 
+impl Cluster {
+    /// Every object eksgrant writes on the cluster, sorted: each subject's
+    /// ServiceAccount, Role or ClusterRole and bindings, and the aws-auth
+    /// ConfigMap.
+    pub fn objects(&self) -> Vec<ObjectRef> {
+        let mut objects: Vec<ObjectRef> = self
+            .namespaces
+            .iter()
+            .flat_map(|ns| &ns.subjects)
+            .chain(&self.cluster_scoped)
+            .flat_map(subject_objects)
+            .collect();
+        if self.aws_auth.is_some() {
+            objects.push(ObjectRef {
+                kind: ObjectKind::ConfigMap,
+                namespace: Some("kube-system".to_string()),
+                name: "aws-auth".to_string(),
+            });
+        }
+        objects.sort();
+        objects.dedup();
+        objects
+    }
+}
+
+/// The objects of one subject's file.
+fn subject_objects(objects: &SubjectObjects) -> Vec<ObjectRef> {
+    let mut found = Vec::new();
+    if let Some(account) = &objects.service_account {
+        found.push(ObjectRef {
+            kind: ObjectKind::ServiceAccount,
+            namespace: Some(account.namespace.clone()),
+            name: account.name.clone(),
+        });
+    }
+    if let Some(role) = &objects.role {
+        found.push(ObjectRef {
+            kind: if role.namespace.is_some() {
+                ObjectKind::Role
+            } else {
+                ObjectKind::ClusterRole
+            },
+            namespace: role.namespace.clone(),
+            name: role.name.clone(),
+        });
+    }
+    for binding in &objects.bindings {
+        found.push(ObjectRef {
+            kind: if binding.namespace.is_some() {
+                ObjectKind::RoleBinding
+            } else {
+                ObjectKind::ClusterRoleBinding
+            },
+            namespace: binding.namespace.clone(),
+            name: binding.name.clone(),
+        });
+    }
+    found
+}
+
 /// What a created cluster that an earlier generation knew needs around this
 /// apply, because that generation left something to EKS.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CatchUp {
     /// EKS made the control-plane log group: import it before the apply.
     pub import_log_group: bool,
@@ -941,10 +990,16 @@ pub enum StepKind {
     KubernetesTerraform,
     /// `kubectl apply -f kubernetes/<cluster>/kube-system/aws-auth.yaml`.
     AwsAuth,
+    /// `aws eks update-cluster-config`: an existing cluster's move to the
+    /// spec's authentication mode.
+    SwitchMode,
+    /// `kubectl delete`: the objects an earlier generation wrote on a
+    /// cluster and this one does not.
+    Revoke,
 }
 
 /// One step of applying the repository.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApplyStep {
     /// What it applies (templates).
     pub kind: StepKind,
@@ -966,8 +1021,45 @@ pub struct ApplyStep {
     pub restarts: Vec<CutOver>,
     /// The Terraform roots a Terraform step applies, in order (templates).
     pub roots: Vec<String>,
+    /// The mode a [`StepKind::SwitchMode`] step moves its cluster to, and
+    /// from (templates).
+    pub switch: Option<ModeSwitch>,
+    /// The objects a [`StepKind::Revoke`] step deletes (templates).
+    pub revocation: Option<Revocation>,
     /// Why the step comes where it does (templates).
     pub why: &'static str,
+}
+
+/// An existing cluster's move to the authentication mode the spec gives
+/// it, from the one the previous generation recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModeSwitch {
+    /// The cluster (key) (templates).
+    pub cluster: String,
+    /// Its EKS name (templates).
+    pub cluster_name: String,
+    /// The mode it is in (templates).
+    pub from: AuthenticationMode,
+    /// The mode it moves to (templates).
+    pub to: AuthenticationMode,
+}
+
+/// The objects an earlier generation wrote on one cluster and this one
+/// does not, to delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Revocation {
+    /// The cluster (key; for a cluster that left the spec, its key when it
+    /// was in it) (templates).
+    pub cluster: String,
+    /// Its EKS name (templates).
+    pub cluster_name: String,
+    /// Whether the cluster is still in the spec (templates).
+    pub in_spec: bool,
+    /// Its authentication mode (for a cluster that left the spec, the last
+    /// one recorded).
+    pub authentication_mode: AuthenticationMode,
+    /// The objects, sorted (templates).
+    pub objects: Vec<ObjectRef>,
 }
 
 /// A namespace of a cluster.

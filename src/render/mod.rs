@@ -29,7 +29,7 @@ use templates::{AWS_AUTH_YAML, GITHUB_WORKFLOW, KUSTOMIZATION_YAML, SUBJECT_YAML
 use crate::error::{Error, Result};
 use crate::model::iam::{PolicyText, eks_auto_node_role_trust, eks_cluster_role_trust};
 use crate::model::names::{AWS_AUTH_FILE, CLUSTER_SCOPED_DIR};
-use crate::model::{Model, TemplateVariable};
+use crate::model::{Model, TemplateVariable, Transition};
 use crate::plan::{FileKind, Output, Plan};
 
 /// How the generated files refer back to the spec.
@@ -92,18 +92,20 @@ pub fn github_workflow(spec: &str, out: &str) -> Result<String> {
     Ok(workflow)
 }
 
-/// Renders the whole output tree in memory, each file checked (see
-/// [`render_into`]).
-pub fn render(model: &Model, options: &RenderOptions) -> Result<Plan> {
+/// Renders the whole output tree of `model` in memory, applied as
+/// `transition` says, each file checked (see [`render_into`]).
+pub fn render(model: &Model, transition: &Transition, options: &RenderOptions) -> Result<Plan> {
     let mut plan = Plan::default();
-    render_into(model, options, &mut plan)?;
+    render_into(model, transition, options, &mut plan)?;
     Ok(plan)
 }
 
-/// Renders the whole output tree into `output`, each file once it has
-/// parsed back as what it claims to be.
+/// Renders the whole output tree of `model` into `output`, each file once
+/// it has parsed back as what it claims to be. Only ACCESS.md reads the
+/// `transition` (the apply order, and what it carries out).
 pub fn render_into<O: Output>(
     model: &Model,
+    transition: &Transition,
     options: &RenderOptions,
     output: &mut O,
 ) -> Result<()> {
@@ -122,7 +124,7 @@ pub fn render_into<O: Output>(
     // done, so that its text and what making it left behind are gone
     // before the Terraform and Kubernetes files' contexts are made.
     let overview = std::thread::scope(|scope| {
-        let overview = scope.spawn(|| Overview::of(model, options).render(&templates));
+        let overview = scope.spawn(|| Overview::of(model, transition, options).render(&templates));
         let policies = policy_documents(&mut batch, model).and_then(|()| batch.flush());
         let overview = overview
             .join()

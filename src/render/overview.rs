@@ -14,11 +14,11 @@ use super::templates::{
     Templates,
 };
 use crate::error::Result;
-use crate::model::apply_order::{ApplyStep, CutOver, StepKind};
+use crate::model::apply_order::{ApplyStep, CutOver, ModeSwitch, StepKind};
 use crate::model::names::{self, IAM_ROOT, SINGLE_ROOT};
 use crate::model::{
     AccessLine, Cluster, HclValue, KubeconfigMap, Logging, Model, OtherAccount, SecretsKey,
-    StateMove, Workload,
+    StateMove, Transition, Workload,
 };
 use crate::spec::{AuthenticationMode, Layout};
 
@@ -92,14 +92,18 @@ pub(super) struct Overview<'a> {
 
 impl<'a> Overview<'a> {
     /// Everything the overview shows about `model`.
-    pub(super) fn of(model: &'a Model, options: &'a RenderOptions) -> Self {
+    pub(super) fn of(
+        model: &'a Model,
+        transition: &'a Transition,
+        options: &'a RenderOptions,
+    ) -> Self {
         let adoptions = adoptions(model);
         Overview {
             spec: &options.spec,
             regenerate: &options.regenerate,
             region: &model.region,
             per_cluster: model.terraform.per_cluster,
-            state_move: model.terraform.state_move.as_ref(),
+            state_move: transition.state_move.as_ref(),
             clusters: model
                 .clusters
                 .iter()
@@ -126,19 +130,19 @@ impl<'a> Overview<'a> {
             kubeconfigs: String::new(),
             pod_example: pod_example(model),
             network_paths: model.clusters.iter().filter_map(NetworkPath::of).collect(),
-            before_you_apply: BeforeYouApply::of(model),
+            before_you_apply: BeforeYouApply::of(model, transition),
             adoptions_need_issuer_id: adoptions
                 .iter()
                 .flat_map(|a| &a.groups)
                 .flat_map(|g| &g.imports)
                 .any(|i| i.id.contains(ISSUER_ID)),
             adoptions,
-            apply_steps: model.apply_steps.iter().map(Step::of).collect(),
+            apply_steps: transition.apply_steps.iter().map(Step::of).collect(),
             terraform_creates: terraform_creates(model),
             iam_root_creates: iam_root_creates(model),
             cluster_roots_create: cluster_roots_create(model),
             policy_associations_lag_entries: policy_associations_lag_entries(model),
-            steps_by_cluster: steps_by_cluster(model),
+            steps_by_cluster: steps_by_cluster(model, transition),
         }
     }
 }
@@ -585,7 +589,8 @@ struct ExternalTarget<'a> {
 }
 
 impl<'a> BeforeYouApply<'a> {
-    fn of(model: &'a Model) -> Self {
+    fn of(model: &'a Model, transition: &'a Transition) -> Self {
+        let catch_up = |cluster: &Cluster| transition.catch_up.get(&cluster.key);
         let access_entry_imports = access_entry_imports(model);
         let aws_auth_files: Vec<_> = model.clusters.iter().filter_map(AwsAuthFile::of).collect();
         let unmanaged_aws_auth_clusters = keys_of(&model.clusters, |c| {
@@ -651,7 +656,7 @@ impl<'a> BeforeYouApply<'a> {
                 cluster
                     .created
                     .as_ref()
-                    .filter(|c| c.control_plane.catch_up.import_log_group)
+                    .filter(|_| catch_up(cluster).is_some_and(|c| c.import_log_group))
                     .and_then(|c| c.control_plane.logging.as_ref())
                     .map(log_group_import)
                     .into_iter()
@@ -664,11 +669,9 @@ impl<'a> BeforeYouApply<'a> {
                 .filter(|_| model.terraform.per_cluster)
                 .map(|r| r.dir.as_str())
                 .collect(),
-            removed_roots: &model.terraform.removed_roots,
+            removed_roots: &transition.removed_roots,
             secrets_to_rewrite: keys_of(&model.clusters, |c| {
-                c.created
-                    .as_ref()
-                    .is_some_and(|c| c.control_plane.catch_up.rewrite_secrets)
+                c.created.is_some() && catch_up(c).is_some_and(|c| c.rewrite_secrets)
             }),
             has_permissions_boundary: model.iam.permissions_boundary.is_some(),
             pods_reach_other_clusters,
@@ -992,6 +995,11 @@ struct Step<'a> {
     kubernetes_terraform: bool,
     /// `kubectl apply` of a cluster's aws-auth ConfigMap.
     aws_auth: bool,
+    /// `aws eks update-cluster-config` of an existing cluster's
+    /// authentication mode.
+    switch_mode: bool,
+    /// `kubectl delete` of the objects the spec no longer writes.
+    revoke: bool,
     /// The cluster (key) of a `kubectl` step.
     cluster: Option<&'a str>,
     /// The EKS name of that cluster.
@@ -1012,8 +1020,27 @@ struct Step<'a> {
     restarts: &'a [CutOver],
     /// The Terraform roots a Terraform step applies.
     roots: &'a [String],
+    /// The mode a switch moves its cluster from and to.
+    switch: Option<&'a ModeSwitch>,
+    /// Whether the cluster of a revocation is still in the spec.
+    in_spec: bool,
+    /// The objects a revocation deletes.
+    revoked: Vec<Revoked<'a>>,
     /// Why the step comes where it does.
     why: &'static str,
+}
+
+/// An object to delete, as `kubectl delete` names it.
+#[derive(Serialize)]
+struct Revoked<'a> {
+    /// Its kind, as the object writes it.
+    kind: &'static str,
+    /// The resource `kubectl` names the kind by, with its API group.
+    resource: &'static str,
+    /// Its namespace, for a namespaced object.
+    namespace: Option<&'a str>,
+    /// Its name.
+    name: &'a str,
 }
 
 impl<'a> Step<'a> {
@@ -1029,6 +1056,8 @@ impl<'a> Step<'a> {
             terraform_network: is(StepKind::TerraformNetwork),
             kubernetes_terraform: is(StepKind::KubernetesTerraform),
             aws_auth: is(StepKind::AwsAuth),
+            switch_mode: is(StepKind::SwitchMode),
+            revoke: is(StepKind::Revoke),
             cluster: step.cluster.as_deref(),
             cluster_name: step.cluster_name.as_deref(),
             created: step.created,
@@ -1046,6 +1075,19 @@ impl<'a> Step<'a> {
                 .collect(),
             restarts: &step.restarts,
             roots: &step.roots,
+            switch: step.switch.as_ref(),
+            in_spec: step.revocation.as_ref().is_none_or(|r| r.in_spec),
+            revoked: step
+                .revocation
+                .iter()
+                .flat_map(|r| &r.objects)
+                .map(|object| Revoked {
+                    kind: object.kind.as_str(),
+                    resource: object.kind.resource(),
+                    namespace: object.namespace.as_deref(),
+                    name: &object.name,
+                })
+                .collect(),
             why: step.why,
         }
     }
@@ -1160,12 +1202,12 @@ struct ClusterSteps<'a> {
 
 /// Each cluster's key and the apply steps that concern it, numbered, for
 /// the overview's table by cluster.
-fn steps_by_cluster(model: &Model) -> Vec<ClusterSteps<'_>> {
+fn steps_by_cluster<'a>(model: &'a Model, transition: &Transition) -> Vec<ClusterSteps<'a>> {
     model
         .clusters
         .iter()
         .map(|cluster| {
-            let steps: Vec<String> = model
+            let steps: Vec<String> = transition
                 .apply_steps
                 .iter()
                 .enumerate()

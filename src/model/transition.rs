@@ -1,0 +1,455 @@
+//! The transition pass: what applying this generation over the one before
+//! it takes, given that generation's [`History`]. The last pass, and the
+//! only one that reads the output directory's past; the model it reads is
+//! never changed, so the same model can be followed on from two histories
+//! and the results compared (see [`Transition::settles`]).
+//!
+//! - **Refusals** ([`check`]): EKS moves a cluster's authentication mode
+//!   one way only, `CONFIG_MAP` -> `API_AND_CONFIG_MAP` -> `API`; a spec
+//!   that moves a cluster back would generate Terraform that fails at apply
+//!   (or a postcondition that fails every plan), and one that skips
+//!   `API_AND_CONFIG_MAP` would switch off aws-auth before any access entry
+//!   exists (EKS refuses the skip too). EKS cannot change the key that
+//!   encrypts a cluster's Secrets, nor turn the encryption off: the AWS
+//!   provider would replace the cluster for the latter, and for the former
+//!   record the new key while EKS keeps the old one.
+//! - **Mode switches**: an existing cluster's mode is EKS's to change, not
+//!   Terraform's, so moving it is a step of the apply order, placed where it
+//!   is required and safe: to `API_AND_CONFIG_MAP` before the Terraform
+//!   that creates access entries (aws-auth still answers meanwhile), to
+//!   `API` after it and after aws-auth, once every principal and node role
+//!   has its entry. (A created cluster's mode is Terraform's.)
+//! - **Revocations**: `kubectl apply` deletes nothing, so every object an
+//!   earlier generation wrote and this one does not is deleted by a step of
+//!   its own, last, once everything the spec still grants is in place. A
+//!   revocation is carried from generation to generation until the spec
+//!   writes the object again: eksgrant cannot know when one was applied.
+//! - **IRSA cut-overs**: pods of a workload whose role trusted IRSA and no
+//!   longer does restart before Terraform drops the trust.
+//! - **State moves** when `[terraform] layout` changed, and the roots left
+//!   behind when a cluster's root is no longer generated.
+//! - **Catch-ups** of a created cluster that an earlier generation left
+//!   something to EKS for: the log group EKS made, Secrets written before
+//!   their encryption.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::apply_order;
+use super::history::{ClusterRecord, History, LeftCluster};
+use super::objects::{ObjectKind, ObjectRef};
+use super::roots;
+use super::types::{
+    ApplyStep, CatchUp, Cluster, ModeSwitch, Model, Revocation, SecretsKey, StateMove,
+};
+use crate::code::Code;
+use crate::error::Problem;
+use crate::source::SourceFile;
+use crate::spec::AuthenticationMode;
+
+/// What applying a generation over the previous one takes, besides its
+/// files: the steps in order, and what they carry out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Transition {
+    /// How to apply the generated repository, in order.
+    pub apply_steps: Vec<ApplyStep>,
+    /// Set when the previous generation used the other layout: the state
+    /// its roots hold must move first.
+    pub state_move: Option<StateMove>,
+    /// Roots the previous generation wrote and this one does not, because
+    /// their cluster left the spec: their state still holds what they made.
+    pub removed_roots: Vec<String>,
+    /// What each created cluster the previous generation knew needs around
+    /// this apply, by key.
+    pub catch_up: BTreeMap<String, CatchUp>,
+    /// The existing clusters whose authentication mode this generation
+    /// moves.
+    pub switches: Vec<ModeSwitch>,
+    /// The objects to delete, cluster by cluster.
+    pub revocations: Vec<Revocation>,
+}
+
+impl Transition {
+    /// The transition of `model` over the generation whose history is
+    /// `previous` (`None`: over nothing, a first generation).
+    pub fn follow(model: &Model, previous: Option<&History>) -> Transition {
+        let empty = History::default();
+        let history = previous.unwrap_or(&empty);
+        let leaving_irsa: BTreeSet<String> = history
+            .irsa_workloads
+            .iter()
+            .filter(|key| {
+                model
+                    .workloads
+                    .iter()
+                    .any(|w| &w.key == *key && !w.annotate_irsa)
+            })
+            .cloned()
+            .collect();
+        let (state_move, removed_roots) = layout_change(model, &history.roots);
+        let switches: Vec<ModeSwitch> = model
+            .clusters
+            .iter()
+            .filter_map(|cluster| mode_switch(cluster, history))
+            .collect();
+        let revocations = revocations(model, history);
+        let mut apply_steps = apply_order::apply_steps(
+            model,
+            &apply_order::Around {
+                leaving_irsa: &leaving_irsa,
+                switches: &switches,
+                revocations: &revocations,
+            },
+        );
+        if let Some(moving) = &state_move {
+            apply_steps.insert(0, apply_order::move_state_step(moving));
+        }
+        Transition {
+            apply_steps,
+            state_move,
+            removed_roots,
+            catch_up: model
+                .clusters
+                .iter()
+                .filter_map(|cluster| Some((cluster.key.clone(), catch_up(cluster, history)?)))
+                .collect(),
+            switches,
+            revocations,
+        }
+    }
+
+    /// Whether the run after this one, following on from `next` (the
+    /// history this generation leaves), would take the very transition
+    /// this one takes: whether this generation is where the spec settles,
+    /// so that its manifest may name the next run's inputs. It is not when
+    /// this generation carries a step the next one drops: a mode switch,
+    /// pods to restart after IRSA, state to move, a root left behind, a log
+    /// group to import.
+    pub fn settles(&self, model: &Model, next: &History) -> bool {
+        *self == Transition::follow(model, Some(next))
+    }
+
+    /// What a generation of `model` taking this transition, whose files
+    /// are `paths`, leaves to the next one: the history its manifest
+    /// records.
+    pub fn history<'a>(&self, model: &Model, paths: impl Iterator<Item = &'a str>) -> History {
+        let revoked_on = |key: &str| -> BTreeSet<ObjectRef> {
+            self.revocations
+                .iter()
+                .filter(|r| r.in_spec && r.cluster == key)
+                .flat_map(|r| r.objects.iter().cloned())
+                .collect()
+        };
+        History {
+            clusters: model
+                .clusters
+                .iter()
+                .map(|c| {
+                    let plane = c.created.as_ref().map(|created| &created.control_plane);
+                    let record = ClusterRecord {
+                        name: c.name.clone(),
+                        authentication_mode: c.authentication_mode,
+                        secrets_key: plane.map(|p| p.secrets_key.clone()),
+                        log_group: plane.map(|p| p.logging.is_some()),
+                        objects: c.objects().into_iter().collect(),
+                        revoked: revoked_on(&c.key),
+                    };
+                    (c.key.clone(), record)
+                })
+                .collect(),
+            left: self
+                .revocations
+                .iter()
+                .filter(|r| !r.in_spec)
+                .map(|r| {
+                    let left = LeftCluster {
+                        key: r.cluster.clone(),
+                        authentication_mode: r.authentication_mode,
+                        revoked: r.objects.iter().cloned().collect(),
+                    };
+                    (r.cluster_name.clone(), left)
+                })
+                .collect(),
+            irsa_workloads: model.irsa_workloads(),
+            roots: roots::roots_of(paths),
+        }
+    }
+
+    /// What `generate` says about this transition beyond the files: the
+    /// state to move before anything is applied.
+    pub fn notices(&self, model: &Model) -> Vec<String> {
+        let Some(moving) = &self.state_move else {
+            return Vec::new();
+        };
+        vec![format!(
+            "the Terraform layout changed from {} to {}: the state of {} must move to {} before any root is planned or applied; ACCESS.md's first step gives the commands",
+            moving.from,
+            model.terraform.layout,
+            moving.from_roots.join(", "),
+            moving.to_roots.join(", "),
+        )]
+    }
+}
+
+/// The state move when the previous generation's roots (`previous`, as
+/// [`roots::roots_of`] reads them from its files) are of the other layout;
+/// otherwise the cluster roots it wrote that this generation does not.
+fn layout_change(model: &Model, previous: &[String]) -> (Option<StateMove>, Vec<String>) {
+    let Some(before) = roots::layout_of(previous) else {
+        return (None, Vec::new());
+    };
+    let now: Vec<String> = model
+        .terraform
+        .roots
+        .iter()
+        .map(|r| r.dir.clone())
+        .collect();
+    if before == model.terraform.layout {
+        let removed = previous
+            .iter()
+            .filter(|dir| !now.contains(dir))
+            .cloned()
+            .collect();
+        return (None, removed);
+    }
+    let moving = StateMove {
+        from: before,
+        from_roots: previous.to_vec(),
+        to_roots: now,
+    };
+    (Some(moving), Vec::new())
+}
+
+/// The switch of an existing cluster whose mode the spec moves forward from
+/// the one the previous generation recorded. (A created cluster's mode is
+/// its Terraform's; a move of more than one step is refused by [`check`].)
+fn mode_switch(cluster: &Cluster, history: &History) -> Option<ModeSwitch> {
+    if cluster.created.is_some() {
+        return None;
+    }
+    let from = history.mode_of(&cluster.name)?;
+    (from.stage() < cluster.authentication_mode.stage()).then(|| ModeSwitch {
+        cluster: cluster.key.clone(),
+        cluster_name: cluster.name.clone(),
+        from,
+        to: cluster.authentication_mode,
+    })
+}
+
+/// Every object an earlier generation left on a cluster and this one does
+/// not write: on the clusters of the spec, then on those that left it.
+/// A ServiceAccount that a workload of the spec still names is not revoked:
+/// eksgrant no longer writes it because whoever deploys the workload does
+/// now (`create_service_account = false`).
+fn revocations(model: &Model, history: &History) -> Vec<Revocation> {
+    let mut revocations = Vec::new();
+    let mut in_spec: BTreeSet<&str> = BTreeSet::new();
+    for cluster in &model.clusters {
+        in_spec.insert(&cluster.name);
+        let now: BTreeSet<ObjectRef> = cluster.objects().into_iter().collect();
+        let named: BTreeSet<(&str, &str)> = model
+            .workloads
+            .iter()
+            .filter(|w| w.clusters.contains(&cluster.key))
+            .map(|w| (w.namespace.as_str(), w.service_account.as_str()))
+            .collect();
+        let handed_over = |object: &ObjectRef| {
+            object.kind == ObjectKind::ServiceAccount
+                && named.contains(&(
+                    object.namespace.as_deref().unwrap_or_default(),
+                    object.name.as_str(),
+                ))
+        };
+        let objects: Vec<ObjectRef> = history
+            .objects_on(&cluster.name)
+            .into_iter()
+            .filter(|o| !now.contains(*o) && !handed_over(o))
+            .cloned()
+            .collect();
+        if !objects.is_empty() {
+            revocations.push(Revocation {
+                cluster: cluster.key.clone(),
+                cluster_name: cluster.name.clone(),
+                in_spec: true,
+                authentication_mode: cluster.authentication_mode,
+                objects,
+            });
+        }
+    }
+    let mut left: BTreeMap<&str, Revocation> = BTreeMap::new();
+    for (key, record) in &history.clusters {
+        let objects: Vec<ObjectRef> = history
+            .objects_on(&record.name)
+            .into_iter()
+            .cloned()
+            .collect();
+        if in_spec.contains(record.name.as_str()) || objects.is_empty() {
+            continue;
+        }
+        left.insert(
+            &record.name,
+            Revocation {
+                cluster: key.clone(),
+                cluster_name: record.name.clone(),
+                in_spec: false,
+                authentication_mode: record.authentication_mode,
+                objects,
+            },
+        );
+    }
+    for (name, cluster) in &history.left {
+        if in_spec.contains(name.as_str()) || left.contains_key(name.as_str()) {
+            continue;
+        }
+        left.insert(
+            name,
+            Revocation {
+                cluster: cluster.key.clone(),
+                cluster_name: name.clone(),
+                in_spec: false,
+                authentication_mode: cluster.authentication_mode,
+                objects: cluster.revoked.iter().cloned().collect(),
+            },
+        );
+    }
+    revocations.extend(left.into_values());
+    revocations
+}
+
+/// What a created cluster the previous generation knew needs around this
+/// apply: the log group EKS made if that generation left it to EKS, and
+/// the Secrets written before their encryption.
+fn catch_up(cluster: &Cluster, history: &History) -> Option<CatchUp> {
+    let plane = &cluster.created.as_ref()?.control_plane;
+    let record = history.record(&cluster.name)?;
+    // A group made by EKS exists if logs were sent while the spec did not
+    // manage it: `None` is an existing cluster, or an earlier eksgrant
+    // that sent every log type and left the group to EKS.
+    Some(CatchUp {
+        import_log_group: plane.logging.is_some() && record.log_group.is_none(),
+        rewrite_secrets: plane.secrets_key != SecretsKey::AwsOwned
+            && matches!(record.secrets_key, None | Some(SecretsKey::AwsOwned)),
+    })
+}
+
+/// The problems of a spec that undoes what the generation whose history is
+/// `previous` recorded: an authentication mode moving backwards or more
+/// than one step forwards, a created cluster's Secrets key changing or
+/// going. Reported against `source`, the spec.
+pub fn check(model: &Model, previous: Option<&History>, source: &SourceFile) -> Vec<Problem> {
+    let Some(previous) = previous else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    for cluster in &model.clusters {
+        if let Some(before) = previous.mode_of(&cluster.name) {
+            problems.extend(authentication_mode(source, cluster, before));
+        }
+        if let Some(record) = previous.record(&cluster.name) {
+            problems.extend(secrets_key(source, cluster, record));
+        }
+    }
+    problems
+}
+
+fn authentication_mode(
+    source: &SourceFile,
+    cluster: &Cluster,
+    before: AuthenticationMode,
+) -> Option<Problem> {
+    let now = cluster.authentication_mode;
+    let (message, help) = if now.stage() < before.stage() {
+        (
+            format!(
+                "cluster {} would move from {before} back to {now}",
+                cluster.key
+            ),
+            format!(
+                "EKS only moves CONFIG_MAP -> API_AND_CONFIG_MAP -> API, never back: keep authentication_mode = \"{before}\" (or the next mode)"
+            ),
+        )
+    } else if now.stage() > before.stage() + 1 {
+        (
+            format!("cluster {} would move from {before} straight to {now}", cluster.key),
+            "go through API_AND_CONFIG_MAP: generate and apply it, so that access entries exist before the cluster stops reading aws-auth; then move to API (if the cluster is on API already, generate once with API_AND_CONFIG_MAP, then with API)".to_string(),
+        )
+    } else {
+        return None;
+    };
+    let mut problem = Problem::error(
+        source,
+        Code::AuthenticationMode,
+        cluster.authentication_mode_span.clone(),
+        message,
+    );
+    problem
+        .label(format!("the last generation used {before}"))
+        .help(help);
+    Some(problem)
+}
+
+fn secrets_key(source: &SourceFile, cluster: &Cluster, record: &ClusterRecord) -> Option<Problem> {
+    let plane = &cluster.created.as_ref()?.control_plane;
+    let before = record.secrets_key.as_ref()?;
+    let now = &plane.secrets_key;
+    if before == now || *before == SecretsKey::AwsOwned {
+        return None;
+    }
+    let (message, help) = if *now == SecretsKey::AwsOwned {
+        (
+            format!(
+                "cluster {} would turn off the encryption of its Secrets with {}",
+                cluster.key,
+                describe(before)
+            ),
+            format!(
+                "EKS cannot turn it off, and the AWS provider would replace the cluster: keep {}",
+                keep(before)
+            ),
+        )
+    } else {
+        (
+            format!(
+                "cluster {} would change the key of its Secrets from {} to {}",
+                cluster.key,
+                describe(before),
+                describe(now)
+            ),
+            format!(
+                "EKS cannot change a cluster's key, and Terraform would only record the new one while EKS keeps the old: keep {}",
+                keep(before)
+            ),
+        )
+    };
+    let mut problem = Problem::error(
+        source,
+        Code::KmsKey,
+        plane.secrets_key_span.clone(),
+        message,
+    );
+    problem
+        .label(format!("the last generation used {}", describe(before)))
+        .help(help);
+    Some(problem)
+}
+
+/// A key as a message names it.
+fn describe(key: &SecretsKey) -> String {
+    match key {
+        SecretsKey::Created => "the key eksgrant created".to_string(),
+        SecretsKey::Own(arn) => format!("the key {arn}"),
+        SecretsKey::AwsOwned => "no key of yours".to_string(),
+    }
+}
+
+/// What the spec must say to keep a key.
+fn keep(key: &SecretsKey) -> String {
+    match key {
+        SecretsKey::Created => {
+            "the created key: remove secrets_kms_key_arn and secrets_encryption".to_string()
+        }
+        SecretsKey::Own(arn) => format!("secrets_kms_key_arn = \"{arn}\""),
+        SecretsKey::AwsOwned => "secrets_encryption = false".to_string(),
+    }
+}

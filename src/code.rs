@@ -443,7 +443,7 @@ impl Code {
                 "eksgrant::aws_auth_without_nodes",
                 true,
                 "The aws-auth ConfigMap eksgrant writes for an existing cluster maps no node role, and applying it replaces the whole list.",
-                "List every node group's role in `node_role_arns` or `windows_node_role_arns`, managed node groups' too, and every Fargate profile's pod execution role in `fargate_pod_execution_role_arns`.",
+                "List every node group's role in `node_role_arns` (self-managed Linux nodes), `managed_node_role_arns` (managed node groups) or `windows_node_role_arns`, and every Fargate profile's pod execution role in `fargate_pod_execution_role_arns`.",
             ),
             Code::Character => (
                 "eksgrant::character",
@@ -664,7 +664,7 @@ impl Code {
             Code::NodeRole => (
                 "eksgrant::node_role",
                 false,
-                "A role in `node_role_arns`, `windows_node_role_arns` or `fargate_pod_execution_role_arns` is not an IAM role ARN in the spec's partition, is listed twice (in one list or two), or is also a subject's role on the cluster.",
+                "A role in `node_role_arns`, `managed_node_role_arns`, `windows_node_role_arns` or `fargate_pod_execution_role_arns` is not an IAM role ARN in the spec's partition, is listed twice (in one list or two), or is also a subject's role on the cluster.",
                 "List each node role ARN once, in the list of its nodes.",
             ),
             Code::OidcIssuer => (

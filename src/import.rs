@@ -307,18 +307,25 @@ impl Stanzas {
             self.out.push_str(match mode {
                 AuthenticationMode::ConfigMap => {
                     "# Nodes and Fargate pods join through aws-auth, which eksgrant writes whole:\n\
-                     # list managed node groups' and Fargate profiles' roles too.\n"
+                     # list managed node groups' and Fargate profiles' roles too. aws-auth does\n\
+                     # not say which node roles are managed node groups': move those to\n\
+                     # managed_node_role_arns, whose access entries EKS makes when the cluster\n\
+                     # moves to API_AND_CONFIG_MAP (eksgrant makes self-managed nodes' only).\n"
                 }
                 AuthenticationMode::ApiAndConfigMap => {
-                    "# Nodes and Fargate pods join through aws-auth and get access entries\n\
-                     # (EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX), ready for API. List managed node\n\
-                     # groups' and Fargate profiles' roles too: the aws-auth eksgrant writes\n\
-                     # replaces the whole list.\n"
+                    "# Nodes and Fargate pods join through aws-auth, and through access entries\n\
+                     # ready for API: EKS makes those of managed node groups and Fargate\n\
+                     # profiles, eksgrant those of self-managed nodes (EC2_LINUX, EC2_WINDOWS).\n\
+                     # aws-auth does not say which node roles are managed node groups': move\n\
+                     # those to managed_node_role_arns, or the entry eksgrant makes collides with\n\
+                     # EKS's. List them all: the aws-auth eksgrant writes replaces the list.\n"
                 }
                 AuthenticationMode::Api => {
-                    "# Nodes and Fargate pods join through access entries (EC2_LINUX, EC2_WINDOWS,\n\
-                     # FARGATE_LINUX); EKS made those of managed node groups and Fargate\n\
-                     # profiles: ACCESS.md gives the import blocks that adopt them.\n"
+                    "# Nodes and Fargate pods join through access entries: EKS made those of\n\
+                     # managed node groups and Fargate profiles, eksgrant makes those of\n\
+                     # self-managed nodes (EC2_LINUX, EC2_WINDOWS). aws-auth does not say which\n\
+                     # node roles are managed node groups': move those to\n\
+                     # managed_node_role_arns, or the entry eksgrant makes collides with EKS's.\n"
                 }
             });
         }

@@ -856,16 +856,28 @@ cluster_role = "view"
 }
 
 #[test]
-fn windows_nodes_and_fargate_pods_keep_joining_from_config_map_to_api() {
-    // One cluster through the three modes, README's migration: generate and
-    // apply on CONFIG_MAP; switch the cluster to API_AND_CONFIG_MAP, then
-    // generate and apply; generate and apply on API, then switch the
-    // cluster. Its Linux, Windows and Fargate roles must join throughout.
-    let spec = |mode: &str, fargate: bool| {
+fn every_kind_of_node_keeps_joining_from_config_map_to_api() {
+    // One cluster through the three modes, each generation following on
+    // from the last, the switches the generated steps: self-managed Linux
+    // and Windows nodes, whose entries eksgrant writes, and a managed node
+    // group and a Fargate profile, whose entries EKS makes when the cluster
+    // moves to API_AND_CONFIG_MAP. All must join throughout.
+    // `managed_as_own`: the managed node group's role listed with the
+    // self-managed ones, as eksgrant once had to.
+    let spec = |mode: &str, managed_as_own: bool, fargate: bool| {
         let fargate = if fargate {
             format!("fargate_pod_execution_role_arns = [\"{ACCOUNT}:role/fargate-pods\"]")
         } else {
             String::new()
+        };
+        let nodes = if managed_as_own {
+            format!(
+                "node_role_arns = [\"{ACCOUNT}:role/linux-nodes\", \"{ACCOUNT}:role/managed-nodes\"]"
+            )
+        } else {
+            format!(
+                "node_role_arns = [\"{ACCOUNT}:role/linux-nodes\"]\nmanaged_node_role_arns = [\"{ACCOUNT}:role/managed-nodes\"]"
+            )
         };
         format!(
             r#"version = 1
@@ -876,7 +888,7 @@ region = "eu-west-2"
 
 [clusters.shop]
 authentication_mode = "{mode}"
-node_role_arns = ["{ACCOUNT}:role/linux-nodes"]
+{nodes}
 windows_node_role_arns = ["{ACCOUNT}:role/windows-nodes"]
 {fargate}
 
@@ -885,80 +897,97 @@ arn = "{ACCOUNT}:role/ops"
 
 [[principals.ops.grants]]
 cluster = "shop"
-{grant}
-"#,
-            grant = if mode == "CONFIG_MAP" {
-                "cluster_role = \"cluster-admin\""
+access_policy = "AmazonEKSClusterAdminPolicy"
+"#
+        )
+        .replace(
+            "access_policy = \"AmazonEKSClusterAdminPolicy\"",
+            if mode == "CONFIG_MAP" {
+                CLUSTER_ADMIN_ROLE
             } else {
-                "access_policy = \"AmazonEKSClusterAdminPolicy\""
-            }
+                CLUSTER_ADMIN_ACCESS_POLICY
+            },
         )
     };
     let ops = format!("{ACCOUNT}:role/ops");
-    let roles =
-        ["linux-nodes", "windows-nodes", "fargate-pods"].map(|r| format!("{ACCOUNT}:role/{r}"));
-    let mut shop = ClusterState {
-        exists: true,
-        mode: Some(AuthenticationMode::ConfigMap),
-        ..ClusterState::default()
+    let roles = [
+        "linux-nodes",
+        "managed-nodes",
+        "windows-nodes",
+        "fargate-pods",
+    ]
+    .map(|r| format!("{ACCOUNT}:role/{r}"));
+    let today = || {
+        let mut shop = ClusterState::existing(
+            AuthenticationMode::ConfigMap,
+            &[(ops.as_str(), "system:masters")],
+        );
+        for role in &roles {
+            shop.aws_auth
+                .insert(role.clone(), vec!["system:nodes".to_string()]);
+        }
+        shop.eks_managed = BTreeSet::from([roles[1].clone(), roles[3].clone()]);
+        World::of("shop", shop)
     };
-    shop.aws_auth
-        .insert(ops.clone(), vec!["system:masters".to_string()]);
+    let mut expected = BTreeMap::from([(("shop", ops.clone()), BTreeSet::from([Can::Admin]))]);
     for role in &roles {
-        shop.aws_auth
-            .insert(role.clone(), vec!["system:nodes".to_string()]);
-    }
-    let mut world = World {
-        clusters: BTreeMap::from([("shop".to_string(), shop)]),
-        roles: BTreeSet::new(),
-    };
-    let mut expected = BTreeMap::from([(("shop", ops.as_str()), BTreeSet::from([Can::Admin]))]);
-    for role in &roles {
-        expected.insert(("shop", role.as_str()), BTreeSet::from([Can::Node]));
+        expected.insert(("shop", role.clone()), BTreeSet::from([Can::Node]));
     }
     let operators = [ops.as_str()];
-    let switch = |world: &mut World, mode| {
-        world.clusters.get_mut("shop").unwrap().mode = Some(mode);
-        for role in &roles {
-            assert!(
-                world.access("shop", role).contains(&Can::Node),
-                "{role} on {mode:?}"
-            );
+    let mut directory = Directory::default();
+    let mut world = today();
+    let mut eks_entries = Vec::new();
+    for mode in ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"] {
+        let (model, steps) = directory.generate(&spec(mode, false, true));
+        // eksgrant writes the self-managed nodes' entries, and forgets at
+        // the addresses it once used the entries EKS keeps.
+        let shop = &model.clusters[0];
+        if mode != "CONFIG_MAP" {
+            let own: Vec<&str> = shop
+                .node_access_entries
+                .iter()
+                .map(|e| e.entry_type)
+                .collect();
+            assert_eq!(own, ["EC2_LINUX", "EC2_WINDOWS"]);
+            let forgotten: Vec<&str> = shop
+                .eks_node_entries
+                .iter()
+                .map(|e| e.role_arn.as_str())
+                .collect();
+            assert_eq!(forgotten, [roles[1].as_str(), roles[3].as_str()]);
         }
-    };
-    for (mode, then) in [
-        ("CONFIG_MAP", Some(AuthenticationMode::ApiAndConfigMap)),
-        ("API_AND_CONFIG_MAP", None),
-        ("API", Some(AuthenticationMode::Api)),
-    ] {
-        let model = load(&spec(mode, true));
-        world = walk(&model, &steps(&model), world, &operators, &expected)
+        eks_entries.extend(
+            steps
+                .iter()
+                .filter_map(|s| s.switch.as_ref())
+                .filter(|s| s.to == AuthenticationMode::Api)
+                .flat_map(|s| s.eks_node_entries.iter().map(|e| e.role_arn.clone())),
+        );
+        world = walk_owned(&model, &steps, world, &operators, &expected)
             .unwrap_or_else(|e| panic!("{mode}: {e}"));
-        if let Some(next) = then {
-            switch(&mut world, next);
-        }
     }
+    assert_eq!(world.clusters["shop"].mode, Some(AuthenticationMode::Api));
+    // The switch to API checks the entries EKS made first.
+    assert_eq!(eks_entries, [roles[1].clone(), roles[3].clone()]);
+
+    // The managed node group's role listed with the self-managed ones, as
+    // eksgrant once had it: EKS made its entry at the switch, and
+    // Terraform's collides with it.
+    let mut directory = Directory::default();
+    let (model, steps) = directory.generate(&spec("CONFIG_MAP", true, true));
+    let world = walk_owned(&model, &steps, today(), &operators, &expected).unwrap();
+    let (model, steps) = directory.generate(&spec("API_AND_CONFIG_MAP", true, true));
+    let error = walk_owned(&model, &steps, world, &operators, &expected).unwrap_err();
+    assert!(
+        error.contains("ResourceInUseException") && error.contains("managed-nodes"),
+        "{error}"
+    );
 
     // A spec that leaves the Fargate role out, as eksgrant once had to, loses
     // the Fargate pods when the aws-auth it writes replaces the one EKS made.
-    let world = World {
-        clusters: BTreeMap::from([(
-            "shop".to_string(),
-            ClusterState {
-                exists: true,
-                mode: Some(AuthenticationMode::ApiAndConfigMap),
-                aws_auth: roles
-                    .iter()
-                    .map(|r| (r.clone(), vec!["system:nodes".to_string()]))
-                    .chain([(ops.clone(), vec!["system:masters".to_string()])])
-                    .collect(),
-                ..ClusterState::default()
-            },
-        )]),
-        roles: BTreeSet::new(),
-    };
-    let model = load(&spec("API_AND_CONFIG_MAP", false));
-    let error = walk(&model, &steps(&model), world, &operators, &expected).unwrap_err();
+    let mut directory = Directory::default();
+    let (model, steps) = directory.generate(&spec("CONFIG_MAP", false, false));
+    let error = walk_owned(&model, &steps, today(), &operators, &expected).unwrap_err();
     assert!(
         error.contains("fargate-pods has lost Node") && error.contains("AwsAuth"),
         "{error}"

@@ -130,7 +130,8 @@ fn the_imported_stanzas_generate_an_equivalent_configuration() {
 
     // Every role and user mapping became an access entry with its full ARN
     // and its groups, system:masters the cluster-admin access policy; the
-    // node role has its EC2_LINUX entry ready for API.
+    // node roles have their EC2_LINUX and EC2_WINDOWS entries ready for API,
+    // and the Fargate role none: EKS makes it.
     let access: Value =
         hcl::from_str(&plan.get("terraform/access-prod.tf").unwrap().contents).unwrap();
     let entries = access["resource"]["aws_eks_access_entry"]
@@ -143,11 +144,15 @@ fn the_imported_stanzas_generate_an_equivalent_configuration() {
             .unwrap_or_else(|| panic!("no access entry for {arn}"))
     };
     let groups = |arn: &str| entry(arn).get("kubernetes_groups").cloned();
-    assert_eq!(entries.len(), 9, "{entries:#?}");
+    assert_eq!(entries.len(), 8, "{entries:#?}");
+    assert!(
+        !entries
+            .values()
+            .any(|e| e["principal_arn"] == "arn:aws:iam::111122223333:role/prod-fargate-pods")
+    );
     for (role, entry_type) in [
         ("prod-nodes", "EC2_LINUX"),
         ("prod-windows-nodes", "EC2_WINDOWS"),
-        ("prod-fargate-pods", "FARGATE_LINUX"),
     ] {
         assert_eq!(
             entry(&format!("arn:aws:iam::111122223333:role/{role}"))["type"],

@@ -158,6 +158,9 @@ fn walk_body(body: &Body, path: &str, named: &mut Named, scope: &[String]) {
                     }
                 }
             }
+            // `from` is an address in the state, which the root no longer
+            // defines on purpose: not a reference.
+            Structure::Block(block) if block.identifier.as_str() == "removed" => {}
             Structure::Block(block) => walk_body(&block.body, path, named, scope),
         }
     }

@@ -332,10 +332,12 @@ aws.managed_policy_arns = ["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
 }
 
 #[test]
-fn adopting_a_created_cluster_imports_the_node_entries_eks_made() {
-    // EKS made the entries of the managed node groups and Fargate profiles of
-    // a cluster that exists already; adopting it must import them, as it
-    // imports the principals' entries.
+fn adopting_a_created_cluster_imports_the_self_managed_node_entries_and_leaves_eks_its_own() {
+    // A cluster that exists already may have the entries of its
+    // self-managed nodes (made by whoever ran it before): adopting it
+    // imports them, as it imports the principals'. EKS made and keeps
+    // those of its managed node groups and Fargate profiles, which the
+    // spec only forgets.
     let plan = plan_of(
         r#"version = 1
 [aws]
@@ -345,6 +347,7 @@ region = "eu-west-2"
 create = true
 kubernetes_version = "1.35"
 node_role_arns = ["arn:aws:iam::111122223333:role/shop-nodes"]
+managed_node_role_arns = ["arn:aws:iam::111122223333:role/shop-managed-nodes"]
 windows_node_role_arns = ["arn:aws:iam::111122223333:role/shop-windows-nodes"]
 fargate_pod_execution_role_arns = ["arn:aws:iam::111122223333:role/shop-fargate-pods"]
 [principals.admins]
@@ -356,17 +359,38 @@ access_policy = "AmazonEKSClusterAdminPolicy"
     );
     let access = file(&plan, "ACCESS.md");
     let adoption = &access[access.find("## Adopting a cluster").unwrap()..];
+    let import = |ident: &str, role: &str| {
+        format!(
+            "  to = aws_eks_access_entry.{ident}\n  id = \"shop:arn:aws:iam::111122223333:role/{role}\"\n"
+        )
+    };
     for (ident, role) in [
         ("shop_nodes_shop_nodes", "shop-nodes"),
         (
             "shop_windows_nodes_shop_windows_nodes",
             "shop-windows-nodes",
         ),
+    ] {
+        assert!(
+            adoption.contains(&import(ident, role)),
+            "{ident}\n{adoption}"
+        );
+    }
+    let terraform = file(&plan, "terraform/access-shop.tf");
+    for (ident, role) in [
+        ("shop_nodes_shop_managed_nodes", "shop-managed-nodes"),
         ("shop_fargate_shop_fargate_pods", "shop-fargate-pods"),
     ] {
-        let import = format!(
-            "  to = aws_eks_access_entry.{ident}\n  id = \"shop:arn:aws:iam::111122223333:role/{role}\"\n"
+        assert!(
+            !adoption.contains(&import(ident, role)),
+            "{ident}\n{adoption}"
         );
-        assert!(adoption.contains(&import), "{import}\n{adoption}");
+        assert!(
+            terraform.contains(&format!(
+                "removed {{\n  from = aws_eks_access_entry.{ident}\n\n  lifecycle {{\n    destroy = false\n  }}\n}}"
+            )),
+            "{terraform}"
+        );
+        assert!(!terraform.contains(&format!("\"{ident}\"")), "{terraform}");
     }
 }

@@ -122,8 +122,8 @@ fn finish_cluster(
     };
     // Also on API_AND_CONFIG_MAP, beside the aws-auth mapping (the entry wins
     // there), so that nodes keep joining the moment the cluster moves to API.
-    let node_access_entries = if info.mode == AuthenticationMode::ConfigMap {
-        Vec::new()
+    let (node_access_entries, eks_node_entries) = if info.mode == AuthenticationMode::ConfigMap {
+        (Vec::new(), Vec::new())
     } else {
         node_access_entries(checker, info)
     };
@@ -132,6 +132,7 @@ fn finish_cluster(
     Cluster {
         access_entries,
         node_access_entries,
+        eks_node_entries,
         aws_auth: aws_auth(checker, info, &aws_auth_subjects),
         oidc_provider: oidc_provider(checker, info, index.workload_infos(key)),
         namespaces,
@@ -280,28 +281,47 @@ fn access_entries(
         .collect()
 }
 
-/// `EC2_LINUX`, `EC2_WINDOWS` and `FARGATE_LINUX` access entries for the
-/// node roles of an `API` or `API_AND_CONFIG_MAP` cluster.
-fn node_access_entries(checker: &mut Checker<'_>, info: &ClusterInfo) -> Vec<NodeAccessEntry> {
-    info.node_roles
+/// The access entries of the node roles of an `API` or
+/// `API_AND_CONFIG_MAP` cluster: `EC2_LINUX` and `EC2_WINDOWS` ones for
+/// self-managed nodes, which eksgrant writes; then the entries EKS makes
+/// for managed node groups and Fargate profiles, at the addresses eksgrant
+/// would give them, for access.tf to forget.
+fn node_access_entries(
+    checker: &mut Checker<'_>,
+    info: &ClusterInfo,
+) -> (Vec<NodeAccessEntry>, Vec<NodeAccessEntry>) {
+    let (eks, own): (Vec<&NodeRole>, Vec<&NodeRole>) = info
+        .node_roles
         .iter()
-        .map(|role| {
-            let role_name = role.arn.rsplit('/').next().unwrap_or(&role.arn);
-            let ident =
-                names::node_access_entry_ident(info.key.get(), role.kind.ident_infix(), role_name);
-            checker.claim(
-                "Terraform resource",
-                format!("aws_eks_access_entry.{ident}"),
-                role.span.clone(),
-            );
-            NodeAccessEntry {
-                ident,
-                role_arn: role.arn.clone(),
-                kind: role.kind,
-                entry_type: role.kind.access_entry_type(),
-            }
-        })
-        .collect()
+        .partition(|role| role.kind.entry_made_by_eks());
+    let entry = |role: &NodeRole| {
+        let role_name = role.arn.rsplit('/').next().unwrap_or(&role.arn);
+        NodeAccessEntry {
+            ident: names::node_access_entry_ident(
+                info.key.get(),
+                role.kind.ident_infix(),
+                role_name,
+            ),
+            role_arn: role.arn.clone(),
+            kind: role.kind,
+            entry_type: role.kind.access_entry_type(),
+        }
+    };
+    let own: Vec<NodeAccessEntry> = own.into_iter().map(entry).collect();
+    let eks: Vec<NodeAccessEntry> = eks.into_iter().map(entry).collect();
+    for node in own.iter().chain(&eks) {
+        let span = info
+            .node_roles
+            .iter()
+            .find(|r| r.arn == node.role_arn)
+            .map_or_else(|| info.key.span(), |r| r.span.clone());
+        checker.claim(
+            "Terraform resource",
+            format!("aws_eks_access_entry.{}", node.ident),
+            span,
+        );
+    }
+    (own, eks)
 }
 
 /// A node role mapped also as a subject would be two entries for one ARN.
@@ -403,7 +423,7 @@ fn aws_auth(
             )
             .label("no node roles")
             .help(
-                "applying it replaces mapRoles: list every node group role that aws-auth maps today in node_role_arns (Linux) or windows_node_role_arns, and every Fargate profile's pod execution role in fargate_pod_execution_role_arns (`kubectl diff` on the generated file shows them), or nodes and Fargate pods stop joining",
+                "applying it replaces mapRoles: list every node group role that aws-auth maps today in node_role_arns (self-managed Linux nodes), managed_node_role_arns (managed node groups) or windows_node_role_arns, and every Fargate profile's pod execution role in fargate_pod_execution_role_arns (`kubectl diff` on the generated file shows them), or nodes and Fargate pods stop joining",
             );
     }
     Some(AwsAuth {

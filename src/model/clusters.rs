@@ -309,10 +309,10 @@ fn cluster_oidc(
     (issuer, create)
 }
 
-/// `node_role_arns`, `windows_node_role_arns` and
-/// `fargate_pod_execution_role_arns`: IAM roles in the spec's partition,
-/// each once across the three (EKS gives an ARN one access entry, of one
-/// type).
+/// `node_role_arns`, `managed_node_role_arns`, `windows_node_role_arns`
+/// and `fargate_pod_execution_role_arns`: IAM roles in the spec's
+/// partition, each once across the four (EKS gives an ARN one access
+/// entry, of one type).
 fn node_roles(
     checker: &mut Checker<'_>,
     account: &Account,
@@ -323,6 +323,7 @@ fn node_roles(
     for kind in NodeKind::ALL {
         let list = match kind {
             NodeKind::Linux => &cluster.node_role_arns,
+            NodeKind::ManagedLinux => &cluster.managed_node_role_arns,
             NodeKind::Windows => &cluster.windows_node_role_arns,
             NodeKind::Fargate => &cluster.fargate_pod_execution_role_arns,
         };
@@ -350,7 +351,7 @@ fn node_role(
         NodeKind::Fargate => {
             "list the Fargate profiles' pod execution role ARNs: arn:...:iam::ACCOUNT:role/NAME"
         }
-        NodeKind::Linux | NodeKind::Windows => {
+        NodeKind::Linux | NodeKind::ManagedLinux | NodeKind::Windows => {
             "list the nodes' instance role ARNs: arn:...:iam::ACCOUNT:role/NAME"
         }
     };
@@ -359,7 +360,9 @@ fn node_role(
             format!("`{}` is an IAM user", role.get()),
             match kind {
                 NodeKind::Fargate => "Fargate assumes a pod execution role",
-                NodeKind::Linux | NodeKind::Windows => "nodes assume a role",
+                NodeKind::Linux | NodeKind::ManagedLinux | NodeKind::Windows => {
+                    "nodes assume a role"
+                }
             }
             .to_string(),
         )),

@@ -234,6 +234,7 @@ fn mode_switch(cluster: &Cluster, history: &History) -> Option<ModeSwitch> {
         cluster_name: cluster.name.clone(),
         from,
         to: cluster.authentication_mode,
+        eks_node_entries: cluster.eks_node_entries.clone(),
     })
 }
 

@@ -153,11 +153,17 @@ pub struct Cluster {
     /// cluster would copy a hundred entries it does not read).
     #[serde(skip)]
     pub access_entries: Vec<AccessEntry>,
-    /// Node roles mapped by `EC2_LINUX`, `EC2_WINDOWS` and `FARGATE_LINUX`
+    /// Self-managed node roles mapped by `EC2_LINUX` and `EC2_WINDOWS`
     /// access entries, on `API` and `API_AND_CONFIG_MAP` clusters
     /// (access.tf's own context).
     #[serde(skip)]
     pub node_access_entries: Vec<NodeAccessEntry>,
+    /// The roles of managed node groups and Fargate profiles, whose access
+    /// entries EKS makes, on `API` and `API_AND_CONFIG_MAP` clusters: each
+    /// at the address an eksgrant that made the entry itself used, which
+    /// access.tf forgets instead of destroying (access.tf's own context).
+    #[serde(skip)]
+    pub eks_node_entries: Vec<NodeAccessEntry>,
     /// The aws-auth ConfigMap eksgrant writes, on `CONFIG_MAP` clusters and on
     /// `API_AND_CONFIG_MAP` clusters with node roles or accounts (its own
     /// template's context, as each field skipped here: a template given the
@@ -502,7 +508,7 @@ pub enum HclValue {
 
 /// The access entry of a node role: `EC2_LINUX`, `EC2_WINDOWS` or
 /// `FARGATE_LINUX`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NodeAccessEntry {
     /// The Terraform identifier (templates).
     pub ident: String,
@@ -520,8 +526,11 @@ pub struct NodeAccessEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
-    /// Linux (and Bottlerocket) EC2 nodes: `node_role_arns`.
+    /// Self-managed Linux (and Bottlerocket) EC2 nodes: `node_role_arns`.
     Linux,
+    /// The Linux nodes of EKS managed node groups:
+    /// `managed_node_role_arns`.
+    ManagedLinux,
     /// Windows EC2 nodes: `windows_node_role_arns`.
     Windows,
     /// Fargate pods: `fargate_pod_execution_role_arns`.
@@ -530,12 +539,18 @@ pub enum NodeKind {
 
 impl NodeKind {
     /// Every kind, in the order the spec's keys are listed.
-    pub const ALL: [NodeKind; 3] = [NodeKind::Linux, NodeKind::Windows, NodeKind::Fargate];
+    pub const ALL: [NodeKind; 4] = [
+        NodeKind::Linux,
+        NodeKind::ManagedLinux,
+        NodeKind::Windows,
+        NodeKind::Fargate,
+    ];
 
     /// The cluster key that lists these roles.
     pub fn spec_key(self) -> &'static str {
         match self {
             NodeKind::Linux => "node_role_arns",
+            NodeKind::ManagedLinux => "managed_node_role_arns",
             NodeKind::Windows => "windows_node_role_arns",
             NodeKind::Fargate => "fargate_pod_execution_role_arns",
         }
@@ -545,6 +560,7 @@ impl NodeKind {
     pub fn describe(self) -> &'static str {
         match self {
             NodeKind::Linux => "Linux node role",
+            NodeKind::ManagedLinux => "managed node group role",
             NodeKind::Windows => "Windows node role",
             NodeKind::Fargate => "Fargate pod execution role",
         }
@@ -553,16 +569,29 @@ impl NodeKind {
     /// The type of its access entry.
     pub fn access_entry_type(self) -> &'static str {
         match self {
-            NodeKind::Linux => "EC2_LINUX",
+            NodeKind::Linux | NodeKind::ManagedLinux => "EC2_LINUX",
             NodeKind::Windows => "EC2_WINDOWS",
             NodeKind::Fargate => "FARGATE_LINUX",
         }
     }
 
+    /// Whether EKS makes and keeps the role's access entry itself: for
+    /// managed node groups and Fargate profiles it does, when they are
+    /// created on a cluster with access entries and when an existing
+    /// cluster moves to `API_AND_CONFIG_MAP` (aws/containers-roadmap#185,
+    /// the EKS product manager's "More details on the feature"; terraform-
+    /// aws-eks v21 creates entries only for self-managed nodes). An entry
+    /// eksgrant made too would collide with EKS's (`ResourceInUseException`).
+    pub fn entry_made_by_eks(self) -> bool {
+        matches!(self, NodeKind::ManagedLinux | NodeKind::Fargate)
+    }
+
     /// The username of its aws-auth mapping.
     pub fn aws_auth_username(self) -> &'static str {
         match self {
-            NodeKind::Linux | NodeKind::Windows => super::names::NODE_USERNAME,
+            NodeKind::Linux | NodeKind::ManagedLinux | NodeKind::Windows => {
+                super::names::NODE_USERNAME
+            }
             NodeKind::Fargate => super::names::FARGATE_USERNAME,
         }
     }
@@ -571,17 +600,20 @@ impl NodeKind {
     pub fn aws_auth_groups(self) -> Vec<&'static str> {
         let mut groups = super::names::NODE_GROUPS.to_vec();
         match self {
-            NodeKind::Linux => {}
+            NodeKind::Linux | NodeKind::ManagedLinux => {}
             NodeKind::Windows => groups.push(super::names::WINDOWS_NODE_GROUP),
             NodeKind::Fargate => groups.push(super::names::FARGATE_GROUP),
         }
         groups
     }
 
-    /// What tells its access entries' Terraform identifiers apart.
+    /// What tells its access entries' Terraform identifiers apart. A
+    /// managed node group's role has the infix of `node_role_arns`, where
+    /// earlier versions of eksgrant listed it, so that the entry they wrote
+    /// is the one its `removed` block forgets.
     pub(crate) fn ident_infix(self) -> &'static str {
         match self {
-            NodeKind::Linux => "nodes",
+            NodeKind::Linux | NodeKind::ManagedLinux => "nodes",
             NodeKind::Windows => "windows_nodes",
             NodeKind::Fargate => "fargate",
         }
@@ -1042,6 +1074,10 @@ pub struct ModeSwitch {
     pub from: AuthenticationMode,
     /// The mode it moves to (templates).
     pub to: AuthenticationMode,
+    /// The access entries EKS made for its managed node groups and Fargate
+    /// profiles: on the move to `API`, which stops reading their aws-auth
+    /// mappings, each must exist (templates).
+    pub eks_node_entries: Vec<NodeAccessEntry>,
 }
 
 /// The objects an earlier generation wrote on one cluster and this one

@@ -820,8 +820,9 @@ fn access_entry_imports(model: &Model) -> Vec<ImportGroup> {
                 imports.push(import(&entry.ident, arn));
             }
         }
-        // EKS makes the entries of managed node groups and Fargate
-        // profiles itself.
+        // Self-managed nodes' entries may have been made by hand or by
+        // another tool. (EKS makes and keeps those of managed node groups
+        // and Fargate profiles, which eksgrant does not write.)
         for entry in &cluster.node_access_entries {
             imports.push(import(&entry.ident, &entry.role_arn));
         }
@@ -943,8 +944,8 @@ fn access_entry_adoptions(model: &Model, cluster: &Cluster) -> Option<Vec<Import
             ));
         }
     }
-    // The entries EKS made for the managed node groups and Fargate profiles
-    // of the cluster being adopted.
+    // The entries of the self-managed nodes of the cluster being adopted,
+    // made by whoever ran it before.
     for entry in &cluster.node_access_entries {
         imports.push(Import::new(
             format!("aws_eks_access_entry.{}", entry.ident),

@@ -159,6 +159,7 @@ fn access_context<'a>(context: &Context, cluster: &'a Cluster) -> MakeContext<'a
         );
         own.insert("access_entries", &cluster.access_entries);
         own.insert("node_access_entries", &cluster.node_access_entries);
+        own.insert("eks_node_entries", &cluster.eks_node_entries);
         own
     })
 }
@@ -485,9 +486,12 @@ fn has_subnet_variable(cluster: &Cluster) -> bool {
         .is_some_and(|created| created.subnet_variable.is_some())
 }
 
-/// Whether the cluster has access entries, of IAM subjects or node roles.
+/// Whether the cluster's `access.tf` has anything to say: access entries
+/// of IAM subjects or node roles, or the entries EKS makes to forget.
 fn has_access_entries(cluster: &Cluster) -> bool {
-    !cluster.access_entries.is_empty() || !cluster.node_access_entries.is_empty()
+    !cluster.access_entries.is_empty()
+        || !cluster.node_access_entries.is_empty()
+        || !cluster.eks_node_entries.is_empty()
 }
 
 /// A cluster as the kubeconfig root's providers name it: a list of these

@@ -91,11 +91,17 @@ pub struct Cluster {
     /// provider here. Default `false`: the provider exists already and
     /// Terraform only reads it. (A created cluster always gets one.)
     pub create_oidc_provider: Option<Spanned<bool>>,
-    /// IAM roles of the cluster's Linux nodes: mapped in the aws-auth
-    /// ConfigMap (`system:bootstrappers`, `system:nodes`) on `CONFIG_MAP` and
+    /// IAM roles of the cluster's self-managed Linux nodes (node groups of
+    /// your own, Karpenter): mapped in the aws-auth ConfigMap
+    /// (`system:bootstrappers`, `system:nodes`) on `CONFIG_MAP` and
     /// `API_AND_CONFIG_MAP` clusters, and given `EC2_LINUX` access entries on
     /// `API_AND_CONFIG_MAP` and `API` clusters.
     pub node_role_arns: Option<Spanned<Vec<Spanned<String>>>>,
+    /// IAM roles of the cluster's EKS managed node groups: mapped in the
+    /// aws-auth ConfigMap as `node_role_arns` on `CONFIG_MAP` and
+    /// `API_AND_CONFIG_MAP` clusters; EKS makes and keeps their `EC2_LINUX`
+    /// access entries, so eksgrant generates none.
+    pub managed_node_role_arns: Option<Spanned<Vec<Spanned<String>>>>,
     /// IAM roles of the cluster's Windows nodes: mapped in the aws-auth
     /// ConfigMap (`system:bootstrappers`, `system:nodes`,
     /// `eks:kube-proxy-windows`) on `CONFIG_MAP` and `API_AND_CONFIG_MAP`
@@ -105,9 +111,8 @@ pub struct Cluster {
     /// Pod execution roles of the cluster's Fargate profiles: mapped in the
     /// aws-auth ConfigMap (`system:node:{{SessionName}}` in
     /// `system:bootstrappers`, `system:nodes`, `system:node-proxier`) on
-    /// `CONFIG_MAP` and `API_AND_CONFIG_MAP` clusters, and given
-    /// `FARGATE_LINUX` access entries on `API_AND_CONFIG_MAP` and `API`
-    /// clusters.
+    /// `CONFIG_MAP` and `API_AND_CONFIG_MAP` clusters; EKS makes and keeps
+    /// their `FARGATE_LINUX` access entries, so eksgrant generates none.
     pub fargate_pod_execution_role_arns: Option<Spanned<Vec<Spanned<String>>>>,
     /// Accounts whose every IAM principal the aws-auth ConfigMap maps
     /// (`mapAccounts`); only on `CONFIG_MAP` and `API_AND_CONFIG_MAP`

@@ -259,13 +259,14 @@ fn scope_lines(change: &ScopeChange) -> Vec<Line> {
             .unknown_rules
             .iter()
             .map(crate::explain::RoleRef::describe);
-        let text = Text::default()
-            .words("not counted ")
-            .then(place())
+        let text = place()
             .words(": ")
             .values(roles)
             .words(", whose rules are not in the spec");
-        lines.push(Line::new(Sign::Unknown, text));
+        lines.push(Line {
+            lead: "not counted ",
+            ..Line::new(Sign::Unknown, text)
+        });
     }
     lines
 }

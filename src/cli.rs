@@ -110,9 +110,10 @@ pub(crate) enum Command {
         #[arg(default_value = "eksgrant.toml")]
         path: PathBuf,
         /// Also write a CI workflow that validates the spec (its problems
-        /// shown on pull requests through SARIF), checks the generated
-        /// files are current, and runs terraform fmt and validate. Yours to
-        /// edit: eksgrant never rewrites it.
+        /// shown on pull requests through SARIF), puts each pull request's
+        /// access changes (eksgrant diff) in its summary, checks the
+        /// generated files are current, and runs terraform fmt and
+        /// validate. Yours to edit: eksgrant never rewrites it.
         #[arg(long, value_enum, value_name = "SYSTEM")]
         ci: Option<Ci>,
     },

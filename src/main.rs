@@ -203,7 +203,7 @@ fn init(path: &Path, ci: Option<eksgrant::init::Ci>, reporter: &Reporter) -> Res
                 "eksgrant: wrote {file}, the JSON Schema that the spec's `#:schema` line points editors (Taplo, Even Better TOML) to; it is yours to commit, and `{refresh}` refreshes it after an upgrade\n"
             ),
             Starter::Workflow { in_git_root } => format!(
-                "eksgrant: wrote {file}, a GitHub Actions workflow that validates {}, checks the generated files are current and runs terraform fmt and validate on every pull request; {}it is yours to edit and commit\n",
+                "eksgrant: wrote {file}, a GitHub Actions workflow that validates {}, checks the generated files are current and runs terraform fmt and validate on every pull request, and shows its access changes; {}it is yours to edit and commit\n",
                 path.display(),
                 if *in_git_root {
                     ""

@@ -1060,3 +1060,40 @@ fn base_without_the_spec_makes_everything_new_and_git_failures_are_errors() {
     let message = crate::support::unwrapped(&no_repository);
     assert!(message.contains("give the old spec as a file"), "{message}");
 }
+
+/// The README's examples are what the binary prints.
+#[test]
+fn the_readme_examples_are_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    let example = fs::read_to_string(root.join("examples/platform-workload.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("examples")).unwrap();
+    fs::write(dir.path().join("examples/platform-workload.toml"), &example).unwrap();
+    let run = |spec: &str| {
+        fs::write(dir.path().join("eksgrant.toml"), spec).unwrap();
+        let output = eksgrant(dir.path(), &["diff", "examples/platform-workload.toml"]);
+        assert_exit(&output, 0);
+        stdout(&output)
+    };
+    let narrowed = edit(
+        &example,
+        "verbs = [\"create\", \"delete\", \"get\", \"list\", \"watch\"] },",
+        "verbs = [\"create\", \"get\", \"list\", \"watch\"] },",
+    );
+    let block = format!(
+        "```\n$ eksgrant diff examples/platform-workload.toml\n{}```\n",
+        run(&narrowed)
+    );
+    assert!(readme.contains(&block), "README.md should show:\n{block}");
+    let view = run(&edit(
+        &example,
+        "cluster_role = \"edit\"",
+        "cluster_role = \"view\"",
+    ));
+    let tail = &view[view.find("\nworkload (cluster)\n").unwrap() + 1..];
+    assert!(
+        readme.contains(&format!("```\n{tail}```\n")),
+        "README.md should show:\n{tail}"
+    );
+}

@@ -10,9 +10,9 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "eksgrant", version)]
 pub(crate) struct Cli {
-    /// When to colour diagnostics, --check's diff and help: auto (on a
-    /// terminal only; NO_COLOR set turns it off, FORCE_COLOR or
-    /// CLICOLOR_FORCE set turns it on), always or never.
+    /// When to colour diagnostics, the diffs of --check and `eksgrant diff`,
+    /// and help: auto (on a terminal only; NO_COLOR set turns it off,
+    /// FORCE_COLOR or CLICOLOR_FORCE set turns it on), always or never.
     #[arg(
         long,
         global = true,
@@ -110,9 +110,10 @@ pub(crate) enum Command {
         #[arg(default_value = "eksgrant.toml")]
         path: PathBuf,
         /// Also write a CI workflow that validates the spec (its problems
-        /// shown on pull requests through SARIF), checks the generated
-        /// files are current, and runs terraform fmt and validate. Yours to
-        /// edit: eksgrant never rewrites it.
+        /// shown on pull requests through SARIF), puts each pull request's
+        /// access changes (eksgrant diff) in its summary, checks the
+        /// generated files are current, and runs terraform fmt and
+        /// validate. Yours to edit: eksgrant never rewrites it.
         #[arg(long, value_enum, value_name = "SYSTEM")]
         ci: Option<Ci>,
     },
@@ -130,6 +131,26 @@ pub(crate) enum Command {
     /// rules Kubernetes and EKS document; a ClusterRole the spec only names,
     /// a group bound outside eksgrant and a managed policy answer `maybe`.
     Explain(ExplainArgs),
+    /// Show who gains and who loses what between two specs, to review a
+    /// change: AWS identities, trust, permissions and managed policies,
+    /// Kubernetes grants and what they allow per cluster and namespace,
+    /// authentication modes, and the Kubernetes objects no longer written.
+    ///
+    /// Both specs are read as explain reads them: the diff is what `eksgrant
+    /// explain` shows after and not before, and the reverse. RBAC is
+    /// compared verb by verb with its wildcards, so an equivalent grant
+    /// changes nothing in effect; rules eksgrant cannot know (a ClusterRole
+    /// the spec only names, a group bound outside eksgrant) are marked as
+    /// not counted. ACCESS.md's apply order deletes the objects no longer
+    /// written, which `kubectl apply` does not. With --base, the old spec is
+    /// NEW_SPEC at a git revision (`git show`); where it does not exist,
+    /// everything is new. Only the new spec's warnings are printed. Exit 0
+    /// whether or not anything changed; 2 for an invalid spec, or a revision
+    /// git cannot read.
+    #[command(
+        override_usage = "eksgrant diff [OPTIONS] OLD_SPEC [NEW_SPEC]\n       eksgrant diff [OPTIONS] --base GIT_REF [NEW_SPEC]"
+    )]
+    Diff(DiffArgs),
     /// Explain a diagnostic code: what it means and how to fix it, as
     /// docs/spec.md lists it.
     #[command(name = "explain-code")]
@@ -154,6 +175,10 @@ pub(crate) enum Command {
         /// instead (docs/diagnostics.schema.json).
         #[arg(long)]
         diagnostics: bool,
+        /// Print the schema of `diff --format json` instead
+        /// (docs/diff.schema.json).
+        #[arg(long, conflicts_with_all = ["explain", "diagnostics"])]
+        diff: bool,
     },
     /// Print a shell completion script to stdout.
     ///
@@ -253,6 +278,69 @@ pub(crate) enum ExplainFormat {
     Mermaid,
     /// A Graphviz DOT digraph.
     Dot,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// OLD_SPEC and NEW_SPEC, or with --base only NEW_SPEC; NEW_SPEC
+    /// defaults to eksgrant.toml.
+    #[arg(value_name = "SPEC", num_args = 0..=2)]
+    pub(crate) specs: Vec<PathBuf>,
+    /// Compare with NEW_SPEC as this git revision has it: a branch, tag or
+    /// commit of the repository holding it, e.g. origin/main.
+    #[arg(long, value_name = "GIT_REF")]
+    pub(crate) base: Option<String>,
+    /// How to print it: human (text), json (docs/diff.schema.json), or
+    /// markdown (for a pull request's job summary).
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: DiffFormat,
+}
+
+/// Where `diff` reads the old spec from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OldSpec {
+    /// A file.
+    File(PathBuf),
+    /// The new spec's file at a git revision.
+    Base(String),
+}
+
+impl DiffArgs {
+    /// The old spec and the new one, as the arguments name them; what is
+    /// wrong with them, for a usage error, when they do not.
+    pub(crate) fn specs(&self) -> Result<(OldSpec, PathBuf), String> {
+        let default = || PathBuf::from("eksgrant.toml");
+        match (&self.base, self.specs.as_slice()) {
+            (Some(base), [] | [_]) => Ok((
+                OldSpec::Base(base.clone()),
+                self.specs.first().cloned().unwrap_or_else(default),
+            )),
+            (Some(_), _) => Err(
+                "with --base, give at most one spec, NEW_SPEC: the old spec is NEW_SPEC at GIT_REF"
+                    .to_string(),
+            ),
+            (None, []) => Err(
+                "give the old spec (eksgrant diff OLD_SPEC [NEW_SPEC]), or --base GIT_REF to read it from git"
+                    .to_string(),
+            ),
+            (None, [old, rest @ ..]) => Ok((
+                OldSpec::File(old.clone()),
+                rest.first().cloned().unwrap_or_else(default),
+            )),
+        }
+    }
+}
+
+/// `diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// Text: each subject and cluster with a change, a `+` or `-` line per
+    /// change.
+    Human,
+    /// JSON, as docs/diff.schema.json defines it.
+    Json,
+    /// Markdown, for a pull request's job summary ($GITHUB_STEP_SUMMARY).
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]

@@ -186,6 +186,8 @@ pub enum Code {
     DeniedWarnings,
     /// `init` would overwrite a file.
     Exists,
+    /// `diff --base` could not read the old spec from git.
+    Git,
     /// An aws-auth ConfigMap that cannot be imported.
     Import,
     /// A test hook stopped the run.
@@ -311,6 +313,7 @@ impl Code {
         Code::Conflict,
         Code::DeniedWarnings,
         Code::Exists,
+        Code::Git,
         Code::Import,
         Code::Interrupted,
         Code::Invalid,
@@ -900,6 +903,12 @@ impl Code {
                 false,
                 "`init` would overwrite an existing file: the spec, or the CI workflow.",
                 "Choose another path, or edit the existing file; move it aside to get a fresh one.",
+            ),
+            Code::Git => (
+                "eksgrant::git",
+                false,
+                "`diff --base` could not read the old spec from git: git is not installed, the spec is in no git repository, or the revision is not one of the repository's.",
+                "Give a branch, tag or commit the repository has (fetch a remote branch first: `git fetch origin main`), or compare two files: `eksgrant diff OLD_SPEC NEW_SPEC`.",
             ),
             Code::Import => (
                 "eksgrant::import",

@@ -209,6 +209,16 @@ pub enum Error {
         help: String,
     },
 
+    /// `diff --base` could not read the old spec from git.
+    #[error("{message}")]
+    #[diagnostic(code(eksgrant::git), help("{help}"))]
+    Git {
+        /// What went wrong, with git's own words.
+        message: String,
+        /// What to do about it.
+        help: String,
+    },
+
     /// `init` would overwrite an existing file.
     #[error("{} exists already", path.display())]
     #[diagnostic(
@@ -502,6 +512,10 @@ mod tests {
                 message: String::new(),
                 help: String::new(),
             },
+            Error::Git {
+                message: String::new(),
+                help: String::new(),
+            },
         ]
     }
 
@@ -524,9 +538,10 @@ mod tests {
             | Error::Manifest { .. }
             | Error::Import { .. }
             | Error::Exists { .. }
-            | Error::Query { .. } => true,
+            | Error::Query { .. }
+            | Error::Git { .. } => true,
         };
-        assert_eq!(every_error().iter().filter(|e| listed(e)).count(), 15);
+        assert_eq!(every_error().iter().filter(|e| listed(e)).count(), 16);
         for error in every_error() {
             let code = error.code().expect("every error has a code").to_string();
             assert!(Code::parse(&code).is_some(), "{code} is not in src/code.rs");

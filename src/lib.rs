@@ -28,6 +28,7 @@
 
 pub mod code;
 pub mod diagnostics;
+pub mod diff;
 pub mod error;
 pub mod explain;
 pub mod generate;

@@ -16,7 +16,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory as _, FromArgMatches as _};
 
 use cli::{
-    Cli, Command, DiagnosticFormat, ExplainArgs, ExplainFormat, GenerateArgs, ImportCommand,
+    Cli, Command, DiagnosticFormat, DiffArgs, DiffFormat, ExplainArgs, ExplainFormat, GenerateArgs,
+    ImportCommand, OldSpec,
 };
 use eksgrant::generate::{GenerateOptions, Mode, Outcome};
 
@@ -60,8 +61,20 @@ fn parse() -> Cli {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let mut command = Cli::command().color(reporter::clap_colour(&args));
     let mut matches = command.clone().get_matches_from(args);
-    Cli::from_arg_matches_mut(&mut matches)
-        .unwrap_or_else(|error| error.format(&mut command).exit())
+    let cli = Cli::from_arg_matches_mut(&mut matches)
+        .unwrap_or_else(|error| error.format(&mut command).exit());
+    // How many specs `diff` takes depends on --base, which clap cannot say.
+    if let Command::Diff(args) = &cli.command
+        && let Err(message) = args.specs()
+    {
+        command.build();
+        let diff = command
+            .find_subcommand_mut("diff")
+            .expect("diff is a command");
+        diff.error(clap::error::ErrorKind::WrongNumberOfValues, message)
+            .exit();
+    }
+    cli
 }
 
 fn run(command: Command, reporter: &mut Reporter) -> Result<Exit, Error> {
@@ -84,6 +97,7 @@ fn run(command: Command, reporter: &mut Reporter) -> Result<Exit, Error> {
             Ok(Exit::Done)
         }
         Command::Explain(args) => explain(&args, reporter).map(|()| Exit::Done),
+        Command::Diff(args) => diff(&args, reporter).map(|()| Exit::Done),
         Command::ExplainCode { code } => {
             print_stdout(&code.explain().to_text());
             Ok(Exit::Done)
@@ -95,9 +109,12 @@ fn run(command: Command, reporter: &mut Reporter) -> Result<Exit, Error> {
         Command::Schema {
             explain,
             diagnostics,
+            diff,
         } => {
             let schema = if explain {
                 eksgrant::explain::json_schema()
+            } else if diff {
+                eksgrant::diff::json_schema()
             } else if diagnostics {
                 eksgrant::diagnostics::json_schema()
             } else {
@@ -186,7 +203,7 @@ fn init(path: &Path, ci: Option<eksgrant::init::Ci>, reporter: &Reporter) -> Res
                 "eksgrant: wrote {file}, the JSON Schema that the spec's `#:schema` line points editors (Taplo, Even Better TOML) to; it is yours to commit, and `{refresh}` refreshes it after an upgrade\n"
             ),
             Starter::Workflow { in_git_root } => format!(
-                "eksgrant: wrote {file}, a GitHub Actions workflow that validates {}, checks the generated files are current and runs terraform fmt and validate on every pull request; {}it is yours to edit and commit\n",
+                "eksgrant: wrote {file}, a GitHub Actions workflow that validates {}, checks the generated files are current and runs terraform fmt and validate on every pull request, and shows its access changes; {}it is yours to edit and commit\n",
                 path.display(),
                 if *in_git_root {
                     ""
@@ -280,6 +297,35 @@ fn explain(args: &ExplainArgs, reporter: &mut Reporter) -> Result<(), Error> {
         (None, ExplainFormat::Dot) => format::dot(&format::Picture::of(&explanation)),
     };
     print_stdout(&text);
+    Ok(())
+}
+
+/// Compares two specs: the new one's warnings are reported, the old one's
+/// are not the change's.
+fn diff(args: &DiffArgs, reporter: &mut Reporter) -> Result<(), Error> {
+    use eksgrant::diff::{Side, base, format};
+    let (old, new) = args
+        .specs()
+        .expect("checked when the arguments were parsed");
+    let (loaded, _) = load(&new, reporter)?;
+    let after = Side::of(new.display().to_string(), &loaded.model);
+    drop(loaded);
+    let before = match old {
+        OldSpec::File(path) => Side::of(path.display().to_string(), &eksgrant::load(&path)?.model),
+        OldSpec::Base(reference) => match base::show(&reference, &new)? {
+            Some(source) => Side::of(
+                base::name(&reference, &new),
+                &eksgrant::load_source(source)?.model,
+            ),
+            None => Side::missing(base::name(&reference, &new)),
+        },
+    };
+    let diff = eksgrant::diff::diff(&before, &after);
+    match args.format {
+        DiffFormat::Human => reporter.output(|colour| format::human(&diff, colour)),
+        DiffFormat::Json => print_stdout(&format::json(&diff)),
+        DiffFormat::Markdown => print_stdout(&format::markdown(&diff)),
+    }
     Ok(())
 }
 

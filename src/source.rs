@@ -49,6 +49,13 @@ impl SourceFile {
                 }
             }
         })?;
+        Self::from_bytes(path, bytes)
+    }
+
+    /// Wraps a spec's bytes read from elsewhere (`git show`), checked as
+    /// [`SourceFile::read`] checks a file: bytes that are not UTF-8 are
+    /// reported at the first that is not; `path` is what diagnostics show.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> crate::Result<Self> {
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Self::new(path, text)),
             Err(error) => {

@@ -85,6 +85,23 @@ fn the_committed_json_schema_is_current() {
     );
 }
 
+/// `eksgrant diff --format json`'s schema, as the binary prints it.
+#[test]
+fn the_committed_diff_schema_is_what_the_binary_prints() {
+    let output = assert_cmd::Command::cargo_bin("eksgrant")
+        .unwrap()
+        .args(["schema", "--diff"])
+        .output()
+        .unwrap();
+    crate::support::assert_exit(&output, 0);
+    let committed = std::fs::read_to_string(root().join("docs/diff.schema.json")).unwrap();
+    assert_eq!(
+        committed,
+        String::from_utf8(output.stdout).unwrap(),
+        "docs/diff.schema.json is stale: run `cargo run -- schema --diff > docs/diff.schema.json`"
+    );
+}
+
 /// A generated file's text.
 fn text<'a>(plan: &'a eksgrant::Plan, path: &str) -> &'a str {
     &plan

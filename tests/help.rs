@@ -15,6 +15,7 @@ const COMMANDS: &[&[&str]] = &[
     &["import"],
     &["import", "aws-auth"],
     &["explain"],
+    &["diff"],
     &["explain-code"],
     &["presets"],
     &["schema"],

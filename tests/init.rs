@@ -9,7 +9,7 @@ use std::process::Output;
 use assert_cmd::Command;
 use serde_json::Value;
 
-use crate::support::{assert_exit, stderr, tree};
+use crate::support::{assert_exit, git, stderr, tree};
 
 fn eksgrant(dir: &Path, args: &[&str]) -> Output {
     Command::cargo_bin("eksgrant")
@@ -32,10 +32,54 @@ fn steps(workflow: &Value) -> &Vec<Value> {
     workflow["jobs"]["eksgrant"]["steps"].as_array().unwrap()
 }
 
-/// Runs every `run` step that calls eksgrant as the runner would (bash -e,
-/// from the repository's root, with the workflow's env), with the binary
-/// under test as `eksgrant`; returns each step's name and output.
-fn run_eksgrant_steps(root: &Path, workflow: &Value) -> Vec<(String, Output)> {
+/// The event a workflow runs for, as GitHub's `github` context and the
+/// runner's variables give it to the steps.
+enum Event<'a> {
+    /// A push to the default branch.
+    Push,
+    /// A pull request into `base_ref`, whose job summary is `summary`.
+    PullRequest {
+        base_ref: &'a str,
+        summary: &'a Path,
+    },
+}
+
+impl Event<'_> {
+    /// Whether a step with this `if` runs: only the conditions the
+    /// workflow's `run` steps have are known.
+    fn runs(&self, condition: Option<&str>) -> bool {
+        match condition {
+            None => true,
+            Some("github.event_name == 'pull_request'") => {
+                matches!(self, Event::PullRequest { .. })
+            }
+            Some(other) => panic!("a run step's `if: {other}` is not one this test knows"),
+        }
+    }
+
+    /// A step's env value, with the one expression the workflow uses there
+    /// filled in as GitHub fills it in.
+    fn value(&self, value: &str) -> String {
+        if !value.contains("${{") {
+            return value.to_string();
+        }
+        assert_eq!(
+            value, "${{ github.base_ref }}",
+            "an expression this test does not know"
+        );
+        match self {
+            Event::Push => String::new(),
+            Event::PullRequest { base_ref, .. } => (*base_ref).to_string(),
+        }
+    }
+}
+
+/// Runs every `run` step that calls eksgrant or git as the runner would
+/// (bash -e, from the repository's root, with the workflow's env and the
+/// step's, for `event`, the steps whose `if` does not hold for it skipped),
+/// with the binary under test as `eksgrant`; returns each step's name and
+/// output.
+fn run_eksgrant_steps(root: &Path, workflow: &Value, event: &Event) -> Vec<(String, Output)> {
     let binary = assert_cmd::cargo::cargo_bin("eksgrant");
     let path = format!(
         "{}:{}",
@@ -47,7 +91,8 @@ fn run_eksgrant_steps(root: &Path, workflow: &Value) -> Vec<(String, Output)> {
         let Some(script) = step["run"].as_str() else {
             continue;
         };
-        if !script.trim_start().starts_with("eksgrant ") {
+        let first = script.split_whitespace().next().unwrap_or_default();
+        if !["eksgrant", "git"].contains(&first) || !event.runs(step["if"].as_str()) {
             continue;
         }
         let mut command = std::process::Command::new("bash");
@@ -55,10 +100,24 @@ fn run_eksgrant_steps(root: &Path, workflow: &Value) -> Vec<(String, Output)> {
             .args(["-e", "-c", script])
             .current_dir(root)
             .env("PATH", &path)
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null");
         for (name, value) in workflow["env"].as_object().unwrap() {
             command.env(name, value.as_str().unwrap());
         }
+        if let Some(env) = step["env"].as_object() {
+            for (name, value) in env {
+                command.env(name, event.value(value.as_str().unwrap()));
+            }
+        }
+        match event {
+            Event::Push => command.env("GITHUB_EVENT_NAME", "push"),
+            Event::PullRequest { base_ref, summary } => command
+                .env("GITHUB_EVENT_NAME", "pull_request")
+                .env("GITHUB_BASE_REF", base_ref)
+                .env("GITHUB_STEP_SUMMARY", summary),
+        };
         let name = step["name"].as_str().unwrap_or_default().to_string();
         outputs.push((name, command.output().unwrap()));
     }
@@ -124,7 +183,7 @@ fn the_workflow_goes_to_the_git_root_and_its_steps_pass_on_the_starter() {
 
     // The user generates and commits; then every eksgrant step passes.
     assert_exit(&eksgrant(&root.join("infra"), &["generate"]), 0);
-    let results = run_eksgrant_steps(root, &workflow);
+    let results = run_eksgrant_steps(root, &workflow, &Event::Push);
     assert_eq!(results.len(), 2, "validate and generate --check");
     for (name, output) in &results {
         assert_exit(output, 0);
@@ -145,8 +204,134 @@ fn the_workflow_goes_to_the_git_root_and_its_steps_pass_on_the_starter() {
         text.replace("namespace = \"web\"", "namespace = \"api\""),
     )
     .unwrap();
-    let results = run_eksgrant_steps(root, &workflow);
+    let results = run_eksgrant_steps(root, &workflow, &Event::Push);
     assert_exit(&results[1].1, 1);
+}
+
+/// A repository as a pull request's run sees it: `origin` a repository of
+/// its own whose `main` holds what `base` commits, and the pull request's
+/// branch checked out, with the base branch not fetched (actions/checkout
+/// fetches only the pull request's commit). Returns the temporary
+/// directory and the repository's root in it.
+fn pull_request(
+    base: impl Fn(&Path),
+    change: impl Fn(&Path),
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("work");
+    fs::create_dir(&root).unwrap();
+    git(
+        dir.path(),
+        &[
+            "init",
+            "--quiet",
+            "--bare",
+            "--initial-branch=main",
+            "origin.git",
+        ],
+    );
+    git(&root, &["init", "--quiet", "--initial-branch=main"]);
+    base(&root);
+    git(&root, &["add", "."]);
+    git(&root, &["commit", "--quiet", "-m", "base"]);
+    let origin = format!("file://{}", dir.path().join("origin.git").display());
+    git(&root, &["remote", "add", "origin", &origin]);
+    git(&root, &["push", "--quiet", "origin", "main"]);
+    git(&root, &["update-ref", "-d", "refs/remotes/origin/main"]);
+    git(&root, &["checkout", "--quiet", "-b", "change"]);
+    change(&root);
+    git(&root, &["add", "."]);
+    git(&root, &["commit", "--quiet", "-m", "change"]);
+    (dir, root)
+}
+
+/// Runs the workflow's eksgrant and git steps on a pull request into
+/// `main`; each must pass. Returns the job summary.
+fn run_on_pull_request(dir: &Path, root: &Path, spec: &str) -> String {
+    let workflow = workflow(&root.join(".github/workflows/eksgrant.yml"));
+    assert_eq!(workflow["env"]["EKSGRANT_SPEC"], spec);
+    // What earlier steps wrote stays: the step appends.
+    let summary = dir.join("summary.md");
+    fs::write(&summary, "earlier\n").unwrap();
+    let event = Event::PullRequest {
+        base_ref: "main",
+        summary: &summary,
+    };
+    let results = run_eksgrant_steps(root, &workflow, &event);
+    let names: Vec<&str> = results.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Validate the spec",
+            "Fetch the base branch",
+            "Access changes",
+            "The generated files are what the spec generates",
+        ]
+    );
+    for (name, output) in &results {
+        assert!(output.status.success(), "{name}: {}", stderr(output));
+    }
+    fs::read_to_string(&summary).unwrap()
+}
+
+#[test]
+fn on_a_pull_request_the_summary_says_who_gains_and_loses_what() {
+    let (dir, root) = pull_request(
+        |root| {
+            assert_exit(&eksgrant(root, &["init", "--ci", "github"]), 0);
+            assert_exit(&eksgrant(root, &["generate"]), 0);
+        },
+        |root| {
+            let spec = root.join("eksgrant.toml");
+            let text = fs::read_to_string(&spec).unwrap();
+            let narrowed = text.replace("cluster_role = \"edit\"", "cluster_role = \"view\"");
+            assert_ne!(text, narrowed);
+            fs::write(&spec, narrowed).unwrap();
+            assert_exit(&eksgrant(root, &["generate"]), 0);
+        },
+    );
+    let summary = run_on_pull_request(dir.path(), &root, "eksgrant.toml");
+    assert!(
+        summary.starts_with(
+            "earlier\n## eksgrant: access changes\n\nCompared `origin/main:eksgrant.toml` (before) with `eksgrant.toml` (after).\n\n### `ci-deployer`\n"
+        ),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| RoleBinding | `jobs` | `eksgrant:ci-deployer:edit` |\n"),
+        "{summary}"
+    );
+    // A push runs neither step, and writes no summary.
+    let workflow = workflow(&root.join(".github/workflows/eksgrant.yml"));
+    let pushed = run_eksgrant_steps(&root, &workflow, &Event::Push);
+    assert_eq!(pushed.len(), 2);
+}
+
+#[test]
+fn a_pull_request_that_adds_the_spec_makes_everything_new() {
+    let (dir, root) = pull_request(
+        |root| fs::write(root.join("README"), "before eksgrant\n").unwrap(),
+        |root| {
+            assert_exit(
+                &eksgrant(root, &["init", "infra/eksgrant.toml", "--ci", "github"]),
+                0,
+            );
+            assert_exit(&eksgrant(root, &["generate", "infra/eksgrant.toml"]), 0);
+        },
+    );
+    let summary = run_on_pull_request(dir.path(), &root, "infra/eksgrant.toml");
+    assert!(
+        summary.starts_with(
+            "earlier\n## eksgrant: access changes\n\n`origin/main:infra/eksgrant.toml` does not exist: everything in `infra/eksgrant.toml` is new.\n"
+        ),
+        "{summary}"
+    );
+    for key in ["backend", "ci-deployer", "external-dns", "platform-admins"] {
+        assert!(
+            summary.contains(&format!("\n### `{key}`\n")),
+            "{key}: {summary}"
+        );
+    }
 }
 
 #[test]
@@ -162,7 +347,7 @@ fn paths_with_quotes_and_dollars_reach_the_steps_intact() {
     assert_eq!(workflow["env"]["EKSGRANT_SPEC"], spec.as_str());
     assert_eq!(workflow["env"]["EKSGRANT_OUT"], awkward);
     assert_exit(&eksgrant(root, &["generate", &spec]), 0);
-    for (name, output) in run_eksgrant_steps(root, &workflow) {
+    for (name, output) in run_eksgrant_steps(root, &workflow, &Event::Push) {
         assert!(output.status.success(), "{name}: {}", stderr(&output));
     }
 }

@@ -6,6 +6,7 @@ mod cli;
 mod convergence;
 mod cross_account;
 mod diagnostics;
+mod diff;
 mod explain;
 mod formats;
 mod generate;

@@ -353,6 +353,7 @@ fn man_prints_one_page_with_every_command_or_a_command_of_its_own() {
             ".SH \"EKSGRANT IMPORT\"",
             ".SH \"EKSGRANT IMPORT AWS\\-AUTH\"",
             ".SH \"EKSGRANT EXPLAIN\"",
+            ".SH \"EKSGRANT DIFF\"",
             ".SH \"EKSGRANT EXPLAIN\\-CODE\"",
             ".SH \"EKSGRANT PRESETS\"",
             ".SH \"EKSGRANT SCHEMA\"",

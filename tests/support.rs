@@ -301,3 +301,27 @@ pub(crate) fn unwrapped(output: &Output) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// Runs git in `dir` as a test needs it: no configuration of the machine's
+/// or the user's, a fixed author, and a failure a panic with git's words.
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "eksgrant tests")
+        .env("GIT_AUTHOR_EMAIL", "tests@eksgrant.invalid")
+        .env("GIT_COMMITTER_NAME", "eksgrant tests")
+        .env("GIT_COMMITTER_EMAIL", "tests@eksgrant.invalid")
+        .output()
+        .expect("git is installed");
+    assert!(
+        output.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

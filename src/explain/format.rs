@@ -106,8 +106,8 @@ fn aws_lines(out: &mut String, subject: &Subject) {
     }
 }
 
-/// A grant's permissions in one line.
-fn permissions(access: &KubernetesAccess) -> String {
+/// A grant's permissions in one line (`diff` shows grants so too).
+pub(crate) fn permissions(access: &KubernetesAccess) -> String {
     if !access.rules_known {
         return format!("{} (rules not in the spec)", access.role.describe());
     }

@@ -16,7 +16,7 @@ use super::KubernetesAccess;
 use crate::model::{Cluster, Model, RbacBinding, RbacRule, SubjectObjects, Workload};
 
 /// How a grant reaches a subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mechanism {
     /// A binding of the workload's own ServiceAccount, in its own cluster.
@@ -44,7 +44,7 @@ impl Mechanism {
 }
 
 /// What is granted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(tag = "kind", content = "name")]
 pub enum RoleRef {
     /// A Role (eksgrant's, with the spec's rules).
@@ -71,7 +71,7 @@ impl RoleRef {
 }
 
 /// One RBAC rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub struct Rule {
     /// API groups (`""` is the core group).
     pub api_groups: Vec<String>,

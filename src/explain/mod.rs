@@ -117,7 +117,7 @@ pub struct Aws {
 }
 
 /// A way pods become a workload's role.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub struct Assumption {
     /// `pod-identity` or `irsa`.
     pub mechanism: &'static str,
@@ -147,7 +147,7 @@ pub struct AwsPermission {
 }
 
 /// One way a subject is granted something in a cluster.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub struct KubernetesAccess {
     /// The cluster (key).
     pub cluster: String,

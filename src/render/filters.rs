@@ -173,7 +173,7 @@ pub(super) fn markdown_cell(s: &str) -> String {
 /// Text safe inside a Markdown code span in a table cell: no backtick that
 /// would end the span, no `|` that would split the cell, one line. Unlike
 /// [`markdown_cell`], `<` stays: code spans show it as it is.
-pub(super) fn markdown_code(s: &str) -> String {
+pub(crate) fn markdown_code(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
         .replace('|', "\\|")
         .replace('`', "'")

@@ -54,6 +54,9 @@ impl RenderOptions {
     }
 }
 
+/// Markdown escaping as ACCESS.md's `md_code` filter does it, for the other
+/// Markdown eksgrant writes (`eksgrant diff --format markdown`).
+pub(crate) use filters::markdown_code;
 pub use filters::shell_word;
 
 /// The command that regenerates the tree from the output directory, for a

@@ -5,6 +5,7 @@
 //! The binary parses arguments, calls [`generate`], prints the [`Report`]
 //! and maps it to an exit status; the tests call it the same way.
 
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Problem, Result};
@@ -14,7 +15,9 @@ use crate::model::transition::check;
 use crate::outdir::{BeforeChange, LOCK_WAIT, OutDir, RunLock};
 use crate::render::{RenderOptions, render_into};
 use crate::source::SourceFile;
+use crate::spec::AuthenticationMode;
 use crate::sync::{Diff, Incoming, Keep, Summary, holds, previous_generation};
+use crate::text::count;
 
 /// What to generate, from where, into where, and how.
 pub struct GenerateOptions {
@@ -67,6 +70,141 @@ pub struct Report {
     /// What the user must do that the spec's change implies beyond the
     /// files, such as moving Terraform state to a new layout's roots.
     pub notices: Vec<String>,
+    /// Whose access the change touches, against the generation the output
+    /// directory held, when it touches anyone's (not for `--check`).
+    pub access: Option<AccessChanges>,
+}
+
+/// A generation's change to who may do what, against the one before it,
+/// in brief: the subjects whose access changed (by the digests the
+/// manifests record), the clusters whose mode moves, and the objects to
+/// revoke. `eksgrant diff` says what changed; ACCESS.md how to apply it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct AccessChanges {
+    /// Subjects new to the spec.
+    pub added: Vec<String>,
+    /// Subjects gone from it.
+    pub removed: Vec<String>,
+    /// Subjects whose access changed.
+    pub changed: Vec<String>,
+    /// Existing clusters whose authentication mode moves: key, from, to.
+    pub switches: Vec<(String, AuthenticationMode, AuthenticationMode)>,
+    /// Per cluster (key): how many of the objects to revoke the previous
+    /// generation wrote, and how many more earlier generations' revocations
+    /// ACCESS.md still lists.
+    pub revocations: Vec<(String, usize, usize)>,
+}
+
+impl AccessChanges {
+    /// The change from the generation `manifest` records (with its
+    /// `history`) to one whose subjects' digests are `access`, applied as
+    /// `transition` says.
+    fn between(
+        manifest: &Manifest,
+        history: &History,
+        access: &BTreeMap<String, String>,
+        transition: &Transition,
+    ) -> Self {
+        let before = &manifest.access;
+        // A manifest of an eksgrant that recorded no digests says nothing
+        // of the subjects.
+        let known = !before.is_empty();
+        let keys = |from: &BTreeMap<String, String>, pick: &dyn Fn(&String) -> bool| {
+            from.keys()
+                .filter(|k| known && pick(k))
+                .cloned()
+                .collect::<Vec<String>>()
+        };
+        AccessChanges {
+            added: keys(access, &|k| !before.contains_key(k)),
+            removed: keys(before, &|k| !access.contains_key(k)),
+            changed: keys(access, &|k| {
+                before.get(k).is_some_and(|d| Some(d) != access.get(k))
+            }),
+            switches: transition
+                .switches
+                .iter()
+                .map(|s| (s.cluster.clone(), s.from, s.to))
+                .collect(),
+            revocations: transition
+                .revocations
+                .iter()
+                .map(|r| {
+                    let written = history
+                        .record(&r.cluster_name)
+                        .map(|record| &record.objects);
+                    let new = r
+                        .objects
+                        .iter()
+                        .filter(|o| written.is_some_and(|w| w.contains(*o)))
+                        .count();
+                    (r.cluster.clone(), new, r.objects.len() - new)
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the change touches nobody's access: no subject's, no mode,
+    /// and no object the previous generation wrote to revoke.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && self.switches.is_empty()
+            && self.revocations.iter().all(|(_, new, _)| *new == 0)
+    }
+}
+
+impl std::fmt::Display for AccessChanges {
+    /// In one line: `access of ci, ops changed; dev removed; cluster prod
+    /// moves from API_AND_CONFIG_MAP to API; 2 Kubernetes objects on prod
+    /// to revoke`, and where to read more.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts: Vec<String> = Vec::new();
+        let subjects: Vec<String> = [
+            (&self.changed, "changed"),
+            (&self.added, "added"),
+            (&self.removed, "removed"),
+        ]
+        .into_iter()
+        .filter(|(keys, _)| !keys.is_empty())
+        .map(|(keys, what)| format!("{} {what}", a_few(keys)))
+        .collect();
+        if !subjects.is_empty() {
+            parts.push(format!("access of {}", subjects.join("; ")));
+        }
+        for (cluster, from, to) in &self.switches {
+            parts.push(format!("cluster {cluster} moves from {from} to {to}"));
+        }
+        for (cluster, new, earlier) in self.revocations.iter().filter(|(_, new, _)| *new > 0) {
+            let also = match earlier {
+                0 => String::new(),
+                n => format!(", with {n} more from earlier generations"),
+            };
+            parts.push(format!(
+                "{} on {cluster} to revoke{also}",
+                count(*new, "Kubernetes object")
+            ));
+        }
+        write!(
+            f,
+            "{}. ACCESS.md's \"Applying\" carries it out; `eksgrant diff` shows who gains and loses what",
+            parts.join("; ")
+        )
+    }
+}
+
+/// Up to five keys, then how many more.
+fn a_few(keys: &[String]) -> String {
+    const SHOWN: usize = 5;
+    if keys.len() <= SHOWN {
+        return keys.join(", ");
+    }
+    format!(
+        "{} and {} more",
+        keys[..SHOWN].join(", "),
+        keys.len() - SHOWN
+    )
 }
 
 /// The outcome of [`generate`].
@@ -97,6 +235,7 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
             out,
             outcome,
             notices: Vec::new(),
+            access: None,
         });
     }
     let mut loaded = crate::load_source(source)?;
@@ -150,7 +289,7 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
             && holds(&out_dir, manifest)?
         {
             free_in_background(loaded);
-            return Ok((unchanged(options.mode, manifest), notices));
+            return Ok((unchanged(options.mode, manifest), notices, None));
         }
         let recorded = previous.as_ref().map(|(manifest, _)| manifest);
         let mut incoming = Incoming::new(&out_dir, recorded, keep(options.mode))?;
@@ -164,27 +303,38 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
         let next = transition.history(&loaded.model, incoming.paths());
         let next_inputs =
             (notices.is_empty() && transition.settles(&loaded.model, &next)).then(|| inputs(&next));
+        let access = crate::explain::digests(&loaded.model);
+        let summary = previous
+            .as_ref()
+            .filter(|_| options.mode != Mode::Check)
+            .map(|(manifest, history)| {
+                AccessChanges::between(manifest, history, &access, &transition)
+            })
+            .filter(|changes| !changes.is_empty());
         // Everything the model had to say is rendered: its memory goes back
         // while the files are renamed into place.
         free_in_background(loaded);
-        let changes = incoming.finish(&spec_shown, next_inputs.as_deref(), next)?;
+        let changes = incoming.finish(|files| {
+            Manifest::new(&spec_shown, next_inputs.as_deref(), files, next, access)
+        })?;
         let outcome = match options.mode {
             Mode::Check if changes.is_up_to_date() => Outcome::UpToDate,
             Mode::Check => Outcome::OutOfDate(changes.diff()),
             Mode::DryRun => Outcome::Listing(changes.listing()),
             Mode::Write { force } => Outcome::Written(changes.apply(force)?),
         };
-        Ok((outcome, notices))
+        Ok((outcome, notices, summary))
     })();
     // An interruption leaves the lock file behind, as a kill would.
     if let (Err(Error::Interrupted { .. }), Some(lock)) = (&outcome, lock) {
         lock.abandon();
     }
-    let (outcome, notices) = outcome?;
+    let (outcome, notices, access) = outcome?;
     Ok(Report {
         out,
         outcome,
         notices,
+        access,
     })
 }
 

@@ -179,6 +179,11 @@ fn generate(args: &GenerateArgs, reporter: &mut Reporter) -> Result<Exit, Error>
             summary.created, summary.updated, summary.deleted, summary.unchanged
         )),
     }
+    // What the change does to who may do what: like the notices, not a
+    // success line, since it says what applying must carry out.
+    if let Some(access) = &report.access {
+        reporter::print_stderr(&format!("eksgrant: {access}\n"));
+    }
     Ok(Exit::Done)
 }
 

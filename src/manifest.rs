@@ -64,17 +64,24 @@ pub struct Manifest {
     /// the trust must have their pods restart before Terraform applies it.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub irsa_workloads: BTreeSet<String>,
+    /// Each subject's digest of what it may do, by key
+    /// ([`crate::explain::digests`]): what the next `generate` compares to
+    /// say whose access its change touches. Absent from earlier versions'
+    /// manifests.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub access: BTreeMap<String, String>,
 }
 
 impl Manifest {
     /// A manifest for these files, recording `history` (whose roots are
-    /// those of `files`) and naming the next run's `inputs` if it has
-    /// nothing to render.
+    /// those of `files`) and the subjects' `access` digests, and naming the
+    /// next run's `inputs` if it has nothing to render.
     pub fn new(
         spec: &str,
         inputs: Option<&str>,
         files: BTreeMap<String, String>,
         history: History,
+        access: BTreeMap<String, String>,
     ) -> Self {
         let History {
             clusters,
@@ -90,6 +97,7 @@ impl Manifest {
             clusters,
             left,
             irsa_workloads,
+            access,
         }
     }
 
@@ -104,6 +112,7 @@ impl Manifest {
             && self.clusters == other.clusters
             && self.left == other.left
             && self.irsa_workloads == other.irsa_workloads
+            && self.access == other.access
     }
 
     /// What this generation leaves to the next one.
@@ -523,6 +532,7 @@ mod tests {
                 },
             )]),
             irsa_workloads: BTreeSet::from(["reports".to_string()]),
+            access: BTreeMap::from([("reports".to_string(), hash(b"what reports may do"))]),
         };
         fs::write(dir.path().join(MANIFEST_FILE), manifest.to_toml()).unwrap();
         assert_eq!(

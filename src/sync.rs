@@ -256,12 +256,15 @@ impl<'a> Incoming<'a> {
 
     /// Adds what the previous generations wrote and this one does not, the
     /// interrupted runs' leftovers and the directories to remove; the new
-    /// manifest records `history` (what [`History::of`] says this
-    /// generation leaves) and `inputs`. Reads only.
-    pub fn finish(self, spec: &str, inputs: Option<&str>, history: History) -> Result<Changes<'a>> {
+    /// manifest is what `manifest` makes of the generated files' hashes.
+    /// Reads only.
+    pub fn finish(
+        self,
+        manifest: impl FnOnce(BTreeMap<String, String>) -> Manifest,
+    ) -> Result<Changes<'a>> {
         let hashes = self.hashes();
         match self.dropped(&hashes) {
-            Ok(dropped) => Ok(self.into_changes(dropped, spec, inputs, hashes, history)),
+            Ok(dropped) => Ok(self.into_changes(dropped, manifest(hashes))),
             Err(error) => Err(self.fail(error)),
         }
     }
@@ -332,10 +335,7 @@ impl<'a> Incoming<'a> {
     fn into_changes(
         self,
         (deleted, leftovers, dropped_dirs): (Vec<FileChange>, Leftovers, Vec<String>),
-        spec: &str,
-        inputs: Option<&str>,
-        hashes: BTreeMap<String, String>,
-        history: History,
+        manifest: Manifest,
     ) -> Changes<'a> {
         let Incoming {
             out,
@@ -348,7 +348,6 @@ impl<'a> Incoming<'a> {
         } = self;
         files.extend(deleted);
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let manifest = Manifest::new(spec, inputs, hashes, history);
         let manifest_current =
             recorded.is_some_and(|r| r.same_generation(&manifest)) && pending.is_none();
         let inputs_current = recorded.is_some_and(|r| r.inputs == manifest.inputs);

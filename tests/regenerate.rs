@@ -703,3 +703,132 @@ fn a_cluster_gaining_encryption_or_a_log_group_says_what_to_do_around_the_apply(
     let text = overview(&repo);
     assert!(text.contains(import) && text.contains(rewrite), "{text}");
 }
+
+/// An existing cluster in `mode` with an administrator through
+/// `ops_grant`, CI with `ci_role` in `apps`, and a developer when `dev`.
+fn day_two(mode: &str, ops_grant: &str, ci_role: &str, dev: bool) -> String {
+    let mut spec = format!(
+        r#"version = 1
+
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.prod]
+authentication_mode = "{mode}"
+node_role_arns = ["arn:aws:iam::111122223333:role/prod-nodes"]
+managed_node_role_arns = ["arn:aws:iam::111122223333:role/prod-managed-nodes"]
+
+[principals.ops]
+arn = "arn:aws:iam::111122223333:role/ops"
+
+[[principals.ops.grants]]
+cluster = "prod"
+{ops_grant}
+
+[principals.ci]
+arn = "arn:aws:iam::111122223333:role/ci"
+
+[[principals.ci.grants]]
+cluster = "prod"
+namespaces = ["apps"]
+cluster_role = "{ci_role}"
+"#
+    );
+    if dev {
+        spec.push_str(
+            "\n[principals.dev]\narn = \"arn:aws:iam::111122223333:role/dev\"\n\n[[principals.dev.grants]]\ncluster = \"prod\"\nnamespaces = [\"apps\"]\ncluster_role = \"view\"\n",
+        );
+    }
+    spec
+}
+
+#[test]
+fn day_two_changes_switch_modes_in_order_revoke_what_goes_and_say_so() {
+    let admin_role = "cluster_role = \"cluster-admin\"";
+    let admin_policy = "access_policy = \"AmazonEKSClusterAdminPolicy\"";
+    let repo = Repo::new(&day_two("CONFIG_MAP", admin_role, "edit", true));
+    let first = repo.eksgrant(&["generate"]);
+    assert_exit(&first, 0);
+    // A first generation changes nobody's access against anything.
+    assert!(!stderr(&first).contains("access of"), "{}", stderr(&first));
+    let manifest = fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap();
+    assert!(
+        manifest.contains(r#""RoleBinding apps/eksgrant:ci:edit""#)
+            && manifest.contains(r#""ConfigMap kube-system/aws-auth""#),
+        "{manifest}"
+    );
+
+    // To API_AND_CONFIG_MAP, CI narrowed, the developer gone. ops keeps
+    // cluster-admin, through an access entry now rather than aws-auth.
+    repo.write_spec(&day_two("API_AND_CONFIG_MAP", admin_role, "view", false));
+    let second = repo.eksgrant(&["generate"]);
+    assert_exit(&second, 0);
+    assert!(
+        stderr(&second).contains(
+            "eksgrant: access of ci, ops changed; dev removed; cluster prod moves from CONFIG_MAP to API_AND_CONFIG_MAP; 2 Kubernetes objects on prod to revoke."
+        ),
+        "{}",
+        stderr(&second)
+    );
+    let overview = || fs::read_to_string(repo.path("ACCESS.md")).unwrap();
+    let access = overview();
+    let at = |needle: &str| {
+        access
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle}\n{access}"))
+    };
+    let switch = at(
+        "aws eks update-cluster-config --region eu-west-2 --name prod --access-config authenticationMode=API_AND_CONFIG_MAP",
+    );
+    let terraform = at("terraform -chdir=terraform apply");
+    let aws_auth = at("apply -f kubernetes/prod/kube-system/aws-auth.yaml");
+    let revoke = at(
+        "kubectl --context prod delete rolebinding.rbac.authorization.k8s.io -n apps -l app.kubernetes.io/managed-by=eksgrant --field-selector metadata.name=eksgrant:ci:edit",
+    );
+    at("--field-selector metadata.name=eksgrant:dev:view");
+    assert!(switch < terraform && terraform < aws_auth && aws_auth < revoke);
+    let cluster = fs::read_to_string(repo.path("terraform/cluster-prod.tf")).unwrap();
+    assert!(
+        cluster.contains("aws eks update-cluster-config --region eu-west-2 --name prod --access-config authenticationMode=API_AND_CONFIG_MAP")
+            && !cluster.contains("Set authentication_mode in the spec to what the cluster uses"),
+        "{cluster}"
+    );
+
+    // Regenerated before anyone applied it: the revocations stay listed,
+    // and say they are the previous generations'.
+    let again = repo.eksgrant(&["generate"]);
+    assert_exit(&again, 0);
+    assert!(overview().contains("metadata.name=eksgrant:ci:edit"));
+    assert!(!stderr(&again).contains("access of"), "{}", stderr(&again));
+
+    // To API, ops moving from its binding to the access policy: the switch
+    // after Terraform, checking EKS's entry of the managed node group first;
+    // the binding and aws-auth revoked last.
+    repo.write_spec(&day_two("API", admin_policy, "view", false));
+    let third = repo.eksgrant(&["generate"]);
+    assert_exit(&third, 0);
+    assert!(
+        stderr(&third).contains("access of ops changed; cluster prod moves from API_AND_CONFIG_MAP to API; 2 Kubernetes objects on prod to revoke, with 2 more from earlier generations."),
+        "{}",
+        stderr(&third)
+    );
+    let access = overview();
+    let at = |needle: &str| {
+        access
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle}\n{access}"))
+    };
+    let terraform = at("terraform -chdir=terraform apply");
+    let check = at(
+        "aws eks describe-access-entry --region eu-west-2 --cluster-name prod --principal-arn arn:aws:iam::111122223333:role/prod-managed-nodes",
+    );
+    let switch = at("--access-config authenticationMode=API\n");
+    let revoke = at(
+        "delete clusterrolebinding.rbac.authorization.k8s.io -l app.kubernetes.io/managed-by=eksgrant --field-selector metadata.name=eksgrant:ops:cluster-admin",
+    );
+    at(
+        "delete configmap -n kube-system -l app.kubernetes.io/managed-by=eksgrant --field-selector metadata.name=aws-auth",
+    );
+    assert!(terraform < check && check < switch && switch < revoke);
+}

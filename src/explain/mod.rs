@@ -10,6 +10,7 @@
 //! a table, Mermaid or Graphviz, and [`who_can`] answers the reverse
 //! questions.
 
+mod digest;
 pub mod format;
 mod kubernetes;
 pub mod who_can;
@@ -23,6 +24,7 @@ use crate::model::iam::{PolicyText, WrittenStatement};
 use crate::model::{AcknowledgedItem, Acknowledgement, Model, RolePolicy, Workload, WorkloadRole};
 use crate::spec::Effect;
 
+pub use digest::digests;
 pub use kubernetes::{Mechanism, RoleRef, Rule};
 
 /// The version of the JSON form; a change that is not an addition bumps it.

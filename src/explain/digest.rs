@@ -1,0 +1,96 @@
+//! A digest of what each subject may do: a generation's manifest records
+//! them, so that the next `generate` can say whose access its change
+//! touches without the previous spec, and point to `eksgrant diff` for
+//! what.
+//!
+//! A subject's digest is of the facts `eksgrant diff` compares, each in one
+//! canonical form and in no particular order: its identity and the role it
+//! chains to, each way in, each AWS action on each resource (with its
+//! effect and conditions), each managed policy, each Kubernetes grant with
+//! its rules sorted. So two specs give a subject the same digest when the
+//! diff finds no change in what it is granted, however the spec orders or
+//! groups it. It is worked out subject by subject as explain's answers
+//! come, never holding a whole explanation.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use super::{Aws, kubernetes, workload_aws};
+use crate::manifest::hex;
+use crate::model::Model;
+
+/// Each subject's digest, by key: `sha256:<hex>`.
+pub fn digests(model: &Model) -> BTreeMap<String, String> {
+    let mut facts: HashMap<&str, Vec<[u8; 32]>> = HashMap::new();
+    for workload in &model.workloads {
+        facts.insert(&workload.key, aws_facts(&workload_aws(workload)));
+    }
+    for principal in &model.principals {
+        facts.insert(&principal.key, vec![fact(&("identity", &principal.arn))]);
+    }
+    kubernetes::access(model, |key, mut access| {
+        if let Some(found) = facts.get_mut(key.as_str()) {
+            access.rules.sort();
+            found.push(fact(&("kubernetes", &access)));
+        }
+    });
+    facts
+        .into_iter()
+        .map(|(key, mut found)| {
+            found.sort_unstable();
+            found.dedup();
+            let mut hasher = Sha256::new();
+            for one in &found {
+                hasher.update(one);
+            }
+            (key.to_string(), hex(&hasher.finalize()))
+        })
+        .collect()
+}
+
+/// The facts of a workload's AWS side.
+fn aws_facts(aws: &Aws) -> Vec<[u8; 32]> {
+    let mut found = vec![
+        fact(&("identity", &aws.identity)),
+        fact(&("chains_to", &aws.chains_to)),
+    ];
+    found.extend(aws.assumed_by.iter().map(|a| fact(&("assumed_by", a))));
+    found.extend(aws.managed_policies.iter().map(|p| fact(&("managed", p))));
+    for permission in &aws.permissions {
+        let conditions: BTreeMap<&String, BTreeMap<&String, Vec<&String>>> = permission
+            .conditions
+            .iter()
+            .map(|(operator, keys)| {
+                let keys = keys
+                    .iter()
+                    .map(|(key, values)| {
+                        let mut values: Vec<&String> = values.iter().collect();
+                        values.sort();
+                        values.dedup();
+                        (key, values)
+                    })
+                    .collect();
+                (operator, keys)
+            })
+            .collect();
+        for resource in &permission.resources {
+            for action in &permission.actions {
+                found.push(fact(&(
+                    "aws",
+                    permission.effect,
+                    &conditions,
+                    resource,
+                    action,
+                )));
+            }
+        }
+    }
+    found
+}
+
+/// The SHA-256 of one fact's JSON.
+fn fact(value: &impl Serialize) -> [u8; 32] {
+    Sha256::digest(serde_json::to_vec(value).expect("a fact serialises")).into()
+}

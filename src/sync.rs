@@ -802,10 +802,72 @@ pub fn holds(out: &OutDir, manifest: &Manifest) -> Result<bool> {
 /// it with the lock held when the changes are to be applied, and before
 /// rendering.
 pub fn previous_generation(out: &OutDir) -> Result<Option<(Manifest, History)>> {
-    Ok(Manifest::read(out)?.map(|manifest| {
-        let history = manifest.history();
-        (manifest, history)
-    }))
+    let Some(manifest) = Manifest::read(out)? else {
+        return Ok(None);
+    };
+    let mut history = manifest.history();
+    objects_from_files(out, &manifest, &mut history)?;
+    Ok(Some((manifest, history)))
+}
+
+/// Fills in the objects of a generation whose manifest predates their
+/// record (an eksgrant before 0.1.0's revocations), so that the first
+/// generation of this one still revokes what the spec no longer grants:
+/// read back from the Kubernetes files it wrote on each cluster, each as
+/// long as it holds the content the manifest records (a file edited since
+/// says nothing of what was applied). A cluster with files and no objects
+/// recorded is such a generation's: one that records them lists every
+/// object of every file.
+fn objects_from_files(out: &OutDir, manifest: &Manifest, history: &mut History) -> Result<()> {
+    /// The part of an object that names it.
+    #[derive(serde::Deserialize)]
+    struct Object {
+        kind: String,
+        metadata: Metadata,
+    }
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        name: String,
+        namespace: Option<String>,
+    }
+    for (key, record) in &mut history.clusters {
+        if !record.objects.is_empty() {
+            continue;
+        }
+        let dir = format!("kubernetes/{key}/");
+        for (path, hash) in manifest.files.range(dir.clone()..) {
+            if !path.starts_with(&dir) {
+                break;
+            }
+            // The objects' files; the Kustomization names them.
+            if std::path::Path::new(path)
+                .extension()
+                .is_none_or(|e| e != "yaml")
+            {
+                continue;
+            }
+            let Entry::File(bytes) = out.entry(path)? else {
+                continue;
+            };
+            if manifest::hash(&bytes) != *hash {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let objects: Vec<Object> = serde_saphyr::from_multiple(&text).unwrap_or_default();
+            for object in objects {
+                let text = match &object.metadata.namespace {
+                    Some(namespace) => {
+                        format!("{} {namespace}/{}", object.kind, object.metadata.name)
+                    }
+                    None => format!("{} {}", object.kind, object.metadata.name),
+                };
+                if let Ok(object) = text.parse() {
+                    record.objects.insert(object);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether `hash` is the content the manifest `recorded` or an interrupted

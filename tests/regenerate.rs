@@ -778,6 +778,10 @@ fn day_two_changes_switch_modes_in_order_revoke_what_goes_and_say_so() {
             .find(needle)
             .unwrap_or_else(|| panic!("{needle}\n{access}"))
     };
+    // The whole order, as a reader sees it.
+    let applying = |access: &str| access[access.find("## Applying").unwrap()..].to_string();
+    crate::support::settings()
+        .bind(|| insta::assert_snapshot!("day-two-to-api-and-config-map", applying(&access)));
     let switch = at(
         "aws eks update-cluster-config --region eu-west-2 --name prod --access-config authenticationMode=API_AND_CONFIG_MAP",
     );
@@ -819,6 +823,8 @@ fn day_two_changes_switch_modes_in_order_revoke_what_goes_and_say_so() {
             .find(needle)
             .unwrap_or_else(|| panic!("{needle}\n{access}"))
     };
+    crate::support::settings()
+        .bind(|| insta::assert_snapshot!("day-two-to-api", applying(&access)));
     let terraform = at("terraform -chdir=terraform apply");
     let check = at(
         "aws eks describe-access-entry --region eu-west-2 --cluster-name prod --principal-arn arn:aws:iam::111122223333:role/prod-managed-nodes",
@@ -831,4 +837,36 @@ fn day_two_changes_switch_modes_in_order_revoke_what_goes_and_say_so() {
         "delete configmap -n kube-system -l app.kubernetes.io/managed-by=eksgrant --field-selector metadata.name=aws-auth",
     );
     assert!(terraform < check && check < switch && switch < revoke);
+}
+
+#[test]
+fn a_tree_from_before_objects_were_recorded_still_revokes_what_goes() {
+    // An earlier eksgrant's manifest lists the files, not the objects in
+    // them: the first generation of this one reads them back.
+    let admin_policy = "access_policy = \"AmazonEKSClusterAdminPolicy\"";
+    let repo = Repo::new(&day_two("API", admin_policy, "edit", true));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let path = repo.path(".eksgrant-manifest.toml");
+    let manifest = fs::read_to_string(&path).unwrap();
+    let older: String = manifest
+        .split_inclusive('\n')
+        .filter(|line| !line.starts_with("objects = ") && !line.starts_with("inputs = "))
+        .collect();
+    assert_ne!(older, manifest);
+    fs::write(&path, older).unwrap();
+
+    repo.write_spec(&day_two("API", admin_policy, "view", false));
+    let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 0);
+    let access = fs::read_to_string(repo.path("ACCESS.md")).unwrap();
+    for name in ["eksgrant:ci:edit", "eksgrant:dev:view"] {
+        assert!(
+            access.contains(&format!("--field-selector metadata.name={name}")),
+            "{name}\n{access}"
+        );
+    }
+    assert!(
+        !access.contains("metadata.name=eksgrant:ci:view"),
+        "{access}"
+    );
 }

@@ -14,6 +14,8 @@
 //!    here exists from the second apply on; on the first, this is skipped.)
 //! 2. the restart of the pods of workloads leaving IRSA, whose ServiceAccount
 //!    has just lost its annotation, before Terraform drops the IRSA trust;
+//!    and the switch of an existing cluster to `API_AND_CONFIG_MAP`, whose
+//!    access entries EKS refuses on `CONFIG_MAP`;
 //! 3. Terraform (the AWS side only, which never talks to a Kubernetes API):
 //!    clusters, roles, associations, access entries. With the per-cluster
 //!    layout that is several roots: `terraform/iam` first, whose roles the
@@ -23,12 +25,18 @@
 //!    cluster and its administrators' access entries exist;
 //! 5. the second Terraform root, which writes the kubeconfig ConfigMaps
 //!    through the Kubernetes APIs of the clusters the reaching pods run on;
-//! 6. on each cluster that reads it, the aws-auth ConfigMap, last: every
-//!    principal it no longer maps has its access entry and RBAC by now.
+//! 6. on each cluster that reads it, the aws-auth ConfigMap: every principal
+//!    it no longer maps has its access entry and RBAC by now;
+//! 7. the switch of an existing cluster to `API`, once every principal and
+//!    node role has its access entry;
+//! 8. last, on each cluster, the deletion of the objects an earlier
+//!    generation wrote and this one does not (`kubectl apply` deletes
+//!    nothing), once everything the spec grants is in place.
 //!
 //! When the layout changed since the previous generation, moving the state
 //! of the old roots into the new ones comes before all of it
-//! ([`move_state_step`]).
+//! ([`move_state_step`]). The transition pass decides what the order
+//! carries out ([`Around`]).
 
 use std::collections::BTreeSet;
 
@@ -223,9 +231,9 @@ pub(super) fn apply_steps(model: &Model, around: &Around<'_>) -> Vec<ApplyStep> 
     }
     steps.extend(clusters.iter().filter(|c| c.aws_auth.is_some()).map(|c| {
         let why = if c.authentication_mode == AuthenticationMode::ConfigMap {
-            "last: the groups it maps principals into are bound by now"
+            "after the Kubernetes objects: the groups it maps principals into are bound by now"
         } else {
-            "last: every principal it no longer maps has its access entry and RBAC by now"
+            "after Terraform: every principal it no longer maps has its access entry and RBAC by now"
         };
         ApplyStep::on(c, StepKind::AwsAuth, why)
     }));
@@ -301,7 +309,7 @@ fn switches(
             "before the Terraform that creates its access entries, which EKS refuses on a CONFIG_MAP cluster; nobody loses access, since the cluster still reads aws-auth"
         }
         _ => {
-            "after Terraform and aws-auth: every principal and node role the spec maps has its access entry by now, and from here on EKS ignores aws-auth"
+            "after Terraform: every principal and node role the spec maps has its access entry by now, and from here on EKS ignores aws-auth"
         }
     };
     switches

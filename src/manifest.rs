@@ -42,7 +42,7 @@ pub struct Manifest {
     pub spec: String,
     /// `sha256:<hex>` of the [`inputs`] of the run that would follow this
     /// generation, recorded when that run would render exactly these files
-    /// with this history (see [`crate::transitions::settled`]): a run that
+    /// with this history (see [`crate::model::Transition::settles`]): a run that
     /// finds the same, and every file as recorded, has nothing to do.
     /// Absent when the next run must render (it drops a step this one
     /// needed), and from earlier versions' manifests.

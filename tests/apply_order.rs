@@ -1844,3 +1844,44 @@ fn a_revocation_survives_regenerating_twice_before_applying() {
         .collect();
     assert_eq!(revoked, ["RoleBinding apps/eksgrant:ci:view"]);
 }
+
+#[test]
+fn a_cluster_that_leaves_the_spec_has_its_objects_revoked_until_it_comes_back() {
+    let two = |edge: bool| {
+        let mut spec = migrating("API", CLUSTER_ADMIN_ACCESS_POLICY, "edit", false);
+        if edge {
+            spec.push_str(
+                "\n[clusters.edge]\n\n[[principals.ci.grants]]\ncluster = \"edge\"\nnamespaces = [\"apps\"]\ncluster_role = \"view\"\n",
+            );
+        }
+        spec
+    };
+    let mut directory = Directory::default();
+    directory.generate(&two(true));
+    let revoked_on_edge = |steps: &[ApplyStep]| -> Option<(bool, Vec<String>)> {
+        steps
+            .iter()
+            .filter_map(|s| s.revocation.as_ref())
+            .find(|r| r.cluster == "edge")
+            .map(|r| {
+                (
+                    r.in_spec,
+                    r.objects.iter().map(ToString::to_string).collect(),
+                )
+            })
+    };
+    let (_, steps) = directory.generate(&two(false));
+    assert_eq!(
+        revoked_on_edge(&steps),
+        Some((false, vec!["RoleBinding apps/eksgrant:ci:view".to_string()]))
+    );
+    // Still there a generation later: it may not have been applied.
+    let (_, steps) = directory.generate(&two(false));
+    assert_eq!(
+        revoked_on_edge(&steps).map(|(in_spec, _)| in_spec),
+        Some(false)
+    );
+    // Back in the spec with the same grant: nothing of it to revoke.
+    let (_, steps) = directory.generate(&two(true));
+    assert_eq!(revoked_on_edge(&steps), None);
+}

@@ -10,7 +10,7 @@
 //! those, the Kubernetes permissions in effect are compared per cluster and
 //! namespace, rule by rule, with the wildcards RBAC has, so that a grant
 //! swapped for an equivalent one gains and loses nothing. [`Diff`] is the
-//! stable JSON form (`docs/diff.schema.json` is its schema); [`format`] lays
+//! stable JSON form (`docs/diff.schema.json` is its schema); [`format`](mod@format) lays
 //! it out as text and Markdown, and [`base`] reads the old spec from git.
 
 pub mod base;

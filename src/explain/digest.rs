@@ -21,21 +21,39 @@ use super::{Aws, kubernetes, workload_aws};
 use crate::manifest::hex;
 use crate::model::Model;
 
-/// Each subject's digest, by key: `sha256:<hex>`.
+/// Each subject's digest, by key: `sha256:<hex>`. The AWS side and the
+/// Kubernetes side are worked out on two threads, each a pass over the
+/// model.
 pub fn digests(model: &Model) -> BTreeMap<String, String> {
-    let mut facts: HashMap<&str, Vec<[u8; 32]>> = HashMap::new();
-    for workload in &model.workloads {
-        facts.insert(&workload.key, aws_facts(&workload_aws(workload)));
-    }
-    for principal in &model.principals {
-        facts.insert(&principal.key, vec![fact(&("identity", &principal.arn))]);
-    }
-    kubernetes::access(model, |key, mut access| {
-        if let Some(found) = facts.get_mut(key.as_str()) {
-            access.rules.sort();
-            found.push(fact(&("kubernetes", &access)));
+    let (mut facts, kubernetes) = std::thread::scope(|scope| {
+        let kubernetes = scope.spawn(|| {
+            let mut found: HashMap<String, Vec<[u8; 32]>> = HashMap::new();
+            kubernetes::access(model, |key, mut access| {
+                access.rules.sort();
+                found
+                    .entry(key)
+                    .or_default()
+                    .push(fact(&("kubernetes", &access)));
+            });
+            found
+        });
+        let mut facts: HashMap<&str, Vec<[u8; 32]>> = HashMap::new();
+        for workload in &model.workloads {
+            facts.insert(&workload.key, aws_facts(&workload_aws(workload)));
         }
+        for principal in &model.principals {
+            facts.insert(&principal.key, vec![fact(&("identity", &principal.arn))]);
+        }
+        let kubernetes = kubernetes
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (facts, kubernetes)
     });
+    for (key, found) in kubernetes {
+        if let Some(facts) = facts.get_mut(key.as_str()) {
+            facts.extend(found);
+        }
+    }
     facts
         .into_iter()
         .map(|(key, mut found)| {
@@ -90,7 +108,23 @@ fn aws_facts(aws: &Aws) -> Vec<[u8; 32]> {
     found
 }
 
-/// The SHA-256 of one fact's JSON.
+/// The SHA-256 of one fact's JSON, written straight into the hash.
 fn fact(value: &impl Serialize) -> [u8; 32] {
-    Sha256::digest(serde_json::to_vec(value).expect("a fact serialises")).into()
+    let mut hashed = Hashed(Sha256::new());
+    serde_json::to_writer(&mut hashed, value).expect("a fact serialises");
+    hashed.0.finalize().into()
+}
+
+/// A hash that JSON is written into.
+struct Hashed(Sha256);
+
+impl std::io::Write for Hashed {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -6,7 +6,7 @@
 //! aws-auth mappings, the Roles and bindings), never from the spec's wording,
 //! so that explain cannot disagree with what is applied; a test parses the
 //! generated files back and compares. [`Explanation`] is the stable JSON
-//! form (`docs/explain.schema.json` is its schema); [`format`] lays it out as
+//! form (`docs/explain.schema.json` is its schema); [`format`](mod@format) lays it out as
 //! a table, Mermaid or Graphviz, and [`who_can`] answers the reverse
 //! questions.
 

@@ -1,6 +1,6 @@
 //! The reverse questions: who can do a Kubernetes verb on a resource in a
 //! cluster, and who can do an AWS action, answered from an
-//! [`Explanation`](super::Explanation).
+//! [`Explanation`].
 
 use serde::Serialize;
 

@@ -35,8 +35,8 @@
 //!
 //! When the layout changed since the previous generation, moving the state
 //! of the old roots into the new ones comes before all of it
-//! ([`move_state_step`]). The transition pass decides what the order
-//! carries out ([`Around`]).
+//! (`move_state_step`). The transition pass decides what the order
+//! carries out (`Around`).
 
 use std::collections::BTreeSet;
 
@@ -245,7 +245,7 @@ pub(super) fn apply_steps(model: &Model, around: &Around<'_>) -> Vec<ApplyStep> 
             if revocation.in_spec {
                 "last, once everything the spec grants is in place: kubectl apply deletes nothing, so without this step each of these objects would keep granting what the spec no longer does"
             } else {
-                "the cluster has left the spec, but what eksgrant wrote on it keeps granting access while the cluster exists"
+                "the cluster has left the spec, but while it exists what eksgrant wrote on it keeps granting access (skip this step if it is gone)"
             },
         );
         step.cluster = Some(revocation.cluster.clone());

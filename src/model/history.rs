@@ -93,13 +93,12 @@ impl History {
     }
 
     /// Every object the generation may have left on the cluster named
-    /// `name`: those it wrote and those it still had to revoke.
-    pub fn objects_on(&self, name: &str) -> BTreeSet<&ObjectRef> {
-        let record = self.record(name);
-        record
+    /// `name`, as sorted sets: those it wrote, and those it still had to
+    /// revoke (on the cluster in the spec, or left).
+    pub fn objects_on(&self, name: &str) -> impl Iterator<Item = &BTreeSet<ObjectRef>> {
+        self.record(name)
             .into_iter()
-            .flat_map(|r| r.objects.iter().chain(&r.revoked))
-            .chain(self.left.get(name).into_iter().flat_map(|l| &l.revoked))
-            .collect()
+            .flat_map(|r| [&r.objects, &r.revoked])
+            .chain(self.left.get(name).map(|l| &l.revoked))
     }
 }

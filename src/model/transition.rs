@@ -76,14 +76,15 @@ impl Transition {
     pub fn follow(model: &Model, previous: Option<&History>) -> Transition {
         let empty = History::default();
         let history = previous.unwrap_or(&empty);
+        // The model's workloads are sorted by key.
         let leaving_irsa: BTreeSet<String> = history
             .irsa_workloads
             .iter()
             .filter(|key| {
                 model
                     .workloads
-                    .iter()
-                    .any(|w| &w.key == *key && !w.annotate_irsa)
+                    .binary_search_by(|w| w.key.as_str().cmp(key))
+                    .is_ok_and(|at| !model.workloads[at].annotate_irsa)
             })
             .cloned()
             .collect();
@@ -246,28 +247,34 @@ fn mode_switch(cluster: &Cluster, history: &History) -> Option<ModeSwitch> {
 fn revocations(model: &Model, history: &History) -> Vec<Revocation> {
     let mut revocations = Vec::new();
     let mut in_spec: BTreeSet<&str> = BTreeSet::new();
+    // The ServiceAccounts the workloads name, by cluster: built once, so
+    // that finding them stays linear in the spec.
+    let mut named: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
+    for workload in &model.workloads {
+        for cluster in &workload.clusters {
+            named.insert((cluster, &workload.namespace, &workload.service_account));
+        }
+    }
     for cluster in &model.clusters {
         in_spec.insert(&cluster.name);
-        let now: BTreeSet<ObjectRef> = cluster.objects().into_iter().collect();
-        let named: BTreeSet<(&str, &str)> = model
-            .workloads
-            .iter()
-            .filter(|w| w.clusters.contains(&cluster.key))
-            .map(|w| (w.namespace.as_str(), w.service_account.as_str()))
-            .collect();
+        // Sorted: each object of the history is looked up in it.
+        let now = cluster.objects();
         let handed_over = |object: &ObjectRef| {
             object.kind == ObjectKind::ServiceAccount
                 && named.contains(&(
+                    cluster.key.as_str(),
                     object.namespace.as_deref().unwrap_or_default(),
                     object.name.as_str(),
                 ))
         };
-        let objects: Vec<ObjectRef> = history
+        let mut objects: Vec<ObjectRef> = history
             .objects_on(&cluster.name)
-            .into_iter()
-            .filter(|o| !now.contains(*o) && !handed_over(o))
+            .flat_map(|before| not_in(before, &now))
+            .filter(|o| !handed_over(o))
             .cloned()
             .collect();
+        objects.sort_unstable();
+        objects.dedup();
         if !objects.is_empty() {
             revocations.push(Revocation {
                 cluster: cluster.key.clone(),
@@ -280,11 +287,13 @@ fn revocations(model: &Model, history: &History) -> Vec<Revocation> {
     }
     let mut left: BTreeMap<&str, Revocation> = BTreeMap::new();
     for (key, record) in &history.clusters {
-        let objects: Vec<ObjectRef> = history
+        let mut objects: Vec<ObjectRef> = history
             .objects_on(&record.name)
-            .into_iter()
+            .flatten()
             .cloned()
             .collect();
+        objects.sort_unstable();
+        objects.dedup();
         if in_spec.contains(record.name.as_str()) || objects.is_empty() {
             continue;
         }
@@ -316,6 +325,21 @@ fn revocations(model: &Model, history: &History) -> Vec<Revocation> {
     }
     revocations.extend(left.into_values());
     revocations
+}
+
+/// The objects of `before` that `now` does not have, both sorted: one
+/// walk through each, where looking each up would take a cluster's worth
+/// of comparisons per object.
+fn not_in<'a>(before: &'a BTreeSet<ObjectRef>, now: &[ObjectRef]) -> Vec<&'a ObjectRef> {
+    let mut gone = Vec::new();
+    let mut now = now.iter().peekable();
+    for object in before {
+        while now.next_if(|o| *o < object).is_some() {}
+        if now.next_if(|o| *o == object).is_none() {
+            gone.push(object);
+        }
+    }
+    gone
 }
 
 /// What a created cluster the previous generation knew needs around this

@@ -89,10 +89,10 @@ pub struct AccessChanges {
     pub changed: Vec<String>,
     /// Existing clusters whose authentication mode moves: key, from, to.
     pub switches: Vec<(String, AuthenticationMode, AuthenticationMode)>,
-    /// Per cluster (key): how many of the objects to revoke the previous
-    /// generation wrote, and how many more earlier generations' revocations
+    /// Per cluster (key): the objects to revoke that the previous
+    /// generation wrote, and how many more of earlier generations'
     /// ACCESS.md still lists.
-    pub revocations: Vec<(String, usize, usize)>,
+    pub revocations: Vec<(String, Vec<String>, usize)>,
 }
 
 impl AccessChanges {
@@ -133,12 +133,14 @@ impl AccessChanges {
                     let written = history
                         .record(&r.cluster_name)
                         .map(|record| &record.objects);
-                    let new = r
+                    let new: Vec<String> = r
                         .objects
                         .iter()
                         .filter(|o| written.is_some_and(|w| w.contains(*o)))
-                        .count();
-                    (r.cluster.clone(), new, r.objects.len() - new)
+                        .map(ToString::to_string)
+                        .collect();
+                    let earlier = r.objects.len() - new.len();
+                    (r.cluster.clone(), new, earlier)
                 })
                 .collect(),
         }
@@ -151,14 +153,14 @@ impl AccessChanges {
             && self.removed.is_empty()
             && self.changed.is_empty()
             && self.switches.is_empty()
-            && self.revocations.iter().all(|(_, new, _)| *new == 0)
+            && self.revocations.iter().all(|(_, new, _)| new.is_empty())
     }
 }
 
 impl std::fmt::Display for AccessChanges {
     /// In one line: `access of ci, ops changed; dev removed; cluster prod
-    /// moves from API_AND_CONFIG_MAP to API; 2 Kubernetes objects on prod
-    /// to revoke`, and where to read more.
+    /// moves from API_AND_CONFIG_MAP to API; 1 Kubernetes object on prod to
+    /// revoke (RoleBinding apps/eksgrant:ci:edit)`, and where to read more.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut parts: Vec<String> = Vec::new();
         let subjects: Vec<String> = [
@@ -176,14 +178,19 @@ impl std::fmt::Display for AccessChanges {
         for (cluster, from, to) in &self.switches {
             parts.push(format!("cluster {cluster} moves from {from} to {to}"));
         }
-        for (cluster, new, earlier) in self.revocations.iter().filter(|(_, new, _)| *new > 0) {
+        for (cluster, new, earlier) in self
+            .revocations
+            .iter()
+            .filter(|(_, new, _)| !new.is_empty())
+        {
             let also = match earlier {
                 0 => String::new(),
                 n => format!(", with {n} more from earlier generations"),
             };
             parts.push(format!(
-                "{} on {cluster} to revoke{also}",
-                count(*new, "Kubernetes object")
+                "{} on {cluster} to revoke ({}){also}",
+                count(new.len(), "Kubernetes object"),
+                a_few(new)
             ));
         }
         write!(

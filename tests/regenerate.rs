@@ -766,7 +766,7 @@ fn day_two_changes_switch_modes_in_order_revoke_what_goes_and_say_so() {
     assert_exit(&second, 0);
     assert!(
         stderr(&second).contains(
-            "eksgrant: access of ci, ops changed; dev removed; cluster prod moves from CONFIG_MAP to API_AND_CONFIG_MAP; 2 Kubernetes objects on prod to revoke."
+            "eksgrant: access of ci, ops changed; dev removed; cluster prod moves from CONFIG_MAP to API_AND_CONFIG_MAP; 2 Kubernetes objects on prod to revoke (RoleBinding apps/eksgrant:ci:edit, RoleBinding apps/eksgrant:dev:view)."
         ),
         "{}",
         stderr(&second)
@@ -813,7 +813,7 @@ fn day_two_changes_switch_modes_in_order_revoke_what_goes_and_say_so() {
     let third = repo.eksgrant(&["generate"]);
     assert_exit(&third, 0);
     assert!(
-        stderr(&third).contains("access of ops changed; cluster prod moves from API_AND_CONFIG_MAP to API; 2 Kubernetes objects on prod to revoke, with 2 more from earlier generations."),
+        stderr(&third).contains("access of ops changed; cluster prod moves from API_AND_CONFIG_MAP to API; 2 Kubernetes objects on prod to revoke (ClusterRoleBinding eksgrant:ops:cluster-admin, ConfigMap kube-system/aws-auth), with 2 more from earlier generations."),
         "{}",
         stderr(&third)
     );

@@ -12,13 +12,14 @@
 //! it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::path::Path;
 
 use eksgrant::model::apply_order::{ApplyStep, StepKind};
 use eksgrant::model::{Cluster, HclValue, History, Model, ObjectKind, Transition};
 use eksgrant::spec::AuthenticationMode;
 use eksgrant::{Loaded, SourceFile};
+
+use crate::support::{CLUSTER_ADMIN_ACCESS_POLICY, CLUSTER_ADMIN_ROLE, day_two as migrating};
 
 /// What a principal may do on a cluster, coarsely: enough to tell a
 /// lock-out from a working grant.
@@ -1512,57 +1513,6 @@ fn the_per_cluster_roots_apply_iam_first_then_the_clusters_then_the_network() {
     assert!(error.contains("which does not exist yet"), "{error}");
 }
 
-/// A cluster `prod` in `mode`, administered by `ops` through `ops_grant`,
-/// with CI's `ci_role` in `apps` and, when `dev`, a developer who views
-/// `apps`: the spec of the migration below, generation by generation.
-fn migrating(mode: &str, ops_grant: &str, ci_role: &str, dev: bool) -> String {
-    let mut spec = format!(
-        r#"version = 1
-
-[aws]
-account_id = "111122223333"
-region = "eu-west-2"
-
-[clusters.prod]
-authentication_mode = "{mode}"
-node_role_arns = ["{ACCOUNT}:role/prod-nodes"]
-
-[principals.ops]
-arn = "{ACCOUNT}:role/ops"
-
-[[principals.ops.grants]]
-cluster = "prod"
-{ops_grant}
-
-[principals.ci]
-arn = "{ACCOUNT}:role/ci/ci-deployer"
-
-[[principals.ci.grants]]
-cluster = "prod"
-namespaces = ["apps"]
-cluster_role = "{ci_role}"
-"#
-    );
-    if dev {
-        let _ = write!(
-            spec,
-            r#"
-[principals.dev]
-arn = "{ACCOUNT}:role/dev"
-
-[[principals.dev.grants]]
-cluster = "prod"
-namespaces = ["apps"]
-cluster_role = "view"
-"#
-        );
-    }
-    spec
-}
-
-const CLUSTER_ADMIN_ROLE: &str = "cluster_role = \"cluster-admin\"";
-const CLUSTER_ADMIN_ACCESS_POLICY: &str = "access_policy = \"AmazonEKSClusterAdminPolicy\"";
-
 /// Today's `prod`, before eksgrant: on `CONFIG_MAP`, with everyone in the
 /// aws-auth ConfigMap someone wrote by hand, and bindings made by hand.
 fn prod_before_eksgrant() -> World {
@@ -1573,8 +1523,15 @@ fn prod_before_eksgrant() -> World {
             (&format!("{ACCOUNT}:role/ci-deployer"), "ci-legacy"),
             (&format!("{ACCOUNT}:role/dev"), "devs"),
             (&format!("{ACCOUNT}:role/prod-nodes"), "system:nodes"),
+            (
+                &format!("{ACCOUNT}:role/prod-managed-nodes"),
+                "system:nodes",
+            ),
         ],
     );
+    // EKS made the managed node group's mapping.
+    prod.eks_managed
+        .insert(format!("{ACCOUNT}:role/prod-managed-nodes"));
     prod.bind(
         "apps",
         "ci-legacy",
@@ -1605,6 +1562,10 @@ fn migration_expected(
             BTreeSet::from([Can::ClusterRole(ci_role.into(), "apps".into())]),
         ),
         (("prod", role("prod-nodes")), BTreeSet::from([Can::Node])),
+        (
+            ("prod", role("prod-managed-nodes")),
+            BTreeSet::from([Can::Node]),
+        ),
         (("prod", role("dev")), BTreeSet::new()),
     ]);
     if dev_view {
@@ -1629,6 +1590,17 @@ fn walk_owned(
         .map(|((cluster, arn), can)| ((*cluster, arn.as_str()), can.clone()))
         .collect();
     walk(model, steps, world, operators, &expected)
+}
+
+/// Every object the revocations of `steps` delete, as the manifest names
+/// them.
+fn revoked_by(steps: &[ApplyStep]) -> Vec<String> {
+    steps
+        .iter()
+        .filter_map(|s| s.revocation.as_ref())
+        .flat_map(|r| &r.objects)
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// The kinds of `steps`, for assertions on their order.
@@ -1682,14 +1654,8 @@ fn an_existing_cluster_migrates_from_config_map_to_api_with_a_narrowing_a_remova
             StepKind::Revoke
         ]
     );
-    let revoked: Vec<String> = steps[4]
-        .revocation
-        .as_ref()
-        .unwrap()
-        .objects
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    assert_eq!(steps[4].kind, StepKind::Revoke);
+    let revoked = revoked_by(&steps);
     assert_eq!(
         revoked,
         [
@@ -1734,14 +1700,8 @@ fn an_existing_cluster_migrates_from_config_map_to_api_with_a_narrowing_a_remova
             StepKind::Revoke
         ]
     );
-    let revoked: Vec<String> = steps[3]
-        .revocation
-        .as_ref()
-        .unwrap()
-        .objects
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    assert_eq!(steps[3].kind, StepKind::Revoke);
+    let revoked = revoked_by(&steps);
     // Generation 2's revocations stay listed: eksgrant cannot know that
     // generation 2 was applied.
     assert_eq!(
@@ -1782,7 +1742,21 @@ fn a_revocation_survives_regenerating_twice_before_applying() {
     let (model, steps) = directory.generate(&first);
     let mut prod = ClusterState::existing(
         AuthenticationMode::ApiAndConfigMap,
-        &[(&format!("{ACCOUNT}:role/prod-nodes"), "system:nodes")],
+        &[
+            (&format!("{ACCOUNT}:role/prod-nodes"), "system:nodes"),
+            (
+                &format!("{ACCOUNT}:role/prod-managed-nodes"),
+                "system:nodes",
+            ),
+        ],
+    );
+    // EKS's entry of the managed node group.
+    prod.entries.insert(
+        format!("{ACCOUNT}:role/prod-managed-nodes"),
+        Entry {
+            groups: vec!["system:nodes".into()],
+            policies: Vec::new(),
+        },
     );
     prod.entries.insert(
         ops.clone(),
@@ -1812,12 +1786,7 @@ fn a_revocation_survives_regenerating_twice_before_applying() {
     directory.generate(&narrowed);
     let again = narrowed.replace("[principals.ci]", "[principals.auditor]\narn = \"arn:aws:iam::111122223333:role/auditor\"\n\n[[principals.auditor.grants]]\ncluster = \"prod\"\naccess_policy = \"AmazonEKSViewPolicy\"\n\n[principals.ci]");
     let (model, steps) = directory.generate(&again);
-    let revoked: Vec<String> = steps
-        .iter()
-        .filter_map(|s| s.revocation.as_ref())
-        .flat_map(|r| &r.objects)
-        .map(ToString::to_string)
-        .collect();
+    let revoked = revoked_by(&steps);
     assert_eq!(
         revoked,
         [
@@ -1836,12 +1805,7 @@ fn a_revocation_survives_regenerating_twice_before_applying() {
     // Once the spec writes an object again, it is no longer revoked (and
     // what it wrote instead is).
     let (_, steps) = directory.generate(&first);
-    let revoked: Vec<String> = steps
-        .iter()
-        .filter_map(|s| s.revocation.as_ref())
-        .flat_map(|r| &r.objects)
-        .map(ToString::to_string)
-        .collect();
+    let revoked = revoked_by(&steps);
     assert_eq!(revoked, ["RoleBinding apps/eksgrant:ci:view"]);
 }
 

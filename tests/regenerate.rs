@@ -6,7 +6,10 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-use crate::support::{BASE, REPORTS, Repo, assert_exit, stderr, unwrapped};
+use crate::support::{
+    BASE, CLUSTER_ADMIN_ACCESS_POLICY, CLUSTER_ADMIN_ROLE, REPORTS, Repo, assert_exit, day_two,
+    stderr, unwrapped,
+};
 
 const REPORTS_FILES: [&str; 4] = [
     "terraform/workload-reports.tf",
@@ -704,49 +707,9 @@ fn a_cluster_gaining_encryption_or_a_log_group_says_what_to_do_around_the_apply(
     assert!(text.contains(import) && text.contains(rewrite), "{text}");
 }
 
-/// An existing cluster in `mode` with an administrator through
-/// `ops_grant`, CI with `ci_role` in `apps`, and a developer when `dev`.
-fn day_two(mode: &str, ops_grant: &str, ci_role: &str, dev: bool) -> String {
-    let mut spec = format!(
-        r#"version = 1
-
-[aws]
-account_id = "111122223333"
-region = "eu-west-2"
-
-[clusters.prod]
-authentication_mode = "{mode}"
-node_role_arns = ["arn:aws:iam::111122223333:role/prod-nodes"]
-managed_node_role_arns = ["arn:aws:iam::111122223333:role/prod-managed-nodes"]
-
-[principals.ops]
-arn = "arn:aws:iam::111122223333:role/ops"
-
-[[principals.ops.grants]]
-cluster = "prod"
-{ops_grant}
-
-[principals.ci]
-arn = "arn:aws:iam::111122223333:role/ci"
-
-[[principals.ci.grants]]
-cluster = "prod"
-namespaces = ["apps"]
-cluster_role = "{ci_role}"
-"#
-    );
-    if dev {
-        spec.push_str(
-            "\n[principals.dev]\narn = \"arn:aws:iam::111122223333:role/dev\"\n\n[[principals.dev.grants]]\ncluster = \"prod\"\nnamespaces = [\"apps\"]\ncluster_role = \"view\"\n",
-        );
-    }
-    spec
-}
-
 #[test]
 fn day_two_changes_switch_modes_in_order_revoke_what_goes_and_say_so() {
-    let admin_role = "cluster_role = \"cluster-admin\"";
-    let admin_policy = "access_policy = \"AmazonEKSClusterAdminPolicy\"";
+    let (admin_role, admin_policy) = (CLUSTER_ADMIN_ROLE, CLUSTER_ADMIN_ACCESS_POLICY);
     let repo = Repo::new(&day_two("CONFIG_MAP", admin_role, "edit", true));
     let first = repo.eksgrant(&["generate"]);
     assert_exit(&first, 0);
@@ -843,7 +806,7 @@ fn day_two_changes_switch_modes_in_order_revoke_what_goes_and_say_so() {
 fn a_tree_from_before_objects_were_recorded_still_revokes_what_goes() {
     // An earlier eksgrant's manifest lists the files, not the objects in
     // them: the first generation of this one reads them back.
-    let admin_policy = "access_policy = \"AmazonEKSClusterAdminPolicy\"";
+    let admin_policy = CLUSTER_ADMIN_ACCESS_POLICY;
     let repo = Repo::new(&day_two("API", admin_policy, "edit", true));
     assert_exit(&repo.eksgrant(&["generate"]), 0);
     let path = repo.path(".eksgrant-manifest.toml");

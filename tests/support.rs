@@ -76,6 +76,54 @@ cluster = "platform"
 access_policy = "AmazonEKSClusterAdminPolicy"
 "#;
 
+/// A grant of cluster-admin through RBAC, for [`day_two`].
+pub(crate) const CLUSTER_ADMIN_ROLE: &str = "cluster_role = \"cluster-admin\"";
+/// A grant of cluster-admin through the access policy, for [`day_two`].
+pub(crate) const CLUSTER_ADMIN_ACCESS_POLICY: &str =
+    "access_policy = \"AmazonEKSClusterAdminPolicy\"";
+
+/// An existing cluster `prod` in `mode`, with self-managed nodes and a
+/// managed node group, administered by `ops` through `ops_grant`, with
+/// CI's `ci_role` in `apps` and, when `dev`, a developer who views `apps`:
+/// a spec through its day-two changes (modes, a narrowing, a removal, an
+/// admin moving from RBAC to an access policy).
+pub(crate) fn day_two(mode: &str, ops_grant: &str, ci_role: &str, dev: bool) -> String {
+    let mut spec = format!(
+        r#"version = 1
+
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.prod]
+authentication_mode = "{mode}"
+node_role_arns = ["arn:aws:iam::111122223333:role/prod-nodes"]
+managed_node_role_arns = ["arn:aws:iam::111122223333:role/prod-managed-nodes"]
+
+[principals.ops]
+arn = "arn:aws:iam::111122223333:role/ops"
+
+[[principals.ops.grants]]
+cluster = "prod"
+{ops_grant}
+
+[principals.ci]
+arn = "arn:aws:iam::111122223333:role/ci/ci-deployer"
+
+[[principals.ci.grants]]
+cluster = "prod"
+namespaces = ["apps"]
+cluster_role = "{ci_role}"
+"#
+    );
+    if dev {
+        spec.push_str(
+            "\n[principals.dev]\narn = \"arn:aws:iam::111122223333:role/dev\"\n\n[[principals.dev.grants]]\ncluster = \"prod\"\nnamespaces = [\"apps\"]\ncluster_role = \"view\"\n",
+        );
+    }
+    spec
+}
+
 /// A workload to add to [`BASE`]: six more files, two new directories.
 pub(crate) const REPORTS: &str = r#"
 [workloads.reports]

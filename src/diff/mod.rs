@@ -22,7 +22,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::explain::{
-    Assumption, AwsPermission, Explanation, KubernetesAccess, RoleRef, Rule, Subject, SubjectKind,
+    Assumption, AwsAction, AwsPermission, Explanation, KubernetesAccess, RoleRef, Rule, Subject,
+    SubjectKind,
 };
 use crate::model::{Model, ObjectRef};
 use crate::spec::AuthenticationMode;
@@ -229,62 +230,20 @@ pub struct AwsPermissions {
 }
 
 /// A statement's conditions, in one order whatever the order written.
-pub type Conditions = BTreeMap<String, BTreeMap<String, Vec<String>>>;
-
-/// One AWS action on one resource: what statements are compared by.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct AwsAtom {
-    /// `Allow` or `Deny`.
-    effect: String,
-    /// The statement's conditions, values sorted.
-    conditions: Conditions,
-    /// The resource.
-    resource: String,
-    /// The action.
-    action: String,
-}
+pub type Conditions = crate::explain::Conditions;
 
 /// Every action on every resource of a subject's statements.
-fn aws_atoms(subject: &Subject) -> BTreeSet<AwsAtom> {
+fn aws_atoms(subject: &Subject) -> BTreeSet<AwsAction> {
     subject
         .aws
         .permissions
         .iter()
-        .flat_map(statement_atoms)
+        .flat_map(AwsPermission::actions)
         .collect()
 }
 
-fn statement_atoms(permission: &AwsPermission) -> Vec<AwsAtom> {
-    let conditions: Conditions = permission
-        .conditions
-        .iter()
-        .map(|(operator, keys)| {
-            let keys = keys
-                .iter()
-                .map(|(key, values)| {
-                    let values: BTreeSet<&String> = values.iter().collect();
-                    (key.clone(), values.into_iter().cloned().collect())
-                })
-                .collect();
-            (operator.clone(), keys)
-        })
-        .collect();
-    let mut atoms = Vec::new();
-    for resource in &permission.resources {
-        for action in &permission.actions {
-            atoms.push(AwsAtom {
-                effect: permission.effect.to_string(),
-                conditions: conditions.clone(),
-                resource: resource.clone(),
-                action: action.clone(),
-            });
-        }
-    }
-    atoms
-}
-
 /// Atoms grouped by effect, conditions and resource, in their order.
-fn group_aws(atoms: Vec<AwsAtom>) -> Vec<AwsPermissions> {
+fn group_aws(atoms: Vec<AwsAction>) -> Vec<AwsPermissions> {
     let mut groups: Vec<AwsPermissions> = Vec::new();
     for atom in atoms {
         match groups.last_mut() {
@@ -296,7 +255,7 @@ fn group_aws(atoms: Vec<AwsAtom>) -> Vec<AwsPermissions> {
                 group.actions.push(atom.action);
             }
             _ => groups.push(AwsPermissions {
-                effect: atom.effect,
+                effect: atom.effect.to_string(),
                 conditions: atom.conditions,
                 resource: atom.resource,
                 actions: vec![atom.action],

@@ -77,33 +77,7 @@ fn aws_facts(aws: &Aws) -> Vec<[u8; 32]> {
     found.extend(aws.assumed_by.iter().map(|a| fact(&("assumed_by", a))));
     found.extend(aws.managed_policies.iter().map(|p| fact(&("managed", p))));
     for permission in &aws.permissions {
-        let conditions: BTreeMap<&String, BTreeMap<&String, Vec<&String>>> = permission
-            .conditions
-            .iter()
-            .map(|(operator, keys)| {
-                let keys = keys
-                    .iter()
-                    .map(|(key, values)| {
-                        let mut values: Vec<&String> = values.iter().collect();
-                        values.sort();
-                        values.dedup();
-                        (key, values)
-                    })
-                    .collect();
-                (operator, keys)
-            })
-            .collect();
-        for resource in &permission.resources {
-            for action in &permission.actions {
-                found.push(fact(&(
-                    "aws",
-                    permission.effect,
-                    &conditions,
-                    resource,
-                    action,
-                )));
-            }
-        }
+        found.extend(permission.actions().iter().map(|a| fact(&("aws", a))));
     }
     found
 }

@@ -148,6 +148,60 @@ pub struct AwsPermission {
     pub conditions: BTreeMap<String, BTreeMap<String, Vec<String>>>,
 }
 
+/// A statement's conditions: operator -> condition key -> values, the
+/// values sorted, so that one order stands for any order written.
+pub type Conditions = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+/// One AWS action on one resource, with its statement's effect and
+/// conditions: what `eksgrant diff` compares statements by and a subject's
+/// digest is made of, so that statements split, merged or reordered are
+/// the same.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct AwsAction {
+    /// `Allow` or `Deny`.
+    pub effect: &'static str,
+    /// The statement's conditions, values sorted.
+    pub conditions: Conditions,
+    /// The resource, as written.
+    pub resource: String,
+    /// The action, as written.
+    pub action: String,
+}
+
+impl AwsPermission {
+    /// Each action of the statement on each of its resources.
+    pub fn actions(&self) -> Vec<AwsAction> {
+        let conditions: Conditions = self
+            .conditions
+            .iter()
+            .map(|(operator, keys)| {
+                let keys = keys
+                    .iter()
+                    .map(|(key, values)| {
+                        let mut values = values.clone();
+                        values.sort();
+                        values.dedup();
+                        (key.clone(), values)
+                    })
+                    .collect();
+                (operator.clone(), keys)
+            })
+            .collect();
+        let mut actions = Vec::new();
+        for resource in &self.resources {
+            for action in &self.actions {
+                actions.push(AwsAction {
+                    effect: self.effect,
+                    conditions: conditions.clone(),
+                    resource: resource.clone(),
+                    action: action.clone(),
+                });
+            }
+        }
+        actions
+    }
+}
+
 /// One way a subject is granted something in a cluster.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub struct KubernetesAccess {

@@ -228,6 +228,14 @@ pub(crate) struct GenerateArgs {
     /// `allow` acknowledges. For CI.
     #[arg(long)]
     pub(crate) deny_warnings: bool,
+    /// Say that the last generation's apply order (ACCESS.md's "Applying")
+    /// was carried out in full. Its one-off steps (mode switches, pod
+    /// restarts, revocations, log group imports, state moves), which every
+    /// generation otherwise keeps listing, since eksgrant cannot know what
+    /// was applied, are then no longer listed; what this generation changes
+    /// is, as always.
+    #[arg(long, conflicts_with = "check")]
+    pub(crate) applied: bool,
     /// How to print errors and warnings: human (stderr), json or sarif (one
     /// document on stdout, even when there are none; docs/diagnostics.md).
     /// With json and sarif, --check's diff and --dry-run's listing go to

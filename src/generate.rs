@@ -33,6 +33,11 @@ pub struct GenerateOptions {
     /// read, to find that the spec has not changed since a generation
     /// without warnings).
     pub deny_warnings: bool,
+    /// Whether the last generation's apply order was carried out in full:
+    /// its one-off steps (mode switches, pod restarts, revocations,
+    /// imports, state moves), which each generation otherwise carries on,
+    /// are done ([`History::acknowledged`]).
+    pub applied: bool,
     /// Called before every change to the output directory; tests use it to
     /// stop a run part-way, as a kill would.
     pub before_change: Option<BeforeChange>,
@@ -106,6 +111,7 @@ impl AccessChanges {
         transition: &Transition,
     ) -> Self {
         let before = &manifest.access;
+        let records = history.by_name();
         // A manifest of an eksgrant that recorded no digests says nothing
         // of the subjects.
         let known = !before.is_empty();
@@ -121,17 +127,26 @@ impl AccessChanges {
             changed: keys(access, &|k| {
                 before.get(k).is_some_and(|d| Some(d) != access.get(k))
             }),
+            // A cluster's steps, from the mode it may be in to the spec's,
+            // when the spec moved it since the last generation (not those
+            // carried on, which that generation's line said).
             switches: transition
                 .switches
-                .iter()
-                .map(|s| (s.cluster.clone(), s.from, s.to))
+                .chunk_by(|a, b| a.cluster == b.cluster)
+                .filter_map(|steps| {
+                    let (first, last) = (&steps[0], &steps[steps.len() - 1]);
+                    let moved = records
+                        .get(first.cluster_name.as_str())
+                        .is_none_or(|r| r.authentication_mode != last.to);
+                    moved.then(|| (first.cluster.clone(), first.from, last.to))
+                })
                 .collect(),
             revocations: transition
                 .revocations
                 .iter()
                 .map(|r| {
-                    let written = history
-                        .record(&r.cluster_name)
+                    let written = records
+                        .get(r.cluster_name.as_str())
                         .map(|record| &record.objects);
                     let new: Vec<String> = r
                         .objects
@@ -185,7 +200,7 @@ impl std::fmt::Display for AccessChanges {
         {
             let also = match earlier {
                 0 => String::new(),
-                n => format!(", with {n} more from earlier generations"),
+                n => format!(", with {n} more still listed from earlier generations"),
             };
             parts.push(format!(
                 "{} on {cluster} to revoke ({}){also}",
@@ -268,7 +283,8 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
     // so that no other run changes the tree this one plans against.
     let lock = lock_to_write(options.mode, &out_dir)?;
     let outcome = (move || {
-        let previous = previous_generation(&out_dir)?;
+        let previous = previous_generation(&out_dir)?
+            .map(|(manifest, history)| (manifest, followed(history, options.applied)));
         let history = previous.as_ref().map(|(_, history)| history);
         let refused = check(&loaded.model, history, &loaded.source);
         if !refused.is_empty() {
@@ -410,7 +426,7 @@ fn settled_run(
         &render_options.spec,
         &render_options.regenerate,
         0,
-        &manifest.history(),
+        &followed(manifest.history(), options.applied),
     );
     if manifest.inputs.as_deref() != Some(inputs.as_str()) {
         return Ok(None);
@@ -423,6 +439,16 @@ fn settled_run(
         return Ok(None);
     }
     Ok(Some(unchanged(options.mode, &manifest)))
+}
+
+/// The history a run follows on from: the manifest's, or with `applied`,
+/// what it is once its generation's apply order was carried out.
+fn followed(history: History, applied: bool) -> History {
+    if applied {
+        history.acknowledged()
+    } else {
+        history
+    }
 }
 
 /// The directory holding the spec (`.` for a bare file name).

@@ -149,6 +149,7 @@ fn generate(args: &GenerateArgs, reporter: &mut Reporter) -> Result<Exit, Error>
         out: args.out.clone(),
         mode,
         deny_warnings: args.deny_warnings,
+        applied: args.applied,
         before_change: test_hooks::before_change(),
         resolved: Some(allocator::return_freed_memory),
     };
@@ -314,7 +315,6 @@ fn diff(args: &DiffArgs, reporter: &mut Reporter) -> Result<(), Error> {
         .expect("checked when the arguments were parsed");
     let (loaded, _) = load(&new, reporter)?;
     let after = Side::of(new.display().to_string(), &loaded.model);
-    drop(loaded);
     let before = match old {
         OldSpec::File(path) => Side::of(path.display().to_string(), &eksgrant::load(&path)?.model),
         OldSpec::Base(reference) => match base::show(&reference, &new)? {
@@ -325,7 +325,9 @@ fn diff(args: &DiffArgs, reporter: &mut Reporter) -> Result<(), Error> {
             None => Side::missing(base::name(&reference, &new)),
         },
     };
-    let diff = eksgrant::diff::diff(&before, &after);
+    let revocations = before.revoked_by(&loaded.model);
+    drop(loaded);
+    let diff = eksgrant::diff::diff(&before, &after, &revocations);
     match args.format {
         DiffFormat::Human => reporter.output(|colour| format::human(&diff, colour)),
         DiffFormat::Json => print_stdout(&format::json(&diff)),

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::model::StateMove;
 pub use crate::model::{ClusterRecord, History, LeftCluster};
 use crate::outdir::{Entry, OutDir};
 
@@ -64,6 +65,18 @@ pub struct Manifest {
     /// the trust must have their pods restart before Terraform applies it.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub irsa_workloads: BTreeSet<String>,
+    /// The workloads whose pods the apply order still restarts off IRSA,
+    /// carried on until a generation is acknowledged as applied.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub irsa_leaving: BTreeSet<String>,
+    /// The state move the apply order still starts with, carried on
+    /// likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_move: Option<StateMove>,
+    /// The roots left behind that the overview still names, carried on
+    /// likewise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_roots: Vec<String>,
     /// Each subject's digest of what it may do, by key
     /// ([`crate::explain::digests`]): what the next `generate` compares to
     /// say whose access its change touches. Absent from earlier versions'
@@ -87,7 +100,10 @@ impl Manifest {
             clusters,
             left,
             irsa_workloads,
+            irsa_leaving,
             roots: _,
+            state_move,
+            removed_roots,
         } = history;
         Self {
             version: FORMAT_VERSION,
@@ -97,6 +113,9 @@ impl Manifest {
             clusters,
             left,
             irsa_workloads,
+            irsa_leaving,
+            state_move,
+            removed_roots,
             access,
         }
     }
@@ -112,6 +131,9 @@ impl Manifest {
             && self.clusters == other.clusters
             && self.left == other.left
             && self.irsa_workloads == other.irsa_workloads
+            && self.irsa_leaving == other.irsa_leaving
+            && self.state_move == other.state_move
+            && self.removed_roots == other.removed_roots
             && self.access == other.access
     }
 
@@ -121,7 +143,10 @@ impl Manifest {
             clusters: self.clusters.clone(),
             left: self.left.clone(),
             irsa_workloads: self.irsa_workloads.clone(),
+            irsa_leaving: self.irsa_leaving.clone(),
             roots: crate::model::roots::roots_of(self.files.keys().map(String::as_str)),
+            state_move: self.state_move.clone(),
+            removed_roots: self.removed_roots.clone(),
         }
     }
 
@@ -422,7 +447,7 @@ mod tests {
     use std::fs;
 
     use super::*;
-    use crate::model::SecretsKey;
+    use crate::model::{CatchUp, SecretsKey};
     use crate::spec::AuthenticationMode;
 
     #[test]
@@ -482,10 +507,12 @@ mod tests {
                     ClusterRecord {
                         name: "platform".into(),
                         authentication_mode: AuthenticationMode::Api,
+                        switch_from: Some(AuthenticationMode::ApiAndConfigMap),
                         secrets_key: Some(SecretsKey::Own(
                             "arn:aws:kms:eu-west-2:111122223333:key/mrk-0".into(),
                         )),
                         log_group: Some(true),
+                        catch_up: CatchUp::default(),
                         objects: BTreeSet::new(),
                         revoked: BTreeSet::new(),
                     },
@@ -495,8 +522,13 @@ mod tests {
                     ClusterRecord {
                         name: "workload".into(),
                         authentication_mode: AuthenticationMode::ApiAndConfigMap,
+                        switch_from: None,
                         secrets_key: Some(SecretsKey::Created),
                         log_group: Some(false),
+                        catch_up: CatchUp {
+                            import_log_group: true,
+                            rewrite_secrets: false,
+                        },
                         objects: [
                             "RoleBinding jobs/eksgrant:backend",
                             "Role jobs/eksgrant:backend",
@@ -514,8 +546,10 @@ mod tests {
                     ClusterRecord {
                         name: "legacy".into(),
                         authentication_mode: AuthenticationMode::ConfigMap,
+                        switch_from: None,
                         secrets_key: None,
                         log_group: None,
+                        catch_up: CatchUp::default(),
                         objects: BTreeSet::new(),
                         revoked: BTreeSet::new(),
                     },
@@ -532,6 +566,13 @@ mod tests {
                 },
             )]),
             irsa_workloads: BTreeSet::from(["reports".to_string()]),
+            irsa_leaving: BTreeSet::from(["ingest".to_string()]),
+            state_move: Some(StateMove {
+                from: crate::spec::Layout::Single,
+                from_roots: vec!["terraform".into()],
+                to_roots: vec!["terraform/iam".into(), "terraform/clusters/platform".into()],
+            }),
+            removed_roots: vec!["terraform/clusters/old".into()],
             access: BTreeMap::from([("reports".to_string(), hash(b"what reports may do"))]),
         };
         fs::write(dir.path().join(MANIFEST_FILE), manifest.to_toml()).unwrap();

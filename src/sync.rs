@@ -811,7 +811,7 @@ pub fn previous_generation(out: &OutDir) -> Result<Option<(Manifest, History)>> 
 }
 
 /// Fills in the objects of a generation whose manifest predates their
-/// record (an eksgrant before 0.1.0's revocations), so that the first
+/// record (an eksgrant that did not record them), so that the first
 /// generation of this one still revokes what the spec no longer grants:
 /// read back from the Kubernetes files it wrote on each cluster, each as
 /// long as it holds the content the manifest records (a file edited since
@@ -853,7 +853,10 @@ fn objects_from_files(out: &OutDir, manifest: &Manifest, history: &mut History) 
                 continue;
             }
             let text = String::from_utf8_lossy(&bytes);
-            let objects: Vec<Object> = serde_saphyr::from_multiple(&text).unwrap_or_default();
+            // Document by document: one that does not read as an object
+            // (none of eksgrant's) keeps none of the others from being.
+            let documents = text.split("\n---\n");
+            let objects = documents.filter_map(|doc| serde_saphyr::from_str::<Object>(doc).ok());
             for object in objects {
                 let text = match &object.metadata.namespace {
                     Some(namespace) => {

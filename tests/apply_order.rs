@@ -265,6 +265,12 @@ impl World {
             StepKind::SwitchMode => {
                 let switch = step.switch.as_ref().unwrap();
                 let state = self.clusters.get_mut(&switch.cluster).unwrap();
+                // A switch run before (a generation carries it on until it
+                // is said to be applied): EKS refuses it, and the step says
+                // to go on.
+                if state.mode == Some(switch.to) {
+                    return Ok(());
+                }
                 // EKS refuses any move but the next one.
                 if state.mode != Some(switch.from) {
                     return Err(format!(
@@ -501,7 +507,7 @@ fn steps(model: &Model) -> Vec<ApplyStep> {
 
 /// The generations of one output directory, each following on from the
 /// history the one before recorded, as `generate` makes them.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Directory {
     history: Option<History>,
 }
@@ -520,6 +526,12 @@ impl Directory {
         let plan = render_plan(&model, &transition);
         self.history = Some(transition.history(&model, plan.files().map(|(path, _)| path)));
         (model, transition.apply_steps)
+    }
+
+    /// Says the last generation was applied in full (`generate --applied`):
+    /// the next one carries none of its one-off steps on.
+    fn applied(&mut self) {
+        self.history = self.history.take().map(History::acknowledged);
     }
 }
 
@@ -1634,6 +1646,7 @@ fn an_existing_cluster_migrates_from_config_map_to_api_with_a_narrowing_a_remova
         &migration_expected("edit", true),
     )
     .unwrap();
+    directory.applied();
 
     // 2. To API_AND_CONFIG_MAP; CI narrowed from edit to view, the
     // developer removed. The switch comes before the Terraform that creates
@@ -1665,6 +1678,9 @@ fn an_existing_cluster_migrates_from_config_map_to_api_with_a_narrowing_a_remova
     );
     let expected = migration_expected("view", false);
     let after_two = walk_owned(&model, &steps, world.clone(), &operators, &expected).unwrap();
+    // Regenerated before anyone says it was applied, it carries its steps on.
+    let mut unacknowledged = directory.clone();
+    directory.applied();
     // Without the switch, the plan stops at the postcondition (and EKS
     // would refuse the entries); without the revocation, CI keeps edit and
     // the developer keeps view, since `kubectl apply` deletes nothing.
@@ -1701,14 +1717,9 @@ fn an_existing_cluster_migrates_from_config_map_to_api_with_a_narrowing_a_remova
         ]
     );
     assert_eq!(steps[3].kind, StepKind::Revoke);
-    let revoked = revoked_by(&steps);
-    // Generation 2's revocations stay listed: eksgrant cannot know that
-    // generation 2 was applied.
     assert_eq!(
-        revoked,
+        revoked_by(&steps),
         [
-            "RoleBinding apps/eksgrant:ci:edit",
-            "RoleBinding apps/eksgrant:dev:view",
             "ClusterRoleBinding eksgrant:ops:cluster-admin",
             "ConfigMap kube-system/aws-auth"
         ]
@@ -1718,6 +1729,47 @@ fn an_existing_cluster_migrates_from_config_map_to_api_with_a_narrowing_a_remova
         after_three.clusters["prod"].mode,
         Some(AuthenticationMode::Api)
     );
+    // Over generation 2 not said to be applied: its switch and its
+    // revocations come again, and running them again changes nothing.
+    let third = migrating("API", CLUSTER_ADMIN_ACCESS_POLICY, "view", false);
+    let (carried_model, carried) = unacknowledged.generate(&third);
+    assert_eq!(
+        kinds(&carried),
+        [
+            StepKind::KubernetesObjects,
+            StepKind::SwitchMode,
+            StepKind::Terraform,
+            StepKind::SwitchMode,
+            StepKind::Revoke
+        ]
+    );
+    assert_eq!(
+        revoked_by(&carried),
+        [
+            "RoleBinding apps/eksgrant:ci:edit",
+            "RoleBinding apps/eksgrant:dev:view",
+            "ClusterRoleBinding eksgrant:ops:cluster-admin",
+            "ConfigMap kube-system/aws-auth"
+        ]
+    );
+    walk_owned(
+        &carried_model,
+        &carried,
+        after_two.clone(),
+        &operators,
+        &expected,
+    )
+    .unwrap();
+    // Nor has generation 2 to have been applied: its steps, carried on,
+    // take the cluster from CONFIG_MAP to API in one go.
+    walk_owned(
+        &carried_model,
+        &carried,
+        world.clone(),
+        &operators,
+        &expected,
+    )
+    .unwrap();
     // The revocation first: ops loses its binding before its access policy
     // exists.
     let revoke_first = reordered_kinds(&steps, StepKind::Revoke);
@@ -1848,4 +1900,37 @@ fn a_cluster_that_leaves_the_spec_has_its_objects_revoked_until_it_comes_back() 
     // Back in the spec with the same grant: nothing of it to revoke.
     let (_, steps) = directory.generate(&two(true));
     assert_eq!(revoked_on_edge(&steps), None);
+}
+
+#[test]
+fn aws_auth_is_revoked_only_once_the_cluster_no_longer_reads_it() {
+    // On API_AND_CONFIG_MAP without node roles or accounts, eksgrant leaves
+    // aws-auth alone: deleting it would drop the mappings EKS made for
+    // managed node groups and Fargate profiles. On API, it goes.
+    let spec = |mode: &str, nodes: bool| {
+        let nodes = if nodes {
+            format!("node_role_arns = [\"{ACCOUNT}:role/prod-nodes\"]\n")
+        } else {
+            String::new()
+        };
+        format!(
+            "version = 1\n\n[aws]\naccount_id = \"111122223333\"\nregion = \"eu-west-2\"\n\n[clusters.prod]\nauthentication_mode = \"{mode}\"\n{nodes}\n[principals.ops]\narn = \"{ACCOUNT}:role/ops\"\n\n[[principals.ops.grants]]\ncluster = \"prod\"\n{CLUSTER_ADMIN_ROLE}\n"
+        )
+    };
+    let mut directory = Directory::default();
+    directory.generate(&spec("CONFIG_MAP", true));
+    directory.applied();
+    let (_, steps) = directory.generate(&spec("API_AND_CONFIG_MAP", false));
+    assert!(
+        !revoked_by(&steps).contains(&"ConfigMap kube-system/aws-auth".to_string()),
+        "{:?}",
+        revoked_by(&steps)
+    );
+    directory.applied();
+    let (_, steps) = directory.generate(&spec("API", false));
+    assert!(
+        revoked_by(&steps).contains(&"ConfigMap kube-system/aws-auth".to_string()),
+        "{:?}",
+        revoked_by(&steps)
+    );
 }

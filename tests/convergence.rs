@@ -152,6 +152,7 @@ impl Workspace {
             out: Some(self.out()),
             mode: Mode::Write { force: false },
             deny_warnings: false,
+            applied: false,
             before_change,
             resolved: None,
         };

@@ -12,6 +12,7 @@ use std::process::Output;
 use assert_cmd::Command;
 use eksgrant::diff::{Diff, Side, Status, SubjectChange, format};
 use eksgrant::explain::{self, Explanation, KubernetesAccess, Subject, who_can};
+use eksgrant::model::Transition;
 use eksgrant::{Loaded, SourceFile};
 use serde_json::Value;
 
@@ -91,7 +92,9 @@ fn load(name: &str, text: &str) -> Loaded {
 /// The diff from `old` to `new`, cross-checked against explain.
 fn diff(old: &str, new: &str) -> Diff {
     let (old, new) = (load("old.toml", old).model, load("new.toml", new).model);
-    let diff = eksgrant::diff::diff(&Side::of("old.toml", &old), &Side::of("new.toml", &new));
+    let before = Side::of("old.toml", &old);
+    let revocations = before.revoked_by(&new);
+    let diff = eksgrant::diff::diff(&before, &Side::of("new.toml", &new), &revocations);
     cross_check(&explain::explain(&old), &explain::explain(&new), &diff);
     diff
 }
@@ -698,6 +701,49 @@ fn a_revocation_lists_the_objects_of_the_removed_grant_only() {
     assert!(
         markdown.contains("- `get` on `configmaps [settings]` in `workload/tools`\n"),
         "{markdown}"
+    );
+}
+
+#[test]
+fn a_service_account_someone_else_writes_now_is_not_revoked_as_generate_does_not() {
+    // create_service_account flips off: eksgrant stops writing the
+    // ServiceAccount, which whoever deploys the workload writes now.
+    let new = edit(
+        SPEC,
+        "[workloads.backend]\ncluster = \"platform\"\nnamespace = \"web\"\n",
+        "[workloads.backend]\ncluster = \"platform\"\nnamespace = \"web\"\ncreate_service_account = false\n",
+    );
+    let diff = diff(SPEC, &new);
+    assert!(
+        revoked(&diff, "platform").is_empty(),
+        "{}",
+        format::human(&diff, false)
+    );
+    // The same through generate's own transition over the old spec.
+    let (old, new) = (load("old.toml", SPEC).model, load("new.toml", &new).model);
+    let history = Transition::follow(&old, None).history(&old, std::iter::empty());
+    assert!(
+        Transition::follow(&new, Some(&history))
+            .revocations
+            .is_empty(),
+        "generate revokes what diff does not"
+    );
+}
+
+#[test]
+fn a_cluster_renamed_in_the_spec_only_revokes_nothing() {
+    // The key changes, the EKS cluster does not: its objects are the same.
+    let new = SPEC
+        .replace(
+            "[clusters.workload]\n",
+            "[clusters.apps]\nname = \"workload\"\n",
+        )
+        .replace("cluster = \"workload\"", "cluster = \"apps\"");
+    let diff = diff(SPEC, &new);
+    assert!(
+        diff.clusters.iter().all(|c| c.revoked.is_empty()),
+        "{}",
+        format::human(&diff, false)
     );
 }
 

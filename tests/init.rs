@@ -505,3 +505,26 @@ fn the_validate_step_finds_every_terraform_root_of_either_layout() {
         ]
     );
 }
+
+#[test]
+fn a_pull_request_that_fixes_a_broken_spec_is_not_failed_by_the_summary() {
+    let (dir, root) = pull_request(
+        |root| {
+            assert_exit(&eksgrant(root, &["init", "--ci", "github"]), 0);
+            let spec = root.join("eksgrant.toml");
+            let text = fs::read_to_string(&spec).unwrap();
+            fs::write(&spec, format!("{text}\n[clusters.broken\n")).unwrap();
+        },
+        |root| {
+            let spec = root.join("eksgrant.toml");
+            let text = fs::read_to_string(&spec).unwrap();
+            fs::write(&spec, text.replace("\n[clusters.broken\n", "")).unwrap();
+            assert_exit(&eksgrant(root, &["generate"]), 0);
+        },
+    );
+    let summary = run_on_pull_request(dir.path(), &root, "eksgrant.toml");
+    assert_eq!(
+        summary,
+        "earlier\n## eksgrant: access changes\n\nNot compared: the spec on main does not validate (the log of this step says why).\n"
+    );
+}

@@ -712,11 +712,19 @@ fn switching_layouts_deletes_the_old_roots_files_and_says_to_move_the_state() {
     );
     assert!(script.contains("for root in terraform/iam terraform/clusters/platform terraform/clusters/workload terraform/network; do"), "{script}");
 
-    // The next generation, of the same spec, has nothing left to move: the
-    // switch's manifest names no inputs for it, so it renders again.
+    // The next generation, of the same spec, still moves the state (it
+    // may not have been applied), and says so; the tree stays current.
     let manifest = || fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap();
-    assert!(!manifest().contains("inputs = "), "{}", manifest());
     let output = repo.eksgrant(&["generate"]);
+    assert_exit(&output, 0);
+    assert!(
+        stderr(&output).contains("layout changed") && stderr(&output).contains("0 updated"),
+        "{}",
+        stderr(&output)
+    );
+    assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
+    // Once it was applied, saying so drops the move.
+    let output = repo.eksgrant(&["generate", "--applied"]);
     assert_exit(&output, 0);
     assert!(
         !stderr(&output).contains("layout changed"),
@@ -752,10 +760,12 @@ fn switching_layouts_deletes_the_old_roots_files_and_says_to_move_the_state() {
         );
         assert!(!repo.path(gone).exists(), "{gone} is left");
     }
-    // Said once: the next run of the same spec has no root left behind, and
-    // the one after it nothing to do.
-    assert!(!manifest().contains("inputs = "), "{}", manifest());
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    // Said until the generation is said to be applied; the next run of
+    // the same spec has nothing to do.
+    assert!(manifest().contains("inputs = "), "{}", manifest());
+    let output = repo.eksgrant(&["generate"]);
+    assert!(stderr(&output).contains("0 updated"), "{}", stderr(&output));
+    assert_exit(&repo.eksgrant(&["generate", "--applied"]), 0);
     let overview = fs::read_to_string(repo.path("ACCESS.md")).unwrap();
     assert!(!overview.contains("is no longer generated"), "{overview}");
     assert!(manifest().contains("inputs = "), "{}", manifest());

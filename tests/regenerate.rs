@@ -453,14 +453,20 @@ fn the_generation_that_drops_an_irsa_trust_restarts_its_pods_first() {
     let restart = access.find("restart the pods leaving IRSA").unwrap();
     let terraform = access.find("**Terraform, the AWS side**").unwrap();
     assert!(objects < restart && restart < terraform, "{access}");
-    // Its manifest names no inputs for the next run, which must render.
+    // The restart is carried on until the generation is said to be
+    // applied: the next run of the same spec renders the same files, and
+    // has nothing to do.
     let manifest = || fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap();
-    assert!(!manifest().contains("inputs = "), "{}", manifest());
-
-    // The next generation, of the very same spec, has nobody left to cut
-    // over: what a run takes from the previous generation is part of its
-    // inputs, so this one renders again rather than keeping the last files.
-    let cut_over = repo.eksgrant(&["generate"]);
+    assert!(
+        manifest().contains("irsa_leaving = [\"reports\"]") && manifest().contains("inputs = "),
+        "{}",
+        manifest()
+    );
+    let again = repo.eksgrant(&["generate"]);
+    assert!(stderr(&again).contains("0 updated"), "{}", stderr(&again));
+    assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
+    // Once the pods restarted, saying so drops the step.
+    let cut_over = repo.eksgrant(&["generate", "--applied"]);
     assert_exit(&cut_over, 0);
     assert!(!overview().contains("restart the pods leaving IRSA"));
     assert!(
@@ -468,8 +474,6 @@ fn the_generation_that_drops_an_irsa_trust_restarts_its_pods_first() {
         "{}",
         stderr(&cut_over)
     );
-    // That one is where the spec settles: the next run has nothing to do.
-    assert!(manifest().contains("inputs = "), "{}", manifest());
     let settled = repo.eksgrant(&["generate"]);
     assert!(
         stderr(&settled).contains("0 updated"),
@@ -682,8 +686,11 @@ fn a_cluster_gaining_encryption_or_a_log_group_says_what_to_do_around_the_apply(
     );
     assert!(!text.contains(import), "{text}");
 
-    // The generation after that knows both are done.
+    // Until the generation is said to be applied, the rewrite stays;
+    // then it goes.
     assert_exit(&repo.eksgrant(&["generate"]), 0);
+    assert!(overview(&repo).contains(rewrite), "{}", overview(&repo));
+    assert_exit(&repo.eksgrant(&["generate", "--applied"]), 0);
     let manifest = fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap();
     assert!(
         manifest.contains("secrets_key = \"created\"") && manifest.contains("log_group = true"),
@@ -762,12 +769,30 @@ fn day_two_changes_switch_modes_in_order_revoke_what_goes_and_say_so() {
         "{cluster}"
     );
 
-    // Regenerated before anyone applied it: the revocations stay listed,
-    // and say they are the previous generations'.
+    // The generation's own check passes: CI on its commit is green.
+    assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
+    // Regenerated before anyone said it was applied: the switch and the
+    // revocations stay listed, the tree as it was, the check still green.
     let again = repo.eksgrant(&["generate"]);
     assert_exit(&again, 0);
-    assert!(overview().contains("metadata.name=eksgrant:ci:edit"));
+    assert_eq!(overview(), access);
     assert!(!stderr(&again).contains("access of"), "{}", stderr(&again));
+    assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
+    // Once it was applied, saying so drops them, and nothing else changes.
+    let applied = repo.eksgrant(&["generate", "--applied"]);
+    assert_exit(&applied, 0);
+    assert!(
+        !overview().contains("metadata.name=eksgrant:ci:edit")
+            && !overview().contains("authenticationMode=API_AND_CONFIG_MAP"),
+        "{}",
+        overview()
+    );
+    assert!(
+        stderr(&applied).contains("1 updated"),
+        "{}",
+        stderr(&applied)
+    );
+    assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
 
     // To API, ops moving from its binding to the access policy: the switch
     // after Terraform, checking EKS's entry of the managed node group first;
@@ -776,7 +801,7 @@ fn day_two_changes_switch_modes_in_order_revoke_what_goes_and_say_so() {
     let third = repo.eksgrant(&["generate"]);
     assert_exit(&third, 0);
     assert!(
-        stderr(&third).contains("access of ops changed; cluster prod moves from API_AND_CONFIG_MAP to API; 2 Kubernetes objects on prod to revoke (ClusterRoleBinding eksgrant:ops:cluster-admin, ConfigMap kube-system/aws-auth), with 2 more from earlier generations."),
+        stderr(&third).contains("access of ops changed; cluster prod moves from API_AND_CONFIG_MAP to API; 2 Kubernetes objects on prod to revoke (ClusterRoleBinding eksgrant:ops:cluster-admin, ConfigMap kube-system/aws-auth)."),
         "{}",
         stderr(&third)
     );
@@ -832,4 +857,42 @@ fn a_tree_from_before_objects_were_recorded_still_revokes_what_goes() {
         !access.contains("metadata.name=eksgrant:ci:view"),
         "{access}"
     );
+}
+
+#[test]
+fn every_generation_settles_so_its_own_check_passes() {
+    // A created cluster's first generation, and any generation with a
+    // one-off step, render the same files when run again: the manifest
+    // names the next run's inputs, and --check passes at once.
+    let spec =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bootstrap.toml"))
+            .unwrap();
+    let repo = Repo::new(&spec);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let manifest = fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap();
+    assert!(manifest.contains("inputs = "), "{manifest}");
+    assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
+    let again = repo.eksgrant(&["generate"]);
+    assert!(stderr(&again).contains("0 updated"), "{}", stderr(&again));
+}
+
+#[test]
+fn a_cluster_that_left_under_a_key_now_another_s_is_revoked_in_a_context_of_its_own() {
+    let (admin_role, admin_policy) = (CLUSTER_ADMIN_ROLE, CLUSTER_ADMIN_ACCESS_POLICY);
+    let repo = Repo::new(&day_two("API", admin_policy, "edit", false));
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    // The key `prod` now names another EKS cluster.
+    let renamed = day_two("API", admin_role, "edit", false)
+        .replace("[clusters.prod]\n", "[clusters.prod]\nname = \"prod-2\"\n");
+    repo.write_spec(&renamed);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    let access = fs::read_to_string(repo.path("ACCESS.md")).unwrap();
+    assert!(
+        access.contains("aws eks update-kubeconfig --region eu-west-2 --name prod --alias eksgrant-left-prod")
+            && access.contains("kubectl --context eksgrant-left-prod delete rolebinding.rbac.authorization.k8s.io -n apps -l app.kubernetes.io/managed-by=eksgrant --field-selector metadata.name=eksgrant:ci:edit"),
+        "{access}"
+    );
+    // The table by cluster gives the new cluster's steps only.
+    let table = &access[access.find("By cluster:").unwrap()..];
+    assert!(!table.contains("revoke"), "{table}");
 }

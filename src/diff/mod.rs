@@ -25,14 +25,14 @@ use crate::explain::{
     Assumption, AwsAction, AwsPermission, Explanation, KubernetesAccess, RoleRef, Rule, Subject,
     SubjectKind,
 };
-use crate::model::{Model, ObjectRef};
+use crate::model::{History, Model, ObjectRef, Revocation, Transition};
 use crate::spec::AuthenticationMode;
 
 /// The version of the JSON form; a change that is not an addition bumps it.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// One side of a change: what a spec's subjects can do, and what its model
-/// writes on each cluster.
+/// One side of a change: what a spec's subjects can do, and what a
+/// generation of it would record.
 #[derive(Debug)]
 pub struct Side {
     /// The spec as named: its path, or `REF:path` for one read from git.
@@ -42,22 +42,18 @@ pub struct Side {
     pub exists: bool,
     /// Its subjects, as `eksgrant explain` shows them.
     pub explanation: Explanation,
-    /// Its clusters, by key.
-    pub clusters: BTreeMap<String, ClusterSide>,
-}
-
-/// What one side says of a cluster.
-#[derive(Debug, Clone)]
-pub struct ClusterSide {
-    /// The cluster's authentication mode.
-    pub mode: AuthenticationMode,
-    /// The Kubernetes objects eksgrant writes on it.
-    pub objects: Vec<ObjectRef>,
+    /// Its clusters' authentication modes, by key.
+    pub clusters: BTreeMap<String, AuthenticationMode>,
+    /// What a generation of the spec records for the next one (as a first
+    /// generation: the objects it writes on each cluster), which the new
+    /// side follows on from to find what its apply order deletes.
+    history: Option<History>,
 }
 
 impl Side {
     /// The side of a spec that loaded.
     pub fn of(name: impl Into<String>, model: &Model) -> Self {
+        let transition = Transition::follow(model, None);
         Side {
             name: name.into(),
             exists: true,
@@ -65,14 +61,9 @@ impl Side {
             clusters: model
                 .clusters
                 .iter()
-                .map(|cluster| {
-                    let side = ClusterSide {
-                        mode: cluster.authentication_mode,
-                        objects: cluster.objects(),
-                    };
-                    (cluster.key.clone(), side)
-                })
+                .map(|cluster| (cluster.key.clone(), cluster.authentication_mode))
                 .collect(),
+            history: Some(transition.history(model, std::iter::empty())),
         }
     }
 
@@ -86,7 +77,17 @@ impl Side {
                 subjects: Vec::new(),
             },
             clusters: BTreeMap::new(),
+            history: None,
         }
+    }
+
+    /// What applying `new` over a generation of this side deletes, cluster
+    /// by cluster: as `generate`'s apply order decides it (the transition
+    /// pass), so that the two cannot disagree on what is revoked (not a
+    /// ServiceAccount now written by someone else, nor the aws-auth of a
+    /// cluster that still reads it; clusters matched by EKS name).
+    pub fn revoked_by(&self, new: &Model) -> Vec<Revocation> {
+        Transition::follow(new, self.history.as_ref()).revocations
     }
 }
 
@@ -564,23 +565,21 @@ impl From<&ObjectRef> for Object {
 
 fn cluster_change(
     key: &str,
-    before: Option<&ClusterSide>,
-    after: Option<&ClusterSide>,
+    before: Option<AuthenticationMode>,
+    after: Option<AuthenticationMode>,
+    revocations: &[Revocation],
 ) -> ClusterChange {
     let status = match (before, after) {
         (None, _) => Status::Added,
         (_, None) => Status::Removed,
         _ => Status::Changed,
     };
-    let mode = |side: Option<&ClusterSide>| side.map(|c| c.mode.as_str().to_string());
-    let kept: BTreeSet<&ObjectRef> = after
-        .map(|c| c.objects.iter().collect())
-        .unwrap_or_default();
-    let mut revoked: Vec<&ObjectRef> = before
-        .map(|c| c.objects.iter().filter(|o| !kept.contains(o)).collect())
-        .unwrap_or_default();
-    revoked.sort();
-    revoked.dedup();
+    let mode = |side: Option<AuthenticationMode>| side.map(|mode| mode.as_str().to_string());
+    // The revocations of a cluster of the new spec, or of one that left it.
+    let revoked = revocations
+        .iter()
+        .filter(|r| r.cluster == key && r.in_spec == after.is_some())
+        .flat_map(|r| &r.objects);
     ClusterChange {
         key: key.to_string(),
         status,
@@ -588,12 +587,13 @@ fn cluster_change(
             before: mode(before),
             after: mode(after),
         },
-        revoked: revoked.into_iter().map(Object::from).collect(),
+        revoked: revoked.map(Object::from).collect(),
     }
 }
 
-/// Who gains and who loses what from `old` to `new`.
-pub fn diff(old: &Side, new: &Side) -> Diff {
+/// Who gains and who loses what from `old` to `new`, whose apply order
+/// deletes the objects of `revocations` (see [`Side::revoked_by`]).
+pub fn diff(old: &Side, new: &Side, revocations: &[Revocation]) -> Diff {
     let by_key = |side: &'_ Side| -> BTreeMap<String, usize> {
         side.explanation
             .subjects
@@ -622,7 +622,10 @@ pub fn diff(old: &Side, new: &Side) -> Diff {
     let keys: BTreeSet<&String> = old.clusters.keys().chain(new.clusters.keys()).collect();
     let clusters = keys
         .into_iter()
-        .map(|key| cluster_change(key, old.clusters.get(key), new.clusters.get(key)))
+        .map(|key| {
+            let (before, after) = (old.clusters.get(key), new.clusters.get(key));
+            cluster_change(key, before.copied(), after.copied(), revocations)
+        })
         .filter(|c| {
             c.status != Status::Changed || c.authentication_mode.changed() || !c.revoked.is_empty()
         })

@@ -60,8 +60,12 @@ impl ApplyStep {
             StepKind::KubernetesObjects
             | StepKind::RestartPods
             | StepKind::AwsAuth
-            | StepKind::SwitchMode
-            | StepKind::Revoke => self.cluster.as_deref() == Some(cluster.key.as_str()),
+            | StepKind::SwitchMode => self.cluster.as_deref() == Some(cluster.key.as_str()),
+            // Not a cluster that left the spec under a key now another's.
+            StepKind::Revoke => {
+                self.revocation.as_ref().is_some_and(|r| r.in_spec)
+                    && self.cluster.as_deref() == Some(cluster.key.as_str())
+            }
         }
     }
 
@@ -239,24 +243,25 @@ pub(super) fn apply_steps(model: &Model, around: &Around<'_>) -> Vec<ApplyStep> 
     }));
     steps.extend(switches(clusters, around.switches, AuthenticationMode::Api));
     steps.extend(around.revocations.iter().map(|revocation| {
-        let mut step = ApplyStep::global(
-            StepKind::Revoke,
-            Vec::new(),
-            if revocation.in_spec {
-                "last, once everything the spec grants is in place: kubectl apply deletes nothing, so without this step each of these objects would keep granting what the spec no longer does"
-            } else {
-                "the cluster has left the spec, but while it exists what eksgrant wrote on it keeps granting access (skip this step if it is gone)"
+        let in_spec = clusters
+            .iter()
+            .find(|c| revocation.in_spec && c.key == revocation.cluster);
+        let mut step = match in_spec {
+            Some(cluster) => ApplyStep::on(
+                cluster,
+                StepKind::Revoke,
+                "last, once everything the spec grants is in place: kubectl apply deletes nothing, so without this step each of these objects would keep granting what the spec no longer does",
+            ),
+            None => ApplyStep {
+                cluster: Some(revocation.cluster.clone()),
+                cluster_name: Some(revocation.cluster_name.clone()),
+                ..ApplyStep::global(
+                    StepKind::Revoke,
+                    Vec::new(),
+                    "the cluster has left the spec, but while it exists what eksgrant wrote on it keeps granting access (skip this step if it is gone)",
+                )
             },
-        );
-        step.cluster = Some(revocation.cluster.clone());
-        step.cluster_name = Some(revocation.cluster_name.clone());
-        if let Some(cluster) = clusters.iter().find(|c| c.key == revocation.cluster) {
-            step.created = cluster.created.is_some();
-            step.private_endpoint = cluster
-                .created
-                .as_ref()
-                .is_some_and(|c| !c.endpoint_public_access);
-        }
+        };
         step.revocation = Some(revocation.clone());
         step
     }));

@@ -61,11 +61,12 @@ impl ObjectKind {
         }
     }
 
-    /// Whether an object of this kind grants something by itself: a
-    /// binding, a role a binding names, or aws-auth's mappings. A
-    /// ServiceAccount only names pods.
-    pub fn grants(self) -> bool {
-        self != ObjectKind::ServiceAccount
+    /// Whether objects of this kind live in a namespace.
+    pub fn namespaced(self) -> bool {
+        !matches!(
+            self,
+            ObjectKind::ClusterRole | ObjectKind::ClusterRoleBinding
+        )
     }
 }
 
@@ -80,6 +81,17 @@ pub struct ObjectRef {
     pub namespace: Option<String>,
     /// The name.
     pub name: String,
+}
+
+impl ObjectRef {
+    /// The aws-auth ConfigMap, `kube-system/aws-auth`.
+    pub fn aws_auth() -> Self {
+        ObjectRef {
+            kind: ObjectKind::ConfigMap,
+            namespace: Some("kube-system".to_string()),
+            name: "aws-auth".to_string(),
+        }
+    }
 }
 
 impl fmt::Display for ObjectRef {
@@ -105,7 +117,11 @@ impl FromStr for ObjectRef {
             Some((namespace, name)) => (Some(namespace.to_string()), name),
             None => (None, rest),
         };
-        if name.is_empty() || name.contains(['/', ' ']) || namespace.as_deref() == Some("") {
+        if name.is_empty()
+            || name.contains(['/', ' '])
+            || namespace.as_deref() == Some("")
+            || namespace.is_some() != kind.namespaced()
+        {
             return Err(bad());
         }
         Ok(ObjectRef {
@@ -151,6 +167,8 @@ mod tests {
             "Role a/b/c",
             "Role /b",
             "Role a/",
+            "Role a",
+            "ClusterRole a/b",
         ] {
             assert!(bad.parse::<ObjectRef>().is_err(), "{bad}");
         }

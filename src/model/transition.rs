@@ -21,9 +21,7 @@
 //!   has its entry. (A created cluster's mode is Terraform's.)
 //! - **Revocations**: `kubectl apply` deletes nothing, so every object an
 //!   earlier generation wrote and this one does not is deleted by a step of
-//!   its own, last, once everything the spec still grants is in place. A
-//!   revocation is carried from generation to generation until the spec
-//!   writes the object again: eksgrant cannot know when one was applied.
+//!   its own, last, once everything the spec still grants is in place.
 //! - **IRSA cut-overs**: pods of a workload whose role trusted IRSA and no
 //!   longer does restart before Terraform drops the trust.
 //! - **State moves** when `[terraform] layout` changed, and the roots left
@@ -31,8 +29,15 @@
 //! - **Catch-ups** of a created cluster that an earlier generation left
 //!   something to EKS for: the log group EKS made, Secrets written before
 //!   their encryption.
+//!
+//! Each of these one-off steps is carried from generation to generation
+//! (the history records it), since eksgrant cannot know when one was
+//! applied: regenerating before applying loses none, and the next run of
+//! the same spec renders the same files. They go once the spec no longer
+//! calls for them (an object written again) or the history is
+//! [acknowledged](History::acknowledged) (`generate --applied`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -54,32 +59,40 @@ use crate::spec::AuthenticationMode;
 pub struct Transition {
     /// How to apply the generated repository, in order.
     pub apply_steps: Vec<ApplyStep>,
-    /// Set when the previous generation used the other layout: the state
-    /// its roots hold must move first.
+    /// Set when the state of an earlier generation's roots, of the other
+    /// layout, must move first.
     pub state_move: Option<StateMove>,
-    /// Roots the previous generation wrote and this one does not, because
+    /// Roots an earlier generation wrote and this one does not, because
     /// their cluster left the spec: their state still holds what they made.
     pub removed_roots: Vec<String>,
-    /// What each created cluster the previous generation knew needs around
-    /// this apply, by key.
+    /// What each created cluster an earlier generation knew needs around
+    /// this apply, by key; only those that need something.
     pub catch_up: BTreeMap<String, CatchUp>,
-    /// The existing clusters whose authentication mode this generation
-    /// moves.
+    /// The workloads whose pods restart off IRSA.
+    pub leaving_irsa: BTreeSet<String>,
+    /// The moves of existing clusters' authentication modes, a step each.
     pub switches: Vec<ModeSwitch>,
     /// The objects to delete, cluster by cluster.
     pub revocations: Vec<Revocation>,
+    /// The clusters (keys) whose aws-auth ConfigMap an earlier generation
+    /// wrote and this one leaves alone while the cluster reads it: it is
+    /// revoked once the cluster is on `API`, which ignores it.
+    pub aws_auth_kept: BTreeSet<String>,
 }
 
 impl Transition {
     /// The transition of `model` over the generation whose history is
-    /// `previous` (`None`: over nothing, a first generation).
+    /// `previous` (`None`: over nothing, a first generation). What that
+    /// generation still carried is carried on.
     pub fn follow(model: &Model, previous: Option<&History>) -> Transition {
         let empty = History::default();
         let history = previous.unwrap_or(&empty);
+        let records = history.by_name();
         // The model's workloads are sorted by key.
         let leaving_irsa: BTreeSet<String> = history
             .irsa_workloads
             .iter()
+            .chain(&history.irsa_leaving)
             .filter(|key| {
                 model
                     .workloads
@@ -88,13 +101,13 @@ impl Transition {
             })
             .cloned()
             .collect();
-        let (state_move, removed_roots) = layout_change(model, &history.roots);
+        let (state_move, removed_roots) = layout_change(model, history);
         let switches: Vec<ModeSwitch> = model
             .clusters
             .iter()
-            .filter_map(|cluster| mode_switch(cluster, history))
+            .flat_map(|cluster| mode_switches(cluster, history, &records))
             .collect();
-        let revocations = revocations(model, history);
+        let (revocations, aws_auth_kept) = revocations(model, history, &records);
         let mut apply_steps = apply_order::apply_steps(
             model,
             &apply_order::Around {
@@ -113,27 +126,31 @@ impl Transition {
             catch_up: model
                 .clusters
                 .iter()
-                .filter_map(|cluster| Some((cluster.key.clone(), catch_up(cluster, history)?)))
+                .filter_map(|cluster| {
+                    let catch_up = catch_up(cluster, records.get(cluster.name.as_str())?)?;
+                    Some((cluster.key.clone(), catch_up))
+                })
                 .collect(),
+            leaving_irsa,
             switches,
             revocations,
+            aws_auth_kept,
         }
     }
 
     /// Whether the run after this one, following on from `next` (the
     /// history this generation leaves), would take the very transition
     /// this one takes: whether this generation is where the spec settles,
-    /// so that its manifest may name the next run's inputs. It is not when
-    /// this generation carries a step the next one drops: a mode switch,
-    /// pods to restart after IRSA, state to move, a root left behind, a log
-    /// group to import.
+    /// so that its manifest may name the next run's inputs. Since every
+    /// one-off step is carried on, it is, unless a bug in eksgrant says
+    /// otherwise; `generate` asks rather than assumes.
     pub fn settles(&self, model: &Model, next: &History) -> bool {
         *self == Transition::follow(model, Some(next))
     }
 
     /// What a generation of `model` taking this transition, whose files
     /// are `paths`, leaves to the next one: the history its manifest
-    /// records.
+    /// records, with the one-off steps of this transition carried on.
     pub fn history<'a>(&self, model: &Model, paths: impl Iterator<Item = &'a str>) -> History {
         let revoked_on = |key: &str| -> BTreeSet<ObjectRef> {
             self.revocations
@@ -151,9 +168,23 @@ impl Transition {
                     let record = ClusterRecord {
                         name: c.name.clone(),
                         authentication_mode: c.authentication_mode,
+                        switch_from: self
+                            .switches
+                            .iter()
+                            .find(|s| s.cluster == c.key)
+                            .map(|s| s.from),
                         secrets_key: plane.map(|p| p.secrets_key.clone()),
                         log_group: plane.map(|p| p.logging.is_some()),
-                        objects: c.objects().into_iter().collect(),
+                        catch_up: self.catch_up.get(&c.key).cloned().unwrap_or_default(),
+                        objects: c
+                            .objects()
+                            .into_iter()
+                            .chain(
+                                self.aws_auth_kept
+                                    .contains(&c.key)
+                                    .then(ObjectRef::aws_auth),
+                            )
+                            .collect(),
                         revoked: revoked_on(&c.key),
                     };
                     (c.key.clone(), record)
@@ -162,18 +193,20 @@ impl Transition {
             left: self
                 .revocations
                 .iter()
-                .filter(|r| !r.in_spec)
-                .map(|r| {
+                .filter_map(|r| {
                     let left = LeftCluster {
                         key: r.cluster.clone(),
-                        authentication_mode: r.authentication_mode,
+                        authentication_mode: r.left_in_mode?,
                         revoked: r.objects.iter().cloned().collect(),
                     };
-                    (r.cluster_name.clone(), left)
+                    Some((r.cluster_name.clone(), left))
                 })
                 .collect(),
             irsa_workloads: model.irsa_workloads(),
+            irsa_leaving: self.leaving_irsa.clone(),
             roots: roots::roots_of(paths),
+            state_move: self.state_move.clone(),
+            removed_roots: self.removed_roots.clone(),
         }
     }
 
@@ -193,59 +226,103 @@ impl Transition {
     }
 }
 
-/// The state move when the previous generation's roots (`previous`, as
-/// [`roots::roots_of`] reads them from its files) are of the other layout;
-/// otherwise the cluster roots it wrote that this generation does not.
-fn layout_change(model: &Model, previous: &[String]) -> (Option<StateMove>, Vec<String>) {
-    let Some(before) = roots::layout_of(previous) else {
-        return (None, Vec::new());
-    };
+/// The state move when the roots of the previous generation (as
+/// [`roots::roots_of`] reads them from its files) are of the other layout,
+/// or one an earlier generation ordered to this layout; and the cluster
+/// roots earlier generations wrote that this one does not.
+fn layout_change(model: &Model, history: &History) -> (Option<StateMove>, Vec<String>) {
     let now: Vec<String> = model
         .terraform
         .roots
         .iter()
         .map(|r| r.dir.clone())
         .collect();
-    if before == model.terraform.layout {
-        let removed = previous
-            .iter()
-            .filter(|dir| !now.contains(dir))
-            .cloned()
-            .collect();
-        return (None, removed);
+    let carried = history
+        .state_move
+        .as_ref()
+        .filter(|moving| moving.from != model.terraform.layout)
+        .map(|moving| StateMove {
+            to_roots: now.clone(),
+            ..moving.clone()
+        });
+    let previous = &history.roots;
+    let mut removed: Vec<String> = history
+        .removed_roots
+        .iter()
+        .filter(|dir| !now.contains(dir))
+        .cloned()
+        .collect();
+    match roots::layout_of(previous) {
+        Some(before) if before != model.terraform.layout => {
+            let moving = StateMove {
+                from: before,
+                from_roots: previous.clone(),
+                to_roots: now,
+            };
+            return (Some(moving), removed);
+        }
+        Some(_) => removed.extend(previous.iter().filter(|dir| !now.contains(dir)).cloned()),
+        None => {}
     }
-    let moving = StateMove {
-        from: before,
-        from_roots: previous.to_vec(),
-        to_roots: now,
-    };
-    (Some(moving), Vec::new())
+    removed.sort();
+    removed.dedup();
+    (carried, removed)
 }
 
-/// The switch of an existing cluster whose mode the spec moves forward from
-/// the one the previous generation recorded. (A created cluster's mode is
-/// its Terraform's; a move of more than one step is refused by [`check`].)
-fn mode_switch(cluster: &Cluster, history: &History) -> Option<ModeSwitch> {
+/// The steps that move an existing cluster from the mode it may still be
+/// in (the one an earlier generation's switch started from, or the last
+/// recorded) to the spec's, one mode at a time as EKS allows. (A created
+/// cluster's mode is its Terraform's; a spec that moves more than one mode
+/// past the last recorded is refused by [`check`].)
+fn mode_switches(
+    cluster: &Cluster,
+    history: &History,
+    records: &HashMap<&str, &ClusterRecord>,
+) -> Vec<ModeSwitch> {
     if cluster.created.is_some() {
-        return None;
+        return Vec::new();
     }
-    let from = history.mode_of(&cluster.name)?;
-    (from.stage() < cluster.authentication_mode.stage()).then(|| ModeSwitch {
+    let Some(from) = records
+        .get(cluster.name.as_str())
+        .and_then(|r| r.switch_from)
+        .or_else(|| history.mode_of(records, &cluster.name))
+    else {
+        return Vec::new();
+    };
+    let to = cluster.authentication_mode;
+    let step = |from, to| ModeSwitch {
         cluster: cluster.key.clone(),
         cluster_name: cluster.name.clone(),
         from,
-        to: cluster.authentication_mode,
+        to,
         eks_node_entries: cluster.eks_node_entries.clone(),
-    })
+    };
+    let mut steps = Vec::new();
+    if from == AuthenticationMode::ConfigMap && to.stage() >= 1 {
+        steps.push(step(from, AuthenticationMode::ApiAndConfigMap));
+    }
+    if from.stage() < 2 && to == AuthenticationMode::Api {
+        steps.push(step(AuthenticationMode::ApiAndConfigMap, to));
+    }
+    steps
 }
 
 /// Every object an earlier generation left on a cluster and this one does
 /// not write: on the clusters of the spec, then on those that left it.
-/// A ServiceAccount that a workload of the spec still names is not revoked:
-/// eksgrant no longer writes it because whoever deploys the workload does
-/// now (`create_service_account = false`).
-fn revocations(model: &Model, history: &History) -> Vec<Revocation> {
+/// Not revoked: a ServiceAccount that a workload of the spec still names
+/// (eksgrant no longer writes it because whoever deploys the workload does
+/// now, with `create_service_account = false`), and the aws-auth ConfigMap
+/// of a cluster that still reads it (eksgrant leaves an
+/// `API_AND_CONFIG_MAP` cluster's aws-auth alone when the spec lists no
+/// node role or account: deleting it would drop the mappings EKS made for
+/// managed node groups and Fargate profiles, and anyone else's).
+fn revocations(
+    model: &Model,
+    history: &History,
+    records: &HashMap<&str, &ClusterRecord>,
+) -> (Vec<Revocation>, BTreeSet<String>) {
     let mut revocations = Vec::new();
+    let mut aws_auth_kept = BTreeSet::new();
     let mut in_spec: BTreeSet<&str> = BTreeSet::new();
     // The ServiceAccounts the workloads name, by cluster: built once, so
     // that finding them stays linear in the spec.
@@ -257,22 +334,29 @@ fn revocations(model: &Model, history: &History) -> Vec<Revocation> {
     }
     for cluster in &model.clusters {
         in_spec.insert(&cluster.name);
-        // Sorted: each object of the history is looked up in it.
+        let mut before = history.objects_on(records, &cluster.name).peekable();
+        if before.peek().is_none() {
+            continue;
+        }
+        // Sorted: the history's objects are walked beside them.
         let now = cluster.objects();
-        let handed_over = |object: &ObjectRef| {
-            object.kind == ObjectKind::ServiceAccount
-                && named.contains(&(
-                    cluster.key.as_str(),
-                    object.namespace.as_deref().unwrap_or_default(),
-                    object.name.as_str(),
-                ))
+        let kept = |object: &ObjectRef| match object.kind {
+            ObjectKind::ServiceAccount => named.contains(&(
+                cluster.key.as_str(),
+                object.namespace.as_deref().unwrap_or_default(),
+                object.name.as_str(),
+            )),
+            ObjectKind::ConfigMap => cluster.authentication_mode != AuthenticationMode::Api,
+            _ => false,
         };
-        let mut objects: Vec<ObjectRef> = history
-            .objects_on(&cluster.name)
-            .flat_map(|before| not_in(before, &now))
-            .filter(|o| !handed_over(o))
-            .cloned()
-            .collect();
+        let gone: Vec<&ObjectRef> = before.flat_map(|before| not_in(before, &now)).collect();
+        if gone
+            .iter()
+            .any(|o| o.kind == ObjectKind::ConfigMap && kept(o))
+        {
+            aws_auth_kept.insert(cluster.key.clone());
+        }
+        let mut objects: Vec<ObjectRef> = gone.into_iter().filter(|o| !kept(o)).cloned().collect();
         objects.sort_unstable();
         objects.dedup();
         if !objects.is_empty() {
@@ -280,51 +364,49 @@ fn revocations(model: &Model, history: &History) -> Vec<Revocation> {
                 cluster: cluster.key.clone(),
                 cluster_name: cluster.name.clone(),
                 in_spec: true,
-                authentication_mode: cluster.authentication_mode,
+                left_in_mode: None,
                 objects,
             });
         }
     }
     let mut left: BTreeMap<&str, Revocation> = BTreeMap::new();
-    for (key, record) in &history.clusters {
+    let departed = history
+        .clusters
+        .iter()
+        .map(|(key, r)| (r.name.as_str(), key.as_str(), r.authentication_mode))
+        .chain(
+            history
+                .left
+                .iter()
+                .map(|(name, l)| (name.as_str(), l.key.as_str(), l.authentication_mode)),
+        );
+    for (name, key, mode) in departed {
+        if in_spec.contains(name) || left.contains_key(name) {
+            continue;
+        }
         let mut objects: Vec<ObjectRef> = history
-            .objects_on(&record.name)
+            .objects_on(records, name)
             .flatten()
             .cloned()
             .collect();
-        objects.sort_unstable();
-        objects.dedup();
-        if in_spec.contains(record.name.as_str()) || objects.is_empty() {
+        if objects.is_empty() {
             continue;
         }
+        objects.sort_unstable();
+        objects.dedup();
         left.insert(
-            &record.name,
+            name,
             Revocation {
-                cluster: key.clone(),
-                cluster_name: record.name.clone(),
+                cluster: key.to_string(),
+                cluster_name: name.to_string(),
                 in_spec: false,
-                authentication_mode: record.authentication_mode,
+                left_in_mode: Some(mode),
                 objects,
             },
         );
     }
-    for (name, cluster) in &history.left {
-        if in_spec.contains(name.as_str()) || left.contains_key(name.as_str()) {
-            continue;
-        }
-        left.insert(
-            name,
-            Revocation {
-                cluster: cluster.key.clone(),
-                cluster_name: name.clone(),
-                in_spec: false,
-                authentication_mode: cluster.authentication_mode,
-                objects: cluster.revoked.iter().cloned().collect(),
-            },
-        );
-    }
     revocations.extend(left.into_values());
-    revocations
+    (revocations, aws_auth_kept)
 }
 
 /// The objects of `before` that `now` does not have, both sorted: one
@@ -342,20 +424,23 @@ fn not_in<'a>(before: &'a BTreeSet<ObjectRef>, now: &[ObjectRef]) -> Vec<&'a Obj
     gone
 }
 
-/// What a created cluster the previous generation knew needs around this
-/// apply: the log group EKS made if that generation left it to EKS, and
-/// the Secrets written before their encryption.
-fn catch_up(cluster: &Cluster, history: &History) -> Option<CatchUp> {
+/// What a created cluster an earlier generation knew (its `record`) needs
+/// around this apply, if anything: the log group EKS made if that
+/// generation left it to EKS, and the Secrets written before their
+/// encryption; or what an earlier generation still had to catch up on.
+fn catch_up(cluster: &Cluster, record: &ClusterRecord) -> Option<CatchUp> {
     let plane = &cluster.created.as_ref()?.control_plane;
-    let record = history.record(&cluster.name)?;
     // A group made by EKS exists if logs were sent while the spec did not
     // manage it: `None` is an existing cluster, or an earlier eksgrant
     // that sent every log type and left the group to EKS.
-    Some(CatchUp {
-        import_log_group: plane.logging.is_some() && record.log_group.is_none(),
+    let catch_up = CatchUp {
+        import_log_group: plane.logging.is_some()
+            && (record.log_group.is_none() || record.catch_up.import_log_group),
         rewrite_secrets: plane.secrets_key != SecretsKey::AwsOwned
-            && matches!(record.secrets_key, None | Some(SecretsKey::AwsOwned)),
-    })
+            && (matches!(record.secrets_key, None | Some(SecretsKey::AwsOwned))
+                || record.catch_up.rewrite_secrets),
+    };
+    (!catch_up.is_empty()).then_some(catch_up)
 }
 
 /// The problems of a spec that undoes what the generation whose history is
@@ -366,12 +451,13 @@ pub fn check(model: &Model, previous: Option<&History>, source: &SourceFile) -> 
     let Some(previous) = previous else {
         return Vec::new();
     };
+    let records = previous.by_name();
     let mut problems = Vec::new();
     for cluster in &model.clusters {
-        if let Some(before) = previous.mode_of(&cluster.name) {
+        if let Some(before) = previous.mode_of(&records, &cluster.name) {
             problems.extend(authentication_mode(source, cluster, before));
         }
-        if let Some(record) = previous.record(&cluster.name) {
+        if let Some(record) = records.get(cluster.name.as_str()) {
             problems.extend(secrets_key(source, cluster, record));
         }
     }

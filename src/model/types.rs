@@ -87,7 +87,8 @@ pub enum RootKind {
 }
 
 /// The state to move when the layout changed since the previous generation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StateMove {
     /// The previous layout (templates).
     pub from: Layout,
@@ -299,11 +300,7 @@ impl Cluster {
             .flat_map(subject_objects)
             .collect();
         if self.aws_auth.is_some() {
-            objects.push(ObjectRef {
-                kind: ObjectKind::ConfigMap,
-                namespace: Some("kube-system".to_string()),
-                name: "aws-auth".to_string(),
-            });
+            objects.push(ObjectRef::aws_auth());
         }
         objects.sort();
         objects.dedup();
@@ -348,13 +345,21 @@ fn subject_objects(objects: &SubjectObjects) -> Vec<ObjectRef> {
 
 /// What a created cluster that an earlier generation knew needs around this
 /// apply, because that generation left something to EKS.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CatchUp {
     /// EKS made the control-plane log group: import it before the apply.
     pub import_log_group: bool,
     /// Secrets become encrypted with a key of the user's: rewrite the
     /// existing ones after the apply, which EKS does not do.
     pub rewrite_secrets: bool,
+}
+
+impl CatchUp {
+    /// Whether there is nothing to catch up on.
+    pub fn is_empty(&self) -> bool {
+        !self.import_log_group && !self.rewrite_secrets
+    }
 }
 
 /// The KMS key eksgrant creates for a cluster, and who its key policy lets
@@ -1062,8 +1067,8 @@ pub struct ApplyStep {
     pub why: &'static str,
 }
 
-/// An existing cluster's move to the authentication mode the spec gives
-/// it, from the one the previous generation recorded.
+/// One step of an existing cluster's move towards the authentication mode
+/// the spec gives it: to the next mode, from the one before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ModeSwitch {
     /// The cluster (key) (templates).
@@ -1091,9 +1096,9 @@ pub struct Revocation {
     pub cluster_name: String,
     /// Whether the cluster is still in the spec (templates).
     pub in_spec: bool,
-    /// Its authentication mode (for a cluster that left the spec, the last
-    /// one recorded).
-    pub authentication_mode: AuthenticationMode,
+    /// For a cluster that left the spec, its last authentication mode,
+    /// which its record keeps.
+    pub left_in_mode: Option<AuthenticationMode>,
     /// The objects, sorted (templates).
     pub objects: Vec<ObjectRef>,
 }

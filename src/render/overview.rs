@@ -1003,6 +1003,10 @@ struct Step<'a> {
     revoke: bool,
     /// The cluster (key) of a `kubectl` step.
     cluster: Option<&'a str>,
+    /// The kubeconfig context its commands use: the cluster's key, or for
+    /// a cluster that left the spec (whose key may be another's now) one
+    /// named after its EKS name.
+    context: Option<String>,
     /// The EKS name of that cluster.
     cluster_name: Option<&'a str>,
     /// Whether that cluster is created here.
@@ -1060,6 +1064,12 @@ impl<'a> Step<'a> {
             switch_mode: is(StepKind::SwitchMode),
             revoke: is(StepKind::Revoke),
             cluster: step.cluster.as_deref(),
+            context: match &step.revocation {
+                Some(revocation) if !revocation.in_spec => {
+                    Some(format!("eksgrant-left-{}", revocation.cluster_name))
+                }
+                _ => step.cluster.clone(),
+            },
             cluster_name: step.cluster_name.as_deref(),
             created: step.created,
             skip_on_first_apply: step.skip_on_first_apply,

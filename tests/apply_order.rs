@@ -293,6 +293,10 @@ impl World {
             }
             StepKind::Revoke => {
                 let revocation = step.revocation.as_ref().unwrap();
+                // The world knows clusters by the keys of the spec walked;
+                // one that left it is not modelled, and its key may be
+                // another cluster's now.
+                assert!(revocation.in_spec, "a cluster that left the spec");
                 let key = revocation.cluster.as_str();
                 if !self.administered(key, operators) {
                     return Err(format!("no operator can delete objects on {key}"));

@@ -765,7 +765,8 @@ fn day_two_changes_switch_modes_in_order_revoke_what_goes_and_say_so() {
     let cluster = fs::read_to_string(repo.path("terraform/cluster-prod.tf")).unwrap();
     assert!(
         cluster.contains("aws eks update-cluster-config --region eu-west-2 --name prod --access-config authenticationMode=API_AND_CONFIG_MAP")
-            && !cluster.contains("Set authentication_mode in the spec to what the cluster uses"),
+            && cluster.contains("Move authentication_mode in the spec forward to it")
+            && !cluster.replace("EKS never moves it back", "").contains(" back"),
         "{cluster}"
     );
 

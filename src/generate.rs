@@ -323,10 +323,13 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
         {
             return Err(incoming.fail(error));
         }
+        // The subjects' digests, once rendering is over, and before the
+        // history's objects are made: each takes a few MB of an
+        // organisation's run while it is made.
+        let access = crate::explain::digests(&loaded.model);
         let next = transition.history(&loaded.model, incoming.paths());
         let next_inputs =
             (notices.is_empty() && transition.settles(&loaded.model, &next)).then(|| inputs(&next));
-        let access = crate::explain::digests(&loaded.model);
         let summary = previous
             .as_ref()
             .filter(|_| options.mode != Mode::Check)

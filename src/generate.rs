@@ -127,23 +127,17 @@ impl AccessChanges {
             changed: keys(access, &|k| {
                 before.get(k).is_some_and(|d| Some(d) != access.get(k))
             }),
-            // A cluster's steps, from the mode it may be in to the spec's,
-            // when the spec moved it since the last generation (not those
-            // carried on, which that generation's line said).
-            switches: transition
-                .switches
-                .chunk_by(|a, b| a.cluster == b.cluster)
-                .filter_map(|steps| {
-                    let (first, last) = (&steps[0], &steps[steps.len() - 1]);
-                    let moved = records
-                        .get(first.cluster_name.as_str())
-                        .is_none_or(|r| r.authentication_mode != last.to);
-                    moved.then(|| (first.cluster.clone(), first.from, last.to))
+            switches: moves(transition)
+                .into_iter()
+                .filter(|(_, name, _, to)| {
+                    records
+                        .get(name)
+                        .is_none_or(|r| r.authentication_mode != *to)
                 })
+                .map(|(key, _, from, to)| (key.to_string(), from, to))
                 .collect(),
             revocations: transition
-                .revocations
-                .iter()
+                .revocations()
                 .map(|r| {
                     let written = records
                         .get(r.cluster_name.as_str())
@@ -214,6 +208,22 @@ impl std::fmt::Display for AccessChanges {
             parts.join("; ")
         )
     }
+}
+
+/// Each existing cluster's move, from the mode it may be in to the spec's,
+/// by key: its EKS name, and the first step's mode and the last's.
+fn moves(transition: &Transition) -> Vec<(&str, &str, AuthenticationMode, AuthenticationMode)> {
+    let mut moves: BTreeMap<&str, (&str, AuthenticationMode, AuthenticationMode)> = BTreeMap::new();
+    for step in transition.switches() {
+        moves
+            .entry(&step.cluster)
+            .and_modify(|(_, _, to)| *to = step.to)
+            .or_insert((&step.cluster_name, step.from, step.to));
+    }
+    moves
+        .into_iter()
+        .map(|(key, (name, from, to))| (key, name, from, to))
+        .collect()
 }
 
 /// Up to five keys, then how many more.

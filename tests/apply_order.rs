@@ -296,7 +296,7 @@ impl World {
                 // The world knows clusters by the keys of the spec walked;
                 // one that left it is not modelled, and its key may be
                 // another cluster's now.
-                assert!(revocation.in_spec, "a cluster that left the spec");
+                assert!(revocation.in_spec(), "a cluster that left the spec");
                 let key = revocation.cluster.as_str();
                 if !self.administered(key, operators) {
                     return Err(format!("no operator can delete objects on {key}"));
@@ -1885,7 +1885,7 @@ fn a_cluster_that_leaves_the_spec_has_its_objects_revoked_until_it_comes_back() 
             .find(|r| r.cluster == "edge")
             .map(|r| {
                 (
-                    r.in_spec,
+                    r.in_spec(),
                     r.objects.iter().map(ToString::to_string).collect(),
                 )
             })

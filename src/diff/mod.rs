@@ -87,7 +87,10 @@ impl Side {
     /// ServiceAccount now written by someone else, nor the aws-auth of a
     /// cluster that still reads it; clusters matched by EKS name).
     pub fn revoked_by(&self, new: &Model) -> Vec<Revocation> {
-        Transition::follow(new, self.history.as_ref()).revocations
+        Transition::follow(new, self.history.as_ref())
+            .revocations()
+            .cloned()
+            .collect()
     }
 }
 
@@ -578,7 +581,7 @@ fn cluster_change(
     // The revocations of a cluster of the new spec, or of one that left it.
     let revoked = revocations
         .iter()
-        .filter(|r| r.cluster == key && r.in_spec == after.is_some())
+        .filter(|r| r.cluster == key && r.in_spec() == after.is_some())
         .flat_map(|r| &r.objects);
     ClusterChange {
         key: key.to_string(),

@@ -63,7 +63,7 @@ impl ApplyStep {
             | StepKind::SwitchMode => self.cluster.as_deref() == Some(cluster.key.as_str()),
             // Not a cluster that left the spec under a key now another's.
             StepKind::Revoke => {
-                self.revocation.as_ref().is_some_and(|r| r.in_spec)
+                self.revocation.as_ref().is_some_and(Revocation::in_spec)
                     && self.cluster.as_deref() == Some(cluster.key.as_str())
             }
         }
@@ -245,7 +245,7 @@ pub(super) fn apply_steps(model: &Model, around: &Around<'_>) -> Vec<ApplyStep> 
     steps.extend(around.revocations.iter().map(|revocation| {
         let in_spec = clusters
             .iter()
-            .find(|c| revocation.in_spec && c.key == revocation.cluster);
+            .find(|c| revocation.in_spec() && c.key == revocation.cluster);
         let mut step = match in_spec {
             Some(cluster) => ApplyStep::on(
                 cluster,

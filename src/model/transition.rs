@@ -70,10 +70,6 @@ pub struct Transition {
     pub catch_up: BTreeMap<String, CatchUp>,
     /// The workloads whose pods restart off IRSA.
     pub leaving_irsa: BTreeSet<String>,
-    /// The moves of existing clusters' authentication modes, a step each.
-    pub switches: Vec<ModeSwitch>,
-    /// The objects to delete, cluster by cluster.
-    pub revocations: Vec<Revocation>,
     /// The clusters (keys) whose aws-auth ConfigMap an earlier generation
     /// wrote and this one leaves alone while the cluster reads it: it is
     /// revoked once the cluster is on `API`, which ignores it.
@@ -132,10 +128,21 @@ impl Transition {
                 })
                 .collect(),
             leaving_irsa,
-            switches,
-            revocations,
             aws_auth_kept,
         }
+    }
+
+    /// The steps that move existing clusters' authentication modes, one
+    /// mode each, in the order they are applied.
+    pub fn switches(&self) -> impl Iterator<Item = &ModeSwitch> {
+        self.apply_steps.iter().filter_map(|s| s.switch.as_ref())
+    }
+
+    /// The objects to delete, cluster by cluster.
+    pub fn revocations(&self) -> impl Iterator<Item = &Revocation> {
+        self.apply_steps
+            .iter()
+            .filter_map(|s| s.revocation.as_ref())
     }
 
     /// Whether the run after this one, following on from `next` (the
@@ -153,9 +160,8 @@ impl Transition {
     /// records, with the one-off steps of this transition carried on.
     pub fn history<'a>(&self, model: &Model, paths: impl Iterator<Item = &'a str>) -> History {
         let revoked_on = |key: &str| -> BTreeSet<ObjectRef> {
-            self.revocations
-                .iter()
-                .filter(|r| r.in_spec && r.cluster == key)
+            self.revocations()
+                .filter(|r| r.in_spec() && r.cluster == key)
                 .flat_map(|r| r.objects.iter().cloned())
                 .collect()
         };
@@ -168,11 +174,7 @@ impl Transition {
                     let record = ClusterRecord {
                         name: c.name.clone(),
                         authentication_mode: c.authentication_mode,
-                        switch_from: self
-                            .switches
-                            .iter()
-                            .find(|s| s.cluster == c.key)
-                            .map(|s| s.from),
+                        switch_from: self.switches().find(|s| s.cluster == c.key).map(|s| s.from),
                         secrets_key: plane.map(|p| p.secrets_key.clone()),
                         log_group: plane.map(|p| p.logging.is_some()),
                         catch_up: self.catch_up.get(&c.key).cloned().unwrap_or_default(),
@@ -191,8 +193,7 @@ impl Transition {
                 })
                 .collect(),
             left: self
-                .revocations
-                .iter()
+                .revocations()
                 .filter_map(|r| {
                     let left = LeftCluster {
                         key: r.cluster.clone(),
@@ -290,12 +291,17 @@ fn mode_switches(
         return Vec::new();
     };
     let to = cluster.authentication_mode;
-    let step = |from, to| ModeSwitch {
+    let step = |from, to: AuthenticationMode| ModeSwitch {
         cluster: cluster.key.clone(),
         cluster_name: cluster.name.clone(),
         from,
         to,
-        eks_node_entries: cluster.eks_node_entries.clone(),
+        // What the move to API, which stops reading aws-auth, checks first.
+        eks_node_entries: if to == AuthenticationMode::Api {
+            cluster.eks_node_entries.clone()
+        } else {
+            Vec::new()
+        },
     };
     let mut steps = Vec::new();
     if from == AuthenticationMode::ConfigMap && to.stage() >= 1 {
@@ -363,7 +369,6 @@ fn revocations(
             revocations.push(Revocation {
                 cluster: cluster.key.clone(),
                 cluster_name: cluster.name.clone(),
-                in_spec: true,
                 left_in_mode: None,
                 objects,
             });
@@ -399,7 +404,6 @@ fn revocations(
             Revocation {
                 cluster: key.to_string(),
                 cluster_name: name.to_string(),
-                in_spec: false,
                 left_in_mode: Some(mode),
                 objects,
             },

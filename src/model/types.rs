@@ -1079,9 +1079,10 @@ pub struct ModeSwitch {
     pub from: AuthenticationMode,
     /// The mode it moves to (templates).
     pub to: AuthenticationMode,
-    /// The access entries EKS made for its managed node groups and Fargate
-    /// profiles: on the move to `API`, which stops reading their aws-auth
-    /// mappings, each must exist (templates).
+    /// On the move to `API`, which stops reading their aws-auth mappings,
+    /// the access entries EKS made for the cluster's managed node groups and
+    /// Fargate profiles, each of which must exist; empty on the move to
+    /// `API_AND_CONFIG_MAP` (templates).
     pub eks_node_entries: Vec<NodeAccessEntry>,
 }
 
@@ -1094,13 +1095,18 @@ pub struct Revocation {
     pub cluster: String,
     /// Its EKS name (templates).
     pub cluster_name: String,
-    /// Whether the cluster is still in the spec (templates).
-    pub in_spec: bool,
     /// For a cluster that left the spec, its last authentication mode,
-    /// which its record keeps.
+    /// which its record keeps; `None` for a cluster of the spec.
     pub left_in_mode: Option<AuthenticationMode>,
     /// The objects, sorted (templates).
     pub objects: Vec<ObjectRef>,
+}
+
+impl Revocation {
+    /// Whether the cluster is still in the spec.
+    pub fn in_spec(&self) -> bool {
+        self.left_in_mode.is_none()
+    }
 }
 
 /// A namespace of a cluster.

@@ -17,8 +17,8 @@ use crate::error::Result;
 use crate::model::apply_order::{ApplyStep, CutOver, ModeSwitch, StepKind};
 use crate::model::names::{self, IAM_ROOT, SINGLE_ROOT};
 use crate::model::{
-    AccessLine, Cluster, HclValue, KubeconfigMap, Logging, Model, OtherAccount, SecretsKey,
-    StateMove, Transition, Workload,
+    AccessLine, Cluster, HclValue, KubeconfigMap, Logging, Model, OtherAccount, Revocation,
+    SecretsKey, StateMove, Transition, Workload,
 };
 use crate::spec::{AuthenticationMode, Layout};
 
@@ -1065,7 +1065,7 @@ impl<'a> Step<'a> {
             revoke: is(StepKind::Revoke),
             cluster: step.cluster.as_deref(),
             context: match &step.revocation {
-                Some(revocation) if !revocation.in_spec => {
+                Some(revocation) if !revocation.in_spec() => {
                     Some(format!("eksgrant-left-{}", revocation.cluster_name))
                 }
                 _ => step.cluster.clone(),
@@ -1087,7 +1087,7 @@ impl<'a> Step<'a> {
             restarts: &step.restarts,
             roots: &step.roots,
             switch: step.switch.as_ref(),
-            in_spec: step.revocation.as_ref().is_none_or(|r| r.in_spec),
+            in_spec: step.revocation.as_ref().is_none_or(Revocation::in_spec),
             revoked: step
                 .revocation
                 .iter()

@@ -361,15 +361,9 @@ impl Problem {
 
     /// Whether every line a label touches is short enough to quote.
     fn quotable(&self) -> bool {
-        let text = self.spec.text();
-        self.labels.iter().all(|(span, _)| {
-            let start = line_start(text, span.start);
-            let end = span.end.clamp(start, text.len());
-            let end = end + text[end..].find('\n').unwrap_or(text.len() - end);
-            text[start..end]
-                .split('\n')
-                .all(|line| line.len() <= MAX_QUOTED_LINE)
-        })
+        self.labels
+            .iter()
+            .all(|(span, _)| self.spec.longest_line(span.clone()) <= MAX_QUOTED_LINE)
     }
 }
 
@@ -393,15 +387,6 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// The byte offset where the line holding `offset` starts.
-fn line_start(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    text[..offset].rfind('\n').map_or(0, |i| i + 1)
-}
-
 impl Diagnostic for Problem {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         Some(Box::new(self.code.as_str()))
@@ -419,7 +404,7 @@ impl Diagnostic for Problem {
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.quotable()
-            .then(|| self.spec.named_ref() as &dyn miette::SourceCode)
+            .then_some(&self.spec as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {

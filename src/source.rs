@@ -1,19 +1,34 @@
 //! The spec file as read from disk, kept whole so that every diagnostic can
 //! quote the line it is about.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod lines;
 
-use miette::NamedSource;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+use lines::LineIndex;
 
 /// A spec file: where it came from, the name diagnostics show, and its text.
 ///
-/// Cloning is cheap: diagnostics each hold a clone so they can render
-/// snippets long after parsing is over.
+/// Cloning is cheap (one shared allocation): diagnostics each hold a clone
+/// so they can render snippets long after parsing is over. It is miette's
+/// [`SourceCode`] itself, locating spans through a line index made the
+/// first time a diagnostic needs one, so a clean spec never pays for it.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
     path: PathBuf,
-    named: NamedSource<Arc<str>>,
+    /// The path as diagnostics show it.
+    name: String,
+    text: Box<str>,
+    lines: OnceLock<LineIndex>,
 }
 
 /// What to do about a spec that does not exist: `eksgrant init` writes
@@ -78,22 +93,31 @@ impl SourceFile {
     }
 
     /// Wraps text that is already in memory; `path` is what diagnostics show.
-    pub fn new(path: &Path, text: impl Into<Arc<str>>) -> Self {
-        let name = path.display().to_string();
+    pub fn new(path: &Path, text: impl Into<Box<str>>) -> Self {
         Self {
-            path: path.to_path_buf(),
-            named: NamedSource::new(name, text.into()).with_language("toml"),
+            shared: Arc::new(Shared {
+                path: path.to_path_buf(),
+                name: path.display().to_string(),
+                text: text.into(),
+                lines: OnceLock::new(),
+            }),
         }
     }
 
     /// The path the file was read from.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.shared.path
     }
 
     /// The file's text.
     pub fn text(&self) -> &str {
-        self.named.inner()
+        &self.shared.text
+    }
+
+    fn lines(&self) -> &LineIndex {
+        self.shared
+            .lines
+            .get_or_init(|| LineIndex::new(self.text()))
     }
 
     /// The line and column (both from 1; the column counts characters, as
@@ -106,13 +130,146 @@ impl SourceFile {
         while !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let line = text[..offset].matches('\n').count() + 1;
-        (line, text[start..offset].chars().count() + 1)
+        let line = self.lines().line(offset);
+        let start = self.lines().start(line);
+        (line + 1, text[start..offset].chars().count() + 1)
     }
 
-    /// The file as miette wants it for snippets.
-    pub fn named_ref(&self) -> &NamedSource<Arc<str>> {
-        &self.named
+    /// The length in bytes of the longest line `range` touches (the lines
+    /// it starts and ends on included whole).
+    pub fn longest_line(&self, range: Range<usize>) -> usize {
+        let lines = self.lines();
+        let first = lines.line(range.start);
+        let last = lines.line(range.end.max(range.start));
+        (first..=last)
+            .map(|line| lines.end(line) - lines.start(line))
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// miette's snippets, cut from the lines around a span instead of from a
+/// scan of the whole text.
+///
+/// The lines are handed to miette's own reader for bytes, so a snippet is
+/// what it would cut from the whole file; only the line numbers are moved
+/// by the lines before them. One thing differs: `line_count` is the lines
+/// the snippet covers, as [`SpanContents::line_count`] documents. miette's
+/// reader counts every line from the start of the file, and its report
+/// then merges the snippets of two labels whenever the second lies within
+/// that many lines of the first, quoting everything between them (a
+/// duplicate defined 400 lines after the first printed 400 lines).
+impl SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let lines = self.lines();
+        // A line more than the context on each side, which miette's reader
+        // may look at: a span whose last byte ends its line makes it take
+        // the next line as the span's own, and an empty span at the very
+        // start of what it is given is read as ending there.
+        let first = lines
+            .line(span.offset())
+            .saturating_sub(context_lines_before + 1);
+        let last_byte = (span.offset() + span.len())
+            .saturating_sub(1)
+            .max(span.offset());
+        let last = lines.line(last_byte) + context_lines_after + 1;
+        let window = lines.start(first)..lines.start(last + 1);
+        let bytes = &self.text().as_bytes()[window.clone()];
+        let within = SourceSpan::new((span.offset() - window.start).into(), span.len());
+        let cut = bytes.read_span(&within, context_lines_before, context_lines_after)?;
+        let start = window.start + cut.span().offset();
+        let length = cut.span().len();
+        let covered = lines.line(start + length.saturating_sub(1)) - lines.line(start) + 1;
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.shared.name.clone(),
+                cut.data(),
+                SourceSpan::new(start.into(), length),
+                first + cut.line(),
+                cut.column(),
+                covered,
+            )
+            .with_language("toml"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use miette::{Diagnostic as _, GraphicalReportHandler, GraphicalTheme};
+
+    use super::*;
+    use crate::{Code, Problem};
+
+    /// Each span's snippet, as the index cuts it and as miette's reader
+    /// cuts it from the whole text: the same bytes at the same place, on
+    /// the same line and column.
+    #[test]
+    fn snippets_are_what_miettes_reader_cuts_from_the_whole_text() {
+        let text = "a = 1\r\n\n[t]\nb = \"é\"\n\nc = [\n  1,\n]\nlast";
+        let source = SourceFile::new(Path::new("s.toml"), text);
+        for offset in 0..=text.len() {
+            for len in [0, 1, 3, 9] {
+                for context in 0..3 {
+                    let span = SourceSpan::new(offset.into(), len);
+                    let whole = text.as_bytes().read_span(&span, context, context);
+                    let cut = source.read_span(&span, context, context);
+                    let (whole, cut) = match (whole, cut) {
+                        (Ok(whole), Ok(cut)) => (whole, cut),
+                        (Err(_), Err(_)) => continue,
+                        _ => panic!("only one reader failed at {offset}+{len}"),
+                    };
+                    let at = format!("{offset}+{len}, context {context}");
+                    assert_eq!(cut.data(), whole.data(), "{at}");
+                    assert_eq!(cut.span(), whole.span(), "{at}");
+                    assert_eq!(
+                        (cut.line(), cut.column()),
+                        (whole.line(), whole.column()),
+                        "{at}"
+                    );
+                    assert_eq!(cut.name(), Some("s.toml"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn positions_count_lines_and_characters_from_one() {
+        let source = SourceFile::new(Path::new("s.toml"), "a = 1\nb = \"é\"x\n");
+        assert_eq!(source.position(0), (1, 1));
+        assert_eq!(source.position(6), (2, 1));
+        // After the two bytes of é, one character further.
+        assert_eq!(source.position(13), (2, 7));
+        // Inside é is é; past the end is the end.
+        assert_eq!(source.position(12), (2, 6));
+        assert_eq!(source.position(99), (3, 1));
+    }
+
+    /// Two labels 400 lines apart are two snippets of a few lines each,
+    /// not one quoting the 400 lines between them.
+    #[test]
+    fn labels_far_apart_are_quoted_apart() {
+        let mut text = String::from("[a]\nx = 1\n");
+        text.push_str(&"\n".repeat(400));
+        text.push_str("[b]\nx = 1\n");
+        let source = SourceFile::new(Path::new("s.toml"), text.as_str());
+        let second = text.rfind("[b]").unwrap();
+        let mut problem = Problem::error(&source, Code::Syntax, second..second + 3, "twice");
+        problem.also(0..3, "first");
+        let mut report = String::new();
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .render_report(&mut report, &problem)
+            .unwrap();
+        assert!(report.lines().count() < 25, "{report}");
+        assert!(
+            report.contains("s.toml:1:1") && report.contains("s.toml:403:1"),
+            "{report}"
+        );
+        assert!(problem.source_code().is_some());
     }
 }

@@ -1,0 +1,69 @@
+//! Where each line of a text starts, found once, so that every diagnostic
+//! finds its line by a binary search instead of a scan from the start.
+//!
+//! Without it, locating a span costs the bytes before it: 2,000 warnings on
+//! a 5 MB spec read 10 GB. Lines end at `\n` (a `\r` before it stays on the
+//! line), as TOML has them.
+
+/// The byte offset where each line starts; the first line starts at 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    /// The lines of `text`: a text ending in `\n` has an empty last line,
+    /// as an editor shows it.
+    pub(crate) fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+            .collect();
+        Self {
+            starts,
+            len: text.len(),
+        }
+    }
+
+    /// The line (from 0) holding `offset`; an offset past the end is on the
+    /// last line.
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset) - 1
+    }
+
+    /// Where `line` (from 0) starts; a line past the last is the end of the
+    /// text.
+    pub(crate) fn start(&self, line: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(self.len)
+    }
+
+    /// Where `line` ends, without its `\n`.
+    pub(crate) fn end(&self, line: usize) -> usize {
+        self.starts.get(line + 1).map_or(self.len, |&next| next - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_find_their_lines() {
+        let index = LineIndex::new("ab\n\ncd\n");
+        assert_eq!(index.starts.len(), 4);
+        let lines: Vec<usize> = (0..=8).map(|offset| index.line(offset)).collect();
+        // a b \n | \n | c d \n | (end), and past the end.
+        assert_eq!(lines, [0, 0, 0, 1, 2, 2, 2, 3, 3]);
+        assert_eq!((index.start(2), index.end(2)), (4, 6));
+        assert_eq!((index.start(3), index.end(3)), (7, 7));
+        assert_eq!(index.start(9), 7);
+    }
+
+    #[test]
+    fn a_text_without_newlines_is_one_line() {
+        let index = LineIndex::new("");
+        assert_eq!((index.starts.len(), index.line(0), index.end(0)), (1, 0, 0));
+        let index = LineIndex::new("x = 1");
+        assert_eq!((index.starts.len(), index.line(4), index.end(0)), (1, 0, 5));
+    }
+}

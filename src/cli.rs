@@ -26,6 +26,12 @@ pub(crate) struct Cli {
     /// stderr. Warnings and errors still print.
     #[arg(long, short, global = true, help_heading = "Global options")]
     pub(crate) quiet: bool,
+    /// Print every error and warning in full. Without it, a code with more
+    /// than 4 occurrences prints what it means and how to fix it once, its
+    /// first 3 occurrences, and how many more there are (--format json and
+    /// sarif always list every one).
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub(crate) show_all: bool,
     #[command(subcommand)]
     pub(crate) command: Command,
 }

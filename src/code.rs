@@ -375,6 +375,32 @@ impl Code {
         Code::IrsaManyClusters,
     ];
 
+    /// Every warning, the most dangerous first: the order the human report
+    /// lists them in, so that the one that matters is not under a thousand
+    /// that matter less. First what gives away a cluster or its nodes, then
+    /// what breaks one when applied, what lets a subject become another
+    /// identity, what reads credentials, what is broader than it says, what
+    /// does not work as written, and last housekeeping.
+    pub const WARNINGS_BY_DANGER: &'static [Code] = &[
+        Code::WorkloadClusterAdmin,
+        Code::RbacEscalation,
+        Code::AwsAuthWithoutNodes,
+        Code::NoAdmin,
+        Code::PodCreateWithAwsIdentity,
+        Code::PodExec,
+        Code::SessionTags,
+        Code::SecretsRead,
+        Code::RbacWildcard,
+        Code::IamWildcard,
+        Code::IrsaManyClusters,
+        Code::Unreachable,
+        Code::UnknownAccessPolicy,
+        Code::UnknownVerb,
+        Code::PolicyCount,
+        Code::UnusedAllow,
+        Code::IdleWorkload,
+    ];
+
     /// What the code means and how to fix it.
     pub fn explain(self) -> Explanation {
         let (_, warning, meaning, fix) = self.explanation_row();
@@ -1108,5 +1134,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn warnings_by_danger_lists_every_warning_once() {
+        let warnings: Vec<Code> = Code::ALL
+            .iter()
+            .copied()
+            .filter(|code| code.explain().warning)
+            .collect();
+        let mut ranked = Code::WARNINGS_BY_DANGER.to_vec();
+        ranked.sort_by_key(|code| code.as_str());
+        ranked.dedup();
+        assert_eq!(ranked.len(), Code::WARNINGS_BY_DANGER.len(), "listed twice");
+        let mut warnings_sorted = warnings.clone();
+        warnings_sorted.sort_by_key(|code| code.as_str());
+        assert_eq!(ranked, warnings_sorted);
     }
 }

@@ -11,6 +11,8 @@
 //! conflict in the output directory, a lock) becomes a record whose location
 //! is null. [`Error::Invalid`] is not a record of its own: its problems are.
 
+pub mod human;
+
 use std::borrow::Cow;
 use std::fmt::Write as _;
 

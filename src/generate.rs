@@ -252,11 +252,12 @@ pub enum Outcome {
     Listing(String),
 }
 
-/// Runs a generation; `warn` receives the spec's warnings as soon as the
-/// spec is loaded, before anything else can fail. A spec whose bytes have
+/// Runs a generation; `warn` receives the spec's warnings, all at once so
+/// that they can be grouped, as soon as the spec is loaded, before anything
+/// else can fail. A spec whose bytes have
 /// not changed since a generation without warnings is not loaded at all
 /// when that generation is intact (see `settled_run`).
-pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Result<Report> {
+pub fn generate(options: GenerateOptions, warn: impl FnOnce(Vec<Problem>)) -> Result<Report> {
     let spec = options.spec.as_path();
     let source = SourceFile::read(spec)?;
     let out = options.out.clone().unwrap_or_else(|| spec_dir(spec));
@@ -276,9 +277,7 @@ pub fn generate(options: GenerateOptions, mut warn: impl FnMut(Problem)) -> Resu
     }
     let warnings = std::mem::take(&mut loaded.warnings);
     let count = warnings.len();
-    for warning in warnings {
-        warn(warning);
-    }
+    warn(warnings);
     if options.deny_warnings && count > 0 {
         return Err(Error::DeniedWarnings {
             file: spec.to_path_buf(),

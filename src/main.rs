@@ -42,12 +42,12 @@ fn main() -> ExitCode {
         Command::Validate { format, .. } => *format,
         _ => DiagnosticFormat::Human,
     };
-    let mut reporter = Reporter::new(cli.color, cli.quiet, format);
+    let mut reporter = Reporter::new(cli.color, cli.quiet, cli.show_all, format);
     let code = match run(cli.command, &mut reporter) {
         Ok(Exit::Done) => 0,
         Ok(Exit::Drift) => 1,
         Err(error) => {
-            reporter.error(error);
+            reporter.error(&error);
             2
         }
     };
@@ -153,7 +153,7 @@ fn generate(args: &GenerateArgs, reporter: &mut Reporter) -> Result<Exit, Error>
         before_change: test_hooks::before_change(),
         resolved: Some(allocator::return_freed_memory),
     };
-    let report = eksgrant::generate(options, |warning| reporter.warning(warning))?;
+    let report = eksgrant::generate(options, |warnings| reporter.warnings(&warnings))?;
     let (shown, spec) = (report.out.display(), args.spec.display());
     // Not a success line: --quiet keeps it.
     for notice in &report.notices {
@@ -340,9 +340,6 @@ fn diff(args: &DiffArgs, reporter: &mut Reporter) -> Result<(), Error> {
 fn load(spec: &Path, reporter: &mut Reporter) -> Result<(Loaded, usize), Error> {
     let mut loaded = eksgrant::load(spec)?;
     let warnings = std::mem::take(&mut loaded.warnings);
-    let count = warnings.len();
-    for warning in warnings {
-        reporter.warning(warning);
-    }
-    Ok((loaded, count))
+    reporter.warnings(&warnings);
+    Ok((loaded, warnings.len()))
 }

@@ -6,8 +6,9 @@
 use std::ffi::OsString;
 use std::io::{IsTerminal as _, Write as _};
 
-use eksgrant::diagnostics::{Diagnostics, Record, sarif};
+use eksgrant::diagnostics::{Diagnostics, Record, human, sarif};
 use eksgrant::{Error, Problem};
+use miette::{Diagnostic, MietteHandler, ReportHandler as _};
 
 use crate::cli::{Color, DiagnosticFormat};
 
@@ -79,29 +80,37 @@ pub(crate) struct Reporter {
     /// goes there).
     stderr_colour: bool,
     quiet: bool,
+    /// `--show-all`: every occurrence of a code in full.
+    show_all: bool,
     format: DiagnosticFormat,
+    /// Draws a diagnostic with the spec's text it points at.
+    handler: MietteHandler,
     /// With `--format json` or `sarif`, every diagnostic so far.
     records: Vec<Record>,
 }
 
 impl Reporter {
-    /// Settles the colours and installs miette's handler with them.
-    pub(crate) fn new(choice: Color, quiet: bool, format: DiagnosticFormat) -> Self {
+    /// Settles the colours, and miette's handler with them.
+    pub(crate) fn new(
+        choice: Color,
+        quiet: bool,
+        show_all: bool,
+        format: DiagnosticFormat,
+    ) -> Self {
         let env = |name: &str| std::env::var_os(name);
         let stdout_colour = colour(choice, env, std::io::stdout().is_terminal());
         let stderr_colour = colour(choice, env, std::io::stderr().is_terminal());
-        let _ = miette::set_hook(Box::new(move |_| {
-            let mut options = miette::MietteHandlerOpts::new().color(stderr_colour);
-            if !stderr_colour {
-                options = options.terminal_links(false);
-            }
-            Box::new(options.build())
-        }));
+        let mut options = miette::MietteHandlerOpts::new().color(stderr_colour);
+        if !stderr_colour {
+            options = options.terminal_links(false);
+        }
         Self {
             stdout_colour,
             stderr_colour,
             quiet,
+            show_all,
             format,
+            handler: options.build(),
             records: Vec::new(),
         }
     }
@@ -112,22 +121,50 @@ impl Reporter {
         self.format != DiagnosticFormat::Human
     }
 
-    /// A warning: printed now, or kept for the document.
-    pub(crate) fn warning(&mut self, warning: Problem) {
+    /// The spec's warnings: printed now, grouped by code, or kept for the
+    /// document.
+    pub(crate) fn warnings(&mut self, warnings: &[Problem]) {
         if self.machine_readable() {
-            self.records.push(Record::from(&warning));
+            self.records.extend(warnings.iter().map(Record::from));
         } else {
-            report(&miette::Report::new(warning));
+            print_stderr(&human::report(warnings, self.show_all, |diagnostic| {
+                self.render(diagnostic)
+            }));
         }
     }
 
-    /// What stopped the run: printed now, or kept for the document.
-    pub(crate) fn error(&mut self, error: Error) {
+    /// What stopped the run: printed now, or kept for the document. The
+    /// problems of an invalid spec are grouped as warnings are, and the
+    /// line that counts them comes last, where a terminal leaves it in
+    /// view.
+    pub(crate) fn error(&mut self, error: &Error) {
         if self.machine_readable() {
-            self.records.extend(Record::of(&error));
-        } else {
-            report(&miette::Report::new(error));
+            self.records.extend(Record::of(error));
+            return;
         }
+        let text = match error {
+            Error::Invalid { problems, .. } => {
+                let mut text = human::report(problems, self.show_all, |diagnostic| {
+                    self.render(diagnostic)
+                });
+                text.push_str(&self.render(&Unrelated(error)));
+                text
+            }
+            _ => self.render(error),
+        };
+        print_stderr(&text);
+    }
+
+    /// A diagnostic as miette draws it, with a blank line after it.
+    fn render(&self, diagnostic: &dyn Diagnostic) -> String {
+        /// Lends the handler a formatter.
+        struct Drawn<'a>(&'a MietteHandler, &'a dyn Diagnostic);
+        impl std::fmt::Debug for Drawn<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.debug(self.1, f)
+            }
+        }
+        format!("{:?}\n", Drawn(&self.handler, diagnostic))
     }
 
     /// A line saying what went well; `--quiet` drops it.
@@ -176,10 +213,31 @@ pub(crate) fn print_stderr(text: &str) {
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
-/// Prints a diagnostic to stderr, through the handler [`Reporter::new`]
-/// installed.
-fn report(report: &miette::Report) {
-    print_stderr(&format!("{report:?}\n"));
+/// An error drawn without the problems it holds, which [`Reporter::error`]
+/// draws itself.
+#[derive(Debug)]
+struct Unrelated<'a>(&'a Error);
+
+impl std::fmt::Display for Unrelated<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Unrelated<'_> {}
+
+impl Diagnostic for Unrelated<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.code()
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.0.severity()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.help()
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! The binary, as a user runs it: exit codes, what is written and what is not.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
+use eksgrant::Code;
 
 fn eksgrant() -> Command {
     let mut command = Command::cargo_bin("eksgrant").unwrap();
@@ -439,4 +441,131 @@ fn deny_warnings_passes_a_spec_whose_lints_are_acknowledged() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(out.join("ACCESS.md").is_file());
+}
+
+/// [`support::BASE`] with `secrets` workloads that may read every Secret of
+/// their namespace, `admins` workloads that are cluster-admin, and
+/// `unknown` workloads granted access to a cluster the spec lacks.
+fn crowded_spec(dir: &Path, secrets: usize, admins: usize, unknown: usize) -> std::path::PathBuf {
+    let mut text = String::from(crate::support::BASE);
+    let mut workload = |key: String, cluster: &str, grant: &str| {
+        let _ = write!(
+            text,
+            "\n[workloads.{key}]\ncluster = \"platform\"\nnamespace = \"{key}\"\n\n[[workloads.{key}.grants]]\ncluster = \"{cluster}\"\n{grant}\n"
+        );
+    };
+    let read = "namespaces = [\"jobs\"]\nrules = [{ api_groups = [\"\"], resources = [\"secrets\"], verbs = [\"get\"] }]";
+    for i in 0..secrets {
+        workload(format!("reader{i}"), "platform", read);
+    }
+    for i in 0..admins {
+        workload(
+            format!("admin{i}"),
+            "platform",
+            "cluster_role = \"cluster-admin\"",
+        );
+    }
+    for i in 0..unknown {
+        workload(format!("lost{i}"), "nowhere", read);
+    }
+    let spec = dir.join("eksgrant.toml");
+    fs::write(&spec, text).unwrap();
+    spec
+}
+
+#[test]
+fn many_warnings_of_a_code_print_the_first_three_and_count_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = crowded_spec(dir.path(), 12, 2, 0);
+    let output = eksgrant().arg("validate").arg(&spec).output().unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let occurrences = |text: &str, what: &str| text.matches(what).count();
+    // The most dangerous first: both cluster-admins, whole; then three of
+    // the twelve Secret reads and the count of the other nine.
+    assert_eq!(
+        occurrences(&text, "is granted ClusterRole cluster-admin"),
+        2,
+        "{text}"
+    );
+    assert_eq!(occurrences(&text, "may read every Secret"), 3, "{text}");
+    assert!(
+        text.find("is granted ClusterRole cluster-admin") < text.find("may read every Secret"),
+        "{text}"
+    );
+    assert!(text.contains("12 warnings, the first 3 below"), "{text}");
+    // What the code means and how to fix it, once (miette wraps them).
+    let words = |text: &str| {
+        let words: Vec<&str> = text.split_whitespace().filter(|w| *w != "│").collect();
+        words.join(" ")
+    };
+    let explanation = Code::SecretsRead.explain();
+    assert_eq!(
+        words(&text).matches(&words(explanation.meaning)).count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(
+        words(&text).matches(&words(explanation.fix)).count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("9 more warnings not shown"), "{text}");
+    assert!(
+        text.contains(
+            "eksgrant: 14 warnings (2 workload_cluster_admin, 12 secrets_read); 9 not shown above (--show-all prints them)\n"
+        ),
+        "{text}"
+    );
+
+    let all = eksgrant()
+        .args(["validate", "--show-all"])
+        .arg(&spec)
+        .output()
+        .unwrap();
+    let all = stderr(&all);
+    assert_eq!(occurrences(&all, "may read every Secret"), 12, "{all}");
+    assert!(!all.contains("not shown"), "{all}");
+
+    // JSON lists every one, whatever the human form shows.
+    let json = eksgrant()
+        .args(["validate", "--format", "json"])
+        .arg(&spec)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["problems"].as_array().unwrap().len(), 14);
+}
+
+#[test]
+fn an_invalid_spec_groups_its_problems_and_counts_them_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = crowded_spec(dir.path(), 6, 0, 5);
+    let output = eksgrant().arg("validate").arg(&spec).output().unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    // Errors before warnings, each cut to three, and the line that says
+    // the spec is invalid at the end, where the terminal leaves it.
+    let error = text.find("cluster `nowhere` is not defined").expect(&text);
+    assert!(
+        error < text.find("may read every Secret").unwrap(),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("cluster `nowhere` is not defined").count(),
+        3,
+        "{text}"
+    );
+    assert!(text.contains("2 more errors not shown"), "{text}");
+    assert!(text.contains("3 more warnings not shown"), "{text}");
+    assert!(
+        text.contains("eksgrant: 5 errors (5 unknown_cluster) and 6 warnings (6 secrets_read)"),
+        "{text}"
+    );
+    let summary = text.rfind("eksgrant::invalid").expect(&text);
+    assert!(
+        text[summary..].contains("has 5 problems (and 6 warnings)"),
+        "{text}"
+    );
+    assert!(!text[summary..].contains("is not defined"), "{text}");
 }

@@ -3,6 +3,7 @@
 //! keeps what it silenced, an `allow` that silences nothing is a warning,
 //! and one that names no lint of its item is an error.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use eksgrant::model::{AcknowledgedItem, Acknowledgement};
@@ -351,4 +352,74 @@ fn lints_report_after_the_passes_before_them_though_they_run_earlier() {
         .map(|problem| problem.code().unwrap().to_string())
         .collect();
     assert_eq!(codes, ["eksgrant::unreachable", "eksgrant::rbac_wildcard"]);
+}
+
+/// `n` workloads with AWS permissions in namespace `media`, one in `web`,
+/// and a CI role that may patch deployments in `namespaces` (none: the
+/// whole cluster).
+fn crowded_namespace(n: usize, namespaces: Option<&str>) -> String {
+    let mut text = String::from(crate::support::BASE);
+    for i in 0..=n {
+        let namespace = if i == n { "web" } else { "media" };
+        let _ = write!(
+            text,
+            "\n[workloads.w{i}]\ncluster = \"platform\"\nnamespace = \"{namespace}\"\n[[workloads.w{i}.aws.statements]]\nactions = [\"s3:GetObject\"]\nresources = [\"arn:aws:s3:::b{i}/*\"]\n"
+        );
+    }
+    let scope = namespaces.map_or(String::new(), |n| format!("namespaces = [{n}]\n"));
+    let _ = write!(
+        text,
+        "\n[principals.ci]\narn = \"arn:aws:iam::111122223333:role/ci\"\n[[principals.ci.grants]]\ncluster = \"platform\"\n{scope}rules = [{{ api_groups = [\"apps\"], resources = [\"deployments\"], verbs = [\"patch\"] }}]\n"
+    );
+    text
+}
+
+/// The message of the one `pod_create_with_aws_identity`, and its help.
+fn pod_create(text: &str) -> (String, String) {
+    let loaded = valid(text);
+    let [warning] = &loaded.warnings[..] else {
+        panic!("one warning: {:?}", loaded.warnings);
+    };
+    assert_eq!(warning.diagnostic_code(), Code::PodCreateWithAwsIdentity);
+    (
+        warning.message().to_string(),
+        warning.help_text().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn pod_create_names_a_few_service_accounts_and_counts_the_rest() {
+    // Four are named, a fifth makes three and a count.
+    let (message, help) = pod_create(&crowded_namespace(3, Some("\"media\", \"web\"")));
+    assert!(
+        message.ends_with(
+            "where ServiceAccounts media/w0 (workload w0), media/w1 (workload w1), media/w2 (workload w2) and web/w3 (workload w3) have an AWS identity"
+        ),
+        "{message}"
+    );
+    assert!(
+        help.contains("can run as media/w0 or media/w1 or media/w2 or web/w3 and"),
+        "{help}"
+    );
+    assert!(help.contains("`restricted` on media and web ("), "{help}");
+
+    let (message, help) = pod_create(&crowded_namespace(1000, Some("\"media\"")));
+    assert!(
+        message.ends_with(
+            "where ServiceAccounts media/w0 (workload w0), media/w1 (workload w1), media/w2 (workload w2) and 997 more have an AWS identity"
+        ),
+        "{message}"
+    );
+    assert!(
+        help.contains("can run as one of those ServiceAccounts and"),
+        "{help}"
+    );
+
+    // Cluster-wide, every namespace counts.
+    let (message, help) = pod_create(&crowded_namespace(1000, None));
+    assert!(
+        message.contains("and 998 more have an AWS identity"),
+        "{message}"
+    );
+    assert!(help.contains("`restricted` on media and web ("), "{help}");
 }

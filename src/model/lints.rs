@@ -379,38 +379,142 @@ fn allowed_lints(
 }
 
 /// The ServiceAccounts that have an AWS identity (their workload has an
-/// IAM role), by cluster.
+/// IAM role), by cluster and namespace, so that what a grant reaches costs
+/// the namespaces it names, not the workloads they hold: a namespace with a
+/// thousand such ServiceAccounts and a hundred grants on it would otherwise
+/// cost a hundred thousand steps, and a message each that names them all.
 struct AwsIdentities<'a> {
-    by_cluster: HashMap<&'a str, Vec<&'a Workload>>,
+    /// Each workload with its place in the spec, by cluster.
+    by_cluster: HashMap<&'a str, Vec<(usize, &'a Workload)>>,
+    /// The same, by cluster and namespace.
+    by_namespace: HashMap<(&'a str, &'a str), Vec<(usize, &'a Workload)>>,
+    /// The namespaces that hold them, by cluster, sorted.
+    namespaces: HashMap<&'a str, Vec<&'a str>>,
+}
+
+/// What a grant reaches: how many ServiceAccounts with an AWS identity,
+/// the first few of them, and the namespaces they are in.
+struct Reached<'a> {
+    count: usize,
+    first: Vec<&'a Workload>,
+    /// The first few namespaces, in order of their names.
+    namespaces: Vec<String>,
+    namespace_count: usize,
 }
 
 impl<'a> AwsIdentities<'a> {
     fn new(workloads: &'a [Workload]) -> Self {
-        let mut by_cluster: HashMap<&str, Vec<&Workload>> = HashMap::new();
-        for workload in workloads.iter().filter(|w| w.role.is_some()) {
+        let mut by_cluster: HashMap<&str, Vec<(usize, &Workload)>> = HashMap::new();
+        let mut by_namespace: HashMap<(&str, &str), Vec<(usize, &Workload)>> = HashMap::new();
+        for (at, workload) in workloads
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.role.is_some())
+        {
             for cluster in &workload.clusters {
-                by_cluster.entry(cluster).or_default().push(workload);
+                by_cluster.entry(cluster).or_default().push((at, workload));
+                by_namespace
+                    .entry((cluster, &workload.namespace))
+                    .or_default()
+                    .push((at, workload));
             }
         }
-        AwsIdentities { by_cluster }
+        let mut namespaces: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (cluster, namespace) in by_namespace.keys() {
+            namespaces.entry(cluster).or_default().push(namespace);
+        }
+        for list in namespaces.values_mut() {
+            list.sort_unstable();
+        }
+        AwsIdentities {
+            by_cluster,
+            by_namespace,
+            namespaces,
+        }
     }
 
     /// The other workloads whose ServiceAccounts live where the grant
-    /// applies.
-    fn reached_by(&self, grant: &ResolvedGrant) -> Vec<&'a Workload> {
-        self.by_cluster
-            .get(grant.cluster.as_str())
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|w| w.key != grant.subject)
-            .filter(|w| {
-                grant
-                    .namespaces
-                    .as_ref()
-                    .is_none_or(|namespaces| namespaces.contains(&w.namespace))
-            })
-            .collect()
+    /// applies: the first [`NAMED`] in the order of the spec, and how many.
+    fn reached_by(&self, grant: &ResolvedGrant) -> Reached<'a> {
+        let cluster = grant.cluster.as_str();
+        let lists: Vec<&Vec<(usize, &'a Workload)>> = match &grant.namespaces {
+            None => self.by_cluster.get(cluster).into_iter().collect(),
+            Some(named) => {
+                let mut named: Vec<&str> = named.iter().map(String::as_str).collect();
+                named.sort_unstable();
+                named.dedup();
+                named
+                    .into_iter()
+                    .filter_map(|namespace| self.by_namespace.get(&(cluster, namespace)))
+                    .collect()
+            }
+        };
+        let mut count = 0;
+        let mut first = Vec::new();
+        for list in lists {
+            let subject = list.iter().any(|(_, w)| w.key == grant.subject);
+            count += list.len() - usize::from(subject);
+            first.extend(
+                list.iter()
+                    .filter(|(_, w)| w.key != grant.subject)
+                    .take(NAMED + 1)
+                    .copied(),
+            );
+        }
+        // The namespaces where another workload's ServiceAccount is: those
+        // the grant names, or every one of the cluster, counted and the
+        // first few kept.
+        let others_in = |namespace: &str| {
+            self.by_namespace
+                .get(&(cluster, namespace))
+                .is_some_and(|list| list.iter().any(|(_, w)| w.key != grant.subject))
+        };
+        let mut namespaces: Vec<String> = Vec::new();
+        let namespace_count = match &grant.namespaces {
+            None => {
+                let all = self.namespaces.get(cluster).map_or(&[][..], Vec::as_slice);
+                let mut with_others = all.iter().filter(|namespace| others_in(namespace));
+                namespaces.extend(
+                    with_others
+                        .by_ref()
+                        .take(NAMED + 1)
+                        .map(ToString::to_string),
+                );
+                // Only the subject's own namespace can lack another.
+                namespaces.len() + with_others.count()
+            }
+            Some(named) => {
+                namespaces.extend(named.iter().filter(|n| others_in(n)).cloned());
+                namespaces.sort_unstable();
+                namespaces.dedup();
+                namespaces.len()
+            }
+        };
+        first.sort_unstable_by_key(|(at, _)| *at);
+        first.dedup_by_key(|(at, _)| *at);
+        first.truncate(NAMED + 1);
+        Reached {
+            count,
+            first: first.into_iter().map(|(_, w)| w).collect(),
+            namespaces,
+            namespace_count,
+        }
+    }
+}
+
+/// How many ServiceAccounts a message names before it counts the rest.
+const NAMED: usize = 3;
+
+/// The first of `names` and how many more there are of `count`: all of
+/// them when there are at most one more than [`NAMED`] (a count never
+/// stands for one name), else the first [`NAMED`] and "and 17 more".
+fn named(names: &[String], count: usize, conjunction: &str) -> String {
+    let shown = if count <= NAMED + 1 { count } else { NAMED }.min(names.len());
+    match (&names[..shown], count - shown) {
+        ([], _) => String::new(),
+        ([one], 0) => one.clone(),
+        ([before @ .., last], 0) => format!("{} {conjunction} {last}", before.join(", ")),
+        (list, rest) => format!("{} {conjunction} {rest} more", list.join(", ")),
     }
 }
 
@@ -593,7 +697,7 @@ fn rule_findings(
                 continue;
             }
             let reached = identities.reached_by(grant);
-            if reached.is_empty() {
+            if reached.count == 0 {
                 continue;
             }
             findings.push(pod_create_finding(
@@ -609,24 +713,27 @@ fn pod_create_finding(
     resource: &Spanned<String>,
     writes: &[&str],
     grant: &ResolvedGrant,
-    reached: &[&Workload],
+    reached: &Reached<'_>,
 ) -> Finding {
     let accounts: Vec<String> = reached
+        .first
         .iter()
-        .map(|w| format!("{}/{}", w.namespace, w.service_account))
+        .map(|w| format!("{}/{} (workload {})", w.namespace, w.service_account, w.key))
         .collect();
-    let named: Vec<String> = reached
-        .iter()
-        .zip(&accounts)
-        .map(|(w, account)| format!("{account} (workload {})", w.key))
-        .collect();
-    let mut namespaces: Vec<&str> = reached.iter().map(|w| w.namespace.as_str()).collect();
-    namespaces.sort_unstable();
-    namespaces.dedup();
-    let (them, have) = if accounts.len() == 1 {
+    let (them, have) = if reached.count == 1 {
         ("ServiceAccount", "has")
     } else {
         ("ServiceAccounts", "have")
+    };
+    let one_of = if reached.count == reached.first.len() && reached.count <= NAMED + 1 {
+        let plain: Vec<String> = reached
+            .first
+            .iter()
+            .map(|w| format!("{}/{}", w.namespace, w.service_account))
+            .collect();
+        plain.join(" or ")
+    } else {
+        "one of those ServiceAccounts".to_string()
     };
     Finding::new(
         Code::PodCreateWithAwsIdentity,
@@ -636,13 +743,12 @@ fn pod_create_finding(
             writes.join(", "),
             resource.get(),
             place(grant),
-            named.join(", ")
+            named(&accounts, reached.count, "and"),
         ),
         "pods where ServiceAccounts have AWS identities",
         format!(
-            "a pod made there can run as {} and use its AWS role, or run privileged and read the node's credentials: keep pod creation out of namespaces with AWS identities (move the grant or the ServiceAccount); where it must stay, enforce Pod Security Admission `restricted` on {} (label pod-security.kubernetes.io/enforce=restricted), which closes the privileged route, and acknowledge it with allow = [\"pod_create_with_aws_identity\"] on this grant",
-            accounts.join(" or "),
-            namespaces.join(", ")
+            "a pod made there can run as {one_of} and use its AWS role, or run privileged and read the node's credentials: keep pod creation out of namespaces with AWS identities (move the grant or the ServiceAccount); where it must stay, enforce Pod Security Admission `restricted` on {} (label pod-security.kubernetes.io/enforce=restricted), which closes the privileged route, and acknowledge it with allow = [\"pod_create_with_aws_identity\"] on this grant",
+            named(&reached.namespaces, reached.namespace_count, "and"),
         ),
     )
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Problem, Result};
-use crate::manifest::{self, History, Manifest};
+use crate::manifest::{self, History, Manifest, RecordedWarning};
 use crate::model::Transition;
 use crate::model::transition::check;
 use crate::outdir::{BeforeChange, LOCK_WAIT, OutDir, RunLock};
@@ -254,16 +254,17 @@ pub enum Outcome {
 
 /// Runs a generation; `warn` receives the spec's warnings, all at once so
 /// that they can be grouped, as soon as the spec is loaded, before anything
-/// else can fail. A spec whose bytes have
-/// not changed since a generation without warnings is not loaded at all
-/// when that generation is intact (see `settled_run`).
+/// else can fail. A spec whose bytes have not changed since a generation
+/// that is intact is not loaded at all: its warnings are the ones that
+/// generation recorded (see `settled_run`).
 pub fn generate(options: GenerateOptions, warn: impl FnOnce(Vec<Problem>)) -> Result<Report> {
     let spec = options.spec.as_path();
     let source = SourceFile::read(spec)?;
     let out = options.out.clone().unwrap_or_else(|| spec_dir(spec));
     let spec_shown = relative_to(&out, spec).display().to_string();
     let render_options = RenderOptions::new(&spec_shown, !same_place(&spec_dir(spec), &out));
-    if let Some(outcome) = settled_run(&options, source.text(), &out, &render_options)? {
+    if let Some((outcome, warnings)) = settled_run(&options, &source, &out, &render_options)? {
+        warn(warnings);
         return Ok(Report {
             out,
             outcome,
@@ -277,6 +278,7 @@ pub fn generate(options: GenerateOptions, warn: impl FnOnce(Vec<Problem>)) -> Re
     }
     let warnings = std::mem::take(&mut loaded.warnings);
     let count = warnings.len();
+    let as_recorded: Vec<RecordedWarning> = warnings.iter().map(RecordedWarning::from).collect();
     warn(warnings);
     if options.deny_warnings && count > 0 {
         return Err(Error::DeniedWarnings {
@@ -309,7 +311,7 @@ pub fn generate(options: GenerateOptions, warn: impl FnOnce(Vec<Problem>)) -> Re
                 loaded.source.text(),
                 &render_options.spec,
                 &render_options.regenerate,
-                count,
+                &as_recorded,
                 history,
             )
         };
@@ -350,7 +352,13 @@ pub fn generate(options: GenerateOptions, warn: impl FnOnce(Vec<Problem>)) -> Re
         // while the files are renamed into place.
         free_in_background(loaded);
         let changes = incoming.finish(|files| {
-            Manifest::new(&spec_shown, next_inputs.as_deref(), files, next, access)
+            Manifest::new(
+                &spec_shown,
+                next_inputs.map(|inputs| (inputs, as_recorded)),
+                files,
+                next,
+                access,
+            )
         })?;
         let outcome = match options.mode {
             Mode::Check if changes.is_up_to_date() => Outcome::UpToDate,
@@ -415,34 +423,47 @@ fn unchanged(mode: Mode, manifest: &Manifest) -> Outcome {
 
 /// A run of a spec whose bytes have not changed since the generation the
 /// output directory holds, when that generation is where the spec settled
-/// (its manifest names this run's inputs, counting no warnings) and the tree
-/// still holds it: the outcome, found from the spec's bytes, the manifest
-/// and the hashes of the files, without parsing the spec (a second of an
-/// organisation's run that has nothing to do). `None` sends the run the
-/// whole way, which reports whatever made it so (a spec that changed, a
-/// damaged manifest, a file edited by hand) in its usual order.
+/// (its manifest names this run's inputs, its warnings among them) and the
+/// tree still holds it: the outcome and the warnings the manifest
+/// recorded, found from the spec's bytes, the manifest and the hashes of
+/// the files, without parsing the spec (a second of an organisation's run
+/// that has nothing to do). `None` sends the run the whole way, which
+/// reports whatever made it so (a spec that changed, a damaged manifest, a
+/// file edited by hand) in its usual order; so does `--deny-warnings` with
+/// warnings, which then fails before it locks anything.
 fn settled_run(
     options: &GenerateOptions,
-    spec_text: &str,
+    spec: &SourceFile,
     out: &Path,
     render_options: &RenderOptions,
-) -> Result<Option<Outcome>> {
+) -> Result<Option<(Outcome, Vec<Problem>)>> {
     let Ok(out_dir) = OutDir::new(out).protect(&options.spec) else {
         return Ok(None);
     };
     let Ok(Some(manifest)) = Manifest::read(&out_dir) else {
         return Ok(None);
     };
+    if options.deny_warnings && !manifest.warnings.is_empty() {
+        return Ok(None);
+    }
     let inputs = manifest::inputs(
-        spec_text,
+        spec.text(),
         &render_options.spec,
         &render_options.regenerate,
-        0,
+        &manifest.warnings,
         &followed(manifest.history(), options.applied),
     );
     if manifest.inputs.as_deref() != Some(inputs.as_str()) {
         return Ok(None);
     }
+    let Some(warnings) = manifest
+        .warnings
+        .iter()
+        .map(|warning| warning.to_problem(spec))
+        .collect::<Option<Vec<Problem>>>()
+    else {
+        return Ok(None);
+    };
     // The spec generated this tree: waiting for the lock is what the whole
     // run would do next. Another run may have written before it was taken.
     let _lock = lock_to_write(options.mode, &out_dir)?;
@@ -450,7 +471,7 @@ fn settled_run(
     if !(still && holds(&out_dir, &manifest).unwrap_or(false)) {
         return Ok(None);
     }
-    Ok(Some(unchanged(options.mode, &manifest)))
+    Ok(Some((unchanged(options.mode, &manifest), warnings)))
 }
 
 /// The history a run follows on from: the manifest's, or with `applied`,

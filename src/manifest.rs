@@ -20,10 +20,12 @@ use std::path::{Component, Path};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::code::Code;
+use crate::error::{Error, Problem, Result};
 use crate::model::StateMove;
 pub use crate::model::{ClusterRecord, History, LeftCluster};
 use crate::outdir::{Entry, OutDir};
+use crate::source::SourceFile;
 
 /// The manifest format this eksgrant reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -83,15 +85,71 @@ pub struct Manifest {
     /// manifests.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub access: BTreeMap<String, String>,
+    /// The spec's warnings, recorded with [`Manifest::inputs`] for the run
+    /// that finds them: it reports them again without parsing the spec, as
+    /// cargo replays the warnings of a crate it does not rebuild. Their
+    /// places are byte offsets into the spec the inputs hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<RecordedWarning>,
+}
+
+/// A warning of the spec as the manifest keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedWarning {
+    /// Its code, `eksgrant::secrets_read`.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// Each place it points at, its own first: the start and end in bytes,
+    /// and what it says there.
+    pub labels: Vec<(usize, usize, String)>,
+}
+
+impl From<&Problem> for RecordedWarning {
+    fn from(problem: &Problem) -> Self {
+        RecordedWarning {
+            code: problem.diagnostic_code().as_str().to_string(),
+            message: problem.message().to_string(),
+            help: problem.help_text().map(str::to_string),
+            labels: problem
+                .spans()
+                .iter()
+                .map(|(span, label)| (span.start, span.end, label.clone()))
+                .collect(),
+        }
+    }
+}
+
+impl RecordedWarning {
+    /// The warning again, pointing into `spec`; `None` if this eksgrant
+    /// does not know its code or it points at nothing.
+    pub fn to_problem(&self, spec: &SourceFile) -> Option<Problem> {
+        let code = Code::parse(&self.code)?;
+        let ((start, end, label), also) = self.labels.split_first()?;
+        let mut problem = Problem::warning(spec, code, *start..*end, self.message.clone());
+        problem.label(label.clone());
+        for (start, end, label) in also {
+            problem.also(*start..*end, label.clone());
+        }
+        if let Some(help) = &self.help {
+            problem.help(help.clone());
+        }
+        Some(problem)
+    }
 }
 
 impl Manifest {
     /// A manifest for these files, recording `history` (whose roots are
     /// those of `files`) and the subjects' `access` digests, and naming the
-    /// next run's `inputs` if it has nothing to render.
+    /// next run's `inputs`, with the spec's `warnings`, if it has nothing to
+    /// render.
     pub fn new(
         spec: &str,
-        inputs: Option<&str>,
+        inputs: Option<(String, Vec<RecordedWarning>)>,
         files: BTreeMap<String, String>,
         history: History,
         access: BTreeMap<String, String>,
@@ -105,10 +163,14 @@ impl Manifest {
             state_move,
             removed_roots,
         } = history;
+        let (inputs, warnings) = inputs.map_or((None, Vec::new()), |(inputs, warnings)| {
+            (Some(inputs), warnings)
+        });
         Self {
             version: FORMAT_VERSION,
             spec: spec.to_string(),
-            inputs: inputs.map(str::to_string),
+            inputs,
+            warnings,
             files,
             clusters,
             left,
@@ -122,9 +184,14 @@ impl Manifest {
 
     /// Whether `other` records the same generation: the same files with the
     /// same contents and the same history, whatever inputs it was made from
-    /// (a comment edited in the spec changes the inputs, not the files).
+    /// (a comment edited in the spec changes the inputs, and the places of
+    /// its warnings, not the files).
     pub fn same_generation(&self, other: &Manifest) -> bool {
-        let Manifest { inputs: _, .. } = self;
+        let Manifest {
+            inputs: _,
+            warnings: _,
+            ..
+        } = self;
         self.version == other.version
             && self.spec == other.spec
             && self.files == other.files
@@ -185,25 +252,24 @@ impl Manifest {
 
 /// `sha256:<hex>` of everything a run's files follow from, besides the
 /// templates (which the version covers): this eksgrant's version, how the
-/// files name the spec and the command that regenerates them, the number of
-/// warnings the spec has, the spec's bytes, and the history of the
-/// generation the run follows on from.
+/// files name the spec and the command that regenerates them, the spec's
+/// warnings as the manifest records them, the spec's bytes, and the history
+/// of the generation the run follows on from.
 ///
 /// A manifest records the inputs of the run that would follow it when that
 /// run would render exactly its files (see [`Manifest::inputs`]): a run
 /// that finds them can then trust the tree after hashing it, without even
-/// reading the spec beyond its bytes. The warnings are counted in, so that
-/// a spec with warnings never matches a run that assumes none and reports
-/// nothing.
+/// reading the spec beyond its bytes. The warnings are hashed in, so that
+/// the ones such a run reports are exactly those the spec has.
 pub fn inputs(
     spec_text: &str,
     spec_shown: &str,
     regenerate: &str,
-    warnings: usize,
+    warnings: &[RecordedWarning],
     history: &History,
 ) -> String {
     let history = serde_json::to_string(history).expect("a history serialises");
-    let warnings = warnings.to_string();
+    let warnings = serde_json::to_string(warnings).expect("warnings serialise");
     let mut hasher = Sha256::new();
     for part in [
         env!("CARGO_PKG_VERSION"),
@@ -574,6 +640,12 @@ mod tests {
             }),
             removed_roots: vec!["terraform/clusters/old".into()],
             access: BTreeMap::from([("reports".to_string(), hash(b"what reports may do"))]),
+            warnings: vec![RecordedWarning {
+                code: "eksgrant::secrets_read".into(),
+                message: "workload reports may read every Secret".into(),
+                help: Some("name them with resource_names = [\"a\"]".into()),
+                labels: vec![(120, 129, "every Secret".into()), (4, 7, String::new())],
+            }],
         };
         fs::write(dir.path().join(MANIFEST_FILE), manifest.to_toml()).unwrap();
         assert_eq!(

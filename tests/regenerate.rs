@@ -493,15 +493,33 @@ fn a_spec_with_warnings_reports_them_on_every_run() {
     assert_exit(&first, 0);
     assert!(stderr(&first).contains("eksgrant::iam_wildcard"));
 
-    // Nothing changed: the run renders nothing, and still says what is
-    // wrong with the spec, and still fails when warnings are denied.
+    // Nothing changed: the run neither parses nor renders (the manifest
+    // recorded the warnings with the inputs), and still says what is wrong
+    // with the spec, word for word, and still fails when warnings are
+    // denied.
+    let manifest = fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap();
+    assert!(
+        manifest.contains("inputs = ") && manifest.contains("code = \"eksgrant::iam_wildcard\""),
+        "{manifest}"
+    );
     let again = repo.eksgrant(&["generate"]);
     assert_exit(&again, 0);
-    assert!(
-        stderr(&again).contains("eksgrant::iam_wildcard"),
-        "{}",
-        stderr(&again)
-    );
+    let warnings = |output: &std::process::Output| {
+        let text = stderr(output);
+        text[..text.find("eksgrant: ").unwrap()].to_string()
+    };
+    assert!(warnings(&first).contains("eksgrant::iam_wildcard"));
+    assert_eq!(warnings(&again), warnings(&first));
+
+    // What the manifest recorded is trusted only as the inputs hashed it:
+    // a warning edited there sends the run the whole way, which reports
+    // the spec's own.
+    let tampered = manifest.replace("on every resource", "on nothing");
+    assert_ne!(tampered, manifest);
+    fs::write(repo.path(".eksgrant-manifest.toml"), tampered).unwrap();
+    let edited = repo.eksgrant(&["generate"]);
+    assert_exit(&edited, 0);
+    assert_eq!(warnings(&edited), warnings(&first));
     assert!(stderr(&again).contains("0 created, 0 updated, 0 deleted"));
     assert_exit(&repo.eksgrant(&["generate", "--deny-warnings"]), 2);
     assert_exit(

@@ -245,17 +245,21 @@ pub(super) fn grants(
         .map(Subject::Principal)
         .zip(subjects.principal_grants.iter().map(Vec::as_slice));
     let grants = resolve_grants(checker, account, clusters, workloads.chain(principals));
+    // Whether each subject has a grant on a cluster that reads access
+    // entries, found in one pass over the grants rather than one per
+    // principal.
+    let mut entries: HashMap<&str, bool> = HashMap::new();
+    for grant in &grants.grants {
+        *entries.entry(grant.subject.as_str()).or_default() |=
+            clusters[&grant.cluster].mode != AuthenticationMode::ConfigMap;
+    }
     for principal in &subjects.principals {
         // A username must suit every cluster the principal is mapped into;
         // with no grant yet, it is checked as for the default mode, API.
-        let mut modes = grants
-            .grants
-            .iter()
-            .filter(|g| g.subject == *principal.key.get())
-            .map(|g| clusters[&g.cluster].mode)
-            .peekable();
-        let access_entries =
-            modes.peek().is_none() || modes.any(|mode| mode != AuthenticationMode::ConfigMap);
+        let access_entries = entries
+            .get(principal.key.get().as_str())
+            .copied()
+            .unwrap_or(true);
         principals::check_username(checker, principal, access_entries);
     }
     check_lock_out(checker, clusters, &grants);
@@ -583,7 +587,9 @@ fn grant_rules(
             );
         return None;
     }
-    let mut resolved = Vec::new();
+    // Exactly as long as the rules: a vector grown by pushing holds room
+    // for four, and an organisation's grants hold tens of thousands.
+    let mut resolved = Vec::with_capacity(rules.get().len());
     for rule in rules.get() {
         let strings = |list: &Spanned<Vec<Spanned<String>>>| {
             list.get()
@@ -688,7 +694,7 @@ fn grant_namespaces(
         return Some(Vec::new());
     }
     let wildcard_ok = matches!(what, Granted::AccessPolicy(_));
-    let mut resolved: Vec<String> = Vec::new();
+    let mut resolved: Vec<String> = Vec::with_capacity(list.get().len());
     for namespace in list.get() {
         let name = namespace.get();
         let valid = names::is_dns_label(name) || (wildcard_ok && names::is_namespace_pattern(name));

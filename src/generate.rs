@@ -41,12 +41,6 @@ pub struct GenerateOptions {
     /// Called before every change to the output directory; tests use it to
     /// stop a run part-way, as a kill would.
     pub before_change: Option<BeforeChange>,
-    /// Called once the spec is resolved, before anything renders: the
-    /// binary hands its allocator's freed pages back to the system there.
-    /// A large run's memory peaks where resolving ends and rendering
-    /// begins, and the allocator would otherwise keep what resolving freed
-    /// while rendering allocates anew.
-    pub resolved: Option<fn()>,
 }
 
 /// What `generate` does with the changes it computes.
@@ -273,9 +267,9 @@ pub fn generate(options: GenerateOptions, warn: impl FnOnce(Vec<Problem>)) -> Re
         });
     }
     let mut loaded = crate::load_source(source)?;
-    if let Some(resolved) = options.resolved {
-        resolved();
-    }
+    // What resolving freed, before rendering allocates anew: a large run's
+    // memory peaks where one ends and the other begins.
+    crate::freed::much_was_freed();
     let warnings = std::mem::take(&mut loaded.warnings);
     let count = warnings.len();
     let as_recorded: Vec<RecordedWarning> = warnings.iter().map(RecordedWarning::from).collect();

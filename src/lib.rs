@@ -31,6 +31,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod error;
 pub mod explain;
+pub mod freed;
 pub mod generate;
 pub mod import;
 pub mod init;

@@ -151,7 +151,6 @@ fn generate(args: &GenerateArgs, reporter: &mut Reporter) -> Result<Exit, Error>
         deny_warnings: args.deny_warnings,
         applied: args.applied,
         before_change: test_hooks::before_change(),
-        resolved: Some(allocator::return_freed_memory),
     };
     let report = eksgrant::generate(options, |warnings| reporter.warnings(&warnings))?;
     let (shown, spec) = (report.out.display(), args.spec.display());

@@ -154,7 +154,6 @@ impl Workspace {
             deny_warnings: false,
             applied: false,
             before_change,
-            resolved: None,
         };
         match eksgrant::generate(options, drop) {
             Ok(_) | Err(Error::Interrupted { .. }) => Ok(()),

@@ -157,6 +157,9 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
     let mut linted = checker.fork();
     let mut acknowledged = lints::lints(&mut linted, &subjects, &grants, &workloads);
     subjects.forget_as_written();
+    // The spec as written was parsed on every core and is freed here, on
+    // one: the memory the clusters' objects are made in next.
+    crate::freed::much_was_freed();
     let clusters = cluster_access::cluster_access(
         &mut checker,
         &account,

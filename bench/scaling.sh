@@ -4,11 +4,16 @@
 # regeneration, on bench/spec.py's spec at several sizes, each the median of
 # RUNS runs, with each size's time per workload against the smallest's.
 #
-#   bench/scaling.sh [RUNS] [WORKLOADS...]      # default: 3 runs of 1000 10000 30000
+#   bench/scaling.sh [--dense] [RUNS] [WORKLOADS...]   # default: 3 runs of 1000 10000 30000
+#
+# --dense: bench/spec.py's spec shaped like an organisation's, warnings
+# included (the warnings column counts them).
 #
 # Linear means a constant time per workload: 10x the spec, at most 11x the
 # time.
 set -euo pipefail
+dense=""
+if [ "${1:-}" = --dense ]; then dense=--dense; shift; fi
 runs=${1:-3}
 shift || true
 sizes=("${@:-1000}")
@@ -24,12 +29,13 @@ bin=${EKSGRANT_BIN:-$root/target/dist/eksgrant}
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 seconds() { /usr/bin/time -f "%e" "$@" 2>&1 >/dev/null | tail -1; }
 
-printf '| workloads | files | validate | generate (tmpfs) | no-op | per workload vs %s |\n' "${sizes[0]}"
-printf '| --- | --- | --- | --- | --- | --- |\n'
+printf '| workloads | warnings | files | validate | generate (tmpfs) | no-op | per workload vs %s |\n' "${sizes[0]}"
+printf '| --- | --- | --- | --- | --- | --- | --- |\n'
 first=""
 for size in "${sizes[@]}"; do
   spec="$work/$size.toml"
-  python3 "$root/bench/spec.py" "$size" > "$spec"
+  python3 "$root/bench/spec.py" "$size" $dense > "$spec"
+  warnings=$("$bin" validate --format json "$spec" 2>/dev/null | grep -c '"code":' || true)
   v=(); g=(); n=()
   for _ in $(seq 1 "$runs"); do
     rm -rf "$work/out"
@@ -43,6 +49,6 @@ for size in "${sizes[@]}"; do
   mn=$(printf '%s\n' "${n[@]}" | median)
   per=$(awk -v t="$mg" -v w="$size" 'BEGIN { print t / w }')
   [ -n "$first" ] || first=$per
-  printf '| %s | %s | %s s | %s s | %s s | %s |\n' "$size" "$files" "$mv" "$mg" "$mn" \
+  printf '| %s | %s | %s | %s s | %s s | %s s | %s |\n' "$size" "$warnings" "$files" "$mv" "$mg" "$mn" \
     "$(awk -v a="$per" -v b="$first" 'BEGIN { printf "%.2fx", a / b }')"
 done

@@ -1136,6 +1136,23 @@ mod tests {
         }
     }
 
+    /// docs/diagnostics.md names the order the human report lists warnings
+    /// in: the same as the code's.
+    #[test]
+    fn the_docs_list_warnings_by_danger_in_the_same_order() {
+        let docs = include_str!("../docs/diagnostics.md");
+        let start = docs
+            .find("(`Code::WARNINGS_BY_DANGER`:")
+            .expect("docs/diagnostics.md names the order");
+        let list = &docs[start..start + docs[start..].find(')').unwrap()];
+        let named: Vec<&str> = list.split('`').skip(3).step_by(2).collect();
+        let ours: Vec<&str> = Code::WARNINGS_BY_DANGER
+            .iter()
+            .map(|code| code.short_name())
+            .collect();
+        assert_eq!(named, ours);
+    }
+
     #[test]
     fn warnings_by_danger_lists_every_warning_once() {
         let warnings: Vec<Code> = Code::ALL

@@ -263,7 +263,10 @@ pub(crate) struct ExplainArgs {
     #[arg(long, value_name = "KEY")]
     pub(crate) subject: Option<String>,
     /// Who can VERB RESOURCE (`create pods`, `get pods/log`,
-    /// `delete deployments.apps`) on --cluster, in --namespace or anywhere.
+    /// `delete deployments.apps`, `update deployments.apps/scale`) on
+    /// --cluster, in --namespace or anywhere. Resources match as the
+    /// Kubernetes RBAC authorizer matches them; an access policy scoped to
+    /// `dev-*` answers for every namespace starting with `dev-`.
     #[arg(long, num_args = 2, value_names = ["VERB", "RESOURCE"], requires = "cluster", conflicts_with = "who_can_aws")]
     pub(crate) who_can: Option<Vec<String>>,
     /// The cluster (key) of --who-can.

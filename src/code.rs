@@ -771,7 +771,7 @@ impl Code {
             Code::RbacWildcard => (
                 "eksgrant::rbac_wildcard",
                 true,
-                "`rules` list `*` as a verb, or a resource with `*` (`*`, `pods/*`), which covers every verb or resource, those added later included: Secrets, `pods/exec`, `escalate`.",
+                "`rules` list `*` as a verb, or a resource with `*`: `*` and `*/scale` cover every resource (or that subresource of every resource), those added later included: Secrets, `pods/exec`, `escalate`; `pods/*` covers nothing, as Kubernetes RBAC reads `*` only alone or before `/`.",
                 "List the verbs and resources the subject uses; acknowledge it with `allow = [\"rbac_wildcard\"]` on the grant when everything is meant.",
             ),
             Code::Region => (

@@ -699,3 +699,58 @@ allow = ["pod_exec"]
     assert!(ops.acknowledged[0].silenced[0].contains("may run commands in every pod"));
     assert!(format::table(&explanation).contains("acknowledged: pod_exec on grant 1 (on c): "));
 }
+
+/// An access policy scoped to `dev-*` answers for every namespace EKS
+/// matches it to, and a `*/scale` rule for every resource's `scale`, as
+/// the RBAC authorizer matches it.
+#[test]
+fn who_can_matches_namespace_patterns_and_subresource_wildcards() {
+    let spec = r#"version = 1
+[aws]
+account_id = "111122223333"
+region = "eu-west-2"
+
+[clusters.c]
+
+[principals.admins]
+arn = "arn:aws:iam::111122223333:role/admins"
+[[principals.admins.grants]]
+cluster = "c"
+access_policy = "AmazonEKSClusterAdminPolicy"
+
+[principals.devs]
+arn = "arn:aws:iam::111122223333:role/devs"
+[[principals.devs.grants]]
+cluster = "c"
+namespaces = ["dev-*"]
+access_policy = "AmazonEKSEditPolicy"
+
+[principals.scaler]
+arn = "arn:aws:iam::111122223333:role/scaler"
+[[principals.scaler.grants]]
+cluster = "c"
+namespaces = ["web"]
+rules = [{ api_groups = ["apps", ""], resources = ["*/scale"], verbs = ["update"] }]
+allow = ["rbac_wildcard"]
+"#;
+    let loaded = eksgrant::load_source(eksgrant::SourceFile::new(Path::new("eksgrant.toml"), spec))
+        .unwrap_or_else(|e| panic!("{}", crate::support::report(&e)));
+    let explanation = explain::explain(&loaded.model);
+    let who = |verb: &str, resource: &str, namespace: &str| -> Vec<String> {
+        who_can::kubernetes(&explanation, verb, resource, "c", Some(namespace))
+            .into_iter()
+            .map(|answer| answer.subject)
+            .collect()
+    };
+    assert_eq!(who("create", "pods", "dev-team"), ["admins", "devs"]);
+    assert_eq!(who("create", "pods", "prod"), ["admins"]);
+    assert_eq!(
+        who("update", "deployments.apps/scale", "web"),
+        ["admins", "scaler"]
+    );
+    assert_eq!(
+        who("update", "replicationcontrollers/scale", "web"),
+        ["admins", "scaler"]
+    );
+    assert_eq!(who("update", "deployments.apps", "web"), ["admins"]);
+}

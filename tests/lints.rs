@@ -423,3 +423,39 @@ fn pod_create_names_a_few_service_accounts_and_counts_the_rest() {
     );
     assert!(help.contains("`restricted` on media and web ("), "{help}");
 }
+
+/// Kubernetes RBAC reads `*` in a resource only alone or as
+/// `*/<subresource>`: `pods/*` is reported as the nothing it grants.
+#[test]
+fn a_subresource_star_is_reported_as_what_kubernetes_reads() {
+    let text = format!(
+        "{}\n[principals.ci]\narn = \"arn:aws:iam::111122223333:role/ci\"\n[[principals.ci.grants]]\ncluster = \"platform\"\nnamespaces = [\"web\"]\nrules = [{{ api_groups = [\"\", \"apps\"], resources = [\"pods/*\", \"*/scale\"], verbs = [\"get\"] }}]\n",
+        crate::support::BASE
+    );
+    let loaded = valid(&text);
+    let messages: Vec<(&str, &str)> = loaded
+        .warnings
+        .iter()
+        .filter(|w| w.diagnostic_code() == Code::RbacWildcard)
+        .map(|w| (w.message(), w.help_text().unwrap()))
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0]
+            .0
+            .contains("gives principal ci no subresource of pods"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[0]
+            .1
+            .starts_with("list the subresources it uses, such as pods/log"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1]
+            .0
+            .contains("the subresource scale of every resource of its API groups"),
+        "{messages:?}"
+    );
+}

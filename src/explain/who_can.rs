@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::kubernetes::namespace_matches;
 use super::{Explanation, KubernetesAccess};
 
 /// One subject that can (or may) do what was asked, and through what.
@@ -21,7 +22,8 @@ pub struct Answer {
     pub through: String,
 }
 
-/// Who can `verb` `resource` (`pods`, `pods/exec`, `deployments.apps`) in
+/// Who can `verb` `resource` (`pods`, `pods/exec`, `deployments.apps`,
+/// `deployments.apps/scale`) in
 /// `cluster`, in `namespace` or, without one, anywhere in the cluster.
 pub fn kubernetes(
     explanation: &Explanation,
@@ -30,17 +32,33 @@ pub fn kubernetes(
     cluster: &str,
     namespace: Option<&str>,
 ) -> Vec<Answer> {
-    let (resource, api_group) = match resource.split_once('.') {
-        Some((resource, group)) => (resource, Some(group)),
+    // The group goes with the resource, before or after its subresource:
+    // `deployments.apps/scale`, `deployments/scale.apps`.
+    let (named, subresource) = match resource.split_once('/') {
+        Some((named, subresource)) => (named, Some(subresource)),
         None => (resource, None),
     };
+    let (name, subresource, api_group) = match (named.split_once('.'), subresource) {
+        (Some((name, group)), _) => (name, subresource, Some(group)),
+        (None, Some(subresource)) => match subresource.split_once('.') {
+            Some((subresource, group)) => (named, Some(subresource), Some(group)),
+            None => (named, Some(subresource), None),
+        },
+        (None, None) => (named, None, None),
+    };
+    let resource = match subresource {
+        Some(subresource) => format!("{name}/{subresource}"),
+        None => name.to_string(),
+    };
+    let resource = resource.as_str();
     let mut answers = Vec::new();
     for subject in &explanation.subjects {
         for access in subject.kubernetes.iter().filter(|a| a.cluster == cluster) {
-            // A namespaced grant answers only for its namespace; without a
-            // namespace asked, every grant in the cluster counts.
+            // A namespaced grant answers only for its namespace (or those
+            // its pattern covers); without a namespace asked, every grant
+            // in the cluster counts.
             if let (Some(asked), Some(granted)) = (namespace, &access.namespace)
-                && asked != granted
+                && !namespace_matches(granted, asked)
             {
                 continue;
             }

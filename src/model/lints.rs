@@ -630,20 +630,42 @@ fn rule_findings(
     for resource in rule.resources.get() {
         let name = resource.get().as_str();
         if name.contains('*') {
-            let (covers, label) = if name == "*" {
+            let acknowledge = "if every one is meant, acknowledge it with allow = [\"rbac_wildcard\"] on this grant";
+            let (covers, label, help) = if name == "*" {
                 (
                     "every resource of its API groups, secrets and pods/exec included".to_string(),
                     "every resource",
+                    format!("list the resources it uses; {acknowledge}"),
                 )
             } else if let Some(base) = name.strip_suffix("/*") {
+                // The RBAC authorizer reads `*` alone or as `*/subresource`
+                // (`ResourceMatches`, pkg/apis/rbac/v1/evaluation_helpers.go):
+                // `pods/*` is the name of a subresource `*`, which nothing
+                // requests.
                 (
-                    format!("every subresource of {base}, such as {base}/exec"),
-                    "every subresource",
+                    format!(
+                        "no subresource of {base}: Kubernetes RBAC reads `*` only alone or as `*/<subresource>`, so `{name}` names a subresource called `*`"
+                    ),
+                    "not a wildcard",
+                    format!(
+                        "list the subresources it uses, such as {base}/log or {base}/exec (`*/log` names one subresource of every resource)"
+                    ),
+                )
+            } else if let Some(subresource) = name.strip_prefix("*/") {
+                (
+                    format!(
+                        "the subresource {subresource} of every resource of its API groups, those added later included"
+                    ),
+                    "every resource's subresource",
+                    format!(
+                        "list the resources whose {subresource} it uses, such as deployments/{subresource}; {acknowledge}"
+                    ),
                 )
             } else {
                 (
                     format!("every resource the pattern `{name}` matches"),
                     "a wildcard",
+                    format!("list the resources it uses; {acknowledge}"),
                 )
             };
             findings.push(Finding::new(
@@ -651,7 +673,7 @@ fn rule_findings(
                 resource.span(),
                 format!("the resource `{name}` gives {subject} {covers} ({place})"),
                 label,
-                "list the resources it uses; if every one is meant, acknowledge it with allow = [\"rbac_wildcard\"] on this grant".to_string(),
+                help,
             ));
             continue;
         }

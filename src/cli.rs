@@ -133,9 +133,10 @@ pub(crate) enum Command {
     /// it. Read from the same model the generated files come from.
     ///
     /// --who-can and --who-can-aws ask the reverse questions. Built-in
-    /// ClusterRoles and the access policies that mirror them count with the
-    /// rules Kubernetes and EKS document; a ClusterRole the spec only names,
-    /// a group bound outside eksgrant and a managed policy answer `maybe`.
+    /// ClusterRoles count with the rules Kubernetes documents, access
+    /// policies with the EKS user guide's tables; a ClusterRole the spec
+    /// only names, a group bound outside eksgrant and a managed policy
+    /// answer `maybe`.
     Explain(ExplainArgs),
     /// Show who gains and who loses what between two specs, to review a
     /// change: AWS identities, trust, permissions and managed policies,

@@ -283,27 +283,6 @@ fn built_in_cluster_role(name: &str) -> Option<Vec<Rule>> {
     }
 }
 
-/// The rules of an EKS access policy, as the EKS user guide's access policy
-/// permissions table gives them: the ones that mirror a built-in ClusterRole
-/// carry its rules; `None` for the others, whose rules eksgrant does not
-/// model.
-fn access_policy_rules(policy: &str) -> Option<Vec<Rule>> {
-    let read_secrets = || Rule::new(&[""], &["secrets"], READ);
-    match policy {
-        "AmazonEKSClusterAdminPolicy" => built_in_cluster_role("cluster-admin"),
-        "AmazonEKSAdminPolicy" => built_in_cluster_role("admin"),
-        "AmazonEKSEditPolicy" => built_in_cluster_role("edit"),
-        "AmazonEKSViewPolicy" => built_in_cluster_role("view"),
-        "AmazonEKSAdminViewPolicy" => {
-            let mut rules = vec![Rule::new(&["*"], &["*"], READ)];
-            rules.push(read_secrets());
-            Some(rules)
-        }
-        "AmazonEKSSecretReaderPolicy" => Some(vec![read_secrets()]),
-        _ => None,
-    }
-}
-
 /// Who a binding's subject is, on a cluster: ServiceAccounts of workloads,
 /// and the members of each group access entries and aws-auth map into.
 struct Members<'a> {
@@ -394,7 +373,7 @@ pub(super) fn access(model: &Model, mut found: impl FnMut(String, KubernetesAcce
                     .next()
                     .unwrap_or(&association.policy_arn)
                     .to_string();
-                let rules = access_policy_rules(&policy);
+                let rules = super::access_policies::rules(&policy);
                 let scopes: Vec<Option<String>> = if association.namespaces.is_empty() {
                     vec![None]
                 } else {
@@ -697,24 +676,5 @@ mod tests {
         assert!(allows("admin", "create", "roles"));
         assert!(allows("cluster-admin", "delete", "nodes"));
         assert!(built_in_cluster_role("my-team").is_none());
-    }
-
-    #[test]
-    fn access_policies_carry_the_rules_of_the_roles_they_mirror() {
-        let allows = |policy: &str, verb: &str, resource: &str| {
-            access_policy_rules(policy)
-                .unwrap()
-                .iter()
-                .any(|r| r.allows(verb, resource, None))
-        };
-        assert!(allows(
-            "AmazonEKSClusterAdminPolicy",
-            "escalate",
-            "clusterroles"
-        ));
-        assert!(!allows("AmazonEKSViewPolicy", "get", "secrets"));
-        assert!(allows("AmazonEKSAdminViewPolicy", "get", "secrets"));
-        assert!(!allows("AmazonEKSAdminViewPolicy", "delete", "pods"));
-        assert!(access_policy_rules("AmazonEKSAutoNodePolicy").is_none());
     }
 }

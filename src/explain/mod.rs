@@ -10,6 +10,7 @@
 //! a table, Mermaid or Graphviz, and [`who_can`] answers the reverse
 //! questions.
 
+mod access_policies;
 mod digest;
 pub mod format;
 mod kubernetes;

@@ -10,6 +10,23 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// How many names a message lists before it counts the rest.
+pub(crate) const FEW: usize = 3;
+
+/// The first of `names` and how many more there are of `count`: all of
+/// them when there are at most one more than [`FEW`] (a count never stands
+/// for one name), else the first [`FEW`] and "and 17 more". A message's
+/// length then does not grow with the spec.
+pub(crate) fn first_few(names: &[String], count: usize, conjunction: &str) -> String {
+    let shown = if count <= FEW + 1 { count } else { FEW }.min(names.len());
+    match (&names[..shown], count - shown) {
+        ([], _) => String::new(),
+        ([one], 0) => one.clone(),
+        ([before @ .., last], 0) => format!("{} {conjunction} {last}", before.join(", ")),
+        (list, rest) => format!("{} {conjunction} {rest} more", list.join(", ")),
+    }
+}
+
 /// Each character of `text`, with whether it belongs to a double-quoted
 /// string (its quotes included), where a backslash escapes the character
 /// after it: the strings of JSON and of HCL.
@@ -29,4 +46,20 @@ pub(crate) fn quoted_chars(text: &str) -> impl Iterator<Item = (char, bool)> + '
             (c, in_string)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_few_names_are_listed_and_the_rest_counted() {
+        let names: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+        assert_eq!(first_few(&names[..1], 1, "or"), "a");
+        assert_eq!(first_few(&names[..2], 2, "and"), "a and b");
+        // Four are all named: a count never stands for one name.
+        assert_eq!(first_few(&names[..4], 4, "or"), "a, b, c or d");
+        assert_eq!(first_few(&names, 5, "and"), "a, b, c and 2 more");
+        assert_eq!(first_few(&names[..4], 1000, "or"), "a, b, c or 997 more");
+    }
 }

@@ -17,6 +17,7 @@ use super::suggest::closest;
 use super::types::{AutoMode, CreatedCluster, NodeKind};
 use crate::code::Code;
 use crate::spec::{self, AuthenticationMode, Spanned};
+use crate::text::{FEW, first_few};
 
 /// The oldest Kubernetes minor version eksgrant creates clusters with.
 const MIN_CREATED_MINOR: u32 = 28;
@@ -977,11 +978,14 @@ pub(super) fn cluster_ref(
         Some(near) => {
             format!("did you mean `{near}`? Clusters are named by their key under [clusters]")
         }
-        None => format!(
-            "define [clusters.{}] or use one of: {}",
-            reference.get(),
-            clusters.keys().cloned().collect::<Vec<_>>().join(", ")
-        ),
+        None => {
+            let keys: Vec<String> = clusters.keys().take(FEW + 1).cloned().collect();
+            format!(
+                "define [clusters.{}] or use one of: {}",
+                reference.get(),
+                first_few(&keys, clusters.len(), "or")
+            )
+        }
     };
     checker
         .error(

@@ -24,6 +24,7 @@ use super::types::{AcknowledgedItem, Acknowledgement, Workload};
 use super::workloads::WorkloadInfo;
 use crate::code::{Code, LintScope};
 use crate::spec::{self, Effect, Spanned};
+use crate::text::{FEW, first_few};
 
 /// The verbs that let a subject hold more than it is granted, with what
 /// each does.
@@ -434,7 +435,7 @@ impl<'a> AwsIdentities<'a> {
     }
 
     /// The other workloads whose ServiceAccounts live where the grant
-    /// applies: the first [`NAMED`] in the order of the spec, and how many.
+    /// applies: the first few in the order of the spec, and how many.
     fn reached_by(&self, grant: &ResolvedGrant) -> Reached<'a> {
         let cluster = grant.cluster.as_str();
         let lists: Vec<&Vec<(usize, &'a Workload)>> = match &grant.namespaces {
@@ -457,7 +458,7 @@ impl<'a> AwsIdentities<'a> {
             first.extend(
                 list.iter()
                     .filter(|(_, w)| w.key != grant.subject)
-                    .take(NAMED + 1)
+                    .take(FEW + 1)
                     .copied(),
             );
         }
@@ -474,12 +475,7 @@ impl<'a> AwsIdentities<'a> {
             None => {
                 let all = self.namespaces.get(cluster).map_or(&[][..], Vec::as_slice);
                 let mut with_others = all.iter().filter(|namespace| others_in(namespace));
-                namespaces.extend(
-                    with_others
-                        .by_ref()
-                        .take(NAMED + 1)
-                        .map(ToString::to_string),
-                );
+                namespaces.extend(with_others.by_ref().take(FEW + 1).map(ToString::to_string));
                 // Only the subject's own namespace can lack another.
                 namespaces.len() + with_others.count()
             }
@@ -492,29 +488,13 @@ impl<'a> AwsIdentities<'a> {
         };
         first.sort_unstable_by_key(|(at, _)| *at);
         first.dedup_by_key(|(at, _)| *at);
-        first.truncate(NAMED + 1);
+        first.truncate(FEW + 1);
         Reached {
             count,
             first: first.into_iter().map(|(_, w)| w).collect(),
             namespaces,
             namespace_count,
         }
-    }
-}
-
-/// How many ServiceAccounts a message names before it counts the rest.
-const NAMED: usize = 3;
-
-/// The first of `names` and how many more there are of `count`: all of
-/// them when there are at most one more than [`NAMED`] (a count never
-/// stands for one name), else the first [`NAMED`] and "and 17 more".
-fn named(names: &[String], count: usize, conjunction: &str) -> String {
-    let shown = if count <= NAMED + 1 { count } else { NAMED }.min(names.len());
-    match (&names[..shown], count - shown) {
-        ([], _) => String::new(),
-        ([one], 0) => one.clone(),
-        ([before @ .., last], 0) => format!("{} {conjunction} {last}", before.join(", ")),
-        (list, rest) => format!("{} {conjunction} {rest} more", list.join(", ")),
     }
 }
 
@@ -747,7 +727,7 @@ fn pod_create_finding(
     } else {
         ("ServiceAccounts", "have")
     };
-    let one_of = if reached.count == reached.first.len() && reached.count <= NAMED + 1 {
+    let one_of = if reached.count == reached.first.len() && reached.count <= FEW + 1 {
         let plain: Vec<String> = reached
             .first
             .iter()
@@ -765,12 +745,12 @@ fn pod_create_finding(
             writes.join(", "),
             resource.get(),
             place(grant),
-            named(&accounts, reached.count, "and"),
+            first_few(&accounts, reached.count, "and"),
         ),
         "pods where ServiceAccounts have AWS identities",
         format!(
             "a pod made there can run as {one_of} and use its AWS role, or run privileged and read the node's credentials: keep pod creation out of namespaces with AWS identities (move the grant or the ServiceAccount); where it must stay, enforce Pod Security Admission `restricted` on {} (label pod-security.kubernetes.io/enforce=restricted), which closes the privileged route, and acknowledge it with allow = [\"pod_create_with_aws_identity\"] on this grant",
-            named(&reached.namespaces, reached.namespace_count, "and"),
+            first_few(&reached.namespaces, reached.namespace_count, "and"),
         ),
     )
 }

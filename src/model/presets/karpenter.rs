@@ -307,8 +307,10 @@ fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
         Statement::allow(
             "KarpenterReadPublicParameters",
             &["ssm:GetParameter"],
-            // Public parameters name no account; `*` matches the empty one.
-            vec![format!("arn:{p}:ssm:{region}:*:parameter/aws/service/*")],
+            // AWS's public parameters name no account: upstream's ARN
+            // leaves it empty, where `*` would also match every account's
+            // parameters under that path.
+            vec![format!("arn:{p}:ssm:{region}::parameter/aws/service/*")],
         ),
         Statement::allow(
             "KarpenterReadPrices",
@@ -385,6 +387,19 @@ mod tests {
         let receive = granting(&with, "sqs:ReceiveMessage");
         assert_eq!(receive.len(), 1);
         assert_eq!(receive[0].resource.0, [QUEUE]);
+    }
+
+    /// Upstream's resource at v1.14.1 (`AllowSSMReadActions`): the public
+    /// parameters, which name no account.
+    #[test]
+    fn public_parameters_are_read_as_upstream_names_them() {
+        let statements = statements_with(&[(PresetArg::NodeRoleArns, NODE_ROLE)]);
+        let read = granting(&statements, "ssm:GetParameter");
+        assert_eq!(read.len(), 1);
+        assert_eq!(
+            read[0].resource.0,
+            ["arn:aws:ssm:eu-west-2::parameter/aws/service/*"]
+        );
     }
 
     #[test]

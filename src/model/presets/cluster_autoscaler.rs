@@ -1,14 +1,15 @@
 //! Cluster Autoscaler on AWS (kubernetes/autoscaler).
 //!
-//! Written from the policy in `cluster-autoscaler/cloudprovider/aws/README.md`
-//! ("IAM Policy", at commit 062f28a), with the two actions its
-//! auto-discovery section asks to add. Upstream grants everything on `*` and
-//! suggests naming Auto Scaling groups instead; the preset narrows the two
-//! actions that change capacity to groups tagged
-//! `k8s.io/cluster-autoscaler/<cluster>` = `owned` (the tag EKS managed node
-//! groups and eksctl put on their groups), for each cluster the workload runs
-//! in, and `eks:DescribeNodegroup` to those clusters' node groups. The
-//! describe calls take no resource, so they stay on `*`.
+//! Written from the recommended policy in
+//! `cluster-autoscaler/cloudprovider/aws/README.md` ("Full Cluster
+//! Autoscaler Features Policy", at tag `cluster-autoscaler-1.36.1`), which
+//! grants everything on `*` and suggests naming Auto Scaling groups or
+//! conditioning on tags instead; the preset narrows the two actions that
+//! change capacity to groups tagged `k8s.io/cluster-autoscaler/<cluster>` =
+//! `owned` (the tag EKS managed node groups and eksctl put on their groups),
+//! for each cluster the workload runs in, and `eks:DescribeNodegroup` to
+//! those clusters' node groups. The describe calls take no resource, so they
+//! stay on `*`.
 
 use super::{PresetContext, PresetDef, Upstream};
 use crate::model::iam::Statement;
@@ -22,36 +23,22 @@ pub(super) const PRESET: PresetDef = PresetDef {
         "run cluster-autoscaler with --node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/<cluster>, and tag self-managed groups k8s.io/cluster-autoscaler/<cluster> = owned",
     ),
     upstream: Upstream {
-        source: "kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md (IAM Policy, commit 062f28a)",
+        source: "kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md (Full Cluster Autoscaler Features Policy, tag cluster-autoscaler-1.36.1)",
         actions: &[
             "autoscaling:DescribeAutoScalingGroups",
             "autoscaling:DescribeAutoScalingInstances",
             "autoscaling:DescribeLaunchConfigurations",
+            "autoscaling:DescribeScalingActivities",
             "autoscaling:SetDesiredCapacity",
             "autoscaling:TerminateInstanceInAutoScalingGroup",
             "ec2:DescribeImages",
             "ec2:DescribeInstanceTypes",
-            "ec2:GetInstanceTypesFromInstanceRequirementsPages",
+            "ec2:DescribeLaunchTemplateVersions",
+            "ec2:GetInstanceTypesFromInstanceRequirements",
             "eks:DescribeNodegroup",
         ],
-        dropped: &[(
-            "ec2:GetInstanceTypesFromInstanceRequirementsPages",
-            "not an IAM action: the SDK's paginator for ec2:GetInstanceTypesFromInstanceRequirements, granted instead",
-        )],
-        added: &[
-            (
-                "ec2:GetInstanceTypesFromInstanceRequirements",
-                "the IAM action behind the paginator upstream names",
-            ),
-            (
-                "autoscaling:DescribeTags",
-                "the README's auto-discovery section asks for it",
-            ),
-            (
-                "ec2:DescribeLaunchTemplateVersions",
-                "the README asks for it when groups use launch templates, as EKS managed node groups do",
-            ),
-        ],
+        dropped: &[],
+        added: &[],
     },
     statements,
 };
@@ -69,7 +56,7 @@ fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
                 "autoscaling:DescribeAutoScalingGroups",
                 "autoscaling:DescribeAutoScalingInstances",
                 "autoscaling:DescribeLaunchConfigurations",
-                "autoscaling:DescribeTags",
+                "autoscaling:DescribeScalingActivities",
                 "ec2:DescribeImages",
                 "ec2:DescribeInstanceTypes",
                 "ec2:DescribeLaunchTemplateVersions",

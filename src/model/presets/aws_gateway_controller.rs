@@ -68,7 +68,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
             ),
             (
                 "s3:PutBucketPolicy",
-                "lets the controller give itself any bucket's objects; the bucket's owner writes the log delivery statement instead",
+                "lets the controller give itself any bucket's objects. What breaks: access logs to an S3 bucket whose policy does not yet let delivery.logs.amazonaws.com write (its owner adds that statement once). For upstream's form, grant it on the log buckets in the workload's aws.statements",
             ),
         ],
         added: ADDED,

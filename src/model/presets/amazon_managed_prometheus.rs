@@ -27,6 +27,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        broader: &[],
     },
     statements,
 };

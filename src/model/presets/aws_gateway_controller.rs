@@ -72,6 +72,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
             ),
         ],
         added: ADDED,
+        broader: &[],
     },
     statements,
 };

@@ -30,6 +30,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
         actions: UPSTREAM_ACTIONS,
         dropped: &[],
         added: &[],
+        broader: &[],
     },
     statements,
 };

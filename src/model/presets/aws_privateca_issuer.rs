@@ -31,6 +31,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        broader: &[],
     },
     statements,
 };

@@ -30,6 +30,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        broader: &[],
     },
     statements,
 };

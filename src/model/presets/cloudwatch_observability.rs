@@ -55,6 +55,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        broader: &[],
     },
     statements,
 };

@@ -63,6 +63,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
                 "docs/install.md's statement for encrypted volumes; only with kms_key_arns",
             ),
         ],
+        broader: &[],
     },
     statements,
 };

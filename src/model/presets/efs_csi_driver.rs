@@ -43,6 +43,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        broader: &[],
     },
     statements,
 };

@@ -105,6 +105,10 @@ pub(crate) struct Upstream {
     pub dropped: &'static [(&'static str, &'static str)],
     /// Actions the preset grants that upstream does not, each with why.
     pub added: &'static [(&'static str, &'static str)],
+    /// Where the preset grants an action more broadly than upstream (a
+    /// condition it cannot write), each with why: what `eksgrant presets`
+    /// lists beside the actions.
+    pub broader: &'static [(&'static str, &'static str)],
 }
 
 /// A built-in policy.
@@ -212,6 +216,9 @@ pub fn describe() -> String {
         }
         for (action, why) in upstream.added {
             let _ = writeln!(text, "  adds {action}: {why}");
+        }
+        for (what, why) in upstream.broader {
+            let _ = writeln!(text, "  broader than upstream: {what}: {why}");
         }
     }
     text

@@ -7,7 +7,8 @@
 //! = the cluster's name (the CNI tags them so when `CLUSTER_NAME` is set),
 //! changed and deleted only when they carry that tag, and attached only to
 //! instances tagged `kubernetes.io/cluster/<cluster>` = `owned`. Upstream's
-//! `ec2:Vpc` condition is left out: the spec does not know the cluster's VPC.
+//! `ec2:Vpc` condition is left out: the spec does not know the cluster's VPC
+//! (`Upstream::broader` says so, and `eksgrant presets` prints it).
 //!
 //! With `ip_family = "ipv6"` the preset grants the document's IPv6 policy
 //! instead, which only assigns IPv6 prefixes to the node's network
@@ -33,6 +34,10 @@ pub(super) const PRESET: PresetDef = PresetDef {
         actions: IPV4_ACTIONS,
         dropped: &[],
         added: &[],
+        broader: &[(
+            "ec2:CreateNetworkInterface on subnets and security groups",
+            "upstream's scope-down policy also requires ArnEquals ec2:Vpc = the cluster's VPC, which the spec does not know: the preset allows them in any VPC of the region, and still creates only interfaces tagged with the cluster's name",
+        )],
     },
     statements,
 };
@@ -241,6 +246,33 @@ mod tests {
         assert_eq!(
             nodes[1].condition["StringEquals"]["aws:ResourceTag/kubernetes.io/cluster/batch"].0,
             ["owned"]
+        );
+    }
+
+    /// The one condition of upstream's scope-down policy the preset cannot
+    /// write, ec2:Vpc, is missing from the statement on subnets and
+    /// security groups, and `eksgrant presets` says so.
+    #[test]
+    fn the_missing_vpc_condition_is_listed_as_a_broadening() {
+        let statements = statements_for(None);
+        let placement = statements
+            .iter()
+            .find(|s| {
+                s.action.0 == ["ec2:CreateNetworkInterface"]
+                    && s.resource.0.iter().any(|r| r.contains(":subnet/"))
+            })
+            .unwrap();
+        assert!(
+            placement
+                .condition
+                .values()
+                .all(|keys| !keys.contains_key("ec2:Vpc"))
+        );
+        let described = crate::model::presets::describe();
+        let vpc_cni = &described[described.find("vpc-cni\n").unwrap()..];
+        assert!(
+            vpc_cni.contains("broader than upstream: ec2:CreateNetworkInterface on subnets and security groups: upstream's scope-down policy also requires ArnEquals ec2:Vpc"),
+            "{vpc_cni}"
         );
     }
 }

@@ -257,11 +257,11 @@ pub fn generate(options: GenerateOptions, warn: impl FnOnce(Vec<Problem>)) -> Re
     let out = options.out.clone().unwrap_or_else(|| spec_dir(spec));
     let spec_shown = relative_to(&out, spec).display().to_string();
     let render_options = RenderOptions::new(&spec_shown, !same_place(&spec_dir(spec), &out));
-    if let Some((outcome, warnings)) = settled_run(&options, &source, &out, &render_options)? {
-        warn(warnings);
+    if let Some(settled) = settled_run(&options, &source, &out, &render_options) {
+        warn(settled.warnings);
         return Ok(Report {
             out,
-            outcome,
+            outcome: settled.outcome?,
             notices: Vec::new(),
             access: None,
         });
@@ -430,15 +430,13 @@ fn settled_run(
     spec: &SourceFile,
     out: &Path,
     render_options: &RenderOptions,
-) -> Result<Option<(Outcome, Vec<Problem>)>> {
-    let Ok(out_dir) = OutDir::new(out).protect(&options.spec) else {
-        return Ok(None);
-    };
+) -> Option<Settled> {
+    let out_dir = OutDir::new(out).protect(&options.spec).ok()?;
     let Ok(Some(manifest)) = Manifest::read(&out_dir) else {
-        return Ok(None);
+        return None;
     };
     if options.deny_warnings && !manifest.warnings.is_empty() {
-        return Ok(None);
+        return None;
     }
     let inputs = manifest::inputs(
         spec.text(),
@@ -448,24 +446,41 @@ fn settled_run(
         &followed(manifest.history(), options.applied),
     );
     if manifest.inputs.as_deref() != Some(inputs.as_str()) {
-        return Ok(None);
+        return None;
     }
-    let Some(warnings) = manifest
+    let warnings = manifest
         .warnings
         .iter()
         .map(|warning| warning.to_problem(spec))
-        .collect::<Option<Vec<Problem>>>()
-    else {
-        return Ok(None);
-    };
+        .collect::<Option<Vec<Problem>>>()?;
     // The spec generated this tree: waiting for the lock is what the whole
     // run would do next. Another run may have written before it was taken.
-    let _lock = lock_to_write(options.mode, &out_dir)?;
+    // A lock that cannot be had stops the run, as it would the whole way,
+    // after the spec's warnings, as there.
+    let _lock = match lock_to_write(options.mode, &out_dir) {
+        Ok(lock) => lock,
+        Err(error) => {
+            return Some(Settled {
+                warnings,
+                outcome: Err(error),
+            });
+        }
+    };
     let still = matches!(Manifest::read(&out_dir), Ok(Some(now)) if now == manifest);
     if !(still && holds(&out_dir, &manifest).unwrap_or(false)) {
-        return Ok(None);
+        return None;
     }
-    Ok(Some((unchanged(options.mode, &manifest), warnings)))
+    Some(Settled {
+        warnings,
+        outcome: Ok(unchanged(options.mode, &manifest)),
+    })
+}
+
+/// What [`settled_run`] found: the warnings the manifest recorded, and the
+/// outcome, or the error that stopped the run (the lock).
+struct Settled {
+    warnings: Vec<Problem>,
+    outcome: Result<Outcome>,
 }
 
 /// The history a run follows on from: the manifest's, or with `applied`,

@@ -753,4 +753,6 @@ allow = ["rbac_wildcard"]
         ["admins", "scaler"]
     );
     assert_eq!(who("update", "deployments.apps", "web"), ["admins"]);
+    // `pods/` asks about pods themselves.
+    assert_eq!(who("create", "pods/", "dev-team"), ["admins", "devs"]);
 }

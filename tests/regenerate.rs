@@ -915,3 +915,26 @@ fn a_cluster_that_left_under_a_key_now_another_s_is_revoked_in_a_context_of_its_
     let table = &access[access.find("By cluster:").unwrap()..];
     assert!(!table.contains("revoke"), "{table}");
 }
+
+/// A settled run that cannot take the lock (another run is writing) stops
+/// as the whole way would: with the spec's warnings, then the lock.
+#[test]
+fn a_settled_run_kept_from_the_lock_still_reports_the_specs_warnings() {
+    let spec = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/warnings/iam-wildcard.toml"),
+    )
+    .unwrap();
+    let repo = Repo::new(&spec);
+    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    // Another run, of a spec with one workload more, holds the lock.
+    repo.write_spec(&format!("{spec}{REPORTS}"));
+    let other = repo.stalled_generate(2);
+    repo.write_spec(&spec);
+    let kept = repo.eksgrant(&["generate"]);
+    other.kill();
+    assert_exit(&kept, 2);
+    let text = unwrapped(&kept);
+    let warning = text.find("eksgrant::iam_wildcard").expect(&text);
+    let locked = text.find("another run is writing").expect(&text);
+    assert!(warning < locked, "{text}");
+}

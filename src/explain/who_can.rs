@@ -34,7 +34,9 @@ pub fn kubernetes(
 ) -> Vec<Answer> {
     // The group goes with the resource, before or after its subresource:
     // `deployments.apps/scale`, `deployments/scale.apps`.
+    // An empty subresource (`pods/`) is none, as the authorizer reads it.
     let (named, subresource) = match resource.split_once('/') {
+        Some((named, "")) => (named, None),
         Some((named, subresource)) => (named, Some(subresource)),
         None => (resource, None),
     };

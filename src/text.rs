@@ -10,15 +10,21 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
-/// How many names a message lists before it counts the rest.
-pub(crate) const FEW: usize = 3;
+/// How many of a list are shown when not all are: names in a message, a
+/// code's occurrences in the human report.
+pub const FEW: usize = 3;
 
-/// The first of `names` and how many more there are of `count`: all of
-/// them when there are at most one more than [`FEW`] (a count never stands
-/// for one name), else the first [`FEW`] and "and 17 more". A message's
-/// length then does not grow with the spec.
+/// How many of `count` items to show: all of them when there are at most
+/// one more than [`FEW`] (a count never stands for one item), else
+/// [`FEW`]. A message, or a report, then does not grow with the spec.
+pub fn shown_of(count: usize) -> usize {
+    if count <= FEW + 1 { count } else { FEW }
+}
+
+/// The first of `names` and how many more there are of `count`, as
+/// [`shown_of`] cuts them: "a, b, c and 17 more".
 pub(crate) fn first_few(names: &[String], count: usize, conjunction: &str) -> String {
-    let shown = if count <= FEW + 1 { count } else { FEW }.min(names.len());
+    let shown = shown_of(count).min(names.len());
     match (&names[..shown], count - shown) {
         ([], _) => String::new(),
         ([one], 0) => one.clone(),

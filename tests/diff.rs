@@ -9,14 +9,13 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
 use eksgrant::diff::{Diff, Side, Status, SubjectChange, format};
 use eksgrant::explain::{self, Explanation, KubernetesAccess, Subject, who_can};
 use eksgrant::model::Transition;
 use eksgrant::{Loaded, SourceFile};
 use serde_json::Value;
 
-use crate::support::{assert_exit, git, report, stderr};
+use crate::support::{assert_exit, eksgrant, git, report, stderr};
 
 /// Two clusters (`workload` reads aws-auth for its nodes), admins on both,
 /// CI with `edit` in `workload/jobs`, and a backend on `platform` that
@@ -803,16 +802,6 @@ fn markdown_keeps_every_spec_value_in_a_code_span() {
 }
 
 // --- the binary -------------------------------------------------------------
-
-fn eksgrant(dir: &Path, args: &[&str]) -> Output {
-    Command::cargo_bin("eksgrant")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()

@@ -705,39 +705,30 @@ allow = ["pod_exec"]
 /// the RBAC authorizer matches it.
 #[test]
 fn who_can_matches_namespace_patterns_and_subresource_wildcards() {
-    let spec = r#"version = 1
-[aws]
-account_id = "111122223333"
-region = "eu-west-2"
-
-[clusters.c]
-
-[principals.admins]
-arn = "arn:aws:iam::111122223333:role/admins"
-[[principals.admins.grants]]
-cluster = "c"
-access_policy = "AmazonEKSClusterAdminPolicy"
-
+    let spec = format!(
+        r#"{}
 [principals.devs]
 arn = "arn:aws:iam::111122223333:role/devs"
 [[principals.devs.grants]]
-cluster = "c"
+cluster = "platform"
 namespaces = ["dev-*"]
 access_policy = "AmazonEKSEditPolicy"
 
 [principals.scaler]
 arn = "arn:aws:iam::111122223333:role/scaler"
 [[principals.scaler.grants]]
-cluster = "c"
+cluster = "platform"
 namespaces = ["web"]
-rules = [{ api_groups = ["apps", ""], resources = ["*/scale"], verbs = ["update"] }]
+rules = [{{ api_groups = ["apps", ""], resources = ["*/scale"], verbs = ["update"] }}]
 allow = ["rbac_wildcard"]
-"#;
+"#,
+        crate::support::BASE
+    );
     let loaded = eksgrant::load_source(eksgrant::SourceFile::new(Path::new("eksgrant.toml"), spec))
         .unwrap_or_else(|e| panic!("{}", crate::support::report(&e)));
     let explanation = explain::explain(&loaded.model);
     let who = |verb: &str, resource: &str, namespace: &str| -> Vec<String> {
-        who_can::kubernetes(&explanation, verb, resource, "c", Some(namespace))
+        who_can::kubernetes(&explanation, verb, resource, "platform", Some(namespace))
             .into_iter()
             .map(|answer| answer.subject)
             .collect()

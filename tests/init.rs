@@ -6,20 +6,9 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-use crate::support::{assert_exit, git, stderr, tree};
-
-fn eksgrant(dir: &Path, args: &[&str]) -> Output {
-    Command::cargo_bin("eksgrant")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::support::{assert_exit, eksgrant, git, stderr, tree};
 
 /// The workflow at `path`, parsed as GitHub parses it.
 fn workflow(path: &Path) -> Value {

@@ -23,6 +23,17 @@ pub(crate) fn settings() -> insta::Settings {
     settings
 }
 
+/// Runs the binary in `dir` without colour and waits for it.
+pub(crate) fn eksgrant(dir: &Path, args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("eksgrant")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// Loads a spec file, naming it in diagnostics by its path relative to the
 /// crate root, as a user running from there would see it.
 pub(crate) fn load(path: &Path) -> Result<Loaded, Error> {

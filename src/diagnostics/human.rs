@@ -23,15 +23,7 @@ use miette::{Diagnostic, Severity};
 
 use crate::code::Code;
 use crate::error::Problem;
-use crate::text::count;
-
-/// A code with at most this many occurrences shows them all (rustc's limit
-/// of suggestions it lists).
-pub const SHOWN_WHOLE: usize = 4;
-
-/// A code with more shows this many in full and counts the rest, so that
-/// what is left out is never a single occurrence.
-pub const SHOWN_WHEN_CUT: usize = SHOWN_WHOLE - 1;
+use crate::text::{count, shown_of};
 
 /// The occurrences of one code, in the order they were found.
 #[derive(Debug)]
@@ -44,12 +36,14 @@ pub struct Group<'a> {
 
 impl Group<'_> {
     /// How many of the occurrences are shown in full: every one with
-    /// `every`, or when there are few.
+    /// `every`, else as [`shown_of`] cuts a list (all of at most 4, rustc's
+    /// limit of suggestions it lists; else 3, so that what is left out is
+    /// never a single occurrence).
     pub fn shown(&self, every: bool) -> usize {
-        if every || self.problems.len() <= SHOWN_WHOLE {
+        if every {
             self.problems.len()
         } else {
-            SHOWN_WHEN_CUT
+            shown_of(self.problems.len())
         }
     }
 

@@ -438,17 +438,19 @@ impl<'a> AwsIdentities<'a> {
     /// applies: the first few in the order of the spec, and how many.
     fn reached_by(&self, grant: &ResolvedGrant) -> Reached<'a> {
         let cluster = grant.cluster.as_str();
-        let lists: Vec<&Vec<(usize, &'a Workload)>> = match &grant.namespaces {
+        // The namespaces the grant names, each once, in order of name.
+        let named: Option<Vec<&str>> = grant.namespaces.as_ref().map(|named| {
+            let mut named: Vec<&str> = named.iter().map(String::as_str).collect();
+            named.sort_unstable();
+            named.dedup();
+            named
+        });
+        let lists: Vec<&Vec<(usize, &'a Workload)>> = match &named {
             None => self.by_cluster.get(cluster).into_iter().collect(),
-            Some(named) => {
-                let mut named: Vec<&str> = named.iter().map(String::as_str).collect();
-                named.sort_unstable();
-                named.dedup();
-                named
-                    .into_iter()
-                    .filter_map(|namespace| self.by_namespace.get(&(cluster, namespace)))
-                    .collect()
-            }
+            Some(named) => named
+                .iter()
+                .filter_map(|namespace| self.by_namespace.get(&(cluster, *namespace)))
+                .collect(),
         };
         let mut count = 0;
         let mut first = Vec::new();
@@ -471,7 +473,7 @@ impl<'a> AwsIdentities<'a> {
                 .is_some_and(|list| list.iter().any(|(_, w)| w.key != grant.subject))
         };
         let mut namespaces: Vec<String> = Vec::new();
-        let namespace_count = match &grant.namespaces {
+        let namespace_count = match &named {
             None => {
                 let all = self.namespaces.get(cluster).map_or(&[][..], Vec::as_slice);
                 let mut with_others = all.iter().filter(|namespace| others_in(namespace));
@@ -480,9 +482,12 @@ impl<'a> AwsIdentities<'a> {
                 namespaces.len() + with_others.count()
             }
             Some(named) => {
-                namespaces.extend(named.iter().filter(|n| others_in(n)).cloned());
-                namespaces.sort_unstable();
-                namespaces.dedup();
+                namespaces.extend(
+                    named
+                        .iter()
+                        .filter(|n| others_in(n))
+                        .map(ToString::to_string),
+                );
                 namespaces.len()
             }
         };

@@ -633,7 +633,7 @@ impl Code {
             Code::Layout => (
                 "eksgrant::layout",
                 false,
-                "With `[terraform] layout = \"per-cluster\"`, the spec needs a value across roots that is known only once Terraform has made something: an IRSA role trusting a cluster created here (its OIDC issuer), or a role that pods of several clusters chain to (its associations' external IDs).",
+                "With `[terraform] layout = \"per-cluster\"`, the spec needs something across roots that one root makes before another: an IRSA role trusting a cluster created here (its OIDC issuer, known once the cluster's root made it), or a role eksgrant writes that pods of several clusters chain to (made before the associations that name it, which are in each cluster's root).",
                 "Use Pod Identity on the clusters created here, and give each cluster its own chaining workload; or keep `layout = \"single\"`.",
             ),
             Code::LockOut => (

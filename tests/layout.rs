@@ -534,7 +534,7 @@ fn the_per_cluster_layout_puts_iam_in_its_root_and_each_cluster_in_its_own() {
                 "terraform/network" => kind == "aws_vpc_security_group_ingress_rule",
                 "terraform-kubernetes" => kind == "kubernetes_config_map_v1",
                 // A role that pods chain to is written beside their
-                // association, whose external ID its trust names.
+                // associations, which name it and so come after it.
                 _ => !kind.starts_with("aws_iam_") || in_another_account,
             };
             assert!(fits, "{address} does not belong in {dir}");
@@ -569,15 +569,20 @@ fn the_per_cluster_layout_puts_iam_in_its_root_and_each_cluster_in_its_own() {
 }
 
 #[test]
-fn irsa_on_a_created_cluster_and_a_chain_from_several_clusters_need_the_single_root() {
+fn irsa_on_a_created_cluster_and_a_written_chain_from_several_clusters_need_the_single_root() {
     let spec = format!(
         "{BASE}\n[terraform]\nlayout = \"per-cluster\"\n\n\
+         [accounts.data]\naccount_id = \"444455556666\"\n\
+         assume_role_arn = \"arn:aws:iam::444455556666:role/terraform\"\n\n\
          [clusters.new]\ncreate = true\nkubernetes_version = \"1.35\"\n\n\
          [[principals.admins.grants]]\ncluster = \"new\"\naccess_policy = \"AmazonEKSClusterAdminPolicy\"\n\n\
          [workloads.reports]\ncluster = \"new\"\nnamespace = \"analytics\"\nidentity = \"irsa\"\n\
          aws.managed_policy_arns = [\"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\"]\n\n\
          [workloads.ledger]\nclusters = [\"platform\", \"new\"]\nnamespace = \"finance\"\n\
-         aws.target_role_arn = \"arn:aws:iam::777788889999:role/ledger-reader\"\n"
+         aws.account = \"data\"\n\
+         aws.managed_policy_arns = [\"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\"]\n\n\
+         [workloads.billing]\nclusters = [\"platform\", \"new\"]\nnamespace = \"finance\"\n\
+         aws.target_role_arn = \"arn:aws:iam::777788889999:role/billing-reader\"\n"
     );
     let error = eksgrant::load_source(eksgrant::SourceFile::new(
         Path::new("spec.toml"),
@@ -591,9 +596,11 @@ fn irsa_on_a_created_cluster_and_a_chain_from_several_clusters_need_the_single_r
         "{text}"
     );
     assert!(
-        text.contains("workload ledger chains to a target role from 2 clusters"),
+        text.contains("workload ledger chains to a role eksgrant writes from 2 clusters"),
         "{text}"
     );
+    // A role of the user's has a literal trust: any number of clusters.
+    assert!(!text.contains("workload billing"), "{text}");
     // The single root takes both.
     let single = spec.replace("layout = \"per-cluster\"", "layout = \"single\"");
     eksgrant::load_source(eksgrant::SourceFile::new(Path::new("spec.toml"), single)).unwrap();

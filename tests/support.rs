@@ -48,8 +48,18 @@ pub(crate) fn load(path: &Path) -> Result<Loaded, Error> {
 pub(crate) fn plan(path: &Path) -> Plan {
     let loaded = load(path)
         .unwrap_or_else(|error| panic!("{} should be valid:\n{}", path.display(), report(&error)));
-    let name = path.file_name().unwrap().to_string_lossy();
-    let options = RenderOptions::new(&name, false);
+    rendered(&loaded, &path.file_name().unwrap().to_string_lossy())
+}
+
+/// Renders a valid spec given as text, named `spec.toml`.
+pub(crate) fn plan_text(text: &str) -> Plan {
+    let loaded = eksgrant::load_source(SourceFile::new(Path::new("spec.toml"), text))
+        .unwrap_or_else(|error| panic!("the spec should be valid:\n{}", report(&error)));
+    rendered(&loaded, "spec.toml")
+}
+
+fn rendered(loaded: &Loaded, spec_name: &str) -> Plan {
+    let options = RenderOptions::new(spec_name, false);
     render(
         &loaded.model,
         &Transition::follow(&loaded.model, None),

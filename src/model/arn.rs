@@ -57,6 +57,12 @@ pub(crate) fn cluster_arn(partition: Partition, region: &str, account: &str, nam
     )
 }
 
+/// The ARN of an account's root: as a principal, every IAM identity of the
+/// account whose own policies allow the action.
+pub(crate) fn account_root_arn(partition: Partition, account: &str) -> String {
+    format!("arn:{}:iam::{account}:root", partition.as_str())
+}
+
 /// The ARN of an IAM role.
 pub(crate) fn role_arn(partition: Partition, account: &str, path: &str, name: &str) -> String {
     format!("arn:{}:iam::{account}:role{path}{name}", partition.as_str())

@@ -167,11 +167,7 @@ pub(super) fn control_plane(
                 _ => "control-plane logs",
             }
         ),
-        account_root_arn: format!(
-            "arn:{}:iam::{}:root",
-            account.partition.as_str(),
-            account.id
-        ),
+        account_root_arn: arn::account_root_arn(account.partition, &account.id),
         cluster_role_arn: target.role_arn.clone(),
         encrypts_secrets: key_encrypts_secrets,
         secrets_actions: SECRETS_KEY_ACTIONS,

@@ -231,9 +231,9 @@ pub(crate) fn chain_policy(workload_key: &str, role_name: &str) -> PolicyNames {
     }
 }
 
-/// The trust policy template of the role a workload chains to.
-pub(crate) fn target_trust_template(workload_key: &str) -> String {
-    format!("policies/{workload_key}.target-trust.json.tftpl")
+/// The trust policy of the role a workload chains to.
+pub(crate) fn target_trust_file(workload_key: &str) -> String {
+    format!("policies/{workload_key}.target-trust.json")
 }
 
 /// The Terraform identifier of the role a workload chains to, in another

@@ -255,7 +255,11 @@ fn workload_role(
                 account,
                 info,
                 (&arn, &name),
-                &associations,
+                &info
+                    .clusters
+                    .iter()
+                    .filter_map(|c| clusters.get(c))
+                    .collect::<Vec<_>>(),
                 target,
                 (permission_policies, managed),
             );
@@ -286,17 +290,13 @@ fn target_role(
     account: &Account,
     info: &WorkloadInfo,
     (source_arn, name): (&str, &str),
-    associations: &[Association],
+    clusters: &[&ClusterInfo],
     target: &Target,
     (policies, managed_policy_arns): (Vec<RolePolicy>, Vec<String>),
 ) -> TargetRole {
     let key = info.key.get();
-    let idents: Vec<(String, String)> = associations
-        .iter()
-        .map(|a| (names::tf_ident(&a.cluster), a.ident.clone()))
-        .collect();
-    let trust = trust::target_trust(source_arn, &idents, !info.disable_session_tags);
-    let trust_file = names::target_trust_template(key);
+    let trust = trust::target_trust(account, source_arn, clusters, info);
+    let trust_file = names::target_trust_file(key);
     checker.claim("file", trust_file.clone(), info.key.span());
     let (arn, written) = match target {
         Target::External(arn) => (arn.clone(), None),
@@ -312,21 +312,12 @@ fn target_role(
                 format!("{}:{}", other.id, name.to_lowercase()),
                 info.role_name.span(),
             );
-            // IAM checks that the role a trust names exists: the target
-            // waits for the Pod Identity role where both are in one root;
-            // with the per-cluster layout, terraform/iam is applied first.
-            let depends_on = if account.per_cluster() {
-                Vec::new()
-            } else {
-                vec![format!("aws_iam_role.{}", names::tf_ident(key))]
-            };
             let written = WrittenTargetRole {
                 ident,
                 name: name.to_string(),
                 account: other.clone(),
                 policies,
                 managed_policy_arns,
-                depends_on,
             };
             (
                 arn::role_arn(account.partition, &other.id, &account.iam.path, name),
@@ -337,8 +328,7 @@ fn target_role(
     TargetRole {
         arn,
         trust_file,
-        trust_variables: trust.variables,
-        trust: PolicyText::from(&trust.document),
+        trust: PolicyText::from(&trust),
         written,
     }
 }
@@ -361,10 +351,10 @@ fn chain_policy(
     }
     checker.claim("IAM policy", name.to_lowercase(), info.role_name.span());
     checker.claim("file", file.clone(), info.key.span());
-    let mut actions = vec!["sts:AssumeRole"];
-    if !info.disable_session_tags {
-        actions.push("sts:TagSession");
-    }
+    // Both, with session tags or without, as the EKS user guide's policy
+    // for the Pod Identity role has it: without them, the target's trust
+    // still takes `sts:TagSession` (see `trust::target_trust`).
+    let actions = ["sts:AssumeRole", "sts:TagSession"];
     RolePolicy {
         ident,
         name,

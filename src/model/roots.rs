@@ -10,10 +10,10 @@
 //! - the OIDC issuer of a cluster created here, which EKS gives it when
 //!   Terraform creates it in the cluster's root, while an IRSA role that
 //!   trusts it is written in `terraform/iam`, applied before;
-//! - the external IDs EKS gives Pod Identity associations, which the trust
-//!   of a role that pods chain to (`aws.account`, `aws.target_role_arn`)
-//!   must name: the role goes into the root of the workload's cluster,
-//!   beside its association, so the workload runs in that one cluster.
+//! - a role that pods chain to which eksgrant writes (`aws.account`): it is
+//!   made before the associations that name it, beside them in the root of
+//!   the workload's cluster, so the workload runs in that one cluster (a
+//!   role of the user's, `aws.target_role_arn`, may serve several).
 
 use std::collections::BTreeMap;
 
@@ -22,7 +22,7 @@ use super::checker::Checker;
 use super::clusters::ClusterInfo;
 use super::names;
 use super::types::{Cluster, RootKind, TerraformRoot, TerraformRoots, Workload};
-use super::workloads::WorkloadInfo;
+use super::workloads::{Target, WorkloadInfo};
 use crate::code::Code;
 use crate::spec::Layout;
 
@@ -168,9 +168,9 @@ fn check_irsa_on_created_clusters(
     }
 }
 
-/// The trust of a role that pods chain to names the external IDs of every
-/// association of the workload, which with `per-cluster` are made in the
-/// root of each cluster.
+/// A role that pods chain to and eksgrant writes is made beside the
+/// associations that name it, before them, which with `per-cluster` are in
+/// the root of each cluster: one role, one cluster.
 fn check_chains_stay_in_one_cluster(
     checker: &mut Checker<'_>,
     account: &Account,
@@ -178,14 +178,14 @@ fn check_chains_stay_in_one_cluster(
 ) {
     for workload in workloads
         .iter()
-        .filter(|w| w.target.is_some() && w.clusters.len() > 1)
+        .filter(|w| matches!(w.target, Some(Target::Written(_))) && w.clusters.len() > 1)
     {
         let problem = checker
             .error(
                 Code::Layout,
                 workload.clusters_span.clone(),
                 format!(
-                    "workload {} chains to a target role from {} clusters: the role's trust names the external ID of each of its Pod Identity associations, which with layout = \"per-cluster\" EKS makes in a different root for each cluster",
+                    "workload {} chains to a role eksgrant writes from {} clusters: the role is made before the Pod Identity associations that name it, beside them, and with layout = \"per-cluster\" each cluster's associations are in a root of their own",
                     workload.key.get(),
                     workload.clusters.len()
                 ),

@@ -125,47 +125,105 @@ fn pod_identity_statement(
     }
 }
 
-/// The trust of the role a Pod Identity role chains to: only that role, and
-/// only for the workload's own associations, whose external IDs EKS makes
-/// when it creates them (`${external_id_<cluster>}` placeholders).
+/// The trust of the role a Pod Identity role chains to (an association's
+/// `target_role_arn`), as the EKS user guide writes it ("Access AWS
+/// Resources using EKS Pod Identity Target IAM Roles",
+/// data/eks/pod-id-assign-target-role.adoc):
+///
+/// - The principal is the source account's root, narrowed by `ArnEquals
+///   aws:PrincipalArn` to the workload's Pod Identity role. IAM stores a role
+///   named as a principal by its unique ID, so a trust naming the role would
+///   silently stop matching once the role is recreated; the condition key
+///   compares the ARN at each request, and the trust can be saved before the
+///   role exists.
+/// - With session tags, the tags EKS sets pin the workload's clusters,
+///   namespace and ServiceAccount; without them, EKS passes an external ID
+///   of the documented form `region/account/cluster/namespace/service
+///   account`, one per cluster, and `sts:TagSession` is a statement of its
+///   own, as the guide writes it.
+///
+/// Every value is known when eksgrant generates, so the trust is a literal
+/// document, and the role can be made before the associations that name it.
 pub(super) fn target_trust(
+    account: &Account,
     source_role_arn: &str,
-    association_idents: &[(String, String)],
-    tags: bool,
-) -> Trust {
-    let mut trust = Trust {
-        document: PolicyDocument::new(Vec::new()),
-        variables: Vec::new(),
-        depends_on: Vec::new(),
-        samples: Vec::new(),
+    clusters: &[&ClusterInfo],
+    workload: &WorkloadInfo,
+) -> PolicyDocument {
+    let root = || {
+        BTreeMap::from([(
+            "AWS",
+            OneOrMany(vec![arn::account_root_arn(account.partition, &account.id)]),
+        )])
     };
-    let mut external_ids = Vec::new();
-    for (cluster_ident, association_ident) in association_idents {
-        let name = format!("external_id_{cluster_ident}");
-        // EKS's external IDs are UUID-like; measure with a generous length.
-        trust.samples.push((name.clone(), "X".repeat(64)));
-        trust.variables.push(TemplateVariable {
-            name: name.clone(),
-            expression: format!("aws_eks_pod_identity_association.{association_ident}.external_id"),
-        });
-        external_ids.push(format!("${{{name}}}"));
-    }
-    let mut actions = vec!["sts:AssumeRole".to_string()];
-    if tags {
-        actions.push("sts:TagSession".to_string());
-    }
-    trust.document.statement.push(Statement {
+    let source_role = (
+        "ArnEquals".to_string(),
+        BTreeMap::from([(
+            "aws:PrincipalArn".to_string(),
+            OneOrMany(vec![source_role_arn.to_string()]),
+        )]),
+    );
+    let chain = |action: Vec<String>, pinned_by: BTreeMap<String, OneOrMany>| Statement {
         sid: "EksPodIdentityChain".to_string(),
         effect: Effect::Allow,
-        principal: BTreeMap::from([("AWS", OneOrMany(vec![source_role_arn.to_string()]))]),
-        action: OneOrMany(actions),
+        principal: root(),
+        action: OneOrMany(action),
         resource: OneOrMany::default(),
-        condition: BTreeMap::from([(
-            "StringEquals".to_string(),
+        condition: BTreeMap::from([source_role.clone(), ("StringEquals".to_string(), pinned_by)]),
+    };
+    if !workload.disable_session_tags {
+        let cluster_arns = clusters.iter().map(|cluster| cluster.arn.clone()).collect();
+        return PolicyDocument::new(vec![chain(
+            vec!["sts:AssumeRole".to_string(), "sts:TagSession".to_string()],
+            session_tags(cluster_arns, workload),
+        )]);
+    }
+    let external_ids = clusters
+        .iter()
+        .map(|cluster| {
+            format!(
+                "{}/{}/{}/{}/{}",
+                account.region,
+                account.id,
+                cluster.name,
+                workload.namespace,
+                workload.service_account
+            )
+        })
+        .collect();
+    PolicyDocument::new(vec![
+        chain(
+            vec!["sts:AssumeRole".to_string()],
             BTreeMap::from([("sts:ExternalId".to_string(), OneOrMany(external_ids))]),
-        )]),
-    });
-    trust
+        ),
+        Statement {
+            sid: "EksPodIdentityTagSession".to_string(),
+            effect: Effect::Allow,
+            principal: root(),
+            action: OneOrMany(vec!["sts:TagSession".to_string()]),
+            resource: OneOrMany::default(),
+            condition: BTreeMap::new(),
+        },
+    ])
+}
+
+/// The session tags EKS sets for the workload's pods, which a trust
+/// requires: its clusters, namespace and ServiceAccount.
+fn session_tags(cluster_arns: Vec<String>, workload: &WorkloadInfo) -> BTreeMap<String, OneOrMany> {
+    BTreeMap::from([
+        (
+            "aws:RequestTag/eks-cluster-arn".to_string(),
+            OneOrMany(cluster_arns),
+        ),
+        (
+            "aws:RequestTag/kubernetes-namespace".to_string(),
+            OneOrMany(vec![workload.namespace.clone()]),
+        ),
+        (
+            "aws:RequestTag/kubernetes-service-account".to_string(),
+            OneOrMany(vec![workload.service_account.clone()]),
+        ),
+    ])
 }
 
 fn pod_identity_tag_conditions(
@@ -173,27 +231,12 @@ fn pod_identity_tag_conditions(
     cluster_arns: Vec<String>,
     workload: &WorkloadInfo,
 ) -> BTreeMap<String, BTreeMap<String, OneOrMany>> {
-    BTreeMap::from([(
-        "StringEquals".to_string(),
-        BTreeMap::from([
-            (
-                "aws:RequestTag/eks-cluster-arn".to_string(),
-                OneOrMany(cluster_arns),
-            ),
-            (
-                "aws:RequestTag/kubernetes-namespace".to_string(),
-                OneOrMany(vec![workload.namespace.clone()]),
-            ),
-            (
-                "aws:RequestTag/kubernetes-service-account".to_string(),
-                OneOrMany(vec![workload.service_account.clone()]),
-            ),
-            (
-                "aws:SourceAccount".to_string(),
-                OneOrMany(vec![account.id.clone()]),
-            ),
-        ]),
-    )])
+    let mut conditions = session_tags(cluster_arns, workload);
+    conditions.insert(
+        "aws:SourceAccount".to_string(),
+        OneOrMany(vec![account.id.clone()]),
+    );
+    BTreeMap::from([("StringEquals".to_string(), conditions)])
 }
 
 impl Trust {

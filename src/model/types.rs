@@ -880,12 +880,8 @@ pub struct WorkloadRole {
 pub struct TargetRole {
     /// Its ARN (templates).
     pub arn: String,
-    /// The trust it needs, as a `.json.tftpl` path in the output tree
-    /// (templates).
+    /// The trust it needs, as a path in the output tree (templates).
     pub trust_file: String,
-    /// The external IDs of the associations, filled in by `templatefile()`
-    /// (templates).
-    pub trust_variables: Vec<TemplateVariable>,
     /// The trust policy.
     #[serde(skip)]
     pub trust: PolicyText,
@@ -908,9 +904,6 @@ pub struct WrittenTargetRole {
     pub policies: Vec<RolePolicy>,
     /// Existing policies to attach (templates).
     pub managed_policy_arns: Vec<String>,
-    /// What it waits for: the Pod Identity role its trust names, when that
-    /// role is in the same root (templates).
-    pub depends_on: Vec<String>,
 }
 
 /// A value Terraform fills into a trust policy template.

@@ -152,12 +152,7 @@ fn policy_documents<'a, O: Output>(batch: &mut Batch<'a, O>, model: &'a Model) -
             batch.policy(policy.file.clone(), &policy.document)?;
         }
         if let Some(target) = &role.target {
-            trust_policy(
-                batch,
-                &target.trust_file,
-                &target.trust,
-                &target.trust_variables,
-            )?;
+            trust_policy(batch, &target.trust_file, &target.trust, &[])?;
         }
     }
     Ok(())

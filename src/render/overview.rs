@@ -582,10 +582,8 @@ struct ExternalTarget<'a> {
     workload: &'a str,
     /// The role's ARN.
     arn: &'a str,
-    /// The Terraform output that holds the trust it needs.
-    output: String,
-    /// The root that has the output, with the per-cluster layout.
-    root: Option<String>,
+    /// The trust policy it needs, as a path in the output tree.
+    trust_file: &'a str,
 }
 
 impl<'a> BeforeYouApply<'a> {
@@ -608,13 +606,7 @@ impl<'a> BeforeYouApply<'a> {
                 target.written.is_none().then(|| ExternalTarget {
                     workload: &w.key,
                     arn: &target.arn,
-                    output: format!("{}_target_role_trust_policy", w.ident),
-                    // Beside the associations, in the one cluster's root.
-                    root: w
-                        .clusters
-                        .first()
-                        .filter(|_| model.terraform.per_cluster)
-                        .map(|c| names::cluster_root(c)),
+                    trust_file: &target.trust_file,
                 })
             })
             .collect();

@@ -348,17 +348,6 @@ fn cluster_root<'a, O: Output>(
             &with(&context, "subnet_clusters", &[cluster]),
         )?;
     }
-    let external_targets: Vec<&Workload> = targets
-        .iter()
-        .copied()
-        .filter(|w| {
-            w.role
-                .as_ref()
-                .and_then(|r| r.target.as_ref())
-                .is_some_and(|t| t.written.is_none())
-        })
-        .collect();
-    out.outputs(dir, &context, &external_targets)?;
 
     // Rules from another cluster's security group are in terraform/network.
     let from_networks: Vec<&ApiIngressRule> = cluster
@@ -513,8 +502,7 @@ impl<'a> ClusterRef<'a> {
     }
 }
 
-/// A workload as outputs.tf reads it: what names its role and, for a
-/// target role it does not write, what that role must trust. Not its
+/// A workload as outputs.tf reads it: what names its role. Not its
 /// policies, which the whole workload would copy into the context.
 #[derive(Serialize)]
 struct OutputWorkload<'a> {
@@ -522,13 +510,6 @@ struct OutputWorkload<'a> {
     ident: &'a str,
     namespace: &'a str,
     service_account: &'a str,
-    role: OutputRole<'a>,
-}
-
-/// [`OutputWorkload`]'s role.
-#[derive(Serialize)]
-struct OutputRole<'a> {
-    target: Option<&'a crate::model::TargetRole>,
 }
 
 impl<'a> OutputWorkload<'a> {
@@ -538,9 +519,6 @@ impl<'a> OutputWorkload<'a> {
             ident: &workload.ident,
             namespace: &workload.namespace,
             service_account: &workload.service_account,
-            role: OutputRole {
-                target: workload.role.as_ref().and_then(|r| r.target.as_deref()),
-            },
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The one integration-test binary (one link on a 2-core machine).
 
+mod applier;
 mod apply_order;
 mod cli;
 #[cfg(unix)]

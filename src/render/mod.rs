@@ -10,6 +10,7 @@
 //! ACCESS.md. IAM policies are not templates: they are serialised from the
 //! model's typed documents.
 
+mod applier;
 mod batch;
 mod filters;
 mod hcl_format;

@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::RenderOptions;
+use super::applier::Applier;
 use super::holes::Holes;
 use super::templates::{
     ACCESS_MD, ACCESS_MD_ACCESS_LINES, ACCESS_MD_KUBECONFIGS, ACCESS_MD_NOTES, ACCESS_MD_WORKLOADS,
@@ -88,6 +89,8 @@ pub(super) struct Overview<'a> {
     policy_associations_lag_entries: bool,
     /// Each cluster's apply steps, for the table by cluster.
     steps_by_cluster: Vec<ClusterSteps<'a>>,
+    /// What the AWS identity that runs Terraform must be allowed.
+    applier: Applier,
 }
 
 impl<'a> Overview<'a> {
@@ -143,6 +146,7 @@ impl<'a> Overview<'a> {
             cluster_roots_create: cluster_roots_create(model),
             policy_associations_lag_entries: policy_associations_lag_entries(model),
             steps_by_cluster: steps_by_cluster(model, transition),
+            applier: Applier::of(model),
         }
     }
 }

@@ -40,6 +40,7 @@ pub mod model;
 pub mod outdir;
 mod parallel;
 pub mod plan;
+mod rbac;
 pub mod render;
 pub mod source;
 pub mod spec;

@@ -377,13 +377,13 @@ fn narrowing_edit_to_view_loses_the_writes_and_keeps_the_reads() {
         text.starts_with("Compared old.toml (before) with new.toml (after).\n\nci (principal)\n"),
         "{text}"
     );
-    assert!(text.contains("\n  - grant in workload/jobs: ClusterRole edit (13 rules)\n      via access entry -> group eksgrant:ci -> RoleBinding eksgrant:ci:edit -> ClusterRole edit\n"), "{text}");
+    assert!(text.contains("\n  - grant in workload/jobs: ClusterRole edit (27 rules)\n      via access entry -> group eksgrant:ci -> RoleBinding eksgrant:ci:edit -> ClusterRole edit\n"), "{text}");
     assert!(
-        text.contains("\n  + grant in workload/jobs: ClusterRole view (6 rules)\n"),
+        text.contains("\n  + grant in workload/jobs: ClusterRole view (12 rules)\n"),
         "{text}"
     );
     assert!(
-        text.contains("\n  - loses create, delete, deletecollection, patch, update on configmaps, endpoints, persistentvolumeclaims, pods, "),
+        text.contains("\n  - loses create, delete, deletecollection, patch, update on configmaps, events, persistentvolumeclaims, pods, "),
         "{text}"
     );
     assert!(text.contains("\nworkload (cluster)\n  No longer written: eksgrant's apply order (ACCESS.md) deletes them, as kubectl apply does not:\n    - RoleBinding jobs/eksgrant:ci:edit\n"), "{text}");

@@ -10,7 +10,6 @@
 //! a table, Mermaid or Graphviz, and [`who_can`] answers the reverse
 //! questions.
 
-mod access_policies;
 mod digest;
 pub mod format;
 mod kubernetes;
@@ -217,8 +216,9 @@ pub struct KubernetesAccess {
     pub group: Option<String>,
     /// The Role, ClusterRole or access policy granted.
     pub role: RoleRef,
-    /// The rules it carries. For a built-in ClusterRole or an access policy
-    /// these are the documented ones; empty when eksgrant cannot know them
+    /// The rules it carries. For a built-in ClusterRole these are
+    /// Kubernetes' bootstrap policy's, for an access policy the EKS user
+    /// guide's table (see `crate::rbac`); empty when eksgrant cannot know them
     /// (a ClusterRole the spec only names, or a group bound outside
     /// eksgrant).
     pub rules: Vec<Rule>,

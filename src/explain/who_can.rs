@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::kubernetes::namespace_matches;
 use super::{Explanation, KubernetesAccess};
+use crate::rbac::namespace_matches;
 
 /// One subject that can (or may) do what was asked, and through what.
 #[derive(Debug, Clone, Serialize)]

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::kubernetes::Rule;
+use super::Rule;
 
 /// The data, compiled in.
 const DATA: &str = include_str!("../../data/eks/access-policies.toml");
@@ -53,7 +53,7 @@ fn policies() -> &'static BTreeMap<String, Vec<Rule>> {
 /// `None` for a policy the guide describes without a table (those EKS
 /// associates to its own roles, such as AmazonEKSAutoNodePolicy), or one
 /// it does not list.
-pub(super) fn rules(policy: &str) -> Option<Vec<Rule>> {
+pub(crate) fn rules(policy: &str) -> Option<Vec<Rule>> {
     policies().get(policy).cloned()
 }
 

@@ -6,6 +6,8 @@
 //! registry, and `args` the arguments.
 
 mod args;
+#[cfg(test)]
+mod pins;
 
 mod amazon_managed_prometheus;
 mod aws_gateway_controller;

@@ -8,6 +8,8 @@
 mod args;
 #[cfg(test)]
 mod pins;
+#[cfg(test)]
+mod upstream;
 
 mod amazon_managed_prometheus;
 mod aws_gateway_controller;
@@ -107,10 +109,27 @@ pub(crate) struct Upstream {
     pub dropped: &'static [(&'static str, &'static str)],
     /// Actions the preset grants that upstream does not, each with why.
     pub added: &'static [(&'static str, &'static str)],
-    /// Where the preset grants an action more broadly than upstream (a
-    /// condition it cannot write), each with why: what `eksgrant presets`
-    /// lists beside the actions.
-    pub broader: &'static [(&'static str, &'static str)],
+    /// Statements that grant upstream actions on fewer resources or under
+    /// more conditions than upstream does, each group with why.
+    pub narrowed: &'static [Scoping],
+    /// Statements that grant upstream actions on resources or without
+    /// conditions that upstream does not (a condition the preset cannot
+    /// write), each group with why.
+    pub broader: &'static [Scoping],
+}
+
+/// Statements of a preset that grant upstream's actions otherwise than
+/// upstream does: on other resources, or under other conditions. A test
+/// compares every statement with the vendored upstream policy
+/// (`data/presets/`), so each such statement is named here and nowhere
+/// else.
+pub(crate) struct Scoping {
+    /// The statements' Sids; a statement written once per cluster is named
+    /// without its number. An upstream grant on resources that no statement
+    /// names is named by its action.
+    pub statements: &'static [&'static str],
+    /// What differs from upstream, and why.
+    pub why: &'static str,
 }
 
 /// A built-in policy.
@@ -219,8 +238,21 @@ pub fn describe() -> String {
         for (action, why) in upstream.added {
             let _ = writeln!(text, "  adds {action}: {why}");
         }
-        for (what, why) in upstream.broader {
-            let _ = writeln!(text, "  broader than upstream: {what}: {why}");
+        for scoping in upstream.narrowed {
+            let _ = writeln!(
+                text,
+                "  narrower than upstream in {}: {}",
+                scoping.statements.join(", "),
+                scoping.why
+            );
+        }
+        for scoping in upstream.broader {
+            let _ = writeln!(
+                text,
+                "  broader than upstream in {}: {}",
+                scoping.statements.join(", "),
+                scoping.why
+            );
         }
     }
     text

@@ -290,6 +290,60 @@ mod tests {
         table
     }
 
+    /// Every deliberate difference from upstream, preset by preset, as the
+    /// README lists it under the table of presets: what `eksgrant presets`
+    /// prints, with the actions that share a reason on one line.
+    fn differences_markdown() -> String {
+        use std::fmt::Write as _;
+        let mut text = String::new();
+        for preset in PRESETS {
+            let upstream = &preset.upstream;
+            let _ = writeln!(text, "- `{}`:", preset.name);
+            for (verb, entries) in [("leaves out", upstream.dropped), ("adds", upstream.added)] {
+                for (why, actions) in by_reason(entries) {
+                    let _ = writeln!(text, "  - {verb} {}: {why}", quoted(&actions));
+                }
+            }
+            for (how, scopings) in [
+                ("narrower than upstream in", upstream.narrowed),
+                ("broader than upstream in", upstream.broader),
+            ] {
+                for scoping in scopings {
+                    let _ = writeln!(
+                        text,
+                        "  - {how} {}: {}",
+                        quoted(scoping.statements),
+                        scoping.why
+                    );
+                }
+            }
+        }
+        text
+    }
+
+    /// Entries grouped by their reason, in the order the reasons first come.
+    fn by_reason(
+        entries: &[(&'static str, &'static str)],
+    ) -> Vec<(&'static str, Vec<&'static str>)> {
+        let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (what, why) in entries {
+            match groups.iter_mut().find(|(reason, _)| reason == why) {
+                Some((_, whats)) => whats.push(what),
+                None => groups.push((why, vec![what])),
+            }
+        }
+        groups
+    }
+
+    /// Names as inline code, comma-separated.
+    fn quoted(names: &[&str]) -> String {
+        names
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The table of every preset argument, as docs/spec.md holds it: what its
     /// values look like, and which presets take it.
     fn arguments_table() -> String {
@@ -408,6 +462,16 @@ mod tests {
             readme.contains(&markdown_table()),
             "README.md's table of presets differs from the registry:\n{}",
             markdown_table()
+        );
+    }
+
+    #[test]
+    fn the_readme_lists_every_difference_from_upstream() {
+        let readme = include_str!("../../../README.md");
+        assert!(
+            readme.contains(&differences_markdown()),
+            "README.md's list of differences from upstream differs from the registry:\n{}",
+            differences_markdown()
         );
     }
 

@@ -7,7 +7,7 @@
 //! their actions on `*`; every one of them takes a workspace as its resource,
 //! so the preset grants them on the workspaces given and no other.
 
-use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
+use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -27,6 +27,13 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        narrowed: &[Scoping {
+            statements: &[
+                "AmazonManagedPrometheusRemoteWrite",
+                "AmazonManagedPrometheusQuery",
+            ],
+            why: "on the workspaces given (workspace_arns), where upstream grants them on *",
+        }],
         broader: &[],
     },
     statements,

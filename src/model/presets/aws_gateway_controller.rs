@@ -25,7 +25,7 @@
 //! The EC2, ACM, tagging and log delivery calls take no resource and stay
 //! on `*`.
 
-use super::{PresetContext, PresetDef, Upstream};
+use super::{PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -72,6 +72,27 @@ pub(super) const PRESET: PresetDef = PresetDef {
             ),
         ],
         added: ADDED,
+        narrowed: &[
+            Scoping {
+                statements: &["AwsGatewayControllerLattice"],
+                why: "the VPC Lattice actions the controller calls on VPC Lattice resources of the spec's region, of any account (service networks shared through AWS RAM carry their owner's), where upstream's vpc-lattice:* is on *",
+            },
+            Scoping {
+                statements: &["AwsGatewayControllerTagFirehose"],
+                why: "on delivery streams of the spec's region and account, where upstream says *",
+            },
+            Scoping {
+                statements: &["AwsGatewayControllerReadBucketPolicy"],
+                why: "on buckets of the spec's account (s3:ResourceAccount), where upstream says *",
+            },
+            Scoping {
+                statements: &[
+                    "AwsGatewayControllerLatticeRole",
+                    "AwsGatewayControllerLogDeliveryRole",
+                ],
+                why: "the service-linked roles of the spec's account, where upstream names them in any account; upstream's iam:AWSServiceName conditions kept",
+            },
+        ],
         broader: &[],
     },
     statements,

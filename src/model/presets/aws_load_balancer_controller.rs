@@ -14,7 +14,7 @@
 //! the IAM service authorization reference; and the service-linked role it may
 //! create is named.
 
-use super::{PresetContext, PresetDef, Upstream};
+use super::{PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -30,6 +30,37 @@ pub(super) const PRESET: PresetDef = PresetDef {
         actions: UPSTREAM_ACTIONS,
         dropped: &[],
         added: &[],
+        narrowed: &[
+            Scoping {
+                statements: &[
+                    "LbcReadNetwork",
+                    "LbcReadCertificatesAndUserPools",
+                    "LbcWebAcls",
+                    "LbcShieldProtections",
+                    "LbcSecurityGroupRules",
+                    "LbcListenersAndRules",
+                    "LbcRegisterTargets",
+                ],
+                why: "on the resource types IAM scopes these actions to (the service authorization reference), in the spec's region and account, where upstream says * or any region and account",
+            },
+            Scoping {
+                statements: &[
+                    "LbcCreateTaggedLoadBalancers",
+                    "LbcTagOnCreate",
+                    "LbcRetagOwnedLoadBalancers",
+                    "LbcTagListenersAndRules",
+                    "LbcManageOwnedLoadBalancers",
+                    "LbcTagNewSecurityGroups",
+                    "LbcRetagOwnedSecurityGroups",
+                    "LbcDeleteOwnedSecurityGroups",
+                ],
+                why: "upstream's conditions on the elbv2.k8s.aws/cluster tag, on load balancers, target groups, listeners, rules and security groups of the spec's region and account, where upstream says * or any region and account",
+            },
+            Scoping {
+                statements: &["LbcCreateServiceLinkedRole"],
+                why: "the Elastic Load Balancing service-linked role of the spec's account, where upstream says *; upstream's iam:AWSServiceName condition kept",
+            },
+        ],
         broader: &[],
     },
     statements,

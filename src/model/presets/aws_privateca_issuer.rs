@@ -11,7 +11,7 @@
 //! `acm-pca:TemplateArn`, so the issuer can only issue end-entity
 //! certificates.
 
-use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
+use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -31,6 +31,10 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        narrowed: &[Scoping {
+            statements: &["AwsPrivatecaIssuerIssueCertificates"],
+            why: "refuses the CA certificate templates (ArnNotLike acm-pca:TemplateArn), so a request with isCA: true cannot mint a subordinate CA",
+        }],
         broader: &[],
     },
     statements,

@@ -9,7 +9,7 @@
 //! change it made; the conditions pin record names and types so the role
 //! cannot touch any other record in the zones.
 
-use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
+use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -30,7 +30,14 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
-        broader: &[],
+        narrowed: &[Scoping {
+            statements: &["CertManagerChallengeRecords"],
+            why: "on the hosted zones given, where upstream says hostedzone/*, and only for records named _acme-challenge.* (ForAllValues:StringLike route53:ChangeResourceRecordSetsNormalizedRecordNames) besides upstream's TXT-only condition",
+        }],
+        broader: &[Scoping {
+            statements: &["CertManagerListRecords"],
+            why: "route53:ListResourceRecordSets (on the hosted zones given) without upstream's ForAllValues:StringEquals route53:ChangeResourceRecordSetsRecordTypes, which it carries only by sharing a statement with ChangeResourceRecordSets: a listing names no record types, and ForAllValues over none holds, so the condition never limited it",
+        }],
     },
     statements,
 };

@@ -23,7 +23,7 @@
 //! group. The configuration parameter (`AmazonCloudWatch-*`) is pinned to
 //! the spec's region and account.
 
-use super::{PresetContext, PresetDef, Upstream};
+use super::{PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -55,6 +55,16 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        narrowed: &[
+            Scoping {
+                statements: &["CloudWatchObservabilityWriteLogs"],
+                why: "the log group and log stream actions on the add-on's log groups of the workload's clusters, in the spec's region and account, where upstream says *",
+            },
+            Scoping {
+                statements: &["CloudWatchObservabilityReadConfig"],
+                why: "AmazonCloudWatch-* parameters of the spec's region and account, where upstream names them in any region and account",
+            },
+        ],
         broader: &[],
     },
     statements,

@@ -11,7 +11,7 @@
 //! those clusters' node groups. The describe calls take no resource, so they
 //! stay on `*`.
 
-use super::{PresetContext, PresetDef, Upstream};
+use super::{PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -39,6 +39,16 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        narrowed: &[
+            Scoping {
+                statements: &["ClusterAutoscalerScale"],
+                why: "on Auto Scaling groups of the spec's region and account tagged k8s.io/cluster-autoscaler/<cluster> = owned (a statement per cluster), where upstream says * and suggests narrowing",
+            },
+            Scoping {
+                statements: &["ClusterAutoscalerDescribeNodegroups"],
+                why: "on the node groups of the workload's clusters, where upstream says *",
+            },
+        ],
         broader: &[],
     },
     statements,

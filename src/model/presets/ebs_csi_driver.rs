@@ -15,7 +15,7 @@
 //! region; upstream allows any region and account. Volumes from snapshots
 //! shared by another account therefore need a statement of their own.
 
-use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
+use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -63,6 +63,26 @@ pub(super) const PRESET: PresetDef = PresetDef {
                 "docs/install.md's statement for encrypted volumes; only with kms_key_arns",
             ),
         ],
+        narrowed: &[Scoping {
+            statements: &[
+                "EbsCsiDriverSnapshotAndResizeVolumes",
+                "EbsCsiDriverCopyVolumes",
+                "EbsCsiDriverAttachVolumes",
+                "EbsCsiDriverVolumesFromSnapshots",
+                "EbsCsiDriverTagOnCreate",
+                "EbsCsiDriverDeleteTags",
+                "EbsCsiDriverCreateClusterVolumes",
+                "EbsCsiDriverCreateNamedVolumes",
+                "EbsCsiDriverDeleteClusterVolumes",
+                "EbsCsiDriverDeleteNamedVolumes",
+                "EbsCsiDriverDeletePvcVolumes",
+                "EbsCsiDriverCreateNamedSnapshots",
+                "EbsCsiDriverCreateClusterSnapshots",
+                "EbsCsiDriverDeleteNamedSnapshots",
+                "EbsCsiDriverDeleteClusterSnapshots",
+            ],
+            why: "upstream's statements and conditions, with volumes and instances in the spec's region and account and snapshots (whose ARNs name no account) in its region, where upstream allows any region and account",
+        }],
         broader: &[],
     },
     statements,

@@ -14,7 +14,7 @@
 //! `s3files:ListFileSystems`, which the driver calls without naming a file
 //! system, stays on `*`.
 
-use super::{PresetContext, PresetDef, Upstream};
+use super::{PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -43,6 +43,15 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        narrowed: &[Scoping {
+            statements: &[
+                "EfsCsiDriverReadFileSystems",
+                "EfsCsiDriverCreateAccessPoints",
+                "EfsCsiDriverTagAccessPoints",
+                "EfsCsiDriverDeleteAccessPoints",
+            ],
+            why: "upstream's conditions, on file systems and access points of the spec's region and account (tagging on access points only), where upstream says *",
+        }],
         broader: &[],
     },
     statements,

@@ -12,7 +12,7 @@
 //! which requires running external-dns with `--zone-id-filter` set to the same
 //! zones (the generated overview says so).
 
-use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
+use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -33,6 +33,10 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        narrowed: &[Scoping {
+            statements: &["ExternalDnsManageRecords"],
+            why: "on the hosted zones given, where upstream says hostedzone/*",
+        }],
         broader: &[],
     },
     statements,

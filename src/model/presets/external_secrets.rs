@@ -61,6 +61,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
                 "secrets and SecureString parameters under a customer managed key need it (given kms_key_arns only)",
             ),
         ],
+        narrowed: &[],
         broader: &[],
     },
     statements,

@@ -16,7 +16,7 @@
 //!
 //! `fsx:DescribeFileSystems` takes no resource and stays on `*`.
 
-use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
+use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -42,6 +42,26 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        narrowed: &[
+            Scoping {
+                statements: &[
+                    "FsxLustreCsiDriverCreateFileSystems",
+                    "FsxLustreCsiDriverManageFileSystems",
+                ],
+                why: "on file systems of the spec's region and account, created only tagged CSIVolumeName and deleted or resized only when so tagged, where upstream says *",
+            },
+            Scoping {
+                statements: &["FsxLustreCsiDriverListBuckets"],
+                why: "on the buckets given (bucket_arns), where upstream says *",
+            },
+            Scoping {
+                statements: &[
+                    "FsxLustreCsiDriverServiceLinkedRole",
+                    "FsxLustreCsiDriverDataRepositoryRole",
+                ],
+                why: "the service-linked roles of the spec's account, where upstream says * (fsx.amazonaws.com's, by StringEquals where upstream has StringLike of the same name) or any account",
+            },
+        ],
         broader: &[],
     },
     statements,

@@ -20,7 +20,7 @@
 //! statement, only the given interruption queues, is left out without
 //! `queue_arns`.
 
-use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
+use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -72,6 +72,16 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        narrowed: &[Scoping {
+            statements: &[
+                "KarpenterLaunchFromOwnedTemplates",
+                "KarpenterCreateTaggedNodes",
+                "KarpenterTagOnCreate",
+                "KarpenterTagOwnedInstances",
+                "KarpenterDeleteOwnedNodes",
+            ],
+            why: "upstream's statements and conditions, once per cluster, with the instances, volumes, network interfaces, fleets, spot requests and launch templates Karpenter creates in the spec's account as well as its region, where upstream allows any account",
+        }],
         broader: &[],
     },
     statements,

@@ -6,6 +6,10 @@
 //! registry, and `args` the arguments.
 
 mod args;
+#[cfg(test)]
+mod pins;
+#[cfg(test)]
+mod upstream;
 
 mod amazon_managed_prometheus;
 mod aws_gateway_controller;
@@ -105,10 +109,27 @@ pub(crate) struct Upstream {
     pub dropped: &'static [(&'static str, &'static str)],
     /// Actions the preset grants that upstream does not, each with why.
     pub added: &'static [(&'static str, &'static str)],
-    /// Where the preset grants an action more broadly than upstream (a
-    /// condition it cannot write), each with why: what `eksgrant presets`
-    /// lists beside the actions.
-    pub broader: &'static [(&'static str, &'static str)],
+    /// Statements that grant upstream actions on fewer resources or under
+    /// more conditions than upstream does, each group with why.
+    pub narrowed: &'static [Scoping],
+    /// Statements that grant upstream actions on resources or without
+    /// conditions that upstream does not (a condition the preset cannot
+    /// write), each group with why.
+    pub broader: &'static [Scoping],
+}
+
+/// Statements of a preset that grant upstream's actions otherwise than
+/// upstream does: on other resources, or under other conditions. A test
+/// compares every statement with the vendored upstream policy
+/// (`data/presets/`), so each such statement is named here and nowhere
+/// else.
+pub(crate) struct Scoping {
+    /// The statements' Sids; a statement written once per cluster is named
+    /// without its number. An upstream grant on resources that no statement
+    /// names is named by its action.
+    pub statements: &'static [&'static str],
+    /// What differs from upstream, and why.
+    pub why: &'static str,
 }
 
 /// A built-in policy.
@@ -217,8 +238,21 @@ pub fn describe() -> String {
         for (action, why) in upstream.added {
             let _ = writeln!(text, "  adds {action}: {why}");
         }
-        for (what, why) in upstream.broader {
-            let _ = writeln!(text, "  broader than upstream: {what}: {why}");
+        for scoping in upstream.narrowed {
+            let _ = writeln!(
+                text,
+                "  narrower than upstream in {}: {}",
+                scoping.statements.join(", "),
+                scoping.why
+            );
+        }
+        for scoping in upstream.broader {
+            let _ = writeln!(
+                text,
+                "  broader than upstream in {}: {}",
+                scoping.statements.join(", "),
+                scoping.why
+            );
         }
     }
     text
@@ -254,6 +288,60 @@ mod tests {
             );
         }
         table
+    }
+
+    /// Every deliberate difference from upstream, preset by preset, as the
+    /// README lists it under the table of presets: what `eksgrant presets`
+    /// prints, with the actions that share a reason on one line.
+    fn differences_markdown() -> String {
+        use std::fmt::Write as _;
+        let mut text = String::new();
+        for preset in PRESETS {
+            let upstream = &preset.upstream;
+            let _ = writeln!(text, "- `{}`:", preset.name);
+            for (verb, entries) in [("leaves out", upstream.dropped), ("adds", upstream.added)] {
+                for (why, actions) in by_reason(entries) {
+                    let _ = writeln!(text, "  - {verb} {}: {why}", quoted(&actions));
+                }
+            }
+            for (how, scopings) in [
+                ("narrower than upstream in", upstream.narrowed),
+                ("broader than upstream in", upstream.broader),
+            ] {
+                for scoping in scopings {
+                    let _ = writeln!(
+                        text,
+                        "  - {how} {}: {}",
+                        quoted(scoping.statements),
+                        scoping.why
+                    );
+                }
+            }
+        }
+        text
+    }
+
+    /// Entries grouped by their reason, in the order the reasons first come.
+    fn by_reason(
+        entries: &[(&'static str, &'static str)],
+    ) -> Vec<(&'static str, Vec<&'static str>)> {
+        let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (what, why) in entries {
+            match groups.iter_mut().find(|(reason, _)| reason == why) {
+                Some((_, whats)) => whats.push(what),
+                None => groups.push((why, vec![what])),
+            }
+        }
+        groups
+    }
+
+    /// Names as inline code, comma-separated.
+    fn quoted(names: &[&str]) -> String {
+        names
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The table of every preset argument, as docs/spec.md holds it: what its
@@ -374,6 +462,16 @@ mod tests {
             readme.contains(&markdown_table()),
             "README.md's table of presets differs from the registry:\n{}",
             markdown_table()
+        );
+    }
+
+    #[test]
+    fn the_readme_lists_every_difference_from_upstream() {
+        let readme = include_str!("../../../README.md");
+        assert!(
+            readme.contains(&differences_markdown()),
+            "README.md's list of differences from upstream differs from the registry:\n{}",
+            differences_markdown()
         );
     }
 

@@ -43,6 +43,7 @@ pub(super) const PRESET: PresetDef = PresetDef {
                 "the SSE-KMS paragraph of the same document; only with kms_key_arns",
             ),
         ],
+        narrowed: &[],
         broader: &[],
     },
     statements,

@@ -11,7 +11,7 @@
 //! groups and propagating the tag to their instances). The describe calls
 //! take no resource, so they stay on `*`.
 
-use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
+use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 /// The tag NTH looks for before it acts on an instance (`--managed-tag`).
@@ -37,6 +37,16 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        narrowed: &[
+            Scoping {
+                statements: &["NodeTerminationHandlerQueue"],
+                why: "on the queues given (queue_arns), where upstream says *",
+            },
+            Scoping {
+                statements: &["NodeTerminationHandlerCompleteLifecycle"],
+                why: "on Auto Scaling groups of the spec's region and account tagged aws-node-termination-handler/managed, where upstream says *",
+            },
+        ],
         broader: &[],
     },
     statements,

@@ -17,7 +17,7 @@
 //! `ec2:DescribeVolumes` and `ec2:DescribeSnapshots` take no resource and stay
 //! on `*`.
 
-use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
+use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -47,6 +47,14 @@ pub(super) const PRESET: PresetDef = PresetDef {
         ],
         dropped: &[],
         added: &[],
+        narrowed: &[Scoping {
+            statements: &[
+                "VeleroSnapshotAndRestoreVolumes",
+                "VeleroTagOnCreate",
+                "VeleroDeleteBackupSnapshots",
+            ],
+            why: "volumes in the spec's region and account and snapshots in its region, tags written only as they are created (ec2:CreateAction), and only snapshots tagged velero.io/backup deleted, where upstream says *",
+        }],
         broader: &[],
     },
     statements,

@@ -18,7 +18,7 @@
 //! region and account. Subnets and security groups keep any account (they
 //! can be shared from another account through AWS RAM), pinned to the region.
 
-use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
+use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
 use crate::model::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
@@ -34,10 +34,26 @@ pub(super) const PRESET: PresetDef = PresetDef {
         actions: IPV4_ACTIONS,
         dropped: &[],
         added: &[],
-        broader: &[(
-            "ec2:CreateNetworkInterface on subnets and security groups",
-            "upstream's scope-down policy also requires ArnEquals ec2:Vpc = the cluster's VPC, which the spec does not know: the preset allows them in any VPC of the region, and still creates only interfaces tagged with the cluster's name",
-        )],
+        narrowed: &[
+            Scoping {
+                statements: &[
+                    "VpcCniTagNetworkInterfaces",
+                    "VpcCniCreateNetworkInterfaces",
+                    "VpcCniManageNetworkInterfaces",
+                    "VpcCniAttachToNodes",
+                    "VpcCniSetSecurityGroups",
+                ],
+                why: "upstream's scope-down statements and conditions, with network interfaces and instances in the spec's region and account and security groups in its region (of any account: shared through AWS RAM), where upstream allows any region and account",
+            },
+            Scoping {
+                statements: &["VpcCniAssignIpv6Addresses"],
+                why: "with ip_family = \"ipv6\": on network interfaces of the spec's region and account, where the IPv6 policy says *",
+            },
+        ],
+        broader: &[Scoping {
+            statements: &["VpcCniUseSubnetsAndSecurityGroups"],
+            why: "ec2:CreateNetworkInterface on subnets and security groups: upstream's scope-down policy also requires ArnEquals ec2:Vpc = the cluster's VPC, which the spec does not know: the preset allows them in any VPC of the region, and still creates only interfaces tagged with the cluster's name",
+        }],
     },
     statements,
 };
@@ -271,7 +287,7 @@ mod tests {
         let described = crate::model::presets::describe();
         let vpc_cni = &described[described.find("vpc-cni\n").unwrap()..];
         assert!(
-            vpc_cni.contains("broader than upstream: ec2:CreateNetworkInterface on subnets and security groups: upstream's scope-down policy also requires ArnEquals ec2:Vpc"),
+            vpc_cni.contains("broader than upstream in VpcCniUseSubnetsAndSecurityGroups: ec2:CreateNetworkInterface on subnets and security groups: upstream's scope-down policy also requires ArnEquals ec2:Vpc"),
             "{vpc_cni}"
         );
     }

@@ -218,7 +218,7 @@ pub struct KubernetesAccess {
     pub role: RoleRef,
     /// The rules it carries. For a built-in ClusterRole these are
     /// Kubernetes' bootstrap policy's, for an access policy the EKS user
-    /// guide's table (see `crate::rbac`); empty when eksgrant cannot know them
+    /// guide's table; empty when eksgrant cannot know them
     /// (a ClusterRole the spec only names, or a group bound outside
     /// eksgrant).
     pub rules: Vec<Rule>,

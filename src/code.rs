@@ -122,6 +122,9 @@ pub enum Code {
     PolicyCount,
     /// A preset argument missing, unexpected or invalid.
     PresetArgument,
+    /// A preset whose controller does not fit a cluster it runs on
+    /// (warning).
+    PresetCluster,
     /// An invalid principal ARN.
     PrincipalArn,
     /// Invalid private endpoint access.
@@ -282,6 +285,7 @@ impl Code {
         Code::PolicyArn,
         Code::PolicyCount,
         Code::PresetArgument,
+        Code::PresetCluster,
         Code::PrincipalArn,
         Code::PrivateAccess,
         Code::PublicEndpoint,
@@ -394,6 +398,7 @@ impl Code {
         Code::IamWildcard,
         Code::IrsaManyClusters,
         Code::Unreachable,
+        Code::PresetCluster,
         Code::UnknownAccessPolicy,
         Code::UnknownVerb,
         Code::PolicyCount,
@@ -717,13 +722,13 @@ impl Code {
             Code::PodCreateWithAwsIdentity => (
                 "eksgrant::pod_create_with_aws_identity",
                 true,
-                "`rules` allow `create`, `update`, `patch` or `*` on pods or workload controllers (deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs, replicationcontrollers) in a namespace where another workload's ServiceAccount has an AWS identity: a pod made there can run as that ServiceAccount and get its AWS permissions, or run privileged and read the node's credentials.",
+                "A grant's `rules`, or the built-in ClusterRole or access policy it names, allow `create`, `update`, `patch` or `*` on pods or workload controllers (deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs, replicationcontrollers) in a namespace where another workload's ServiceAccount has an AWS identity: a pod made there can run as that ServiceAccount and get its AWS permissions, or run privileged and read the node's credentials.",
                 "Grant it in namespaces where no ServiceAccount has an AWS identity; otherwise enforce Pod Security Admission `restricted` on the namespace and acknowledge it with `allow = [\"pod_create_with_aws_identity\"]` on the grant.",
             ),
             Code::PodExec => (
                 "eksgrant::pod_exec",
                 true,
-                "`rules` allow `create`, `get` or `*` on `pods/exec` or `pods/attach`: running commands in any pod of the namespace, with its ServiceAccount's Kubernetes and AWS permissions.",
+                "A grant's `rules`, or the built-in ClusterRole or access policy it names, allow `create`, `get` or `*` on `pods/exec` or `pods/attach`: running commands in any pod of the namespace, with its ServiceAccount's Kubernetes and AWS permissions.",
                 "Remove it, or limit it with `resource_names`; acknowledge it with `allow = [\"pod_exec\"]` on the grant when interactive access is meant.",
             ),
             Code::PolicyArn => (
@@ -731,6 +736,12 @@ impl Code {
                 false,
                 "A managed policy or permissions boundary is not an IAM policy ARN.",
                 "Write `arn:<partition>:iam::<account or aws>:policy/<name>`.",
+            ),
+            Code::PresetCluster => (
+                "eksgrant::preset_cluster",
+                true,
+                "A preset whose controller cannot work, or is not needed, on a cluster of its workload: Karpenter with a node role the cluster does not map (its nodes cannot join), or a self-managed Karpenter, AWS Load Balancer Controller, EBS CSI driver or VPC CNI on a cluster whose EKS Auto Mode does that job itself.",
+                "Add Karpenter's node roles to the cluster's `node_role_arns`; on an Auto Mode cluster, drop the preset and use what Auto Mode provides.",
             ),
             Code::PolicyCount => (
                 "eksgrant::policy_count",
@@ -765,7 +776,7 @@ impl Code {
             Code::RbacEscalation => (
                 "eksgrant::rbac_escalation",
                 true,
-                "`rules` grant `bind`, `escalate` or `impersonate`, which let the subject grant itself, or act with, permissions it does not hold.",
+                "A grant's `rules`, or the built-in ClusterRole or access policy it names, grant `bind`, `escalate` or `impersonate`, which let the subject grant itself, or act with, permissions it does not hold.",
                 "Remove the verb; for a controller that must bind roles, limit it with `resource_names` and acknowledge it with `allow = [\"rbac_escalation\"]` on the grant.",
             ),
             Code::RbacWildcard => (
@@ -795,8 +806,8 @@ impl Code {
             Code::SecretsRead => (
                 "eksgrant::secrets_read",
                 true,
-                "`rules` allow `get`, `list`, `watch` or `*` on `secrets` of the core group without `resource_names`: every Secret of the namespace (cluster-wide: of the cluster), credentials and tokens included.",
-                "Name the Secrets with `resource_names`, or acknowledge it with `allow = [\"secrets_read\"]` on the grant.",
+                "A grant's `rules`, or the built-in ClusterRole or access policy it names, allow `get`, `list`, `watch` or `*` on `secrets` of the core group without `resource_names`: every Secret of the namespace (cluster-wide: of the cluster), credentials and tokens included.",
+                "Name the Secrets with `resource_names` (in rules of the grant's own, for a ClusterRole or access policy), or acknowledge it with `allow = [\"secrets_read\"]` on the grant.",
             ),
             Code::ServiceAccount => (
                 "eksgrant::service_account",

@@ -766,7 +766,7 @@ fn a_spec_that_creates_both_clusters_applies_in_one_pass() {
         (("workload", admins.as_str()), BTreeSet::from([Can::Admin])),
         (
             ("workload", ci.as_str()),
-            BTreeSet::from([Can::ClusterRole("edit".into(), "jobs".into())]),
+            BTreeSet::from([Can::Rules("eksgrant:ci-deployer".into(), "jobs".into())]),
         ),
         (
             ("workload", backend.as_str()),
@@ -1014,14 +1014,12 @@ access_policy = "AmazonEKSClusterAdminPolicy"
 #[test]
 fn a_created_cluster_binds_before_terraform_from_the_second_apply_on() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bootstrap.toml");
-    let second = std::fs::read_to_string(path).unwrap();
+    let example = std::fs::read_to_string(path).unwrap();
     // The first generation gave CI an access policy; the second moves it to
     // a binding of `edit`, which Terraform must not remove the policy for
     // before the binding exists.
-    let first = second.replace(
-        "cluster_role = \"edit\"",
-        "access_policy = \"AmazonEKSEditPolicy\"",
-    );
+    let first = crate::support::with_ci_grant(&example, "access_policy = \"AmazonEKSEditPolicy\"");
+    let second = crate::support::with_ci_grant(&example, "cluster_role = \"edit\"");
     assert_ne!(first, second);
     let (first, second) = (load(&first), load(&second));
     let admins = format!("{ACCOUNT}:role/platform-admins");
@@ -1111,7 +1109,7 @@ fn the_platform_workload_example_keeps_its_operator_and_ends_as_the_spec_says() 
         (("workload", admins.as_str()), BTreeSet::from([Can::Admin])),
         (
             ("workload", ci.as_str()),
-            BTreeSet::from([Can::ClusterRole("edit".into(), "jobs".into())]),
+            BTreeSet::from([Can::Rules("eksgrant:ci-deployer".into(), "jobs".into())]),
         ),
         (
             ("workload", backend.as_str()),

@@ -907,12 +907,14 @@ fn diff_old_new_in_every_format() {
 #[test]
 fn only_the_new_spec_s_warnings_print_and_an_invalid_spec_exits_2() {
     let dir = tempfile::tempdir().unwrap();
+    // `view` warns of nothing; `edit` carries exec, Secrets, impersonation.
+    let plain = edit(SPEC, "cluster_role = \"edit\"", "cluster_role = \"view\"");
     let exec = edit(
         SPEC,
         "cluster_role = \"edit\"",
         "rules = [{ api_groups = [\"\"], resources = [\"pods/exec\"], verbs = [\"create\"] }]",
     );
-    fs::write(dir.path().join("plain.toml"), SPEC).unwrap();
+    fs::write(dir.path().join("plain.toml"), &plain).unwrap();
     fs::write(dir.path().join("exec.toml"), &exec).unwrap();
     let warned = eksgrant(dir.path(), &["diff", "plain.toml", "exec.toml"]);
     assert_exit(&warned, 0);
@@ -1122,9 +1124,8 @@ fn the_readme_examples_are_current() {
         run(&narrowed)
     );
     assert!(readme.contains(&block), "README.md should show:\n{block}");
-    let view = run(&edit(
+    let view = run(&crate::support::with_ci_grant(
         &example,
-        "cluster_role = \"edit\"",
         "cluster_role = \"view\"",
     ));
     let tail = &view[view.find("\nworkload (cluster)\n").unwrap() + 1..];

@@ -625,8 +625,8 @@ fn who_can_answers_the_headline_questions() {
             .collect()
     };
     // In the workload cluster's jobs namespace, the backend creates pods
-    // through its Role, CI through `edit`, the admins through the access
-    // policy.
+    // through its Role, the admins through the access policy; CI deploys,
+    // making Deployments (whose controller makes the pods), not pods.
     assert_eq!(
         subjects(who_can::kubernetes(
             &explanation,
@@ -637,12 +637,24 @@ fn who_can_answers_the_headline_questions() {
         )),
         [
             ("backend".to_string(), "yes"),
+            ("platform-admins".to_string(), "yes"),
+        ]
+    );
+    assert_eq!(
+        subjects(who_can::kubernetes(
+            &explanation,
+            "patch",
+            "deployments.apps",
+            "workload",
+            Some("jobs")
+        )),
+        [
             ("ci-deployer".to_string(), "yes"),
             ("platform-admins".to_string(), "yes"),
         ]
     );
-    // Nobody but the admins reads secrets there: `edit` does, the backend's
-    // Role does not.
+    // Nobody but the admins reads secrets there: neither CI's rules nor the
+    // backend's Role do.
     let secrets = subjects(who_can::kubernetes(
         &explanation,
         "get",
@@ -650,7 +662,7 @@ fn who_can_answers_the_headline_questions() {
         "workload",
         Some("jobs"),
     ));
-    assert!(!secrets.iter().any(|(s, _)| s == "backend"), "{secrets:?}");
+    assert_eq!(secrets, [("platform-admins".to_string(), "yes")]);
     // Only external-dns changes DNS records, and only in its zone.
     let dns = who_can::aws(
         &explanation,

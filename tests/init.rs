@@ -273,7 +273,7 @@ fn on_a_pull_request_the_summary_says_who_gains_and_loses_what() {
         |root| {
             let spec = root.join("eksgrant.toml");
             let text = fs::read_to_string(&spec).unwrap();
-            let narrowed = text.replace("cluster_role = \"edit\"", "cluster_role = \"view\"");
+            let narrowed = crate::support::with_ci_grant(&text, "cluster_role = \"view\"");
             assert_ne!(text, narrowed);
             fs::write(&spec, narrowed).unwrap();
             assert_exit(&eksgrant(root, &["generate"]), 0);
@@ -287,7 +287,7 @@ fn on_a_pull_request_the_summary_says_who_gains_and_loses_what() {
         "{summary}"
     );
     assert!(
-        summary.contains("| RoleBinding | `jobs` | `eksgrant:ci-deployer:edit` |\n"),
+        summary.contains("| RoleBinding | `jobs` | `eksgrant:ci-deployer` |\n"),
         "{summary}"
     );
     // A push runs neither step, and writes no summary.

@@ -394,3 +394,22 @@ pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// The CI deployer's rules as the starter spec and the examples write them
+/// (a deploy's reads and writes, no Secrets, no exec): what tests replace to
+/// give CI other permissions.
+pub(crate) const CI_DEPLOYER_RULES: &str = r#"rules = [
+  { api_groups = ["apps"], resources = ["deployments"], verbs = ["get", "list", "watch", "create", "update", "patch"] },
+  { api_groups = [""], resources = ["services", "configmaps"], verbs = ["get", "list", "watch", "create", "update", "patch"] },
+  { api_groups = [""], resources = ["pods"], verbs = ["get", "list", "watch"] },
+]"#;
+
+/// `spec` with the CI deployer's rules replaced by `grant` (`cluster_role =
+/// "view"`, other rules); panics when the rules are not there.
+pub(crate) fn with_ci_grant(spec: &str, grant: &str) -> String {
+    assert!(
+        spec.contains(CI_DEPLOYER_RULES),
+        "the spec has no CI deployer rules to replace"
+    );
+    spec.replacen(CI_DEPLOYER_RULES, grant, 1)
+}

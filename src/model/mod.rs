@@ -51,6 +51,7 @@ mod grants;
 pub mod history;
 mod lints;
 mod policies;
+mod preset_fit;
 mod principals;
 mod roles;
 pub mod roots;
@@ -149,6 +150,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         &subjects.principals,
         &grants,
     );
+    preset_fit::check(&mut checker, &infos, &subjects.workloads);
     // The lints are the last pass to read the spec's grants and AWS
     // sections as written: they run here, reporting to a checker set aside,
     // so that those are freed before the clusters' objects are made (where
@@ -238,6 +240,7 @@ mod tests {
         "trust",
         "policies",
         "roles",
+        "preset_fit",
         "cluster_access",
         "roots",
         "lints",

@@ -12,6 +12,8 @@
 //! The rules, and why each is drawn where it is, are in docs/spec.md
 //! ("Lints").
 
+mod carried;
+
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -530,6 +532,7 @@ fn grant_findings(
             rule_findings(subject, rule, resolved, identities, &mut findings);
         }
     }
+    carried::findings(subject, grant, resolved, identities, &mut findings);
     if subject.is_workload && resolved.namespaces.is_none() {
         let admin = match (&resolved.granted, &grant.access_policy, &grant.cluster_role) {
             (Granted::AccessPolicy(policy), Some(value), _) if policy == CLUSTER_ADMIN => {
@@ -708,17 +711,22 @@ fn rule_findings(
                 continue;
             }
             findings.push(pod_create_finding(
-                subject, resource, &writes, grant, &reached,
+                subject,
+                resource.span(),
+                &format!("{} {}", writes.join(", "), resource.get()),
+                grant,
+                &reached,
             ));
         }
     }
 }
 
-/// `pod_create_with_aws_identity` for one resource of a rule.
+/// `pod_create_with_aws_identity` at `span`, for what the grant may do
+/// (`may`: "create, patch deployments").
 fn pod_create_finding(
     subject: &Subject<'_>,
-    resource: &Spanned<String>,
-    writes: &[&str],
+    span: Range<usize>,
+    may: &str,
     grant: &ResolvedGrant,
     reached: &Reached<'_>,
 ) -> Finding {
@@ -744,11 +752,9 @@ fn pod_create_finding(
     };
     Finding::new(
         Code::PodCreateWithAwsIdentity,
-        resource.span(),
+        span,
         format!(
-            "{subject} may {} {} {}, where {them} {} {have} an AWS identity",
-            writes.join(", "),
-            resource.get(),
+            "{subject} may {may} {}, where {them} {} {have} an AWS identity",
             place(grant),
             first_few(&accounts, reached.count, "and"),
         ),

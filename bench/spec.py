@@ -16,7 +16,8 @@ twenty namespaces a cluster; a quarter use IRSA, one in twenty-five runs in
 two clusters. Every workload has two statements and three grants (its own
 namespace, a cross-cluster grant on the next cluster, a team namespace),
 half a preset. Each cluster has an administrator, a viewer, a CI role that
-patches deployments in four namespaces, and a team role that edits two. Of
+patches deployments in four namespaces, and a team role that edits two
+(the ClusterRole edit: Secrets, exec, impersonation, pods, each a lint). Of
 the workloads, a fifth read every Secret of their namespace (one in ten of
 those acknowledged with `allow`), one in fifty may exec into pods, one in
 thirty has an `s3:*` statement, one in two hundred and fifty binds `*`.
@@ -136,7 +137,9 @@ def dense_spec():
                     'rules = [{ api_groups = ["apps"], resources = ["deployments"], verbs = ["get", "list", "patch"] }]',
                     'allow = ["pod_create_with_aws_identity"]' if acknowledged else '', '',
                     f'[principals.team-{c}]', role('team'), f'[[principals.team-{c}.grants]]', f'cluster = "c{c}"',
-                    f'namespaces = ["team-{c % 20}", "team-{(c + 10) % 20}"]', 'cluster_role = "edit"', ''])
+                    f'namespaces = ["team-{c % 20}", "team-{(c + 10) % 20}"]', 'cluster_role = "edit"',
+                    'allow = ["secrets_read", "pod_exec", "pod_create_with_aws_identity", "rbac_escalation"]'
+                    if acknowledged else '', ''])
 
 
 dense_spec() if dense else clean()

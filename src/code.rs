@@ -2,215 +2,464 @@
 //!
 //! A code is what a user searches for, what `eksgrant explain-code CODE` prints,
 //! and what the table in docs/spec.md lists (a test keeps the two equal).
-//! Adding a diagnostic means adding a variant here with what it means and
-//! how to fix it; the compiler then finds every `match` that must know.
+//! Adding a diagnostic means adding one entry to the `codes!` list below
+//! (variant, name, kind, meaning, fix) and, for a warning, placing it in
+//! [`Code::WARNINGS_BY_DANGER`]; tests then hold docs/spec.md's table and
+//! docs/diagnostics.md's order to it.
 
 use std::fmt;
 use std::fmt::Write as _;
 
-/// A diagnostic code: `eksgrant::<name>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Code {
+/// Declares every code once: its variant, its name (without `eksgrant::`),
+/// its kind (`error`, `warning`, or `lint(<scope>)`: a warning that
+/// `allow` on an item of that scope acknowledges), what it means and how to
+/// fix it. The enum, [`Code::ALL`] (in declaration order, which is
+/// docs/spec.md's), each code's name and explanation and its lint scope are
+/// made from that one list.
+macro_rules! codes {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $name:literal, $kind:ident $(($scope:ident))?,
+            $meaning:literal,
+            $fix:literal;
+    )*) => {
+        /// A diagnostic code: `eksgrant::<name>`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in the order of docs/spec.md.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The code's row: its name with `eksgrant::`, whether it is a
+            /// warning, what it means, how to fix it.
+            fn explanation_row(self) -> (&'static str, bool, &'static str, &'static str) {
+                match self {
+                    $( Code::$variant => (
+                        concat!("eksgrant::", $name),
+                        codes!(@warning $kind),
+                        $meaning,
+                        $fix,
+                    ), )*
+                }
+            }
+
+            /// Where the code is reported, if it is a lint: a warning about
+            /// what a spec item allows, which `allow = ["<code>"]` on that
+            /// item acknowledges. Other warnings and errors cannot be
+            /// acknowledged.
+            pub fn lint_scope(self) -> Option<LintScope> {
+                match self {
+                    $( Code::$variant => codes!(@scope $($scope)?), )*
+                }
+            }
+        }
+    };
+    (@warning error) => { false };
+    (@warning warning) => { true };
+    (@warning lint) => { true };
+    (@scope) => { None };
+    (@scope $scope:ident) => { Some(LintScope::$scope) };
+}
+
+codes! {
     // The spec's rules, in the order docs/spec.md lists them.
     /// `access_policy` names no EKS access policy, or names it by ARN.
-    AccessPolicy,
+    AccessPolicy = "access_policy", error,
+        "`access_policy` is not the name of an EKS access policy (an ARN, or a ClusterRole name, is given instead).",
+        "Write the policy's name, such as `AmazonEKSViewPolicy`; for a ClusterRole use `cluster_role`.";
     /// `access_policy` on a `CONFIG_MAP` cluster.
-    AccessPolicyConfigMap,
+    AccessPolicyConfigMap = "access_policy_config_map", error,
+        "An `access_policy` grant on a `CONFIG_MAP` cluster, which has no access entries to associate it with.",
+        "Use `cluster_role` or `rules` there, or move the cluster to `API_AND_CONFIG_MAP`.";
     /// `access_policy` for a workload on its own cluster.
-    AccessPolicySameCluster,
+    AccessPolicySameCluster = "access_policy_same_cluster", error,
+        "An `access_policy` grant to a workload on a cluster it runs in, where it is its ServiceAccount, not an IAM principal.",
+        "Grant `rules` or `cluster_role` instead: they bind the ServiceAccount.";
     /// `aws.account_id` is not 12 digits.
-    AccountId,
+    AccountId = "account_id", error,
+        "`aws.account_id` is not 12 digits.",
+        "Write the account ID as a quoted string of 12 digits.";
     /// An invalid `[accounts.<key>]` table.
-    Accounts,
+    Accounts = "accounts", error,
+        "An `[accounts.<key>]` table with an invalid key or account ID, the spec's own account, an account listed twice, or an `assume_role_arn` that is not a role in that account.",
+        "Give each other account once, with its 12-digit ID and the role Terraform assumes there.";
     /// An invalid `addon_versions` entry.
-    AddonVersion,
+    AddonVersion = "addon_version", error,
+        "`addon_versions` names an add-on eksgrant does not install on the cluster, or a version that is not an EKS add-on version.",
+        "Pin only the add-ons the cluster gets (`eks-pod-identity-agent` without Auto Mode), with versions from `aws eks describe-addon-versions`, such as `v1.3.8-eksbuild.2`.";
     /// An `allow` entry that is no lint of the item it is on.
-    Allow,
+    Allow = "allow", error,
+        "An `allow` entry is no lint of the item it is on: an unknown code, a code written with `eksgrant::`, a code that is not a lint (errors and other warnings cannot be acknowledged), a lint reported on another kind of item, or a code listed twice.",
+        "List short names of lints reported on that item: on grants `rbac_wildcard`, `rbac_escalation`, `secrets_read`, `pod_exec`, `pod_create_with_aws_identity`, `workload_cluster_admin`; on custom statements `iam_wildcard`; on workloads `irsa_many_clusters`.";
     /// An authentication mode that moves back, or skips a step.
-    AuthenticationMode,
+    AuthenticationMode = "authentication_mode", error,
+        "A cluster's authentication mode moves back, or skips `API_AND_CONFIG_MAP`, compared with the last generation in the output directory.",
+        "Keep the recorded mode or move one step forward: `CONFIG_MAP` -> `API_AND_CONFIG_MAP` -> `API`.";
     /// `aws_auth_accounts` where aws-auth is ignored, or not account IDs.
-    AwsAuthAccounts,
+    AwsAuthAccounts = "aws_auth_accounts", error,
+        "`aws_auth_accounts` on an `API` cluster, which ignores aws-auth, or an entry that is not a 12-digit account ID.",
+        "Map each role or user as a principal instead, or fix the account IDs.";
     /// An aws-auth that maps no node role (warning).
-    AwsAuthWithoutNodes,
+    AwsAuthWithoutNodes = "aws_auth_without_nodes", warning,
+        "The aws-auth ConfigMap eksgrant writes for an existing cluster maps no node role, and applying it replaces the whole list.",
+        "List every node group's role in `node_role_arns` (self-managed Linux nodes), `managed_node_role_arns` (managed node groups) or `windows_node_role_arns`, and every Fargate profile's pod execution role in `fargate_pod_execution_role_arns`.";
     /// A control character or Unicode non-character in the spec.
-    Character,
+    Character = "character", error,
+        "A key or string holds a control character or a Unicode non-character, which generated YAML cannot hold or no real value has.",
+        "Remove the character.";
     /// An invalid EKS cluster name.
-    ClusterName,
+    ClusterName = "cluster_name", error,
+        "A cluster's `name` is not a valid EKS cluster name.",
+        "Use 1-100 letters, digits, `-` and `_`, starting with a letter or digit.";
     /// Invalid `ip_family` / `service_ipv4_cidr`.
-    ClusterNetwork,
+    ClusterNetwork = "cluster_network", error,
+        "`service_ipv4_cidr` is not a private IPv4 block from /12 to /24, or is given with `ip_family = \"ipv6\"`.",
+        "Pick a block in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 that no VPC of yours uses, or omit it.";
     /// An invalid ClusterRole name.
-    ClusterRole,
+    ClusterRole = "cluster_role", error,
+        "`cluster_role` is not a name Kubernetes accepts for a ClusterRole.",
+        "Write the ClusterRole's name, such as `view` or `edit`.";
     /// An invalid IAM condition.
-    Condition,
+    Condition = "condition", error,
+        "A statement's condition has an unknown operator, an empty key or no values.",
+        "Use an IAM condition operator such as `StringEquals`, a condition key, and at least one value.";
     /// `authentication_mode = "CONFIG_MAP"` on a created cluster.
-    ConfigMapCreate,
+    ConfigMapCreate = "config_map_create", error,
+        "A cluster created here with `authentication_mode = \"CONFIG_MAP\"`.",
+        "Create it with `API` (or `API_AND_CONFIG_MAP` while tools still need aws-auth).";
     /// Two cluster keys for one EKS cluster.
-    DuplicateCluster,
+    DuplicateCluster = "duplicate_cluster", error,
+        "Two cluster keys name the same EKS cluster.",
+        "Describe each EKS cluster once.";
     /// A grant that repeats an earlier one.
-    DuplicateGrant,
+    DuplicateGrant = "duplicate_grant", error,
+        "A grant gives again what an earlier grant of the same subject gave (an access policy on a cluster, or a ClusterRole in a namespace).",
+        "Merge the grants.";
     /// A preset listed twice.
-    DuplicatePreset,
+    DuplicatePreset = "duplicate_preset", error,
+        "A workload lists a preset twice.",
+        "List each preset once.";
     /// Two principals with one ARN, or a principal that is a generated role.
-    DuplicatePrincipal,
+    DuplicatePrincipal = "duplicate_principal", error,
+        "Two principals have one ARN, or a principal's ARN is a role eksgrant generates; EKS allows one access entry per ARN and cluster.",
+        "Merge the principals' grants, or grant through the workload.";
     /// Two workloads with one ServiceAccount.
-    DuplicateServiceAccount,
+    DuplicateServiceAccount = "duplicate_service_account", error,
+        "Two workloads use one ServiceAccount on one cluster; EKS allows one Pod Identity association per ServiceAccount.",
+        "Give each workload its own ServiceAccount or namespace.";
     /// Two statements with one Sid.
-    DuplicateSid,
+    DuplicateSid = "duplicate_sid", error,
+        "Two statements of one role have the same Sid.",
+        "Give each statement its own `sid`.";
     /// A key that is both a workload and a principal.
-    DuplicateSubject,
+    DuplicateSubject = "duplicate_subject", error,
+        "A key is both a workload and a principal: both name the Kubernetes group `eksgrant:<key>`.",
+        "Rename one of them.";
     /// A spec that is not UTF-8.
-    Encoding,
+    Encoding = "encoding", error,
+        "The spec is not UTF-8.",
+        "Save it as UTF-8.";
     /// A grant that sets none, or more than one, of its kinds.
-    GrantKind,
+    GrantKind = "grant_kind", error,
+        "A grant sets none, or more than one, of `rules`, `cluster_role`, `access_policy` and `groups`.",
+        "Set exactly one; split it into several grants for more.";
     /// Invalid `groups`.
-    Groups,
+    Groups = "groups", error,
+        "`groups` is empty, or names a group that is not a valid Kubernetes group or is eksgrant's own.",
+        "List existing groups, without spaces and without the `eksgrant:` prefix.";
     /// `groups` for a workload on its own cluster.
-    GroupsSameCluster,
+    GroupsSameCluster = "groups_same_cluster", error,
+        "`groups` for a workload on a cluster it runs in, where it is its ServiceAccount, not an IAM principal.",
+        "Bind its ServiceAccount with `rules` or `cluster_role`.";
     /// An invalid IAM name or name prefix.
-    IamName,
+    IamName = "iam_name", error,
+        "A role name, policy name or `iam.name_prefix` has characters IAM does not allow, or is too long.",
+        "Use letters, digits and `_+=,.@-`, at most 64 characters for roles (128 for policies).";
     /// An invalid IAM path.
-    IamPath,
+    IamPath = "iam_path", error,
+        "`iam.path` is not an IAM path.",
+        "Start and end it with `/`, as `/eksgrant/`.";
     /// `*` as an action or resource of a custom statement (lint).
-    IamWildcard,
+    IamWildcard = "iam_wildcard", lint(Statement),
+        "An `Allow` custom statement (`aws.statements`) has an action that is a whole service or everything (`s3:*`, `*`), or the resource `*` while one of its actions is not a `Describe` or `List` action or one of the reads the Service Authorization Reference lists without a resource type (`sts:GetCallerIdentity`, `ecr:GetAuthorizationToken`, `cloudwatch:GetMetricData`, `cloudwatch:GetMetricStatistics`).",
+        "Name the actions, and the ARNs of the resources, the workload uses; where `*` is meant (a condition scopes it, or the actions take no resource), acknowledge it with `allow = [\"iam_wildcard\"]` on the statement.";
     /// A workload with nothing to generate (warning).
-    IdleWorkload,
+    IdleWorkload = "idle_workload", warning,
+        "A workload has no AWS permissions and no grants: eksgrant generates nothing for it.",
+        "Give it `aws` permissions or grants, or remove it.";
     /// IRSA on a cluster whose OIDC issuer the spec lacks.
-    IrsaIssuer,
+    IrsaIssuer = "irsa_issuer", error,
+        "An IRSA workload runs on an existing cluster whose `oidc_issuer` the spec does not give.",
+        "Add the cluster's `oidc_issuer`, or use Pod Identity.";
     /// An IRSA role trusted by several clusters (lint).
-    IrsaManyClusters,
+    IrsaManyClusters = "irsa_many_clusters", lint(Workload),
+        "A workload whose role trusts IRSA (`identity = \"irsa\"` or `migrate_from = \"irsa\"`) runs in several clusters: the role trusts each cluster's OIDC provider, so a pod running as its ServiceAccount in any of them gets the role's permissions.",
+        "Give each cluster its own workload, and so its own role; if the clusters are one trust domain, acknowledge it with `allow = [\"irsa_many_clusters\"]` on the workload.";
     /// An invalid spec key.
-    Key,
+    Key = "key", error,
+        "A key of `clusters`, `workloads` or `principals` is not a lowercase DNS label starting with a letter, or is a Windows device name.",
+        "Use lowercase letters, digits and `-`, start with a letter, at most 63 characters, and not `con`, `nul`, `com1`...";
     /// An invalid KMS key setting of a created cluster.
-    KmsKey,
+    KmsKey = "kms_key", error,
+        "A KMS key of a created cluster is not a key ARN in the spec's partition and region, or `secrets_kms_key_arn` is given with `secrets_encryption = false`.",
+        "Give the key's ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`, not an alias), or omit it and let eksgrant create the cluster's key.";
     /// A missing or invalid `kubernetes_version`.
-    KubernetesVersion,
+    KubernetesVersion = "kubernetes_version", error,
+        "A created cluster has no `kubernetes_version`, or one that is not `1.MINOR`, or older than 1.28.",
+        "Write the version EKS offers, as `\"1.35\"`.";
     /// What `layout = "per-cluster"` cannot split between roots.
-    Layout,
+    Layout = "layout", error,
+        "With `[terraform] layout = \"per-cluster\"`, the spec needs something across roots that one root makes before another: an IRSA role trusting a cluster created here (its OIDC issuer, known once the cluster's root made it), or a role eksgrant writes that pods of several clusters chain to (made before the associations that name it, which are in each cluster's root).",
+        "Use Pod Identity on the clusters created here, and give each cluster its own chaining workload; or keep `layout = \"single\"`.";
     /// A created cluster nobody could administer.
-    LockOut,
+    LockOut = "lock_out", error,
+        "A cluster created here has no principal with a cluster-wide `AmazonEKSClusterAdminPolicy` grant, so nobody could ever reach it.",
+        "Grant one principal `access_policy = \"AmazonEKSClusterAdminPolicy\"` on the cluster.";
     /// Invalid control-plane logging settings.
-    Logging,
+    Logging = "logging", error,
+        "`log_types` repeats a type, or `log_retention_days` is not a retention CloudWatch Logs accepts, or a log setting is given with `log_types = []`.",
+        "List each log type once, and use a retention such as 90, 365 or 731 days.";
     /// An invalid `migrate_from`.
-    MigrateFrom,
+    MigrateFrom = "migrate_from", error,
+        "`migrate_from` is not `\"irsa\"`, or the workload is not moving to Pod Identity.",
+        "Use `migrate_from = \"irsa\"` with `identity = \"pod-identity\"` (the default).";
     /// Two spec items that generate one name.
-    NameCollision,
+    NameCollision = "name_collision", error,
+        "Two spec items generate one name (a file, a Terraform resource, an IAM role or policy).",
+        "Rename one of the keys, or set `role_name`.";
     /// An invalid or reserved namespace.
-    Namespace,
+    Namespace = "namespace", error,
+        "A namespace is not a DNS-1123 label, is listed twice, is reserved (`cluster-scoped`) or is a Windows device name.",
+        "Use a valid namespace name, once.";
     /// Invalid `namespaces`.
-    Namespaces,
+    Namespaces = "namespaces", error,
+        "`namespaces = []`, or `namespaces` with `groups`, which apply cluster-wide.",
+        "List the namespaces, or remove `namespaces` to grant cluster-wide.";
     /// A key that only applies to clusters eksgrant creates.
-    NeedsCreate,
+    NeedsCreate = "needs_create", error,
+        "A key that only applies to clusters eksgrant creates, on an existing cluster.",
+        "Add `create = true`, or remove the key.";
     /// An existing cluster without an administrator in the spec (warning).
-    NoAdmin,
+    NoAdmin = "no_admin", warning,
+        "An existing cluster whose mappings the spec changes has no principal with a cluster-wide `AmazonEKSClusterAdminPolicy` grant (`cluster-admin` on `CONFIG_MAP` clusters).",
+        "Grant the principals who administer the cluster today that access in the spec.";
     /// A spec without clusters.
-    NoClusters,
+    NoClusters = "no_clusters", error,
+        "The spec defines no cluster.",
+        "Add a `[clusters.<key>]` table.";
     /// An invalid or repeated node role.
-    NodeRole,
+    NodeRole = "node_role", error,
+        "A role in `node_role_arns`, `managed_node_role_arns`, `windows_node_role_arns` or `fargate_pod_execution_role_arns` is not an IAM role ARN in the spec's partition, is listed twice (in one list or two), or is also a subject's role on the cluster.",
+        "List each node role ARN once, in the list of its nodes.";
     /// An invalid `oidc_issuer` or `create_oidc_provider`.
-    OidcIssuer,
+    OidcIssuer = "oidc_issuer", error,
+        "`oidc_issuer` is not an EKS OIDC issuer in the region, or `oidc_issuer` / `create_oidc_provider` is set where it does not apply.",
+        "Copy the issuer from `aws eks describe-cluster` without `https://`; on created clusters, remove both.";
     /// A partition that does not match the region.
-    Partition,
+    Partition = "partition", error,
+        "`aws.partition` does not match the region.",
+        "Set the region's partition (`aws`, `aws-cn`, `aws-us-gov`).";
     /// A statement too large for a managed policy.
-    PermissionPolicySize,
+    PermissionPolicySize = "permission_policy_size", error,
+        "One statement is larger than an IAM managed policy (6,144 characters) on its own.",
+        "Split the statement.";
     /// Creating pods where a ServiceAccount has an AWS identity (lint).
-    PodCreateWithAwsIdentity,
+    PodCreateWithAwsIdentity = "pod_create_with_aws_identity", lint(Grant),
+        "A grant's `rules`, or the built-in ClusterRole or access policy it names, allow `create`, `update`, `patch` or `*` on pods or workload controllers (deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs, replicationcontrollers) in a namespace where another workload's ServiceAccount has an AWS identity: a pod made there can run as that ServiceAccount and get its AWS permissions, or run privileged and read the node's credentials.",
+        "Grant it in namespaces where no ServiceAccount has an AWS identity; otherwise enforce Pod Security Admission `restricted` on the namespace and acknowledge it with `allow = [\"pod_create_with_aws_identity\"]` on the grant.";
     /// `pods/exec` or `pods/attach` (lint).
-    PodExec,
+    PodExec = "pod_exec", lint(Grant),
+        "A grant's `rules`, or the built-in ClusterRole or access policy it names, allow `create`, `get` or `*` on `pods/exec` or `pods/attach`: running commands in any pod of the namespace, with its ServiceAccount's Kubernetes and AWS permissions.",
+        "Remove it, or limit it with `resource_names`; acknowledge it with `allow = [\"pod_exec\"]` on the grant when interactive access is meant.";
     /// An invalid policy ARN.
-    PolicyArn,
+    PolicyArn = "policy_arn", error,
+        "A managed policy or permissions boundary is not an IAM policy ARN.",
+        "Write `arn:<partition>:iam::<account or aws>:policy/<name>`.";
     /// More managed policies than a role takes by default (warning).
-    PolicyCount,
+    PolicyCount = "policy_count", warning,
+        "A workload's role attaches more managed policies than IAM's default quota of 10.",
+        "Merge statements, or raise the quota.";
     /// A preset argument missing, unexpected or invalid.
-    PresetArgument,
+    PresetArgument = "preset_argument", error,
+        "A preset misses a required argument (or all of those it needs one of), gets one it does not take, or one that is not valid.",
+        "Give the preset exactly its arguments (docs/spec.md lists them).";
     /// A preset whose controller does not fit a cluster it runs on
     /// (warning).
-    PresetCluster,
+    PresetCluster = "preset_cluster", warning,
+        "A preset whose controller cannot work, or is not needed, on a cluster of its workload: Karpenter with a node role the cluster does not map (its nodes cannot join), or a self-managed Karpenter, AWS Load Balancer Controller, EBS CSI driver or VPC CNI on a cluster whose EKS Auto Mode does that job itself.",
+        "Add Karpenter's node roles to the cluster's `node_role_arns`; on an Auto Mode cluster, drop the preset and use what Auto Mode provides.";
     /// An invalid principal ARN.
-    PrincipalArn,
+    PrincipalArn = "principal_arn", error,
+        "A principal's ARN is not an IAM role or user ARN in the spec's partition.",
+        "Write `arn:<partition>:iam::<account>:role/<name>` or `...:user/<name>`.";
     /// Invalid private endpoint access.
-    PrivateAccess,
+    PrivateAccess = "private_access", error,
+        "`private_access_from_clusters` or `private_access_cidrs` names the cluster itself, a cluster twice, or a CIDR that is invalid, repeated or `0.0.0.0/0`.",
+        "List other clusters and the networks that need the API, once each.";
     /// Invalid public endpoint access.
-    PublicEndpoint,
+    PublicEndpoint = "public_endpoint", error,
+        "A public endpoint without `public_access_cidrs`, those without a public endpoint, or a CIDR that is invalid or `0.0.0.0/0`.",
+        "Set both, with the networks that need the API.";
     /// `bind`, `escalate` or `impersonate` (lint).
-    RbacEscalation,
+    RbacEscalation = "rbac_escalation", lint(Grant),
+        "A grant's `rules`, or the built-in ClusterRole or access policy it names, grant `bind`, `escalate` or `impersonate`, which let the subject grant itself, or act with, permissions it does not hold.",
+        "Remove the verb; for a controller that must bind roles, limit it with `resource_names` and acknowledge it with `allow = [\"rbac_escalation\"]` on the grant.";
     /// `*` in RBAC verbs or resources (lint).
-    RbacWildcard,
+    RbacWildcard = "rbac_wildcard", lint(Grant),
+        "`rules` list `*` as a verb, or a resource with `*`: `*` and `*/scale` cover every resource (or that subresource of every resource), those added later included: Secrets, `pods/exec`, `escalate`; `pods/*` covers nothing, as Kubernetes RBAC reads `*` only alone or before `/`.",
+        "List the verbs and resources the subject uses; acknowledge it with `allow = [\"rbac_wildcard\"]` on the grant when everything is meant.";
     /// An invalid region.
-    Region,
+    Region = "region", error,
+        "`aws.region` is not an AWS region name.",
+        "Use a region such as `eu-west-2`.";
     /// A group with a prefix EKS reserves.
-    ReservedGroup,
+    ReservedGroup = "reserved_group", error,
+        "A group uses a reserved prefix: `system:` (Kubernetes'), or `eks:`, `aws:`, `amazon:`, `iam:` (EKS's) on a cluster with access entries; aws-auth maps into the latter on `CONFIG_MAP` clusters.",
+        "For `system:masters` grant `AmazonEKSClusterAdminPolicy` (`cluster_role = \"cluster-admin\"` on `CONFIG_MAP`); otherwise choose another group.";
     /// Invalid RBAC rules.
-    Rules,
+    Rules = "rules", error,
+        "`rules` is empty, or a rule has an empty `api_groups`, `resources` or `verbs`.",
+        "Fill in every field of every rule.";
     /// Reading Secrets (lint).
-    SecretsRead,
+    SecretsRead = "secrets_read", lint(Grant),
+        "A grant's `rules`, or the built-in ClusterRole or access policy it names, allow `get`, `list`, `watch` or `*` on `secrets` of the core group without `resource_names`: every Secret of the namespace (cluster-wide: of the cluster), credentials and tokens included.",
+        "Name the Secrets with `resource_names` (in rules of the grant's own, for a ClusterRole or access policy), or acknowledge it with `allow = [\"secrets_read\"]` on the grant.";
     /// An invalid ServiceAccount name.
-    ServiceAccount,
+    ServiceAccount = "service_account", error,
+        "`service_account` is not a DNS-1123 subdomain.",
+        "Use lowercase letters, digits, `-` and `.`.";
     /// A role whose trust cannot name the workload (warning).
-    SessionTags,
+    SessionTags = "session_tags", warning,
+        "`aws.disable_session_tags = true`: without session tags, the role's trust cannot require the workload's clusters, namespace and ServiceAccount, so any Pod Identity association in the account may use the role.",
+        "Keep session tags unless a target role's account refuses them, and give the role only what any pod in the account may have.";
     /// An invalid statement ID.
-    Sid,
+    Sid = "sid", error,
+        "A statement's `sid` has characters other than letters and digits.",
+        "Use letters and digits only.";
     /// An invalid statement.
-    Statement,
+    Statement = "statement", error,
+        "A statement has no actions or resources, or an action or resource that is not valid.",
+        "Write actions as `service:Action` and resources as ARNs or `*`.";
     /// Too many, or invalid, subnets.
-    Subnets,
+    Subnets = "subnets", error,
+        "A created cluster has fewer than two subnets, or an ID that is not a subnet ID.",
+        "List at least two subnets in different availability zones.";
     /// Not TOML, or not the spec's shape.
-    Syntax,
+    Syntax = "syntax", error,
+        "The spec is not valid TOML, or not the spec's shape (an unknown key, a wrong type, a missing field).",
+        "Fix the text at the position shown; `eksgrant schema` prints every key.";
     /// Invalid tags.
-    Tags,
+    Tags = "tags", error,
+        "More than 50 tags, or a tag key or value IAM does not accept.",
+        "Keep at most 50 tags of letters, digits, spaces and `_.:/=+-@`.";
     /// An invalid `aws.account` or `aws.target_role_arn`.
-    TargetRole,
+    TargetRole = "target_role", error,
+        "`aws.account` names no `[accounts]` table, or is given with `aws.target_role_arn`; either is used by a workload that is not on Pod Identity alone, or that reaches another cluster; `target_role_arn` is not a role, or comes with permissions of the workload's own; `disable_session_tags` is set without Pod Identity.",
+        "Name an account of `[accounts]`, or a role ARN, for a Pod Identity workload; put the permissions on the target role.";
     /// A trust policy over IAM's size limit.
-    TrustPolicySize,
+    TrustPolicySize = "trust_policy_size", error,
+        "A role's trust policy exceeds IAM's default 2,048 characters (many IRSA clusters).",
+        "Use Pod Identity, or fewer clusters per workload.";
     /// An access policy eksgrant does not know (warning).
-    UnknownAccessPolicy,
+    UnknownAccessPolicy = "unknown_access_policy", warning,
+        "An access policy name eksgrant does not know (it may be newer than eksgrant).",
+        "Check the name against `aws eks list-access-policies`.";
     /// A reference to a cluster the spec does not define.
-    UnknownCluster,
+    UnknownCluster = "unknown_cluster", error,
+        "A reference to a cluster key the spec does not define.",
+        "Use a key under `[clusters]` (the message suggests the closest).";
     /// A preset that does not exist.
-    UnknownPreset,
+    UnknownPreset = "unknown_preset", error,
+        "A preset name that does not exist.",
+        "Use one of the presets docs/spec.md lists.";
     /// A Kubernetes verb that does not exist (warning).
-    UnknownVerb,
+    UnknownVerb = "unknown_verb", warning,
+        "A verb Kubernetes does not know, which would grant nothing.",
+        "Correct the verb (the message suggests the closest).";
     /// Granted pods without a network path (warning).
-    Unreachable,
+    Unreachable = "unreachable", warning,
+        "Pods of another cluster are granted access to a created cluster whose private endpoint nothing generated lets them reach.",
+        "Add `private_access_from_clusters` or `private_access_cidrs`, or a public endpoint with `public_access_cidrs`.";
     /// An `allow` entry whose lint does not fire there (warning).
-    UnusedAllow,
+    UnusedAllow = "unused_allow", warning,
+        "An `allow` entry acknowledges a lint that does not fire on its item.",
+        "Remove the entry, so that the lint is reported again if the item changes.";
     /// A principal's username that EKS or aws-auth would not take.
-    Username,
+    Username = "username", error,
+        "A principal's `username` starts with a reserved prefix (`system:`, `eks:`, `aws:`, `amazon:`, `iam:`, `eksgrant:`), is empty, or uses a placeholder EKS does not fill in there (access entries take only `{{SessionName}}` and `{{SessionNameRaw}}`, after a `:`).",
+        "Write a username such as `admin:{{SessionName}}`, or remove `username` to keep the default.";
     /// An unsupported spec version.
-    Version,
+    Version = "version", error,
+        "The spec's `version` is not one this eksgrant reads.",
+        "Write `version = 1`.";
     /// A cluster-wide administrator grant to a workload (lint).
-    WorkloadClusterAdmin,
+    WorkloadClusterAdmin = "workload_cluster_admin", lint(Grant),
+        "A workload is granted `AmazonEKSClusterAdminPolicy` or `cluster_role = \"cluster-admin\"` cluster-wide: whoever controls one of its pods controls the cluster.",
+        "Grant the workload the rules or namespaces it uses; acknowledge it with `allow = [\"workload_cluster_admin\"]` on the grant for a controller that administers the cluster.";
     /// Invalid `cluster` / `clusters` of a workload.
-    WorkloadClusters,
-
+    WorkloadClusters = "workload_clusters", error,
+        "A workload sets both `cluster` and `clusters`, neither, an empty list, or a cluster twice.",
+        "Set `cluster`, or `clusters` with each cluster once.";
     // Everything that is not about the spec's content.
     /// A path in the output directory eksgrant will not change.
-    Conflict,
+    Conflict = "conflict", error,
+        "`generate` would change a path that is not eksgrant's as it is (edited by hand, a file of yours, a link, the spec); nothing was written.",
+        "Move your change into the spec or your own file (or use `--force` where it says so); move links and the spec out of the way.";
     /// `--deny-warnings` and the spec has warnings.
-    DeniedWarnings,
+    DeniedWarnings = "denied_warnings", error,
+        "`--deny-warnings` was given and the spec has warnings that no `allow` acknowledges; nothing was written.",
+        "Fix each warning, or acknowledge a lint with `allow`; without `--deny-warnings` the warnings do not stop the run.";
     /// `init` would overwrite a file.
-    Exists,
+    Exists = "exists", error,
+        "`init` would overwrite an existing file: the spec, or the CI workflow.",
+        "Choose another path, or edit the existing file; move it aside to get a fresh one.";
     /// `diff --base` could not read the old spec from git.
-    Git,
+    Git = "git", error,
+        "`diff --base` could not read the old spec from git: git is not installed, the spec is in no git repository, or the revision is not one of the repository's.",
+        "Give a branch, tag or commit the repository has (fetch a remote branch first: `git fetch origin main`), or compare two files: `eksgrant diff OLD_SPEC NEW_SPEC`.";
     /// An aws-auth ConfigMap that cannot be imported.
-    Import,
+    Import = "import", error,
+        "`import aws-auth` was given something that is not the aws-auth ConfigMap as YAML.",
+        "Pass `kubectl get configmap aws-auth -n kube-system -o yaml`.";
     /// A test hook stopped the run.
-    Interrupted,
+    Interrupted = "interrupted", error,
+        "A test hook stopped a run, as a kill would.",
+        "Nothing to fix: only tests set the hook.";
     /// The spec has problems (the summary above them).
-    Invalid,
+    Invalid = "invalid", error,
+        "The spec breaks one or more rules; each is listed below it, and nothing was written.",
+        "Fix each problem and run the command again.";
     /// A file could not be read or written.
-    Io,
+    Io = "io", error,
+        "A file could not be read, written or removed, or the spec does not exist.",
+        "Check the path and its permissions; for a missing spec, `eksgrant init` writes a starter one.";
     /// Another run holds the output directory.
-    Locked,
+    Locked = "locked", error,
+        "Another `generate` holds the output directory's lock.",
+        "Wait for it to finish and run again.";
     /// A damaged manifest.
-    Manifest,
+    Manifest = "manifest", error,
+        "The manifest or pending record in the output directory cannot be read, or names paths it must not.",
+        "Restore it from version control.";
     /// A generated file that does not parse (a bug).
-    Output,
-    /// A template that does not render (a bug).
-    Template,
+    Output = "output", error,
+        "A generated file does not parse back as what it claims to be; nothing was written.",
+        "This is a bug in eksgrant: report it with the spec.";
     /// An explain question about something the spec does not have.
-    Query,
+    Query = "query", error,
+        "`explain` was asked about a subject or cluster the spec does not define.",
+        "Use a key of the spec's workloads, principals or clusters (the help line lists them).";
+    /// A template that does not render (a bug).
+    Template = "template", error,
+        "A built-in template failed to render.",
+        "This is a bug in eksgrant: report it with the spec.";
     /// Something eksgrant never writes through.
-    UnsafePath,
+    UnsafePath = "unsafe_path", error,
+        "A write, rename or deletion met a link, the spec, or something else eksgrant never writes through.",
+        "Move it out of the way and run again.";
 }
 
 /// What a code means and how to fix it, for `eksgrant explain-code` and the
@@ -228,108 +477,6 @@ pub struct Explanation {
 }
 
 impl Code {
-    /// Every code, in the order of docs/spec.md.
-    pub const ALL: &'static [Code] = &[
-        Code::AccessPolicy,
-        Code::AccessPolicyConfigMap,
-        Code::AccessPolicySameCluster,
-        Code::AccountId,
-        Code::Accounts,
-        Code::AddonVersion,
-        Code::Allow,
-        Code::AuthenticationMode,
-        Code::AwsAuthAccounts,
-        Code::AwsAuthWithoutNodes,
-        Code::Character,
-        Code::ClusterName,
-        Code::ClusterNetwork,
-        Code::ClusterRole,
-        Code::Condition,
-        Code::ConfigMapCreate,
-        Code::DuplicateCluster,
-        Code::DuplicateGrant,
-        Code::DuplicatePreset,
-        Code::DuplicatePrincipal,
-        Code::DuplicateServiceAccount,
-        Code::DuplicateSid,
-        Code::DuplicateSubject,
-        Code::Encoding,
-        Code::GrantKind,
-        Code::Groups,
-        Code::GroupsSameCluster,
-        Code::IamName,
-        Code::IamPath,
-        Code::IamWildcard,
-        Code::IdleWorkload,
-        Code::IrsaIssuer,
-        Code::IrsaManyClusters,
-        Code::Key,
-        Code::KmsKey,
-        Code::KubernetesVersion,
-        Code::Layout,
-        Code::LockOut,
-        Code::Logging,
-        Code::MigrateFrom,
-        Code::NameCollision,
-        Code::Namespace,
-        Code::Namespaces,
-        Code::NeedsCreate,
-        Code::NoAdmin,
-        Code::NoClusters,
-        Code::NodeRole,
-        Code::OidcIssuer,
-        Code::Partition,
-        Code::PermissionPolicySize,
-        Code::PodCreateWithAwsIdentity,
-        Code::PodExec,
-        Code::PolicyArn,
-        Code::PolicyCount,
-        Code::PresetArgument,
-        Code::PresetCluster,
-        Code::PrincipalArn,
-        Code::PrivateAccess,
-        Code::PublicEndpoint,
-        Code::RbacEscalation,
-        Code::RbacWildcard,
-        Code::Region,
-        Code::ReservedGroup,
-        Code::Rules,
-        Code::SecretsRead,
-        Code::ServiceAccount,
-        Code::SessionTags,
-        Code::Sid,
-        Code::Statement,
-        Code::Subnets,
-        Code::Syntax,
-        Code::Tags,
-        Code::TargetRole,
-        Code::TrustPolicySize,
-        Code::UnknownAccessPolicy,
-        Code::UnknownCluster,
-        Code::UnknownPreset,
-        Code::UnknownVerb,
-        Code::Unreachable,
-        Code::UnusedAllow,
-        Code::Username,
-        Code::Version,
-        Code::WorkloadClusterAdmin,
-        Code::WorkloadClusters,
-        Code::Conflict,
-        Code::DeniedWarnings,
-        Code::Exists,
-        Code::Git,
-        Code::Import,
-        Code::Interrupted,
-        Code::Invalid,
-        Code::Io,
-        Code::Locked,
-        Code::Manifest,
-        Code::Output,
-        Code::Query,
-        Code::Template,
-        Code::UnsafePath,
-    ];
-
     /// The code as diagnostics print it: `eksgrant::name_collision`.
     pub fn as_str(self) -> &'static str {
         self.explanation_row().0
@@ -348,23 +495,6 @@ impl Code {
     /// The code without `eksgrant::`, as `allow = [...]` writes it.
     pub fn short_name(self) -> &'static str {
         self.as_str().trim_start_matches("eksgrant::")
-    }
-
-    /// Where the code is reported, if it is a lint: a warning about what a
-    /// spec item allows, which `allow = ["<code>"]` on that item
-    /// acknowledges. Other warnings and errors cannot be acknowledged.
-    pub fn lint_scope(self) -> Option<LintScope> {
-        match self {
-            Code::RbacWildcard
-            | Code::RbacEscalation
-            | Code::SecretsRead
-            | Code::PodExec
-            | Code::PodCreateWithAwsIdentity
-            | Code::WorkloadClusterAdmin => Some(LintScope::Grant),
-            Code::IamWildcard => Some(LintScope::Statement),
-            Code::IrsaManyClusters => Some(LintScope::Workload),
-            _ => None,
-        }
     }
 
     /// Every lint, in the order docs/spec.md describes them.
@@ -414,599 +544,6 @@ impl Code {
             warning,
             meaning,
             fix,
-        }
-    }
-
-    fn explanation_row(self) -> (&'static str, bool, &'static str, &'static str) {
-        match self {
-            Code::AccessPolicy => (
-                "eksgrant::access_policy",
-                false,
-                "`access_policy` is not the name of an EKS access policy (an ARN, or a ClusterRole name, is given instead).",
-                "Write the policy's name, such as `AmazonEKSViewPolicy`; for a ClusterRole use `cluster_role`.",
-            ),
-            Code::AccessPolicyConfigMap => (
-                "eksgrant::access_policy_config_map",
-                false,
-                "An `access_policy` grant on a `CONFIG_MAP` cluster, which has no access entries to associate it with.",
-                "Use `cluster_role` or `rules` there, or move the cluster to `API_AND_CONFIG_MAP`.",
-            ),
-            Code::AccessPolicySameCluster => (
-                "eksgrant::access_policy_same_cluster",
-                false,
-                "An `access_policy` grant to a workload on a cluster it runs in, where it is its ServiceAccount, not an IAM principal.",
-                "Grant `rules` or `cluster_role` instead: they bind the ServiceAccount.",
-            ),
-            Code::AccountId => (
-                "eksgrant::account_id",
-                false,
-                "`aws.account_id` is not 12 digits.",
-                "Write the account ID as a quoted string of 12 digits.",
-            ),
-            Code::Accounts => (
-                "eksgrant::accounts",
-                false,
-                "An `[accounts.<key>]` table with an invalid key or account ID, the spec's own account, an account listed twice, or an `assume_role_arn` that is not a role in that account.",
-                "Give each other account once, with its 12-digit ID and the role Terraform assumes there.",
-            ),
-            Code::AddonVersion => (
-                "eksgrant::addon_version",
-                false,
-                "`addon_versions` names an add-on eksgrant does not install on the cluster, or a version that is not an EKS add-on version.",
-                "Pin only the add-ons the cluster gets (`eks-pod-identity-agent` without Auto Mode), with versions from `aws eks describe-addon-versions`, such as `v1.3.8-eksbuild.2`.",
-            ),
-            Code::Allow => (
-                "eksgrant::allow",
-                false,
-                "An `allow` entry is no lint of the item it is on: an unknown code, a code written with `eksgrant::`, a code that is not a lint (errors and other warnings cannot be acknowledged), a lint reported on another kind of item, or a code listed twice.",
-                "List short names of lints reported on that item: on grants `rbac_wildcard`, `rbac_escalation`, `secrets_read`, `pod_exec`, `pod_create_with_aws_identity`, `workload_cluster_admin`; on custom statements `iam_wildcard`; on workloads `irsa_many_clusters`.",
-            ),
-            Code::AuthenticationMode => (
-                "eksgrant::authentication_mode",
-                false,
-                "A cluster's authentication mode moves back, or skips `API_AND_CONFIG_MAP`, compared with the last generation in the output directory.",
-                "Keep the recorded mode or move one step forward: `CONFIG_MAP` -> `API_AND_CONFIG_MAP` -> `API`.",
-            ),
-            Code::AwsAuthAccounts => (
-                "eksgrant::aws_auth_accounts",
-                false,
-                "`aws_auth_accounts` on an `API` cluster, which ignores aws-auth, or an entry that is not a 12-digit account ID.",
-                "Map each role or user as a principal instead, or fix the account IDs.",
-            ),
-            Code::AwsAuthWithoutNodes => (
-                "eksgrant::aws_auth_without_nodes",
-                true,
-                "The aws-auth ConfigMap eksgrant writes for an existing cluster maps no node role, and applying it replaces the whole list.",
-                "List every node group's role in `node_role_arns` (self-managed Linux nodes), `managed_node_role_arns` (managed node groups) or `windows_node_role_arns`, and every Fargate profile's pod execution role in `fargate_pod_execution_role_arns`.",
-            ),
-            Code::Character => (
-                "eksgrant::character",
-                false,
-                "A key or string holds a control character or a Unicode non-character, which generated YAML cannot hold or no real value has.",
-                "Remove the character.",
-            ),
-            Code::ClusterName => (
-                "eksgrant::cluster_name",
-                false,
-                "A cluster's `name` is not a valid EKS cluster name.",
-                "Use 1-100 letters, digits, `-` and `_`, starting with a letter or digit.",
-            ),
-            Code::ClusterNetwork => (
-                "eksgrant::cluster_network",
-                false,
-                "`service_ipv4_cidr` is not a private IPv4 block from /12 to /24, or is given with `ip_family = \"ipv6\"`.",
-                "Pick a block in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 that no VPC of yours uses, or omit it.",
-            ),
-            Code::ClusterRole => (
-                "eksgrant::cluster_role",
-                false,
-                "`cluster_role` is not a name Kubernetes accepts for a ClusterRole.",
-                "Write the ClusterRole's name, such as `view` or `edit`.",
-            ),
-            Code::Condition => (
-                "eksgrant::condition",
-                false,
-                "A statement's condition has an unknown operator, an empty key or no values.",
-                "Use an IAM condition operator such as `StringEquals`, a condition key, and at least one value.",
-            ),
-            Code::ConfigMapCreate => (
-                "eksgrant::config_map_create",
-                false,
-                "A cluster created here with `authentication_mode = \"CONFIG_MAP\"`.",
-                "Create it with `API` (or `API_AND_CONFIG_MAP` while tools still need aws-auth).",
-            ),
-            Code::DuplicateCluster => (
-                "eksgrant::duplicate_cluster",
-                false,
-                "Two cluster keys name the same EKS cluster.",
-                "Describe each EKS cluster once.",
-            ),
-            Code::DuplicateGrant => (
-                "eksgrant::duplicate_grant",
-                false,
-                "A grant gives again what an earlier grant of the same subject gave (an access policy on a cluster, or a ClusterRole in a namespace).",
-                "Merge the grants.",
-            ),
-            Code::DuplicatePreset => (
-                "eksgrant::duplicate_preset",
-                false,
-                "A workload lists a preset twice.",
-                "List each preset once.",
-            ),
-            Code::DuplicatePrincipal => (
-                "eksgrant::duplicate_principal",
-                false,
-                "Two principals have one ARN, or a principal's ARN is a role eksgrant generates; EKS allows one access entry per ARN and cluster.",
-                "Merge the principals' grants, or grant through the workload.",
-            ),
-            Code::DuplicateServiceAccount => (
-                "eksgrant::duplicate_service_account",
-                false,
-                "Two workloads use one ServiceAccount on one cluster; EKS allows one Pod Identity association per ServiceAccount.",
-                "Give each workload its own ServiceAccount or namespace.",
-            ),
-            Code::DuplicateSid => (
-                "eksgrant::duplicate_sid",
-                false,
-                "Two statements of one role have the same Sid.",
-                "Give each statement its own `sid`.",
-            ),
-            Code::DuplicateSubject => (
-                "eksgrant::duplicate_subject",
-                false,
-                "A key is both a workload and a principal: both name the Kubernetes group `eksgrant:<key>`.",
-                "Rename one of them.",
-            ),
-            Code::Encoding => (
-                "eksgrant::encoding",
-                false,
-                "The spec is not UTF-8.",
-                "Save it as UTF-8.",
-            ),
-            Code::GrantKind => (
-                "eksgrant::grant_kind",
-                false,
-                "A grant sets none, or more than one, of `rules`, `cluster_role`, `access_policy` and `groups`.",
-                "Set exactly one; split it into several grants for more.",
-            ),
-            Code::Groups => (
-                "eksgrant::groups",
-                false,
-                "`groups` is empty, or names a group that is not a valid Kubernetes group or is eksgrant's own.",
-                "List existing groups, without spaces and without the `eksgrant:` prefix.",
-            ),
-            Code::GroupsSameCluster => (
-                "eksgrant::groups_same_cluster",
-                false,
-                "`groups` for a workload on a cluster it runs in, where it is its ServiceAccount, not an IAM principal.",
-                "Bind its ServiceAccount with `rules` or `cluster_role`.",
-            ),
-            Code::IamName => (
-                "eksgrant::iam_name",
-                false,
-                "A role name, policy name or `iam.name_prefix` has characters IAM does not allow, or is too long.",
-                "Use letters, digits and `_+=,.@-`, at most 64 characters for roles (128 for policies).",
-            ),
-            Code::IamPath => (
-                "eksgrant::iam_path",
-                false,
-                "`iam.path` is not an IAM path.",
-                "Start and end it with `/`, as `/eksgrant/`.",
-            ),
-            Code::IamWildcard => (
-                "eksgrant::iam_wildcard",
-                true,
-                "An `Allow` custom statement (`aws.statements`) has an action that is a whole service or everything (`s3:*`, `*`), or the resource `*` while one of its actions is not a `Describe` or `List` action or one of the reads the Service Authorization Reference lists without a resource type (`sts:GetCallerIdentity`, `ecr:GetAuthorizationToken`, `cloudwatch:GetMetricData`, `cloudwatch:GetMetricStatistics`).",
-                "Name the actions, and the ARNs of the resources, the workload uses; where `*` is meant (a condition scopes it, or the actions take no resource), acknowledge it with `allow = [\"iam_wildcard\"]` on the statement.",
-            ),
-            Code::IdleWorkload => (
-                "eksgrant::idle_workload",
-                true,
-                "A workload has no AWS permissions and no grants: eksgrant generates nothing for it.",
-                "Give it `aws` permissions or grants, or remove it.",
-            ),
-            Code::IrsaIssuer => (
-                "eksgrant::irsa_issuer",
-                false,
-                "An IRSA workload runs on an existing cluster whose `oidc_issuer` the spec does not give.",
-                "Add the cluster's `oidc_issuer`, or use Pod Identity.",
-            ),
-            Code::IrsaManyClusters => (
-                "eksgrant::irsa_many_clusters",
-                true,
-                "A workload whose role trusts IRSA (`identity = \"irsa\"` or `migrate_from = \"irsa\"`) runs in several clusters: the role trusts each cluster's OIDC provider, so a pod running as its ServiceAccount in any of them gets the role's permissions.",
-                "Give each cluster its own workload, and so its own role; if the clusters are one trust domain, acknowledge it with `allow = [\"irsa_many_clusters\"]` on the workload.",
-            ),
-            Code::Key => (
-                "eksgrant::key",
-                false,
-                "A key of `clusters`, `workloads` or `principals` is not a lowercase DNS label starting with a letter, or is a Windows device name.",
-                "Use lowercase letters, digits and `-`, start with a letter, at most 63 characters, and not `con`, `nul`, `com1`...",
-            ),
-            Code::KmsKey => (
-                "eksgrant::kms_key",
-                false,
-                "A KMS key of a created cluster is not a key ARN in the spec's partition and region, or `secrets_kms_key_arn` is given with `secrets_encryption = false`.",
-                "Give the key's ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`, not an alias), or omit it and let eksgrant create the cluster's key.",
-            ),
-            Code::KubernetesVersion => (
-                "eksgrant::kubernetes_version",
-                false,
-                "A created cluster has no `kubernetes_version`, or one that is not `1.MINOR`, or older than 1.28.",
-                "Write the version EKS offers, as `\"1.35\"`.",
-            ),
-            Code::Layout => (
-                "eksgrant::layout",
-                false,
-                "With `[terraform] layout = \"per-cluster\"`, the spec needs something across roots that one root makes before another: an IRSA role trusting a cluster created here (its OIDC issuer, known once the cluster's root made it), or a role eksgrant writes that pods of several clusters chain to (made before the associations that name it, which are in each cluster's root).",
-                "Use Pod Identity on the clusters created here, and give each cluster its own chaining workload; or keep `layout = \"single\"`.",
-            ),
-            Code::LockOut => (
-                "eksgrant::lock_out",
-                false,
-                "A cluster created here has no principal with a cluster-wide `AmazonEKSClusterAdminPolicy` grant, so nobody could ever reach it.",
-                "Grant one principal `access_policy = \"AmazonEKSClusterAdminPolicy\"` on the cluster.",
-            ),
-            Code::Logging => (
-                "eksgrant::logging",
-                false,
-                "`log_types` repeats a type, or `log_retention_days` is not a retention CloudWatch Logs accepts, or a log setting is given with `log_types = []`.",
-                "List each log type once, and use a retention such as 90, 365 or 731 days.",
-            ),
-            Code::MigrateFrom => (
-                "eksgrant::migrate_from",
-                false,
-                "`migrate_from` is not `\"irsa\"`, or the workload is not moving to Pod Identity.",
-                "Use `migrate_from = \"irsa\"` with `identity = \"pod-identity\"` (the default).",
-            ),
-            Code::NameCollision => (
-                "eksgrant::name_collision",
-                false,
-                "Two spec items generate one name (a file, a Terraform resource, an IAM role or policy).",
-                "Rename one of the keys, or set `role_name`.",
-            ),
-            Code::Namespace => (
-                "eksgrant::namespace",
-                false,
-                "A namespace is not a DNS-1123 label, is listed twice, is reserved (`cluster-scoped`) or is a Windows device name.",
-                "Use a valid namespace name, once.",
-            ),
-            Code::Namespaces => (
-                "eksgrant::namespaces",
-                false,
-                "`namespaces = []`, or `namespaces` with `groups`, which apply cluster-wide.",
-                "List the namespaces, or remove `namespaces` to grant cluster-wide.",
-            ),
-            Code::NeedsCreate => (
-                "eksgrant::needs_create",
-                false,
-                "A key that only applies to clusters eksgrant creates, on an existing cluster.",
-                "Add `create = true`, or remove the key.",
-            ),
-            Code::NoAdmin => (
-                "eksgrant::no_admin",
-                true,
-                "An existing cluster whose mappings the spec changes has no principal with a cluster-wide `AmazonEKSClusterAdminPolicy` grant (`cluster-admin` on `CONFIG_MAP` clusters).",
-                "Grant the principals who administer the cluster today that access in the spec.",
-            ),
-            Code::NoClusters => (
-                "eksgrant::no_clusters",
-                false,
-                "The spec defines no cluster.",
-                "Add a `[clusters.<key>]` table.",
-            ),
-            Code::NodeRole => (
-                "eksgrant::node_role",
-                false,
-                "A role in `node_role_arns`, `managed_node_role_arns`, `windows_node_role_arns` or `fargate_pod_execution_role_arns` is not an IAM role ARN in the spec's partition, is listed twice (in one list or two), or is also a subject's role on the cluster.",
-                "List each node role ARN once, in the list of its nodes.",
-            ),
-            Code::OidcIssuer => (
-                "eksgrant::oidc_issuer",
-                false,
-                "`oidc_issuer` is not an EKS OIDC issuer in the region, or `oidc_issuer` / `create_oidc_provider` is set where it does not apply.",
-                "Copy the issuer from `aws eks describe-cluster` without `https://`; on created clusters, remove both.",
-            ),
-            Code::Partition => (
-                "eksgrant::partition",
-                false,
-                "`aws.partition` does not match the region.",
-                "Set the region's partition (`aws`, `aws-cn`, `aws-us-gov`).",
-            ),
-            Code::PermissionPolicySize => (
-                "eksgrant::permission_policy_size",
-                false,
-                "One statement is larger than an IAM managed policy (6,144 characters) on its own.",
-                "Split the statement.",
-            ),
-            Code::PodCreateWithAwsIdentity => (
-                "eksgrant::pod_create_with_aws_identity",
-                true,
-                "A grant's `rules`, or the built-in ClusterRole or access policy it names, allow `create`, `update`, `patch` or `*` on pods or workload controllers (deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs, replicationcontrollers) in a namespace where another workload's ServiceAccount has an AWS identity: a pod made there can run as that ServiceAccount and get its AWS permissions, or run privileged and read the node's credentials.",
-                "Grant it in namespaces where no ServiceAccount has an AWS identity; otherwise enforce Pod Security Admission `restricted` on the namespace and acknowledge it with `allow = [\"pod_create_with_aws_identity\"]` on the grant.",
-            ),
-            Code::PodExec => (
-                "eksgrant::pod_exec",
-                true,
-                "A grant's `rules`, or the built-in ClusterRole or access policy it names, allow `create`, `get` or `*` on `pods/exec` or `pods/attach`: running commands in any pod of the namespace, with its ServiceAccount's Kubernetes and AWS permissions.",
-                "Remove it, or limit it with `resource_names`; acknowledge it with `allow = [\"pod_exec\"]` on the grant when interactive access is meant.",
-            ),
-            Code::PolicyArn => (
-                "eksgrant::policy_arn",
-                false,
-                "A managed policy or permissions boundary is not an IAM policy ARN.",
-                "Write `arn:<partition>:iam::<account or aws>:policy/<name>`.",
-            ),
-            Code::PresetCluster => (
-                "eksgrant::preset_cluster",
-                true,
-                "A preset whose controller cannot work, or is not needed, on a cluster of its workload: Karpenter with a node role the cluster does not map (its nodes cannot join), or a self-managed Karpenter, AWS Load Balancer Controller, EBS CSI driver or VPC CNI on a cluster whose EKS Auto Mode does that job itself.",
-                "Add Karpenter's node roles to the cluster's `node_role_arns`; on an Auto Mode cluster, drop the preset and use what Auto Mode provides.",
-            ),
-            Code::PolicyCount => (
-                "eksgrant::policy_count",
-                true,
-                "A workload's role attaches more managed policies than IAM's default quota of 10.",
-                "Merge statements, or raise the quota.",
-            ),
-            Code::PresetArgument => (
-                "eksgrant::preset_argument",
-                false,
-                "A preset misses a required argument (or all of those it needs one of), gets one it does not take, or one that is not valid.",
-                "Give the preset exactly its arguments (docs/spec.md lists them).",
-            ),
-            Code::PrincipalArn => (
-                "eksgrant::principal_arn",
-                false,
-                "A principal's ARN is not an IAM role or user ARN in the spec's partition.",
-                "Write `arn:<partition>:iam::<account>:role/<name>` or `...:user/<name>`.",
-            ),
-            Code::PrivateAccess => (
-                "eksgrant::private_access",
-                false,
-                "`private_access_from_clusters` or `private_access_cidrs` names the cluster itself, a cluster twice, or a CIDR that is invalid, repeated or `0.0.0.0/0`.",
-                "List other clusters and the networks that need the API, once each.",
-            ),
-            Code::PublicEndpoint => (
-                "eksgrant::public_endpoint",
-                false,
-                "A public endpoint without `public_access_cidrs`, those without a public endpoint, or a CIDR that is invalid or `0.0.0.0/0`.",
-                "Set both, with the networks that need the API.",
-            ),
-            Code::RbacEscalation => (
-                "eksgrant::rbac_escalation",
-                true,
-                "A grant's `rules`, or the built-in ClusterRole or access policy it names, grant `bind`, `escalate` or `impersonate`, which let the subject grant itself, or act with, permissions it does not hold.",
-                "Remove the verb; for a controller that must bind roles, limit it with `resource_names` and acknowledge it with `allow = [\"rbac_escalation\"]` on the grant.",
-            ),
-            Code::RbacWildcard => (
-                "eksgrant::rbac_wildcard",
-                true,
-                "`rules` list `*` as a verb, or a resource with `*`: `*` and `*/scale` cover every resource (or that subresource of every resource), those added later included: Secrets, `pods/exec`, `escalate`; `pods/*` covers nothing, as Kubernetes RBAC reads `*` only alone or before `/`.",
-                "List the verbs and resources the subject uses; acknowledge it with `allow = [\"rbac_wildcard\"]` on the grant when everything is meant.",
-            ),
-            Code::Region => (
-                "eksgrant::region",
-                false,
-                "`aws.region` is not an AWS region name.",
-                "Use a region such as `eu-west-2`.",
-            ),
-            Code::ReservedGroup => (
-                "eksgrant::reserved_group",
-                false,
-                "A group uses a reserved prefix: `system:` (Kubernetes'), or `eks:`, `aws:`, `amazon:`, `iam:` (EKS's) on a cluster with access entries; aws-auth maps into the latter on `CONFIG_MAP` clusters.",
-                "For `system:masters` grant `AmazonEKSClusterAdminPolicy` (`cluster_role = \"cluster-admin\"` on `CONFIG_MAP`); otherwise choose another group.",
-            ),
-            Code::Rules => (
-                "eksgrant::rules",
-                false,
-                "`rules` is empty, or a rule has an empty `api_groups`, `resources` or `verbs`.",
-                "Fill in every field of every rule.",
-            ),
-            Code::SecretsRead => (
-                "eksgrant::secrets_read",
-                true,
-                "A grant's `rules`, or the built-in ClusterRole or access policy it names, allow `get`, `list`, `watch` or `*` on `secrets` of the core group without `resource_names`: every Secret of the namespace (cluster-wide: of the cluster), credentials and tokens included.",
-                "Name the Secrets with `resource_names` (in rules of the grant's own, for a ClusterRole or access policy), or acknowledge it with `allow = [\"secrets_read\"]` on the grant.",
-            ),
-            Code::ServiceAccount => (
-                "eksgrant::service_account",
-                false,
-                "`service_account` is not a DNS-1123 subdomain.",
-                "Use lowercase letters, digits, `-` and `.`.",
-            ),
-            Code::SessionTags => (
-                "eksgrant::session_tags",
-                true,
-                "`aws.disable_session_tags = true`: without session tags, the role's trust cannot require the workload's clusters, namespace and ServiceAccount, so any Pod Identity association in the account may use the role.",
-                "Keep session tags unless a target role's account refuses them, and give the role only what any pod in the account may have.",
-            ),
-            Code::Sid => (
-                "eksgrant::sid",
-                false,
-                "A statement's `sid` has characters other than letters and digits.",
-                "Use letters and digits only.",
-            ),
-            Code::Statement => (
-                "eksgrant::statement",
-                false,
-                "A statement has no actions or resources, or an action or resource that is not valid.",
-                "Write actions as `service:Action` and resources as ARNs or `*`.",
-            ),
-            Code::Subnets => (
-                "eksgrant::subnets",
-                false,
-                "A created cluster has fewer than two subnets, or an ID that is not a subnet ID.",
-                "List at least two subnets in different availability zones.",
-            ),
-            Code::Syntax => (
-                "eksgrant::syntax",
-                false,
-                "The spec is not valid TOML, or not the spec's shape (an unknown key, a wrong type, a missing field).",
-                "Fix the text at the position shown; `eksgrant schema` prints every key.",
-            ),
-            Code::Tags => (
-                "eksgrant::tags",
-                false,
-                "More than 50 tags, or a tag key or value IAM does not accept.",
-                "Keep at most 50 tags of letters, digits, spaces and `_.:/=+-@`.",
-            ),
-            Code::TargetRole => (
-                "eksgrant::target_role",
-                false,
-                "`aws.account` names no `[accounts]` table, or is given with `aws.target_role_arn`; either is used by a workload that is not on Pod Identity alone, or that reaches another cluster; `target_role_arn` is not a role, or comes with permissions of the workload's own; `disable_session_tags` is set without Pod Identity.",
-                "Name an account of `[accounts]`, or a role ARN, for a Pod Identity workload; put the permissions on the target role.",
-            ),
-            Code::TrustPolicySize => (
-                "eksgrant::trust_policy_size",
-                false,
-                "A role's trust policy exceeds IAM's default 2,048 characters (many IRSA clusters).",
-                "Use Pod Identity, or fewer clusters per workload.",
-            ),
-            Code::UnknownAccessPolicy => (
-                "eksgrant::unknown_access_policy",
-                true,
-                "An access policy name eksgrant does not know (it may be newer than eksgrant).",
-                "Check the name against `aws eks list-access-policies`.",
-            ),
-            Code::UnknownCluster => (
-                "eksgrant::unknown_cluster",
-                false,
-                "A reference to a cluster key the spec does not define.",
-                "Use a key under `[clusters]` (the message suggests the closest).",
-            ),
-            Code::UnknownPreset => (
-                "eksgrant::unknown_preset",
-                false,
-                "A preset name that does not exist.",
-                "Use one of the presets docs/spec.md lists.",
-            ),
-            Code::UnknownVerb => (
-                "eksgrant::unknown_verb",
-                true,
-                "A verb Kubernetes does not know, which would grant nothing.",
-                "Correct the verb (the message suggests the closest).",
-            ),
-            Code::Unreachable => (
-                "eksgrant::unreachable",
-                true,
-                "Pods of another cluster are granted access to a created cluster whose private endpoint nothing generated lets them reach.",
-                "Add `private_access_from_clusters` or `private_access_cidrs`, or a public endpoint with `public_access_cidrs`.",
-            ),
-            Code::UnusedAllow => (
-                "eksgrant::unused_allow",
-                true,
-                "An `allow` entry acknowledges a lint that does not fire on its item.",
-                "Remove the entry, so that the lint is reported again if the item changes.",
-            ),
-            Code::Username => (
-                "eksgrant::username",
-                false,
-                "A principal's `username` starts with a reserved prefix (`system:`, `eks:`, `aws:`, `amazon:`, `iam:`, `eksgrant:`), is empty, or uses a placeholder EKS does not fill in there (access entries take only `{{SessionName}}` and `{{SessionNameRaw}}`, after a `:`).",
-                "Write a username such as `admin:{{SessionName}}`, or remove `username` to keep the default.",
-            ),
-            Code::Version => (
-                "eksgrant::version",
-                false,
-                "The spec's `version` is not one this eksgrant reads.",
-                "Write `version = 1`.",
-            ),
-            Code::WorkloadClusterAdmin => (
-                "eksgrant::workload_cluster_admin",
-                true,
-                "A workload is granted `AmazonEKSClusterAdminPolicy` or `cluster_role = \"cluster-admin\"` cluster-wide: whoever controls one of its pods controls the cluster.",
-                "Grant the workload the rules or namespaces it uses; acknowledge it with `allow = [\"workload_cluster_admin\"]` on the grant for a controller that administers the cluster.",
-            ),
-            Code::WorkloadClusters => (
-                "eksgrant::workload_clusters",
-                false,
-                "A workload sets both `cluster` and `clusters`, neither, an empty list, or a cluster twice.",
-                "Set `cluster`, or `clusters` with each cluster once.",
-            ),
-            Code::Conflict => (
-                "eksgrant::conflict",
-                false,
-                "`generate` would change a path that is not eksgrant's as it is (edited by hand, a file of yours, a link, the spec); nothing was written.",
-                "Move your change into the spec or your own file (or use `--force` where it says so); move links and the spec out of the way.",
-            ),
-            Code::DeniedWarnings => (
-                "eksgrant::denied_warnings",
-                false,
-                "`--deny-warnings` was given and the spec has warnings that no `allow` acknowledges; nothing was written.",
-                "Fix each warning, or acknowledge a lint with `allow`; without `--deny-warnings` the warnings do not stop the run.",
-            ),
-            Code::Exists => (
-                "eksgrant::exists",
-                false,
-                "`init` would overwrite an existing file: the spec, or the CI workflow.",
-                "Choose another path, or edit the existing file; move it aside to get a fresh one.",
-            ),
-            Code::Git => (
-                "eksgrant::git",
-                false,
-                "`diff --base` could not read the old spec from git: git is not installed, the spec is in no git repository, or the revision is not one of the repository's.",
-                "Give a branch, tag or commit the repository has (fetch a remote branch first: `git fetch origin main`), or compare two files: `eksgrant diff OLD_SPEC NEW_SPEC`.",
-            ),
-            Code::Import => (
-                "eksgrant::import",
-                false,
-                "`import aws-auth` was given something that is not the aws-auth ConfigMap as YAML.",
-                "Pass `kubectl get configmap aws-auth -n kube-system -o yaml`.",
-            ),
-            Code::Interrupted => (
-                "eksgrant::interrupted",
-                false,
-                "A test hook stopped a run, as a kill would.",
-                "Nothing to fix: only tests set the hook.",
-            ),
-            Code::Invalid => (
-                "eksgrant::invalid",
-                false,
-                "The spec breaks one or more rules; each is listed below it, and nothing was written.",
-                "Fix each problem and run the command again.",
-            ),
-            Code::Io => (
-                "eksgrant::io",
-                false,
-                "A file could not be read, written or removed, or the spec does not exist.",
-                "Check the path and its permissions; for a missing spec, `eksgrant init` writes a starter one.",
-            ),
-            Code::Locked => (
-                "eksgrant::locked",
-                false,
-                "Another `generate` holds the output directory's lock.",
-                "Wait for it to finish and run again.",
-            ),
-            Code::Manifest => (
-                "eksgrant::manifest",
-                false,
-                "The manifest or pending record in the output directory cannot be read, or names paths it must not.",
-                "Restore it from version control.",
-            ),
-            Code::Output => (
-                "eksgrant::output",
-                false,
-                "A generated file does not parse back as what it claims to be; nothing was written.",
-                "This is a bug in eksgrant: report it with the spec.",
-            ),
-            Code::Query => (
-                "eksgrant::query",
-                false,
-                "`explain` was asked about a subject or cluster the spec does not define.",
-                "Use a key of the spec's workloads, principals or clusters (the help line lists them).",
-            ),
-            Code::Template => (
-                "eksgrant::template",
-                false,
-                "A built-in template failed to render.",
-                "This is a bug in eksgrant: report it with the spec.",
-            ),
-            Code::UnsafePath => (
-                "eksgrant::unsafe_path",
-                false,
-                "A write, rename or deletion met a link, the spec, or something else eksgrant never writes through.",
-                "Move it out of the way and run again.",
-            ),
         }
     }
 }

@@ -45,7 +45,7 @@ mod tests {
         super::set_hook(count);
         let before = CALLS.load(Ordering::SeqCst);
         let spec = "version = 1\n\n[aws]\naccount_id = \"111122223333\"\nregion = \"eu-west-2\"\n\n[clusters.platform]\n";
-        crate::load_source(SourceFile::new(Path::new("spec.toml"), spec)).unwrap();
+        crate::load::load_source(SourceFile::new(Path::new("spec.toml"), spec)).unwrap();
         assert!(CALLS.load(Ordering::SeqCst) > before);
     }
 }

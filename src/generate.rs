@@ -266,7 +266,7 @@ pub fn generate(options: GenerateOptions, warn: impl FnOnce(Vec<Problem>)) -> Re
             access: None,
         });
     }
-    let mut loaded = crate::load_source(source)?;
+    let mut loaded = crate::load::load_source(source)?;
     // What resolving freed, before rendering allocates anew: a large run's
     // memory peaks where one ends and the other begins.
     crate::freed::much_was_freed();
@@ -380,7 +380,7 @@ pub fn generate(options: GenerateOptions, warn: impl FnOnce(Vec<Problem>)) -> Re
 /// of a run that has nothing to do. The caller goes on, and a process that
 /// exits first hands the memory back whole. (Where no thread can be
 /// started, it is freed here.)
-fn free_in_background(loaded: crate::Loaded) {
+fn free_in_background(loaded: crate::load::Loaded) {
     let _ = std::thread::Builder::new().spawn(move || drop(loaded));
 }
 

@@ -21,9 +21,10 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::aws::arn;
 use crate::error::{Error, Result};
-use crate::model::access_policies::CLUSTER_ADMIN;
-use crate::model::{NodeKind, arn, names};
+use crate::model::{NodeKind, names};
+use crate::rbac::access_policies::CLUSTER_ADMIN;
 use crate::spec::AuthenticationMode;
 
 /// The parts of a ConfigMap the import reads.

@@ -26,6 +26,7 @@
 //!
 //! The library has no stable API; it exists for the binary and the tests.
 
+pub(crate) mod aws;
 pub mod code;
 pub mod diagnostics;
 pub mod diff;
@@ -35,6 +36,9 @@ pub mod freed;
 pub mod generate;
 pub mod import;
 pub mod init;
+#[cfg(test)]
+mod layering;
+mod load;
 pub mod manifest;
 pub mod model;
 pub mod outdir;
@@ -42,47 +46,20 @@ mod parallel;
 pub mod plan;
 mod rbac;
 pub mod render;
+pub mod sha256;
 pub mod source;
 pub mod spec;
 pub mod sync;
 pub mod text;
 
-use std::path::Path;
-
 pub use code::Code;
 pub use error::{Error, Problem, Result};
 pub use generate::generate;
+pub use load::{Loaded, load, load_source};
 pub use model::Model;
 pub use plan::Plan;
 pub use source::SourceFile;
 
-/// A spec that parsed and validated, with the warnings it produced.
-#[derive(Debug)]
-pub struct Loaded {
-    /// The spec file.
-    pub source: SourceFile,
-    /// The resolved model.
-    pub model: Model,
-    /// Problems that do not stop generation.
-    pub warnings: Vec<Problem>,
-}
-
-/// Reads, parses and validates a spec file.
-pub fn load(path: &Path) -> Result<Loaded> {
-    load_source(SourceFile::read(path)?)
-}
-
 /// The commented starter spec `eksgrant init` writes: the platform/workload
 /// pattern with placeholders to replace. It validates as it is.
 pub const STARTER_SPEC: &str = include_str!("../templates/eksgrant.toml");
-
-/// Parses and validates a spec that is already in memory.
-pub fn load_source(source: SourceFile) -> Result<Loaded> {
-    let (spec, found) = spec::Spec::parse(&source)?;
-    let (model, warnings) = Model::from_spec(spec, found, &source)?;
-    Ok(Loaded {
-        source,
-        model,
-        warnings,
-    })
-}

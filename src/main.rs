@@ -21,8 +21,8 @@ use cli::{
 };
 use eksgrant::generate::{GenerateOptions, Mode, Outcome};
 
-use eksgrant::render::shell_word;
 use eksgrant::text::count;
+use eksgrant::text::shell_word;
 use eksgrant::{Error, Loaded};
 use reporter::{Reporter, print_stdout};
 

@@ -15,7 +15,7 @@
 //! and one complete run repairs the tree without `--force`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -24,7 +24,8 @@ use crate::code::Code;
 use crate::error::{Error, Problem, Result};
 use crate::model::StateMove;
 pub use crate::model::{ClusterRecord, History, LeftCluster};
-use crate::outdir::{Entry, OutDir};
+use crate::outdir::{Entry, OutDir, is_contained};
+use crate::sha256::hex;
 use crate::source::SourceFile;
 
 /// The manifest format this eksgrant reads and writes.
@@ -286,39 +287,6 @@ pub fn inputs(
     hex(&hasher.finalize())
 }
 
-/// `sha256:<hex>` of `content`.
-pub fn hash(content: &[u8]) -> String {
-    hex(&digest(content))
-}
-
-/// The SHA-256 of `content`, as [`hex`] writes it into the manifest: 32
-/// bytes where the text takes 71 and an allocation of its own.
-pub(crate) fn digest(content: &[u8]) -> [u8; 32] {
-    Sha256::digest(content).into()
-}
-
-/// A digest as the manifest writes it: `sha256:<hex>`. (Digit by digit:
-/// `write!` per byte was a few per cent of a run that only hashes.)
-pub(crate) fn hex(digest: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(7 + 2 * digest.len());
-    hex.push_str("sha256:");
-    for byte in digest {
-        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
-    }
-    hex
-}
-
-/// Whether a manifest path stays inside the output directory: relative, no
-/// `..`, no root or drive.
-pub(crate) fn is_contained(path: &str) -> bool {
-    !path.is_empty()
-        && Path::new(path)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
-}
-
 /// What the runs since the last complete one may have left in the output
 /// directory: every file with every content they may have written there,
 /// and the tokens that name their temporary files.
@@ -514,24 +482,8 @@ mod tests {
 
     use super::*;
     use crate::model::{CatchUp, SecretsKey};
+    use crate::sha256::hash;
     use crate::spec::AuthenticationMode;
-
-    #[test]
-    fn hashes_are_sha256_hex() {
-        assert_eq!(
-            hash(b""),
-            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
-    }
-
-    #[test]
-    fn manifest_paths_must_stay_inside() {
-        assert!(is_contained("terraform/versions.tf"));
-        assert!(!is_contained("../outside.tf"));
-        assert!(!is_contained("/etc/passwd"));
-        assert!(!is_contained("a/../../b"));
-        assert!(!is_contained(""));
-    }
 
     #[test]
     fn a_manifest_naming_a_file_outside_is_refused() {

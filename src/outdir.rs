@@ -27,7 +27,7 @@ mod lock;
 use std::collections::BTreeSet;
 use std::fs::{self, Metadata, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use lock::{LOCK_FILE, LOCK_WAIT, RunLock};
@@ -496,7 +496,7 @@ impl OutDir {
     }
 
     fn inspect(&self, relative: &str, read: bool) -> Result<Entry> {
-        debug_assert!(crate::manifest::is_contained(relative), "{relative}");
+        debug_assert!(is_contained(relative), "{relative}");
         if let Some(stop) = self.walk(relative)? {
             return Ok(stop);
         }
@@ -755,6 +755,15 @@ fn random() -> u64 {
     RandomState::new().hash_one(std::time::SystemTime::now())
 }
 
+/// Whether a path (a manifest's, a generated file's) stays inside the output directory: relative, no
+/// `..`, no root or drive.
+pub(crate) fn is_contained(path: &str) -> bool {
+    !path.is_empty()
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -926,5 +935,14 @@ mod tests {
             fs::read_to_string(dir.path().join("terraform")).unwrap(),
             "mine"
         );
+    }
+
+    #[test]
+    fn manifest_paths_must_stay_inside() {
+        assert!(is_contained("terraform/versions.tf"));
+        assert!(!is_contained("../outside.tf"));
+        assert!(!is_contained("/etc/passwd"));
+        assert!(!is_contained("a/../../b"));
+        assert!(!is_contained(""));
     }
 }

@@ -39,7 +39,7 @@ fn init_help(path: &Path) -> String {
     } else {
         format!(
             "eksgrant init {}",
-            crate::render::shell_word(&path.display().to_string())
+            crate::text::shell_word(&path.display().to_string())
         )
     };
     format!("run `{init}` to write a starter spec there, or give the path of an existing spec")

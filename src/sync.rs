@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 use similar::TextDiff;
 
 use crate::error::{Error, Result};
-use crate::manifest::{self, History, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
+use crate::manifest::{History, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
 use crate::outdir::{Entry, OutDir, Staged, staging_token, temp_token};
 use crate::plan::{GeneratedFile, Output};
 use crate::text::count;
@@ -274,7 +274,7 @@ impl<'a> Incoming<'a> {
         let mut hashes = BTreeMap::new();
         for (change, digest) in self.files.iter().zip(&self.digests) {
             let twice = hashes
-                .insert(change.path.clone(), manifest::hex(digest))
+                .insert(change.path.clone(), crate::sha256::hex(digest))
                 .is_some();
             // The model gives every file a unique path: a second one is a
             // bug in eksgrant.
@@ -306,7 +306,7 @@ impl<'a> Incoming<'a> {
                 Entry::Missing | Entry::Blocked { .. } | Entry::Directory | Entry::Special => {
                     continue;
                 }
-                Entry::File(bytes) => (!self.ours(path, &manifest::hash(&bytes)))
+                Entry::File(bytes) => (!self.ours(path, &crate::sha256::hash(&bytes)))
                     .then_some(Conflict::EditedAndDropped),
                 Entry::TooLarge => Some(Conflict::EditedAndDropped),
                 other => Some(unusable(other)),
@@ -387,7 +387,7 @@ impl Output for Incoming<'_> {
             |hash| self.ours(&path, hash),
             || self.listed(&path),
         );
-        let digest = manifest::digest(new.as_bytes());
+        let digest = crate::sha256::digest(new.as_bytes());
         let changes = matches!(action, Action::Create | Action::Update);
         let (shown, stage) = match self.keep {
             Keep::Stage => (None, changes.then_some(new)),
@@ -783,7 +783,7 @@ pub fn holds(out: &OutDir, manifest: &Manifest) -> Result<bool> {
         |reader, chunk| {
             for (path, hash) in chunk {
                 match reader.entry(path)? {
-                    Entry::File(bytes) if manifest::hash(&bytes) == **hash => {}
+                    Entry::File(bytes) if crate::sha256::hash(&bytes) == **hash => {}
                     _ => return Ok(false),
                 }
             }
@@ -849,7 +849,7 @@ fn objects_from_files(out: &OutDir, manifest: &Manifest, history: &mut History) 
             let Entry::File(bytes) = out.entry(path)? else {
                 continue;
             };
-            if manifest::hash(&bytes) != *hash {
+            if crate::sha256::hash(&bytes) != *hash {
                 continue;
             }
             let text = String::from_utf8_lossy(&bytes);
@@ -911,7 +911,7 @@ fn fate(
         Entry::Missing => (Action::Create, None, None),
         Entry::File(bytes) if bytes == new => (Action::Unchanged, None, None),
         Entry::File(bytes) => {
-            let conflict = if ours(&manifest::hash(&bytes)) {
+            let conflict = if ours(&crate::sha256::hash(&bytes)) {
                 None
             } else if listed() {
                 Some(Conflict::EditedByHand)

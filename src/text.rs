@@ -1,5 +1,6 @@
-//! Words eksgrant prints in more than one place, and the one rule of text
-//! it reads in more than one: where the strings of JSON and HCL are.
+//! Text eksgrant writes or reads in more than one place: counted words and
+//! cut lists for messages, "did you mean", one word of a shell command, and
+//! where the strings of JSON and HCL are.
 
 /// `1 cluster`, `2 clusters`: a count with its noun, for messages.
 pub fn count(n: usize, noun: &str) -> String {
@@ -54,6 +55,39 @@ pub(crate) fn quoted_chars(text: &str) -> impl Iterator<Item = (char, bool)> + '
     })
 }
 
+/// One word for a POSIX shell command line: as it is when it has no
+/// character the shell would interpret, single-quoted otherwise.
+pub fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The candidate closest to `input`, if it is close enough to be a typo.
+pub(crate) fn closest<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| {
+            (
+                // Optimal string alignment: a swap of two neighbours is one
+                // edit, since `lsit` for `list` is the typical typo.
+                strsim::osa_distance(&input.to_lowercase(), &candidate.to_lowercase()),
+                candidate,
+            )
+        })
+        .filter(|(d, candidate)| *d <= (candidate.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, candidate)| candidate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +101,31 @@ mod tests {
         assert_eq!(first_few(&names[..4], 4, "or"), "a, b, c or d");
         assert_eq!(first_few(&names, 5, "and"), "a, b, c and 2 more");
         assert_eq!(first_few(&names[..4], 1000, "or"), "a, b, c or 997 more");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("eu-west-2"), "eu-west-2");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's $(x)"), "'it'\\''s $(x)'");
+        assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn suggests_near_misses_only() {
+        assert_eq!(
+            closest("workloads", ["workload", "platform"]),
+            Some("workload")
+        );
+        assert_eq!(
+            closest("extrnal-dns", ["external-dns", "cert-manager"]),
+            Some("external-dns")
+        );
+        assert_eq!(
+            closest("AmazonEKSClusterAdmin", ["AmazonEKSClusterAdminPolicy"]),
+            Some("AmazonEKSClusterAdminPolicy")
+        );
+        assert_eq!(closest("zzz", ["platform"]), None);
+        assert_eq!(closest("lsit", ["get", "list", "watch"]), Some("list"));
     }
 }

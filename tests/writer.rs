@@ -120,7 +120,7 @@ mod links {
                 "[files]\n",
                 &format!(
                     "[files]\n\"link/victim\" = \"{}\"\n",
-                    eksgrant::manifest::hash(&victim)
+                    eksgrant::sha256::hash(&victim)
                 ),
             );
         fs::write(repo.path(".eksgrant-manifest.toml"), manifest).unwrap();

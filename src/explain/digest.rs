@@ -18,8 +18,8 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use super::{Aws, kubernetes, workload_aws};
-use crate::manifest::hex;
 use crate::model::Model;
+use crate::sha256::hex;
 
 /// Each subject's digest, by key: `sha256:<hex>`. The AWS side and the
 /// Kubernetes side are worked out on two threads, each a pass over the

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::model::iam::{PolicyText, WrittenStatement};
+use crate::aws::iam::{PolicyText, WrittenStatement};
 use crate::model::{AcknowledgedItem, Acknowledgement, Model, RolePolicy, Workload, WorkloadRole};
 use crate::spec::Effect;
 

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use super::arn::{self, PrincipalKind, is_account_id, is_policy_arn, is_region};
 use super::checker::Checker;
 use super::keys::check_key;
 use super::names;
 use super::types::{HclValue, IamSettings, OtherAccount};
+use crate::aws::arn::{self, PrincipalKind, is_account_id, is_policy_arn, is_region};
 use crate::code::Code;
 use crate::spec::{self, Layout, Partition, Spanned};
 

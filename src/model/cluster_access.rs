@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::account::Account;
-use super::arn::{self, access_policy_arn};
 use super::checker::Checker;
 use super::clusters::{ClusterInfo, NodeRole};
 use super::grants::{Authentication, GrantSet, Granted, ResolvedGrant};
@@ -16,6 +15,7 @@ use super::types::{
     RbacRole, RbacRule, RbacSubject, ServiceAccount, SubjectObjects, Workload,
 };
 use super::workloads::WorkloadInfo;
+use crate::aws::arn::{self, access_policy_arn};
 use crate::code::Code;
 use crate::spec::AuthenticationMode;
 

@@ -7,16 +7,16 @@ use std::ops::Range;
 use indexmap::IndexMap;
 
 use super::account::Account;
-use super::arn;
 use super::checker::Checker;
 use super::cidr::ipv4_cidr_prefix;
 use super::control_plane;
 use super::keys::check_key;
 use super::names::{self, MAX_ROLE_NAME};
-use super::suggest::closest;
 use super::types::{AutoMode, CreatedCluster, NodeKind};
+use crate::aws::arn;
 use crate::code::Code;
 use crate::spec::{self, AuthenticationMode, Spanned};
+use crate::text::closest;
 use crate::text::{FEW, first_few};
 
 /// The oldest Kubernetes minor version eksgrant creates clusters with.

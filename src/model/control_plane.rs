@@ -9,17 +9,17 @@
 use std::ops::Range;
 
 use super::account::Account;
-use super::arn;
 use super::checker::Checker;
 use super::cidr::{ipv4_cidr, is_network_address, is_private};
-use super::iam::{PolicyDocument, Statement};
 use super::names;
-use super::suggest::closest;
 use super::types::{
     Addon, ClusterKey, ControlPlane, HclValue, Logging, LogsKeyUse, SecretsKey, SecretsKeyPolicy,
 };
+use crate::aws::arn;
+use crate::aws::iam::{PolicyDocument, Statement};
 use crate::code::Code;
 use crate::spec::{self, IpFamily, LogType, Spanned, SupportType};
+use crate::text::closest;
 
 /// How long CloudWatch Logs keeps control-plane logs unless the spec says:
 /// a year, the least checkov's CKV_AWS_338 and PCI DSS (10.5.1) accept.

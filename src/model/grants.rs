@@ -14,20 +14,20 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 
-use super::access_policies::{self, CLUSTER_ADMIN};
 use super::account::Account;
-use super::arn;
 use super::checker::Checker;
 use super::clusters::{ClusterInfo, cluster_ref};
 use super::keys::check_namespace_not_reserved;
 use super::names;
 use super::principals::{self, PrincipalInfo};
 use super::subjects::Subjects;
-use super::suggest::closest;
 use super::types::{HclValue, RbacRule};
 use super::workloads::WorkloadInfo;
+use crate::aws::arn;
 use crate::code::Code;
+use crate::rbac::access_policies::{self, CLUSTER_ADMIN};
 use crate::spec::{self, AuthenticationMode, Spanned};
+use crate::text::closest;
 
 /// Verbs Kubernetes' built-in authorizers understand; anything else is
 /// probably a typo that would silently grant nothing.

@@ -29,16 +29,11 @@
 //! a test (`model_imports_point_down_the_pass_list`) keeps it that way.
 
 // Leaves, used by every pass.
-pub(crate) mod access_policies;
-pub(crate) mod arn;
 mod checker;
 mod cidr;
-pub(crate) mod iam;
 mod keys;
 pub(crate) mod names;
 mod objects;
-pub(crate) mod presets;
-pub(crate) mod suggest;
 mod types;
 
 // The passes, in order; helpers sit right before the pass that uses them.
@@ -62,9 +57,9 @@ mod workloads;
 
 use std::collections::BTreeSet;
 
+pub use crate::aws::presets::describe as describe_presets;
 pub use history::{ClusterRecord, History, LeftCluster};
 pub use objects::{ObjectKind, ObjectRef};
-pub use presets::describe as describe_presets;
 pub use transition::Transition;
 pub use types::*;
 
@@ -219,13 +214,8 @@ mod tests {
     /// The modules of the model in the order they may import each other:
     /// a module uses only those before it. Leaves first, then the passes.
     const ORDER: &[&str] = &[
-        "suggest",
         "cidr",
         "names",
-        "arn",
-        "iam",
-        "access_policies",
-        "presets",
         "checker",
         "keys",
         "objects",

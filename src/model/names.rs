@@ -5,6 +5,7 @@
 //! cannot drift apart, and collisions between derived names are found where
 //! the names are made.
 
+pub(crate) use crate::aws::iam::{is_iam_name_char, is_sid};
 use heck::ToUpperCamelCase;
 
 /// The prefix of every Kubernetes group and RBAC object eksgrant owns.
@@ -136,11 +137,6 @@ pub(crate) fn is_iam_name(s: &str, max: usize) -> bool {
     (1..=max).contains(&s.len()) && s.chars().all(is_iam_name_char)
 }
 
-/// A character IAM allows in role and policy names.
-pub(crate) fn is_iam_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
-}
-
 /// An IAM path: `/` or `/a/b/`, at most 512 printable ASCII characters.
 pub(crate) fn is_iam_path(s: &str) -> bool {
     s.starts_with('/')
@@ -148,11 +144,6 @@ pub(crate) fn is_iam_path(s: &str) -> bool {
         && s.len() <= 512
         && s.bytes().all(|b| (0x21..=0x7e).contains(&b))
         && !s.contains("//")
-}
-
-/// An IAM statement ID: letters and digits only.
-pub(crate) fn is_sid(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// The IAM role of a workload, unless the spec sets `role_name`.

@@ -8,13 +8,13 @@ use std::ops::Range;
 use super::account::Account;
 use super::checker::Checker;
 use super::clusters::ClusterInfo;
-use super::iam::{MAX_MANAGED_POLICY, OneOrMany, PolicyDocument, Statement};
 use super::names;
-use super::presets::{self, Need, PresetContext};
-use super::suggest::closest;
 use super::workloads::WorkloadInfo;
+use crate::aws::iam::{MAX_MANAGED_POLICY, OneOrMany, PolicyDocument, Statement};
+use crate::aws::presets::{self, Need, PresetArg, PresetContext};
 use crate::code::Code;
-use crate::spec::{self, Effect, Spanned};
+use crate::spec::{self, Effect, IpFamily, Spanned};
+use crate::text::closest;
 
 /// IAM condition operators, without the `ForAllValues:`/`ForAnyValue:`
 /// prefixes and the `IfExists` suffix.
@@ -249,7 +249,7 @@ fn preset_statements(
     };
     let mut ok = true;
     let mut args = BTreeMap::new();
-    for given in presets::given(preset.get()) {
+    for given in given(preset.get()) {
         let key = given.arg.key();
         if def.need(given.arg).is_none() {
             let takes: Vec<&str> = def.args.iter().map(|(arg, _)| arg.key()).collect();
@@ -523,6 +523,61 @@ fn is_condition_operator(test: &str) -> bool {
         Some(stripped) => stripped != "Null" && CONDITION_OPERATORS.contains(&stripped),
         None => CONDITION_OPERATORS.contains(&base),
     }
+}
+
+/// An argument as the spec gives it.
+pub(crate) struct Given {
+    /// Which argument.
+    pub arg: PresetArg,
+    /// Where it is written.
+    pub span: Range<usize>,
+    /// Its values, each with its span (one for `ip_family`).
+    pub values: Vec<(String, Range<usize>)>,
+}
+
+/// The arguments a spec preset gives, in [`PresetArg::ALL`]'s order.
+pub(crate) fn given(preset: &spec::Preset) -> Vec<Given> {
+    let list = |arg, field: &Option<Spanned<Vec<Spanned<String>>>>| {
+        field.as_ref().map(|values| Given {
+            arg,
+            span: values.span(),
+            values: values
+                .get()
+                .iter()
+                .map(|v| (v.get().clone(), v.span()))
+                .collect(),
+        })
+    };
+    let ip_family = preset.ip_family.as_ref().map(|family| Given {
+        arg: PresetArg::IpFamily,
+        span: family.span(),
+        values: vec![(
+            match family.get() {
+                IpFamily::Ipv4 => "ipv4",
+                IpFamily::Ipv6 => "ipv6",
+            }
+            .to_string(),
+            family.span(),
+        )],
+    });
+    [
+        list(PresetArg::BucketArns, &preset.bucket_arns),
+        list(
+            PresetArg::CertificateAuthorityArns,
+            &preset.certificate_authority_arns,
+        ),
+        list(PresetArg::HostedZoneIds, &preset.hosted_zone_ids),
+        ip_family,
+        list(PresetArg::KmsKeyArns, &preset.kms_key_arns),
+        list(PresetArg::NodeRoleArns, &preset.node_role_arns),
+        list(PresetArg::ParameterArns, &preset.parameter_arns),
+        list(PresetArg::QueueArns, &preset.queue_arns),
+        list(PresetArg::SecretArns, &preset.secret_arns),
+        list(PresetArg::WorkspaceArns, &preset.workspace_arns),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 #[cfg(test)]

@@ -14,10 +14,10 @@
 
 use std::collections::BTreeMap;
 
-use super::arn::without_role_path;
 use super::checker::Checker;
 use super::clusters::ClusterInfo;
 use super::workloads::WorkloadInfo;
+use crate::aws::arn::without_role_path;
 use crate::code::Code;
 use crate::model::types::NodeKind;
 

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use super::account::Account;
-use super::arn;
 use super::checker::Checker;
 use super::keys::check_key;
 use super::names;
+use crate::aws::arn;
 use crate::code::Code;
 use crate::spec::Spanned;
 

@@ -6,20 +6,20 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::account::Account;
-use super::arn;
 use super::checker::Checker;
 use super::clusters::ClusterInfo;
 use super::grants::GrantSet;
-use super::iam::{PolicyDocument, PolicyText, Statement};
 use super::names;
 use super::policies;
-use super::presets;
 use super::principals::PrincipalInfo;
 use super::trust;
 use super::types::{
     Association, RolePolicy, TargetRole, Workload, WorkloadRole, WrittenTargetRole,
 };
 use super::workloads::{Target, WorkloadInfo};
+use crate::aws::arn;
+use crate::aws::iam::{PolicyDocument, PolicyText, Statement};
+use crate::aws::presets;
 use crate::code::Code;
 
 /// IAM's default limit on managed policies attached to one role.

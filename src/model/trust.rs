@@ -17,13 +17,13 @@
 use std::collections::BTreeMap;
 
 use super::account::Account;
-use super::arn;
 use super::checker::Checker;
 use super::clusters::ClusterInfo;
-use super::iam::{MAX_TRUST_POLICY, OneOrMany, PolicyDocument, Statement};
 use super::names;
 use super::types::TemplateVariable;
 use super::workloads::WorkloadInfo;
+use crate::aws::arn;
+use crate::aws::iam::{MAX_TRUST_POLICY, OneOrMany, PolicyDocument, Statement};
 use crate::code::Code;
 use crate::spec::Effect;
 

@@ -10,8 +10,8 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use super::iam::{PolicyDocument, PolicyText};
 use super::objects::{ObjectKind, ObjectRef};
+use crate::aws::iam::{PolicyDocument, PolicyText};
 use crate::code::Code;
 use crate::spec::{AuthenticationMode, IpFamily, Layout, SupportType};
 

@@ -5,15 +5,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
 use super::account::Account;
-use super::arn;
 use super::checker::Checker;
 use super::clusters::{ClusterInfo, cluster_ref};
 use super::keys::{check_key, check_namespace_not_reserved};
 use super::names::{self, MAX_ROLE_NAME};
-use super::suggest::closest;
 use super::types::OtherAccount;
+use crate::aws::arn;
 use crate::code::Code;
 use crate::spec::{self, Identity, Spanned};
+use crate::text::closest;
 
 /// A workload after its own checks.
 pub(super) struct WorkloadInfo {

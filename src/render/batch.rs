@@ -17,8 +17,8 @@ use tera::Context;
 use super::hcl_format;
 use super::templates::Templates;
 use super::verify;
+use crate::aws::iam::PolicyText;
 use crate::error::Result;
-use crate::model::iam::PolicyText;
 use crate::plan::{GeneratedFile, Output};
 
 /// How many files a batch holds before it renders: enough to keep every

@@ -26,20 +26,9 @@ pub(super) fn register(tera: &mut Tera) {
     tera.register_filter("join_code", join_code);
     tera.register_filter("join_md", join_md);
     tera.register_filter("comment", |s: &str, _: Kwargs, _: &State| comment(s));
-    tera.register_filter("sh", |s: &str, _: Kwargs, _: &State| shell_word(s));
-}
-
-/// One word for a POSIX shell command line: as it is when it has no
-/// character the shell would interpret, single-quoted otherwise.
-pub fn shell_word(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
+    tera.register_filter("sh", |s: &str, _: Kwargs, _: &State| {
+        crate::text::shell_word(s)
+    });
 }
 
 /// Text safe inside a `#` comment of HCL or YAML: a line break would end the
@@ -289,14 +278,6 @@ mod tests {
                 "{doc}"
             );
         }
-    }
-
-    #[test]
-    fn shell_words_are_quoted_only_when_needed() {
-        assert_eq!(shell_word("eu-west-2"), "eu-west-2");
-        assert_eq!(shell_word("a b"), "'a b'");
-        assert_eq!(shell_word("it's $(x)"), "'it'\\''s $(x)'");
-        assert_eq!(shell_word(""), "''");
     }
 
     #[test]

@@ -27,8 +27,8 @@ use batch::Batch;
 use overview::Overview;
 use templates::{AWS_AUTH_YAML, GITHUB_WORKFLOW, KUSTOMIZATION_YAML, SUBJECT_YAML, Templates};
 
+use crate::aws::iam::{PolicyText, eks_auto_node_role_trust, eks_cluster_role_trust};
 use crate::error::{Error, Result};
-use crate::model::iam::{PolicyText, eks_auto_node_role_trust, eks_cluster_role_trust};
 use crate::model::names::{AWS_AUTH_FILE, CLUSTER_SCOPED_DIR};
 use crate::model::{Model, TemplateVariable, Transition};
 use crate::plan::{FileKind, Output, Plan};
@@ -58,13 +58,12 @@ impl RenderOptions {
 /// Markdown escaping as ACCESS.md's `md_code` filter does it, for the other
 /// Markdown eksgrant writes (`eksgrant diff --format markdown`).
 pub(crate) use filters::markdown_code;
-pub use filters::shell_word;
 
 /// The command that regenerates the tree from the output directory, for a
 /// POSIX shell: `spec` is the spec's path as seen from there, and
 /// `out_elsewhere` says whether the output directory is not the spec's own.
 fn regenerate_command(spec: &str, out_elsewhere: bool) -> String {
-    let mut command = format!("eksgrant generate {}", shell_word(spec));
+    let mut command = format!("eksgrant generate {}", crate::text::shell_word(spec));
     if out_elsewhere {
         command.push_str(" --out .");
     }

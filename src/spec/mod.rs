@@ -95,19 +95,7 @@ pub struct OtherAccount {
     pub assume_role_arn: Spanned<String>,
 }
 
-/// An AWS partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-pub enum Partition {
-    /// Commercial regions.
-    #[serde(rename = "aws")]
-    Aws,
-    /// China regions.
-    #[serde(rename = "aws-cn")]
-    AwsCn,
-    /// AWS GovCloud (US).
-    #[serde(rename = "aws-us-gov")]
-    AwsUsGov,
-}
+pub use crate::aws::Partition;
 
 /// The `[iam]` table.
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -11,7 +11,8 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
 use super::Spec;
-use crate::model::{access_policies, presets};
+use crate::aws::presets;
+use crate::rbac::access_policies;
 
 /// The spec's JSON Schema (draft-07, which Taplo and most editors read).
 pub fn json_schema() -> String {

@@ -18,8 +18,8 @@ use toml::de::DeTable;
 
 use crate::code::Code;
 use crate::error::{Error, Problem};
-use crate::model::suggest::closest;
 use crate::source::SourceFile;
+use crate::text::closest;
 
 /// Parses `source` as TOML; all its syntax errors, when it is not.
 pub(super) fn document(source: &SourceFile) -> Result<toml::Spanned<DeTable<'_>>, Error> {

@@ -129,14 +129,7 @@ pub struct Statement {
     pub allow: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
-/// Whether a statement allows or denies its actions (`effect`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-pub enum Effect {
-    /// Allow the actions.
-    Allow,
-    /// Deny the actions.
-    Deny,
-}
+pub use crate::aws::iam::Effect;
 
 /// An IAM condition, in the shape of Terraform's `aws_iam_policy_document`.
 #[derive(Debug, Deserialize, JsonSchema)]

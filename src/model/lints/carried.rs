@@ -20,8 +20,8 @@ use super::{
     pod_create_finding,
 };
 use crate::code::Code;
-use crate::model::access_policies::CLUSTER_ADMIN;
 use crate::model::grants::{Granted, ResolvedGrant};
+use crate::rbac::access_policies::CLUSTER_ADMIN;
 use crate::rbac::{Rule, access_policies, cluster_roles};
 use crate::spec;
 

@@ -17,15 +17,15 @@ mod carried;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use super::access_policies::CLUSTER_ADMIN;
 use super::checker::Checker;
 use super::grants::{GrantSet, Granted, ResolvedGrant};
 use super::subjects::Subjects;
-use super::suggest::closest;
 use super::types::{AcknowledgedItem, Acknowledgement, Workload};
 use super::workloads::WorkloadInfo;
 use crate::code::{Code, LintScope};
+use crate::rbac::access_policies::CLUSTER_ADMIN;
 use crate::spec::{self, Effect, Spanned};
+use crate::text::closest;
 use crate::text::{FEW, first_few};
 
 /// The verbs that let a subject hold more than it is granted, with what

@@ -26,7 +26,7 @@
 //! on `*`.
 
 use super::{PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "aws-gateway-controller",

@@ -24,7 +24,7 @@
 //! the spec's region and account.
 
 use super::{PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "cloudwatch-observability",
@@ -137,7 +137,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::spec::Partition;
+    use crate::aws::Partition;
 
     #[test]
     fn logs_go_only_to_the_add_ons_log_groups_of_each_cluster() {

@@ -18,7 +18,7 @@
 //! also need `kms:Decrypt` on that key, which `kms_key_arns` grants.
 
 use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "external-secrets",

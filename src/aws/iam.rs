@@ -6,9 +6,17 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::spec::Effect;
+/// Whether a statement allows or denies its actions (`effect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum Effect {
+    /// Allow the actions.
+    Allow,
+    /// Deny the actions.
+    Deny,
+}
 
 /// IAM's limit on a role's trust policy (the default quota), in characters
 /// without whitespace.
@@ -292,6 +300,16 @@ pub(crate) fn eks_auto_node_role_trust() -> PolicyDocument {
         resource: OneOrMany::default(),
         condition: BTreeMap::new(),
     }])
+}
+
+/// A character IAM allows in role and policy names.
+pub(crate) fn is_iam_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// An IAM statement ID: letters and digits only.
+pub(crate) fn is_sid(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]

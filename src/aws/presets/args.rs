@@ -6,10 +6,8 @@
 //! say `"Resource": "*"` where the documentation then tells you to narrow
 //! it; a preset with a required argument does that narrowing for you.
 
-use std::ops::Range;
-
-use crate::model::arn::{Arn, is_account_id};
-use crate::spec::{self, IpFamily, Partition, Spanned};
+use crate::aws::Partition;
+use crate::aws::arn::{Arn, is_account_id};
 
 /// A scoping argument, by its spec key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -215,61 +213,6 @@ impl PresetArg {
             PresetArg::WorkspaceArns => "workspace",
         }
     }
-}
-
-/// An argument as the spec gives it.
-pub(crate) struct Given {
-    /// Which argument.
-    pub arg: PresetArg,
-    /// Where it is written.
-    pub span: Range<usize>,
-    /// Its values, each with its span (one for `ip_family`).
-    pub values: Vec<(String, Range<usize>)>,
-}
-
-/// The arguments a spec preset gives, in [`PresetArg::ALL`]'s order.
-pub(crate) fn given(preset: &spec::Preset) -> Vec<Given> {
-    let list = |arg, field: &Option<Spanned<Vec<Spanned<String>>>>| {
-        field.as_ref().map(|values| Given {
-            arg,
-            span: values.span(),
-            values: values
-                .get()
-                .iter()
-                .map(|v| (v.get().clone(), v.span()))
-                .collect(),
-        })
-    };
-    let ip_family = preset.ip_family.as_ref().map(|family| Given {
-        arg: PresetArg::IpFamily,
-        span: family.span(),
-        values: vec![(
-            match family.get() {
-                IpFamily::Ipv4 => "ipv4",
-                IpFamily::Ipv6 => "ipv6",
-            }
-            .to_string(),
-            family.span(),
-        )],
-    });
-    [
-        list(PresetArg::BucketArns, &preset.bucket_arns),
-        list(
-            PresetArg::CertificateAuthorityArns,
-            &preset.certificate_authority_arns,
-        ),
-        list(PresetArg::HostedZoneIds, &preset.hosted_zone_ids),
-        ip_family,
-        list(PresetArg::KmsKeyArns, &preset.kms_key_arns),
-        list(PresetArg::NodeRoleArns, &preset.node_role_arns),
-        list(PresetArg::ParameterArns, &preset.parameter_arns),
-        list(PresetArg::QueueArns, &preset.queue_arns),
-        list(PresetArg::SecretArns, &preset.secret_arns),
-        list(PresetArg::WorkspaceArns, &preset.workspace_arns),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
 }
 
 /// Whether `id` looks like a Route 53 hosted zone ID (`Z` then up to 32

@@ -10,7 +10,7 @@
 //! cannot touch any other record in the zones.
 
 use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "cert-manager",

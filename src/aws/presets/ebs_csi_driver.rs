@@ -16,7 +16,7 @@
 //! shared by another account therefore need a statement of their own.
 
 use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "ebs-csi-driver",

@@ -19,7 +19,7 @@
 //! can be shared from another account through AWS RAM), pinned to the region.
 
 use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "vpc-cni",
@@ -200,7 +200,7 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
     use super::*;
-    use crate::spec::Partition;
+    use crate::aws::Partition;
 
     fn statements_for(ip_family: Option<&str>) -> Vec<Statement> {
         let mut args = BTreeMap::new();
@@ -284,7 +284,7 @@ mod tests {
                 .values()
                 .all(|keys| !keys.contains_key("ec2:Vpc"))
         );
-        let described = crate::model::presets::describe();
+        let described = crate::aws::presets::describe();
         let vpc_cni = &described[described.find("vpc-cni\n").unwrap()..];
         assert!(
             vpc_cni.contains("broader than upstream in VpcCniUseSubnetsAndSecurityGroups: ec2:CreateNetworkInterface on subnets and security groups: upstream's scope-down policy also requires ArnEquals ec2:Vpc"),

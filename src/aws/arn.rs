@@ -1,6 +1,6 @@
 //! Building and reading the ARNs eksgrant writes into policies and Terraform.
 
-use crate::spec::Partition;
+use crate::aws::Partition;
 
 impl Partition {
     /// The partition as it appears in ARNs.
@@ -215,7 +215,7 @@ pub(crate) fn parse_principal_arn(arn: &str) -> Result<PrincipalArn<'_>, &'stati
         return Err("a service-linked role, which EKS does not accept in access entries");
     }
     let name = rest.rsplit('/').next().unwrap_or(rest);
-    if name.is_empty() || !name.chars().all(super::names::is_iam_name_char) {
+    if name.is_empty() || !name.chars().all(crate::aws::iam::is_iam_name_char) {
         return Err("the role or user name is empty or has characters IAM does not allow");
     }
     Ok(PrincipalArn {
@@ -241,7 +241,7 @@ pub(crate) fn is_policy_arn(arn: &str, partition: Partition) -> bool {
             .strip_prefix("policy/")
             .and_then(|r| r.rsplit('/').next())
             .is_some_and(|name| {
-                !name.is_empty() && name.chars().all(super::names::is_iam_name_char)
+                !name.is_empty() && name.chars().all(crate::aws::iam::is_iam_name_char)
             })
 }
 

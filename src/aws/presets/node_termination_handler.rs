@@ -12,7 +12,7 @@
 //! take no resource, so they stay on `*`.
 
 use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 /// The tag NTH looks for before it acts on an instance (`--managed-tag`).
 const MANAGED_TAG: &str = "aws-node-termination-handler/managed";

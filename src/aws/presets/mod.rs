@@ -29,13 +29,13 @@ mod node_termination_handler;
 mod velero;
 mod vpc_cni;
 
-pub(crate) use args::{Need, PresetArg, given};
+pub(crate) use args::{Need, PresetArg};
 
 use std::collections::BTreeMap;
 
-use crate::model::arn::hosted_zone_arn;
-use crate::model::iam::Statement;
-use crate::spec::Partition;
+use crate::aws::Partition;
+use crate::aws::arn::hosted_zone_arn;
+use crate::aws::iam::Statement;
 
 /// Where a preset's statements are built: the account and region of the
 /// spec, the clusters the workload runs in, and the scoping arguments the
@@ -553,7 +553,7 @@ mod tests {
             assert!(!statements.is_empty(), "{}", preset.name);
             let mut sids: Vec<_> = statements.iter().map(|s| s.sid.as_str()).collect();
             assert!(
-                sids.iter().all(|sid| crate::model::names::is_sid(sid)),
+                sids.iter().all(|sid| crate::aws::iam::is_sid(sid)),
                 "{sids:?}"
             );
             sids.sort_unstable();

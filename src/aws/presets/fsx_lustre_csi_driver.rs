@@ -17,7 +17,7 @@
 //! `fsx:DescribeFileSystems` takes no resource and stays on `*`.
 
 use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "fsx-lustre-csi-driver",

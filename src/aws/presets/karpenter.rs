@@ -21,7 +21,7 @@
 //! `queue_arns`.
 
 use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "karpenter",
@@ -345,7 +345,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::spec::Partition;
+    use crate::aws::Partition;
 
     fn statements_with(args: &[(PresetArg, &str)]) -> Vec<Statement> {
         let mut given: BTreeMap<PresetArg, Vec<String>> = BTreeMap::new();

@@ -18,7 +18,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::{PRESETS, PresetArg, PresetContext, PresetDef, Scoping, find};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 /// How the policy documents are taken out of a vendored file.
 #[derive(Clone, Copy)]

@@ -12,7 +12,7 @@
 //! stay on `*`.
 
 use super::{PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "cluster-autoscaler",
@@ -108,7 +108,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::spec::Partition;
+    use crate::aws::Partition;
 
     #[test]
     fn only_groups_owned_by_the_workloads_clusters_are_scaled() {

@@ -18,7 +18,7 @@
 //! on `*`.
 
 use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "velero",

@@ -8,7 +8,7 @@
 //! so the preset grants them on the workspaces given and no other.
 
 use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "amazon-managed-prometheus",

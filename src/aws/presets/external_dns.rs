@@ -13,7 +13,7 @@
 //! zones (the generated overview says so).
 
 use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "external-dns",

@@ -15,7 +15,7 @@
 //! create is named.
 
 use super::{PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "aws-load-balancer-controller",

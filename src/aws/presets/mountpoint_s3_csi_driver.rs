@@ -12,7 +12,7 @@
 //! covered: `bucket_arns` names general purpose buckets.
 
 use super::{Need, PresetArg, PresetContext, PresetDef, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "mountpoint-s3-csi-driver",

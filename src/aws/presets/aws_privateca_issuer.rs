@@ -12,7 +12,7 @@
 //! certificates.
 
 use super::{Need, PresetArg, PresetContext, PresetDef, Scoping, Upstream};
-use crate::model::iam::Statement;
+use crate::aws::iam::Statement;
 
 pub(super) const PRESET: PresetDef = PresetDef {
     name: "aws-privateca-issuer",
@@ -72,7 +72,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::spec::Partition;
+    use crate::aws::Partition;
 
     #[test]
     fn issues_from_the_given_authorities_and_never_a_ca_certificate() {

@@ -1,0 +1,151 @@
+//! The crate's modules in layers: each may use only the modules of the
+//! layers below it, so that none depends on itself through others and a
+//! newcomer can read the crate from the bottom up. (`model`'s own passes
+//! have the same rule inside it: `model::tests`.)
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The top-level modules, bottom first.
+const LAYERS: &[&str] = &[
+    // Foundations, which use nothing of eksgrant's.
+    "code",
+    "text",
+    "sha256",
+    "rbac",
+    "parallel",
+    "freed",
+    "allocator",
+    "test_hooks",
+    "cli",
+    // What AWS is, and what the user wrote.
+    "aws",
+    "source",
+    "error",
+    "spec",
+    // Resolving the spec, and what it answers.
+    "model",
+    "load",
+    "explain",
+    "import",
+    // Writing the output.
+    "plan",
+    "render",
+    "outdir",
+    "manifest",
+    "sync",
+    // The commands.
+    "diagnostics",
+    "reporter",
+    "man",
+    "diff",
+    "generate",
+    "init",
+];
+
+/// Every source file of each top-level module, without its tests.
+fn modules() -> BTreeMap<String, Vec<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut modules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut pending = vec![src.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(&src).unwrap();
+            let top = relative.components().next().unwrap().as_os_str();
+            let top = top.to_string_lossy();
+            let module = top.trim_end_matches(".rs");
+            // The crate root, the binary, and this test, which is no layer.
+            if matches!(module, "lib" | "main" | "layering")
+                || path.extension().is_none_or(|e| e != "rs")
+            {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let text = text.split("#[cfg(test)]").next().unwrap();
+            // Comments name modules without using them.
+            let code: String = text
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            modules.entry(module.to_string()).or_default().push(code);
+        }
+    }
+    modules
+}
+
+/// The top-level modules `code` uses: `crate::x` paths, and the names in
+/// `use crate::{x, y::z}`.
+fn used(code: &str) -> Vec<String> {
+    let name = |rest: &str| -> String {
+        rest.chars()
+            .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+            .collect()
+    };
+    let mut found = Vec::new();
+    for (at, _) in code.match_indices("crate::") {
+        let rest = &code[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let group = &group[..group.find('}').unwrap_or(group.len())];
+            // The first word of each top-level item of the group.
+            let mut depth = 0;
+            let mut start = true;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => start = true,
+                    c if start && !c.is_whitespace() => {
+                        found.push(name(&group[i..]));
+                        start = false;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            found.push(name(rest));
+        }
+    }
+    found.retain(|m| !m.is_empty());
+    found
+}
+
+#[test]
+fn every_module_uses_only_the_layers_below_it() {
+    let modules = modules();
+    for module in modules.keys() {
+        assert!(
+            LAYERS.contains(&module.as_str()),
+            "src/{module} is not in LAYERS: place it in src/layering.rs"
+        );
+    }
+    for (module, files) in &modules {
+        let own = LAYERS.iter().position(|m| m == module).unwrap();
+        for code in files {
+            for other in used(code) {
+                if &other == module {
+                    continue;
+                }
+                let at = LAYERS.iter().position(|m| *m == other);
+                assert!(
+                    at.is_some_and(|at| at < own),
+                    "{module} uses {other}, which is not in a layer below it"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn uses_are_read_from_paths_and_groups() {
+    assert_eq!(used("use crate::model::Model;"), ["model"]);
+    assert_eq!(
+        used("use crate::{error::Error, text::{count, FEW}};\nlet x = crate::sync::apply();"),
+        ["error", "text", "sync"]
+    );
+}

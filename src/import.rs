@@ -672,7 +672,9 @@ fn merged(mappings: Vec<Mapping>) -> (Vec<Mapping>, Vec<Vec<String>>) {
 
 /// A TOML basic string, always on one line (so also safe in a comment):
 /// quotes and backslashes escaped, and every control character (DEL too,
-/// which TOML forbids raw) as `\uXXXX`.
+/// which TOML forbids raw) as `\uXXXX`. Not toml_writer's encoder: it
+/// leaves C1 controls such as NEL (U+0085) raw, which TOML allows but an
+/// editor may show as a line break inside the comment a value is quoted in.
 fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');

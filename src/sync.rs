@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::manifest::{History, MANIFEST_FILE, Manifest, PENDING_FILE, Pending};
 use crate::outdir::{Entry, OutDir, Staged, staging_token, temp_token};
 use crate::plan::{GeneratedFile, Output};
-use crate::text::count;
+use crate::text::{count, style};
 
 /// What a generation does to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -712,14 +712,6 @@ pub struct Diff {
     files: Vec<String>,
 }
 
-/// SGR sequences of [`Diff::to_text`]: bold headers, cyan hunk headers,
-/// green additions, red removals.
-const BOLD: &str = "\x1b[1m";
-const CYAN: &str = "\x1b[36m";
-const GREEN: &str = "\x1b[32m";
-const RED: &str = "\x1b[31m";
-const RESET: &str = "\x1b[0m";
-
 impl Diff {
     /// The text, coloured for a terminal or plain.
     pub fn to_text(&self, colour: bool) -> String {
@@ -739,15 +731,15 @@ impl Diff {
                     None => (line, ""),
                 };
                 let style = match text.as_bytes().first() {
-                    _ if i < 2 => Some(BOLD),
-                    Some(b'@') => Some(CYAN),
-                    Some(b'+') => Some(GREEN),
-                    Some(b'-') => Some(RED),
+                    _ if i < 2 => Some(style::HEADER),
+                    Some(b'@') => Some(style::HUNK),
+                    Some(b'+') => Some(style::GAIN),
+                    Some(b'-') => Some(style::LOSS),
                     _ => None,
                 };
                 match style {
                     Some(style) => {
-                        let _ = write!(out, "{style}{text}{RESET}{newline}");
+                        let _ = write!(out, "{style}{text}{style:#}{newline}");
                     }
                     None => out.push_str(line),
                 }

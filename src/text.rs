@@ -88,6 +88,21 @@ pub(crate) fn closest<'a>(
         .map(|(_, candidate)| candidate)
 }
 
+/// The styles eksgrant colours a terminal's text with (anstyle's, as clap
+/// draws help): written `{style}text{style:#}`, the `#` resetting.
+pub(crate) mod style {
+    use anstyle::{AnsiColor, Style};
+
+    /// A file's header in a diff.
+    pub(crate) const HEADER: Style = Style::new().bold();
+    /// A hunk's header in a diff.
+    pub(crate) const HUNK: Style = AnsiColor::Cyan.on_default();
+    /// An added line, a permission gained.
+    pub(crate) const GAIN: Style = AnsiColor::Green.on_default();
+    /// A removed line, a permission lost.
+    pub(crate) const LOSS: Style = AnsiColor::Red.on_default();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::explain::{Assumption, KubernetesAccess, SubjectKind};
 use crate::render::markdown_code;
+use crate::text::style;
 
 /// The JSON form, as [`Diff`] and `docs/diff.schema.json` define it.
 pub fn json(diff: &Diff) -> String {
@@ -345,11 +346,6 @@ fn compared(diff: &Diff) -> Text {
     }
 }
 
-/// SGR sequences of the text form: green gains, red losses.
-const GREEN: &str = "\x1b[32m";
-const RED: &str = "\x1b[31m";
-const RESET: &str = "\x1b[0m";
-
 /// The text form: which specs were compared, then each subject and cluster
 /// with a change, each change a line; `colour` colours gains and losses.
 pub fn human(diff: &Diff, colour: bool) -> String {
@@ -369,13 +365,13 @@ pub fn human(diff: &Diff, colour: bool) -> String {
         );
         for line in subject_lines(subject) {
             let (mark, style) = match line.sign {
-                Sign::Gain => ('+', GREEN),
-                Sign::Loss => ('-', RED),
-                Sign::Unknown => ('?', ""),
+                Sign::Gain => ('+', Some(style::GAIN)),
+                Sign::Loss => ('-', Some(style::LOSS)),
+                Sign::Unknown => ('?', None),
             };
             let text = format!("{mark} {}{}", line.lead, line.text.plain());
-            if colour && !style.is_empty() {
-                let _ = writeln!(out, "  {style}{text}{RESET}");
+            if let Some(style) = style.filter(|_| colour) {
+                let _ = writeln!(out, "  {style}{text}{style:#}");
             } else {
                 let _ = writeln!(out, "  {text}");
             }
@@ -398,7 +394,8 @@ pub fn human(diff: &Diff, colour: bool) -> String {
                 };
                 let line = format!("- {} {name}", object.kind);
                 if colour {
-                    let _ = writeln!(out, "    {RED}{line}{RESET}");
+                    let loss = style::LOSS;
+                    let _ = writeln!(out, "    {loss}{line}{loss:#}");
                 } else {
                     let _ = writeln!(out, "    {line}");
                 }

@@ -31,15 +31,13 @@ const ALLOW_THP: libmimalloc_sys::mi_option_t = 37;
 ///
 /// Rendering starts threads for each batch of files, and a thread that
 /// ends leaves its heap's freed pages to be purged when another thread
-/// claims them. Purged as the thread ends instead, the peak of a cold run
-/// of 10,000 workloads on tmpfs was 138 to 142 MB against 151 to 159 MB
-/// (six alternating runs); the time, within the runs' noise: medians of
-/// 2.42 s against 2.33 s there, 2.41 s against 2.42 s in another six.
+/// claims them: they are purged as the thread ends instead, which lowers
+/// the peak of a cold run at no measurable cost.
 ///
 /// On Linux, the process also does without transparent huge pages, which
-/// count a 2 MiB page whole in the peak however little of it is used:
-/// 134 MB against 141 MB (medians of eight alternating cold runs, twice),
-/// in the same time (2.30 s against 2.31 s). mimalloc reads its own
+/// count a 2 MiB page whole in the peak however little of it is used.
+/// (bench/README.md, "What the speed and memory machinery is for", has
+/// the figures of both.) mimalloc reads its own
 /// option as it starts, before this runs, so the binary does what that
 /// option does: it asks the kernel (`PR_SET_THP_DISABLE`) and sets the
 /// option for what mimalloc maps from here on.
@@ -68,13 +66,10 @@ pub(crate) fn configure() {
 /// main thread, a forced collect also takes over the segments that ended
 /// threads left, so that what was freed in them is reused.
 ///
-/// Between resolving and rendering an organisation's spec this lowers the
-/// peak by 20 MB or so, at no measurable cost. After the spec as written is
-/// freed (it was parsed on both cores, and freed on one), the lint-dense
-/// 10,000-workload spec's cold run peaked at 133 MB in five runs out of
-/// five, against 148 to 150 MB (the freed spec's pages were reused only
-/// when a thread happened to take over the segments holding them; 133 MB
-/// when it did), in the same time (2.23 to 2.33 s against 2.27 to 2.37 s).
+/// Between resolving and rendering, and after the spec as written is freed
+/// (it was parsed on both cores, and freed on one, whose pages were reused
+/// only when a thread happened to take over the segments holding them),
+/// this lowers the peak at no measurable cost (bench/README.md).
 pub(crate) fn return_freed_memory() {
     // SAFETY: `mi_collect` only walks mimalloc's own heaps and takes no
     // pointer of ours; it is safe to call at any point.

@@ -341,8 +341,8 @@ impl Pending {
     /// The text of `previous` (or of no record) with run `token`, writing
     /// `files`, added: what [`Pending::read`] then reads. Made from borrowed
     /// paths and hashes, not from an owned [`Pending`]: an organisation's
-    /// run records 50,000 files, and their copies (with a set per file)
-    /// were 15 MB at the end of its peak.
+    /// run records tens of thousands of files, whose copies (with a set per
+    /// file) would sit at the end of its peak.
     pub fn merged_toml(
         previous: Option<&Pending>,
         token: &str,

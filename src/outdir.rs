@@ -85,7 +85,7 @@ pub struct Staged {
 enum Temp {
     /// Under its number in the run's staging directory: the path is made
     /// again when it is renamed, as an organisation's run stages tens of
-    /// thousands of files and would otherwise hold 4 MB of their paths.
+    /// thousands of files and would otherwise hold all their paths.
     Numbered(usize),
     /// Beside its path (the records).
     Beside(PathBuf),

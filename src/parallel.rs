@@ -73,9 +73,8 @@ where
 /// The calling thread takes a part instead of waiting: what a part makes
 /// and frees on a thread that then ends stays in pages the allocator
 /// cannot hand back while the part's results live in them, and the calling
-/// thread's own pages are reused by what it allocates next. Resolving an
-/// organisation's spec (`validate`) peaked at 118 to 120 MB against 132 to
-/// 135 MB with every part on a thread of its own, no slower.
+/// thread's own pages are reused by what it allocates next, which lowers the
+/// peak of resolving an organisation's spec, no slower (bench/README.md).
 fn each_on_a_thread<I: Send, R: Send>(inputs: Vec<I>, work: impl Fn(I) -> R + Sync) -> Vec<R> {
     let work = &work;
     let mut inputs = inputs.into_iter();

@@ -14,8 +14,8 @@ pub(crate) fn digest(content: &[u8]) -> [u8; 32] {
     Sha256::digest(content).into()
 }
 
-/// A digest as the manifest writes it: `sha256:<hex>`. (Digit by digit:
-/// `write!` per byte was a few per cent of a run that only hashes.)
+/// A digest as the manifest writes it: `sha256:<hex>`. (Digit by digit, as
+/// `write!` per byte was a measurable share of a run that only hashes.)
 pub(crate) fn hex(digest: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(7 + 2 * digest.len());

@@ -177,8 +177,8 @@ pub struct Incoming<'a> {
     /// Every generated file, in the order it came.
     files: Vec<FileChange>,
     /// The SHA-256 of each, in the same order, for the manifest: made its
-    /// text (paths and `sha256:<hex>`) once rendering is over, which at
-    /// organisation scale is 9 MB that rendering does not hold.
+    /// text (paths and `sha256:<hex>`) once rendering is over, so that
+    /// rendering does not hold it.
     digests: Vec<[u8; 32]>,
     /// What is staged, waiting to be renamed into place.
     staged: Vec<Staged>,

@@ -128,11 +128,10 @@ impl<'de> Deserialize<'de> for OneOrMany {
 }
 
 /// A policy document as it is written to `policies/*.json`. The model keeps
-/// the text rather than the typed [`PolicyDocument`]: a typed document holds
-/// a map per condition and a string per action: 10,000 workloads' trust and
-/// permission documents took 38 MB typed, against 14 MB of text as written.
-/// It keeps the text without the indentation (10 MB), which
-/// [`PolicyText::to_pretty_json`] puts back as the file is rendered.
+/// the text rather than the typed [`PolicyDocument`], which holds a map per
+/// condition and a string per action and takes several times the text's
+/// memory (bench/README.md); it keeps the text without the indentation,
+/// which [`PolicyText::to_pretty_json`] puts back as the file is rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyText {
     /// The document as `serde_json` writes it compact: no whitespace outside

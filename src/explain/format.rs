@@ -160,9 +160,8 @@ fn mermaid_label(text: &str) -> String {
 /// What the pictures draw: every subject in key order, with its edge to
 /// AWS and an edge per Kubernetes grant. [`Picture::of`] takes it from an
 /// explanation; [`super::picture`] from the model, without the statements
-/// and rules that a picture does not show: for 10,000 workloads, building
-/// the explanation for ACCESS.md's picture took 60 MB at the peak of
-/// rendering.
+/// and rules that a picture does not show, which building a whole
+/// explanation for ACCESS.md's picture held at the peak of rendering.
 pub struct Picture {
     subjects: Vec<Drawn>,
 }

@@ -31,7 +31,7 @@ enum Names {
         /// names: a fixed-size key instead of the text keeps the registry
         /// a third of its size, and a B-tree grows a node at a time where
         /// a hash table doubles, holding its old table and its new one
-        /// at once (13 MB for 10,000 workloads, at the peak of a run).
+        /// at once, at the peak of a run (bench/README.md).
         names: BTreeMap<u128, Span>,
         /// Pairs of spec items (by span start) already reported as
         /// colliding.

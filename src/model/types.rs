@@ -868,7 +868,7 @@ pub struct WorkloadRole {
     pub associations: Vec<Association>,
     /// The role the pods' credentials chain to, when their permissions are
     /// another account's (templates). Boxed: few workloads have one, and
-    /// inline it would be 40% of every workload's size.
+    /// inline it would grow every workload by a large share of its size.
     pub target: Option<Box<TargetRole>>,
     /// Whether the associations pass no session tags (templates).
     pub disable_session_tags: bool,

@@ -93,7 +93,7 @@ impl<'a, O: Output> Batch<'a, O> {
     /// `name`: rendered here, a few hundred items at a time, and joined as
     /// the parts of [`Batch::terraform`] are. For a file of a block per
     /// workload: as one context, an organisation's items would wait in
-    /// the batch as 7 MB of template values. A template's error here (a
+    /// the batch as template values. A template's error here (a
     /// bug in eksgrant's own templates) is reported at once, before those
     /// of the files waiting in the batch.
     pub(super) fn terraform_rows<T: Serialize>(

@@ -154,9 +154,9 @@ impl<'a> Overview<'a> {
 impl Overview<'_> {
     /// The text of ACCESS.md. Its large tables (a row per workload, note,
     /// access line and kubeconfig) are rendered a few hundred rows at a
-    /// time: as one template context, an organisation's rows were 36 MB of
-    /// template values beside a 7 MB document, the largest allocation of a
-    /// run's rendering. They and the picture reach the document through
+    /// time: as one template context, an organisation's rows were the
+    /// largest allocation of a run's rendering (bench/README.md). They and
+    /// the picture reach the document through
     /// [`Holes`], not through its context, the rows rendered straight into
     /// their place.
     pub(super) fn render(mut self, templates: &Templates) -> Result<String> {

@@ -36,7 +36,7 @@ pub(super) struct Overview<'a> {
     per_cluster: bool,
     /// The state to move from the previous generation's layout, if it had
     /// the other one.
-    state_move: Option<&'a StateMove>,
+    state_move: Option<MoveState<'a>>,
     /// Every cluster, sorted by key: the Clusters table and the Kubernetes
     /// permissions sections.
     clusters: Vec<ClusterSummary<'a>>,
@@ -106,7 +106,7 @@ impl<'a> Overview<'a> {
             regenerate: &options.regenerate,
             region: &model.region,
             per_cluster: model.terraform.per_cluster,
-            state_move: transition.state_move.as_ref(),
+            state_move: transition.state_move.as_ref().map(MoveState::of),
             clusters: model
                 .clusters
                 .iter()
@@ -974,29 +974,8 @@ fn oidc_provider_import(model: &Model, cluster: &Cluster) -> Option<Import> {
 /// name a kind of step is set.
 #[derive(Serialize)]
 struct Step<'a> {
-    /// `kubectl apply -k` of a cluster's Kubernetes objects.
-    kubernetes_objects: bool,
-    /// Restarting the pods of workloads that leave IRSA.
-    restart_pods: bool,
-    /// Moving the state of the previous layout's roots.
-    move_state: bool,
-    /// `terraform apply` of the AWS side.
-    terraform: bool,
-    /// `terraform apply` of the per-cluster layout's IAM root.
-    terraform_iam: bool,
-    /// `terraform apply` of each cluster's root.
-    terraform_clusters: bool,
-    /// `terraform apply` of the ingress rules between clusters.
-    terraform_network: bool,
-    /// `terraform apply` of the kubeconfig ConfigMaps.
-    kubernetes_terraform: bool,
-    /// `kubectl apply` of a cluster's aws-auth ConfigMap.
-    aws_auth: bool,
-    /// `aws eks update-cluster-config` of an existing cluster's
-    /// authentication mode.
-    switch_mode: bool,
-    /// `kubectl delete` of the objects the spec no longer writes.
-    revoke: bool,
+    /// What the step applies, which decides how ACCESS.md lays it out.
+    kind: StepKind,
     /// The cluster (key) of a `kubectl` step.
     cluster: Option<&'a str>,
     /// The kubeconfig context its commands use: the cluster's key, or for
@@ -1031,6 +1010,51 @@ struct Step<'a> {
     why: &'static str,
 }
 
+/// The state move of a layout change, as ACCESS.md's first step words it.
+#[derive(Serialize)]
+struct MoveState<'a> {
+    /// The previous layout.
+    from: Layout,
+    /// Which way the state moves.
+    direction: MoveDirection,
+    /// The roots the state is in now.
+    from_roots: &'a [String],
+    /// "the root" or "the roots", for `from_roots`.
+    from_roots_noun: &'static str,
+    /// The roots it moves to.
+    to_roots: &'a [String],
+}
+
+/// Which way a layout change moves the state.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum MoveDirection {
+    /// From the single root into one per cluster (and `terraform/iam`,
+    /// `terraform/network`).
+    Split,
+    /// From the per-cluster roots back into one.
+    Join,
+}
+
+impl<'a> MoveState<'a> {
+    fn of(moving: &'a StateMove) -> Self {
+        MoveState {
+            from: moving.from,
+            direction: match moving.from {
+                Layout::Single => MoveDirection::Split,
+                Layout::PerCluster => MoveDirection::Join,
+            },
+            from_roots: &moving.from_roots,
+            from_roots_noun: if moving.from_roots.len() == 1 {
+                "the root"
+            } else {
+                "the roots"
+            },
+            to_roots: &moving.to_roots,
+        }
+    }
+}
+
 /// An object to delete, as `kubectl delete` names it.
 #[derive(Serialize)]
 struct Revoked<'a> {
@@ -1046,19 +1070,8 @@ struct Revoked<'a> {
 
 impl<'a> Step<'a> {
     fn of(step: &'a ApplyStep) -> Self {
-        let is = |kind: StepKind| step.kind == kind;
         Step {
-            kubernetes_objects: is(StepKind::KubernetesObjects),
-            restart_pods: is(StepKind::RestartPods),
-            move_state: is(StepKind::MoveState),
-            terraform: is(StepKind::Terraform),
-            terraform_iam: is(StepKind::TerraformIam),
-            terraform_clusters: is(StepKind::TerraformClusters),
-            terraform_network: is(StepKind::TerraformNetwork),
-            kubernetes_terraform: is(StepKind::KubernetesTerraform),
-            aws_auth: is(StepKind::AwsAuth),
-            switch_mode: is(StepKind::SwitchMode),
-            revoke: is(StepKind::Revoke),
+            kind: step.kind,
             cluster: step.cluster.as_deref(),
             context: match &step.revocation {
                 Some(revocation) if !revocation.in_spec() => {

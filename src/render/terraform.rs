@@ -164,9 +164,16 @@ fn access_context<'a>(context: &Context, cluster: &'a Cluster) -> MakeContext<'a
     })
 }
 
-/// The context of a root at `dir`: which parts of the shared templates it
-/// holds, and the way up to the policy documents.
-fn root_context(base: &Context, dir: &str, iam: bool, eks: bool) -> Context {
+/// The context of a root of `kind` at `dir`: which parts of the shared
+/// templates it holds (`iam`: roles and policies; `eks`: clusters, access
+/// entries, associations, ingress rules), and the way up to the policy
+/// documents.
+fn root_context(base: &Context, dir: &str, kind: RootKind) -> Context {
+    let (iam, eks) = match kind {
+        RootKind::Single => (true, true),
+        RootKind::Iam => (true, false),
+        RootKind::Cluster | RootKind::Network => (false, true),
+    };
     let mut context = base.clone();
     context.insert("up", &names::up_from(dir));
     context.insert("iam", &iam);
@@ -209,7 +216,7 @@ fn single_root<'a, O: Output>(
     base: &Context,
 ) -> Result<()> {
     let dir = SINGLE_ROOT;
-    let context = root_context(base, dir, true, true);
+    let context = root_context(base, dir, RootKind::Single);
     let accounts: Vec<&OtherAccount> = model.accounts.iter().collect();
     root_files(out, dir, &context, &accounts)?;
     if !model.iam.tags.is_empty() {
@@ -269,7 +276,7 @@ fn iam_root<'a, O: Output>(
     root: &TerraformRoot,
 ) -> Result<()> {
     let dir = root.dir.as_str();
-    let context = root_context(base, dir, true, false);
+    let context = root_context(base, dir, RootKind::Iam);
     // The roles a workload chains to are in its cluster's root.
     root_files(out, dir, &context, &[])?;
     if !model.iam.tags.is_empty() {
@@ -311,7 +318,7 @@ fn cluster_root<'a, O: Output>(
         .iter()
         .find(|c| c.key == key)
         .expect("a root of the model's cluster");
-    let context = root_context(base, dir, false, true);
+    let context = root_context(base, dir, RootKind::Cluster);
     let here: Vec<(&Workload, Vec<&Association>)> = role_workloads(model)
         .into_iter()
         .filter_map(|workload| {
@@ -392,7 +399,7 @@ fn network_root<'a, O: Output>(
     root: &TerraformRoot,
 ) -> Result<()> {
     let dir = root.dir.as_str();
-    let context = root_context(base, dir, false, true);
+    let context = root_context(base, dir, RootKind::Network);
     root_files(out, dir, &context, &[])?;
     let rules: Vec<&ApiIngressRule> = model
         .clusters

@@ -826,7 +826,7 @@ fn objects_from_files(out: &OutDir, manifest: &Manifest, history: &mut History) 
         if !record.objects.is_empty() {
             continue;
         }
-        let dir = format!("kubernetes/{key}/");
+        let dir = format!("{}/", crate::model::paths::kubernetes_dir(key));
         for (path, hash) in manifest.files.range(dir.clone()..) {
             if !path.starts_with(&dir) {
                 break;

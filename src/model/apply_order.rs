@@ -40,7 +40,7 @@
 
 use std::collections::BTreeSet;
 
-use super::names;
+use super::paths;
 pub use super::types::{ApplyStep, CutOver, ModeSwitch, Place, Revocation, StepKind};
 use super::types::{Cluster, Model, RootKind, StateMove, TerraformRoots, Workload};
 use crate::spec::AuthenticationMode;
@@ -225,7 +225,7 @@ pub(super) fn apply_steps(model: &Model, around: &Around<'_>) -> Vec<ApplyStep> 
     }
     if !namespaces.is_empty() {
         steps.push(ApplyStep {
-            roots: vec![names::KUBERNETES_ROOT.to_string()],
+            roots: vec![paths::KUBERNETES_ROOT.to_string()],
             ..ApplyStep::global(
                 StepKind::KubernetesTerraform,
                 namespaces,

@@ -9,6 +9,7 @@ use super::checker::Checker;
 use super::clusters::{ClusterInfo, NodeRole};
 use super::grants::{Authentication, GrantSet, Granted, ResolvedGrant};
 use super::names;
+use super::paths;
 use super::types::{
     AccessEntry, AccessLine, ApiIngressRule, AwsAuth, AwsAuthMapping, Cluster, HclValue,
     KubeconfigMap, NamespaceObjects, NodeAccessEntry, OidcProvider, PolicyAssociation, RbacBinding,
@@ -373,7 +374,7 @@ fn aws_auth(
     }
     checker.claim(
         "file",
-        format!("kubernetes/{}/{}", info.key.get(), names::AWS_AUTH_FILE),
+        paths::aws_auth_file(info.key.get()),
         info.key.span(),
     );
     let mut map_roles: Vec<AwsAuthMapping> = info
@@ -572,11 +573,11 @@ fn rbac_objects(
     // Each subject's objects in one scope are one file; a subject named like
     // a file eksgrant writes there (aws-auth) would collide with it.
     for (scope, subjects) in &scoped {
-        let dir = scope.as_deref().unwrap_or(names::CLUSTER_SCOPED_DIR);
+        let dir = scope.as_deref().unwrap_or(paths::CLUSTER_SCOPED_DIR);
         for subject in subjects.keys() {
             checker.claim(
                 "file",
-                format!("kubernetes/{cluster}/{dir}/{subject}.yaml"),
+                paths::subject_file(cluster, dir, subject),
                 info.key.span(),
             );
         }

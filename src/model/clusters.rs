@@ -12,6 +12,7 @@ use super::cidr::ipv4_cidr_prefix;
 use super::control_plane;
 use super::keys::check_key;
 use super::names::{self, MAX_ROLE_NAME};
+use super::paths;
 use super::types::{AutoMode, CreatedCluster, NodeKind};
 use crate::aws::arn;
 use crate::code::Code;
@@ -111,7 +112,7 @@ pub(super) fn clusters(
     if let Some(created) = clusters.values().find(|c| c.created.is_some()) {
         checker.claim(
             "file",
-            names::EKS_CLUSTER_ROLE_TRUST_FILE.to_string(),
+            paths::EKS_CLUSTER_ROLE_TRUST_FILE.to_string(),
             created.key.span(),
         );
     }
@@ -121,7 +122,7 @@ pub(super) fn clusters(
     {
         checker.claim(
             "file",
-            names::EKS_AUTO_NODE_ROLE_TRUST_FILE.to_string(),
+            paths::EKS_AUTO_NODE_ROLE_TRUST_FILE.to_string(),
             auto.key.span(),
         );
     }
@@ -593,7 +594,7 @@ fn created_cluster(
         kubernetes_version,
         role_name,
         role_ident,
-        role_trust_file: names::EKS_CLUSTER_ROLE_TRUST_FILE.to_string(),
+        role_trust_file: paths::EKS_CLUSTER_ROLE_TRUST_FILE.to_string(),
         role_policy_arn: arn::aws_managed_policy_arn(account.partition, "AmazonEKSClusterPolicy"),
         subnet_ids,
         subnet_variable,
@@ -652,7 +653,7 @@ fn auto_mode(checker: &mut Checker<'_>, account: &Account, key: &Spanned<String>
         node_role_name,
         node_role_ident,
         node_role_arn,
-        node_role_trust_file: names::EKS_AUTO_NODE_ROLE_TRUST_FILE.to_string(),
+        node_role_trust_file: paths::EKS_AUTO_NODE_ROLE_TRUST_FILE.to_string(),
         node_policy_arns: managed(&[
             "AmazonEC2ContainerRegistryPullOnly",
             "AmazonEKSWorkerNodeMinimalPolicy",

@@ -12,6 +12,7 @@ use super::account::Account;
 use super::checker::Checker;
 use super::cidr::{ipv4_cidr, is_network_address, is_private};
 use super::names;
+use super::paths;
 use super::types::{
     Addon, ClusterKey, ControlPlane, HclValue, Logging, LogsKeyUse, SecretsKey, SecretsKeyPolicy,
 };
@@ -192,7 +193,7 @@ pub(super) fn control_plane(
     }
 
     let secrets_key_policy = secrets_key.as_ref().filter(|_| secrets_on).map(|arn| {
-        let file = format!("policies/eks-cluster-{}.secrets-key.json", target.key.get());
+        let file = paths::secrets_key_policy_file(target.key.get());
         checker.claim("file", file.clone(), target.key.span());
         SecretsKeyPolicy {
             ident: format!("{}_secrets_key", target.role_ident),

@@ -4,6 +4,7 @@
 
 use super::checker::Checker;
 use super::names;
+use super::paths;
 use crate::code::Code;
 use crate::spec::Spanned;
 
@@ -56,7 +57,7 @@ pub(super) fn check_namespace_not_reserved(checker: &mut Checker<'_>, namespace:
             .label("a device name on Windows")
             .help(WINDOWS_DEVICE_HELP);
     }
-    if namespace.get() == names::CLUSTER_SCOPED_DIR {
+    if namespace.get() == paths::CLUSTER_SCOPED_DIR {
         checker
             .error(
                 Code::Namespace,
@@ -66,7 +67,7 @@ pub(super) fn check_namespace_not_reserved(checker: &mut Checker<'_>, namespace:
             .label("reserved")
             .help(format!(
                 "kubernetes/<cluster>/{}/ holds cluster-scoped objects, so no namespace may have that name",
-                names::CLUSTER_SCOPED_DIR
+                paths::CLUSTER_SCOPED_DIR
             ));
     }
 }

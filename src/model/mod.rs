@@ -34,6 +34,7 @@ mod cidr;
 mod keys;
 pub(crate) mod names;
 mod objects;
+pub(crate) mod paths;
 mod types;
 
 // The passes, in order; helpers sit right before the pass that uses them.
@@ -215,6 +216,7 @@ mod tests {
     /// a module uses only those before it. Leaves first, then the passes.
     const ORDER: &[&str] = &[
         "cidr",
+        "paths",
         "names",
         "checker",
         "keys",

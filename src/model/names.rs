@@ -15,46 +15,6 @@ const OWNED_PREFIX: &str = "eksgrant:";
 /// principal into may start with one.
 pub(crate) const RESERVED_PREFIXES: &[&str] = &["system:", "eks:", "aws:", "amazon:", "iam:"];
 
-/// The aws-auth ConfigMap's path within a cluster's Kubernetes directory.
-pub(crate) const AWS_AUTH_FILE: &str = "kube-system/aws-auth.yaml";
-
-/// The directory, beside the namespace directories, that holds cluster-scoped
-/// objects; no namespace may take this name.
-pub(crate) const CLUSTER_SCOPED_DIR: &str = "cluster-scoped";
-
-/// The one Terraform root of `layout = "single"`, which every layout's
-/// paths start from.
-pub(crate) const SINGLE_ROOT: &str = "terraform";
-
-/// `layout = "per-cluster"`: the root of the account-wide IAM.
-pub(crate) const IAM_ROOT: &str = "terraform/iam";
-
-/// `layout = "per-cluster"`: the root of the ingress rules between
-/// clusters.
-pub(crate) const NETWORK_ROOT: &str = "terraform/network";
-
-/// The second root, which writes through the clusters' Kubernetes APIs.
-pub(crate) const KUBERNETES_ROOT: &str = "terraform-kubernetes";
-
-/// `layout = "per-cluster"`: the root of one cluster. Under `clusters/`,
-/// so that no cluster key meets `iam` or `network`.
-pub(crate) fn cluster_root(cluster_key: &str) -> String {
-    format!("terraform/clusters/{cluster_key}")
-}
-
-/// How a root at `dir` reaches the top of the output tree, for the
-/// `file()` paths of the policy documents: `..` from `terraform`,
-/// `../../..` from `terraform/clusters/<key>`.
-pub(crate) fn up_from(dir: &str) -> String {
-    vec![".."; dir.split('/').count()].join("/")
-}
-
-/// The trust policy shared by the IAM roles of all created clusters.
-pub(crate) const EKS_CLUSTER_ROLE_TRUST_FILE: &str = "policies/eks-cluster-role.trust.json";
-
-/// The trust policy shared by the node roles of all Auto Mode clusters.
-pub(crate) const EKS_AUTO_NODE_ROLE_TRUST_FILE: &str = "policies/eks-auto-node-role.trust.json";
-
 /// A spec key: a lowercase DNS-1123 label that starts with a letter, because
 /// keys also become Terraform identifiers and file names.
 pub(crate) fn is_key(s: &str) -> bool {
@@ -178,11 +138,6 @@ pub(crate) fn subnet_variable(cluster_key: &str) -> String {
     format!("{}_subnet_ids", tf_ident(cluster_key))
 }
 
-/// The trust policy file of a workload's role.
-pub(crate) fn trust_policy_file(workload_key: &str) -> String {
-    format!("policies/{workload_key}.trust.json")
-}
-
 /// The names of a workload's `index`-th permission policy (0-based): the
 /// first is named like the role, the following get `-2`, `-3`... so that a
 /// policy split in two keeps its first half's name.
@@ -202,12 +157,12 @@ pub(crate) fn permission_policy(workload_key: &str, role_name: &str, index: usiz
         0 => PolicyNames {
             ident,
             name: role_name.to_string(),
-            file: format!("policies/{workload_key}.permissions.json"),
+            file: super::paths::permission_policy_file(workload_key, 0),
         },
         n => PolicyNames {
             ident: format!("{ident}_{}", n + 1),
             name: format!("{role_name}-{}", n + 1),
-            file: format!("policies/{workload_key}.permissions-{}.json", n + 1),
+            file: super::paths::permission_policy_file(workload_key, n),
         },
     }
 }
@@ -218,13 +173,8 @@ pub(crate) fn chain_policy(workload_key: &str, role_name: &str) -> PolicyNames {
     PolicyNames {
         ident: format!("{}_chain", tf_ident(workload_key)),
         name: format!("{role_name}-chain"),
-        file: format!("policies/{workload_key}.chain.json"),
+        file: super::paths::chain_policy_file(workload_key),
     }
-}
-
-/// The trust policy of the role a workload chains to.
-pub(crate) fn target_trust_file(workload_key: &str) -> String {
-    format!("policies/{workload_key}.target-trust.json")
 }
 
 /// The Terraform identifier of the role a workload chains to, in another
@@ -393,12 +343,6 @@ pub(crate) fn username_problem(username: &str, access_entries: bool) -> Option<S
         rest = &rest[start + placeholder.len()..];
     }
     None
-}
-
-/// The trust policy template of a role whose trust names an OIDC provider
-/// created in the same run: Terraform fills it with `templatefile()`.
-pub(crate) fn trust_policy_template(workload_key: &str) -> String {
-    format!("policies/{workload_key}.trust.json.tftpl")
 }
 
 /// The template variable holding a created cluster's OIDC issuer (host and

@@ -10,6 +10,7 @@ use super::checker::Checker;
 use super::clusters::ClusterInfo;
 use super::grants::GrantSet;
 use super::names;
+use super::paths;
 use super::policies;
 use super::principals::PrincipalInfo;
 use super::trust;
@@ -218,9 +219,9 @@ fn workload_role(
     let trust = trust::trust(account, clusters, info);
     trust::check_trust_size(checker, info, &trust);
     let trust_file = if trust.variables.is_empty() {
-        names::trust_policy_file(key)
+        paths::trust_policy_file(key)
     } else {
-        names::trust_policy_template(key)
+        paths::trust_policy_template(key)
     };
     checker.claim("file", trust_file.clone(), info.key.span());
     let arn = arn::role_arn(account.partition, &account.id, &account.iam.path, &name);
@@ -296,7 +297,7 @@ fn target_role(
 ) -> TargetRole {
     let key = info.key.get();
     let trust = trust::target_trust(account, source_arn, clusters, info);
-    let trust_file = names::target_trust_file(key);
+    let trust_file = paths::target_trust_file(key);
     checker.claim("file", trust_file.clone(), info.key.span());
     let (arn, written) = match target {
         Target::External(arn) => (arn.clone(), None),

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use super::account::Account;
 use super::checker::Checker;
 use super::clusters::ClusterInfo;
-use super::names;
+use super::paths;
 use super::types::{Cluster, RootKind, TerraformRoot, TerraformRoots, Workload};
 use super::workloads::{Target, WorkloadInfo};
 use crate::code::Code;
@@ -58,7 +58,7 @@ fn layout_roots(
         cluster: cluster.map(|c| c.key.clone()),
     };
     if layout == Layout::Single {
-        return vec![root(names::SINGLE_ROOT.to_string(), RootKind::Single, None)];
+        return vec![root(paths::SINGLE_ROOT.to_string(), RootKind::Single, None)];
     }
     let mut roots = Vec::new();
     let has_iam = clusters
@@ -66,16 +66,16 @@ fn layout_roots(
         .any(|c| c.created.is_some() || c.oidc_provider.is_some())
         || workloads.iter().any(|w| w.role.is_some());
     if has_iam {
-        roots.push(root(names::IAM_ROOT.to_string(), RootKind::Iam, None));
+        roots.push(root(paths::IAM_ROOT.to_string(), RootKind::Iam, None));
     }
     roots.extend(
         clusters
             .iter()
-            .map(|c| root(names::cluster_root(&c.key), RootKind::Cluster, Some(c))),
+            .map(|c| root(paths::cluster_root(&c.key), RootKind::Cluster, Some(c))),
     );
     if clusters.iter().any(Cluster::has_ingress_from_clusters) {
         roots.push(root(
-            names::NETWORK_ROOT.to_string(),
+            paths::NETWORK_ROOT.to_string(),
             RootKind::Network,
             None,
         ));
@@ -97,7 +97,9 @@ impl Cluster {
 pub fn roots_of<'a>(paths: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut roots: Vec<String> = paths
         .filter_map(|path| path.strip_suffix("/versions.tf"))
-        .filter(|dir| *dir == names::SINGLE_ROOT || dir.starts_with("terraform/"))
+        .filter(|dir| {
+            *dir == paths::SINGLE_ROOT || dir.starts_with(&format!("{}/", paths::SINGLE_ROOT))
+        })
         .map(str::to_string)
         .collect();
     roots.sort_by_key(|dir| (apply_rank(dir), dir.clone()));
@@ -108,8 +110,8 @@ pub fn roots_of<'a>(paths: impl Iterator<Item = &'a str>) -> Vec<String> {
 /// Where a root comes in the apply order: IAM, the clusters, the network.
 fn apply_rank(dir: &str) -> u8 {
     match dir {
-        names::SINGLE_ROOT | names::IAM_ROOT => 0,
-        names::NETWORK_ROOT => 2,
+        paths::SINGLE_ROOT | paths::IAM_ROOT => 0,
+        paths::NETWORK_ROOT => 2,
         _ => 1,
     }
 }
@@ -117,7 +119,7 @@ fn apply_rank(dir: &str) -> u8 {
 /// The layout whose roots are `roots`, as [`roots_of`] gives them; `None`
 /// for a generation that wrote no Terraform.
 pub fn layout_of(roots: &[String]) -> Option<Layout> {
-    if roots.iter().any(|r| r == names::SINGLE_ROOT) {
+    if roots.iter().any(|r| r == paths::SINGLE_ROOT) {
         Some(Layout::Single)
     } else if roots.is_empty() {
         None
@@ -156,7 +158,7 @@ fn check_irsa_on_created_clusters(
                     "the role of workload {} trusts the OIDC provider of {}, created here: with layout = \"per-cluster\" the role is written in {} before {} exists, and its issuer is known only once it does",
                     workload.key.get(),
                     plural_clusters(&created),
-                    names::IAM_ROOT,
+                    paths::IAM_ROOT,
                     if created.len() == 1 { "the cluster" } else { "the clusters" },
                 ),
             )
@@ -240,8 +242,8 @@ mod tests {
 
     #[test]
     fn policy_paths_climb_out_of_each_root() {
-        assert_eq!(names::up_from(names::SINGLE_ROOT), "..");
-        assert_eq!(names::up_from(names::IAM_ROOT), "../..");
-        assert_eq!(names::up_from(&names::cluster_root("prod")), "../../..");
+        assert_eq!(paths::up_from(paths::SINGLE_ROOT), "..");
+        assert_eq!(paths::up_from(paths::IAM_ROOT), "../..");
+        assert_eq!(paths::up_from(&paths::cluster_root("prod")), "../../..");
     }
 }

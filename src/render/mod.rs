@@ -29,7 +29,7 @@ use templates::{AWS_AUTH_YAML, GITHUB_WORKFLOW, KUSTOMIZATION_YAML, SUBJECT_YAML
 
 use crate::aws::iam::{PolicyText, eks_auto_node_role_trust, eks_cluster_role_trust};
 use crate::error::{Error, Result};
-use crate::model::names::{AWS_AUTH_FILE, CLUSTER_SCOPED_DIR};
+use crate::model::paths::{self, CLUSTER_SCOPED_DIR};
 use crate::model::{Model, TemplateVariable, Transition};
 use crate::plan::{FileKind, Output, Plan};
 
@@ -134,7 +134,7 @@ pub fn render_into<O: Output>(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         policies.and(overview)
     })?;
-    batch.add("ACCESS.md".into(), overview)?;
+    batch.add(paths::OVERVIEW.into(), overview)?;
     files(&mut batch, model, &base)
 }
 
@@ -220,9 +220,9 @@ fn files<'a, O: Output>(
                     .map(|s| (CLUSTER_SCOPED_DIR, s)),
             );
         for (dir, objects) in scoped {
-            let relative = format!("{dir}/{}.yaml", objects.subject);
+            let relative = paths::subject_file_in_cluster(dir, &objects.subject);
             batch.file(
-                format!("kubernetes/{}/{relative}", cluster.key),
+                paths::subject_file(&cluster.key, dir, &objects.subject),
                 SUBJECT_YAML,
                 move || with(base, "objects", objects),
             )?;
@@ -230,18 +230,15 @@ fn files<'a, O: Output>(
         }
         if let Some(aws_auth) = &cluster.aws_auth {
             batch.file(
-                format!("kubernetes/{}/{AWS_AUTH_FILE}", cluster.key),
+                paths::aws_auth_file(&cluster.key),
                 AWS_AUTH_YAML,
                 move || with(base, "aws_auth", aws_auth),
             )?;
         }
         if !resources.is_empty() {
             resources.sort();
-            // `Kustomization` is the third name kustomize looks for; unlike
-            // kustomization.yaml it is not mistaken for a Kubernetes object by
-            // tools that validate every .yaml file against the API schema.
             batch.file(
-                format!("kubernetes/{}/Kustomization", cluster.key),
+                paths::kustomization_file(&cluster.key),
                 KUSTOMIZATION_YAML,
                 move || with(base, "resources", &resources),
             )?;

@@ -16,7 +16,7 @@ use super::templates::{
 };
 use crate::error::Result;
 use crate::model::apply_order::{ApplyStep, CutOver, ModeSwitch, StepKind};
-use crate::model::names::{self, IAM_ROOT, SINGLE_ROOT};
+use crate::model::paths::{self, IAM_ROOT};
 use crate::model::{
     AccessLine, Cluster, HclValue, KubeconfigMap, Logging, Model, OtherAccount, Revocation,
     SecretsKey, StateMove, Transition, Workload,
@@ -34,6 +34,9 @@ pub(super) struct Overview<'a> {
     region: &'a str,
     /// Whether IAM and each cluster have a Terraform root of their own.
     per_cluster: bool,
+    /// The single layout's root, and the kubeconfigs' (paths).
+    single_root: &'static str,
+    kubernetes_root: &'static str,
     /// The state to move from the previous generation's layout, if it had
     /// the other one.
     state_move: Option<MoveState<'a>>,
@@ -106,6 +109,8 @@ impl<'a> Overview<'a> {
             regenerate: &options.regenerate,
             region: &model.region,
             per_cluster: model.terraform.per_cluster,
+            single_root: paths::SINGLE_ROOT,
+            kubernetes_root: paths::KUBERNETES_ROOT,
             state_move: transition.state_move.as_ref().map(MoveState::of),
             clusters: model
                 .clusters
@@ -276,8 +281,8 @@ impl<'a> ClusterSummary<'a> {
             key: &cluster.key,
             name: &cluster.name,
             file: match layout {
-                Layout::Single => format!("{SINGLE_ROOT}/cluster-{}.tf", cluster.key),
-                Layout::PerCluster => format!("{}/cluster.tf", names::cluster_root(&cluster.key)),
+                Layout::Single => paths::cluster_file(&cluster.key, false),
+                Layout::PerCluster => paths::cluster_file(&cluster.key, true),
             },
             created: cluster.created.is_some(),
             kubernetes_version: cluster
@@ -644,7 +649,7 @@ impl<'a> BeforeYouApply<'a> {
                     let variable = c.created.as_ref()?.subnet_variable.as_deref()?;
                     Some(RootVariable {
                         name: format!("var.{variable}"),
-                        file: format!("{}/terraform.tfvars", names::cluster_root(&c.key)),
+                        file: paths::cluster_variables_file(&c.key),
                     })
                 })
                 .collect(),
@@ -682,6 +687,8 @@ impl<'a> BeforeYouApply<'a> {
 struct AwsAuthFile<'a> {
     /// The cluster (key).
     cluster: &'a str,
+    /// The file.
+    path: String,
     /// Whether the cluster reads only the ConfigMap (`CONFIG_MAP`), so that
     /// it is applied once the groups it maps principals into are bound;
     /// otherwise once the principals it no longer maps have access entries.
@@ -694,6 +701,7 @@ impl<'a> AwsAuthFile<'a> {
         cluster.aws_auth.as_ref()?;
         Some(AwsAuthFile {
             cluster: &cluster.key,
+            path: paths::aws_auth_file(&cluster.key),
             config_map_only: cluster.authentication_mode == AuthenticationMode::ConfigMap,
         })
     }
@@ -754,7 +762,7 @@ fn in_roots(model: &Model, cluster: &str, imports: Vec<Import>) -> Vec<ImportGro
         .partition(|i| i.address.starts_with("aws_iam_"));
     [
         (IAM_ROOT.to_string(), iam),
-        (names::cluster_root(cluster), own),
+        (paths::cluster_root(cluster), own),
     ]
     .into_iter()
     .filter(|(_, imports)| !imports.is_empty())
@@ -976,6 +984,10 @@ fn oidc_provider_import(model: &Model, cluster: &Cluster) -> Option<Import> {
 struct Step<'a> {
     /// What the step applies, which decides how ACCESS.md lays it out.
     kind: StepKind,
+    /// The directory `kubectl apply -k` applies, for a cluster's objects.
+    objects_dir: Option<String>,
+    /// The aws-auth ConfigMap's file, for its step.
+    aws_auth_file: Option<String>,
     /// The cluster (key) of a `kubectl` step.
     cluster: Option<&'a str>,
     /// The kubeconfig context its commands use: the cluster's key, or for
@@ -1072,6 +1084,8 @@ impl<'a> Step<'a> {
     fn of(step: &'a ApplyStep) -> Self {
         Step {
             kind: step.kind,
+            objects_dir: step.cluster.as_deref().map(paths::kubernetes_dir),
+            aws_auth_file: step.cluster.as_deref().map(paths::aws_auth_file),
             cluster: step.cluster.as_deref(),
             context: match &step.revocation {
                 Some(revocation) if !revocation.in_spec() => {

@@ -24,7 +24,7 @@ use super::templates::{
 };
 use super::with;
 use crate::error::Result;
-use crate::model::names::{self, KUBERNETES_ROOT, SINGLE_ROOT};
+use crate::model::paths::{self, IAM_ROOT, KUBERNETES_ROOT, SINGLE_ROOT};
 use crate::model::{
     ApiIngressRule, Association, Cluster, Model, OtherAccount, RootKind, TerraformRoot, Workload,
 };
@@ -76,7 +76,7 @@ impl<'a, O: Output> Writer<'_, 'a, O> {
 
     /// `locals.tf`: the IAM tags.
     fn locals(&mut self, dir: &str, context: &Context) -> Result<()> {
-        self.file(format!("{dir}/locals.tf"), LOCALS_TF, context)
+        self.file(paths::root_file(dir, "locals.tf"), LOCALS_TF, context)
     }
 
     /// `outputs.tf` of `workloads`, when there are any.
@@ -87,7 +87,7 @@ impl<'a, O: Output> Writer<'_, 'a, O> {
         let outputs: Vec<OutputWorkload<'_>> =
             workloads.iter().map(|w| OutputWorkload::of(w)).collect();
         self.batch.terraform_rows(
-            format!("{dir}/outputs.tf"),
+            paths::root_file(dir, "outputs.tf"),
             OUTPUTS_TF,
             context,
             "role_workloads",
@@ -106,11 +106,15 @@ impl<'a, O: Output> Writer<'_, 'a, O> {
     ) -> Result<()> {
         let context = context.clone();
         self.made(
-            format!("{dir}/workload-{}.tf", workload.key),
+            paths::workload_file(dir, &workload.key),
             WORKLOAD_TF,
             Box::new(move || {
                 let mut own = with(&context, "workload", workload);
                 own.insert("associations", &associations);
+                own.insert(
+                    "workload_iam_file",
+                    &paths::workload_file(IAM_ROOT, &workload.key),
+                );
                 own
             }),
         )
@@ -140,6 +144,22 @@ fn with_cluster<'a>(
     let context = context.clone();
     Box::new(move || {
         let mut own = with(&context, "cluster", cluster);
+        // Where the cluster's other parts are, for the comments that point
+        // there.
+        own.insert(
+            "cluster_iam_file",
+            &paths::cluster_part(IAM_ROOT, &cluster.key),
+        );
+        own.insert("cluster_root", &paths::cluster_root(&cluster.key));
+        let own_root = context
+            .get("cluster_root_only")
+            .and_then(tera::Value::as_bool)
+            == Some(true);
+        let access = paths::access_file(&cluster.key, own_root);
+        own.insert(
+            "cluster_access_file_name",
+            access.rsplit('/').next().unwrap_or(&access),
+        );
         if let Some(rules) = &rules {
             own.insert("rules", rules);
         }
@@ -175,9 +195,11 @@ fn root_context(base: &Context, dir: &str, kind: RootKind) -> Context {
         RootKind::Cluster | RootKind::Network => (false, true),
     };
     let mut context = base.clone();
-    context.insert("up", &names::up_from(dir));
+    context.insert("up", &paths::up_from(dir));
     context.insert("iam", &iam);
     context.insert("eks", &eks);
+    // A cluster's own root, where its files are named without its key.
+    context.insert("cluster_root_only", &(kind == RootKind::Cluster));
     context.insert("kubernetes", &false);
     context.insert("kubernetes_clusters", &Vec::<ClusterRef<'_>>::new());
     context.insert("kubeconfig_clusters", &Vec::<ClusterRef<'_>>::new());
@@ -201,9 +223,9 @@ fn root_files<O: Output>(
     context: &Context,
     accounts: &[&OtherAccount],
 ) -> Result<()> {
-    out.file(format!("{dir}/versions.tf"), VERSIONS_TF, context)?;
+    out.file(paths::root_file(dir, "versions.tf"), VERSIONS_TF, context)?;
     out.file(
-        format!("{dir}/providers.tf"),
+        paths::root_file(dir, "providers.tf"),
         PROVIDERS_TF,
         &with(context, "accounts", accounts),
     )
@@ -229,7 +251,7 @@ fn single_root<'a, O: Output>(
         .collect();
     if !subnet_clusters.is_empty() {
         out.file(
-            format!("{dir}/variables.tf"),
+            paths::root_file(dir, "variables.tf"),
             VARIABLES_TF,
             &with(&context, "subnet_clusters", &subnet_clusters),
         )?;
@@ -250,10 +272,10 @@ fn single_root<'a, O: Output>(
         if cluster.oidc_provider.is_some() {
             parts.push((OIDC_PROVIDER_TF, with_cluster(&context, cluster, None)));
         }
-        out.file_of(format!("{dir}/cluster-{}.tf", cluster.key), parts)?;
+        out.file_of(paths::cluster_part(dir, &cluster.key), parts)?;
         if has_access_entries(cluster) {
             out.made(
-                format!("{dir}/access-{}.tf", cluster.key),
+                paths::access_part(dir, &cluster.key),
                 ACCESS_TF,
                 access_context(&context, cluster),
             )?;
@@ -293,7 +315,7 @@ fn iam_root<'a, O: Output>(
             parts.push((OIDC_PROVIDER_TF, with_cluster(&context, cluster, None)));
         }
         if !parts.is_empty() {
-            out.file_of(format!("{dir}/cluster-{}.tf", cluster.key), parts)?;
+            out.file_of(paths::cluster_part(dir, &cluster.key), parts)?;
         }
     }
     for workload in role_workloads {
@@ -350,7 +372,7 @@ fn cluster_root<'a, O: Output>(
     }
     if has_subnet_variable(cluster) {
         out.file(
-            format!("{dir}/variables.tf"),
+            paths::root_file(dir, "variables.tf"),
             VARIABLES_TF,
             &with(&context, "subnet_clusters", &[cluster]),
         )?;
@@ -368,7 +390,7 @@ fn cluster_root<'a, O: Output>(
         CLUSTER_EXISTING_TF
     };
     out.file_of(
-        format!("{dir}/cluster.tf"),
+        paths::cluster_file(&cluster.key, true),
         vec![
             (template, with_cluster(&context, cluster, None)),
             (
@@ -379,7 +401,7 @@ fn cluster_root<'a, O: Output>(
     )?;
     if has_access_entries(cluster) {
         out.made(
-            format!("{dir}/access.tf"),
+            paths::access_file(&cluster.key, true),
             ACCESS_TF,
             access_context(&context, cluster),
         )?;
@@ -420,7 +442,7 @@ fn network_root<'a, O: Output>(
     let mut rules_context = with(&context, "rules", &rules);
     rules_context.insert("network", &true);
     out.file_of(
-        format!("{dir}/network.tf"),
+        paths::root_file(dir, "network.tf"),
         vec![
             (NETWORK_TF, now(&with(&context, "clusters", &read))),
             (INGRESS_TF, now(&rules_context)),
@@ -459,14 +481,18 @@ fn kubernetes_root<'a, O: Output>(
     context.insert("kubeconfig_clusters", &kubeconfig_clusters);
     context.insert("accounts", &Vec::<&OtherAccount>::new());
     let dir = KUBERNETES_ROOT;
-    out.file(format!("{dir}/versions.tf"), VERSIONS_TF, &context)?;
-    out.file(format!("{dir}/providers.tf"), PROVIDERS_TF, &context)?;
+    out.file(paths::root_file(dir, "versions.tf"), VERSIONS_TF, &context)?;
+    out.file(
+        paths::root_file(dir, "providers.tf"),
+        PROVIDERS_TF,
+        &context,
+    )?;
     // A file per cluster the ConfigMaps live on: at organisation scale one
     // file would be megabytes, rendered on one core from a context as large.
     for cluster in model.clusters.iter().filter(|c| !c.kubeconfigs.is_empty()) {
         let context = context.clone();
         out.made(
-            format!("{dir}/kubeconfigs-{}.tf", cluster.key),
+            paths::kubeconfigs_file(&cluster.key),
             KUBECONFIGS_TF,
             Box::new(move || with(&context, "kubeconfigs", &cluster.kubeconfigs)),
         )?;

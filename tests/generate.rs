@@ -3,32 +3,28 @@
 
 use crate::support::{plan, settings};
 
-#[test]
-fn examples() {
+/// Generates each spec `glob` matches in `dir` twice, checks the two trees
+/// are the same, and snapshots the tree as `name@<spec>`.
+fn each_tree(name: &str, dir: &str, glob: &str) {
     settings().bind(|| {
-        insta::glob!("../examples", "*.toml", |path| {
+        insta::glob!(dir, glob, |path| {
             let first = plan(path);
             assert_eq!(
                 first.listing(),
                 plan(path).listing(),
                 "generating twice must give the same tree"
             );
-            insta::assert_snapshot!("example", first.listing());
+            insta::assert_snapshot!(name, first.listing());
         });
     });
 }
 
 #[test]
+fn examples() {
+    each_tree("example", "../examples", "*.toml");
+}
+
+#[test]
 fn cases() {
-    settings().bind(|| {
-        insta::glob!("cases/*.toml", |path| {
-            let first = plan(path);
-            assert_eq!(
-                first.listing(),
-                plan(path).listing(),
-                "generating twice must give the same tree"
-            );
-            insta::assert_snapshot!("case", first.listing());
-        });
-    });
+    each_tree("case", "cases", "*.toml");
 }

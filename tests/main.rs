@@ -16,6 +16,7 @@ mod import;
 mod init;
 mod layout;
 mod lints;
+mod nesting;
 mod output;
 mod packaging;
 mod regenerate;

@@ -86,9 +86,17 @@ fn reported(text: &str, errors: Vec<(Range<usize>, String)>) -> Vec<(Range<usize
     let mut errors: Vec<(Range<usize>, String, bool)> = errors
         .into_iter()
         .map(|(span, message)| {
+            // Nested brackets left open all end where the file does: the
+            // outermost is the one to report, the others are inside it.
+            let bracket = if message.starts_with("unclosed array") { "[" } else { "{" };
             let opening = unclosed
                 .iter()
-                .find(|(_, end)| is_unclosed_bracket(&message) && span.start == end.start)
+                .filter(|(opening, end)| {
+                    is_unclosed_bracket(&message)
+                        && span.start == end.start
+                        && text.get(opening.clone()) == Some(bracket)
+                })
+                .min_by_key(|(opening, _)| opening.start)
                 .map(|(opening, _)| opening.clone());
             match opening {
                 Some(opening) => (opening, message, true),
@@ -111,6 +119,10 @@ fn is_unclosed_bracket(message: &str) -> bool {
     message.starts_with("unclosed array,") || message.starts_with("unclosed inline table,")
 }
 
+/// How deep arrays and inline tables may nest before parsing stops going
+/// in: what the `toml` crate allows (its parser's `LIMIT`).
+const MAX_DEPTH: u32 = 80;
+
 /// Each array or inline table that is never closed: the span of its
 /// opening bracket, and where the parser gave up looking for the closing
 /// one. The `toml` crate's errors carry only the latter, so this parses
@@ -119,7 +131,12 @@ fn unclosed_brackets(text: &str) -> Vec<(Range<usize>, Range<usize>)> {
     let source = toml_parser::Source::new(text);
     let tokens: Vec<_> = source.lex().collect();
     let mut errors: Vec<toml_parser::ParseError> = Vec::new();
-    toml_parser::parser::parse_document(&tokens, &mut (), &mut errors);
+    // The parser recurses once per nested array or inline table: without a
+    // limit, 100,000 unclosed `[` overflow the stack. At the depth `toml`
+    // itself stops at, the rest is skipped without recursing.
+    let mut receiver = ();
+    let mut guard = toml_parser::parser::RecursionGuard::new(&mut receiver, MAX_DEPTH);
+    toml_parser::parser::parse_document(&tokens, &mut guard, &mut errors);
     errors
         .iter()
         .filter(|error| {
@@ -242,6 +259,21 @@ mod tests {
         assert_eq!(reported.len(), 1, "{reported:?}");
         assert_eq!(reported[0].0, 4..5);
         assert!(reported[0].2);
+    }
+
+    #[test]
+    fn brackets_left_open_inside_one_another_are_one_error_at_the_outermost() {
+        for text in ["a = [[[\n", "a = [{b = [\n", "a = {b = [{c = \n"] {
+            let (_, errors) = DeTable::parse_recoverable(text);
+            let errors = errors
+                .iter()
+                .map(|e| (e.span().unwrap(), e.message().to_string()))
+                .collect();
+            let reported = reported(text, errors);
+            assert_eq!(reported.len(), 1, "{text:?}: {reported:?}");
+            assert_eq!(reported[0].0, 4..5, "{text:?}");
+            assert!(reported[0].2, "{text:?}");
+        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! cut lists for messages, "did you mean", one word of a shell command, and
 //! where the strings of JSON and HCL are.
 
+use std::fmt::Write as _;
+
 /// `1 cluster`, `2 clusters`: a count with its noun, for messages.
 pub fn count(n: usize, noun: &str) -> String {
     if n == 1 {
@@ -55,17 +57,40 @@ pub(crate) fn quoted_chars(text: &str) -> impl Iterator<Item = (char, bool)> + '
     })
 }
 
-/// One word for a POSIX shell command line: as it is when it has no
-/// character the shell would interpret, single-quoted otherwise.
+/// One word for a POSIX shell command line, on one line: as it is when it
+/// has no character the shell would interpret; single-quoted otherwise; and
+/// with a line break or another control character, `$'...'`-quoted (POSIX
+/// since 2024, and bash, zsh and ksh long before), whose escapes keep the
+/// word on one line where a Markdown code span or a terminal shows it.
 pub fn shell_word(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
     if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
+        return s.to_string();
     }
+    if !s.chars().any(char::is_control) {
+        return format!("'{}'", s.replace('\'', "'\\''"));
+    }
+    let mut word = String::from("$'");
+    for c in s.chars() {
+        match c {
+            '\\' => word.push_str("\\\\"),
+            '\'' => word.push_str("\\'"),
+            '\n' => word.push_str("\\n"),
+            '\r' => word.push_str("\\r"),
+            '\t' => word.push_str("\\t"),
+            c if c.is_control() && c.is_ascii() => {
+                let _ = write!(word, "\\x{:02x}", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(word, "\\u{:04x}", c as u32);
+            }
+            c => word.push(c),
+        }
+    }
+    word.push('\'');
+    word
 }
 
 /// The candidate closest to `input`, if it is close enough to be a typo.
@@ -124,6 +149,7 @@ mod tests {
         assert_eq!(shell_word("a b"), "'a b'");
         assert_eq!(shell_word("it's $(x)"), "'it'\\''s $(x)'");
         assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("a\nb's"), "$'a\\nb\\'s'");
     }
 
     #[test]

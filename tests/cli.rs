@@ -566,3 +566,55 @@ fn an_invalid_spec_groups_its_problems_and_counts_them_last() {
     );
     assert!(!text[summary..].contains("is not defined"), "{text}");
 }
+
+/// The text of the first Markdown code span in `line` after `after`, as
+/// CommonMark reads it: a run of backticks opens it, the same run closes
+/// it, and one space is stripped from each side when both are there.
+fn code_span_after<'a>(line: &'a str, after: &str) -> &'a str {
+    let rest = &line[line.find(after).unwrap() + after.len()..];
+    let fence_len = rest.chars().take_while(|c| *c == '`').count();
+    assert!(fence_len > 0, "no code span in {line:?}");
+    let fence = "`".repeat(fence_len);
+    let inner = &rest[fence_len..];
+    let inner = &inner[..inner.find(&fence).unwrap()];
+    match inner.strip_prefix(' ').and_then(|i| i.strip_suffix(' ')) {
+        Some(stripped) if !stripped.is_empty() => stripped,
+        _ => inner,
+    }
+}
+
+#[test]
+fn access_md_names_the_spec_exactly_in_the_command_that_regenerates() {
+    let example = fs::read_to_string(example()).unwrap();
+    for name in [
+        "ZQ my spec; rm -rf x $(id) `id` 'q'.toml",
+        "``two`` \"quoted\".toml",
+        "`starts with a backtick.toml",
+        "$HOME and \\ back.toml",
+        "line\nbreak.toml",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(name), &example).unwrap();
+        let output = crate::support::eksgrant(dir.path(), &["generate", name, "--out", "out"]);
+        crate::support::assert_exit(&output, 0);
+        let access = fs::read_to_string(dir.path().join("out/ACCESS.md")).unwrap();
+        let one_line = access.replace('\n', " ");
+        let command = code_span_after(&one_line, "and run ");
+        // What a shell makes of the command's words.
+        let words = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("printf '%s\\0' {command}"))
+            .output()
+            .unwrap();
+        let words: Vec<String> = String::from_utf8(words.stdout)
+            .unwrap()
+            .split_terminator('\0')
+            .map(str::to_string)
+            .collect();
+        assert_eq!(
+            words,
+            ["eksgrant", "generate", &format!("../{name}"), "--out", "."],
+            "{command}"
+        );
+    }
+}

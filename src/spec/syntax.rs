@@ -88,7 +88,11 @@ fn reported(text: &str, errors: Vec<(Range<usize>, String)>) -> Vec<(Range<usize
         .map(|(span, message)| {
             // Nested brackets left open all end where the file does: the
             // outermost is the one to report, the others are inside it.
-            let bracket = if message.starts_with("unclosed array") { "[" } else { "{" };
+            let bracket = if message.starts_with("unclosed array") {
+                "["
+            } else {
+                "{"
+            };
             let opening = unclosed
                 .iter()
                 .filter(|(opening, end)| {

@@ -382,11 +382,23 @@ pub(crate) enum ImportCommand {
         /// The spec key of the cluster it belongs to.
         #[arg(long, value_name = "KEY", value_parser = eksgrant::import::cluster_key)]
         cluster: String,
-        /// The cluster's authentication_mode in the spec: API,
-        /// API_AND_CONFIG_MAP or CONFIG_MAP.
-        #[arg(long, value_name = "MODE", value_parser = eksgrant::import::mode, default_value = "API_AND_CONFIG_MAP")]
+        /// The cluster's authentication_mode in the spec.
+        #[arg(
+            long,
+            value_name = "MODE",
+            value_parser = modes(),
+            default_value = "API_AND_CONFIG_MAP"
+        )]
         mode: eksgrant::spec::AuthenticationMode,
     },
+}
+
+/// `--mode`'s values, named, so that completions offer them and help lists
+/// them.
+fn modes() -> impl clap::builder::TypedValueParser<Value = eksgrant::spec::AuthenticationMode> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(eksgrant::import::MODES)
+        .try_map(|mode| eksgrant::import::mode(&mode))
 }
 
 /// Reads a diagnostic code for `explain`, naming the valid ones when it is

@@ -70,3 +70,48 @@ fn help_of_every_command() {
         }
     });
 }
+
+/// What bash's completion of `words`, the last being completed, offers:
+/// the generated script is sourced and its function called as bash calls
+/// it, with the words, the index of the current one, the current word and
+/// the one before.
+fn bash_completes(words: &[&str]) -> Vec<String> {
+    let script = Command::cargo_bin("eksgrant")
+        .unwrap()
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("eksgrant.bash");
+    std::fs::write(&path, &script.stdout).unwrap();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let current = words.len() - 1;
+    let call = format!(
+        "source {}; COMP_WORDS=({}); COMP_CWORD={current}; _eksgrant eksgrant '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        path.display(),
+        quoted.join(" "),
+        words[current],
+        words[current - 1],
+    );
+    let output = std::process::Command::new("bash")
+        .args(["-c", &call])
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn bash_completes_the_import_modes_and_not_file_names() {
+    assert_eq!(
+        bash_completes(&["eksgrant", "import", "aws-auth", "--mode", ""]),
+        ["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"]
+    );
+    assert_eq!(
+        bash_completes(&["eksgrant", "import", "aws-auth", "--mode", "API_A"]),
+        ["API_AND_CONFIG_MAP"]
+    );
+}

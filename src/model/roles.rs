@@ -297,6 +297,7 @@ fn target_role(
 ) -> TargetRole {
     let key = info.key.get();
     let trust = trust::target_trust(account, source_arn, clusters, info);
+    trust::check_target_trust_size(checker, info, &trust);
     let trust_file = paths::target_trust_file(key);
     checker.claim("file", trust_file.clone(), info.key.span());
     let (arn, written) = match target {

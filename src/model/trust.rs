@@ -331,7 +331,42 @@ impl Trust {
         for (name, sample) in &self.samples {
             json = json.replace(&format!("${{{name}}}"), sample);
         }
-        json.chars().filter(|c| !c.is_whitespace()).count()
+        iam_size(&json)
+    }
+}
+
+/// The size IAM counts of a policy's JSON: its characters but whitespace.
+fn iam_size(json: &str) -> usize {
+    json.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Refuses the trust of the role a workload chains to over IAM's default
+/// limit. It is literal, so its size is exact: with session tags off, each
+/// cluster adds an external ID of its region, account, name, namespace and
+/// ServiceAccount, which long names make long.
+pub(super) fn check_target_trust_size(
+    checker: &mut Checker<'_>,
+    workload: &WorkloadInfo,
+    trust: &PolicyDocument,
+) {
+    let json = serde_json::to_string(trust).expect("policy documents always serialise");
+    let size = iam_size(&json);
+    if size > MAX_TRUST_POLICY {
+        checker
+            .error(
+                Code::TrustPolicySize,
+                workload.clusters_span.clone(),
+                format!(
+                    "the trust policy of the role workload {} chains to is {size} characters; IAM's default limit is {MAX_TRUST_POLICY}",
+                    workload.key.get()
+                ),
+            )
+            .label("a condition value per cluster")
+            .help(if workload.disable_session_tags {
+                "without session tags the trust names an external ID per cluster (region/account/cluster/namespace/service account): split the workload into several with fewer clusters each, or pass session tags (one cluster ARN each)"
+            } else {
+                "split the workload into several with fewer clusters each; every workload gets its own roles"
+            });
     }
 }
 

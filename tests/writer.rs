@@ -533,3 +533,75 @@ fn access_md_quotes_the_spec_path_for_a_posix_shell() {
         "{overview}"
     );
 }
+
+#[test]
+fn a_run_killed_as_it_makes_a_new_directory_leaves_nothing_behind() {
+    // The second spec grants in a namespace the first has no file in: its
+    // run makes kubernetes/platform/fresh/ before renaming a file into it.
+    let grant = "\n[principals.ops]\narn = \"arn:aws:iam::111122223333:role/ops\"\n\n\
+                 [[principals.ops.grants]]\ncluster = \"platform\"\nnamespaces = [\"fresh\"]\ncluster_role = \"view\"\n";
+    let with_namespace = format!("{BASE}{grant}");
+    let mut killed_at_the_directory = false;
+    for changes in 0.. {
+        let repo = Repo::new(BASE);
+        assert_exit(&repo.eksgrant(&["generate"]), 0);
+        repo.write_spec(&with_namespace);
+        // Every change the run makes, up to its last: one run killed
+        // before each.
+        let mut probe = repo.command(&["generate"]);
+        probe.env("EKSGRANT_TEST_STALL_AFTER", changes.to_string());
+        let mut child = probe
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        let Some(before) = line.trim_end().split("stalled before changing ").nth(1) else {
+            // It finished: every change has had its kill.
+            child.wait().unwrap();
+            break;
+        };
+        killed_at_the_directory |= before == "kubernetes/platform/fresh";
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // Back to the spec without the namespace, then forward again: each
+        // complete run leaves no temporary file, staging directory, record
+        // of an interrupted run or empty directory, and the namespace's
+        // directory only while the spec has it. (What the killed run may
+        // have applied is carried as history, which assert_converged
+        // would count as a difference: see convergence.rs.)
+        for (spec, has_fresh) in [(BASE, false), (with_namespace.as_str(), true)] {
+            repo.write_spec(spec);
+            assert_exit(&repo.eksgrant(&["generate"]), 0);
+            let tree = repo.tree();
+            for (path, node) in &tree {
+                let name = path.to_string_lossy();
+                assert!(
+                    !name.contains(".eksgrant-tmp")
+                        && !name.contains(".eksgrant-staging")
+                        && !name.ends_with(".pending.toml"),
+                    "after a kill at {changes} ({before}): {name}"
+                );
+                if matches!(node, Node::Dir) {
+                    let prefix = format!("{name}/");
+                    assert!(
+                        tree.keys()
+                            .any(|p| p.to_string_lossy().starts_with(&prefix)),
+                        "after a kill at {changes} ({before}): {name} is empty"
+                    );
+                }
+            }
+            assert_eq!(
+                repo.path("kubernetes/platform/fresh").is_dir(),
+                has_fresh,
+                "after a kill at {changes} ({before})"
+            );
+        }
+    }
+    assert!(
+        killed_at_the_directory,
+        "no run was killed as it made the new directory"
+    );
+}

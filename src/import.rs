@@ -61,7 +61,6 @@ struct Mapping {
     sso: Option<String>,
     /// `username`; empty when absent.
     username: String,
-    /// `groups`.
     groups: Vec<String>,
 }
 

@@ -326,13 +326,11 @@ pub struct KubernetesPermissions {
 /// effect are compared by.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct KubernetesAtom {
-    /// The API group.
     api_group: String,
     /// The resource, subresource included.
     resource: String,
     /// The object; `None` for all.
     resource_name: Option<String>,
-    /// The verb.
     verb: String,
 }
 

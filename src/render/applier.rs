@@ -152,7 +152,6 @@ const INGRESS_RULES: &[&str] = &[
 pub(super) struct Grant {
     /// What the actions are for, in words.
     what: &'static str,
-    /// The actions.
     actions: &'static [&'static str],
     /// The resources they act on, as ARN patterns; `*` where the API takes
     /// no resource or the resource's ID is made by AWS.
@@ -189,7 +188,6 @@ pub(super) struct Applier {
 pub(super) struct OtherAccountGrant {
     /// The spec key.
     key: String,
-    /// Its ID.
     id: String,
     /// The role Terraform assumes there, which itself needs the roles'
     /// and policies' groups, on its account's ARNs.

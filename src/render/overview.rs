@@ -1076,7 +1076,6 @@ struct Revoked<'a> {
     resource: &'static str,
     /// Its namespace, for a namespaced object.
     namespace: Option<&'a str>,
-    /// Its name.
     name: &'a str,
 }
 

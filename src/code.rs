@@ -208,8 +208,8 @@ codes! {
         "Give the key's ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`, not an alias), or omit it and let eksgrant create the cluster's key.";
     /// A missing or invalid `kubernetes_version`.
     KubernetesVersion = "kubernetes_version", error,
-        "A created cluster has no `kubernetes_version`, or one that is not `1.MINOR`, or older than 1.28.",
-        "Write the version EKS offers, as `\"1.35\"`.";
+        "A created cluster has no `kubernetes_version`, or one that is not `1.MINOR`, older than 1.28, retired by EKS (its extended support ended by the date of data/eks/kubernetes-versions.toml), or newer than any EKS could have released since then.",
+        "Write a version EKS offers, as `\"1.35\"`; `aws eks describe-cluster-versions` lists today's.";
     /// What `layout = "per-cluster"` cannot split between roots.
     Layout = "layout", error,
         "With `[terraform] layout = \"per-cluster\"`, the spec needs something across roots that one root makes before another: an IRSA role trusting a cluster created here (its OIDC issuer, known once the cluster's root made it), or a role eksgrant writes that pods of several clusters chain to (made before the associations that name it, which are in each cluster's root).",

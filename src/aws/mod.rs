@@ -5,6 +5,7 @@
 
 pub(crate) mod arn;
 pub(crate) mod iam;
+pub(crate) mod kubernetes_versions;
 pub(crate) mod presets;
 
 use schemars::JsonSchema;

@@ -15,6 +15,7 @@ use super::names::{self, MAX_ROLE_NAME};
 use super::paths;
 use super::types::{AutoMode, CreatedCluster, NodeKind};
 use crate::aws::arn;
+use crate::aws::kubernetes_versions::{self, Verdict};
 use crate::code::Code;
 use crate::spec::{self, AuthenticationMode, Spanned};
 use crate::text::closest;
@@ -718,9 +719,45 @@ fn kubernetes_version(
                     "use 1.{MIN_CREATED_MINOR} or later: from there EKS envelope-encrypts all API data by default, and access entries need no platform-version check"
                 ));
         }
-        Some(_) => {}
+        Some(minor) => eks_offers(checker, version, minor),
     }
     version.get().clone()
+}
+
+/// Refuses a version EKS does not create clusters on: retired (its
+/// extended support ended), or newer than any it could have released.
+fn eks_offers(checker: &mut Checker<'_>, version: &Spanned<String>, minor: u32) {
+    let (oldest, newest, as_of) = kubernetes_versions::offered_range();
+    let offered = format!(
+        "by eksgrant's table of EKS versions (as of {as_of}), {oldest} to {newest}; `aws eks describe-cluster-versions` lists today's"
+    );
+    let (message, label) = match kubernetes_versions::verdict(minor) {
+        Verdict::Offered => return,
+        Verdict::Retired { on } => (
+            match on {
+                Some(on) => format!(
+                    "EKS stopped creating clusters on Kubernetes {} on {on}, the end of its extended support",
+                    version.get()
+                ),
+                None => format!(
+                    "EKS no longer creates clusters on Kubernetes {}",
+                    version.get()
+                ),
+            },
+            "retired by EKS",
+        ),
+        Verdict::Unreleased => (
+            format!(
+                "EKS has no Kubernetes {}: it adds about one version every four months, and its newest was {newest} on {as_of}",
+                version.get()
+            ),
+            "no such EKS version",
+        ),
+    };
+    checker
+        .error(Code::KubernetesVersion, version.span(), message)
+        .label(label)
+        .help(format!("use a version EKS offers: {offered}"));
 }
 
 fn subnet_ids(checker: &mut Checker<'_>, ids: &Spanned<Vec<Spanned<String>>>) -> Vec<String> {

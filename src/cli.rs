@@ -256,8 +256,9 @@ pub(crate) struct ExplainArgs {
     /// The spec file.
     #[arg(default_value = "eksgrant.toml")]
     pub(crate) spec: PathBuf,
-    /// How to print it: a text table, JSON (docs/explain.schema.json), or a
-    /// Mermaid or Graphviz DOT graph.
+    /// How to print it: a text table, JSON (docs/explain.schema.json),
+    /// Markdown with a Mermaid picture per cluster and one of AWS roles, or
+    /// the same pictures as Graphviz DOT digraphs.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: ExplainFormat,
     /// Only this workload or principal (its key).
@@ -270,8 +271,11 @@ pub(crate) struct ExplainArgs {
     /// `dev-*` answers for every namespace starting with `dev-`.
     #[arg(long, num_args = 2, value_names = ["VERB", "RESOURCE"], requires = "cluster", conflicts_with = "who_can_aws")]
     pub(crate) who_can: Option<Vec<String>>,
-    /// The cluster (key) of --who-can.
-    #[arg(long, value_name = "KEY", requires = "who_can")]
+    /// Only what concerns this cluster (its key): the grants on it, and
+    /// the subjects granted anything there or whose pods run there; with
+    /// --format mermaid or dot, its picture and the AWS picture of those
+    /// subjects. The cluster of --who-can.
+    #[arg(long, value_name = "KEY")]
     pub(crate) cluster: Option<String>,
     /// The namespace of --who-can.
     #[arg(long, value_name = "NS", requires = "who_can")]
@@ -292,9 +296,9 @@ pub(crate) enum ExplainFormat {
     Table,
     /// JSON, as docs/explain.schema.json defines it.
     Json,
-    /// A Mermaid flowchart.
+    /// Markdown: a Mermaid flowchart per picture.
     Mermaid,
-    /// A Graphviz DOT digraph.
+    /// A Graphviz DOT digraph per picture.
     Dot,
 }
 

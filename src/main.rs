@@ -252,6 +252,7 @@ fn validate(spec: &Path, deny_warnings: bool, reporter: &mut Reporter) -> Result
 }
 
 fn explain(args: &ExplainArgs, reporter: &mut Reporter) -> Result<(), Error> {
+    use eksgrant::explain::picture::{self, Pictures};
     use eksgrant::explain::{format, who_can};
     let (loaded, _) = load(&args.spec, reporter)?;
     let mut explanation = eksgrant::explain::explain(&loaded.model);
@@ -262,9 +263,8 @@ fn explain(args: &ExplainArgs, reporter: &mut Reporter) -> Result<(), Error> {
             help: format!("the subjects are: {}", keys.join(", ")),
         })?;
     }
-    let answers = if let Some(question) = &args.who_can {
-        let cluster = args.cluster.as_deref().expect("clap requires --cluster");
-        if !loaded.model.clusters.iter().any(|c| c.key == cluster) {
+    if let Some(cluster) = &args.cluster {
+        if !loaded.model.clusters.iter().any(|c| c.key == *cluster) {
             let keys: Vec<&str> = loaded
                 .model
                 .clusters
@@ -276,6 +276,10 @@ fn explain(args: &ExplainArgs, reporter: &mut Reporter) -> Result<(), Error> {
                 help: format!("the clusters are: {}", keys.join(", ")),
             });
         }
+        explanation = explanation.on_cluster(cluster);
+    }
+    let answers = if let Some(question) = &args.who_can {
+        let cluster = args.cluster.as_deref().expect("clap requires --cluster");
         Some(who_can::kubernetes(
             &explanation,
             &question[0],
@@ -298,8 +302,14 @@ fn explain(args: &ExplainArgs, reporter: &mut Reporter) -> Result<(), Error> {
         (Some(answers), _) => format::answers(&answers),
         (None, ExplainFormat::Table) => format::table(&explanation),
         (None, ExplainFormat::Json) => format::json(&explanation),
-        (None, ExplainFormat::Mermaid) => format::mermaid(&format::Picture::of(&explanation)),
-        (None, ExplainFormat::Dot) => format::dot(&format::Picture::of(&explanation)),
+        (None, ExplainFormat::Mermaid) => picture::markdown_document(
+            &Pictures::of(&explanation),
+            &args.spec.display().to_string(),
+        ),
+        (None, ExplainFormat::Dot) => picture::dot_document(
+            &Pictures::of(&explanation),
+            &args.spec.display().to_string(),
+        ),
     };
     print_stdout(&text);
     Ok(())

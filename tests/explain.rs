@@ -5,8 +5,10 @@
 //! Terraform, the aws-auth ConfigMap), in both directions.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use eksgrant::explain::picture::{self, Pictures};
 use eksgrant::explain::{self, Explanation, Mechanism, RoleRef, Rule, format, who_can};
 use serde_json::Value;
 
@@ -44,35 +46,165 @@ fn explain_in_every_format() {
                 "== table\n{}\n== json\n{}\n== mermaid\n{}\n== dot\n{}",
                 format::table(&explanation),
                 format::json(&explanation),
-                format::mermaid(&format::Picture::of(&explanation)),
-                format::dot(&format::Picture::of(&explanation))
+                picture::markdown_document(&Pictures::of(&explanation), "SPEC"),
+                picture::dot_document(&Pictures::of(&explanation), "SPEC")
             );
             insta::assert_snapshot!("explain", all);
         });
     });
 }
 
-/// ACCESS.md draws its picture from the model, without an explanation: it
-/// must be the picture `eksgrant explain --format mermaid` (and `dot`) draws.
+/// ACCESS.md draws its pictures from the model, without an explanation:
+/// they must be the pictures `eksgrant explain --format mermaid` (and
+/// `dot`) draws.
 #[test]
-fn the_overview_picture_is_the_explanation_picture() {
+fn the_overview_pictures_are_the_explanation_pictures() {
     for spec in specs() {
         let model = load(&spec).unwrap().model;
-        let explained = format::Picture::of(&explain::explain(&model));
-        let drawn = explain::picture(&model);
+        let explained = Pictures::of(&explain::explain(&model));
+        let drawn = explain::pictures(&model);
         assert_eq!(
-            format::mermaid(&drawn),
-            format::mermaid(&explained),
+            picture::markdown_document(&drawn, "SPEC"),
+            picture::markdown_document(&explained, "SPEC"),
             "{}",
             spec.display()
         );
         assert_eq!(
-            format::dot(&drawn),
-            format::dot(&explained),
+            picture::dot_document(&drawn, "SPEC"),
+            picture::dot_document(&explained, "SPEC"),
             "{}",
             spec.display()
         );
     }
+}
+
+/// Every picture of the examples and of the mid-size case is drawn, within
+/// the limits a picture stays legible in, its longest label included.
+#[test]
+fn every_example_picture_is_drawn_within_the_limits() {
+    let mut specs: Vec<PathBuf> = specs()
+        .into_iter()
+        .filter(|s| s.starts_with(root().join("examples")))
+        .collect();
+    specs.push(root().join("tests/cases/mid-size.toml"));
+    let mut sizes = Vec::new();
+    for spec in &specs {
+        for picture in explain::pictures(&load(spec).unwrap().model).all() {
+            let (size, limits) = (picture.size(), picture.limits());
+            sizes.push(format!(
+                "{} {}: {size:?}",
+                spec.file_name().unwrap().to_string_lossy(),
+                picture.title()
+            ));
+            assert!(
+                size.fits(limits) && size.longest_label <= limits.longest_label,
+                "{} {}: {size:?} exceeds {limits:?}",
+                spec.display(),
+                picture.title()
+            );
+        }
+    }
+    // The mid-size case is what the limits were tried on: four clusters
+    // and AWS, each drawn.
+    assert!(
+        sizes.iter().filter(|s| s.starts_with("mid-size")).count() == 5,
+        "{sizes:#?}"
+    );
+}
+
+/// A cluster with more grants than a picture keeps legible is not drawn:
+/// ACCESS.md says how large it would be and points to the table below,
+/// which lists every grant; explain points to itself.
+#[test]
+fn a_cluster_too_large_to_draw_points_to_the_table() {
+    let mut spec = String::from(
+        "version = 1\n[aws]\naccount_id = \"111122223333\"\nregion = \"eu-west-1\"\n\
+         [clusters.big]\nauthentication_mode = \"API\"\n",
+    );
+    for i in 1..=30 {
+        let _ = write!(
+            spec,
+            "[principals.p{i}]\narn = \"arn:aws:iam::111122223333:role/p{i}\"\n\
+             [[principals.p{i}.grants]]\ncluster = \"big\"\nnamespaces = [\"team-{i}\"]\n\
+             cluster_role = \"view\"\n"
+        );
+    }
+    // 15 workloads with a role: 30 boxes before any service, so their
+    // policies are not read for a picture that cannot be drawn.
+    for i in 1..=15 {
+        let _ = write!(
+            spec,
+            "[workloads.w{i}]\ncluster = \"big\"\nnamespace = \"apps\"\n\
+             [[workloads.w{i}.aws.statements]]\nactions = [\"s3:GetObject\"]\n\
+             resources = [\"arn:aws:s3:::bucket-{i}/*\"]\n"
+        );
+    }
+    let plan = crate::support::plan_text(&spec);
+    let access = text(&plan, "ACCESS.md");
+    assert!(
+        access.contains(
+            "Not drawn: AWS identities would have at least 30 boxes and 15 arrows, more than a \
+             picture keeps legible (at most 28 boxes and 30 arrows); the table below lists every \
+             workload."
+        ),
+        "{access}"
+    );
+    let section = &access[access.find("### Cluster `big`").unwrap()..];
+    let section = &section[..section.find("\n## ").unwrap()];
+    assert!(!section.contains("```mermaid"), "{section}");
+    assert!(
+        section.contains(
+            "Not drawn: cluster big would have 60 boxes and 30 arrows, more than a picture \
+             keeps legible (at most 20 boxes and 24 arrows); the table below lists every grant."
+        ),
+        "{section}"
+    );
+    assert_eq!(section.matches("| `p").count(), 30, "{section}");
+
+    let loaded = eksgrant::load_source(eksgrant::SourceFile::new(
+        Path::new("spec.toml"),
+        spec.as_str(),
+    ))
+    .unwrap();
+    let pictures = explain::pictures(&loaded.model);
+    let big = pictures.cluster("big").unwrap();
+    assert_eq!(
+        picture::markdown(big, "see the table."),
+        "Not drawn: cluster big would have 60 boxes and 30 arrows, more than a picture \
+         keeps legible (at most 20 boxes and 24 arrows); see the table.\n"
+    );
+    assert!(
+        picture::markdown_document(&pictures, "my spec.toml")
+            .contains("`eksgrant explain 'my spec.toml' --cluster big` lists every grant.")
+    );
+    // explain reads every policy: the whole size.
+    let explained = Pictures::of(&explain::explain(&loaded.model));
+    assert!(
+        picture::markdown(explained.aws.as_ref().unwrap(), "see the table.")
+            .starts_with("Not drawn: AWS identities would have 31 boxes and 30 arrows")
+    );
+}
+
+/// The pictures the README shows (docs/pictures/) are of the README's
+/// example as the current code draws it; .ci/run renders them again and
+/// compares their sizes with the committed PNGs.
+#[test]
+fn the_readme_pictures_are_current() {
+    let committed =
+        std::fs::read_to_string(root().join("docs/pictures/platform-workload/pictures.md"))
+            .unwrap();
+    let model = load(&root().join("examples/platform-workload.toml"))
+        .unwrap()
+        .model;
+    assert_eq!(
+        committed,
+        picture::markdown_document(
+            &explain::pictures(&model),
+            "examples/platform-workload.toml"
+        ),
+        "docs/pictures/ is stale: run `.ci/render-pictures.sh target/debug/eksgrant docs/pictures \
+         examples/platform-workload.toml`"
+    );
 }
 
 #[test]
@@ -758,4 +890,74 @@ allow = ["rbac_wildcard"]
     assert_eq!(who("update", "deployments.apps", "web"), ["admins"]);
     // `pods/` asks about pods themselves.
     assert_eq!(who("create", "pods/", "dev-team"), ["admins", "devs"]);
+}
+
+/// `explain --format mermaid|dot --cluster KEY` draws that cluster and the
+/// AWS identities of who is granted anything there or runs there; explain's
+/// Markdown is what GitHub and mermaid-cli read, a heading per picture.
+#[test]
+fn explain_draws_the_pictures_of_one_cluster() {
+    let explain = |args: &[&str]| {
+        let output = assert_cmd::Command::cargo_bin("eksgrant")
+            .unwrap()
+            .current_dir(root())
+            .args(["explain", "examples/platform-workload.toml"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    let headings = |markdown: &str| -> Vec<String> {
+        markdown
+            .lines()
+            .filter_map(|l| l.strip_prefix("## "))
+            .map(str::to_string)
+            .collect()
+    };
+
+    let (code, all, _) = explain(&["--format", "mermaid"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        headings(&all),
+        ["cluster platform", "cluster workload", "AWS identities"]
+    );
+    assert_eq!(all.matches("```mermaid\n").count(), 3, "{all}");
+
+    let (code, workload, stderr) = explain(&["--format", "mermaid", "--cluster", "workload"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(headings(&workload), ["cluster workload", "AWS identities"]);
+    // backend runs on platform and is granted jobs here; the controllers
+    // run on platform only.
+    assert!(workload.contains("[\"role acme-backend\"]"), "{workload}");
+    assert!(!workload.contains("external-dns"), "{workload}");
+    let cluster = &workload[..workload.find("## AWS identities").unwrap()];
+    for who in ["platform-admins", "backend", "ci-deployer"] {
+        assert!(cluster.contains(&format!("[\"{who}\"]")), "{cluster}");
+    }
+
+    let (code, dot, _) = explain(&["--format", "dot", "--cluster", "workload"]);
+    assert_eq!(code, Some(0));
+    let graphs: Vec<&str> = dot.lines().filter(|l| l.starts_with("digraph ")).collect();
+    assert_eq!(
+        graphs,
+        [
+            "digraph \"cluster workload\" {",
+            "digraph \"AWS identities\" {"
+        ]
+    );
+
+    let (code, _, stderr) = explain(&["--format", "mermaid", "--cluster", "nowhere"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("the spec has no cluster `nowhere`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the clusters are: platform, workload"),
+        "{stderr}"
+    );
 }

@@ -7,12 +7,13 @@
 //! so that explain cannot disagree with what is applied; a test parses the
 //! generated files back and compares. [`Explanation`] is the stable JSON
 //! form (`docs/explain.schema.json` is its schema); [`format`](mod@format) lays it out as
-//! a table, Mermaid or Graphviz, and [`who_can`] answers the reverse
+//! a table or JSON, [`picture`] draws it (Mermaid, Graphviz), and [`who_can`] answers the reverse
 //! questions.
 
 mod digest;
 pub mod format;
 mod kubernetes;
+pub mod picture;
 pub mod who_can;
 
 use std::collections::BTreeMap;
@@ -269,19 +270,46 @@ pub fn explain(model: &Model) -> Explanation {
     }
 }
 
-/// The picture of [`explain`]'s answer, drawn straight from the model: what
-/// ACCESS.md shows. It keeps a few words of each grant and counts each
-/// workload's statements, where an explanation copies them all.
-pub fn picture(model: &Model) -> format::Picture {
-    let mut subjects: Vec<format::Drawn> = model
+/// The pictures of [`explain`]'s answer, drawn straight from the model:
+/// what [`picture::Pictures::of`] draws from the explanation (a test
+/// compares them), without the statements and rules a picture does not
+/// show, which building a whole explanation for ACCESS.md held at the peak
+/// of rendering.
+pub fn pictures(model: &Model) -> picture::Pictures {
+    // Past the limit the AWS picture is not drawn whatever the services, so
+    // a large spec's policies are not read for it.
+    let role_workloads = model.workloads.iter().filter(|w| w.role.is_some()).count();
+    let read_policies = 2 * role_workloads <= picture::AWS_LIMITS.nodes;
+    let mut subjects: Vec<picture::Drawn> = model
         .workloads
         .iter()
-        .map(|w| format::Drawn::new(w.key.clone(), SubjectKind::Workload, workload_edge(w)))
+        .map(|w| {
+            let aws = w.role.as_ref().map(|role| {
+                let (policies, managed) = acting_policies(role);
+                let statements: Option<Vec<WrittenStatement>> = read_policies.then(|| {
+                    policies
+                        .iter()
+                        .flat_map(|p| p.document.read_statements())
+                        .filter(|s| s.effect == Effect::Allow)
+                        .collect()
+                });
+                picture::AwsIdentity::new(
+                    (!w.clusters.is_empty()).then_some(w.identity),
+                    &role.arn,
+                    role.target.as_ref().map(|t| t.arn.as_str()),
+                    statements
+                        .as_ref()
+                        .map(|s| s.iter().flat_map(|s| &s.action.0).map(String::as_str)),
+                    managed,
+                )
+            });
+            picture::Drawn::new(w.key.clone(), SubjectKind::Workload, aws)
+        })
         .chain(
             model
                 .principals
                 .iter()
-                .map(|p| format::Drawn::new(p.key.clone(), SubjectKind::Principal, None)),
+                .map(|p| picture::Drawn::new(p.key.clone(), SubjectKind::Principal, None)),
         )
         .collect();
     let by_key: std::collections::HashMap<&str, usize> = model
@@ -294,32 +322,27 @@ pub fn picture(model: &Model) -> format::Picture {
         .collect();
     kubernetes::access(model, |key, access| {
         if let Some(&i) = by_key.get(key.as_str()) {
-            subjects[i].grant(access);
+            subjects[i].grant(&access);
         }
     });
-    format::Picture::new(subjects)
-}
-
-/// The label of a workload's edge to AWS, as [`format::Picture::of`] makes
-/// it from the workload's explanation.
-fn workload_edge(workload: &Workload) -> Option<String> {
-    let role = workload.role.as_ref()?;
-    let (policies, managed) = acting_policies(role);
-    let edge = format::AwsEdge {
-        mechanism: if workload.clusters.is_empty() {
-            "role"
-        } else {
-            workload.identity
-        },
-        role_arn: &role.arn,
-        chains_to: role.target.as_ref().map(|t| t.arn.as_str()),
-        statements: policies.iter().map(|p| p.document.statements()).sum(),
-        managed_policies: managed.len(),
-    };
-    Some(edge.label())
+    picture::Pictures::new(subjects)
 }
 
 impl Explanation {
+    /// Only what concerns cluster `key`: the grants on it, and the subjects
+    /// granted anything there or whose pods run there (their AWS side
+    /// whole).
+    #[must_use]
+    pub fn on_cluster(mut self, key: &str) -> Self {
+        for subject in &mut self.subjects {
+            subject.kubernetes.retain(|access| access.cluster == key);
+        }
+        self.subjects.retain(|s| {
+            !s.kubernetes.is_empty() || s.aws.assumed_by.iter().any(|a| a.cluster == key)
+        });
+        self
+    }
+
     /// Only the subject `key`, if there is one.
     pub fn only(mut self, key: &str) -> Option<Self> {
         self.subjects.retain(|s| s.key == key);

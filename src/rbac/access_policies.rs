@@ -101,16 +101,31 @@ pub(crate) const KNOWN: &[&str] = &[
 /// The access policy that makes its holder a cluster administrator.
 pub(crate) const CLUSTER_ADMIN: &str = "AmazonEKSClusterAdminPolicy";
 
+/// Kubernetes' user-facing ClusterRoles and the access policies that
+/// mirror them, as the EKS user guide pairs them.
+const MIRRORS: [(&str, &str); 4] = [
+    ("cluster-admin", CLUSTER_ADMIN),
+    ("admin", "AmazonEKSAdminPolicy"),
+    ("edit", "AmazonEKSEditPolicy"),
+    ("view", "AmazonEKSViewPolicy"),
+];
+
 /// The access policy that mirrors one of Kubernetes' user-facing
 /// ClusterRoles, for users who write the ClusterRole's name.
 pub(crate) fn for_cluster_role(cluster_role: &str) -> Option<&'static str> {
-    match cluster_role {
-        "cluster-admin" => Some(CLUSTER_ADMIN),
-        "admin" => Some("AmazonEKSAdminPolicy"),
-        "edit" => Some("AmazonEKSEditPolicy"),
-        "view" => Some("AmazonEKSViewPolicy"),
-        _ => None,
-    }
+    MIRRORS
+        .iter()
+        .find(|(role, _)| *role == cluster_role)
+        .map(|(_, policy)| *policy)
+}
+
+/// The user-facing ClusterRole an access policy mirrors, for a picture's
+/// short label.
+pub(crate) fn cluster_role_of(policy: &str) -> Option<&'static str> {
+    MIRRORS
+        .iter()
+        .find(|(_, p)| *p == policy)
+        .map(|(role, _)| *role)
 }
 
 /// `AI` + `Policy`: a name must have something between its prefix and suffix.

@@ -15,6 +15,7 @@ use super::templates::{
     Templates,
 };
 use crate::error::Result;
+use crate::explain::picture::{self, Pictures};
 use crate::model::apply_order::{ApplyStep, CutOver, ModeSwitch, StepKind};
 use crate::model::paths::{self, IAM_ROOT};
 use crate::model::{
@@ -43,9 +44,10 @@ pub(super) struct Overview<'a> {
     /// Every cluster, sorted by key: the Clusters table and the Kubernetes
     /// permissions sections.
     clusters: Vec<ClusterSummary<'a>>,
-    /// The Mermaid flowchart of who can do what (`eksgrant explain --format
-    /// mermaid`), which GitHub draws.
-    picture: String,
+    /// The picture of the workloads' AWS identities, in Markdown (see
+    /// [`crate::explain::picture`]): a Mermaid flowchart, which GitHub
+    /// draws, or why it is not drawn. Empty when no workload has a role.
+    aws_picture: String,
     /// What each created cluster's control plane was given: the section a
     /// reviewer reads instead of the HCL.
     created_clusters: Vec<CreatedSettings<'a>>,
@@ -104,6 +106,7 @@ impl<'a> Overview<'a> {
         options: &'a RenderOptions,
     ) -> Self {
         let adoptions = adoptions(model);
+        let pictures = crate::explain::pictures(model);
         Overview {
             spec: &options.spec,
             regenerate: &options.regenerate,
@@ -115,9 +118,11 @@ impl<'a> Overview<'a> {
             clusters: model
                 .clusters
                 .iter()
-                .map(|c| ClusterSummary::of(c, model.terraform.layout))
+                .map(|c| ClusterSummary::of(c, model.terraform.layout, &pictures))
                 .collect(),
-            picture: crate::explain::format::mermaid(&crate::explain::picture(model)),
+            aws_picture: pictures.aws.as_ref().map_or_else(String::new, |picture| {
+                picture::markdown(picture, "the table below lists every workload.")
+            }),
             created_clusters: model
                 .clusters
                 .iter()
@@ -166,7 +171,7 @@ impl Overview<'_> {
     /// their place.
     pub(super) fn render(mut self, templates: &Templates) -> Result<String> {
         let mut holes = Holes::default();
-        self.picture = holes.hole(std::mem::take(&mut self.picture));
+        self.aws_picture = holes.hole(std::mem::take(&mut self.aws_picture));
         self.role_workloads = rows(
             &mut holes,
             templates,
@@ -186,6 +191,7 @@ impl Overview<'_> {
             std::mem::take(&mut self.kubeconfig_rows),
         )?;
         for cluster in &mut self.clusters {
+            cluster.picture = holes.hole(std::mem::take(&mut cluster.picture));
             cluster.access_summary = rows(
                 &mut holes,
                 templates,
@@ -273,10 +279,13 @@ struct ClusterSummary<'a> {
     access_lines: &'a [AccessLine],
     /// The same, rendered (see [`Overview::render`]).
     access_summary: String,
+    /// Its picture in Markdown, or why it is not drawn; empty when nobody
+    /// is granted anything.
+    picture: String,
 }
 
 impl<'a> ClusterSummary<'a> {
-    fn of(cluster: &'a Cluster, layout: Layout) -> Self {
+    fn of(cluster: &'a Cluster, layout: Layout, pictures: &Pictures) -> Self {
         ClusterSummary {
             key: &cluster.key,
             name: &cluster.name,
@@ -292,6 +301,11 @@ impl<'a> ClusterSummary<'a> {
             authentication_mode: cluster.authentication_mode.as_str(),
             access_lines: &cluster.access_summary,
             access_summary: String::new(),
+            picture: pictures
+                .cluster(&cluster.key)
+                .map_or_else(String::new, |picture| {
+                    picture::markdown(picture, "the table below lists every grant.")
+                }),
         }
     }
 }

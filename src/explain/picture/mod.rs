@@ -1,0 +1,592 @@
+//! The pictures of who can do what, designed to be looked at, not read:
+//! the tables of ACCESS.md and `eksgrant explain` carry every rule and
+//! statement, so a picture shows only what an eye can follow.
+//!
+//! - One picture per cluster: who is granted anything on it (left), its
+//!   namespaces and "cluster-wide" (right), and one arrow per subject,
+//!   place and mechanism, labelled with the level granted (`view`, `edit`,
+//!   `admin`, `cluster-admin`, `3 rules`). The mechanism is the arrow's
+//!   line, which a legend in the picture explains.
+//! - One picture of AWS: each workload with a role, the role its pods get
+//!   (and the role it chains to), and the services that role may call.
+//!
+//! Past [`CLUSTER_LIMITS`] and [`AWS_LIMITS`] no layout stays legible, so such a picture is not drawn:
+//! its place says how large it would be and where the table is.
+
+mod dot;
+mod graph;
+mod mermaid;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use graph::{Graph, Line, Shape};
+
+use super::{Explanation, KubernetesAccess, Mechanism, RoleRef, SubjectKind};
+use crate::rbac::{access_policies, cluster_roles};
+
+pub use dot::dot;
+pub use mermaid::mermaid;
+
+/// The largest picture of a cluster that is drawn. Chosen by rendering
+/// specs of growing size (`.ci/picture-limits.py` writes them) with
+/// Mermaid 11 (`.ci/render-pictures.sh`) and looking: with 12 subjects on
+/// 8 namespaces, two grants each (20 boxes, 24 arrows), every arrow can
+/// still be followed and most labels sit clear of the others; with 16
+/// subjects (24 boxes, 32 arrows) arrows run together in the column before
+/// the namespaces, and labels can no longer be told apart.
+pub const CLUSTER_LIMITS: Size = Size {
+    nodes: 20,
+    edges: 24,
+    longest_label: 40,
+};
+
+/// The largest picture of AWS identities that is drawn. Its arrows to
+/// services have no label and most fan out from one role, so it stays
+/// legible longer: tests/cases/presets-batch1.toml's (26 boxes, 27 arrows)
+/// reads well; in presets-batch2's (29 boxes, 27 arrows) arrows from
+/// different roles cross on their way to the services they share.
+pub const AWS_LIMITS: Size = Size {
+    nodes: 28,
+    edges: 30,
+    longest_label: 40,
+};
+
+/// How large a picture is: what [`CLUSTER_LIMITS`] and [`AWS_LIMITS`]
+/// bound, and what a test checks of every example.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    /// Boxes, the legend's aside.
+    pub nodes: usize,
+    /// Arrows, the legend's aside.
+    pub edges: usize,
+    /// The longest label of a box or an arrow, in characters.
+    pub longest_label: usize,
+}
+
+impl Size {
+    /// Whether a picture of this size fits `limits`. The longest label
+    /// does not count when deciding to draw, since a long key cannot be
+    /// shortened without losing who it is; a test holds the examples to it.
+    pub fn fits(self, limits: Size) -> bool {
+        self.nodes <= limits.nodes && self.edges <= limits.edges
+    }
+}
+
+/// What a picture shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Topic {
+    /// The grants on one cluster (its key).
+    Cluster(String),
+    /// The AWS identities of the workloads.
+    Aws,
+}
+
+/// One picture, ready for [`mermaid`] or [`dot`].
+pub struct Picture {
+    /// What it shows.
+    pub topic: Topic,
+    graph: Graph,
+    /// Whether part of it was left out because it is too large to draw
+    /// anyway: its size is then a lower bound.
+    partial: bool,
+}
+
+impl Picture {
+    /// The picture's title: `cluster platform`, `AWS identities`.
+    pub fn title(&self) -> String {
+        match &self.topic {
+            Topic::Cluster(key) => format!("cluster {key}"),
+            Topic::Aws => "AWS identities".to_string(),
+        }
+    }
+
+    /// The limits it is drawn within.
+    pub fn limits(&self) -> Size {
+        match self.topic {
+            Topic::Cluster(_) => CLUSTER_LIMITS,
+            Topic::Aws => AWS_LIMITS,
+        }
+    }
+
+    /// How large it is.
+    pub fn size(&self) -> Size {
+        let labels = self
+            .graph
+            .nodes
+            .iter()
+            .map(|n| &n.label)
+            .chain(self.graph.edges.iter().map(|e| &e.label));
+        Size {
+            nodes: self.graph.nodes.len(),
+            edges: self.graph.edges.len(),
+            longest_label: labels.map(|l| l.chars().count()).max().unwrap_or(0),
+        }
+    }
+
+    /// What stands in the picture's place when it is too large to draw:
+    /// how large it would be, ending where the reader goes instead.
+    pub fn not_drawn(&self, instead: &str) -> Option<String> {
+        let (size, limits) = (self.size(), self.limits());
+        if size.fits(limits) {
+            return None;
+        }
+        Some(format!(
+            "Not drawn: {} would have {}{} boxes and {} arrows, more than a picture keeps \
+             legible (at most {} boxes and {} arrows); {instead}",
+            self.title(),
+            if self.partial { "at least " } else { "" },
+            size.nodes,
+            size.edges,
+            limits.nodes,
+            limits.edges,
+        ))
+    }
+}
+
+/// Every picture of a spec (or of what `explain` was asked about): the
+/// clusters anything is granted on, by key, then AWS when any workload has
+/// a role.
+pub struct Pictures {
+    /// A picture per cluster anything is granted on, by key.
+    pub clusters: Vec<Picture>,
+    /// The workloads' roles; `None` when no workload has one.
+    pub aws: Option<Picture>,
+}
+
+impl Pictures {
+    /// The pictures of an explanation.
+    pub fn of(explanation: &Explanation) -> Self {
+        Self::new(
+            explanation
+                .subjects
+                .iter()
+                .map(|subject| {
+                    let aws = subject.aws.identity.as_ref().and_then(|arn| {
+                        (subject.kind == SubjectKind::Workload).then(|| {
+                            AwsIdentity::new(
+                                subject.aws.assumed_by.first().map(|a| a.mechanism),
+                                arn,
+                                subject.aws.chains_to.as_deref(),
+                                Some(
+                                    subject
+                                        .aws
+                                        .permissions
+                                        .iter()
+                                        .filter(|p| p.effect == "Allow")
+                                        .flat_map(|p| &p.actions)
+                                        .map(String::as_str),
+                                ),
+                                &subject.aws.managed_policies,
+                            )
+                        })
+                    });
+                    let mut drawn = Drawn::new(subject.key.clone(), subject.kind, aws);
+                    for access in &subject.kubernetes {
+                        drawn.grant(access);
+                    }
+                    drawn
+                })
+                .collect(),
+        )
+    }
+
+    /// The pictures of these subjects.
+    pub(super) fn new(mut subjects: Vec<Drawn>) -> Self {
+        subjects.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut clusters: Vec<&str> = subjects
+            .iter()
+            .flat_map(|s| &s.grants)
+            .map(|g| g.cluster.as_str())
+            .collect();
+        clusters.sort_unstable();
+        clusters.dedup();
+        Pictures {
+            clusters: clusters
+                .into_iter()
+                .map(|cluster| Picture {
+                    topic: Topic::Cluster(cluster.to_string()),
+                    graph: cluster_graph(cluster, &subjects),
+                    partial: false,
+                })
+                .collect(),
+            aws: subjects.iter().any(|s| s.aws.is_some()).then(|| Picture {
+                topic: Topic::Aws,
+                graph: aws_graph(&subjects),
+                partial: subjects
+                    .iter()
+                    .any(|s| s.aws.as_ref().is_some_and(|a| a.services.is_none())),
+            }),
+        }
+    }
+
+    /// Every picture, clusters first.
+    pub fn all(&self) -> impl Iterator<Item = &Picture> {
+        self.clusters.iter().chain(&self.aws)
+    }
+
+    /// The picture of cluster `key`, if anything is granted on it.
+    pub fn cluster(&self, key: &str) -> Option<&Picture> {
+        self.clusters
+            .iter()
+            .find(|p| p.topic == Topic::Cluster(key.to_string()))
+    }
+}
+
+/// A subject as the pictures need it.
+pub(super) struct Drawn {
+    key: String,
+    kind: SubjectKind,
+    aws: Option<AwsIdentity>,
+    grants: Vec<Grant>,
+}
+
+impl Drawn {
+    pub(super) fn new(key: String, kind: SubjectKind, aws: Option<AwsIdentity>) -> Self {
+        Drawn {
+            key,
+            kind,
+            aws,
+            grants: Vec::new(),
+        }
+    }
+
+    /// Adds a grant, keeping only what the pictures show of it.
+    pub(super) fn grant(&mut self, access: &KubernetesAccess) {
+        self.grants.push(Grant {
+            cluster: access.cluster.clone(),
+            namespace: access.namespace.clone(),
+            line: match access.mechanism {
+                Mechanism::AccessPolicy => Line::AccessPolicy,
+                Mechanism::AccessEntry => Line::AccessEntry,
+                Mechanism::AwsAuth => Line::AwsAuth,
+                Mechanism::ServiceAccount => Line::ServiceAccount,
+            },
+            level: Level::of(&access.role, access.rules.len(), access.rules_known),
+        });
+    }
+}
+
+/// A workload's role as the AWS picture shows it.
+pub(super) struct AwsIdentity {
+    /// How pods get the role (`Pod Identity`, `IRSA`); `None` when no
+    /// cluster's pods do.
+    how: Option<&'static str>,
+    role: String,
+    /// The role it chains to, with its account (it is often another one,
+    /// and often of the same name).
+    chains_to: Option<String>,
+    /// The services the role its pods act as may call (`*`: every one),
+    /// and whether it may call every action of each; `None` when its
+    /// policies were not read, the picture too large to draw whatever
+    /// they hold.
+    services: Option<BTreeMap<String, bool>>,
+    /// The names of its managed policies, whose contents eksgrant does not
+    /// know.
+    managed: Vec<String>,
+}
+
+impl AwsIdentity {
+    /// A workload's role from what explain knows of it: how its pods get it
+    /// (`pod-identity`, `irsa`), its ARN and the ARN it chains to, the
+    /// actions its Allow statements list (`None`: not read), and its
+    /// managed policies' ARNs.
+    pub(super) fn new<'a>(
+        mechanism: Option<&str>,
+        role_arn: &str,
+        chains_to: Option<&str>,
+        allowed: Option<impl IntoIterator<Item = &'a str>>,
+        managed: &[String],
+    ) -> Self {
+        let services = allowed.map(|allowed| {
+            let mut services = BTreeMap::new();
+            for action in allowed {
+                let (service, name) = action.split_once(':').unwrap_or(("*", "*"));
+                let every = services.entry(service.to_string()).or_insert(false);
+                *every |= name == "*";
+            }
+            services
+        });
+        AwsIdentity {
+            how: mechanism.map(|m| match m {
+                "irsa" => "IRSA",
+                _ => "Pod Identity",
+            }),
+            role: last_segment(role_arn).to_string(),
+            chains_to: chains_to.map(|arn| match arn.split(':').nth(4) {
+                Some(account) => format!("{} in {account}", last_segment(arn)),
+                None => last_segment(arn).to_string(),
+            }),
+            services,
+            managed: managed
+                .iter()
+                .map(|arn| last_segment(arn).to_string())
+                .collect(),
+        }
+    }
+}
+
+/// An ARN's name: what follows its last `/`.
+fn last_segment(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// One Kubernetes grant: where it lands, how, and at what level.
+struct Grant {
+    cluster: String,
+    /// `None`: cluster-wide.
+    namespace: Option<String>,
+    line: Line,
+    level: Level,
+}
+
+/// What a grant gives, in a word a Kubernetes user knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Level {
+    /// A built-in ClusterRole (`view`, `cluster-admin`), the ClusterRole an
+    /// access policy mirrors, or a name whose rules are not the spec's.
+    Named(String),
+    /// The spec's own rules, counted.
+    Rules(usize),
+}
+
+impl Level {
+    fn of(role: &RoleRef, rules: usize, rules_known: bool) -> Self {
+        match role {
+            RoleRef::AccessPolicy(policy) => Level::Named(
+                access_policies::cluster_role_of(policy)
+                    .map_or_else(|| policy.clone(), str::to_string),
+            ),
+            RoleRef::ClusterRole(name) if cluster_roles::rules(name).is_some() => {
+                Level::Named(name.clone())
+            }
+            RoleRef::Role(_) | RoleRef::ClusterRole(_) if rules_known => Level::Rules(rules),
+            RoleRef::Role(name) | RoleRef::ClusterRole(name) => Level::Named(name.clone()),
+            RoleRef::Group(group) => Level::Named(format!("group {group}")),
+        }
+    }
+}
+
+/// The label of an arrow carrying these levels: the names, then the rules
+/// counted together (`view, 3 rules`).
+fn levels_label(levels: &[Level]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut rules = 0;
+    for level in levels {
+        match level {
+            Level::Named(name) if !parts.contains(name) => parts.push(name.clone()),
+            Level::Named(_) => {}
+            Level::Rules(count) => rules += count,
+        }
+    }
+    if rules > 0 {
+        parts.push(crate::text::count(rules, "rule"));
+    }
+    parts.join(", ")
+}
+
+/// A cluster's picture: its namespaces (cluster-wide first) on the right;
+/// on the left, every subject granted anything on it, ordered by the first
+/// place it reaches so that arrows cross as little as the layout allows.
+fn cluster_graph(cluster: &str, subjects: &[Drawn]) -> Graph {
+    fn on<'a>(cluster: &str, s: &'a Drawn) -> Vec<&'a Grant> {
+        s.grants.iter().filter(|g| g.cluster == cluster).collect()
+    }
+    let mut places: Vec<Option<&str>> = subjects
+        .iter()
+        .flat_map(|s| on(cluster, s))
+        .map(|g| g.namespace.as_deref())
+        .collect();
+    places.sort_unstable();
+    places.dedup();
+    let place_of = |namespace: Option<&str>| {
+        places
+            .iter()
+            .position(|p| *p == namespace)
+            .expect("every grant's place is listed")
+    };
+    let mut granted: Vec<(usize, &Drawn, Vec<&Grant>)> = subjects
+        .iter()
+        .map(|s| (s, on(cluster, s)))
+        .filter(|(_, grants)| !grants.is_empty())
+        .map(|(s, grants)| {
+            let first = grants
+                .iter()
+                .map(|g| place_of(g.namespace.as_deref()))
+                .min()
+                .expect("not empty");
+            (first, s, grants)
+        })
+        .collect();
+    granted.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.key.cmp(&b.1.key)));
+
+    let mut graph = Graph::default();
+    let subject_nodes: Vec<usize> = granted
+        .iter()
+        .map(|(_, s, _)| graph.node(s.key.clone(), subject_shape(s.kind)))
+        .collect();
+    let place_nodes: Vec<usize> = places
+        .iter()
+        .map(|p| graph.node(p.unwrap_or("cluster-wide"), Shape::Place))
+        .collect();
+    for ((_, _, grants), &from) in granted.iter().zip(&subject_nodes) {
+        let mut arrows: BTreeMap<(usize, Line), Vec<Level>> = BTreeMap::new();
+        for grant in grants {
+            arrows
+                .entry((place_of(grant.namespace.as_deref()), grant.line))
+                .or_default()
+                .push(grant.level.clone());
+        }
+        for ((place, line), levels) in arrows {
+            graph.edge(from, place_nodes[place], levels_label(&levels), line);
+        }
+    }
+    graph
+}
+
+fn subject_shape(kind: SubjectKind) -> Shape {
+    match kind {
+        SubjectKind::Workload => Shape::Workload,
+        SubjectKind::Principal => Shape::Principal,
+    }
+}
+
+/// The AWS picture: each workload with a role, then its role, the role it
+/// chains to, and the services and managed policies of the role its pods
+/// act as. A role or service several workloads reach is one box.
+fn aws_graph(subjects: &[Drawn]) -> Graph {
+    let mut graph = Graph::default();
+    let mut boxes: BTreeMap<(u8, String), usize> = BTreeMap::new();
+    let mut shared = |graph: &mut Graph, column: u8, label: String, shape: Shape| {
+        *boxes
+            .entry((column, label.clone()))
+            .or_insert_with(|| graph.node(label, shape))
+    };
+    // A role several workloads chain to is drawn with its services once.
+    let mut drawn_from: BTreeSet<usize> = BTreeSet::new();
+    for subject in subjects {
+        let Some(aws) = &subject.aws else { continue };
+        let workload = graph.node(subject.key.clone(), Shape::Workload);
+        let role = shared(&mut graph, 1, format!("role {}", aws.role), Shape::Role);
+        graph.edge(
+            workload,
+            role,
+            aws.how.unwrap_or_default().to_string(),
+            Line::Assumes,
+        );
+        let acting = match &aws.chains_to {
+            Some(target) => {
+                let target = shared(&mut graph, 2, format!("role {target}"), Shape::Role);
+                graph.edge(role, target, "assumes".to_string(), Line::Assumes);
+                target
+            }
+            None => role,
+        };
+        if !drawn_from.insert(acting) {
+            continue;
+        }
+        let Some(services) = &aws.services else {
+            continue;
+        };
+        for (service, every) in services {
+            let label = if service == "*" {
+                "every service".to_string()
+            } else {
+                service.clone()
+            };
+            let node = shared(&mut graph, 3, label, Shape::Service);
+            let label = if *every { "every action" } else { "" };
+            graph.edge(acting, node, label.to_string(), Line::Calls);
+        }
+        for managed in &aws.managed {
+            let node = shared(&mut graph, 3, format!("managed {managed}"), Shape::Service);
+            graph.edge(acting, node, String::new(), Line::Calls);
+        }
+        if aws.chains_to.is_some() && services.is_empty() && aws.managed.is_empty() {
+            // A role outside the spec: what it may call is its owner's.
+            let node = shared(
+                &mut graph,
+                3,
+                "permissions not in the spec".to_string(),
+                Shape::Service,
+            );
+            graph.edge(acting, node, String::new(), Line::Calls);
+        }
+    }
+    graph.dedup_edges();
+    graph
+}
+
+/// A picture in Markdown: its Mermaid flowchart in a fence (no label can
+/// hold a backtick), or, past its limits, a paragraph saying so that ends
+/// with `instead`.
+pub fn markdown(picture: &Picture, instead: &str) -> String {
+    match picture.not_drawn(instead) {
+        Some(text) => format!("{text}\n"),
+        None => format!("```mermaid\n{}```\n", mermaid(picture)),
+    }
+}
+
+/// A picture in DOT, or, past its limits, a digraph of one note saying so
+/// that ends with `instead`.
+pub fn dot_or_note(picture: &Picture, instead: &str) -> String {
+    match picture.not_drawn(instead) {
+        Some(text) => format!(
+            "digraph {title} {{\n  note [label={text}, shape=plaintext];\n}}\n",
+            title = dot::string(&picture.title()),
+            text = dot::string(&text),
+        ),
+        None => dot(picture),
+    }
+}
+
+/// Where `explain`'s reader finds what a picture too large to draw would
+/// have shown: `eksgrant explain` of the same spec, as a table.
+fn explain_instead(picture: &Picture, spec: &str) -> String {
+    let spec = crate::text::shell_word(spec);
+    match &picture.topic {
+        Topic::Cluster(key) => format!(
+            "`eksgrant explain {spec} --cluster {}` lists every grant.",
+            crate::text::shell_word(key)
+        ),
+        Topic::Aws => format!("`eksgrant explain {spec}` lists every workload's permissions."),
+    }
+}
+
+/// `explain --format mermaid`: Markdown, with a heading and a Mermaid
+/// block (or why there is none) per picture, as GitHub and `mmdc -i
+/// FILE.md` draw it.
+pub fn markdown_document(pictures: &Pictures, spec: &str) -> String {
+    let mut out = String::new();
+    for picture in pictures.all() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = write!(out, "## {}\n\n", picture.title());
+        out.push_str(&markdown(picture, &explain_instead(picture, spec)));
+    }
+    if out.is_empty() {
+        out.push_str(NOTHING_TO_DRAW);
+        out.push('\n');
+    }
+    out
+}
+
+/// `explain --format dot`: a digraph per picture, one after the other.
+pub fn dot_document(pictures: &Pictures, spec: &str) -> String {
+    let mut out = String::new();
+    for picture in pictures.all() {
+        out.push_str(&dot_or_note(picture, &explain_instead(picture, spec)));
+    }
+    if out.is_empty() {
+        out = format!(
+            "digraph eksgrant {{\n  note [label={}, shape=plaintext];\n}}\n",
+            dot::string(NOTHING_TO_DRAW)
+        );
+    }
+    out
+}
+
+/// What a picture of nothing says.
+const NOTHING_TO_DRAW: &str =
+    "Nothing to draw: nobody is granted anything on a cluster, and no workload has a role.";

@@ -321,7 +321,7 @@ pub(crate) struct DiffArgs {
 /// Where `diff` reads the old spec from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum OldSpec {
-    /// A file.
+    /// A spec file as it is on disk now.
     File(PathBuf),
     /// The new spec's file at a git revision.
     Base(String),

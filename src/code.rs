@@ -466,7 +466,7 @@ codes! {
 /// table in docs/spec.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Explanation {
-    /// The code.
+    /// The code explained, whose name `explain-code` takes.
     pub code: Code,
     /// Whether it stops generation (an error) or not (a warning).
     pub warning: bool,

@@ -64,7 +64,7 @@ pub enum Mode {
 pub struct Report {
     /// The output directory, as the options named it (or defaulted it).
     pub out: PathBuf,
-    /// The outcome.
+    /// Written, found current or stale (`--check`), or listed (`--dry-run`).
     pub outcome: Outcome,
     /// What the user must do that the spec's change implies beyond the
     /// files, such as moving Terraform state to a new layout's roots.

@@ -50,7 +50,7 @@ pub enum Entry {
     File(Vec<u8>),
     /// The spec eksgrant is generating from: never to be written or deleted.
     Spec,
-    /// A directory.
+    /// A directory, whatever it holds.
     Directory,
     /// A symbolic link, at the path itself or at a directory on the way
     /// (`at`, relative to the root).

@@ -182,7 +182,8 @@ impl Plan {
         self.files.iter().map(|(path, file)| (path.as_str(), file))
     }
 
-    /// One file by path.
+    /// The file at `path` (relative to the output directory), if the
+    /// generation has one.
     pub fn get(&self, path: &str) -> Option<&GeneratedFile> {
         self.files.get(path)
     }

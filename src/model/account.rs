@@ -19,7 +19,7 @@ pub(super) struct Account {
     pub partition: Partition,
     /// The 12-digit account.
     pub id: String,
-    /// The region.
+    /// The spec's region, which ARNs and endpoints of the clusters name.
     pub region: String,
     /// `[iam]` with defaults applied.
     pub iam: IamSettings,

@@ -169,9 +169,7 @@ impl GrantSet {
 
 /// The subject of a list of grants.
 pub(super) enum Subject<'a> {
-    /// A workload.
     Workload(&'a WorkloadInfo),
-    /// A principal.
     Principal(&'a PrincipalInfo),
 }
 

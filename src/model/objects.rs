@@ -75,11 +75,11 @@ impl ObjectKind {
 /// namespace nor an RBAC object's name can hold `/` or a space.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectRef {
-    /// The kind.
+    /// Which of the kinds eksgrant writes it is.
     pub kind: ObjectKind,
     /// The namespace of a namespaced object.
     pub namespace: Option<String>,
-    /// The name.
+    /// Its `metadata.name`.
     pub name: String,
 }
 

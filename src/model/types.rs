@@ -406,7 +406,7 @@ pub struct SecretsKeyPolicy {
     pub name: String,
     /// Its path in the output tree (templates).
     pub file: String,
-    /// The policy.
+    /// Its statements, which render writes to `file` as JSON.
     #[serde(skip)]
     pub document: PolicyDocument,
 }
@@ -723,7 +723,7 @@ pub struct RbacRole {
     pub rules: Vec<RbacRule>,
 }
 
-/// One RBAC rule.
+/// One rule of a Role or ClusterRole eksgrant writes, as its YAML lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RbacRule {
     /// API groups (templates).
@@ -856,7 +856,8 @@ pub struct WorkloadRole {
     /// Resources the role must wait for: OIDC providers its trust names by a
     /// literal ARN but this run creates (templates).
     pub depends_on: Vec<String>,
-    /// The trust policy.
+    /// Who may assume it: the text of `trust_file` (or of the template
+    /// that renders it, with `trust_variables`).
     #[serde(skip)]
     pub trust: PolicyText,
     /// The role's own permission policies: one, or several when the
@@ -882,7 +883,7 @@ pub struct TargetRole {
     pub arn: String,
     /// The trust it needs, as a path in the output tree (templates).
     pub trust_file: String,
-    /// The trust policy.
+    /// Who may assume it: the text of `trust_file`.
     #[serde(skip)]
     pub trust: PolicyText,
     /// Set when eksgrant writes the role, in another account of the spec;
@@ -924,7 +925,7 @@ pub struct RolePolicy {
     pub name: String,
     /// The policy document's path in the output tree (templates).
     pub file: String,
-    /// The document.
+    /// Its text, as written to `file`.
     #[serde(skip)]
     pub document: PolicyText,
 }

@@ -23,7 +23,7 @@ pub(super) struct WorkloadInfo {
     pub clusters: Vec<String>,
     /// Where they are written: `cluster` or `clusters`.
     pub clusters_span: Range<usize>,
-    /// Its namespace.
+    /// Its ServiceAccount's namespace, the same in every cluster.
     pub namespace: String,
     /// Its ServiceAccount.
     pub service_account: String,

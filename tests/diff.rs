@@ -7,7 +7,6 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
-use std::process::Output;
 
 use eksgrant::diff::{Diff, Side, Status, SubjectChange, format};
 use eksgrant::explain::{self, Explanation, KubernetesAccess, Subject, who_can};
@@ -15,7 +14,7 @@ use eksgrant::model::Transition;
 use eksgrant::{Loaded, SourceFile};
 use serde_json::Value;
 
-use crate::support::{assert_exit, eksgrant, git, report, stderr};
+use crate::support::{git, report, run_in};
 
 /// Two clusters (`workload` reads aws-auth for its nodes), admins on both,
 /// CI with `edit` in `workload/jobs`, and a backend on `platform` that
@@ -803,10 +802,6 @@ fn markdown_keeps_every_spec_value_in_a_code_span() {
 
 // --- the binary -------------------------------------------------------------
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
 /// The JSON form against docs/diff.schema.json.
 fn assert_valid(instance: &Value) {
     let schema: Value = serde_json::from_str(
@@ -845,35 +840,27 @@ fn diff_old_new_in_every_format() {
     fs::write(dir.path().join("eksgrant.toml"), &new).unwrap();
 
     // NEW_SPEC defaults to eksgrant.toml.
-    let human = eksgrant(dir.path(), &["diff", "old.toml"]);
-    assert_exit(&human, 0);
-    let text = stdout(&human);
-    assert!(
-        text.starts_with("Compared old.toml (before) with eksgrant.toml (after).\n"),
-        "{text}"
-    );
+    let human = run_in(dir.path(), &["diff", "old.toml"]).success();
+    human.stdout_starts_with("Compared old.toml (before) with eksgrant.toml (after).\n");
     for expected in [
         "\nauditors (principal, added)\n",
         "\nci (principal)\n",
         "\nreports (workload)\n",
         "\nworkload (cluster)\n",
     ] {
-        assert!(text.contains(expected), "{expected}: {text}");
+        human.stdout_has(expected);
     }
-    assert!(!text.contains('\x1b'), "NO_COLOR: {text}");
-    let coloured = eksgrant(dir.path(), &["diff", "old.toml", "--color", "always"]);
-    assert!(
-        stdout(&coloured).contains("\x1b[31m- loses create"),
-        "{}",
-        stdout(&coloured)
-    );
+    // NO_COLOR
+    human.stdout_lacks("\x1b");
+    run_in(dir.path(), &["diff", "old.toml", "--color", "always"])
+        .stdout_has("\x1b[31m- loses create");
 
-    let json = eksgrant(
+    let json = run_in(
         dir.path(),
         &["diff", "old.toml", "eksgrant.toml", "--format", "json"],
-    );
-    assert_exit(&json, 0);
-    let value: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    )
+    .success();
+    let value = json.json();
     assert_valid(&value);
     assert_eq!(value["version"], 1);
     assert_eq!(value["old_spec_exists"], true);
@@ -886,21 +873,19 @@ fn diff_old_new_in_every_format() {
     assert_eq!(keys, ["auditors", "ci", "reports"]);
     assert_eq!(value["clusters"][0]["authentication_mode"]["after"], "API");
 
-    let markdown = eksgrant(dir.path(), &["diff", "old.toml", "--format", "markdown"]);
-    assert_exit(&markdown, 0);
-    let text = stdout(&markdown);
-    assert!(text.starts_with("## eksgrant: access changes\n\nCompared `old.toml` (before) with `eksgrant.toml` (after).\n\n### `auditors`\n\nPrincipal, added.\n\nGains:\n\n"), "{text}");
-    assert!(text.contains("\n### Clusters\n"), "{text}");
+    let markdown = run_in(dir.path(), &["diff", "old.toml", "--format", "markdown"]).success();
+    markdown
+        .stdout_starts_with("## eksgrant: access changes\n\nCompared `old.toml` (before) with `eksgrant.toml` (after).\n\n### `auditors`\n\nPrincipal, added.\n\nGains:\n\n")
+        .stdout_has("\n### Clusters\n");
 
     // The same spec twice: exit 0 and the one line.
-    let same = eksgrant(dir.path(), &["diff", "eksgrant.toml", "eksgrant.toml"]);
-    assert_exit(&same, 0);
-    assert!(stdout(&same).ends_with("\nNo access changes.\n"));
-    let empty: Value = serde_json::from_str(&stdout(&eksgrant(
+    let same = run_in(dir.path(), &["diff", "eksgrant.toml", "eksgrant.toml"]).success();
+    same.stdout_ends_with("\nNo access changes.\n");
+    let empty = run_in(
         dir.path(),
         &["diff", "old.toml", "old.toml", "--format", "json"],
-    )))
-    .unwrap();
+    )
+    .json();
     assert_valid(&empty);
 }
 
@@ -916,20 +901,12 @@ fn only_the_new_spec_s_warnings_print_and_an_invalid_spec_exits_2() {
     );
     fs::write(dir.path().join("plain.toml"), &plain).unwrap();
     fs::write(dir.path().join("exec.toml"), &exec).unwrap();
-    let warned = eksgrant(dir.path(), &["diff", "plain.toml", "exec.toml"]);
-    assert_exit(&warned, 0);
-    assert!(
-        stderr(&warned).contains("eksgrant::pod_exec"),
-        "{}",
-        stderr(&warned)
-    );
-    let old_only = eksgrant(dir.path(), &["diff", "exec.toml", "plain.toml"]);
-    assert_exit(&old_only, 0);
-    assert!(
-        !stderr(&old_only).contains("eksgrant::"),
-        "{}",
-        stderr(&old_only)
-    );
+    run_in(dir.path(), &["diff", "plain.toml", "exec.toml"])
+        .success()
+        .stderr_has("eksgrant::pod_exec");
+    run_in(dir.path(), &["diff", "exec.toml", "plain.toml"])
+        .success()
+        .stderr_lacks("eksgrant::");
 
     fs::write(
         dir.path().join("broken.toml"),
@@ -940,35 +917,22 @@ fn only_the_new_spec_s_warnings_print_and_an_invalid_spec_exits_2() {
         ["diff", "broken.toml", "plain.toml"],
         ["diff", "plain.toml", "broken.toml"],
     ] {
-        let output = eksgrant(dir.path(), &args);
-        assert_exit(&output, 2);
-        assert!(
-            stderr(&output).contains("broken.toml"),
-            "{}",
-            stderr(&output)
-        );
-        assert!(
-            stderr(&output).contains("cluster `wrokload` is not defined"),
-            "{}",
-            stderr(&output)
-        );
-        assert!(output.stdout.is_empty());
+        run_in(dir.path(), &args)
+            .code(2)
+            .stderr_has("broken.toml")
+            .stderr_has("cluster `wrokload` is not defined")
+            .stdout_empty();
     }
     // Which specs it takes depends on --base.
     for args in [
         &["diff"][..],
         &["diff", "--base", "HEAD", "a.toml", "b.toml"],
     ] {
-        let output = eksgrant(dir.path(), args);
-        assert_exit(&output, 2);
-        assert!(
-            stderr(&output).contains("Usage: eksgrant diff [OPTIONS] OLD_SPEC [NEW_SPEC]"),
-            "{}",
-            stderr(&output)
-        );
+        run_in(dir.path(), args)
+            .code(2)
+            .stderr_has("Usage: eksgrant diff [OPTIONS] OLD_SPEC [NEW_SPEC]");
     }
-    let conflict = eksgrant(dir.path(), &["schema", "--diff", "--explain"]);
-    assert_exit(&conflict, 2);
+    run_in(dir.path(), &["schema", "--diff", "--explain"]).code(2);
 }
 
 #[test]
@@ -988,29 +952,22 @@ fn base_reads_the_old_spec_from_git() {
         (root.to_path_buf(), "infra/eksgrant.toml"),
         (root.join("infra"), "eksgrant.toml"),
     ] {
-        let output = eksgrant(&cwd, &["diff", "--base", "HEAD", spec]);
-        assert_exit(&output, 0);
-        let text = stdout(&output);
-        assert!(
-            text.starts_with(&format!(
+        run_in(&cwd, &["diff", "--base", "HEAD", spec])
+            .success()
+            .stdout_starts_with(&format!(
                 "Compared HEAD:{spec} (before) with {spec} (after).\n"
-            )),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "\n  - loses create, delete, deletecollection, patch, update on configmaps"
-            ),
-            "{text}"
-        );
+            ))
+            .stdout_has(
+                "\n  - loses create, delete, deletecollection, patch, update on configmaps",
+            );
     }
     // NEW_SPEC defaults to eksgrant.toml.
-    let json = eksgrant(
+    let json = run_in(
         &root.join("infra"),
         &["diff", "--base", "main", "--format", "json"],
-    );
-    assert_exit(&json, 0);
-    let value: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    )
+    .success();
+    let value = json.json();
     assert_valid(&value);
     assert_eq!(value["old_spec"], "main:eksgrant.toml");
 
@@ -1022,20 +979,12 @@ fn base_reads_the_old_spec_from_git() {
     .unwrap();
     git(root, &["commit", "--quiet", "-am", "broken"]);
     fs::write(root.join("infra/eksgrant.toml"), SPEC).unwrap();
-    let broken = eksgrant(root, &["diff", "--base", "HEAD", "infra/eksgrant.toml"]);
-    assert_exit(&broken, 2);
-    assert!(
-        stderr(&broken).contains("HEAD:infra/eksgrant.toml"),
-        "{}",
-        stderr(&broken)
-    );
-    let earlier = eksgrant(root, &["diff", "--base", "HEAD~1", "infra/eksgrant.toml"]);
-    assert_exit(&earlier, 0);
-    assert!(
-        stdout(&earlier).ends_with("\nNo access changes.\n"),
-        "{}",
-        stdout(&earlier)
-    );
+    run_in(root, &["diff", "--base", "HEAD", "infra/eksgrant.toml"])
+        .code(2)
+        .stderr_has("HEAD:infra/eksgrant.toml");
+    run_in(root, &["diff", "--base", "HEAD~1", "infra/eksgrant.toml"])
+        .success()
+        .stdout_ends_with("\nNo access changes.\n");
 }
 
 #[test]
@@ -1048,55 +997,32 @@ fn base_without_the_spec_makes_everything_new_and_git_failures_are_errors() {
     git(root, &["commit", "--quiet", "-m", "start"]);
     fs::write(root.join("eksgrant.toml"), SPEC).unwrap();
 
-    let output = eksgrant(root, &["diff", "--base", "main"]);
-    assert_exit(&output, 0);
-    let text = stdout(&output);
-    assert!(
-        text.starts_with(
-            "main:eksgrant.toml does not exist: everything in eksgrant.toml is new.\n"
-        ),
-        "{text}"
+    let output = run_in(root, &["diff", "--base", "main"]).success();
+    output.stdout_starts_with(
+        "main:eksgrant.toml does not exist: everything in eksgrant.toml is new.\n",
     );
     for key in ["admins", "backend", "ci"] {
-        assert!(text.contains(&format!("\n{key} (")), "{key}: {text}");
+        output.stdout_has(&format!("\n{key} ("));
     }
-    assert!(
-        text.contains("\nworkload (cluster, added)\n  authentication mode API_AND_CONFIG_MAP\n"),
-        "{text}"
-    );
-    let markdown = stdout(&eksgrant(
-        root,
-        &["diff", "--base", "main", "--format", "markdown"],
-    ));
-    assert!(
-        markdown.starts_with("## eksgrant: access changes\n\n`main:eksgrant.toml` does not exist: everything in `eksgrant.toml` is new.\n"),
-        "{markdown}"
-    );
-    let json: Value = serde_json::from_str(&stdout(&eksgrant(
-        root,
-        &["diff", "--base", "main", "--format", "json"],
-    )))
-    .unwrap();
+    output.stdout_has("\nworkload (cluster, added)\n  authentication mode API_AND_CONFIG_MAP\n");
+    run_in(root, &["diff", "--base", "main", "--format", "markdown"])
+        .stdout_starts_with("## eksgrant: access changes\n\n`main:eksgrant.toml` does not exist: everything in `eksgrant.toml` is new.\n");
+    let json = run_in(root, &["diff", "--base", "main", "--format", "json"]).json();
     assert_valid(&json);
     assert_eq!(json["old_spec_exists"], false);
 
     // An unknown revision, and no repository at all, are errors that say
     // what to do.
-    let unknown = eksgrant(root, &["diff", "--base", "origin/nope"]);
-    assert_exit(&unknown, 2);
-    let message = crate::support::unwrapped(&unknown);
-    assert!(message.contains("eksgrant::git"), "{message}");
-    assert!(
-        message.contains("could not read origin/nope:eksgrant.toml from git"),
-        "{message}"
-    );
-    assert!(message.contains("fetch a remote branch first"), "{message}");
+    run_in(root, &["diff", "--base", "origin/nope"])
+        .code(2)
+        .unwrapped_has("eksgrant::git")
+        .unwrapped_has("could not read origin/nope:eksgrant.toml from git")
+        .unwrapped_has("fetch a remote branch first");
     let outside = tempfile::tempdir().unwrap();
     fs::write(outside.path().join("eksgrant.toml"), SPEC).unwrap();
-    let no_repository = eksgrant(outside.path(), &["diff", "--base", "main"]);
-    assert_exit(&no_repository, 2);
-    let message = crate::support::unwrapped(&no_repository);
-    assert!(message.contains("give the old spec as a file"), "{message}");
+    run_in(outside.path(), &["diff", "--base", "main"])
+        .code(2)
+        .unwrapped_has("give the old spec as a file");
 }
 
 /// The README's examples are what the binary prints.
@@ -1110,9 +1036,10 @@ fn the_readme_examples_are_current() {
     fs::write(dir.path().join("examples/platform-workload.toml"), &example).unwrap();
     let run = |spec: &str| {
         fs::write(dir.path().join("eksgrant.toml"), spec).unwrap();
-        let output = eksgrant(dir.path(), &["diff", "examples/platform-workload.toml"]);
-        assert_exit(&output, 0);
-        stdout(&output)
+        run_in(dir.path(), &["diff", "examples/platform-workload.toml"])
+            .success()
+            .stdout()
+            .to_string()
     };
     let narrowed = edit(
         &example,

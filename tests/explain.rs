@@ -220,16 +220,14 @@ fn the_committed_json_schema_is_current() {
 /// `eksgrant diff --format json`'s schema, as the binary prints it.
 #[test]
 fn the_committed_diff_schema_is_what_the_binary_prints() {
-    let output = assert_cmd::Command::cargo_bin("eksgrant")
-        .unwrap()
+    let output = crate::support::eksgrant()
         .args(["schema", "--diff"])
-        .output()
-        .unwrap();
-    crate::support::assert_exit(&output, 0);
+        .run()
+        .success();
     let committed = std::fs::read_to_string(root().join("docs/diff.schema.json")).unwrap();
     assert_eq!(
         committed,
-        String::from_utf8(output.stdout).unwrap(),
+        output.stdout(),
         "docs/diff.schema.json is stale: run `cargo run -- schema --diff > docs/diff.schema.json`"
     );
 }

@@ -4,14 +4,12 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::sync::LazyLock;
 
-use assert_cmd::Command;
 use eksgrant::diagnostics::{Diagnostics, Record, sarif};
 use serde_json::{Value, json};
 
-use crate::support::{BASE, assert_exit, load, stderr};
+use crate::support::{BASE, Run, load, run_in};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -48,12 +46,6 @@ fn assert_valid(schema: &jsonschema::Validator, instance: &Value, what: &str) {
     );
 }
 
-fn eksgrant() -> Command {
-    let mut command = Command::cargo_bin("eksgrant").unwrap();
-    command.env("NO_COLOR", "1");
-    command
-}
-
 /// A repository with a spec named `eksgrant.toml`, run from its directory
 /// so that diagnostics name the spec as a user in the repository would.
 struct Repo {
@@ -67,28 +59,13 @@ impl Repo {
         Repo { dir }
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        eksgrant()
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap()
+    fn run(&self, args: &[&str]) -> Run {
+        run_in(self.dir.path(), args)
     }
 
     fn path(&self, relative: &str) -> PathBuf {
         self.dir.path().join(relative)
     }
-}
-
-/// stdout as JSON.
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "stdout is not JSON ({error}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(output)
-        )
-    })
 }
 
 /// Two errors: a principal with the ARN of another (two labels), and a
@@ -178,12 +155,11 @@ fn two_problems_records() -> Value {
 fn json_lists_each_problem_of_an_invalid_spec_with_its_place() {
     let repo = Repo::new(&two_problems());
     for command in ["validate", "generate"] {
-        let output = repo.run(&[command, "--format", "json"]);
-        assert_exit(&output, 2);
+        let output = repo.run(&[command, "--format", "json"]).code(2);
         // Nothing else: the problems are on stdout, nothing was written.
-        assert_eq!(stderr(&output), "", "{command}");
+        output.stderr_empty();
         assert!(!repo.path("ACCESS.md").exists());
-        let document = json(&output);
+        let document = output.json();
         assert_valid(&DIAGNOSTICS_SCHEMA, &document, "the JSON form");
         assert_eq!(
             document,
@@ -196,14 +172,9 @@ fn json_lists_each_problem_of_an_invalid_spec_with_its_place() {
 #[test]
 fn json_lists_warnings_and_generate_still_writes() {
     let repo = Repo::new(&two_warnings());
-    let validate = repo.run(&["validate", "--format", "json"]);
-    assert_exit(&validate, 0);
-    assert!(
-        stderr(&validate).starts_with("eksgrant: eksgrant.toml is valid: 1 cluster"),
-        "{}",
-        stderr(&validate)
-    );
-    let document = json(&validate);
+    let validate = repo.run(&["validate", "--format", "json"]).success();
+    validate.stderr_starts_with("eksgrant: eksgrant.toml is valid: 1 cluster");
+    let document = validate.json();
     assert_valid(&DIAGNOSTICS_SCHEMA, &document, "the JSON form");
     let line = BASE.lines().count() + 5;
     let rules = two_warnings().find("rules = ").unwrap();
@@ -249,25 +220,17 @@ fn json_lists_warnings_and_generate_still_writes() {
     assert_eq!(problems[1]["span"], json!({ "offset": exec, "length": 11 }));
 
     // generate writes as usual; the summary stays on stderr.
-    let generate = repo.run(&["generate", "--format", "json"]);
-    assert_exit(&generate, 0);
-    assert_eq!(json(&generate), document);
+    let generate = repo.run(&["generate", "--format", "json"]).success();
+    assert_eq!(generate.json(), document);
     assert!(repo.path("ACCESS.md").is_file());
-    assert!(
-        stderr(&generate).contains(" created, 0 updated, 0 deleted, 0 unchanged"),
-        "{}",
-        stderr(&generate)
-    );
-    assert!(
-        !stderr(&generate).contains("eksgrant::"),
-        "{}",
-        stderr(&generate)
-    );
+    generate.stderr_has(" created, 0 updated, 0 deleted, 0 unchanged");
+    generate.stderr_lacks("eksgrant::");
 
     // With --deny-warnings, what stopped the run follows the warnings.
-    let denied = repo.run(&["validate", "--deny-warnings", "--format=json"]);
-    assert_exit(&denied, 2);
-    let denied = json(&denied);
+    let denied = repo
+        .run(&["validate", "--deny-warnings", "--format=json"])
+        .code(2)
+        .json();
     assert_valid(&DIAGNOSTICS_SCHEMA, &denied, "the JSON form");
     let denied_problems = denied["problems"].as_array().unwrap();
     assert_eq!(denied_problems[..2], problems[..]);
@@ -292,13 +255,13 @@ fn json_lists_warnings_and_generate_still_writes() {
 #[test]
 fn json_of_a_clean_spec_and_of_an_error_without_a_place() {
     let repo = Repo::new(BASE);
-    let clean = repo.run(&["validate", "--format", "json"]);
-    assert_exit(&clean, 0);
-    assert_eq!(json(&clean), json!({ "version": 1, "problems": [] }));
+    let clean = repo.run(&["validate", "--format", "json"]).success();
+    assert_eq!(clean.json(), json!({ "version": 1, "problems": [] }));
 
-    let missing = repo.run(&["validate", "missing.toml", "--format", "json"]);
-    assert_exit(&missing, 2);
-    let document = json(&missing);
+    let missing = repo
+        .run(&["validate", "missing.toml", "--format", "json"])
+        .code(2);
+    let document = missing.json();
     assert_valid(&DIAGNOSTICS_SCHEMA, &document, "the JSON form");
     let problem = &document["problems"][0];
     assert_eq!(problem["code"], "eksgrant::io");
@@ -321,7 +284,7 @@ fn json_of_a_clean_spec_and_of_an_error_without_a_place() {
 #[test]
 fn with_a_document_on_stdout_the_diff_and_the_listing_go_to_stderr() {
     let repo = Repo::new(BASE);
-    assert_exit(&repo.run(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     repo.run(&["generate"]);
     fs::write(
         repo.path("eksgrant.toml"),
@@ -331,27 +294,17 @@ fn with_a_document_on_stdout_the_diff_and_the_listing_go_to_stderr() {
         ),
     )
     .unwrap();
-    let check = repo.run(&["generate", "--check", "--format", "sarif"]);
-    assert_exit(&check, 1);
-    assert_valid(&SARIF_SCHEMA, &json(&check), "the SARIF log");
-    assert!(
-        stderr(&check).contains("\n--- a/ACCESS.md\n"),
-        "{}",
-        stderr(&check)
-    );
-    assert!(
-        stderr(&check).contains("is out of date"),
-        "{}",
-        stderr(&check)
-    );
-    let dry_run = repo.run(&["generate", "--dry-run", "--format", "json"]);
-    assert_exit(&dry_run, 0);
-    assert_eq!(json(&dry_run), json!({ "version": 1, "problems": [] }));
-    assert!(
-        stderr(&dry_run).starts_with("update ACCESS.md\n"),
-        "{}",
-        stderr(&dry_run)
-    );
+    let check = repo
+        .run(&["generate", "--check", "--format", "sarif"])
+        .code(1);
+    assert_valid(&SARIF_SCHEMA, &check.json(), "the SARIF log");
+    check.stderr_has("\n--- a/ACCESS.md\n");
+    check.stderr_has("is out of date");
+    let dry_run = repo
+        .run(&["generate", "--dry-run", "--format", "json"])
+        .success();
+    assert_eq!(dry_run.json(), json!({ "version": 1, "problems": [] }));
+    dry_run.stderr_starts_with("update ACCESS.md\n");
 }
 
 /// The location SARIF gives a label of the JSON form.
@@ -387,10 +340,9 @@ fn rule_index(code: &str) -> usize {
 #[test]
 fn sarif_has_every_code_as_a_rule_and_each_problem_as_a_result() {
     let repo = Repo::new(&two_problems());
-    let output = repo.run(&["validate", "--format", "sarif"]);
-    assert_exit(&output, 2);
-    assert_eq!(stderr(&output), "");
-    let log = json(&output);
+    let output = repo.run(&["validate", "--format", "sarif"]).code(2);
+    output.stderr_empty();
+    let log = output.json();
     assert_valid(&SARIF_SCHEMA, &log, "the SARIF log");
     assert_eq!(log["version"], "2.1.0");
     assert_eq!(
@@ -452,11 +404,10 @@ fn sarif_has_every_code_as_a_rule_and_each_problem_as_a_result() {
 #[test]
 fn sarif_of_warnings_and_of_a_run_that_failed() {
     let repo = Repo::new(&two_warnings());
-    let json_form = json(&repo.run(&["validate", "--format", "json"]));
-    let output = repo.run(&["generate", "--format", "sarif"]);
-    assert_exit(&output, 0);
+    let json_form = repo.run(&["validate", "--format", "json"]).json();
+    let output = repo.run(&["generate", "--format", "sarif"]).success();
     assert!(repo.path("ACCESS.md").is_file());
-    let log = json(&output);
+    let log = output.json();
     assert_valid(&SARIF_SCHEMA, &log, "the SARIF log");
     let run = &log["runs"][0];
     assert_eq!(run["invocations"], json!([{ "executionSuccessful": true }]));
@@ -482,9 +433,10 @@ fn sarif_of_warnings_and_of_a_run_that_failed() {
     // What stops a run without being about a place in the spec is no
     // result (GitHub refuses a result without a location) but a
     // notification of the invocation, which did not succeed.
-    let missing = repo.run(&["validate", "missing.toml", "--format", "sarif"]);
-    assert_exit(&missing, 2);
-    let log = json(&missing);
+    let missing = repo
+        .run(&["validate", "missing.toml", "--format", "sarif"])
+        .code(2);
+    let log = missing.json();
     assert_valid(&SARIF_SCHEMA, &log, "the SARIF log");
     let run = &log["runs"][0];
     assert_eq!(run["results"], json!([]));

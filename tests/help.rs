@@ -2,9 +2,7 @@
 //! (tests/snapshots/help@<command>.snap), so that a change to the help text
 //! is reviewed like any other.
 
-use assert_cmd::Command;
-
-use crate::support::{assert_exit, settings};
+use crate::support::{eksgrant, settings};
 
 /// Every command, as its words on the command line.
 const COMMANDS: &[&[&str]] = &[
@@ -24,15 +22,13 @@ const COMMANDS: &[&[&str]] = &[
 ];
 
 fn help(words: &[&str]) -> String {
-    let output = Command::cargo_bin("eksgrant")
-        .unwrap()
-        .env("NO_COLOR", "1")
+    eksgrant()
         .args(words)
         .arg("--help")
-        .output()
-        .unwrap();
-    assert_exit(&output, 0);
-    String::from_utf8(output.stdout).unwrap()
+        .run()
+        .success()
+        .stdout()
+        .to_string()
 }
 
 /// The command names a help text lists under `Commands:`, but `help`.
@@ -76,14 +72,10 @@ fn help_of_every_command() {
 /// it, with the words, the index of the current one, the current word and
 /// the one before.
 fn bash_completes(words: &[&str]) -> Vec<String> {
-    let script = Command::cargo_bin("eksgrant")
-        .unwrap()
-        .args(["completions", "bash"])
-        .output()
-        .unwrap();
+    let script = eksgrant().args(["completions", "bash"]).run();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("eksgrant.bash");
-    std::fs::write(&path, &script.stdout).unwrap();
+    std::fs::write(&path, &script.output().stdout).unwrap();
     let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
     let current = words.len() - 1;
     let call = format!(

@@ -6,12 +6,11 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use assert_cmd::Command;
 use eksgrant::SourceFile;
 use eksgrant::render::{RenderOptions, render};
 use serde_json::Value;
 
-use crate::support;
+use crate::support::{self, Run, eksgrant};
 
 fn fixture() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -21,26 +20,16 @@ fn fixture() -> String {
 }
 
 /// Runs `eksgrant import aws-auth` with `args` after the subcommand.
-fn import(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("eksgrant")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .args(["import", "aws-auth"])
-        .args(args)
-        .output()
-        .unwrap()
+fn import(args: &[&str]) -> Run {
+    eksgrant().args(["import", "aws-auth"]).args(args).run()
 }
 
 /// The stanzas printed for the fixture, for cluster `prod`.
 fn stanzas() -> String {
-    let output = import(&[&fixture(), "--cluster", "prod"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    import(&[&fixture(), "--cluster", "prod"])
+        .success()
+        .stdout()
+        .to_string()
 }
 
 /// A spec made of a minimal header and the imported stanzas, as a user
@@ -59,10 +48,9 @@ fn the_import_prints_commented_stanzas() {
     support::settings().bind(|| insta::assert_snapshot!("import-aws-auth", stanzas));
     // On a cluster that stays on CONFIG_MAP, system:masters is cluster-admin,
     // and eks: groups and aws-auth-only usernames are kept.
-    let output = import(&[&fixture(), "--cluster", "prod", "--mode", "CONFIG_MAP"]);
-    assert_eq!(output.status.code(), Some(0));
-    let stanzas = String::from_utf8(output.stdout)
-        .unwrap()
+    let stanzas = import(&[&fixture(), "--cluster", "prod", "--mode", "CONFIG_MAP"])
+        .success()
+        .stdout()
         .replace(&fixture(), "tests/import/aws-auth.yaml");
     support::settings().bind(|| insta::assert_snapshot!("import-aws-auth-config-map", stanzas));
     let spec = format!(
@@ -219,16 +207,13 @@ fn the_imported_stanzas_generate_an_equivalent_configuration() {
 
 #[test]
 fn the_config_map_can_come_from_standard_input() {
-    let output = Command::cargo_bin("eksgrant")
-        .unwrap()
+    let output = eksgrant()
         .args(["import", "aws-auth", "-", "--cluster", "prod"])
-        .write_stdin(std::fs::read(fixture()).unwrap())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let stanzas = String::from_utf8(output.stdout).unwrap();
+        .stdin(std::fs::read(fixture()).unwrap())
+        .run()
+        .success();
     assert_eq!(
-        stanzas,
+        output.stdout(),
         self::stanzas().replace(&fixture(), "standard input")
     );
 }
@@ -242,20 +227,15 @@ fn what_is_not_the_aws_auth_config_map_is_refused() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\ndata: {}\n",
     )
     .unwrap();
-    let output = import(&[other.to_str().unwrap(), "--cluster", "prod"]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("eksgrant::import"), "{stderr}");
-    assert!(stderr.contains("not the aws-auth ConfigMap"), "{stderr}");
-    assert!(output.stdout.is_empty());
+    import(&[other.to_str().unwrap(), "--cluster", "prod"])
+        .code(2)
+        .stderr_has("eksgrant::import")
+        .stderr_has("not the aws-auth ConfigMap")
+        .stdout_empty();
 
-    let output = import(&[&fixture(), "--cluster", "Prod_1"]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("invalid value 'Prod_1' for '--cluster <KEY>'"),
-        "{stderr}"
-    );
+    import(&[&fixture(), "--cluster", "Prod_1"])
+        .code(2)
+        .stderr_has("invalid value 'Prod_1' for '--cluster <KEY>'");
 }
 
 #[test]
@@ -263,22 +243,17 @@ fn control_characters_in_the_configmap_come_out_as_valid_toml() {
     // A DEL and an escape sequence, as a hand-edited ConfigMap can hold
     // them: TOML forbids both raw, in strings and in comments.
     let configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: \"arn:aws:iam::111122223333:role/ops\\x7F\"\n      username: \"ops\\e[2K\"\n      groups: [\"ops\\x7F\"]\n";
-    let output = Command::cargo_bin("eksgrant")
-        .unwrap()
+    let output = eksgrant()
         .args(["import", "aws-auth", "-", "--cluster", "prod"])
-        .write_stdin(configmap)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = String::from_utf8(output.stdout).unwrap();
-    assert!(!text.contains(['\u{7f}', '\u{1b}']), "{text}");
-    assert!(text.contains(r"\u007F"), "{text}");
-    let parsed: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        .stdin(configmap)
+        .run()
+        .success();
+    output
+        .stdout_lacks("\u{7f}")
+        .stdout_lacks("\u{1b}")
+        .stdout_has(r"\u007F");
+    let text = output.stdout();
+    let parsed: toml::Table = toml::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert!(parsed.contains_key("clusters"), "{text}");
 }
 
@@ -519,16 +494,11 @@ fn public_config_maps_round_trip_through_the_spec() {
             .join("tests/import")
             .join(format!("{fixture}.yaml"));
         let original = std::fs::read_to_string(&path).unwrap();
-        let output = import(&[path.to_str().unwrap(), "--cluster", "prod", "--mode", mode]);
+        let output =
+            import(&[path.to_str().unwrap(), "--cluster", "prod", "--mode", mode]).success();
+        let stanzas = output.stdout();
         assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{fixture} {mode}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let stanzas = String::from_utf8(output.stdout).unwrap();
-        assert_eq!(
-            notes(&stanzas),
+            notes(stanzas),
             *expected_notes,
             "{fixture} {mode}:\n{stanzas}"
         );
@@ -541,20 +511,17 @@ fn public_config_maps_round_trip_through_the_spec() {
         )
         .unwrap();
         let out = dir.path().join("out");
-        let generated = Command::cargo_bin("eksgrant")
-            .unwrap()
-            .env("NO_COLOR", "1")
+        let generated = eksgrant()
             .args([
                 "generate",
                 spec.to_str().unwrap(),
                 "--out",
                 out.to_str().unwrap(),
             ])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&generated.stderr);
+            .run();
+        let stderr = generated.stderr();
         assert_eq!(
-            generated.status.code(),
+            generated.output().status.code(),
             Some(0),
             "{fixture} {mode}:\n{stderr}\n{stanzas}"
         );

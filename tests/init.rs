@@ -4,11 +4,10 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Output;
 
 use serde_json::Value;
 
-use crate::support::{assert_exit, eksgrant, git, stderr, tree};
+use crate::support::{Run, git, run_in, tree};
 
 /// The workflow at `path`, parsed as GitHub parses it.
 fn workflow(path: &Path) -> Value {
@@ -67,8 +66,8 @@ impl Event<'_> {
 /// (bash -e, from the repository's root, with the workflow's env and the
 /// step's, for `event`, the steps whose `if` does not hold for it skipped),
 /// with the binary under test as `eksgrant`; returns each step's name and
-/// output.
-fn run_eksgrant_steps(root: &Path, workflow: &Value, event: &Event) -> Vec<(String, Output)> {
+/// run.
+fn run_eksgrant_steps(root: &Path, workflow: &Value, event: &Event) -> Vec<(String, Run)> {
     let binary = assert_cmd::cargo::cargo_bin("eksgrant");
     let path = format!(
         "{}:{}",
@@ -108,7 +107,8 @@ fn run_eksgrant_steps(root: &Path, workflow: &Value, event: &Event) -> Vec<(Stri
                 .env("GITHUB_STEP_SUMMARY", summary),
         };
         let name = step["name"].as_str().unwrap_or_default().to_string();
-        outputs.push((name, command.output().unwrap()));
+        let run = Run::new(format!("the step {name:?}"), command.output().unwrap());
+        outputs.push((name, run));
     }
     outputs
 }
@@ -119,13 +119,8 @@ fn the_workflow_goes_to_the_git_root_and_its_steps_pass_on_the_starter() {
     let root = dir.path();
     fs::create_dir(root.join(".git")).unwrap();
     fs::create_dir(root.join("infra")).unwrap();
-    let output = eksgrant(&root.join("infra"), &["init", "--ci", "github"]);
-    assert_exit(&output, 0);
-    assert!(
-        stderr(&output).contains("a GitHub Actions workflow"),
-        "{}",
-        stderr(&output)
-    );
+    let output = run_in(&root.join("infra"), &["init", "--ci", "github"]).success();
+    output.stderr_has("a GitHub Actions workflow");
     let path = root.join(".github/workflows/eksgrant.yml");
     let workflow = workflow(&path);
     assert_eq!(workflow["env"]["EKSGRANT_SPEC"], "infra/eksgrant.toml");
@@ -171,11 +166,11 @@ fn the_workflow_goes_to_the_git_root_and_its_steps_pass_on_the_starter() {
     assert!(runs.iter().any(|run| run.contains(" validate\n")));
 
     // The user generates and commits; then every eksgrant step passes.
-    assert_exit(&eksgrant(&root.join("infra"), &["generate"]), 0);
+    run_in(&root.join("infra"), &["generate"]).success();
     let results = run_eksgrant_steps(root, &workflow, &Event::Push);
     assert_eq!(results.len(), 2, "validate and generate --check");
-    for (name, output) in &results {
-        assert_exit(output, 0);
+    for (name, output) in results {
+        output.success();
         assert!(!name.is_empty());
     }
     // The SARIF names the spec from the repository's root, where GitHub
@@ -193,8 +188,8 @@ fn the_workflow_goes_to_the_git_root_and_its_steps_pass_on_the_starter() {
         text.replace("namespace = \"web\"", "namespace = \"api\""),
     )
     .unwrap();
-    let results = run_eksgrant_steps(root, &workflow, &Event::Push);
-    assert_exit(&results[1].1, 1);
+    let mut results = run_eksgrant_steps(root, &workflow, &Event::Push);
+    results.swap_remove(1).1.code(1);
 }
 
 /// A repository as a pull request's run sees it: `origin` a repository of
@@ -257,8 +252,8 @@ fn run_on_pull_request(dir: &Path, root: &Path, spec: &str) -> String {
             "The generated files are what the spec generates",
         ]
     );
-    for (name, output) in &results {
-        assert!(output.status.success(), "{name}: {}", stderr(output));
+    for (_, output) in results {
+        output.success();
     }
     fs::read_to_string(&summary).unwrap()
 }
@@ -267,8 +262,8 @@ fn run_on_pull_request(dir: &Path, root: &Path, spec: &str) -> String {
 fn on_a_pull_request_the_summary_says_who_gains_and_loses_what() {
     let (dir, root) = pull_request(
         |root| {
-            assert_exit(&eksgrant(root, &["init", "--ci", "github"]), 0);
-            assert_exit(&eksgrant(root, &["generate"]), 0);
+            run_in(root, &["init", "--ci", "github"]).success();
+            run_in(root, &["generate"]).success();
         },
         |root| {
             let spec = root.join("eksgrant.toml");
@@ -276,7 +271,7 @@ fn on_a_pull_request_the_summary_says_who_gains_and_loses_what() {
             let narrowed = crate::support::with_ci_grant(&text, "cluster_role = \"view\"");
             assert_ne!(text, narrowed);
             fs::write(&spec, narrowed).unwrap();
-            assert_exit(&eksgrant(root, &["generate"]), 0);
+            run_in(root, &["generate"]).success();
         },
     );
     let summary = run_on_pull_request(dir.path(), &root, "eksgrant.toml");
@@ -301,11 +296,8 @@ fn a_pull_request_that_adds_the_spec_makes_everything_new() {
     let (dir, root) = pull_request(
         |root| fs::write(root.join("README"), "before eksgrant\n").unwrap(),
         |root| {
-            assert_exit(
-                &eksgrant(root, &["init", "infra/eksgrant.toml", "--ci", "github"]),
-                0,
-            );
-            assert_exit(&eksgrant(root, &["generate", "infra/eksgrant.toml"]), 0);
+            run_in(root, &["init", "infra/eksgrant.toml", "--ci", "github"]).success();
+            run_in(root, &["generate", "infra/eksgrant.toml"]).success();
         },
     );
     let summary = run_on_pull_request(dir.path(), &root, "infra/eksgrant.toml");
@@ -331,13 +323,13 @@ fn paths_with_quotes_and_dollars_reach_the_steps_intact() {
     let awkward = "we\"ird $HOME 'dir'";
     fs::create_dir(root.join(awkward)).unwrap();
     let spec = format!("{awkward}/eksgrant.toml");
-    assert_exit(&eksgrant(root, &["init", &spec, "--ci", "github"]), 0);
+    run_in(root, &["init", &spec, "--ci", "github"]).success();
     let workflow = workflow(&root.join(".github/workflows/eksgrant.yml"));
     assert_eq!(workflow["env"]["EKSGRANT_SPEC"], spec.as_str());
     assert_eq!(workflow["env"]["EKSGRANT_OUT"], awkward);
-    assert_exit(&eksgrant(root, &["generate", &spec]), 0);
-    for (name, output) in run_eksgrant_steps(root, &workflow, &Event::Push) {
-        assert!(output.status.success(), "{name}: {}", stderr(&output));
+    run_in(root, &["generate", &spec]).success();
+    for (_, output) in run_eksgrant_steps(root, &workflow, &Event::Push) {
+        output.success();
     }
 }
 
@@ -346,16 +338,11 @@ fn for_an_existing_spec_only_the_workflow_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     fs::write(root.join("eksgrant.toml"), "# mine\n").unwrap();
-    let output = eksgrant(root, &["init", "--ci", "github"]);
-    assert_exit(&output, 0);
-    assert!(
-        stderr(&output).contains("kept the existing eksgrant.toml"),
-        "{}",
-        stderr(&output)
-    );
+    let output = run_in(root, &["init", "--ci", "github"]).success();
+    output.stderr_has("kept the existing eksgrant.toml");
     // Outside git, the spec's directory is taken as the repository's root,
     // and init says so.
-    assert!(stderr(&output).contains("no git repository holds the spec"));
+    output.stderr_has("no git repository holds the spec");
     assert_eq!(
         fs::read_to_string(root.join("eksgrant.toml")).unwrap(),
         "# mine\n"
@@ -373,14 +360,10 @@ fn init_never_overwrites_the_workflow_and_then_writes_nothing() {
     fs::create_dir_all(root.join(".github/workflows")).unwrap();
     fs::write(root.join(".github/workflows/eksgrant.yml"), "mine\n").unwrap();
     let before = tree(root);
-    let output = eksgrant(root, &["init", "--ci", "github"]);
-    assert_exit(&output, 2);
-    let message = stderr(&output);
-    assert!(message.contains("eksgrant::exists"), "{message}");
-    assert!(
-        message.contains(".github/workflows/eksgrant.yml exists already"),
-        "{message}"
-    );
+    run_in(root, &["init", "--ci", "github"])
+        .code(2)
+        .stderr_has("eksgrant::exists")
+        .stderr_has(".github/workflows/eksgrant.yml exists already");
     // Not even the spec: init writes all its files or none.
     assert_eq!(tree(root), before);
 }
@@ -394,13 +377,9 @@ fn a_failure_part_way_removes_what_the_run_created() {
     fs::create_dir(root.join(".git")).unwrap();
     fs::write(root.join(".github"), "").unwrap();
     let before = tree(root);
-    let output = eksgrant(root, &["init", "specs/eksgrant.toml", "--ci", "github"]);
-    assert_exit(&output, 2);
-    assert!(
-        stderr(&output).contains("eksgrant::io"),
-        "{}",
-        stderr(&output)
-    );
+    run_in(root, &["init", "specs/eksgrant.toml", "--ci", "github"])
+        .code(2)
+        .stderr_has("eksgrant::io");
     assert_eq!(tree(root), before, "the spec, schema and specs/ are gone");
 }
 
@@ -409,7 +388,7 @@ fn the_validate_step_finds_every_terraform_root_of_either_layout() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     fs::create_dir(root.join(".git")).unwrap();
-    assert_exit(&eksgrant(root, &["init", "--ci", "github"]), 0);
+    run_in(root, &["init", "--ci", "github"]).success();
     let workflow = workflow(&root.join(".github/workflows/eksgrant.yml"));
     let script = steps(&workflow)
         .iter()
@@ -434,7 +413,7 @@ fn the_validate_step_finds_every_terraform_root_of_either_layout() {
     }
     let run = |spec: &str| -> Vec<String> {
         fs::write(root.join("eksgrant.toml"), spec).unwrap();
-        assert_exit(&eksgrant(root, &["generate", "-q"]), 0);
+        run_in(root, &["generate", "-q"]).success();
         // A module Terraform fetched into .terraform is not a root.
         fs::create_dir_all(root.join("terraform-kubernetes/.terraform/modules/m")).unwrap();
         fs::write(
@@ -457,7 +436,7 @@ fn the_validate_step_finds_every_terraform_root_of_either_layout() {
             .env("EKSGRANT_OUT", ".")
             .output()
             .unwrap();
-        assert_exit(&output, 0);
+        Run::new(format!("bash -e -c {script:?}"), output).success();
         fs::read_to_string(&log)
             .unwrap()
             .lines()
@@ -499,7 +478,7 @@ fn the_validate_step_finds_every_terraform_root_of_either_layout() {
 fn a_pull_request_that_fixes_a_broken_spec_is_not_failed_by_the_summary() {
     let (dir, root) = pull_request(
         |root| {
-            assert_exit(&eksgrant(root, &["init", "--ci", "github"]), 0);
+            run_in(root, &["init", "--ci", "github"]).success();
             let spec = root.join("eksgrant.toml");
             let text = fs::read_to_string(&spec).unwrap();
             fs::write(&spec, format!("{text}\n[clusters.broken\n")).unwrap();
@@ -508,7 +487,7 @@ fn a_pull_request_that_fixes_a_broken_spec_is_not_failed_by_the_summary() {
             let spec = root.join("eksgrant.toml");
             let text = fs::read_to_string(&spec).unwrap();
             fs::write(&spec, text.replace("\n[clusters.broken\n", "")).unwrap();
-            assert_exit(&eksgrant(root, &["generate"]), 0);
+            run_in(root, &["generate"]).success();
         },
     );
     let summary = run_on_pull_request(dir.path(), &root, "eksgrant.toml");

@@ -11,7 +11,7 @@ use hcl::expr::{Expression, ObjectKey, Operation, TraversalOperator};
 use hcl::template::{Directive, Element, Template};
 use hcl::{Block, Body, Structure};
 
-use crate::support::{BASE, Repo, assert_exit, plan, stderr};
+use crate::support::{BASE, Repo, plan};
 
 /// Every spec whose output the tests generate: the examples and the cases.
 fn specs() -> Vec<PathBuf> {
@@ -688,7 +688,7 @@ fn move_script(overview: &str) -> String {
 #[test]
 fn switching_layouts_deletes_the_old_roots_files_and_says_to_move_the_state() {
     let repo = Repo::new(&small_spec("single"));
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     fs::write(
         repo.path("terraform/backend.tf"),
         "terraform {\n  backend \"s3\" {}\n}\n",
@@ -697,13 +697,8 @@ fn switching_layouts_deletes_the_old_roots_files_and_says_to_move_the_state() {
     assert!(repo.path("terraform/cluster-workload.tf").is_file());
 
     repo.write_spec(&small_spec("per-cluster"));
-    let output = repo.eksgrant(&["generate", "-q"]);
-    assert_exit(&output, 0);
-    assert!(
-        stderr(&output).contains("eksgrant: the Terraform layout changed from single to per-cluster: the state of terraform must move to terraform/iam, terraform/clusters/platform, terraform/clusters/workload, terraform/network before any root is planned or applied"),
-        "{}",
-        stderr(&output)
-    );
+    let output = repo.run(&["generate", "-q"]).success();
+    output.stderr_has("eksgrant: the Terraform layout changed from single to per-cluster: the state of terraform must move to terraform/iam, terraform/clusters/platform, terraform/clusters/workload, terraform/network before any root is planned or applied");
     // The old root's files are gone, the user's backend stays.
     let old: Vec<String> = fs::read_dir(repo.path("terraform"))
         .unwrap()
@@ -722,22 +717,14 @@ fn switching_layouts_deletes_the_old_roots_files_and_says_to_move_the_state() {
     // The next generation, of the same spec, still moves the state (it
     // may not have been applied), and says so; the tree stays current.
     let manifest = || fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap();
-    let output = repo.eksgrant(&["generate"]);
-    assert_exit(&output, 0);
-    assert!(
-        stderr(&output).contains("layout changed") && stderr(&output).contains("0 updated"),
-        "{}",
-        stderr(&output)
-    );
-    assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
+    repo.run(&["generate"])
+        .success()
+        .stderr_has("layout changed")
+        .stderr_has("0 updated");
+    repo.run(&["generate", "--check"]).success();
     // Once it was applied, saying so drops the move.
-    let output = repo.eksgrant(&["generate", "--applied"]);
-    assert_exit(&output, 0);
-    assert!(
-        !stderr(&output).contains("layout changed"),
-        "{}",
-        stderr(&output)
-    );
+    let output = repo.run(&["generate", "--applied"]).success();
+    output.stderr_lacks("layout changed");
     assert!(
         !fs::read_to_string(repo.path("ACCESS.md"))
             .unwrap()
@@ -758,7 +745,7 @@ fn switching_layouts_deletes_the_old_roots_files_and_says_to_move_the_state() {
         "aws.managed_policy_arns = [\"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\"]\n",
     );
     repo.write_spec(&without_platform);
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     let overview = fs::read_to_string(repo.path("ACCESS.md")).unwrap();
     for gone in ["terraform/clusters/platform", "terraform/network"] {
         assert!(
@@ -770,22 +757,15 @@ fn switching_layouts_deletes_the_old_roots_files_and_says_to_move_the_state() {
     // Said until the generation is said to be applied; the next run of
     // the same spec has nothing to do.
     assert!(manifest().contains("inputs = "), "{}", manifest());
-    let output = repo.eksgrant(&["generate"]);
-    assert!(stderr(&output).contains("0 updated"), "{}", stderr(&output));
-    assert_exit(&repo.eksgrant(&["generate", "--applied"]), 0);
+    repo.run(&["generate"]).stderr_has("0 updated");
+    repo.run(&["generate", "--applied"]).success();
     let overview = fs::read_to_string(repo.path("ACCESS.md")).unwrap();
     assert!(!overview.contains("is no longer generated"), "{overview}");
     assert!(manifest().contains("inputs = "), "{}", manifest());
 
     // And back to the single root: the roots' states move into terraform/.
     repo.write_spec(&without_platform.replace("per-cluster", "single"));
-    let output = repo.eksgrant(&["generate"]);
-    assert_exit(&output, 0);
-    assert!(
-        stderr(&output).contains("changed from per-cluster to single: the state of terraform/iam, terraform/clusters/workload must move to terraform"),
-        "{}",
-        stderr(&output)
-    );
+    repo.run(&["generate"]).success().stderr_has("changed from per-cluster to single: the state of terraform/iam, terraform/clusters/workload must move to terraform");
     assert!(!repo.path("terraform/iam").exists());
 }
 
@@ -858,14 +838,14 @@ fn the_state_moves_as_access_md_says_both_ways() {
         return;
     }
     let repo = Repo::new(&small_spec("single"));
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     // What a first apply of the single root leaves in its (local) state.
     let all = addresses_in(&repo.path("terraform"));
     assert!(all.len() > 10, "{all:?}");
     fs::write(repo.path("terraform/terraform.tfstate"), state_of(&all)).unwrap();
 
     repo.write_spec(&small_spec("per-cluster"));
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     let overview = fs::read_to_string(repo.path("ACCESS.md")).unwrap();
     run_script(&repo, &move_script(&overview));
     let mut moved = BTreeSet::new();
@@ -884,7 +864,7 @@ fn the_state_moves_as_access_md_says_both_ways() {
 
     // And back.
     repo.write_spec(&small_spec("single"));
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     let overview = fs::read_to_string(repo.path("ACCESS.md")).unwrap();
     run_script(&repo, &move_script(&overview));
     assert_eq!(state_list(&repo.path("terraform")), all);

@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::support::{assert_exit, eksgrant, unwrapped};
+use crate::support::run_in;
 
 /// Nesting that opens and never closes, after a key.
 const TOML_SHAPES: &[(&str, &str)] = &[
@@ -23,9 +23,7 @@ fn a_spec_nested_a_million_deep_is_refused_with_a_diagnostic() {
                 format!("version = 1\nx = {}\n", shape.repeat(depth)),
             )
             .unwrap();
-            let output = eksgrant(dir.path(), &["validate"]);
-            assert_exit(&output, 2);
-            let text = unwrapped(&output);
+            let text = run_in(dir.path(), &["validate"]).code(2).unwrapped();
             assert!(
                 text.contains("eksgrant::syntax"),
                 "{shape} x {depth}: {text}"
@@ -56,12 +54,12 @@ fn an_aws_auth_nested_a_million_deep_is_refused_with_a_diagnostic() {
                 format!("{config_map}{nested}\n"),
             )
             .unwrap();
-            let output = eksgrant(
+            let text = run_in(
                 dir.path(),
                 &["import", "aws-auth", "aws-auth.yaml", "--cluster", "c"],
-            );
-            assert_exit(&output, 2);
-            let text = unwrapped(&output);
+            )
+            .code(2)
+            .unwrapped();
             assert!(
                 text.contains("eksgrant::import"),
                 "{place}{shape} x {depth}: {text}"

@@ -2,24 +2,17 @@
 //! colour variables, `--quiet`, `--version`, shell completions and manual
 //! pages.
 
+use crate::support::{self, BASE, Eksgrant, Run};
 use std::fs;
 use std::path::Path;
-use std::process::Output;
-
-use assert_cmd::Command;
-
-use crate::support::{BASE, assert_exit, stderr};
 
 /// eksgrant with none of the colour variables set, whatever the caller's
 /// environment holds.
-fn eksgrant() -> Command {
-    let mut command = Command::cargo_bin("eksgrant").unwrap();
-    command
+fn eksgrant() -> Eksgrant {
+    support::eksgrant()
         .env_remove("NO_COLOR")
         .env_remove("FORCE_COLOR")
         .env_remove("CLICOLOR_FORCE")
-        .env_remove("EKSGRANT_TEST_STALL_AFTER");
-    command
 }
 
 /// A spec with two errors, in a temporary directory.
@@ -60,44 +53,50 @@ fn color_never_and_always_decide_whatever_the_environment_says() {
     let never = eksgrant()
         .args(["--color", "never", "validate", &spec])
         .env("FORCE_COLOR", "1")
-        .output()
-        .unwrap();
-    assert_exit(&never, 2);
-    assert!(stderr(&never).contains("eksgrant::unknown_cluster"));
-    assert!(!has_escapes(&never.stderr), "{}", stderr(&never));
+        .run()
+        .code(2);
+    never.stderr_has("eksgrant::unknown_cluster");
+    assert!(
+        !has_escapes(never.stderr().as_bytes()),
+        "{}",
+        never.stderr()
+    );
 
     // On a pipe, and with NO_COLOR set: the flag wins.
-    let always = eksgrant()
+    eksgrant()
         .args(["validate", &spec, "--color=always"])
         .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert_exit(&always, 2);
-    assert!(stderr(&always).contains("eksgrant::unknown_cluster"));
-    assert!(stderr(&always).contains("\x1b["), "{}", stderr(&always));
+        .run()
+        .code(2)
+        .stderr_has("eksgrant::unknown_cluster")
+        .stderr_has("\x1b[");
 }
 
 #[test]
 fn auto_colour_follows_no_color_then_force_color() {
     let (_dir, spec) = invalid_spec();
-    let run = |env: &[(&str, &str)]| -> Output {
-        let output = eksgrant()
+    let run = |env: &[(&str, &str)]| -> Run {
+        eksgrant()
             .args(["validate", &spec])
             .envs(env.iter().copied())
-            .output()
-            .unwrap();
-        assert_exit(&output, 2);
-        output
+            .run()
+            .code(2)
     };
     // Not a terminal: no colour unless the environment forces it.
-    assert!(!has_escapes(&run(&[]).stderr));
-    assert!(has_escapes(&run(&[("FORCE_COLOR", "1")]).stderr));
-    assert!(has_escapes(&run(&[("CLICOLOR_FORCE", "1")]).stderr));
-    assert!(!has_escapes(&run(&[("FORCE_COLOR", "0")]).stderr));
+    assert!(!has_escapes(run(&[]).stderr().as_bytes()));
+    assert!(has_escapes(
+        run(&[("FORCE_COLOR", "1")]).stderr().as_bytes()
+    ));
+    assert!(has_escapes(
+        run(&[("CLICOLOR_FORCE", "1")]).stderr().as_bytes()
+    ));
+    assert!(!has_escapes(
+        run(&[("FORCE_COLOR", "0")]).stderr().as_bytes()
+    ));
     // NO_COLOR turns colour off even when FORCE_COLOR would turn it on.
     let both = run(&[("NO_COLOR", "1"), ("FORCE_COLOR", "1")]);
-    assert!(!has_escapes(&both.stderr), "{}", stderr(&both));
-    assert!(stderr(&both).contains("eksgrant::unknown_cluster"));
+    assert!(!has_escapes(both.stderr().as_bytes()), "{}", both.stderr());
+    both.stderr_has("eksgrant::unknown_cluster");
 }
 
 #[test]
@@ -105,15 +104,8 @@ fn check_colours_its_diff_only_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("eksgrant.toml");
     fs::write(&spec, BASE).unwrap();
-    let generate = |args: &[&str]| {
-        eksgrant()
-            .arg("generate")
-            .arg(&spec)
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    assert_exit(&generate(&[]), 0);
+    let generate = |args: &[&str]| eksgrant().arg("generate").arg(&spec).args(args).run();
+    generate(&[]).success();
     fs::write(
         &spec,
         BASE.replace(
@@ -123,14 +115,10 @@ fn check_colours_its_diff_only_when_asked() {
     )
     .unwrap();
 
-    let plain = generate(&["--check", "--color", "never"]);
-    assert_exit(&plain, 1);
-    let text = String::from_utf8(plain.stdout).unwrap();
+    let plain = generate(&["--check", "--color", "never"]).code(1);
+    let text = plain.stdout();
     assert!(!has_escapes(text.as_bytes()), "{text}");
-    assert!(
-        text.contains("\n--- a/ACCESS.md\n+++ b/ACCESS.md\n@@ "),
-        "{text}"
-    );
+    plain.stdout_has("\n--- a/ACCESS.md\n+++ b/ACCESS.md\n@@ ");
     let removed = text
         .lines()
         .find(|l| l.starts_with('-') && !l.starts_with("---"))
@@ -140,21 +128,15 @@ fn check_colours_its_diff_only_when_asked() {
         .find(|l| l.starts_with('+') && !l.starts_with("+++"))
         .unwrap();
 
-    let coloured = generate(&["--check", "--color", "always"]);
-    assert_exit(&coloured, 1);
-    let text = String::from_utf8(coloured.stdout).unwrap();
-    assert!(text.contains("\x1b[1m--- a/ACCESS.md\x1b[0m\n"), "{text}");
-    assert!(
-        text.contains(&format!("\x1b[31m{removed}\x1b[0m\n")),
-        "{text}"
-    );
-    assert!(
-        text.contains(&format!("\x1b[32m{added}\x1b[0m\n")),
-        "{text}"
-    );
-    assert!(text.contains("\x1b[36m@@ "), "{text}");
-    // The listing before the diff is not coloured.
-    assert!(text.starts_with("update ACCESS.md\n"), "{text}");
+    let coloured = generate(&["--check", "--color", "always"]).code(1);
+    coloured
+        .stdout_has("\x1b[1m--- a/ACCESS.md\x1b[0m\n")
+        .stdout_has(&format!("\x1b[31m{removed}\x1b[0m\n"))
+        .stdout_has(&format!("\x1b[32m{added}\x1b[0m\n"))
+        .stdout_has("\x1b[36m@@ ")
+        // The listing before the diff is not coloured.
+        .stdout_starts_with("update ACCESS.md\n");
+    let text = coloured.stdout();
     // Uncoloured, it is the same text.
     let stripped = text
         .replace("\x1b[1m", "")
@@ -163,33 +145,29 @@ fn check_colours_its_diff_only_when_asked() {
         .replace("\x1b[36m", "")
         .replace("\x1b[0m", "");
     let plain = generate(&["--check", "--color", "never"]);
-    assert_eq!(stripped, String::from_utf8(plain.stdout).unwrap());
+    assert_eq!(stripped, plain.stdout());
 }
 
 #[test]
 fn quiet_silences_the_summary_but_not_warnings_or_errors() {
     let dir = tempfile::tempdir().unwrap();
     let spec = spec_with_a_warning(dir.path());
-    let loud = eksgrant().args(["validate", &spec]).output().unwrap();
-    assert_exit(&loud, 0);
-    assert!(
-        stderr(&loud).contains("is valid: 1 cluster"),
-        "{}",
-        stderr(&loud)
-    );
+    eksgrant()
+        .args(["validate", &spec])
+        .run()
+        .success()
+        .stderr_has("is valid: 1 cluster");
 
     for args in [
         &["-q", "validate", &spec][..],
         &["validate", &spec, "--quiet"][..],
     ] {
-        let quiet = eksgrant().args(args).output().unwrap();
-        assert_exit(&quiet, 0);
-        assert!(
-            stderr(&quiet).contains("`lsit` is not a Kubernetes verb"),
-            "{}",
-            stderr(&quiet)
-        );
-        assert!(!stderr(&quiet).contains("is valid"), "{}", stderr(&quiet));
+        eksgrant()
+            .args(args)
+            .run()
+            .success()
+            .stderr_has("`lsit` is not a Kubernetes verb")
+            .stderr_lacks("is valid");
     }
 
     let out = dir.path().join("out");
@@ -198,72 +176,49 @@ fn quiet_silences_the_summary_but_not_warnings_or_errors() {
             .args(["generate", "-q", &spec, "--out"])
             .arg(&out)
             .args(extra)
-            .output()
-            .unwrap()
+            .run()
     };
-    let written = generate(&[]);
-    assert_exit(&written, 0);
+    let written = generate(&[]).success();
     assert!(out.join("ACCESS.md").is_file());
-    assert!(
-        stderr(&written).contains("eksgrant::unknown_verb"),
-        "{}",
-        stderr(&written)
-    );
-    assert!(
-        !stderr(&written).contains("created"),
-        "{}",
-        stderr(&written)
-    );
-    let current = generate(&["--check"]);
-    assert_exit(&current, 0);
-    assert!(
-        !stderr(&current).contains("up to date"),
-        "{}",
-        stderr(&current)
-    );
+    written.stderr_has("eksgrant::unknown_verb");
+    written.stderr_lacks("created");
+    let current = generate(&["--check"]).success();
+    current.stderr_lacks("up to date");
 
-    let init = eksgrant()
+    eksgrant()
         .args(["init", "-q"])
         .arg(dir.path().join("new.toml"))
-        .output()
-        .unwrap();
-    assert_exit(&init, 0);
-    assert!(init.stderr.is_empty(), "{}", stderr(&init));
+        .run()
+        .success()
+        .stderr_empty();
 
     let (_dir, invalid) = invalid_spec();
-    let failed = eksgrant()
+    eksgrant()
         .args(["-q", "validate", &invalid])
-        .output()
-        .unwrap();
-    assert_exit(&failed, 2);
-    assert!(
-        stderr(&failed).contains("cluster `nope` is not defined"),
-        "{}",
-        stderr(&failed)
-    );
+        .run()
+        .code(2)
+        .stderr_has("cluster `nope` is not defined");
 }
 
 #[test]
 fn version_is_an_option_of_eksgrant_only() {
     for flag in ["-V", "--version"] {
-        let top = eksgrant().arg(flag).output().unwrap();
-        assert_exit(&top, 0);
-        assert_eq!(
-            String::from_utf8(top.stdout).unwrap(),
-            format!("eksgrant {}\n", env!("CARGO_PKG_VERSION"))
-        );
+        eksgrant()
+            .arg(flag)
+            .run()
+            .success()
+            .stdout_is(&format!("eksgrant {}\n", env!("CARGO_PKG_VERSION")));
         for command in [
             &["generate"][..],
             &["validate"][..],
             &["import", "aws-auth"][..],
         ] {
-            let output = eksgrant().args(command).arg(flag).output().unwrap();
-            assert_exit(&output, 2);
-            assert!(
-                stderr(&output).contains(&format!("unexpected argument '{flag}'")),
-                "{command:?}: {}",
-                stderr(&output)
-            );
+            eksgrant()
+                .args(command)
+                .arg(flag)
+                .run()
+                .code(2)
+                .stderr_has(&format!("unexpected argument '{flag}'"));
         }
     }
 }
@@ -277,10 +232,9 @@ fn completions_are_a_script_for_each_shell() {
         ("powershell", "Register-ArgumentCompleter"),
         ("elvish", "edit:completion:arg-completer[eksgrant]"),
     ] {
-        let output = eksgrant().args(["completions", shell]).output().unwrap();
-        assert_exit(&output, 0);
-        let script = String::from_utf8(output.stdout).unwrap();
-        assert!(script.contains(marker), "{shell}: {script}");
+        let output = eksgrant().args(["completions", shell]).run().success();
+        output.stdout_has(marker);
+        let script = output.stdout();
         for word in [
             "generate",
             "--deny-warnings",
@@ -297,28 +251,29 @@ fn completions_are_a_script_for_each_shell() {
             assert!(script.contains(word), "{shell} does not complete {word}");
         }
     }
-    let bash = eksgrant().args(["completions", "bash"]).output().unwrap();
+    let bash = eksgrant().args(["completions", "bash"]).run();
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("eksgrant.bash");
-    fs::write(&script, &bash.stdout).unwrap();
+    fs::write(&script, bash.stdout()).unwrap();
     let syntax = std::process::Command::new("bash")
         .arg("-n")
         .arg(&script)
         .output();
     if let Ok(syntax) = syntax {
-        assert_exit(&syntax, 0);
+        Run::new("bash -n eksgrant.bash", syntax).success();
     }
-    assert_exit(
-        &eksgrant().args(["completions", "tcsh"]).output().unwrap(),
-        2,
-    );
+    eksgrant().args(["completions", "tcsh"]).run().code(2);
 }
 
 /// A manual page, and what groff (when there is one) says of it.
 fn man(args: &[&str]) -> String {
-    let output = eksgrant().arg("man").args(args).output().unwrap();
-    assert_exit(&output, 0);
-    let page = String::from_utf8(output.stdout).unwrap();
+    let page = eksgrant()
+        .arg("man")
+        .args(args)
+        .run()
+        .success()
+        .stdout()
+        .to_string();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("page.1");
     fs::write(&file, &page).unwrap();
@@ -327,8 +282,9 @@ fn man(args: &[&str]) -> String {
         .arg(&file)
         .output()
     {
-        assert_exit(&groff, 0);
-        assert!(groff.stderr.is_empty(), "{args:?}: {}", stderr(&groff));
+        Run::new(format!("groff on the page of {args:?}"), groff)
+            .success()
+            .stderr_empty();
     }
     page
 }
@@ -383,12 +339,9 @@ fn man_prints_one_page_with_every_command_or_a_command_of_its_own() {
     );
     assert!(import.contains("\\fB\\-\\-mode\\fR"), "{import}");
 
-    let unknown = eksgrant().args(["man", "import", "eks"]).output().unwrap();
-    assert_exit(&unknown, 2);
-    assert!(
-        stderr(&unknown)
-            .contains("`eksgrant import` has no command `eks`; its commands are: aws-auth"),
-        "{}",
-        stderr(&unknown)
-    );
+    eksgrant()
+        .args(["man", "import", "eks"])
+        .run()
+        .code(2)
+        .stderr_has("`eksgrant import` has no command `eks`; its commands are: aws-auth");
 }

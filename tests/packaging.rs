@@ -3,9 +3,10 @@
 //! would run them, and the release configuration.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
+
+use crate::support::{Run, eksgrant, run_in};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -99,15 +100,10 @@ fn hooks() -> Vec<(String, String)> {
 }
 
 /// Runs a hook's entry as pre-commit would, with `args`, in `dir`.
-fn run_hook(entry: &str, args: &[&str], dir: &Path) -> std::process::Output {
+fn run_hook(entry: &str, args: &[&str], dir: &Path) -> Run {
     let mut words = entry.split_whitespace();
     assert_eq!(words.next(), Some("eksgrant"));
-    Command::new(env!("CARGO_BIN_EXE_eksgrant"))
-        .args(words)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
+    eksgrant().args(words).args(args).current_dir(dir).run()
 }
 
 #[test]
@@ -118,25 +114,11 @@ fn the_pre_commit_hooks_pass_a_current_repository_and_fail_a_stale_one() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("eksgrant.toml");
     std::fs::copy(root().join("examples/platform-workload.toml"), &spec).unwrap();
-    let generate = Command::new(env!("CARGO_BIN_EXE_eksgrant"))
-        .args(["generate", "eksgrant.toml"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        generate.status.success(),
-        "{}",
-        String::from_utf8_lossy(&generate.stderr)
-    );
+    run_in(dir.path(), &["generate", "eksgrant.toml"]).success();
 
     // Without args, both read ./eksgrant.toml.
-    for (id, entry) in &hooks {
-        let output = run_hook(entry, &[], dir.path());
-        assert!(
-            output.status.success(),
-            "{id}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for (_, entry) in &hooks {
+        run_hook(entry, &[], dir.path()).success();
     }
     // A spec change without a regeneration fails the check hook.
     let changed = std::fs::read_to_string(&spec)
@@ -144,7 +126,7 @@ fn the_pre_commit_hooks_pass_a_current_repository_and_fail_a_stale_one() {
         .replace("namespace = \"web\"", "namespace = \"web2\"");
     std::fs::write(&spec, changed).unwrap();
     let (_, check) = &hooks[1];
-    assert_eq!(run_hook(check, &[], dir.path()).status.code(), Some(1));
+    run_hook(check, &[], dir.path()).code(1);
 }
 
 #[test]

@@ -1,8 +1,12 @@
 //! Shared helpers: loading a spec, rendering it and its diagnostics the way
-//! the snapshots record them; a repository on a temporary directory to run
-//! the binary in, and a way to stop that binary part-way and kill it.
+//! the snapshots record them; running the binary ([`eksgrant`], [`run_in`],
+//! [`Repo::run`]) into a [`Run`] whose chainable assertions show stdout and
+//! stderr when they fail, as just's `Test` harness does; a repository on a
+//! temporary directory to run the binary in, and a way to stop that binary
+//! part-way and kill it.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -23,15 +27,280 @@ pub(crate) fn settings() -> insta::Settings {
     settings
 }
 
-/// Runs the binary in `dir` without colour and waits for it.
-pub(crate) fn eksgrant(dir: &Path, args: &[&str]) -> std::process::Output {
-    assert_cmd::Command::cargo_bin("eksgrant")
-        .unwrap()
+/// eksgrant to run, without colour: add arguments, a directory, environment
+/// or standard input, then [`Eksgrant::run`] it.
+///
+/// ```ignore
+/// eksgrant().args(["validate", &spec]).run().success().stderr_has("is valid");
+/// ```
+pub(crate) fn eksgrant() -> Eksgrant {
+    let mut command = assert_cmd::Command::cargo_bin("eksgrant").unwrap();
+    command
         .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
+        .env_remove("EKSGRANT_TEST_STALL_AFTER");
+    Eksgrant {
+        command,
+        shown: vec!["eksgrant".to_string()],
+    }
+}
+
+/// Runs eksgrant in `dir` with `args`, without colour, and waits for it.
+pub(crate) fn run_in(dir: &Path, args: &[&str]) -> Run {
+    eksgrant().current_dir(dir).args(args).run()
+}
+
+/// An eksgrant command line being built; see [`eksgrant`].
+pub(crate) struct Eksgrant {
+    command: assert_cmd::Command,
+    /// The command line as a failure shows it.
+    shown: Vec<String>,
+}
+
+impl Eksgrant {
+    pub(crate) fn arg(mut self, arg: impl AsRef<OsStr>) -> Eksgrant {
+        self.shown.push(shown(arg.as_ref()));
+        self.command.arg(arg);
+        self
+    }
+
+    pub(crate) fn args<I, S>(self, args: I) -> Eksgrant
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        args.into_iter().fold(self, Eksgrant::arg)
+    }
+
+    pub(crate) fn current_dir(mut self, dir: impl AsRef<Path>) -> Eksgrant {
+        self.command.current_dir(dir);
+        self
+    }
+
+    pub(crate) fn env(mut self, name: &str, value: impl AsRef<OsStr>) -> Eksgrant {
+        self.shown
+            .insert(0, format!("{name}={}", shown(value.as_ref())));
+        self.command.env(name, value);
+        self
+    }
+
+    pub(crate) fn envs<'a>(self, vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Eksgrant {
+        vars.into_iter()
+            .fold(self, |eksgrant, (name, value)| eksgrant.env(name, value))
+    }
+
+    pub(crate) fn env_remove(mut self, name: &str) -> Eksgrant {
+        self.command.env_remove(name);
+        self
+    }
+
+    /// What the run reads on standard input (otherwise nothing).
+    pub(crate) fn stdin(mut self, input: impl Into<Vec<u8>>) -> Eksgrant {
+        self.command.write_stdin(input);
+        self
+    }
+
+    /// Runs it and waits for it.
+    pub(crate) fn run(mut self) -> Run {
+        let output = self.command.output().unwrap();
+        Run::new(self.shown.join(" "), output)
+    }
+}
+
+/// An argument as a failure shows it: quoted when a shell would split it.
+fn shown(arg: &OsStr) -> String {
+    let arg = arg.to_string_lossy();
+    if arg.is_empty() || arg.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+        format!("{arg:?}")
+    } else {
+        arg.into_owned()
+    }
+}
+
+/// A finished run of eksgrant, with assertions on its exit code and its
+/// output. Each failed assertion panics, at the test's line, with the
+/// command line, the exit status, stdout and stderr. The `_has`, `_lacks`
+/// and `_with` assertions read the output lossily decoded; the accessors
+/// [`Run::stdout`] and [`Run::stderr`] insist on UTF-8. The exit-code assertions take and give back
+/// the run (`let run = repo.run(..).code(1);`); the others borrow it, so a
+/// test can chain them and still read the text after.
+pub(crate) struct Run {
+    command: String,
+    output: Output,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// A run made some other way (spawned, say), for its assertions.
+    pub(crate) fn new(command: impl Into<String>, output: Output) -> Run {
+        Run {
+            command: command.into(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            output,
+        }
+    }
+
+    #[track_caller]
+    fn fail(&self, what: std::fmt::Arguments) -> ! {
+        panic!(
+            "`{}`: {what}\n--- exit: {}\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.command, self.output.status, self.stdout, self.stderr
+        )
+    }
+
+    /// Asserts the exit code is `code`.
+    #[track_caller]
+    pub(crate) fn code(self, code: i32) -> Run {
+        if self.output.status.code() != Some(code) {
+            self.fail(format_args!("expected exit code {code}"));
+        }
+        self
+    }
+
+    /// Asserts the exit code is 0.
+    #[track_caller]
+    pub(crate) fn success(self) -> Run {
+        self.code(0)
+    }
+
+    #[track_caller]
+    pub(crate) fn stdout_has(&self, expected: &str) -> &Run {
+        if !self.stdout.contains(expected) {
+            self.fail(format_args!("stdout lacks {expected:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stdout_lacks(&self, unexpected: &str) -> &Run {
+        if self.stdout.contains(unexpected) {
+            self.fail(format_args!("stdout has {unexpected:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stderr_has(&self, expected: &str) -> &Run {
+        if !self.stderr.contains(expected) {
+            self.fail(format_args!("stderr lacks {expected:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stderr_lacks(&self, unexpected: &str) -> &Run {
+        if self.stderr.contains(unexpected) {
+            self.fail(format_args!("stderr has {unexpected:?}"));
+        }
+        self
+    }
+
+    /// Asserts [`Run::unwrapped`] stderr has `expected`: a sentence miette
+    /// may have broken across lines.
+    #[track_caller]
+    pub(crate) fn unwrapped_has(&self, expected: &str) -> &Run {
+        if !self.unwrapped().contains(expected) {
+            self.fail(format_args!("stderr, unwrapped, lacks {expected:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn unwrapped_lacks(&self, unexpected: &str) -> &Run {
+        if self.unwrapped().contains(unexpected) {
+            self.fail(format_args!("stderr, unwrapped, has {unexpected:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stdout_starts_with(&self, expected: &str) -> &Run {
+        if !self.stdout.starts_with(expected) {
+            self.fail(format_args!("stdout does not start with {expected:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stdout_ends_with(&self, expected: &str) -> &Run {
+        if !self.stdout.ends_with(expected) {
+            self.fail(format_args!("stdout does not end with {expected:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stderr_starts_with(&self, expected: &str) -> &Run {
+        if !self.stderr.starts_with(expected) {
+            self.fail(format_args!("stderr does not start with {expected:?}"));
+        }
+        self
+    }
+
+    /// Asserts stdout is exactly `expected`.
+    #[track_caller]
+    pub(crate) fn stdout_is(&self, expected: &str) -> &Run {
+        if self.stdout != expected {
+            self.fail(format_args!("stdout is not {expected:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stdout_empty(&self) -> &Run {
+        if !self.output.stdout.is_empty() {
+            self.fail(format_args!("stdout is not empty"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stderr_empty(&self) -> &Run {
+        if !self.output.stderr.is_empty() {
+            self.fail(format_args!("stderr is not empty"));
+        }
+        self
+    }
+
+    /// stdout; a panic showing the run if it is not UTF-8.
+    #[track_caller]
+    pub(crate) fn stdout(&self) -> &str {
+        std::str::from_utf8(&self.output.stdout)
+            .unwrap_or_else(|error| self.fail(format_args!("stdout is not UTF-8: {error}")))
+    }
+
+    /// stderr; a panic showing the run if it is not UTF-8.
+    #[track_caller]
+    pub(crate) fn stderr(&self) -> &str {
+        std::str::from_utf8(&self.output.stderr)
+            .unwrap_or_else(|error| self.fail(format_args!("stderr is not UTF-8: {error}")))
+    }
+
+    /// stderr with miette's line wrapping undone: every line break, with
+    /// the indentation and `│` gutter that follow it, becomes one space, so
+    /// that a test can look for a sentence wherever the terminal width
+    /// broke it.
+    pub(crate) fn unwrapped(&self) -> String {
+        self.stderr
+            .lines()
+            .map(|line| line.trim_start().trim_start_matches('│').trim())
+            .filter(|line| !line.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// stdout parsed as JSON; a panic showing the run if it is not.
+    #[track_caller]
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.output.stdout)
+            .unwrap_or_else(|error| self.fail(format_args!("stdout is not JSON: {error}")))
+    }
+
+    /// The process's output as it was, bytes and all.
+    pub(crate) fn output(&self) -> &Output {
+        &self.output
+    }
 }
 
 /// Loads a spec file, naming it in diagnostics by its path relative to the
@@ -214,9 +483,15 @@ impl Repo {
         fs::write(self.path("eksgrant.toml"), spec).unwrap();
     }
 
-    /// Runs eksgrant in the repository and waits for it.
-    pub(crate) fn eksgrant(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
+    /// Runs eksgrant in the repository with `args` and waits for it.
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
+        self.eksgrant().args(args).run()
+    }
+
+    /// eksgrant in the repository, for a run that needs more than
+    /// arguments.
+    pub(crate) fn eksgrant(&self) -> Eksgrant {
+        eksgrant().current_dir(self.root())
     }
 
     /// eksgrant in the repository, ready to run.
@@ -343,32 +618,6 @@ pub(crate) fn tree(root: &Path) -> BTreeMap<PathBuf, Node> {
         }
     }
     nodes
-}
-
-pub(crate) fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-pub(crate) fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// stderr with miette's line wrapping undone: every line break, with the
-/// indentation and `│` gutter that follow it, becomes one space, so that a
-/// test can look for a sentence wherever the terminal width broke it.
-pub(crate) fn unwrapped(output: &Output) -> String {
-    stderr(output)
-        .lines()
-        .map(|line| line.trim_start().trim_start_matches('│').trim())
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Runs git in `dir` as a test needs it: no configuration of the machine's

@@ -8,7 +8,7 @@ use std::fs;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{BASE, Node, REPORTS, Repo, assert_exit, unwrapped};
+use crate::support::{BASE, Node, REPORTS, Repo, Run};
 
 /// BASE with a second workload whose files differ from REPORTS'.
 const INGEST: &str = r#"
@@ -41,7 +41,7 @@ fn staging_dirs(repo: &Repo) -> Vec<(String, usize)> {
 /// holds (its own files, the spec, `outside/`), plus `extra` user files.
 fn assert_converged(repo: &Repo, spec: &str, extra: &[&str]) {
     let fresh = Repo::new(spec);
-    assert_exit(&fresh.eksgrant(&["generate"]), 0);
+    fresh.run(&["generate"]).success();
     let mut expected = fresh.contents();
     let actual = repo.contents();
     for path in extra {
@@ -60,7 +60,7 @@ mod links {
     #[test]
     fn a_link_where_a_temporary_file_used_to_go_is_neither_followed_nor_deleted() {
         let repo = Repo::new(BASE);
-        assert_exit(&repo.eksgrant(&["generate"]), 0);
+        repo.run(&["generate"]).success();
         // What an attacker committed against the fixed temporary names of
         // earlier versions, and a file of the user's with such a name.
         symlink(
@@ -71,7 +71,7 @@ mod links {
         fs::write(repo.path("terraform/.providers.tf.eksgrant-tmp"), "mine\n").unwrap();
         fs::remove_file(repo.path("terraform/versions.tf")).unwrap();
 
-        assert_exit(&repo.eksgrant(&["generate"]), 0);
+        repo.run(&["generate"]).success();
         let tree = repo.tree();
         assert!(matches!(
             tree[std::path::Path::new("repo/terraform/versions.tf")],
@@ -94,15 +94,11 @@ mod links {
         symlink(repo.outside(), repo.path("terraform")).unwrap();
         let before = repo.tree();
         for args in [&["generate"][..], &["generate", "--force"]] {
-            let output = repo.eksgrant(args);
-            assert_exit(&output, 2);
-            let message = unwrapped(&output);
-            assert!(
-                message.contains("terraform: a symbolic link, which eksgrant never writes, renames or deletes through (")
-                    && message.contains("generated paths below it)"),
-                "{message}"
-            );
-            assert!(message.contains("even with --force"), "{message}");
+            repo.run(args)
+                .code(2)
+                .unwrapped_has("terraform: a symbolic link, which eksgrant never writes, renames or deletes through (")
+                .unwrapped_has("generated paths below it)")
+                .unwrapped_has("even with --force");
             assert_eq!(repo.tree(), before, "nothing is written, in or outside");
         }
     }
@@ -110,7 +106,7 @@ mod links {
     #[test]
     fn a_manifest_entry_below_a_link_deletes_nothing_outside() {
         let repo = Repo::new(BASE);
-        assert_exit(&repo.eksgrant(&["generate"]), 0);
+        repo.run(&["generate"]).success();
         // A manifest that claims a file outside, through a committed link,
         // with the hash that file really has.
         let victim = fs::read(repo.outside().join("victim")).unwrap();
@@ -131,19 +127,12 @@ mod links {
         let before = repo.tree();
 
         for args in [&["generate"][..], &["generate", "--force"]] {
-            let output = repo.eksgrant(args);
-            assert_exit(&output, 2);
-            let message = unwrapped(&output);
-            assert!(
-                message.contains(
-                    "link: a symbolic link, which eksgrant never writes, renames or deletes through"
-                ),
-                "{message}"
-            );
-            assert!(
-                message.contains("ACCESS.md: a symbolic link, which eksgrant never"),
-                "{message}"
-            );
+            repo.run(args)
+                .code(2)
+                .unwrapped_has(
+                    "link: a symbolic link, which eksgrant never writes, renames or deletes through",
+                )
+                .unwrapped_has("ACCESS.md: a symbolic link, which eksgrant never");
             assert_eq!(repo.tree(), before);
         }
         repo.assert_outside_untouched();
@@ -156,25 +145,17 @@ fn force_never_overwrites_the_spec() {
     let repo = Repo::new(BASE);
     fs::rename(repo.path("eksgrant.toml"), repo.path("ACCESS.md")).unwrap();
     let before = repo.tree();
-    let output = repo.eksgrant(&["generate", "ACCESS.md", "--out", ".", "--force"]);
-    assert_exit(&output, 2);
-    assert!(
-        unwrapped(&output).contains("ACCESS.md: this is the spec itself"),
-        "{}",
-        unwrapped(&output)
-    );
+    repo.run(&["generate", "ACCESS.md", "--out", ".", "--force"])
+        .code(2)
+        .unwrapped_has("ACCESS.md: this is the spec itself");
     assert_eq!(repo.tree(), before);
     assert_eq!(fs::read_to_string(repo.path("ACCESS.md")).unwrap(), BASE);
 
     // The spec saved as the manifest.
     fs::rename(repo.path("ACCESS.md"), repo.path(".eksgrant-manifest.toml")).unwrap();
-    let output = repo.eksgrant(&["generate", ".eksgrant-manifest.toml", "--force"]);
-    assert_exit(&output, 2);
-    assert!(
-        unwrapped(&output).contains("it is the spec"),
-        "{}",
-        unwrapped(&output)
-    );
+    repo.run(&["generate", ".eksgrant-manifest.toml", "--force"])
+        .code(2)
+        .unwrapped_has("it is the spec");
     assert_eq!(
         fs::read_to_string(repo.path(".eksgrant-manifest.toml")).unwrap(),
         BASE
@@ -184,7 +165,7 @@ fn force_never_overwrites_the_spec() {
 #[test]
 fn two_killed_runs_of_different_specs_then_one_complete_run_converge_without_force() {
     let repo = Repo::new(BASE);
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     fs::write(repo.path("terraform/backend.tf"), "terraform {}\n").unwrap();
 
     // B dies after staging every file, recording what it may touch, and
@@ -206,32 +187,27 @@ fn two_killed_runs_of_different_specs_then_one_complete_run_converge_without_for
     // eksgrant's.
     let last = format!("{BASE}{REPORTS}").replace("acme-reports", "acme-archive");
     repo.write_spec(&last);
-    let output = repo.eksgrant(&["generate"]);
-    assert_exit(&output, 0);
+    repo.run(&["generate"]).success();
     assert_converged(&repo, &last, &["terraform/backend.tf"]);
 }
 
 #[test]
 fn a_second_run_waits_for_the_first_names_it_and_takes_over_when_it_dies() {
     let repo = Repo::new(BASE);
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     repo.write_spec(&format!("{BASE}{REPORTS}"));
     let first = repo.stalled_generate(4);
     let before = repo.tree();
 
     let started = Instant::now();
-    let second = repo.eksgrant(&["generate"]);
-    assert_exit(&second, 2);
+    let second = repo.run(&["generate"]).code(2);
     assert!(
         started.elapsed() >= Duration::from_secs(4),
         "it waits first"
     );
-    let message = unwrapped(&second);
-    assert!(
-        message.contains("another run is writing")
-            && message.contains(&format!("eksgrant generate, process {}", first.id())),
-        "{message}"
-    );
+    second
+        .unwrapped_has("another run is writing")
+        .unwrapped_has(&format!("eksgrant generate, process {}", first.id()));
     assert_eq!(repo.tree(), before, "the waiting run changes nothing");
 
     // A third run waits; the first is killed; the third takes its lock
@@ -244,15 +220,14 @@ fn a_second_run_waits_for_the_first_names_it_and_takes_over_when_it_dies() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(500));
     first.kill();
-    let third = third.wait_with_output().unwrap();
-    assert_exit(&third, 0);
+    Run::new("eksgrant generate", third.wait_with_output().unwrap()).success();
     assert_converged(&repo, &format!("{BASE}{REPORTS}"), &[]);
 }
 
 #[test]
 fn runs_started_together_take_turns() {
     let repo = Repo::new(BASE);
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     repo.write_spec(&format!("{BASE}{REPORTS}{INGEST}"));
     let runs: Vec<_> = (0..3)
         .map(|_| {
@@ -264,7 +239,7 @@ fn runs_started_together_take_turns() {
         })
         .collect();
     for run in runs {
-        assert_exit(&run.wait_with_output().unwrap(), 0);
+        Run::new("eksgrant generate", run.wait_with_output().unwrap()).success();
     }
     assert_converged(&repo, &format!("{BASE}{REPORTS}{INGEST}"), &[]);
 }
@@ -272,7 +247,7 @@ fn runs_started_together_take_turns() {
 #[test]
 fn every_conflict_is_reported_at_once_before_anything_is_written() {
     let repo = Repo::new(BASE);
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     let providers = fs::read_to_string(repo.path("terraform/providers.tf")).unwrap();
     fs::write(repo.path("terraform/providers.tf"), providers + "# mine\n").unwrap();
     // A file where a generated directory goes, a directory where a
@@ -282,16 +257,14 @@ fn every_conflict_is_reported_at_once_before_anything_is_written() {
     repo.write_spec(&format!("{BASE}{REPORTS}"));
     let before = repo.tree();
 
-    let output = repo.eksgrant(&["generate"]);
-    assert_exit(&output, 2);
-    let message = unwrapped(&output);
+    let output = repo.run(&["generate"]).code(2);
     for line in [
         "refusing to change 3 paths",
         "kubernetes: `kubernetes` is a file of yours where eksgrant needs a directory (2 generated paths below it)",
         "policies/reports.trust.json: a directory where the spec generates a file",
         "terraform/providers.tf: edited by hand since eksgrant wrote it",
     ] {
-        assert!(message.contains(line), "{line}\n{message}");
+        output.unwrapped_has(line);
     }
     assert_eq!(
         repo.tree(),
@@ -299,18 +272,17 @@ fn every_conflict_is_reported_at_once_before_anything_is_written() {
         "nothing is left: the files staged aside and the pending record are taken back"
     );
 
-    let forced = repo.eksgrant(&["generate", "--force"]);
-    assert_exit(&forced, 2);
-    let message = unwrapped(&forced);
-    assert!(message.contains("refusing to change 2 paths"), "{message}");
-    assert!(!message.contains("providers.tf"), "{message}");
+    repo.run(&["generate", "--force"])
+        .code(2)
+        .unwrapped_has("refusing to change 2 paths")
+        .unwrapped_lacks("providers.tf");
     assert_eq!(repo.tree(), before);
 }
 
 #[test]
 fn a_refused_run_after_a_killed_one_leaves_the_killed_runs_record_as_it_was() {
     let repo = Repo::new(BASE);
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     // Killed while staging: its token is recorded, its staging directory
     // holds five files.
     repo.write_spec(&format!("{BASE}{REPORTS}"));
@@ -324,27 +296,23 @@ fn a_refused_run_after_a_killed_one_leaves_the_killed_runs_record_as_it_was() {
     // This run stages its files, then meets the hand edit: it takes back
     // its staging directory and its token, and the killed run's stay for
     // the next run to clear.
-    let refused = repo.eksgrant(&["generate"]);
-    assert_exit(&refused, 2);
-    assert!(
-        unwrapped(&refused).contains("terraform/providers.tf: edited by hand"),
-        "{}",
-        unwrapped(&refused)
-    );
+    repo.run(&["generate"])
+        .code(2)
+        .unwrapped_has("terraform/providers.tf: edited by hand");
     assert_eq!(
         fs::read(repo.path(".eksgrant-manifest.pending.toml")).unwrap(),
         pending
     );
     assert_eq!(staging_dirs(&repo), killed);
 
-    assert_exit(&repo.eksgrant(&["generate", "--force"]), 0);
+    repo.run(&["generate", "--force"]).success();
     assert_converged(&repo, &format!("{BASE}{REPORTS}"), &[]);
 }
 
 #[test]
 fn leftovers_of_a_killed_run_go_and_the_users_look_alikes_stay() {
     let repo = Repo::new(BASE);
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     let look_alikes = [
         "terraform/.providers.tf.eksgrant-tmp",
         "terraform/.x.tf.1-0123456789abcdef.eksgrant-tmp",
@@ -375,7 +343,7 @@ fn leftovers_of_a_killed_run_go_and_the_users_look_alikes_stay() {
 
     // Back to the spec before: kubernetes/ was only ever the killed run's.
     repo.write_spec(BASE);
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     assert!(!repo.path("kubernetes").exists());
     assert!(!repo.path(staging).exists());
     let mut extra = look_alikes.to_vec();
@@ -386,7 +354,7 @@ fn leftovers_of_a_killed_run_go_and_the_users_look_alikes_stay() {
 #[test]
 fn a_huge_file_is_not_read_into_memory() {
     let repo = Repo::new(BASE);
-    assert_exit(&repo.eksgrant(&["generate"]), 0);
+    repo.run(&["generate"]).success();
     // Sparse: 100 GiB that take no disk.
     let huge = 100 << 30;
     fs::File::options()
@@ -395,14 +363,10 @@ fn a_huge_file_is_not_read_into_memory() {
         .unwrap()
         .set_len(huge)
         .unwrap();
-    let output = repo.eksgrant(&["generate"]);
-    assert_exit(&output, 2);
-    let message = unwrapped(&output);
-    assert!(
-        message.contains("ACCESS.md: edited by hand since eksgrant wrote it"),
-        "{message}"
-    );
-    assert_exit(&repo.eksgrant(&["generate", "--force"]), 0);
+    repo.run(&["generate"])
+        .code(2)
+        .unwrapped_has("ACCESS.md: edited by hand since eksgrant wrote it");
+    repo.run(&["generate", "--force"]).success();
     assert!(fs::metadata(repo.path("ACCESS.md")).unwrap().len() < 100_000);
 
     fs::File::options()
@@ -411,13 +375,8 @@ fn a_huge_file_is_not_read_into_memory() {
         .unwrap()
         .set_len(huge)
         .unwrap();
-    let output = repo.eksgrant(&["generate", "--check"]);
-    assert_exit(&output, 2);
-    let message = unwrapped(&output);
-    assert!(
-        message.contains("is damaged: it is larger than 64 MiB"),
-        "{message}"
-    );
+    let output = repo.run(&["generate", "--check"]).code(2);
+    output.unwrapped_has("is damaged: it is larger than 64 MiB");
 }
 
 #[test]
@@ -429,13 +388,9 @@ fn an_output_directory_that_is_a_file_is_refused_by_every_mode() {
         &["generate", "--out", "out", "--dry-run"],
         &["generate", "--out", "out", "--check"],
     ] {
-        let output = repo.eksgrant(args);
-        assert_exit(&output, 2);
-        assert!(
-            unwrapped(&output).contains("out: it is not a directory"),
-            "{}",
-            unwrapped(&output)
-        );
+        repo.run(args)
+            .code(2)
+            .unwrapped_has("out: it is not a directory");
     }
     assert_eq!(fs::read_to_string(repo.path("out")).unwrap(), "mine\n");
 }
@@ -443,9 +398,9 @@ fn an_output_directory_that_is_a_file_is_refused_by_every_mode() {
 #[test]
 fn the_output_directory_however_spelled_gives_the_same_tree() {
     let repo = Repo::new(BASE);
-    assert_exit(&repo.eksgrant(&["generate", "--out", "."]), 0);
-    assert_exit(&repo.eksgrant(&["generate", "--check"]), 0);
-    assert_exit(&repo.eksgrant(&["generate", "--out", "./", "--check"]), 0);
+    repo.run(&["generate", "--out", "."]).success();
+    repo.run(&["generate", "--check"]).success();
+    repo.run(&["generate", "--out", "./", "--check"]).success();
     let overview = fs::read_to_string(repo.path("ACCESS.md")).unwrap();
     assert!(
         overview.contains("run `eksgrant generate eksgrant.toml` in this directory"),
@@ -461,15 +416,11 @@ fn a_very_long_line_gets_its_location_not_a_panic() {
         "[clusters.platform]\n",
         &format!("[clusters.platform]\n{long}"),
     ));
-    let output = repo.eksgrant(&["validate"]);
-    assert_exit(&output, 2);
-    let message = unwrapped(&output);
-    assert!(
-        message.contains("unknown field `oops`")
-            && message.contains("(at eksgrant.toml:8:70001; the line is too long to quote)"),
-        "{message}"
-    );
-    assert!(!message.contains("panicked"), "{message}");
+    repo.run(&["validate"])
+        .code(2)
+        .unwrapped_has("unknown field `oops`")
+        .unwrapped_has("(at eksgrant.toml:8:70001; the line is too long to quote)")
+        .unwrapped_lacks("panicked");
 }
 
 #[test]
@@ -487,15 +438,18 @@ fn a_closed_stdout_or_stderr_ends_quietly_with_the_usual_exit_code() {
         } else {
             command.stdout(Stdio::piped()).stderr(closed());
         }
-        command.output().unwrap()
+        Run::new(
+            format!("eksgrant {}", args.join(" ")),
+            command.output().unwrap(),
+        )
     };
-    assert_exit(&run(&["schema"], true), 0);
-    assert!(run(&["schema"], true).stderr.is_empty());
-    assert_exit(&run(&["validate"], false), 0);
-    assert_exit(&run(&["generate", "--check"], true), 1);
-    assert_exit(&run(&["generate", "--dry-run"], true), 0);
+    run(&["schema"], true).success();
+    run(&["schema"], true).stderr_empty();
+    run(&["validate"], false).success();
+    run(&["generate", "--check"], true).code(1);
+    run(&["generate", "--dry-run"], true).success();
     repo.write_spec("version = 2\n");
-    assert_exit(&run(&["validate"], false), 2);
+    run(&["validate"], false).code(2);
 }
 
 #[test]
@@ -506,25 +460,19 @@ fn a_spec_that_is_not_utf8_is_reported_at_its_line() {
     let mut bytes = BASE.as_bytes().to_vec();
     bytes.insert(offset, 0xE9);
     fs::write(repo.path("eksgrant.toml"), bytes).unwrap();
-    let output = repo.eksgrant(&["validate"]);
-    assert_exit(&output, 2);
-    let message = unwrapped(&output);
-    assert!(
-        message.contains(&format!("the spec is not UTF-8: byte {offset} is 0xE9"))
-            && message.contains("[eksgrant.toml:5:11]")
-            && message.contains("save the spec as UTF-8"),
-        "{message}"
-    );
+    repo.run(&["validate"])
+        .code(2)
+        .unwrapped_has(&format!("the spec is not UTF-8: byte {offset} is 0xE9"))
+        .unwrapped_has("[eksgrant.toml:5:11]")
+        .unwrapped_has("save the spec as UTF-8");
 }
 
 #[test]
 fn access_md_quotes_the_spec_path_for_a_posix_shell() {
     let repo = Repo::new(BASE);
     fs::rename(repo.path("eksgrant.toml"), repo.path("it's a spec.toml")).unwrap();
-    assert_exit(
-        &repo.eksgrant(&["generate", "it's a spec.toml", "--out", "out dir"]),
-        0,
-    );
+    repo.run(&["generate", "it's a spec.toml", "--out", "out dir"])
+        .success();
     let overview = fs::read_to_string(repo.path("out dir/ACCESS.md")).unwrap();
     assert!(
         overview.contains(
@@ -544,7 +492,7 @@ fn a_run_killed_as_it_makes_a_new_directory_leaves_nothing_behind() {
     let mut killed_at_the_directory = false;
     for changes in 0.. {
         let repo = Repo::new(BASE);
-        assert_exit(&repo.eksgrant(&["generate"]), 0);
+        repo.run(&["generate"]).success();
         repo.write_spec(&with_namespace);
         // Every change the run makes, up to its last: one run killed
         // before each.
@@ -574,7 +522,7 @@ fn a_run_killed_as_it_makes_a_new_directory_leaves_nothing_behind() {
         // would count as a difference: see convergence.rs.)
         for (spec, has_fresh) in [(BASE, false), (with_namespace.as_str(), true)] {
             repo.write_spec(spec);
-            assert_exit(&repo.eksgrant(&["generate"]), 0);
+            repo.run(&["generate"]).success();
             let tree = repo.tree();
             for (path, node) in &tree {
                 let name = path.to_string_lossy();

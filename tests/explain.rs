@@ -896,18 +896,11 @@ allow = ["rbac_wildcard"]
 #[test]
 fn explain_draws_the_pictures_of_one_cluster() {
     let explain = |args: &[&str]| {
-        let output = assert_cmd::Command::cargo_bin("eksgrant")
-            .unwrap()
+        crate::support::eksgrant()
             .current_dir(root())
             .args(["explain", "examples/platform-workload.toml"])
             .args(args)
-            .output()
-            .unwrap();
-        (
-            output.status.code(),
-            String::from_utf8(output.stdout).unwrap(),
-            String::from_utf8(output.stderr).unwrap(),
-        )
+            .run()
     };
     let headings = |markdown: &str| -> Vec<String> {
         markdown
@@ -917,29 +910,31 @@ fn explain_draws_the_pictures_of_one_cluster() {
             .collect()
     };
 
-    let (code, all, _) = explain(&["--format", "mermaid"]);
-    assert_eq!(code, Some(0));
+    let all = explain(&["--format", "mermaid"]).success();
     assert_eq!(
-        headings(&all),
+        headings(all.stdout()),
         ["cluster platform", "cluster workload", "AWS identities"]
     );
-    assert_eq!(all.matches("```mermaid\n").count(), 3, "{all}");
+    assert_eq!(all.stdout().matches("```mermaid\n").count(), 3);
 
-    let (code, workload, stderr) = explain(&["--format", "mermaid", "--cluster", "workload"]);
-    assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(headings(&workload), ["cluster workload", "AWS identities"]);
+    let run = explain(&["--format", "mermaid", "--cluster", "workload"]).success();
+    let workload = run.stdout();
+    assert_eq!(headings(workload), ["cluster workload", "AWS identities"]);
     // backend runs on platform and is granted jobs here; the controllers
     // run on platform only.
-    assert!(workload.contains("[\"role acme-backend\"]"), "{workload}");
-    assert!(!workload.contains("external-dns"), "{workload}");
+    run.stdout_has("[\"role acme-backend\"]")
+        .stdout_lacks("external-dns");
     let cluster = &workload[..workload.find("## AWS identities").unwrap()];
     for who in ["platform-admins", "backend", "ci-deployer"] {
         assert!(cluster.contains(&format!("[\"{who}\"]")), "{cluster}");
     }
 
-    let (code, dot, _) = explain(&["--format", "dot", "--cluster", "workload"]);
-    assert_eq!(code, Some(0));
-    let graphs: Vec<&str> = dot.lines().filter(|l| l.starts_with("digraph ")).collect();
+    let dot = explain(&["--format", "dot", "--cluster", "workload"]).success();
+    let graphs: Vec<&str> = dot
+        .stdout()
+        .lines()
+        .filter(|l| l.starts_with("digraph "))
+        .collect();
     assert_eq!(
         graphs,
         [
@@ -948,14 +943,8 @@ fn explain_draws_the_pictures_of_one_cluster() {
         ]
     );
 
-    let (code, _, stderr) = explain(&["--format", "mermaid", "--cluster", "nowhere"]);
-    assert_eq!(code, Some(2));
-    assert!(
-        stderr.contains("the spec has no cluster `nowhere`"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("the clusters are: platform, workload"),
-        "{stderr}"
-    );
+    explain(&["--format", "mermaid", "--cluster", "nowhere"])
+        .code(2)
+        .stderr_has("the spec has no cluster `nowhere`")
+        .stderr_has("the clusters are: platform, workload");
 }

@@ -38,9 +38,14 @@ printf '{"executablePath": "%s", "args": ["--no-sandbox", "--disable-gpu"]}\n' \
 for spec in "$@"; do
   dir="$out/$(basename "$spec" .toml)"
   mkdir -p "$dir"
+  # The pictures of an earlier run, which this one may no longer draw.
+  rm -f "$dir"/*.png
   # (its warnings are the spec's, for validate to show: printed only if it fails)
-  "$bin" -q explain "$spec" --format mermaid > "$dir/pictures.md" 2> "$dir/explain.err" ||
-    { cat "$dir/explain.err" >&2; exit 1; }
+  if ! "$bin" -q explain "$spec" --format mermaid > "$dir/pictures.md" 2> "$dir/explain.err"; then
+    cat "$dir/explain.err" >&2
+    rm -f "$dir/explain.err"
+    exit 1
+  fi
   rm "$dir/explain.err"
   # mermaid-cli writes the Nth ```mermaid block of a Markdown file to
   # rendered-N.png; a picture too large to draw has a paragraph instead.
@@ -51,7 +56,7 @@ for spec in "$@"; do
   n=0
   while read -r heading; do
     n=$((n + 1))
-    png="$dir/$(printf '%s' "$heading" | tr 'A-Z ' 'a-z-').png"
+    png="$dir/$(printf '%s' "$heading" | tr '[:upper:] ' '[:lower:]-').png"
     mv "$dir/rendered-$n.png" "$png"
     echo "$png: $(bash "$(dirname "$0")/png-size.sh" "$png")"
   done <<< "$drawn"

@@ -57,6 +57,24 @@ pub(crate) fn quoted_chars(text: &str) -> impl Iterator<Item = (char, bool)> + '
     })
 }
 
+/// A Markdown code span that shows `s` exactly, outside a table:
+/// fenced with one backtick more than the longest run of backticks in it,
+/// and with a space inside each fence when `s` starts or ends with a
+/// backtick or a space, as CommonMark strips one from each side. A line
+/// break, which a span shows as a space, becomes one; the commands spans
+/// hold are one line already (see [`shell_word`]).
+pub(crate) fn code_span(s: &str) -> String {
+    let s = s.replace("\r\n", " ").replace(['\n', '\r'], " ");
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with(['`', ' ']) || s.ends_with(['`', ' ']) {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
 /// One word for a POSIX shell command line, on one line: as it is when it
 /// has no character the shell would interpret; single-quoted otherwise; and
 /// with a line break or another control character, `$'...'`-quoted (POSIX

@@ -104,8 +104,7 @@ fn every_example_picture_is_drawn_within_the_limits() {
             );
         }
     }
-    // The mid-size case is what the limits were tried on: four clusters
-    // and AWS, each drawn.
+    // The mid-size case has four clusters and AWS, each drawn.
     assert!(
         sizes.iter().filter(|s| s.starts_with("mid-size")).count() == 5,
         "{sizes:#?}"

@@ -272,12 +272,12 @@ pub fn explain(model: &Model) -> Explanation {
 
 /// The pictures of [`explain`]'s answer, drawn straight from the model:
 /// what [`picture::Pictures::of`] draws from the explanation (a test
-/// compares them), without the statements and rules a picture does not
-/// show, which building a whole explanation for ACCESS.md held at the peak
-/// of rendering.
+/// compares them), without the statements a picture does not show, which
+/// building a whole explanation for ACCESS.md held at the peak of
+/// rendering. One difference: past the AWS picture's limit in workloads
+/// alone (each has a role of its own, as names are unique), their
+/// policies are not read, and the picture not drawn says "at least".
 pub fn pictures(model: &Model) -> picture::Pictures {
-    // Past the limit the AWS picture is not drawn whatever the services, so
-    // a large spec's policies are not read for it.
     let role_workloads = model.workloads.iter().filter(|w| w.role.is_some()).count();
     let read_policies = 2 * role_workloads <= picture::AWS_LIMITS.nodes;
     let mut subjects: Vec<picture::Drawn> = model
@@ -322,7 +322,7 @@ pub fn pictures(model: &Model) -> picture::Pictures {
         .collect();
     kubernetes::access(model, |key, access| {
         if let Some(&i) = by_key.get(key.as_str()) {
-            subjects[i].grant(&access);
+            subjects[i].grant(access);
         }
     });
     picture::Pictures::new(subjects)

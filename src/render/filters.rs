@@ -23,7 +23,9 @@ pub(super) fn register(tera: &mut Tera) {
     tera.register_filter("yaml", yaml);
     tera.register_filter("md", |s: &str, _: Kwargs, _: &State| markdown_cell(s));
     tera.register_filter("md_code", |s: &str, _: Kwargs, _: &State| markdown_code(s));
-    tera.register_filter("code", |s: &str, _: Kwargs, _: &State| code_span_exact(s));
+    tera.register_filter("code", |s: &str, _: Kwargs, _: &State| {
+        crate::text::code_span(s)
+    });
     tera.register_filter("join_code", join_code);
     tera.register_filter("join_md", join_md);
     tera.register_filter("comment", |s: &str, _: Kwargs, _: &State| comment(s));
@@ -195,24 +197,6 @@ fn join_code(items: &[Value], kwargs: Kwargs, _: &State) -> TeraResult<String> {
     };
     let items: TeraResult<Vec<String>> = items.iter().map(spans).collect();
     Ok(items?.join(", "))
-}
-
-/// A Markdown code span that shows `s` exactly, outside a table (`code`):
-/// fenced with one backtick more than the longest run of backticks in it,
-/// and with a space inside each fence when `s` starts or ends with a
-/// backtick or a space, as CommonMark strips one from each side. A line
-/// break, which a span shows as a space, becomes one; the commands spans
-/// hold are one line already (see `text::shell_word`).
-pub(super) fn code_span_exact(s: &str) -> String {
-    let s = s.replace("\r\n", " ").replace(['\n', '\r'], " ");
-    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad = if s.starts_with(['`', ' ']) || s.ends_with(['`', ' ']) {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{s}{pad}{fence}")
 }
 
 /// A Markdown code span holding `s`, escaped as [`markdown_code`].

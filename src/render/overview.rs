@@ -45,8 +45,9 @@ pub(super) struct Overview<'a> {
     /// permissions sections.
     clusters: Vec<ClusterSummary<'a>>,
     /// The picture of the workloads' AWS identities, in Markdown (see
-    /// [`crate::explain::picture`]): a Mermaid flowchart, which GitHub
-    /// draws, or why it is not drawn. Empty when no workload has a role.
+    /// [`crate::explain::picture`]) after a blank line: a Mermaid
+    /// flowchart, which GitHub draws, or why it is not drawn. Empty when no
+    /// workload has a role.
     aws_picture: String,
     /// What each created cluster's control plane was given: the section a
     /// reviewer reads instead of the HCL.
@@ -121,7 +122,10 @@ impl<'a> Overview<'a> {
                 .map(|c| ClusterSummary::of(c, model.terraform.layout, &pictures))
                 .collect(),
             aws_picture: pictures.aws.as_ref().map_or_else(String::new, |picture| {
-                picture::markdown(picture, "the table below lists every workload.")
+                format!(
+                    "\n{}",
+                    picture::markdown(picture, "the table below lists every workload.")
+                )
             }),
             created_clusters: model
                 .clusters
@@ -279,8 +283,8 @@ struct ClusterSummary<'a> {
     access_lines: &'a [AccessLine],
     /// The same, rendered (see [`Overview::render`]).
     access_summary: String,
-    /// Its picture in Markdown, or why it is not drawn; empty when nobody
-    /// is granted anything.
+    /// Its picture in Markdown after a blank line, or why it is not drawn;
+    /// empty when nobody is granted anything.
     picture: String,
 }
 
@@ -304,7 +308,10 @@ impl<'a> ClusterSummary<'a> {
             picture: pictures
                 .cluster(&cluster.key)
                 .map_or_else(String::new, |picture| {
-                    picture::markdown(picture, "the table below lists every grant.")
+                    format!(
+                        "\n{}",
+                        picture::markdown(picture, "the table below lists every grant.")
+                    )
                 }),
         }
     }

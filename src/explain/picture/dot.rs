@@ -3,8 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::Picture;
-use super::graph::{Line, Pattern, Shape};
+use super::graph::{Graph, Line, Pattern, Shape};
 
 /// Text inside a DOT `"..."` string.
 pub(super) fn string(text: &str) -> String {
@@ -35,15 +34,15 @@ fn edge_attributes(line: Line) -> String {
     )
 }
 
-/// The picture as one `digraph`, left to right, titled; the legend is a
-/// box of its own. Several pictures are several digraphs, which Graphviz
-/// reads one after the other (`dot -Tsvg -O` writes a file for each).
-pub fn dot(picture: &Picture) -> String {
-    let graph = &picture.graph;
+/// A picture's graph as one `digraph`, left to right, titled; the legend
+/// is a box of its own. Several pictures are several digraphs, which
+/// Graphviz reads one after the other (`dot -Tsvg -O` writes a file for
+/// each).
+pub(super) fn dot(title: &str, graph: &Graph) -> String {
     let mut out = format!(
         "digraph {} {{\n  rankdir=LR;\n  label={};\n  labelloc=t;\n",
-        string(&picture.title()),
-        string(&picture.title())
+        string(title),
+        string(title)
     );
     for (index, node) in graph.nodes.iter().enumerate() {
         let _ = writeln!(

@@ -2,14 +2,16 @@
 
 use std::fmt::Write as _;
 
-use super::Picture;
 use super::graph::{Graph, Line, Pattern, Shape};
 
-/// Text inside a Mermaid `"..."` label: `"`, `<`, `>` and the backtick
-/// are written as entities, so that no label can end early, read as HTML,
-/// or close the Markdown fence the picture is put in.
+/// Text inside a Mermaid `"..."` label: `#` (which starts Mermaid's
+/// entities), `&`, `"`, `<`, `>` and the backtick are written as entities,
+/// so that no label can end early, read as an entity or HTML, or close the
+/// Markdown fence the picture is put in.
 fn label(text: &str) -> String {
-    text.replace('"', "#quot;")
+    text.replace('#', "#35;")
+        .replace('&', "#38;")
+        .replace('"', "#quot;")
         .replace('<', "#lt;")
         .replace('>', "#gt;")
         .replace('`', "#96;")
@@ -53,15 +55,12 @@ fn edge(out: &mut String, from: &str, to: &str, text: &str, line: Line) {
     }
 }
 
-/// The picture as a Mermaid flowchart, left to right, its title in the
-/// front matter. Node identifiers are numbered, so that no two keys can
-/// meet in one.
-pub fn mermaid(picture: &Picture) -> String {
-    let graph = &picture.graph;
-    let mut out = format!(
-        "---\ntitle: \"{}\"\n---\nflowchart LR\n",
-        label(&picture.title())
-    );
+/// A picture's graph as a Mermaid flowchart, left to right, its title in
+/// the front matter (a YAML string: a title is `cluster ` and a key, or
+/// `AWS identities`, with nothing YAML would read). Node identifiers are
+/// numbered, so that no two keys can meet in one.
+pub(super) fn mermaid(title: &str, graph: &Graph) -> String {
+    let mut out = format!("---\ntitle: \"{}\"\n---\nflowchart LR\n", label(title));
     let id = |index: usize| format!("n{}", index + 1);
     for (index, n) in graph.nodes.iter().enumerate() {
         let _ = writeln!(out, "  {}", node(&id(index), &n.label, n.shape));
@@ -133,5 +132,17 @@ fn styles(out: &mut String, graph: &Graph, legend: &[Line]) {
     if !legend.is_empty() {
         out.push_str("  classDef blank fill:none,stroke:none\n");
         out.push_str("  style legend fill:none,stroke:#bbbbbb\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label;
+
+    #[test]
+    fn labels_hold_no_character_mermaid_or_markdown_would_read() {
+        assert_eq!(label("a#b&c\"d<e>f`g"), "a#35;b#38;c#quot;d#lt;e#gt;f#96;g");
+        // The entities the escaping writes are not escaped again.
+        assert_eq!(label("#quot;"), "#35;quot;");
     }
 }

@@ -3,7 +3,7 @@
 //! statement, so a picture shows only what an eye can follow.
 //!
 //! - One picture per cluster: who is granted anything on it (left), its
-//!   namespaces and "cluster-wide" (right), and one arrow per subject,
+//!   namespaces and the whole cluster (right), and one arrow per subject,
 //!   place and mechanism, labelled with the level granted (`view`, `edit`,
 //!   `admin`, `cluster-admin`, `3 rules`). The mechanism is the arrow's
 //!   line, which a legend in the picture explains.
@@ -25,8 +25,8 @@ use graph::{Graph, Line, Shape};
 use super::{Explanation, KubernetesAccess, Mechanism, RoleRef, SubjectKind};
 use crate::rbac::{access_policies, cluster_roles};
 
-pub use dot::dot;
-pub use mermaid::mermaid;
+use dot::dot;
+use mermaid::mermaid;
 
 /// The largest picture of a cluster that is drawn. Chosen by rendering
 /// specs of growing size (`.ci/picture-limits.py` writes them) with
@@ -42,10 +42,12 @@ pub const CLUSTER_LIMITS: Size = Size {
 };
 
 /// The largest picture of AWS identities that is drawn. Its arrows to
-/// services have no label and most fan out from one role, so it stays
-/// legible longer: tests/cases/presets-batch1.toml's (26 boxes, 27 arrows)
-/// reads well; in presets-batch2's (29 boxes, 27 arrows) arrows from
-/// different roles cross on their way to the services they share.
+/// services carry no label (but `every action`) and most fan out from one
+/// role, so it stays legible longer: tests/cases/presets-batch1.toml's (26
+/// boxes, 27 arrows) reads well; in presets-batch2's (29 boxes, 27 arrows)
+/// arrows from different roles cross on their way to the services they
+/// share. No picture looked at had more than 27 arrows: 30 leaves room for
+/// a few more labelless ones.
 pub const AWS_LIMITS: Size = Size {
     nodes: 28,
     edges: 30,
@@ -56,11 +58,12 @@ pub const AWS_LIMITS: Size = Size {
 /// bound, and what a test checks of every example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Size {
-    /// Boxes, the legend's aside.
+    /// Boxes, not counting the legend's.
     pub nodes: usize,
-    /// Arrows, the legend's aside.
+    /// Arrows, not counting the legend's.
     pub edges: usize,
-    /// The longest label of a box or an arrow, in characters.
+    /// The longest label of a box or an arrow, in characters; 0 for a
+    /// picture too large to draw, whose labels are not made.
     pub longest_label: usize,
 }
 
@@ -82,17 +85,49 @@ pub enum Topic {
     Aws,
 }
 
-/// One picture, ready for [`mermaid`] or [`dot`].
+/// One picture: drawn, or too large to draw.
 pub struct Picture {
     /// What it shows.
     pub topic: Topic,
-    graph: Graph,
-    /// Whether part of it was left out because it is too large to draw
-    /// anyway: its size is then a lower bound.
-    partial: bool,
+    content: Content,
+}
+
+enum Content {
+    /// Within its limits: what [`markdown`] and [`dot_or_note`] write.
+    Drawn(Graph),
+    /// Past them: only how large it would be, a lower bound when
+    /// `partial` (what was left out could only add to it).
+    TooLarge { size: Size, partial: bool },
 }
 
 impl Picture {
+    /// `graph` as a picture of `topic`, unless it is too large to draw.
+    fn new(topic: Topic, graph: Graph, partial: bool) -> Self {
+        let mut picture = Picture {
+            topic,
+            content: Content::Drawn(graph),
+        };
+        let size = picture.size();
+        if partial || !size.fits(picture.limits()) {
+            picture.content = Content::TooLarge {
+                size: Size {
+                    longest_label: 0,
+                    ..size
+                },
+                partial,
+            };
+        }
+        picture
+    }
+
+    /// The cluster it shows, if it shows one.
+    fn cluster_key(&self) -> Option<&str> {
+        match &self.topic {
+            Topic::Cluster(key) => Some(key),
+            Topic::Aws => None,
+        }
+    }
+
     /// The picture's title: `cluster platform`, `AWS identities`.
     pub fn title(&self) -> String {
         match &self.topic {
@@ -111,31 +146,35 @@ impl Picture {
 
     /// How large it is.
     pub fn size(&self) -> Size {
-        let labels = self
-            .graph
-            .nodes
-            .iter()
-            .map(|n| &n.label)
-            .chain(self.graph.edges.iter().map(|e| &e.label));
-        Size {
-            nodes: self.graph.nodes.len(),
-            edges: self.graph.edges.len(),
-            longest_label: labels.map(|l| l.chars().count()).max().unwrap_or(0),
+        match &self.content {
+            Content::Drawn(graph) => {
+                let labels = graph
+                    .nodes
+                    .iter()
+                    .map(|n| &n.label)
+                    .chain(graph.edges.iter().map(|e| &e.label));
+                Size {
+                    nodes: graph.nodes.len(),
+                    edges: graph.edges.len(),
+                    longest_label: labels.map(|l| l.chars().count()).max().unwrap_or(0),
+                }
+            }
+            Content::TooLarge { size, .. } => *size,
         }
     }
 
     /// What stands in the picture's place when it is too large to draw:
     /// how large it would be, ending where the reader goes instead.
     pub fn not_drawn(&self, instead: &str) -> Option<String> {
-        let (size, limits) = (self.size(), self.limits());
-        if size.fits(limits) {
+        let Content::TooLarge { size, partial } = &self.content else {
             return None;
-        }
+        };
+        let limits = self.limits();
         Some(format!(
             "Not drawn: {} would have {}{} boxes and {} arrows, more than a picture keeps \
              legible (at most {} boxes and {} arrows); {instead}",
             self.title(),
-            if self.partial { "at least " } else { "" },
+            if *partial { "at least " } else { "" },
             size.nodes,
             size.edges,
             limits.nodes,
@@ -183,7 +222,7 @@ impl Pictures {
                     });
                     let mut drawn = Drawn::new(subject.key.clone(), subject.kind, aws);
                     for access in &subject.kubernetes {
-                        drawn.grant(access);
+                        drawn.grant(access.clone());
                     }
                     drawn
                 })
@@ -194,28 +233,26 @@ impl Pictures {
     /// The pictures of these subjects.
     pub(super) fn new(mut subjects: Vec<Drawn>) -> Self {
         subjects.sort_by(|a, b| a.key.cmp(&b.key));
-        let mut clusters: Vec<&str> = subjects
-            .iter()
-            .flat_map(|s| &s.grants)
-            .map(|g| g.cluster.as_str())
-            .collect();
-        clusters.sort_unstable();
-        clusters.dedup();
+        // Each cluster's grants, by subject in key order, in one pass.
+        let mut by_cluster: BTreeMap<&str, Vec<(&Drawn, &Grant)>> = BTreeMap::new();
+        for subject in &subjects {
+            for grant in &subject.grants {
+                by_cluster
+                    .entry(grant.cluster.as_str())
+                    .or_default()
+                    .push((subject, grant));
+            }
+        }
         Pictures {
-            clusters: clusters
+            clusters: by_cluster
                 .into_iter()
-                .map(|cluster| Picture {
-                    topic: Topic::Cluster(cluster.to_string()),
-                    graph: cluster_graph(cluster, &subjects),
-                    partial: false,
-                })
+                .map(|(cluster, grants)| cluster_picture(cluster, &grants))
                 .collect(),
-            aws: subjects.iter().any(|s| s.aws.is_some()).then(|| Picture {
-                topic: Topic::Aws,
-                graph: aws_graph(&subjects),
-                partial: subjects
+            aws: subjects.iter().any(|s| s.aws.is_some()).then(|| {
+                let partial = subjects
                     .iter()
-                    .any(|s| s.aws.as_ref().is_some_and(|a| a.services.is_none())),
+                    .any(|s| s.aws.as_ref().is_some_and(|a| a.services.is_none()));
+                Picture::new(Topic::Aws, aws_graph(&subjects), partial)
             }),
         }
     }
@@ -228,8 +265,9 @@ impl Pictures {
     /// The picture of cluster `key`, if anything is granted on it.
     pub fn cluster(&self, key: &str) -> Option<&Picture> {
         self.clusters
-            .iter()
-            .find(|p| p.topic == Topic::Cluster(key.to_string()))
+            .binary_search_by(|p| p.cluster_key().cmp(&Some(key)))
+            .ok()
+            .map(|at| &self.clusters[at])
     }
 }
 
@@ -252,17 +290,17 @@ impl Drawn {
     }
 
     /// Adds a grant, keeping only what the pictures show of it.
-    pub(super) fn grant(&mut self, access: &KubernetesAccess) {
+    pub(super) fn grant(&mut self, access: KubernetesAccess) {
         self.grants.push(Grant {
-            cluster: access.cluster.clone(),
-            namespace: access.namespace.clone(),
+            level: Level::of(&access.role, access.rules.len(), access.rules_known),
+            cluster: access.cluster,
+            namespace: access.namespace,
             line: match access.mechanism {
                 Mechanism::AccessPolicy => Line::AccessPolicy,
                 Mechanism::AccessEntry => Line::AccessEntry,
                 Mechanism::AwsAuth => Line::AwsAuth,
                 Mechanism::ServiceAccount => Line::ServiceAccount,
             },
-            level: Level::of(&access.role, access.rules.len(), access.rules_known),
         });
     }
 }
@@ -301,8 +339,11 @@ impl AwsIdentity {
         let services = allowed.map(|allowed| {
             let mut services = BTreeMap::new();
             for action in allowed {
+                // IAM reads service prefixes in any case.
                 let (service, name) = action.split_once(':').unwrap_or(("*", "*"));
-                let every = services.entry(service.to_string()).or_insert(false);
+                let every = services
+                    .entry(service.to_ascii_lowercase())
+                    .or_insert(false);
                 *every |= name == "*";
             }
             services
@@ -369,7 +410,7 @@ impl Level {
 
 /// The label of an arrow carrying these levels: the names, then the rules
 /// counted together (`view, 3 rules`).
-fn levels_label(levels: &[Level]) -> String {
+fn levels_label(levels: &[&Level]) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut rules = 0;
     for level in levels {
@@ -385,64 +426,81 @@ fn levels_label(levels: &[Level]) -> String {
     parts.join(", ")
 }
 
-/// A cluster's picture: its namespaces (cluster-wide first) on the right;
-/// on the left, every subject granted anything on it, ordered by the first
-/// place it reaches so that arrows cross as little as the layout allows.
-fn cluster_graph(cluster: &str, subjects: &[Drawn]) -> Graph {
-    fn on<'a>(cluster: &str, s: &'a Drawn) -> Vec<&'a Grant> {
-        s.grants.iter().filter(|g| g.cluster == cluster).collect()
-    }
-    let mut places: Vec<Option<&str>> = subjects
-        .iter()
-        .flat_map(|s| on(cluster, s))
-        .map(|g| g.namespace.as_deref())
-        .collect();
+/// A subject's arrows in a cluster's picture: (place, line) -> the levels
+/// they carry.
+type Arrows<'a> = BTreeMap<(usize, Line), Vec<&'a Level>>;
+
+/// What a cluster's place for grants that are not in one namespace says:
+/// words no namespace can be named (a namespace is a DNS label).
+const WHOLE_CLUSTER: &str = "whole cluster";
+
+/// A cluster's picture from its `grants` (by subject, in key order): its
+/// namespaces on the right, the whole cluster first; on the left, every
+/// subject granted anything on it, ordered by the first place it reaches
+/// so that arrows cross as little as the layout allows. Its size is known
+/// before any label is made, so that a cluster too large to draw costs no
+/// more than counting.
+fn cluster_picture(cluster: &str, grants: &[(&Drawn, &Grant)]) -> Picture {
+    let mut places: Vec<Option<&str>> =
+        grants.iter().map(|(_, g)| g.namespace.as_deref()).collect();
     places.sort_unstable();
     places.dedup();
     // By binary search: a large spec's cluster has many namespaces, and
     // each grant looks its place up.
-    let place_of = |namespace: Option<&str>| {
+    let place_of = |grant: &Grant| {
         places
-            .binary_search(&namespace)
+            .binary_search(&grant.namespace.as_deref())
             .expect("every grant's place is listed")
     };
-    let mut granted: Vec<(usize, &Drawn, Vec<&Grant>)> = subjects
-        .iter()
-        .map(|s| (s, on(cluster, s)))
-        .filter(|(_, grants)| !grants.is_empty())
-        .map(|(s, grants)| {
-            let first = grants
-                .iter()
-                .map(|g| place_of(g.namespace.as_deref()))
-                .min()
-                .expect("not empty");
-            (first, s, grants)
-        })
-        .collect();
-    granted.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.key.cmp(&b.1.key)));
+    // Per subject, its arrows: (place, line) -> the levels they carry.
+    let mut subjects: Vec<(usize, &Drawn, Arrows)> = Vec::new();
+    for (subject, grant) in grants {
+        if subjects
+            .last()
+            .is_none_or(|(_, last, _)| last.key != subject.key)
+        {
+            subjects.push((usize::MAX, subject, Arrows::new()));
+        }
+        let (first, _, arrows) = subjects.last_mut().expect("pushed");
+        let place = place_of(grant);
+        *first = (*first).min(place);
+        arrows
+            .entry((place, grant.line))
+            .or_default()
+            .push(&grant.level);
+    }
+    subjects.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.key.cmp(&b.1.key)));
 
+    let topic = Topic::Cluster(cluster.to_string());
+    let size = Size {
+        nodes: subjects.len() + places.len(),
+        edges: subjects.iter().map(|(_, _, arrows)| arrows.len()).sum(),
+        longest_label: 0,
+    };
+    if !size.fits(CLUSTER_LIMITS) {
+        return Picture {
+            topic,
+            content: Content::TooLarge {
+                size,
+                partial: false,
+            },
+        };
+    }
     let mut graph = Graph::default();
-    let subject_nodes: Vec<usize> = granted
+    let subject_nodes: Vec<usize> = subjects
         .iter()
         .map(|(_, s, _)| graph.node(s.key.clone(), subject_shape(s.kind)))
         .collect();
     let place_nodes: Vec<usize> = places
         .iter()
-        .map(|p| graph.node(p.unwrap_or("cluster-wide"), Shape::Place))
+        .map(|p| graph.node(p.unwrap_or(WHOLE_CLUSTER), Shape::Place))
         .collect();
-    for ((_, _, grants), &from) in granted.iter().zip(&subject_nodes) {
-        let mut arrows: BTreeMap<(usize, Line), Vec<Level>> = BTreeMap::new();
-        for grant in grants {
-            arrows
-                .entry((place_of(grant.namespace.as_deref()), grant.line))
-                .or_default()
-                .push(grant.level.clone());
-        }
+    for ((_, _, arrows), &from) in subjects.iter().zip(&subject_nodes) {
         for ((place, line), levels) in arrows {
-            graph.edge(from, place_nodes[place], levels_label(&levels), line);
+            graph.edge(from, place_nodes[*place], levels_label(levels), *line);
         }
     }
-    graph
+    Picture::new(topic, graph, false)
 }
 
 fn subject_shape(kind: SubjectKind) -> Shape {
@@ -522,22 +580,24 @@ fn aws_graph(subjects: &[Drawn]) -> Graph {
 /// hold a backtick), or, past its limits, a paragraph saying so that ends
 /// with `instead`.
 pub fn markdown(picture: &Picture, instead: &str) -> String {
-    match picture.not_drawn(instead) {
-        Some(text) => format!("{text}\n"),
-        None => format!("```mermaid\n{}```\n", mermaid(picture)),
+    match (&picture.content, picture.not_drawn(instead)) {
+        (Content::Drawn(graph), _) => {
+            format!("```mermaid\n{}```\n", mermaid(&picture.title(), graph))
+        }
+        (Content::TooLarge { .. }, text) => format!("{}\n", text.unwrap_or_default()),
     }
 }
 
 /// A picture in DOT, or, past its limits, a digraph of one note saying so
 /// that ends with `instead`.
 pub fn dot_or_note(picture: &Picture, instead: &str) -> String {
-    match picture.not_drawn(instead) {
-        Some(text) => format!(
+    match (&picture.content, picture.not_drawn(instead)) {
+        (Content::Drawn(graph), _) => dot(&picture.title(), graph),
+        (Content::TooLarge { .. }, text) => format!(
             "digraph {title} {{\n  note [label={text}, shape=plaintext];\n}}\n",
             title = dot::string(&picture.title()),
-            text = dot::string(&text),
+            text = dot::string(&text.unwrap_or_default()),
         ),
-        None => dot(picture),
     }
 }
 
@@ -547,10 +607,16 @@ fn explain_instead(picture: &Picture, spec: &str) -> String {
     let spec = crate::text::shell_word(spec);
     match &picture.topic {
         Topic::Cluster(key) => format!(
-            "`eksgrant explain {spec} --cluster {}` lists every grant.",
-            crate::text::shell_word(key)
+            "{} lists every grant.",
+            crate::text::code_span(&format!(
+                "eksgrant explain {spec} --cluster {}",
+                crate::text::shell_word(key)
+            ))
         ),
-        Topic::Aws => format!("`eksgrant explain {spec}` lists every workload's permissions."),
+        Topic::Aws => format!(
+            "{} lists every workload's permissions.",
+            crate::text::code_span(&format!("eksgrant explain {spec}"))
+        ),
     }
 }
 
@@ -590,4 +656,4 @@ pub fn dot_document(pictures: &Pictures, spec: &str) -> String {
 
 /// What a picture of nothing says.
 const NOTHING_TO_DRAW: &str =
-    "Nothing to draw: nobody is granted anything on a cluster, and no workload has a role.";
+    "Nothing to draw: no grant on a cluster and no workload with a role in what was asked.";

@@ -3,8 +3,9 @@
 //! statement, so a picture shows only what an eye can follow.
 //!
 //! - One picture per cluster: who is granted anything on it (left), its
-//!   namespaces and the whole cluster (right), and one arrow per subject,
-//!   place and mechanism, labelled with the level granted (`view`, `edit`,
+//!   namespaces and the whole cluster (right; a group bound outside
+//!   eksgrant goes to a box of its own), and one arrow per subject, place
+//!   and mechanism, labelled with the level granted (`view`, `edit`,
 //!   `admin`, `cluster-admin`, `3 rules`). The mechanism is the arrow's
 //!   line, which a legend in the picture explains.
 //! - One picture of AWS: each workload with a role, the role its pods get
@@ -293,8 +294,12 @@ impl Drawn {
     pub(super) fn grant(&mut self, access: KubernetesAccess) {
         self.grants.push(Grant {
             level: Level::of(&access.role, access.rules.len(), access.rules_known),
+            place: match (&access.role, access.namespace) {
+                (RoleRef::Group(_), _) => Place::WhereBound,
+                (_, None) => Place::WholeCluster,
+                (_, Some(namespace)) => Place::Namespace(namespace),
+            },
             cluster: access.cluster,
-            namespace: access.namespace,
             line: match access.mechanism {
                 Mechanism::AccessPolicy => Line::AccessPolicy,
                 Mechanism::AccessEntry => Line::AccessEntry,
@@ -375,10 +380,32 @@ fn last_segment(arn: &str) -> &str {
 /// One Kubernetes grant: where it lands, how, and at what level.
 struct Grant {
     cluster: String,
-    /// `None`: cluster-wide.
-    namespace: Option<String>,
+    place: Place,
     line: Line,
     level: Level,
+}
+
+/// Where a grant lands, in the order a cluster's picture lists places.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    /// Every namespace and the cluster-scoped resources.
+    WholeCluster,
+    Namespace(String),
+    /// Wherever RBAC outside eksgrant binds the group the subject is
+    /// mapped into: eksgrant cannot know.
+    WhereBound,
+}
+
+impl Place {
+    /// The place's box: a namespace's name, or words no namespace can be
+    /// named (a namespace is a DNS label).
+    fn label(&self) -> &str {
+        match self {
+            Place::WholeCluster => "whole cluster",
+            Place::Namespace(namespace) => namespace,
+            Place::WhereBound => "bound outside eksgrant",
+        }
+    }
 }
 
 /// What a grant gives, in a word a Kubernetes user knows.
@@ -430,26 +457,22 @@ fn levels_label(levels: &[&Level]) -> String {
 /// they carry.
 type Arrows<'a> = BTreeMap<(usize, Line), Vec<&'a Level>>;
 
-/// What a cluster's place for grants that are not in one namespace says:
-/// words no namespace can be named (a namespace is a DNS label).
-const WHOLE_CLUSTER: &str = "whole cluster";
-
 /// A cluster's picture from its `grants` (by subject, in key order): its
-/// namespaces on the right, the whole cluster first; on the left, every
+/// places on the right (the whole cluster, each namespace, and where groups
+/// bound outside eksgrant are bound); on the left, every
 /// subject granted anything on it, ordered by the first place it reaches
 /// so that arrows cross as little as the layout allows. Its size is known
 /// before any label is made, so that a cluster too large to draw costs no
 /// more than counting.
 fn cluster_picture(cluster: &str, grants: &[(&Drawn, &Grant)]) -> Picture {
-    let mut places: Vec<Option<&str>> =
-        grants.iter().map(|(_, g)| g.namespace.as_deref()).collect();
+    let mut places: Vec<&Place> = grants.iter().map(|(_, g)| &g.place).collect();
     places.sort_unstable();
     places.dedup();
     // By binary search: a large spec's cluster has many namespaces, and
     // each grant looks its place up.
     let place_of = |grant: &Grant| {
         places
-            .binary_search(&grant.namespace.as_deref())
+            .binary_search(&&grant.place)
             .expect("every grant's place is listed")
     };
     // Per subject, its arrows: (place, line) -> the levels they carry.
@@ -493,7 +516,7 @@ fn cluster_picture(cluster: &str, grants: &[(&Drawn, &Grant)]) -> Picture {
         .collect();
     let place_nodes: Vec<usize> = places
         .iter()
-        .map(|p| graph.node(p.unwrap_or(WHOLE_CLUSTER), Shape::Place))
+        .map(|p| graph.node(p.label(), Shape::Place))
         .collect();
     for ((_, _, arrows), &from) in subjects.iter().zip(&subject_nodes) {
         for ((place, line), levels) in arrows {

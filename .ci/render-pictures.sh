@@ -26,7 +26,7 @@ if [ ! -e "$tools/.installed" ]; then
   touch "$tools/.installed"
 fi
 if ! command -v chromium > /dev/null; then
-  apt-get install -y -q chromium > /dev/null
+  bash "$(dirname "$0")/debian-install.sh" chromium
 fi
 # Chromium runs as root here (CI's containers), which it allows only
 # without its sandbox.

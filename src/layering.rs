@@ -4,7 +4,7 @@
 //! have the same rule inside it: `model::tests`.)
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The top-level modules, bottom first.
 const LAYERS: &[&str] = &[
@@ -43,38 +43,46 @@ const LAYERS: &[&str] = &[
     "init",
 ];
 
-/// Every source file of each top-level module, without its tests.
-fn modules() -> BTreeMap<String, Vec<String>> {
+/// Every Rust source file below src/, relative to it, with its code
+/// before any `#[cfg(test)]`: what the tests that read the crate's own
+/// code look at.
+pub(crate) fn sources() -> Vec<(PathBuf, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut modules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut sources = Vec::new();
     let mut pending = vec![src.clone()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 pending.push(path);
-                continue;
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap().to_string();
+                sources.push((path.strip_prefix(&src).unwrap().to_path_buf(), code));
             }
-            let relative = path.strip_prefix(&src).unwrap();
-            let top = relative.components().next().unwrap().as_os_str();
-            let top = top.to_string_lossy();
-            let module = top.trim_end_matches(".rs");
-            // The crate root, the binary, and this test, which is no layer.
-            if matches!(module, "lib" | "main" | "layering")
-                || path.extension().is_none_or(|e| e != "rs")
-            {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            let text = text.split("#[cfg(test)]").next().unwrap();
-            // Comments name modules without using them.
-            let code: String = text
-                .lines()
-                .filter(|line| !line.trim_start().starts_with("//"))
-                .collect::<Vec<_>>()
-                .join("\n");
-            modules.entry(module.to_string()).or_default().push(code);
         }
+    }
+    sources
+}
+
+/// Every source file of each top-level module, without its tests.
+fn modules() -> BTreeMap<String, Vec<String>> {
+    let mut modules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (relative, text) in sources() {
+        let top = relative.components().next().unwrap().as_os_str();
+        let top = top.to_string_lossy();
+        let module = top.trim_end_matches(".rs");
+        // The crate root, the binary, and this test, which is no layer.
+        if matches!(module, "lib" | "main" | "layering") {
+            continue;
+        }
+        // Comments name modules without using them.
+        let code: String = text
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        modules.entry(module.to_string()).or_default().push(code);
     }
     modules
 }

@@ -301,6 +301,44 @@ pub(crate) fn eks_auto_node_role_trust() -> PolicyDocument {
     }])
 }
 
+/// IAM's wildcard match (`*` any run of characters, `?` any one) of a
+/// pattern against a text, which may be a pattern itself: a `*` in the text
+/// is matched only by a `*` of the pattern's, so that "this pattern covers
+/// that one" stays sound. Case-sensitive, as resources and condition
+/// values are; [`action_matches`] for actions.
+pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let (pattern, text): (Vec<char>, Vec<char>) =
+        (pattern.chars().collect(), text.chars().collect());
+    // Two pointers, backtracking to the last `*` of the pattern; a `*` is
+    // tried as a wildcard before as a character.
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == '*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len()
+            && (pattern[p] == text[t] || pattern[p] == '?' && text[t] != '*')
+        {
+            p += 1;
+            t += 1;
+        } else if let Some((star_p, star_t)) = star {
+            p = star_p + 1;
+            t = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+/// Whether an action pattern names `action`: IAM reads actions in any
+/// case.
+pub(crate) fn action_matches(pattern: &str, action: &str) -> bool {
+    wildcard_match(&pattern.to_ascii_lowercase(), &action.to_ascii_lowercase())
+}
+
 /// A character IAM allows in role and policy names.
 pub(crate) fn is_iam_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
@@ -313,6 +351,29 @@ pub(crate) fn is_sid(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::{action_matches, wildcard_match};
+
+    #[test]
+    fn wildcards_match_as_iam_matches_them() {
+        assert!(action_matches("s3:Get*", "s3:getobject"));
+        assert!(wildcard_match("*", "anything"));
+        assert!(wildcard_match(
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::bucket/a/b"
+        ));
+        assert!(!wildcard_match(
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::bucket"
+        ));
+        assert!(action_matches("ec2:describe?pcs", "ec2:DescribeVpcs"));
+        assert!(!action_matches("s3:put*", "s3:getobject"));
+        assert!(wildcard_match("a*b*c", "aXXbYYc"));
+        // A text that is a pattern: only a `*` covers a `*`.
+        assert!(wildcard_match("a/*/*/*", "a/*/*/*/*"));
+        assert!(!wildcard_match("a/?", "a/*"));
+        assert!(!wildcard_match("a/b*", "a/*"));
+    }
+
     use super::*;
 
     #[test]

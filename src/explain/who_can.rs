@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::{Explanation, KubernetesAccess};
+use crate::aws::iam::{action_matches, wildcard_match};
 use crate::rbac::namespace_matches;
 
 /// One subject that can (or may) do what was asked, and through what.
@@ -102,12 +103,12 @@ pub fn aws(explanation: &Explanation, action: &str, resource: Option<&str>) -> V
             let action_matches = permission
                 .actions
                 .iter()
-                .any(|pattern| glob(&pattern.to_lowercase(), &action.to_lowercase()));
+                .any(|pattern| action_matches(pattern, action));
             let resource_matches = resource.is_none_or(|resource| {
                 permission
                     .resources
                     .iter()
-                    .any(|pattern| glob(pattern, resource))
+                    .any(|pattern| wildcard_match(pattern, resource))
             });
             if !(action_matches && resource_matches) {
                 continue;
@@ -149,45 +150,4 @@ pub fn aws(explanation: &Explanation, action: &str, resource: Option<&str>) -> V
         }
     }
     answers
-}
-
-/// IAM's wildcard match: `*` any run of characters, `?` any one.
-pub(crate) fn glob(pattern: &str, text: &str) -> bool {
-    let (pattern, text): (Vec<char>, Vec<char>) =
-        (pattern.chars().collect(), text.chars().collect());
-    // Classic two-pointer match with backtracking to the last `*`.
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((star_p, star_t)) = star {
-            p = star_p + 1;
-            t = star_t + 1;
-            star = Some((star_p, star_t + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob;
-
-    #[test]
-    fn iam_wildcards_match_as_iam_matches_them() {
-        assert!(glob("s3:get*", "s3:getobject"));
-        assert!(glob("*", "anything"));
-        assert!(glob("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b"));
-        assert!(!glob("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket"));
-        assert!(glob("ec2:describe?pcs", "ec2:describevpcs"));
-        assert!(!glob("s3:put*", "s3:getobject"));
-        assert!(glob("a*b*c", "aXXbYYc"));
-    }
 }

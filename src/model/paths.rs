@@ -186,13 +186,11 @@ pub(crate) fn target_trust_file(workload_key: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
     /// No other source file makes a path of the output tree: a `format!`
     /// whose text names a directory or a kind of file eksgrant writes.
     #[test]
     fn output_paths_are_made_only_here() {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let looks_like_a_path = |literal: &str| {
             [
                 "policies/",
@@ -206,28 +204,18 @@ mod tests {
                     .iter()
                     .any(|ext| literal.ends_with(ext))
         };
-        let mut pending = vec![src.clone()];
-        while let Some(dir) = pending.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    pending.push(path);
-                    continue;
-                }
-                if path.ends_with("model/paths.rs") || path.extension().is_none_or(|e| e != "rs") {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).unwrap();
-                let code = text.split("#[cfg(test)]").next().unwrap();
-                for (at, _) in code.match_indices("format!(\"") {
-                    let rest = &code[at + "format!(\"".len()..];
-                    let literal = &rest[..rest.find('"').unwrap_or(rest.len())];
-                    assert!(
-                        !looks_like_a_path(literal),
-                        "{} makes the output path \"{literal}\": make it in src/model/paths.rs",
-                        path.display()
-                    );
-                }
+        for (path, code) in crate::layering::sources() {
+            if path.ends_with("model/paths.rs") {
+                continue;
+            }
+            for (at, _) in code.match_indices("format!(\"") {
+                let rest = &code[at + "format!(\"".len()..];
+                let literal = &rest[..rest.find('"').unwrap_or(rest.len())];
+                assert!(
+                    !looks_like_a_path(literal),
+                    "src/{} makes the output path \"{literal}\": make it in src/model/paths.rs",
+                    path.display()
+                );
             }
         }
     }

@@ -15,7 +15,7 @@ use super::templates::{
     Templates,
 };
 use crate::error::Result;
-use crate::explain::picture::{self, Pictures};
+use crate::explain::picture::{self, Picture, Pictures};
 use crate::model::apply_order::{ApplyStep, CutOver, ModeSwitch, StepKind};
 use crate::model::paths::{self, IAM_ROOT};
 use crate::model::{
@@ -121,12 +121,10 @@ impl<'a> Overview<'a> {
                 .iter()
                 .map(|c| ClusterSummary::of(c, model.terraform.layout, &pictures))
                 .collect(),
-            aws_picture: pictures.aws.as_ref().map_or_else(String::new, |picture| {
-                format!(
-                    "\n{}",
-                    picture::markdown(picture, "the table below lists every workload.")
-                )
-            }),
+            aws_picture: after_blank_line(
+                pictures.aws.as_ref(),
+                "the table below lists every workload.",
+            ),
             created_clusters: model
                 .clusters
                 .iter()
@@ -288,6 +286,15 @@ struct ClusterSummary<'a> {
     picture: String,
 }
 
+/// A picture as ACCESS.md places it, after a blank line, `instead`
+/// ending what stands for it when it is too large to draw; nothing without
+/// a picture.
+fn after_blank_line(picture: Option<&Picture>, instead: &str) -> String {
+    picture.map_or_else(String::new, |picture| {
+        format!("\n{}", picture::markdown(picture, instead))
+    })
+}
+
 impl<'a> ClusterSummary<'a> {
     fn of(cluster: &'a Cluster, layout: Layout, pictures: &Pictures) -> Self {
         ClusterSummary {
@@ -305,14 +312,10 @@ impl<'a> ClusterSummary<'a> {
             authentication_mode: cluster.authentication_mode.as_str(),
             access_lines: &cluster.access_summary,
             access_summary: String::new(),
-            picture: pictures
-                .cluster(&cluster.key)
-                .map_or_else(String::new, |picture| {
-                    format!(
-                        "\n{}",
-                        picture::markdown(picture, "the table below lists every grant.")
-                    )
-                }),
+            picture: after_blank_line(
+                pictures.cluster(&cluster.key),
+                "the table below lists every grant.",
+            ),
         }
     }
 }

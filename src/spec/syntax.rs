@@ -27,16 +27,7 @@ pub(super) fn document(source: &SourceFile) -> Result<toml::Spanned<DeTable<'_>>
     if errors.is_empty() {
         return Ok(document);
     }
-    let errors = errors
-        .iter()
-        .map(|error| {
-            (
-                error.span().unwrap_or(0..0),
-                error.message().trim_end().to_string(),
-            )
-        })
-        .collect();
-    let mut problems: Vec<Problem> = reported(source.text(), errors)
+    let mut problems: Vec<Problem> = reported(source.text(), &errors)
         .into_iter()
         .map(|(span, message, unclosed)| {
             let mut problem = problem(source, span, &message);
@@ -79,13 +70,16 @@ fn problem(source: &SourceFile, span: Range<usize>, message: &str) -> Problem {
     problem
 }
 
-/// The errors worth reporting, in source order, each with whether it is
-/// an unclosed array or inline table (then pointing at its opening).
-fn reported(text: &str, errors: Vec<(Range<usize>, String)>) -> Vec<(Range<usize>, String, bool)> {
+/// The parser's `errors` worth reporting, in source order, each with its
+/// span, its message and whether it is an unclosed array or inline table
+/// (then pointing at its opening).
+fn reported(text: &str, errors: &[toml::de::Error]) -> Vec<(Range<usize>, String, bool)> {
     let unclosed = unclosed_brackets(text);
     let mut errors: Vec<(Range<usize>, String, bool)> = errors
-        .into_iter()
-        .map(|(span, message)| {
+        .iter()
+        .map(|error| {
+            let span = error.span().unwrap_or(0..0);
+            let message = error.message().trim_end().to_string();
             // Nested brackets left open all end where the file does: the
             // outermost is the one to report, the others are inside it.
             let bracket = if message.starts_with("unclosed array") {
@@ -255,11 +249,7 @@ mod tests {
             errors.len() > 2,
             "the parser reports the lines after it too"
         );
-        let errors = errors
-            .iter()
-            .map(|e| (e.span().unwrap(), e.message().to_string()))
-            .collect();
-        let reported = reported(text, errors);
+        let reported = reported(text, &errors);
         assert_eq!(reported.len(), 1, "{reported:?}");
         assert_eq!(reported[0].0, 4..5);
         assert!(reported[0].2);
@@ -269,11 +259,7 @@ mod tests {
     fn brackets_left_open_inside_one_another_are_one_error_at_the_outermost() {
         for text in ["a = [[[\n", "a = [{b = [\n", "a = {b = [{c = \n"] {
             let (_, errors) = DeTable::parse_recoverable(text);
-            let errors = errors
-                .iter()
-                .map(|e| (e.span().unwrap(), e.message().to_string()))
-                .collect();
-            let reported = reported(text, errors);
+            let reported = reported(text, &errors);
             assert_eq!(reported.len(), 1, "{text:?}: {reported:?}");
             assert_eq!(reported[0].0, 4..5, "{text:?}");
             assert!(reported[0].2, "{text:?}");
@@ -284,11 +270,7 @@ mod tests {
     fn independent_errors_are_all_reported_in_order() {
         let text = "a = tru\nb = \"x\nc = [1 2]\nd = 1\nd = 2\n";
         let (_, errors) = DeTable::parse_recoverable(text);
-        let errors = errors
-            .iter()
-            .map(|e| (e.span().unwrap(), e.message().to_string()))
-            .collect();
-        let reported = reported(text, errors);
+        let reported = reported(text, &errors);
         let lines: Vec<usize> = reported
             .iter()
             .map(|(span, _, _)| text[..span.start].matches('\n').count() + 1)

@@ -18,7 +18,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::{PRESETS, PresetArg, PresetContext, PresetDef, Scoping, find};
-use crate::aws::iam::Statement;
+use crate::aws::iam::{Statement, action_matches, wildcard_match};
 
 /// How the policy documents are taken out of a vendored file.
 #[derive(Clone, Copy)]
@@ -516,41 +516,6 @@ fn read(case: &Case, placeholders: &[(&str, &str)]) -> Vec<Vec<UpstreamStatement
         .collect()
 }
 
-/// IAM's wildcard match (`*` any run of characters, `?` any one), of a
-/// pattern against a text that may be a pattern itself: a `*` in the text
-/// is matched only by a `*` of the pattern's, so `covers` stays sound.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (pattern, text): (Vec<char>, Vec<char>) =
-        (pattern.chars().collect(), text.chars().collect());
-    // Two pointers, backtracking to the last `*` of the pattern; a `*` is
-    // tried as a wildcard before as a character.
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, t));
-            p += 1;
-        } else if p < pattern.len()
-            && (pattern[p] == text[t] || pattern[p] == '?' && text[t] != '*')
-        {
-            p += 1;
-            t += 1;
-        } else if let Some((star_p, star_t)) = star {
-            p = star_p + 1;
-            t = star_t + 1;
-            star = Some((star_p, star_t + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
-}
-
-/// Whether an action pattern (IAM's, case-insensitive) names `action`.
-fn names(pattern: &str, action: &str) -> bool {
-    glob(&pattern.to_ascii_lowercase(), &action.to_ascii_lowercase())
-}
-
 /// Where upstream allows `action`: the grants of the first document that
 /// names it; none when no document does.
 fn upstream_grants(action: &str, documents: &[Vec<UpstreamStatement>]) -> BTreeSet<Grant> {
@@ -559,7 +524,11 @@ fn upstream_grants(action: &str, documents: &[Vec<UpstreamStatement>]) -> BTreeS
         .map(|statements| {
             statements
                 .iter()
-                .filter(|s| s.actions.iter().any(|pattern| names(pattern, action)))
+                .filter(|s| {
+                    s.actions
+                        .iter()
+                        .any(|pattern| action_matches(pattern, action))
+                })
                 .flat_map(|s| s.grants.iter().cloned())
                 .collect::<BTreeSet<Grant>>()
         })
@@ -637,7 +606,7 @@ fn conditions_cover(upstream: &Conditions, preset: &Conditions) -> bool {
                 values.iter().all(|value| {
                     allowed.iter().any(|pattern| {
                         if like {
-                            glob(pattern, value)
+                            wildcard_match(pattern, value)
                         } else {
                             pattern == value
                         }
@@ -651,7 +620,7 @@ fn conditions_cover(upstream: &Conditions, preset: &Conditions) -> bool {
 /// pattern matches the preset's (a region or account the preset names
 /// where upstream has `*`), and its conditions are all among the preset's.
 fn covers(upstream: &Grant, preset: &Grant) -> bool {
-    glob(&upstream.resource, &preset.resource)
+    wildcard_match(&upstream.resource, &preset.resource)
         && conditions_cover(&upstream.conditions, &preset.conditions)
 }
 
@@ -719,7 +688,8 @@ fn compare(comparison: &Comparison, case: &Case, findings: &mut Findings) {
         }
         for grant in &upstream {
             let near = granted.iter().any(|(_, g)| {
-                glob(&grant.resource, &g.resource) || glob(&g.resource, &grant.resource)
+                wildcard_match(&grant.resource, &g.resource)
+                    || wildcard_match(&g.resource, &grant.resource)
             });
             if !near {
                 findings
@@ -857,9 +827,9 @@ fn grants_compare_as_iam_reads_them() {
             })
             .collect(),
     };
-    assert!(glob("a/*/*/*", "a/*/*/*/*"));
-    assert!(!glob("a/?", "a/*"));
-    assert!(!glob("a/b*", "a/*"));
+    assert!(wildcard_match("a/*/*/*", "a/*/*/*/*"));
+    assert!(!wildcard_match("a/?", "a/*"));
+    assert!(!wildcard_match("a/b*", "a/*"));
     let everywhere = grant("arn:aws:ec2:*:*:volume/*", &[]);
     let pinned = grant("arn:aws:ec2:eu-west-2:111122223333:volume/*", &[]);
     assert!(covers(&everywhere, &pinned));

@@ -124,8 +124,8 @@ impl Graph {
         });
     }
 
-    /// Drops every edge that repeats an earlier one's ends and line (two
-    /// workloads that share a role both reach what it reaches).
+    /// Drops every edge that repeats an earlier one's ends and line: two
+    /// workloads that chain to one role both reach what it reaches.
     pub(super) fn dedup_edges(&mut self) {
         let mut seen = std::collections::HashSet::new();
         self.edges.retain(|e| seen.insert((e.from, e.to, e.line)));

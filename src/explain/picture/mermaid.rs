@@ -56,11 +56,12 @@ fn edge(out: &mut String, from: &str, to: &str, text: &str, line: Line) {
 }
 
 /// A picture's graph as a Mermaid flowchart, left to right, its title in
-/// the front matter (a YAML string: a title is `cluster ` and a key, or
-/// `AWS identities`, with nothing YAML would read). Node identifiers are
-/// numbered, so that no two keys can meet in one.
+/// the YAML front matter as a JSON string, which YAML reads as its own
+/// double-quoted one. Node identifiers are numbered, so that no two keys
+/// can meet in one.
 pub(super) fn mermaid(title: &str, graph: &Graph) -> String {
-    let mut out = format!("---\ntitle: \"{}\"\n---\nflowchart LR\n", label(title));
+    let title = serde_json::to_string(title).expect("a string serialises");
+    let mut out = format!("---\ntitle: {title}\n---\nflowchart LR\n");
     let id = |index: usize| format!("n{}", index + 1);
     for (index, n) in graph.nodes.iter().enumerate() {
         let _ = writeln!(out, "  {}", node(&id(index), &n.label, n.shape));

@@ -18,7 +18,7 @@ mod dot;
 mod graph;
 mod mermaid;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use graph::{Graph, Line, Shape};
@@ -544,8 +544,7 @@ fn aws_graph(subjects: &[Drawn]) -> Graph {
             .entry((column, label.clone()))
             .or_insert_with(|| graph.node(label, shape))
     };
-    // A role several workloads chain to is drawn with its services once.
-    let mut drawn_from: BTreeSet<usize> = BTreeSet::new();
+
     for subject in subjects {
         let Some(aws) = &subject.aws else { continue };
         let workload = graph.node(subject.key.clone(), Shape::Workload);
@@ -564,9 +563,6 @@ fn aws_graph(subjects: &[Drawn]) -> Graph {
             }
             None => role,
         };
-        if !drawn_from.insert(acting) {
-            continue;
-        }
         let Some(services) = &aws.services else {
             continue;
         };

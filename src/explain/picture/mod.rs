@@ -18,7 +18,7 @@ mod dot;
 mod graph;
 mod mermaid;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use graph::{Graph, Line, Shape};
@@ -103,19 +103,19 @@ enum Content {
 
 impl Picture {
     /// `graph` as a picture of `topic`, unless it is too large to draw.
-    fn new(topic: Topic, graph: Graph, partial: bool) -> Self {
+    fn new(topic: Topic, graph: Graph) -> Self {
         let mut picture = Picture {
             topic,
             content: Content::Drawn(graph),
         };
         let size = picture.size();
-        if partial || !size.fits(picture.limits()) {
+        if !size.fits(picture.limits()) {
             picture.content = Content::TooLarge {
                 size: Size {
                     longest_label: 0,
                     ..size
                 },
-                partial,
+                partial: false,
             };
         }
         picture
@@ -249,12 +249,10 @@ impl Pictures {
                 .into_iter()
                 .map(|(cluster, grants)| cluster_picture(cluster, &grants))
                 .collect(),
-            aws: subjects.iter().any(|s| s.aws.is_some()).then(|| {
-                let partial = subjects
-                    .iter()
-                    .any(|s| s.aws.as_ref().is_some_and(|a| a.services.is_none()));
-                Picture::new(Topic::Aws, aws_graph(&subjects), partial)
-            }),
+            aws: subjects
+                .iter()
+                .any(|s| s.aws.is_some())
+                .then(|| aws_picture(&subjects)),
         }
     }
 
@@ -523,7 +521,7 @@ fn cluster_picture(cluster: &str, grants: &[(&Drawn, &Grant)]) -> Picture {
             graph.edge(from, place_nodes[*place], levels_label(levels), *line);
         }
     }
-    Picture::new(topic, graph, false)
+    Picture::new(topic, graph)
 }
 
 fn subject_shape(kind: SubjectKind) -> Shape {
@@ -531,6 +529,34 @@ fn subject_shape(kind: SubjectKind) -> Shape {
         SubjectKind::Workload => Shape::Workload,
         SubjectKind::Principal => Shape::Principal,
     }
+}
+
+/// The AWS picture of `subjects`. When some policies were not read (too
+/// many workloads for any picture), only its size without services is
+/// counted, a lower bound, and nothing is drawn.
+fn aws_picture(subjects: &[Drawn]) -> Picture {
+    let identities = || subjects.iter().filter_map(|s| s.aws.as_ref());
+    if identities().any(|aws| aws.services.is_none()) {
+        // A box per workload and its own role (role names are unique), one
+        // per role chained to; an arrow to each role.
+        let targets: BTreeSet<&str> = identities()
+            .filter_map(|aws| aws.chains_to.as_deref())
+            .collect();
+        let workloads = identities().count();
+        let chained = identities().filter(|aws| aws.chains_to.is_some()).count();
+        return Picture {
+            topic: Topic::Aws,
+            content: Content::TooLarge {
+                size: Size {
+                    nodes: 2 * workloads + targets.len(),
+                    edges: workloads + chained,
+                    longest_label: 0,
+                },
+                partial: true,
+            },
+        };
+    }
+    Picture::new(Topic::Aws, aws_graph(subjects))
 }
 
 /// The AWS picture: each workload with a role, then its role, the role it
@@ -563,9 +589,10 @@ fn aws_graph(subjects: &[Drawn]) -> Graph {
             }
             None => role,
         };
-        let Some(services) = &aws.services else {
-            continue;
-        };
+        let services = aws
+            .services
+            .as_ref()
+            .expect("aws_picture draws only roles whose policies were read");
         for (service, every) in services {
             let label = if service == "*" {
                 "every service".to_string()

@@ -62,7 +62,11 @@ def clean():
             key = f'p{c}-{p}'
             out.extend([f'[principals.{key}]', f'arn = "arn:aws:iam::111122223333:role/team-{c}-{p}"',
                         f'[[principals.{key}.grants]]', f'cluster = "c{c}"'])
-            out.extend([['access_policy = "AmazonEKSClusterAdminPolicy"', 'cluster_role = "edit"', 'access_policy = "AmazonEKSViewPolicy"'][p], ''])
+            out.extend([['access_policy = "AmazonEKSClusterAdminPolicy"',
+                         # What edit carries, acknowledged: the clean spec has no warnings.
+                         'cluster_role = "edit"\n'
+                         'allow = ["secrets_read", "pod_exec", "pod_create_with_aws_identity", "rbac_escalation"]',
+                         'access_policy = "AmazonEKSViewPolicy"'][p], ''])
 
 
 def created(c):

@@ -23,13 +23,14 @@ const LAYERS: &[&str] = &[
     "source",
     "error",
     "spec",
+    // What a generated file is, and where it goes.
+    "plan",
     // Resolving the spec, and what it answers.
     "model",
     "load",
     "explain",
     "import",
     // Writing the output.
-    "plan",
     "render",
     "outdir",
     "manifest",

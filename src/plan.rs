@@ -25,26 +25,6 @@ pub enum FileKind {
     Markdown,
 }
 
-impl FileKind {
-    /// The kind of a path, by extension (`Kustomization` is YAML).
-    pub fn of(path: &str) -> FileKind {
-        if path.ends_with("/Kustomization") {
-            return FileKind::Yaml;
-        }
-        // A policy Terraform fills with templatefile(): JSON whose strings
-        // hold `${...}` placeholders.
-        if path.ends_with(".json.tftpl") {
-            return FileKind::Json;
-        }
-        match path.rsplit('.').next() {
-            Some("tf") => FileKind::Terraform,
-            Some("yaml") => FileKind::Yaml,
-            Some("json") => FileKind::Json,
-            _ => FileKind::Markdown,
-        }
-    }
-}
-
 /// One output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
@@ -55,11 +35,10 @@ pub struct GeneratedFile {
 }
 
 impl GeneratedFile {
-    /// The file at `path` with text `body`: line endings normalised, blank
+    /// A file of `kind` with text `body`: line endings normalised, blank
     /// lines at either end dropped, one newline at the end, and Terraform
     /// and YAML files prefixed with `header` as a comment.
-    pub fn new(path: &str, body: &str, header: &str) -> GeneratedFile {
-        let kind = FileKind::of(path);
+    pub fn new(kind: FileKind, body: &str, header: &str) -> GeneratedFile {
         let body: Cow<'_, str> = if body.contains('\r') {
             body.replace("\r\n", "\n").into()
         } else {
@@ -84,8 +63,7 @@ impl GeneratedFile {
     /// is when it is already what `new` would make of it (a Markdown or
     /// JSON file, which takes no header, with one newline at its end), so
     /// that a document of megabytes is not copied on its way out.
-    pub fn of_owned(path: &str, body: String, header: &str) -> GeneratedFile {
-        let kind = FileKind::of(path);
+    pub fn of_owned(kind: FileKind, body: String, header: &str) -> GeneratedFile {
         let as_made = matches!(kind, FileKind::Json | FileKind::Markdown)
             && !body.contains('\r')
             && !body.starts_with('\n')
@@ -97,7 +75,7 @@ impl GeneratedFile {
                 contents: body,
             }
         } else {
-            GeneratedFile::new(path, &body, header)
+            GeneratedFile::new(kind, &body, header)
         }
     }
 }
@@ -231,17 +209,17 @@ mod tests {
             "# Doc\r\nmore\r\n",
             "{}\n",
         ];
-        for path in [
-            "ACCESS.md",
-            "policies/x.json",
-            "terraform/x.tf",
-            "kubernetes/c/x.yaml",
+        for kind in [
+            FileKind::Markdown,
+            FileKind::Json,
+            FileKind::Terraform,
+            FileKind::Yaml,
         ] {
             for body in bodies {
-                let made = GeneratedFile::new(path, body, "header");
-                let owned = GeneratedFile::of_owned(path, body.to_string(), "header");
-                assert_eq!(owned.contents, made.contents, "{path}: {body:?}");
-                assert_eq!(owned.kind, made.kind, "{path}");
+                let made = GeneratedFile::new(kind, body, "header");
+                let owned = GeneratedFile::of_owned(kind, body.to_string(), "header");
+                assert_eq!(owned.contents, made.contents, "{kind:?}: {body:?}");
+                assert_eq!(owned.kind, made.kind, "{kind:?}");
             }
         }
     }

@@ -177,7 +177,12 @@ impl<'a> Checker<'a> {
                 "item with this name",
                 format!("two things in the spec would both generate {kind} `{name}`"),
             )
-            .help("rename one of the keys (or set `role_name`) so the generated names differ");
+            .help(if kind == "file" {
+                // A file's name holds only a key: `role_name` renames no file.
+                "rename one of the keys so that their files differ"
+            } else {
+                "rename one of the keys (or set `role_name`) so the generated names differ"
+            });
         } else {
             names.insert(key, Span::of(&span));
         }

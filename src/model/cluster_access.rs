@@ -9,7 +9,6 @@ use super::checker::Checker;
 use super::clusters::{ClusterInfo, NodeRole};
 use super::grants::{Authentication, GrantSet, Granted, ResolvedGrant};
 use super::names;
-use super::paths;
 use super::types::{
     AccessEntry, AccessLine, ApiIngressRule, AwsAuth, AwsAuthMapping, Cluster, HclValue,
     KubeconfigMap, NamespaceObjects, NodeAccessEntry, OidcProvider, PolicyAssociation, RbacBinding,
@@ -110,7 +109,7 @@ fn finish_cluster(
     let key = info.key.get();
     let here = index.grants(key);
     let workloads = index.workloads(key);
-    let (namespaces, cluster_scoped) = rbac_objects(checker, info, here, workloads);
+    let (namespaces, cluster_scoped) = rbac_objects(here, workloads);
     let mappings = iam_mappings(here);
     check_node_roles_are_not_principals(checker, info, &mappings);
     let (access_entries, aws_auth_subjects) = if info.mode == AuthenticationMode::ConfigMap {
@@ -372,11 +371,6 @@ fn aws_auth(
     if !wanted {
         return None;
     }
-    checker.claim(
-        "file",
-        paths::aws_auth_file(info.key.get()),
-        info.key.span(),
-    );
     let mut map_roles: Vec<AwsAuthMapping> = info
         .node_roles
         .iter()
@@ -468,12 +462,9 @@ fn oidc_provider(
 /// namespace, and per subject cluster-wide; plus the ServiceAccounts of the
 /// workloads that run here.
 fn rbac_objects(
-    checker: &mut Checker<'_>,
-    info: &ClusterInfo,
     here: &[&ResolvedGrant],
     workloads: &[&Workload],
 ) -> (Vec<NamespaceObjects>, Vec<SubjectObjects>) {
-    let cluster = info.key.get();
     let mut scoped = Scoped::new();
     for workload in workloads {
         if !workload.create_service_account {
@@ -570,18 +561,6 @@ fn rbac_objects(
         }
     }
     let mut scoped = scoped.0;
-    // Each subject's objects in one scope are one file; a subject named like
-    // a file eksgrant writes there (aws-auth) would collide with it.
-    for (scope, subjects) in &scoped {
-        let dir = scope.as_deref().unwrap_or(paths::CLUSTER_SCOPED_DIR);
-        for subject in subjects.keys() {
-            checker.claim(
-                "file",
-                paths::subject_file(cluster, dir, subject),
-                info.key.span(),
-            );
-        }
-    }
     let cluster_scoped = scoped
         .remove(&None)
         .map(|m| m.into_values().collect())

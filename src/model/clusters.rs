@@ -108,25 +108,6 @@ pub(super) fn clusters(
         .collect();
     check_unique_cluster_names(checker, &clusters);
     check_private_access(checker, &clusters);
-    // Every created cluster's role shares one trust policy file, and every
-    // Auto Mode cluster's node role another.
-    if let Some(created) = clusters.values().find(|c| c.created.is_some()) {
-        checker.claim(
-            "file",
-            paths::EKS_CLUSTER_ROLE_TRUST_FILE.to_string(),
-            created.key.span(),
-        );
-    }
-    if let Some(auto) = clusters
-        .values()
-        .find(|c| c.created.as_ref().is_some_and(|c| c.auto_mode.is_some()))
-    {
-        checker.claim(
-            "file",
-            paths::EKS_AUTO_NODE_ROLE_TRUST_FILE.to_string(),
-            auto.key.span(),
-        );
-    }
     clusters
 }
 

@@ -194,7 +194,6 @@ pub(super) fn control_plane(
 
     let secrets_key_policy = secrets_key.as_ref().filter(|_| secrets_on).map(|arn| {
         let file = paths::secrets_key_policy_file(target.key.get());
-        checker.claim("file", file.clone(), target.key.span());
         SecretsKeyPolicy {
             ident: format!("{}_secrets_key", target.role_ident),
             name: "secrets-kms-key".to_string(),

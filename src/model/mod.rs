@@ -8,8 +8,13 @@
 //! and returns its own:
 //!
 //! ```text
-//! account -> clusters -> subjects -> grants -> roles -> cluster_access -> roots -> lints
+//! account -> clusters -> subjects -> grants -> roles -> cluster_access -> roots
+//!     -> tree -> lints
 //! ```
+//!
+//! `tree` lists every file of the output tree from the model built so far
+//! and claims each path at the spec item it comes from; render writes
+//! exactly that list.
 //!
 //! That is the model of the spec. What applying it takes over the
 //! generation before it (the apply order, mode switches, revocations) is
@@ -20,7 +25,7 @@
 //! `build` runs them in that order (`clusters` hands each created cluster's
 //! control-plane settings to `control_plane`), but for `lints`, which needs
 //! only what `roles` has made: it runs right after `roles`, reporting to a
-//! checker set aside and joined after `roots`, so that its problems come in
+//! checker set aside and joined after `tree`, so that its problems come in
 //! the list's order while what only it and the passes before it read of
 //! the spec is freed early (see `build`). A module imports only the
 //! modules before it in that list, or the leaves every pass uses (`checker`,
@@ -53,10 +58,12 @@ mod roles;
 pub mod roots;
 mod subjects;
 pub mod transition;
+pub(crate) mod tree;
 mod trust;
 mod workloads;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 
 pub use crate::aws::presets::describe as describe_presets;
 pub use history::{ClusterRecord, History, LeftCluster};
@@ -151,7 +158,7 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
     // sections as written: they run here, reporting to a checker set aside,
     // so that those are freed before the clusters' objects are made (where
     // resolving an organisation's spec peaks), and their problems are
-    // joined after the roots', where they come in the pass list.
+    // joined after the tree's, where they come in the pass list.
     let mut linted = checker.fork();
     let mut acknowledged = lints::lints(&mut linted, &subjects, &grants, &workloads);
     subjects.forget_as_written();
@@ -173,7 +180,6 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         &clusters,
         &workloads,
     );
-    checker.join(linted);
     for workload in &mut workloads {
         workload.acknowledged = acknowledged.remove(&workload.key).unwrap_or_default();
     }
@@ -202,6 +208,23 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         principals,
         terraform,
     };
+    let subject_spans: HashMap<&str, Range<usize>> = subjects
+        .workloads
+        .iter()
+        .map(|w| (w.key.get().as_str(), w.key.span()))
+        .chain(
+            subjects
+                .principals
+                .iter()
+                .map(|p| (p.key.get().as_str(), p.key.span())),
+        )
+        .collect();
+    tree::claim_files(&mut checker, &model, |owner| match owner {
+        tree::Owner::Tree => None,
+        tree::Owner::Cluster(key) => infos.get(key).map(|info| info.key.span()),
+        tree::Owner::Subject(key) => subject_spans.get(key).cloned(),
+    });
+    checker.join(linted);
     (
         model,
         std::mem::replace(&mut checker, Checker::new(source)).into_problems(),
@@ -235,6 +258,7 @@ mod tests {
         "preset_fit",
         "cluster_access",
         "roots",
+        "tree",
         "lints",
         "apply_order",
         "history",

@@ -1,6 +1,7 @@
-//! Every path of the output tree, in one place: the model claims them (so
-//! that two spec items never write one file), render writes to them, and
-//! ACCESS.md and the templates name them from here.
+//! Every path of the output tree, in one place: the tree's list of files
+//! (`tree.rs`) gives each file its path from here and claims it (so
+//! that two spec items never write one file), render writes there, and
+//! ACCESS.md and the templates name other files from here.
 //!
 //! ```text
 //! ACCESS.md

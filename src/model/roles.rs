@@ -191,7 +191,6 @@ fn workload_role(
                 format!("{policy_account}{}", policy_name.to_lowercase()),
                 info.role_name.span(),
             );
-            checker.claim("file", file.clone(), info.key.span());
             RolePolicy {
                 ident,
                 name: policy_name,
@@ -223,7 +222,6 @@ fn workload_role(
     } else {
         paths::trust_policy_template(key)
     };
-    checker.claim("file", trust_file.clone(), info.key.span());
     let arn = arn::role_arn(account.partition, &account.id, &account.iam.path, &name);
     let role_arn = account.role_arn_ref(&ident, &arn);
     let associations = if info.pod_identity {
@@ -299,7 +297,6 @@ fn target_role(
     let trust = trust::target_trust(account, source_arn, clusters, info);
     trust::check_target_trust_size(checker, info, &trust);
     let trust_file = paths::target_trust_file(key);
-    checker.claim("file", trust_file.clone(), info.key.span());
     let (arn, written) = match target {
         Target::External(arn) => (arn.clone(), None),
         Target::Written(other) => {
@@ -352,7 +349,6 @@ fn chain_policy(
         );
     }
     checker.claim("IAM policy", name.to_lowercase(), info.role_name.span());
-    checker.claim("file", file.clone(), info.key.span());
     // Both, with session tags or without, as the EKS user guide's policy
     // for the Pod Identity role has it: without them, the target's trust
     // still takes `sts:TagSession` (see `trust::target_trust`).

@@ -19,7 +19,7 @@ use super::templates::Templates;
 use super::verify;
 use crate::aws::iam::PolicyText;
 use crate::error::Result;
-use crate::plan::{GeneratedFile, Output};
+use crate::plan::{FileKind, GeneratedFile, Output};
 
 /// How many files a batch holds before it renders: enough to keep every
 /// core busy, few enough that their contexts and texts stay small.
@@ -34,6 +34,7 @@ pub(super) type MakeContext<'a> = Box<dyn Fn() -> Context + Send + Sync + 'a>;
 /// One file to make.
 struct Job<'a> {
     path: String,
+    kind: FileKind,
     work: Work<'a>,
 }
 
@@ -70,14 +71,15 @@ impl<'a, O: Output> Batch<'a, O> {
         }
     }
 
-    /// A file of one template, as rendered.
+    /// A file of `kind` of one template, as rendered.
     pub(super) fn file(
         &mut self,
         path: String,
+        kind: FileKind,
         template: &'static str,
         context: impl Fn() -> Context + Send + Sync + 'a,
     ) -> Result<()> {
-        self.push(path, Work::Template(template, Box::new(context)))
+        self.push(path, kind, Work::Template(template, Box::new(context)))
     }
 
     /// A Terraform file of one or more templates.
@@ -86,7 +88,7 @@ impl<'a, O: Output> Batch<'a, O> {
         path: String,
         parts: Vec<(&'static str, MakeContext<'a>)>,
     ) -> Result<()> {
-        self.push(path, Work::Terraform(parts))
+        self.push(path, FileKind::Terraform, Work::Terraform(parts))
     }
 
     /// A Terraform file of `template` over `items`, which it reads as
@@ -108,21 +110,21 @@ impl<'a, O: Output> Batch<'a, O> {
             self.templates
                 .render(template, &super::with(context, name, chunk))
         }))?;
-        self.push(path, Work::Text(text))
+        self.push(path, FileKind::Terraform, Work::Text(text))
     }
 
     /// A policy document's file.
     pub(super) fn policy(&mut self, path: String, policy: &'a PolicyText) -> Result<()> {
-        self.push(path, Work::Policy(policy))
+        self.push(path, FileKind::Json, Work::Policy(policy))
     }
 
-    /// A file whose text is already made.
-    pub(super) fn text(&mut self, path: String, text: String) -> Result<()> {
-        self.push(path, Work::Text(text))
+    /// A file of `kind` whose text is already made.
+    pub(super) fn text(&mut self, path: String, kind: FileKind, text: String) -> Result<()> {
+        self.push(path, kind, Work::Text(text))
     }
 
-    fn push(&mut self, path: String, work: Work<'a>) -> Result<()> {
-        self.jobs.push(Job { path, work });
+    fn push(&mut self, path: String, kind: FileKind, work: Work<'a>) -> Result<()> {
+        self.jobs.push(Job { path, kind, work });
         if self.jobs.len() >= BATCH {
             self.flush()?;
         }
@@ -141,7 +143,7 @@ impl<'a, O: Output> Batch<'a, O> {
             || output.share(),
             |share, job| {
                 let body = render(templates, &job.work)?;
-                let file = GeneratedFile::new(&job.path, &body, header);
+                let file = GeneratedFile::new(job.kind, &body, header);
                 drop(body);
                 verify::check(&job.path, file.kind, &file.contents)?;
                 output.accept(share, job.path.clone(), file)
@@ -151,9 +153,9 @@ impl<'a, O: Output> Batch<'a, O> {
         self.output.gather(shares)
     }
 
-    /// Hands over a file made elsewhere, once it has parsed back.
-    pub(super) fn add(&mut self, path: String, body: String) -> Result<()> {
-        let file = GeneratedFile::of_owned(&path, body, self.header);
+    /// Hands over a file of `kind` made elsewhere, once it has parsed back.
+    pub(super) fn add(&mut self, path: String, kind: FileKind, body: String) -> Result<()> {
+        let file = GeneratedFile::of_owned(kind, body, self.header);
         verify::check(&path, file.kind, &file.contents)?;
         let mut share = self.output.share();
         self.output.accept(&mut share, path, file)?;

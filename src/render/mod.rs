@@ -1,14 +1,15 @@
-//! Model -> files: which model item becomes which file, through which
-//! template. Each file goes to an [`Output`] as soon as it is rendered and
-//! has parsed back: a [`Plan`] in memory, or a generation's writer.
+//! Model -> files: each file of the tree the model lists
+//! ([`crate::model::tree`]), through the template its content names. Each
+//! file goes to an [`Output`] as soon as it is rendered and has parsed
+//! back: a [`Plan`] in memory, or a generation's writer.
 //!
-//! [`render_into`] is the table to read when asking "what produces
-//! `out/terraform/access-workload.tf`?" (its `terraform` module, for the
-//! Terraform roots of each layout). Templates only lay values out; every
-//! decision (names, defaults, which objects exist) was made in the model, or
-//! here when only a file needs it: `overview` builds the whole context of
-//! ACCESS.md. IAM policies are not templates: they are serialised from the
-//! model's typed documents.
+//! To ask "what produces `out/terraform/access-workload.tf`?", read the
+//! tree for which model item it holds, and [`render_into`]'s match (its
+//! `terraform` module, for a Terraform file) for its template and context.
+//! Templates only lay values out; every decision (names, defaults, which
+//! objects and files exist) was made in the model, or here when only a file
+//! needs it: `overview` builds the whole context of ACCESS.md. IAM policies
+//! are not templates: they are serialised from the model's typed documents.
 
 mod applier;
 mod batch;
@@ -27,9 +28,10 @@ use batch::Batch;
 use overview::Overview;
 use templates::{AWS_AUTH_YAML, GITHUB_WORKFLOW, KUSTOMIZATION_YAML, SUBJECT_YAML, Templates};
 
-use crate::aws::iam::{PolicyText, eks_auto_node_role_trust, eks_cluster_role_trust};
+use terraform::RootContexts;
+
 use crate::error::{Error, Result};
-use crate::model::paths::{self, CLUSTER_SCOPED_DIR};
+use crate::model::tree::{self, Content, OutputFile};
 use crate::model::{Model, TemplateVariable, Transition};
 use crate::plan::{FileKind, Output, Plan};
 
@@ -104,8 +106,9 @@ pub fn render(model: &Model, transition: &Transition, options: &RenderOptions) -
 }
 
 /// Renders the whole output tree of `model` into `output`, each file once
-/// it has parsed back as what it claims to be. Only ACCESS.md reads the
-/// `transition` (the apply order, and what it carries out).
+/// it has parsed back as what it claims to be: exactly the files
+/// [`tree::each_file`] lists, each by what it holds. Only ACCESS.md reads
+/// the `transition` (the apply order, and what it carries out).
 pub fn render_into<O: Output>(
     model: &Model,
     transition: &Transition,
@@ -119,132 +122,62 @@ pub fn render_into<O: Output>(
     );
     let mut base = Context::new();
     base.insert("model", &Globals::of(model));
+    let base = &base;
     let mut batch = Batch::new(&templates, &header, output);
+    let mut roots = RootContexts::new(base);
     // The overview is one template over the whole model, a tenth of an
     // organisation's render on one core: it renders on a thread of its own
-    // while the policy documents, which need the least memory of any
-    // files, go out in batches. It is handed over as soon as both are
-    // done, so that its text and what making it left behind are gone
-    // before the Terraform and Kubernetes files' contexts are made.
-    let overview = std::thread::scope(|scope| {
-        let overview = scope.spawn(|| Overview::of(model, transition, options).render(&templates));
-        let policies = policy_documents(&mut batch, model).and_then(|()| batch.flush());
-        let overview = overview
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        policies.and(overview)
-    })?;
-    batch.add(paths::OVERVIEW.into(), overview)?;
-    files(&mut batch, model, &base)
-}
-
-/// The IAM policy documents of the workloads' roles, read by Terraform
-/// with file(): the model's texts, laid out as they are written.
-fn policy_documents<'a, O: Output>(batch: &mut Batch<'a, O>, model: &'a Model) -> Result<()> {
-    for role in model.workloads.iter().filter_map(|w| w.role.as_ref()) {
-        trust_policy(batch, &role.trust_file, &role.trust, &role.trust_variables)?;
-        let target_policies = role
-            .target
-            .iter()
-            .filter_map(|target| target.written.as_ref())
-            .flat_map(|written| &written.policies);
-        for policy in role.policies.iter().chain(target_policies) {
-            batch.policy(policy.file.clone(), &policy.document)?;
-        }
-        if let Some(target) = &role.target {
-            trust_policy(batch, &target.trust_file, &target.trust, &[])?;
-        }
-    }
-    Ok(())
-}
-
-/// A trust policy's file at `path`, once the only placeholders it holds
-/// are the `variables` Terraform fills.
-fn trust_policy<'a, O: Output>(
-    batch: &mut Batch<'a, O>,
-    path: &str,
-    trust: &'a PolicyText,
-    variables: &[TemplateVariable],
-) -> Result<()> {
-    check_placeholders(path, trust.compact(), variables)?;
-    batch.policy(path.to_string(), trust)
-}
-
-/// Every file but the overview and the workloads' policy documents,
-/// through `batch`; `base` is every template's context to start from.
-fn files<'a, O: Output>(
-    batch: &mut Batch<'a, O>,
-    model: &'a Model,
-    base: &'a Context,
-) -> Result<()> {
-    // Terraform: the AWS side, in the roots of the spec's layout, which
-    // never talk to a Kubernetes API; what does (the kubeconfig ConfigMaps)
-    // in a root of its own, terraform-kubernetes/, applied once the
-    // clusters exist.
-    terraform::terraform(batch, model, base)?;
-
-    // The clusters' IAM policy documents.
-    if let Some(created) = model.clusters.iter().find_map(|c| c.created.as_ref()) {
-        batch.text(
-            created.role_trust_file.clone(),
-            eks_cluster_role_trust().to_pretty_json(),
-        )?;
-    }
-    if let Some(auto) = model
-        .clusters
-        .iter()
-        .find_map(|c| c.created.as_ref().and_then(|c| c.auto_mode.as_ref()))
-    {
-        batch.text(
-            auto.node_role_trust_file.clone(),
-            eks_auto_node_role_trust().to_pretty_json(),
-        )?;
-    }
-    for created in model.clusters.iter().filter_map(|c| c.created.as_ref()) {
-        if let Some(policy) = &created.control_plane.secrets_key_policy {
-            batch.text(policy.file.clone(), policy.document.to_pretty_json())?;
-        }
-    }
-    // Kubernetes objects, one file per subject and namespace, and a
-    // kustomization per cluster.
-    for cluster in &model.clusters {
-        let mut resources = Vec::new();
-        let scoped = cluster
-            .namespaces
-            .iter()
-            .flat_map(|ns| ns.subjects.iter().map(move |s| (ns.name.as_str(), s)))
-            .chain(
-                cluster
-                    .cluster_scoped
-                    .iter()
-                    .map(|s| (CLUSTER_SCOPED_DIR, s)),
-            );
-        for (dir, objects) in scoped {
-            let relative = paths::subject_file_in_cluster(dir, &objects.subject);
-            batch.file(
-                paths::subject_file(&cluster.key, dir, &objects.subject),
-                SUBJECT_YAML,
-                move || with(base, "objects", objects),
-            )?;
-            resources.push(relative);
-        }
-        if let Some(aws_auth) = &cluster.aws_auth {
-            batch.file(
-                paths::aws_auth_file(&cluster.key),
-                AWS_AUTH_YAML,
-                move || with(base, "aws_auth", aws_auth),
-            )?;
-        }
-        if !resources.is_empty() {
-            resources.sort();
-            batch.file(
-                paths::kustomization_file(&cluster.key),
-                KUSTOMIZATION_YAML,
-                move || with(base, "resources", &resources),
-            )?;
-        }
-    }
-    batch.flush()
+    // while the policy documents, which the tree lists first and which need
+    // the least memory of any files, go out in batches. It is handed over
+    // in its turn, so that its text and what making it left behind are
+    // gone before the Terraform and Kubernetes files' contexts are made.
+    std::thread::scope(|scope| {
+        let mut overview =
+            Some(scope.spawn(|| Overview::of(model, transition, options).render(&templates)));
+        tree::each_file(model, &mut |file| {
+            let kind = file.kind();
+            let OutputFile { path, content, .. } = file;
+            match content {
+                Content::Overview => {
+                    batch.flush()?;
+                    let text = overview
+                        .take()
+                        .expect("the tree lists one overview")
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                    batch.add(path, kind, text)
+                }
+                Content::Policy(text) => batch.policy(path, text),
+                Content::Trust { text, variables } => {
+                    check_placeholders(&path, text.compact(), variables)?;
+                    batch.policy(path, text)
+                }
+                Content::FixedPolicy(document) => {
+                    batch.text(path, kind, document().to_pretty_json())
+                }
+                Content::SecretsKeyPolicy(document) => {
+                    batch.text(path, kind, document.to_pretty_json())
+                }
+                Content::SubjectObjects(objects) => {
+                    batch.file(path, kind, SUBJECT_YAML, move || {
+                        with(base, "objects", objects)
+                    })
+                }
+                Content::AwsAuth(aws_auth) => batch.file(path, kind, AWS_AUTH_YAML, move || {
+                    with(base, "aws_auth", aws_auth)
+                }),
+                Content::Kustomization(resources) => {
+                    batch.file(path, kind, KUSTOMIZATION_YAML, move || {
+                        with(base, "resources", &resources)
+                    })
+                }
+                Content::Terraform { root, part } => {
+                    terraform::file(&mut batch, &mut roots, path, root, part)
+                }
+            }
+        })?;
+        batch.flush()
+    })
 }
 
 /// A trust policy template may hold no `${...}` or `%{...}` but the

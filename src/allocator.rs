@@ -1,18 +1,19 @@
 //! The binary's allocator, mimalloc, and when it hands freed memory back.
 //!
 //! A large run makes millions of small allocations (the model, template
-//! contexts, parse checks): glibc's allocator was a fifth of its time. What
-//! mimalloc keeps after frees counts in the peak a run is measured by, so
-//! the binary asks it to hand memory back where most was just freed.
+//! contexts, parse checks), which glibc's allocator made a large share of
+//! its time. What mimalloc keeps after frees counts in the peak a run is
+//! measured by, so the binary asks it to hand memory back where most was
+//! just freed.
 //!
 //! The binary builds mimalloc 2 (the crate's `v2` feature), not the
-//! crate's default, mimalloc 3. Over six alternating cold runs of 10,000
-//! workloads, mimalloc 2 peaked at 160 to 166 MB against 187 to 194 MB, in
-//! the same time: it hands freed pages back after 10 ms, mimalloc 3 after a
-//! second. Handing them back at once (`MIMALLOC_PURGE_DELAY=0`, which
-//! sets it for a run) saved another 20 MB but took a fifth longer, as
-//! rendering faults in again the pages just handed back: enough to take a
-//! cold run on tmpfs past its goal of twice `cp -r`.
+//! crate's default, mimalloc 3: it hands freed pages back after 10 ms,
+//! mimalloc 3 after a second, and peaks lower in the same time. Handing
+//! them back at once (`MIMALLOC_PURGE_DELAY=0`, which sets it for a run)
+//! lowers the peak further but slows rendering, which faults in again the
+//! pages just handed back: enough to take a cold run on tmpfs past its
+//! goal of twice `cp -r`. (bench/README.md, "What the speed and memory
+//! machinery is for", has the figures.)
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -376,8 +376,8 @@ pub fn generate(options: GenerateOptions, warn: impl FnOnce(Vec<Problem>)) -> Re
 }
 
 /// Frees a loaded spec on a thread of its own: an organisation's model is
-/// hundreds of thousands of small allocations, and freeing them is a tenth
-/// of a run that has nothing to do. The caller goes on, and a process that
+/// hundreds of thousands of small allocations, and freeing them is a
+/// visible share of a run that has nothing to do. The caller goes on, and a process that
 /// exits first hands the memory back whole. (Where no thread can be
 /// started, it is freed here.)
 fn free_in_background(loaded: crate::load::Loaded) {

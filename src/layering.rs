@@ -2,6 +2,9 @@
 //! layers below it, so that none depends on itself through others and a
 //! newcomer can read the crate from the bottom up. (`model`'s own passes
 //! have the same rule inside it: `model::tests`.)
+//!
+//! It also reads the crate's sources for the other tests that hold the code
+//! to a rule ([`sources`]), and keeps benchmark figures out of comments.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -157,4 +160,62 @@ fn uses_are_read_from_paths_and_groups() {
         used("use crate::{error::Error, text::{count, FEW}};\nlet x = crate::sync::apply();"),
         ["error", "text", "sync"]
     );
+}
+
+/// What a comment line measures, if it reads like a benchmark's figure: a
+/// number of MB or GB, of seconds, or a ratio (`1.5x`).
+fn measured(comment: &str) -> Option<String> {
+    let words: Vec<&str> = comment
+        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';' | ':'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let number = |w: &str| !w.is_empty() && w.parse::<f64>().is_ok();
+    for (i, word) in words.iter().enumerate() {
+        let unit = words.get(i + 1).map(|u| u.trim_end_matches('.'));
+        if let Some(unit @ ("MB" | "GB" | "s" | "seconds")) = unit.filter(|_| number(word)) {
+            return Some(format!("{word} {unit}"));
+        }
+        let joined = ["MB", "GB"]
+            .iter()
+            .any(|u| word.strip_suffix(u).is_some_and(number));
+        let ratio = word
+            .strip_suffix('x')
+            .is_some_and(|n| n.contains('.') && number(n));
+        if joined || ratio {
+            return Some((*word).to_string());
+        }
+    }
+    None
+}
+
+/// Benchmark figures are in bench/README.md, where a run updates them, not
+/// in comments, which would go stale: the code says why it does what it
+/// does, and points there for how much it saves.
+#[test]
+fn figures_are_in_bench_not_in_comments() {
+    for (path, code) in sources() {
+        for (number, line) in code.lines().enumerate() {
+            let Some(at) = line.find("//") else { continue };
+            if let Some(figure) = measured(&line[at..]) {
+                panic!(
+                    "src/{}:{}: the comment measures `{figure}`: move the figure to bench/README.md",
+                    path.display(),
+                    number + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn figures_are_found_in_comments() {
+    assert_eq!(measured("// took 38 MB typed").as_deref(), Some("38 MB"));
+    assert_eq!(measured("/// 165MB at once").as_deref(), Some("165MB"));
+    assert_eq!(measured("// in 2.5 s, 1.8x cp").as_deref(), Some("2.5 s"));
+    assert_eq!(
+        measured("// ratio 1.88x of the tree").as_deref(),
+        Some("1.88x")
+    );
+    assert_eq!(measured("// pieces of 64 KiB, 2 MiB pages, 4 GiB"), None);
+    assert_eq!(measured("// a 0x1f byte, 3 problems"), None);
 }

@@ -29,7 +29,7 @@ enum Names {
         /// kind and text), with the span of the spec item that produced
         /// it. An organisation's spec claims hundreds of thousands of
         /// names: a fixed-size key instead of the text keeps the registry
-        /// a third of its size, and a B-tree grows a node at a time where
+        /// a fraction of its size, and a B-tree grows a node at a time where
         /// a hash table doubles, holding its old table and its new one
         /// at once, at the peak of a run (bench/README.md).
         names: BTreeMap<u128, Span>,

@@ -515,7 +515,7 @@ fn rbac_objects(
                     // Role and its binding, which comes first. The vectors
                     // are grown exactly: most hold one binding and one
                     // grant's rules, where growing by pushing keeps room for
-                    // four (20 MB of an organisation's bindings were room).
+                    // four.
                     if objects.role.is_none() {
                         objects.bindings.reserve_exact(1);
                         objects.bindings.insert(

@@ -184,8 +184,8 @@ fn build(spec: Spec, source: &SourceFile) -> (Model, Vec<Problem>) {
         workload.acknowledged = acknowledged.remove(&workload.key).unwrap_or_default();
     }
     // Keys are unique, so an unstable sort gives the one order; it sorts in
-    // place, where a stable sort of an organisation's workloads takes 8 MB
-    // of scratch at the peak of resolving.
+    // place, where a stable sort of an organisation's workloads takes
+    // scratch as large as their vector at the peak of resolving.
     workloads.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     let mut principals: Vec<Principal> = subjects
         .principals

@@ -53,7 +53,7 @@ pub(super) fn subjects(
 ) -> Subjects {
     let mut keys: BTreeMap<String, Range<usize>> = BTreeMap::new();
     // Sized up front: pushed one by one, an organisation's workloads grow
-    // into a vector of 16,384 for 10,000, 3.5 MB held to the end of
+    // into a vector of the next power of two, its room held to the end of
     // resolving.
     let mut subjects = Subjects {
         workloads: Vec::with_capacity(workloads.len()),

@@ -172,8 +172,8 @@ pub(crate) enum Terraform<'m> {
 }
 
 /// Hands every file of `model`'s tree to `visit`, in the order render makes
-/// them: the workloads' policy documents first (the overview, a tenth of
-/// an organisation's render, is made on a thread of its own meanwhile),
+/// them: the workloads' policy documents first (the overview, one template
+/// over the whole model, is made on a thread of its own meanwhile),
 /// then the overview, the Terraform roots, the clusters' policy
 /// documents, and each cluster's Kubernetes files. Stops at `visit`'s
 /// first error.

@@ -43,7 +43,7 @@ impl Rule {
     /// in `api_group` (`None`: any group), as the Kubernetes RBAC
     /// authorizer decides (`RuleAllows` in
     /// plugin/pkg/auth/authorizer/rbac/rbac.go): a verb and a group match
-    /// themselves or `*`; a resource as [`resource_matches`] says.
+    /// themselves or `*`; a resource as `resource_matches` says.
     pub fn allows(&self, verb: &str, resource: &str, api_group: Option<&str>) -> bool {
         let any = |items: &[String], wanted: &str| items.iter().any(|i| i == "*" || i == wanted);
         any(&self.verbs, verb)

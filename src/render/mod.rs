@@ -1,5 +1,5 @@
 //! Model -> files: each file of the tree the model lists
-//! ([`crate::model::tree`]), through the template its content names. Each
+//! (`model::tree`), through the template its content names. Each
 //! file goes to an [`Output`] as soon as it is rendered and has parsed
 //! back: a [`Plan`] in memory, or a generation's writer.
 //!
@@ -107,7 +107,7 @@ pub fn render(model: &Model, transition: &Transition, options: &RenderOptions) -
 
 /// Renders the whole output tree of `model` into `output`, each file once
 /// it has parsed back as what it claims to be: exactly the files
-/// [`tree::each_file`] lists, each by what it holds. Only ACCESS.md reads
+/// `model::tree` lists, each by what it holds. Only ACCESS.md reads
 /// the `transition` (the apply order, and what it carries out).
 pub fn render_into<O: Output>(
     model: &Model,
@@ -125,10 +125,11 @@ pub fn render_into<O: Output>(
     let base = &base;
     let mut batch = Batch::new(&templates, &header, output);
     let mut roots = RootContexts::new(base);
-    // The overview is one template over the whole model, a tenth of an
-    // organisation's render on one core: it renders on a thread of its own
-    // while the policy documents, which the tree lists first and which need
-    // the least memory of any files, go out in batches. It is handed over
+    // The overview is one template over the whole model, rendered on one
+    // core, a large share of an organisation's render: it renders on a
+    // thread of its own while the policy documents, which the tree lists
+    // first and which need the least memory of any files, go out in
+    // batches. It is handed over
     // in its turn, so that its text and what making it left behind are
     // gone before the Terraform and Kubernetes files' contexts are made.
     std::thread::scope(|scope| {

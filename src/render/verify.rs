@@ -60,7 +60,7 @@ fn parse(kind: FileKind, text: &str) -> Option<(&'static str, String)> {
 /// parser's error, or a key that a mapping holds twice (YAML forbids it;
 /// many parsers keep one of the two silently, and kubectl turns keys into
 /// JSON strings, so `1` and `"1"` are the same key). Walks the parser's
-/// events without building the documents, which is twice as fast as
+/// events without building the documents, at a fraction of the cost of
 /// deserialising them.
 fn yaml_problem(text: &str) -> Option<String> {
     use granit_parser::{Event, Parser};

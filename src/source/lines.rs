@@ -1,8 +1,8 @@
 //! Where each line of a text starts, found once, so that every diagnostic
 //! finds its line by a binary search instead of a scan from the start.
 //!
-//! Without it, locating a span costs the bytes before it: 2,000 warnings on
-//! a 5 MB spec read 10 GB. Lines end at `\n` (a `\r` before it stays on the
+//! Without it, locating a span costs the bytes before it, and a spec with
+//! thousands of warnings is read thousands of times. Lines end at `\n` (a `\r` before it stays on the
 //! line), as TOML has them, and at a `\r` alone, which TOML refuses but
 //! miette's snippets and editors count as a line break: a spec that has one
 //! is reported with the line numbers they show.

@@ -1,8 +1,8 @@
 //! Reading an organisation's spec a piece at a time.
 //!
 //! `toml` parses a document into a tree of every key and value before serde
-//! sees any of it, and on the way holds every token and parser event: for a
-//! spec of 10,000 workloads (4 MB) that is 165 MB at once, the largest
+//! sees any of it, and on the way holds every token and parser event: for
+//! an organisation's spec, forty times its size at once, the largest
 //! allocation of a whole run. But a spec is mostly `[clusters.<key>]`,
 //! `[workloads.<key>]` and `[principals.<key>]` sections, each entry's
 //! together; a run of such sections is a TOML document of its own, and

@@ -193,7 +193,7 @@ pub(crate) enum Command {
     /// know the keys of a spec. The README's Install section says where each
     /// shell reads it from.
     Completions {
-        /// The shell.
+        /// The shell whose completion script to print.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },

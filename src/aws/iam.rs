@@ -46,7 +46,8 @@ pub struct Statement {
     /// Who may assume the role (trust policies only).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub principal: BTreeMap<&'static str, OneOrMany>,
-    /// The actions.
+    /// `Action`: one action, or several, each `service:Name` with `*`
+    /// allowed.
     pub action: OneOrMany,
     /// The resources (permission policies only).
     #[serde(skip_serializing_if = "OneOrMany::is_empty")]
@@ -234,7 +235,7 @@ pub struct WrittenStatement {
     pub sid: String,
     /// Allow or Deny.
     pub effect: Effect,
-    /// The actions.
+    /// `Action`, read back as one action or several.
     pub action: OneOrMany,
     /// The resources; none in a trust policy.
     #[serde(default)]

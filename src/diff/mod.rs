@@ -550,7 +550,7 @@ pub struct Object {
     pub kind: String,
     /// The namespace; `null` for a cluster-scoped object.
     pub namespace: Option<String>,
-    /// The name.
+    /// `metadata.name`, as written in the generated YAML.
     pub name: String,
 }
 

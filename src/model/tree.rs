@@ -94,9 +94,10 @@ pub(crate) enum Content<'m> {
     Kustomization(Vec<String>),
     /// A file of a Terraform root.
     Terraform {
-        /// The root it is in.
+        /// The root whose context it renders in: which parts of the shared
+        /// templates it holds, and the way up to the policy documents.
         root: Root<'m>,
-        /// Which of the root's files.
+        /// Which file of the root, with the model items it lays out.
         part: Terraform<'m>,
     },
 }

@@ -571,7 +571,8 @@ impl NodeKind {
         }
     }
 
-    /// The type of its access entry.
+    /// The `type` EKS gives its access entry: `EC2_LINUX`, `EC2_WINDOWS`
+    /// or `FARGATE_LINUX`.
     pub fn access_entry_type(self) -> &'static str {
         match self {
             NodeKind::Linux | NodeKind::ManagedLinux => "EC2_LINUX",

@@ -134,10 +134,11 @@ pub enum LogType {
     /// The IAM authenticator: which IAM principal became which user.
     #[serde(rename = "authenticator")]
     Authenticator,
-    /// The controller manager.
+    /// kube-controller-manager: what the controllers that run the cluster
+    /// (Deployments, nodes, ServiceAccount tokens) did.
     #[serde(rename = "controllerManager")]
     ControllerManager,
-    /// The scheduler.
+    /// kube-scheduler: which node each pod was placed on, and why not.
     #[serde(rename = "scheduler")]
     Scheduler,
 }

@@ -20,7 +20,8 @@ pub(crate) enum PresetArg {
     HostedZoneIds,
     /// `ip_family`: `ipv4` or `ipv6`.
     IpFamily,
-    /// `kms_key_arns`: KMS keys.
+    /// `kms_key_arns`: the KMS keys that encrypt what the workload reads
+    /// or writes (volumes, buckets, secrets), which it may use.
     KmsKeyArns,
     /// `node_role_arns`: IAM roles of nodes the controller launches.
     NodeRoleArns,

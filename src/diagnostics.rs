@@ -32,7 +32,8 @@ pub const FORMAT_VERSION: u32 = 1;
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(title = "Diagnostics")]
 pub struct Diagnostics {
-    /// The JSON form's version ([`FORMAT_VERSION`]).
+    /// The JSON form's version: a change that is not an addition raises
+    /// it.
     pub version: u32,
     /// Each error and warning.
     pub problems: Vec<Record>,

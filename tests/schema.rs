@@ -131,6 +131,43 @@ fn every_key_has_a_description() {
     );
 }
 
+/// Every description of every committed schema reads as text in an
+/// editor's hover: no rustdoc link (`` [`Item`] ``) that only the crate's
+/// own documentation resolves.
+#[test]
+fn descriptions_hold_no_rustdoc_links() {
+    fn walk(node: &Value, path: &str, found: &mut Vec<String>) {
+        match node {
+            Value::Object(map) => {
+                if let Some(Value::String(text)) = map.get("description")
+                    && text.contains("[`")
+                {
+                    found.push(format!("{path}: {text}"));
+                }
+                for (key, value) in map {
+                    walk(value, &format!("{path}/{key}"), found);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| walk(item, path, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for file in [
+        "eksgrant.schema.json",
+        "docs/explain.schema.json",
+        "docs/diff.schema.json",
+        "docs/diagnostics.schema.json",
+    ] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        walk(&serde_json::from_str(&text).unwrap(), file, &mut found);
+    }
+    assert!(
+        found.is_empty(),
+        "rustdoc links in schema descriptions: {found:#?}"
+    );
+}
+
 #[test]
 fn version_is_the_one_eksgrant_reads() {
     let schema = schema();

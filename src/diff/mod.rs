@@ -97,7 +97,8 @@ impl Side {
 /// Who gains and who loses what between two specs.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Diff {
-    /// The JSON form's version ([`FORMAT_VERSION`]).
+    /// The JSON form's version: a change that is not an addition raises
+    /// it.
     pub version: u32,
     /// The spec before the change: its path, or `REF:path` with `--base`.
     pub old_spec: String,

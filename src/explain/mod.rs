@@ -34,7 +34,8 @@ pub const FORMAT_VERSION: u32 = 1;
 /// Every subject of a spec with what it can do, on AWS and in each cluster.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Explanation {
-    /// The JSON form's version ([`FORMAT_VERSION`]).
+    /// The JSON form's version: a change that is not an addition raises
+    /// it.
     pub version: u32,
     /// Workloads and principals, by key.
     pub subjects: Vec<Subject>,

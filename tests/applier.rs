@@ -4,15 +4,21 @@
 
 use std::path::Path;
 
-use crate::support::plan;
+use eksgrant::Plan;
+
+use crate::support::{plan, plan_text};
 
 /// The section's list items of an example's ACCESS.md.
 fn needs(example: &str) -> Vec<String> {
-    let plan = plan(
+    needs_of(&plan(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples")
             .join(example),
-    );
+    ))
+}
+
+/// The section's list items of a plan's ACCESS.md.
+fn needs_of(plan: &Plan) -> Vec<String> {
     let access = &plan
         .get("ACCESS.md")
         .expect("ACCESS.md is generated")
@@ -98,4 +104,26 @@ fn existing_clusters_need_no_cluster_key_or_log_permissions() {
     );
     assert!(!all.contains("iam:CreateOpenIDConnectProvider"), "{all}");
     assert!(!all.contains("iam:PassRole"), "{all}");
+}
+
+/// The provider an `[accounts]` role is assumed by is named as the
+/// Terraform files name it: a key's `-` is `_` in a provider alias.
+#[test]
+fn another_account_is_named_by_its_provider_alias() {
+    let example = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/cross-account.toml"),
+    )
+    .unwrap();
+    let spec = example
+        .replace("[accounts.data]", "[accounts.data-lake]")
+        .replace("aws.account = \"data\"", "aws.account = \"data-lake\"");
+    let plan = plan_text(&spec);
+    let needs = needs_of(&plan);
+    let assume = item(&needs, "`sts:AssumeRole`");
+    assert!(assume.contains("the provider `aws.data_lake`"), "{assume}");
+    let providers = &plan.get("terraform/providers.tf").unwrap().contents;
+    assert!(
+        providers.contains("alias               = \"data_lake\""),
+        "{providers}"
+    );
 }

@@ -186,8 +186,8 @@ pub(super) struct Applier {
 /// What the applier needs for another account of the spec.
 #[derive(Debug, Serialize)]
 pub(super) struct OtherAccountGrant {
-    /// The spec key.
-    key: String,
+    /// The provider that writes there, `aws.<alias>`.
+    provider: String,
     id: String,
     /// The role Terraform assumes there, which itself needs the roles'
     /// and policies' groups, on its account's ARNs.
@@ -403,7 +403,7 @@ impl Applier {
                 .accounts
                 .iter()
                 .map(|other: &OtherAccount| OtherAccountGrant {
-                    key: other.key.clone(),
+                    provider: other.provider.clone(),
                     id: other.id.clone(),
                     assume_role_arn: other.assume_role_arn.clone(),
                     resources: vec![roles(&other.id), policies(&other.id)],

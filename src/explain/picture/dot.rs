@@ -5,9 +5,15 @@ use std::fmt::Write as _;
 
 use super::graph::{Graph, Line, Pattern, Shape};
 
-/// Text inside a DOT `"..."` string.
+/// Text inside a DOT `"..."` string, shown as written: Graphviz reads
+/// `\\` and `\"` as escapes, and an HTML entity (`&amp;`) even in a plain
+/// label, so `&` is written as one.
 pub(super) fn string(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+    let text = text
+        .replace('&', "&amp;")
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    format!("\"{text}\"")
 }
 
 fn node_attributes(shape: Shape) -> &'static str {
@@ -85,4 +91,17 @@ pub(super) fn dot(title: &str, graph: &Graph) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    /// What a spec name may hold comes out as written, not as DOT or an
+    /// HTML entity reads it.
+    #[test]
+    fn strings_show_their_text_as_written() {
+        assert_eq!(
+            super::string(r#"a"b\c &lt; &"#),
+            r#""a\"b\\c &amp;lt; &amp;""#
+        );
+    }
 }

@@ -71,7 +71,17 @@ pub(crate) fn cluster_part(dir: &str, cluster_key: &str) -> String {
 /// The access entries of a cluster in a root that holds several clusters':
 /// `access-<key>.tf`.
 pub(crate) fn access_part(dir: &str, cluster_key: &str) -> String {
-    format!("{dir}/access-{cluster_key}.tf")
+    format!("{dir}/{}", access_file_name(cluster_key, false))
+}
+
+/// The name of a cluster's access file in its root: `access.tf` in a root
+/// of its own, `access-<key>.tf` in one shared with other clusters.
+pub(crate) fn access_file_name(cluster_key: &str, own_root: bool) -> String {
+    if own_root {
+        "access.tf".to_string()
+    } else {
+        format!("access-{cluster_key}.tf")
+    }
 }
 
 /// A cluster's Terraform (the cluster created or read, its key, log group,
@@ -87,7 +97,11 @@ pub(crate) fn cluster_file(cluster_key: &str, per_cluster: bool) -> String {
 /// A cluster's access entries and access policy associations.
 pub(crate) fn access_file(cluster_key: &str, per_cluster: bool) -> String {
     if per_cluster {
-        format!("{}/access.tf", cluster_root(cluster_key))
+        format!(
+            "{}/{}",
+            cluster_root(cluster_key),
+            access_file_name(cluster_key, true)
+        )
     } else {
         access_part(SINGLE_ROOT, cluster_key)
     }

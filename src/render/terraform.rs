@@ -75,6 +75,7 @@ pub(super) fn file<'a, O: Output>(
             ingress,
             oidc_provider,
         } => {
+            let own_root = matches!(root, Root::Aws(root) if root.kind == RootKind::Cluster);
             let mut parts = Vec::new();
             if cluster_template {
                 let template = if cluster.created.is_some() {
@@ -82,13 +83,19 @@ pub(super) fn file<'a, O: Output>(
                 } else {
                     CLUSTER_EXISTING_TF
                 };
-                parts.push((template, with_cluster(context, cluster, None)));
+                parts.push((template, with_cluster(context, cluster, None, own_root)));
             }
             if let Some(rules) = ingress {
-                parts.push((INGRESS_TF, with_cluster(context, cluster, Some(rules))));
+                parts.push((
+                    INGRESS_TF,
+                    with_cluster(context, cluster, Some(rules), own_root),
+                ));
             }
             if oidc_provider {
-                parts.push((OIDC_PROVIDER_TF, with_cluster(context, cluster, None)));
+                parts.push((
+                    OIDC_PROVIDER_TF,
+                    with_cluster(context, cluster, None, own_root),
+                ));
             }
             batch.terraform(path, parts)
         }
@@ -173,11 +180,14 @@ fn now<'a>(context: &Context) -> MakeContext<'a> {
 }
 
 /// A root's `context` with `cluster`, and with `rules` for the ingress
-/// template (which reads them, empty or not), made when the file renders.
+/// template (which reads them, empty or not), made when the file renders;
+/// `own_root` says whether the root is the cluster's own, where its files
+/// are named without its key.
 fn with_cluster<'a>(
     context: &Context,
     cluster: &'a Cluster,
     rules: Option<Vec<&'a ApiIngressRule>>,
+    own_root: bool,
 ) -> MakeContext<'a> {
     let context = context.clone();
     Box::new(move || {
@@ -189,14 +199,9 @@ fn with_cluster<'a>(
             &paths::cluster_part(IAM_ROOT, &cluster.key),
         );
         own.insert("cluster_root", &paths::cluster_root(&cluster.key));
-        let own_root = context
-            .get("cluster_root_only")
-            .and_then(tera::Value::as_bool)
-            == Some(true);
-        let access = paths::access_file(&cluster.key, own_root);
         own.insert(
             "cluster_access_file_name",
-            access.rsplit('/').next().unwrap_or(&access),
+            &paths::access_file_name(&cluster.key, own_root),
         );
         if let Some(rules) = &rules {
             own.insert("rules", rules);
@@ -236,8 +241,6 @@ fn root_context(base: &Context, dir: &str, kind: RootKind) -> Context {
     context.insert("up", &paths::up_from(dir));
     context.insert("iam", &iam);
     context.insert("eks", &eks);
-    // A cluster's own root, where its files are named without its key.
-    context.insert("cluster_root_only", &(kind == RootKind::Cluster));
     context.insert("kubernetes", &false);
     context.insert("kubernetes_clusters", &Vec::<ClusterRef<'_>>::new());
     context.insert("kubeconfig_clusters", &Vec::<ClusterRef<'_>>::new());

@@ -331,13 +331,8 @@ impl Trust {
         for (name, sample) in &self.samples {
             json = json.replace(&format!("${{{name}}}"), sample);
         }
-        iam_size(&json)
+        crate::aws::iam::iam_size_of(&json)
     }
-}
-
-/// The size IAM counts of a policy's JSON: its characters but whitespace.
-fn iam_size(json: &str) -> usize {
-    json.chars().filter(|c| !c.is_whitespace()).count()
 }
 
 /// Refuses the trust of the role a workload chains to over IAM's default
@@ -349,45 +344,56 @@ pub(super) fn check_target_trust_size(
     workload: &WorkloadInfo,
     trust: &PolicyDocument,
 ) {
-    let json = serde_json::to_string(trust).expect("policy documents always serialise");
-    let size = iam_size(&json);
-    if size > MAX_TRUST_POLICY {
-        checker
-            .error(
-                Code::TrustPolicySize,
-                workload.clusters_span.clone(),
-                format!(
-                    "the trust policy of the role workload {} chains to is {size} characters; IAM's default limit is {MAX_TRUST_POLICY}",
-                    workload.key.get()
-                ),
-            )
-            .label("a condition value per cluster")
-            .help(if workload.disable_session_tags {
-                "without session tags the trust names an external ID per cluster (region/account/cluster/namespace/service account): split the workload into several with fewer clusters each, or pass session tags (one cluster ARN each)"
-            } else {
-                "split the workload into several with fewer clusters each; every workload gets its own roles"
-            });
-    }
+    refuse_over_limit(
+        checker,
+        trust.iam_size(),
+        workload.clusters_span.clone(),
+        &format!("the role workload {} chains to", workload.key.get()),
+        "a condition value per cluster",
+        if workload.disable_session_tags {
+            "without session tags the trust names an external ID per cluster (region/account/cluster/namespace/service account): split the workload into several with fewer clusters each, or pass session tags (one cluster ARN each)"
+        } else {
+            "split the workload into several with fewer clusters each; every workload gets its own roles"
+        },
+    );
 }
 
 /// Refuses a trust policy over IAM's default limit.
 pub(super) fn check_trust_size(checker: &mut Checker<'_>, workload: &WorkloadInfo, trust: &Trust) {
-    let size = trust.iam_size();
+    refuse_over_limit(
+        checker,
+        trust.iam_size(),
+        workload.key.span(),
+        &format!("workload {}", workload.key.get()),
+        "trust policy too large",
+        if workload.irsa {
+            "IRSA needs a statement per cluster: use Pod Identity, whose one statement covers every cluster, or split the workload into several with fewer clusters each (each gets its own role)"
+        } else {
+            "split it into several workloads with fewer clusters each; every workload gets its own role"
+        },
+    );
+}
+
+/// Refuses, at `span`, the trust policy of `whose` when its `size` is over
+/// IAM's default limit.
+fn refuse_over_limit(
+    checker: &mut Checker<'_>,
+    size: usize,
+    span: std::ops::Range<usize>,
+    whose: &str,
+    label: &str,
+    help: &str,
+) {
     if size > MAX_TRUST_POLICY {
         checker
             .error(
                 Code::TrustPolicySize,
-                workload.key.span(),
+                span,
                 format!(
-                    "the trust policy of workload {} is {size} characters; IAM's default limit is {MAX_TRUST_POLICY}",
-                    workload.key.get()
+                    "the trust policy of {whose} is {size} characters; IAM's default limit is {MAX_TRUST_POLICY}"
                 ),
             )
-            .label("trust policy too large")
-            .help(if workload.irsa {
-                    "IRSA needs a statement per cluster: use Pod Identity, whose one statement covers every cluster, or split the workload into several with fewer clusters each (each gets its own role)"
-                } else {
-                    "split it into several workloads with fewer clusters each; every workload gets its own role"
-            });
+            .label(label)
+            .help(help);
     }
 }

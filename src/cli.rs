@@ -398,11 +398,14 @@ pub(crate) enum ImportCommand {
 }
 
 /// `--mode`'s values, named, so that completions offer them and help lists
-/// them.
+/// them (clap refuses any other, naming these).
 fn modes() -> impl clap::builder::TypedValueParser<Value = eksgrant::spec::AuthenticationMode> {
     use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(eksgrant::import::MODES)
-        .try_map(|mode| eksgrant::import::mode(&mode))
+    use eksgrant::spec::AuthenticationMode;
+    clap::builder::PossibleValuesParser::new(
+        AuthenticationMode::ALL.map(AuthenticationMode::as_str),
+    )
+    .map(|mode| AuthenticationMode::from_name(&mode).expect("clap passes only the values it lists"))
 }
 
 /// Reads a diagnostic code for `explain`, naming the valid ones when it is

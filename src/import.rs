@@ -133,21 +133,6 @@ pub fn cluster_key(key: &str) -> std::result::Result<String, String> {
     }
 }
 
-/// Reads a `--mode` argument, for clap.
-pub fn mode(text: &str) -> std::result::Result<AuthenticationMode, String> {
-    [
-        AuthenticationMode::Api,
-        AuthenticationMode::ApiAndConfigMap,
-        AuthenticationMode::ConfigMap,
-    ]
-    .into_iter()
-    .find(|mode| mode.as_str() == text)
-    .ok_or_else(|| "the modes are API, API_AND_CONFIG_MAP and CONFIG_MAP".to_string())
-}
-
-/// The values `--mode` takes, as completions offer them.
-pub const MODES: [&str; 3] = ["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"];
-
 /// Reads the aws-auth ConfigMap in `path` (`-`: standard input) and returns
 /// the spec stanzas for cluster `cluster_key` (checked by [`cluster_key`])
 /// in authentication mode `mode`, as TOML text with comments.

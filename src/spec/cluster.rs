@@ -205,6 +205,19 @@ pub enum AuthenticationMode {
 }
 
 impl AuthenticationMode {
+    /// Every mode, in the order EKS moves a cluster through them backwards
+    /// (as `--mode` lists them).
+    pub const ALL: [AuthenticationMode; 3] = [
+        AuthenticationMode::Api,
+        AuthenticationMode::ApiAndConfigMap,
+        AuthenticationMode::ConfigMap,
+    ];
+
+    /// The mode EKS and the spec write as `text`.
+    pub fn from_name(text: &str) -> Option<AuthenticationMode> {
+        Self::ALL.into_iter().find(|mode| mode.as_str() == text)
+    }
+
     /// The mode as EKS and the spec write it.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -559,12 +559,26 @@ mod tests {
         ]
     }
 
+    /// Every error of a run is reported under a code that stops
+    /// generation, not a warning's, and says what to do, but for those
+    /// whose cause is all there is to say (an I/O error, an interruption)
+    /// and a spec's problem, which carries its own help.
     #[test]
-    fn an_error_reports_its_code_and_a_spec_problem_reports_its_own() {
+    fn every_error_has_an_error_code_and_says_what_to_do() {
         for error in every_error() {
-            let shown = error.code().expect("every error has a code").to_string();
-            assert_eq!(shown, error.diagnostic_code().as_str());
+            let code = error.diagnostic_code();
+            assert!(!code.explain().warning, "{error:?} reports the warning {code:?}");
+            let says_what_to_do = error.help().is_some();
+            let cause_only = matches!(
+                error,
+                Error::Io { .. } | Error::Interrupted { .. } | Error::Syntax(_)
+            );
+            assert_eq!(says_what_to_do, !cause_only, "{error:?}");
         }
+    }
+
+    #[test]
+    fn a_spec_problem_reports_its_own_code_and_help() {
         let source = SourceFile::new(std::path::Path::new("spec.toml"), "version = 2\n");
         let mut problem = Problem::error(&source, Code::Version, 10..11, "version 2");
         Problem::help(&mut problem, "write version = 1");

@@ -567,7 +567,10 @@ mod tests {
     fn every_error_has_an_error_code_and_says_what_to_do() {
         for error in every_error() {
             let code = error.diagnostic_code();
-            assert!(!code.explain().warning, "{error:?} reports the warning {code:?}");
+            assert!(
+                !code.explain().warning,
+                "{error:?} reports the warning {code:?}"
+            );
             let says_what_to_do = error.help().is_some();
             let cause_only = matches!(
                 error,

@@ -106,21 +106,17 @@ impl Eksgrant {
     }
 }
 
-/// An argument as a failure shows it: quoted when a shell would split it.
+/// An argument as a failure shows it: as a POSIX shell would read it back.
 fn shown(arg: &OsStr) -> String {
-    let arg = arg.to_string_lossy();
-    if arg.is_empty() || arg.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
-        format!("{arg:?}")
-    } else {
-        arg.into_owned()
-    }
+    eksgrant::text::shell_word(&arg.to_string_lossy())
 }
 
 /// A finished run of eksgrant, with assertions on its exit code and its
 /// output. Each failed assertion panics, at the test's line, with the
-/// command line, the exit status, stdout and stderr. The `_has`, `_lacks`
-/// and `_with` assertions read the output lossily decoded; the accessors
-/// [`Run::stdout`] and [`Run::stderr`] insist on UTF-8. The exit-code assertions take and give back
+/// command line, the exit status, stdout and stderr. The `_has`, `_lacks`,
+/// `_starts_with` and `_ends_with` assertions read the output lossily
+/// decoded; the accessors [`Run::stdout`] and [`Run::stderr`] insist on
+/// UTF-8. The exit-code assertions take and give back
 /// the run (`let run = repo.run(..).code(1);`); the others borrow it, so a
 /// test can chain them and still read the text after.
 pub(crate) struct Run {
@@ -509,6 +505,18 @@ impl Repo {
     /// changes to the output directory and stalled before the next, so that
     /// the caller can kill it exactly there.
     pub(crate) fn stalled_generate(&self, changes: usize) -> Stalled {
+        self.try_stalled_generate(changes)
+            .unwrap_or_else(|(status, seen)| {
+                panic!("generate ended ({status}) before making {changes} changes:\n{seen}")
+            })
+    }
+
+    /// [`Repo::stalled_generate`], or, when the run makes fewer than
+    /// `changes` changes, how it ended and what it printed.
+    pub(crate) fn try_stalled_generate(
+        &self,
+        changes: usize,
+    ) -> Result<Stalled, (std::process::ExitStatus, String)> {
         let mut child = self
             .command(&["generate"])
             .env("EKSGRANT_TEST_STALL_AFTER", changes.to_string())
@@ -521,16 +529,15 @@ impl Repo {
         for line in lines.by_ref() {
             let line = line.unwrap();
             if let Some(path) = line.split("stalled before changing ").nth(1) {
-                return Stalled {
+                return Ok(Stalled {
                     child,
                     before: path.to_string(),
-                };
+                });
             }
             seen.push_str(&line);
             seen.push('\n');
         }
-        let status = child.wait().unwrap();
-        panic!("generate ended ({status}) before making {changes} changes:\n{seen}");
+        Err((child.wait().unwrap(), seen))
     }
 
     /// Every path below the temporary directory (the repository, its spec

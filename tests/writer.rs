@@ -496,24 +496,17 @@ fn a_run_killed_as_it_makes_a_new_directory_leaves_nothing_behind() {
         repo.write_spec(&with_namespace);
         // Every change the run makes, up to its last: one run killed
         // before each.
-        let mut probe = repo.command(&["generate"]);
-        probe.env("EKSGRANT_TEST_STALL_AFTER", changes.to_string());
-        let mut child = probe
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
-        let Some(before) = line.trim_end().split("stalled before changing ").nth(1) else {
-            // It finished: every change has had its kill.
-            child.wait().unwrap();
-            break;
+        let stalled = match repo.try_stalled_generate(changes) {
+            Ok(stalled) => stalled,
+            Err((status, _)) => {
+                // It finished: every change has had its kill.
+                assert!(status.success(), "{status}");
+                break;
+            }
         };
+        let before = stalled.before.clone();
         killed_at_the_directory |= before == "kubernetes/platform/fresh";
-        child.kill().unwrap();
-        child.wait().unwrap();
+        stalled.kill();
         // Back to the spec without the namespace, then forward again: each
         // complete run leaves no temporary file, staging directory, record
         // of an interrupted run or empty directory, and the namespace's

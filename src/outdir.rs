@@ -755,8 +755,8 @@ fn random() -> u64 {
     RandomState::new().hash_one(std::time::SystemTime::now())
 }
 
-/// Whether a path (a manifest's, a generated file's) stays inside the output directory: relative, no
-/// `..`, no root or drive.
+/// Whether a path (a manifest's, a generated file's) stays inside the
+/// output directory: relative, no `..`, no root or drive.
 pub(crate) fn is_contained(path: &str) -> bool {
     !path.is_empty()
         && Path::new(path)

@@ -72,7 +72,8 @@ pub(crate) enum Content<'m> {
     /// ACCESS.md, made from the whole model.
     Overview,
     /// A permission or chain policy of a workload's role, or of the role it
-    /// chains to, written as the model holds it.
+    /// chains to, or the literal trust of that role: written as the model
+    /// holds it.
     Policy(&'m PolicyText),
     /// A trust policy: plain JSON, or a template whose only placeholders
     /// are `variables`, which Terraform fills.
@@ -265,14 +266,12 @@ fn workload_policies<'m>(
                 content: Content::Policy(&policy.document),
             })?;
         }
+        // Literal: Terraform reads it with file(), or its owner applies it.
         if let Some(target) = &role.target {
             visit(OutputFile {
                 path: target.trust_file.clone(),
                 owner,
-                content: Content::Trust {
-                    text: &target.trust,
-                    variables: &[],
-                },
+                content: Content::Policy(&target.trust),
             })?;
         }
     }

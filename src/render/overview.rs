@@ -300,10 +300,7 @@ impl<'a> ClusterSummary<'a> {
         ClusterSummary {
             key: &cluster.key,
             name: &cluster.name,
-            file: match layout {
-                Layout::Single => paths::cluster_file(&cluster.key, false),
-                Layout::PerCluster => paths::cluster_file(&cluster.key, true),
-            },
+            file: paths::cluster_file(&cluster.key, layout == Layout::PerCluster),
             created: cluster.created.is_some(),
             kubernetes_version: cluster
                 .created
@@ -1002,8 +999,8 @@ fn oidc_provider_import(model: &Model, cluster: &Cluster) -> Option<Import> {
     ))
 }
 
-/// One apply step as the overview shows it. Exactly one of the flags that
-/// name a kind of step is set.
+/// One apply step as the overview shows it: its kind, and what each kind
+/// names (the roots, the cluster and its files, the objects revoked).
 #[derive(Serialize)]
 struct Step<'a> {
     /// What the step applies, which decides how ACCESS.md lays it out.

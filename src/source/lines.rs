@@ -2,10 +2,11 @@
 //! finds its line by a binary search instead of a scan from the start.
 //!
 //! Without it, locating a span costs the bytes before it, and a spec with
-//! thousands of warnings is read thousands of times. Lines end at `\n` (a `\r` before it stays on the
-//! line), as TOML has them, and at a `\r` alone, which TOML refuses but
-//! miette's snippets and editors count as a line break: a spec that has one
-//! is reported with the line numbers they show.
+//! thousands of warnings is read thousands of times. Lines end at `\n` (a
+//! `\r` before it stays on the line), as TOML has them, and at a `\r`
+//! alone, which TOML refuses but miette's snippets and editors count as a
+//! line break: a spec that has one is reported with the line numbers they
+//! show.
 
 /// The byte offset where each line starts; the first line starts at 0.
 #[derive(Debug, Clone, PartialEq, Eq)]

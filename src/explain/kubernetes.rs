@@ -188,7 +188,7 @@ pub(super) fn access(model: &Model, mut found: impl FnMut(String, KubernetesAcce
                             group: None,
                             role: RoleRef::AccessPolicy(policy.clone()),
                             rules_known: rules.is_some(),
-                            rules: rules.clone().unwrap_or_default(),
+                            rules: rules.map_or_else(Vec::new, <[Rule]>::to_vec),
                             path: format!("access entry -> access policy {policy}"),
                         },
                     );

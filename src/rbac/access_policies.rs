@@ -58,8 +58,8 @@ fn policies() -> &'static BTreeMap<String, Vec<Rule>> {
 /// `None` for a policy the guide describes without a table (those EKS
 /// associates to its own roles, such as AmazonEKSAutoNodePolicy), or one
 /// it does not list.
-pub(crate) fn rules(policy: &str) -> Option<Vec<Rule>> {
-    policies().get(policy).cloned()
+pub(crate) fn rules(policy: &str) -> Option<&'static [Rule]> {
+    policies().get(policy).map(Vec::as_slice)
 }
 
 /// The access policies listed by `aws eks list-access-policies` as of 2026.

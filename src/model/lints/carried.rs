@@ -32,7 +32,7 @@ struct Carried {
     /// "ClusterRole edit", "access policy AmazonEKSEditPolicy".
     what: String,
     span: Range<usize>,
-    rules: Vec<Rule>,
+    rules: &'static [Rule],
 }
 
 impl Carried {
@@ -45,7 +45,7 @@ impl Carried {
                 Some(Carried {
                     what: format!("ClusterRole {name}"),
                     span: value.span(),
-                    rules: cluster_roles::rules(name)?.to_vec(),
+                    rules: cluster_roles::rules(name)?,
                 })
             }
             (Granted::AccessPolicy(name), _, Some(value)) if name != CLUSTER_ADMIN => {

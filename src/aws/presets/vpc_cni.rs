@@ -76,19 +76,6 @@ const IPV4_ACTIONS: &[&str] = &[
     "ec2:UnassignPrivateIpAddresses",
 ];
 
-/// The actions of the same document's IPv6 policy.
-#[cfg(test)]
-const IPV6_ACTIONS: &[&str] = &[
-    "ec2:AssignIpv6Addresses",
-    "ec2:CreateTags",
-    "ec2:DescribeInstanceTypes",
-    "ec2:DescribeInstances",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeTags",
-];
-
 const ENI_CLUSTER_TAG: &str = "cluster.k8s.amazonaws.com/name";
 
 fn statements(ctx: &PresetContext<'_>) -> Vec<Statement> {
@@ -221,14 +208,6 @@ mod tests {
             .iter()
             .flat_map(|s| s.action.0.iter().map(String::as_str))
             .collect()
-    }
-
-    #[test]
-    fn ipv6_grants_exactly_the_upstream_ipv6_policys_actions() {
-        assert_eq!(
-            actions(&statements_for(Some("ipv6"))),
-            IPV6_ACTIONS.iter().copied().collect()
-        );
     }
 
     #[test]

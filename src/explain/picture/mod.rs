@@ -24,6 +24,7 @@ use std::fmt::Write as _;
 use graph::{Graph, Line, Shape};
 
 use super::{Explanation, KubernetesAccess, Mechanism, RoleRef, SubjectKind};
+use crate::aws::arn::Arn;
 use crate::rbac::{access_policies, cluster_roles};
 
 use dot::dot;
@@ -357,8 +358,8 @@ impl AwsIdentity {
                 _ => "Pod Identity",
             }),
             role: last_segment(role_arn).to_string(),
-            chains_to: chains_to.map(|arn| match arn.split(':').nth(4) {
-                Some(account) => format!("{} in {account}", last_segment(arn)),
+            chains_to: chains_to.map(|arn| match Arn::parse(arn) {
+                Some(parsed) => format!("{} in {}", last_segment(arn), parsed.account),
                 None => last_segment(arn).to_string(),
             }),
             services,

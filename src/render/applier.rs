@@ -14,6 +14,7 @@
 
 use serde::Serialize;
 
+use crate::aws::arn;
 use crate::model::{Model, OtherAccount};
 use crate::spec::Partition;
 
@@ -200,13 +201,7 @@ impl Applier {
     /// What applying `model`'s roots calls, and on what.
     pub(super) fn of(model: &Model) -> Self {
         let partition = Partition::of_region(&model.region);
-        let roles = |account: &str| {
-            format!(
-                "arn:{}:iam::{account}:role{}*",
-                partition.as_str(),
-                model.iam.path
-            )
-        };
+        let roles = |account: &str| arn::role_arn(partition, account, &model.iam.path, "*");
         let policies = |account: &str| {
             format!(
                 "arn:{}:iam::{account}:policy{}*",
@@ -247,11 +242,7 @@ impl Applier {
                 resources: vec![roles(&model.account_id)],
             });
         }
-        let oidc_providers = vec![format!(
-            "arn:{}:iam::{}:oidc-provider/*",
-            partition.as_str(),
-            model.account_id
-        )];
+        let oidc_providers = vec![arn::oidc_provider_arn(partition, &model.account_id, "*")];
         let providers = model
             .clusters
             .iter()

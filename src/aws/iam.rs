@@ -18,6 +18,16 @@ pub enum Effect {
     Deny,
 }
 
+impl Effect {
+    /// The effect as IAM writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
 /// IAM's limit on a role's trust policy (the default quota), in characters
 /// without whitespace.
 pub(crate) const MAX_TRUST_POLICY: usize = 2048;
@@ -86,10 +96,7 @@ impl Statement {
 // serde's `serialize_with` hands the field over by reference.
 #[allow(clippy::trivially_copy_pass_by_ref)]
 fn effect_str<S: Serializer>(effect: &Effect, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(match effect {
-        Effect::Allow => "Allow",
-        Effect::Deny => "Deny",
-    })
+    serializer.serialize_str(effect.as_str())
 }
 
 /// A list that IAM writes as a bare string when it has one element, the way

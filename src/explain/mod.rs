@@ -405,10 +405,7 @@ fn permission(file: &str, statement: WrittenStatement) -> AwsPermission {
     AwsPermission {
         policy_file: file.to_string(),
         sid: statement.sid,
-        effect: match statement.effect {
-            Effect::Allow => "Allow",
-            Effect::Deny => "Deny",
-        },
+        effect: statement.effect.as_str(),
         actions: statement.action.0,
         resources: statement.resource.0,
         conditions: statement

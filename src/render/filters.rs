@@ -180,13 +180,13 @@ fn join_code(items: &[Value], kwargs: Kwargs, _: &State) -> TeraResult<String> {
     let parts_separator = kwargs.get::<&str>("parts")?;
     let spans = |item: &Value| {
         if let Some(s) = item.as_str() {
-            return Ok(code_span(s));
+            return Ok(cell_code_span(s));
         }
         match (item.as_array(), parts_separator) {
             (Some(parts), Some(separator)) => {
                 let parts: Vec<String> = strings(parts, "join_code")?
                     .into_iter()
-                    .map(code_span)
+                    .map(cell_code_span)
                     .collect();
                 Ok(parts.join(separator))
             }
@@ -199,8 +199,10 @@ fn join_code(items: &[Value], kwargs: Kwargs, _: &State) -> TeraResult<String> {
     Ok(items?.join(", "))
 }
 
-/// A Markdown code span holding `s`, escaped as [`markdown_code`].
-fn code_span(s: &str) -> String {
+/// A Markdown code span holding `s`, escaped as [`markdown_code`] so that
+/// it may stand in a table cell (unlike `crate::text::code_span`, which
+/// shows `s` exactly, outside a table).
+fn cell_code_span(s: &str) -> String {
     format!("`{}`", markdown_code(s))
 }
 
